@@ -1,0 +1,356 @@
+//! The organisation's export bundle, loaded into typed columns.
+//!
+//! Rows are stored column by column (text in one buffer with offsets, numbers
+//! and dates as plain vectors) rather than as a map per row: a million leads
+//! then cost a few bytes per cell instead of a hash map each, and aggregates
+//! run over contiguous memory.
+
+mod load;
+mod manifest;
+pub mod schema;
+
+pub use load::{Demand, bundle_from_inline, load_bundle};
+pub use manifest::{DatasetMapping, Manifest, Period};
+
+use crate::value::{CellError, FieldType, Value, parse_bool, parse_date, parse_number, parse_percent, split_list};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The loaded bundle: what the rules are evaluated against.
+#[derive(Debug)]
+pub struct Bundle {
+    pub root: PathBuf,
+    pub manifest: Manifest,
+    pub datasets: BTreeMap<String, Dataset>,
+    /// Files and columns that were read but not used, and other remarks.
+    pub notes: Vec<Note>,
+}
+
+/// Something the user should know about how the bundle was read.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Note {
+    pub file: String,
+    pub message: String,
+}
+
+impl Bundle {
+    pub fn dataset(&self, name: &str) -> Option<&Dataset> {
+        self.datasets.get(name)
+    }
+
+    /// The org profile record (dataset `org`), if the bundle has one.
+    pub fn profile_value(&self, field: &str) -> Value {
+        self.dataset("org")
+            .filter(|d| d.rows > 0)
+            .map_or(Value::Null, |d| d.value(field, 0))
+    }
+
+    /// The organisation's name: manifest first, then the profile.
+    pub fn org_name(&self) -> String {
+        self.manifest
+            .org
+            .clone()
+            .or_else(|| match self.profile_value("name") {
+                Value::Null => None,
+                v => Some(v.to_text()),
+            })
+            .unwrap_or_else(|| {
+                self.root
+                    .file_name()
+                    .map_or_else(|| "unnamed organisation".into(), |n| n.to_string_lossy().into_owned())
+            })
+    }
+}
+
+/// One dataset, from one file.
+#[derive(Debug)]
+pub struct Dataset {
+    pub name: String,
+    /// Path of the file relative to the bundle root, with `/` separators.
+    pub file: String,
+    pub rows: usize,
+    pub columns: BTreeMap<String, Column>,
+    /// Line in the file where each row starts (1-based); 0 when unknown.
+    pub lines: Vec<u32>,
+    /// Field -> the column header (or key) it was read from.
+    pub mapped_from: BTreeMap<String, String>,
+    /// Fields the file has that this run did not need to keep in memory.
+    pub unloaded: Vec<String>,
+    pub id_field: String,
+}
+
+impl Dataset {
+    /// Whether the file has this field (loaded or not).
+    pub fn has_field(&self, field: &str) -> bool {
+        self.mapped_from.contains_key(field)
+    }
+
+    pub fn column(&self, field: &str) -> Option<&Column> {
+        self.columns.get(field)
+    }
+
+    pub fn value(&self, field: &str, row: usize) -> Value {
+        self.columns.get(field).map_or(Value::Null, |c| c.value(row))
+    }
+
+    pub fn number(&self, field: &str, row: usize) -> Option<f64> {
+        self.columns.get(field).and_then(|c| c.number(row))
+    }
+
+    /// How a row is named in evidence: its id, or "row N".
+    pub fn record_id(&self, row: usize) -> String {
+        match self.value(&self.id_field, row) {
+            Value::Null => format!("row {}", row + 1),
+            v => v.to_text(),
+        }
+    }
+
+    pub fn line(&self, row: usize) -> Option<u32> {
+        self.lines.get(row).copied().filter(|l| *l > 0)
+    }
+
+    /// Number of rows where the field has a value.
+    pub fn non_null(&self, field: &str) -> usize {
+        self.columns
+            .get(field)
+            .map_or(0, |c| (0..self.rows).filter(|r| !c.is_null(*r)).count())
+    }
+}
+
+/// A typed column. Missing values: empty text, NaN, `i32::MIN`, 2.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub ty: FieldType,
+    pub data: ColumnData,
+}
+
+#[derive(Debug, Clone)]
+pub enum ColumnData {
+    /// Text and lists (list items joined by U+001F). Empty string = missing.
+    Text {
+        buf: String,
+        ends: Vec<u32>,
+    },
+    Number(Vec<f64>),
+    /// Days since 1970-01-01.
+    Date(Vec<i32>),
+    Bool(Vec<u8>),
+}
+
+const LIST_SEP: char = '\u{1f}';
+const NULL_DATE: i32 = i32::MIN;
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+fn date_to_days(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
+}
+
+fn days_to_date(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE)
+}
+
+impl Column {
+    pub fn new(ty: FieldType) -> Self {
+        let data = match ty {
+            FieldType::Text | FieldType::List => ColumnData::Text {
+                buf: String::new(),
+                ends: Vec::new(),
+            },
+            FieldType::Number | FieldType::Percent => ColumnData::Number(Vec::new()),
+            FieldType::Date => ColumnData::Date(Vec::new()),
+            FieldType::Bool => ColumnData::Bool(Vec::new()),
+        };
+        Self { ty, data }
+    }
+
+    /// Appends a cell given as text, parsing it as the column's type. On error
+    /// the cell is stored as missing so the column stays aligned with rows.
+    pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
+        let t = text.trim();
+        let null = crate::value::is_null_marker(t);
+        let err = |ty| CellError {
+            expected: ty,
+            found: t.chars().take(40).collect(),
+        };
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                if self.ty == FieldType::List {
+                    let items = split_list(t);
+                    buf.push_str(&items.join(&LIST_SEP.to_string()));
+                } else {
+                    buf.push_str(t);
+                }
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                Ok(())
+            }
+            ColumnData::Number(v) => {
+                let parsed = if null {
+                    Some(f64::NAN)
+                } else if self.ty == FieldType::Percent {
+                    parse_percent(t)
+                } else {
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|n| n.is_finite())
+                        .or_else(|| parse_number(t))
+                };
+                v.push(parsed.unwrap_or(f64::NAN));
+                if parsed.is_some() { Ok(()) } else { Err(err(self.ty)) }
+            }
+            ColumnData::Date(v) => {
+                let parsed = if null {
+                    Some(NULL_DATE)
+                } else {
+                    parse_date(t).map(date_to_days)
+                };
+                v.push(parsed.unwrap_or(NULL_DATE));
+                if parsed.is_some() {
+                    Ok(())
+                } else {
+                    Err(err(FieldType::Date))
+                }
+            }
+            ColumnData::Bool(v) => {
+                let parsed = if null { Some(2) } else { parse_bool(t).map(u8::from) };
+                v.push(parsed.unwrap_or(2));
+                if parsed.is_some() {
+                    Ok(())
+                } else {
+                    Err(err(FieldType::Bool))
+                }
+            }
+        }
+    }
+
+    /// Appends an already typed value (from YAML or JSON).
+    pub fn push_value(&mut self, value: &Value) -> Result<(), CellError> {
+        match (value, &mut self.data) {
+            (Value::Number(n), ColumnData::Number(v)) => {
+                let n = if self.ty == FieldType::Percent && n.abs() > 1.0 {
+                    n / 100.0
+                } else {
+                    *n
+                };
+                v.push(n);
+                Ok(())
+            }
+            (Value::Bool(b), ColumnData::Bool(v)) => {
+                v.push(u8::from(*b));
+                Ok(())
+            }
+            (Value::List(items), ColumnData::Text { buf, ends }) => {
+                buf.push_str(&items.join(&LIST_SEP.to_string()));
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                Ok(())
+            }
+            _ => self.push_text(&value.to_text()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.data {
+            ColumnData::Text { ends, .. } => ends.len(),
+            ColumnData::Number(v) => v.len(),
+            ColumnData::Date(v) => v.len(),
+            ColumnData::Bool(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The raw text of a text or list cell ("" when missing).
+    pub fn text(&self, row: usize) -> Option<&str> {
+        match &self.data {
+            ColumnData::Text { buf, ends } => {
+                let end = *ends.get(row)? as usize;
+                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+                Some(&buf[start..end])
+            }
+            _ => None,
+        }
+    }
+
+    pub fn number(&self, row: usize) -> Option<f64> {
+        match &self.data {
+            ColumnData::Number(v) => v.get(row).copied().filter(|n| !n.is_nan()),
+            ColumnData::Bool(v) => v.get(row).copied().filter(|b| *b < 2).map(f64::from),
+            _ => None,
+        }
+    }
+
+    pub fn date(&self, row: usize) -> Option<NaiveDate> {
+        match &self.data {
+            ColumnData::Date(v) => v.get(row).copied().filter(|d| *d != NULL_DATE).and_then(days_to_date),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self, row: usize) -> bool {
+        match &self.data {
+            ColumnData::Text { .. } => self.text(row).is_none_or(str::is_empty),
+            ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
+            ColumnData::Date(v) => v.get(row).is_none_or(|d| *d == NULL_DATE),
+            ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),
+        }
+    }
+
+    pub fn value(&self, row: usize) -> Value {
+        if self.is_null(row) {
+            return Value::Null;
+        }
+        match &self.data {
+            ColumnData::Text { .. } => {
+                let t = self.text(row).unwrap_or_default();
+                if self.ty == FieldType::List {
+                    Value::List(t.split(LIST_SEP).map(str::to_string).collect())
+                } else {
+                    Value::Text(t.to_string())
+                }
+            }
+            ColumnData::Number(v) => Value::Number(v[row]),
+            ColumnData::Date(_) => self.date(row).map_or(Value::Null, Value::Date),
+            ColumnData::Bool(v) => Value::Bool(v[row] == 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_store_and_return_typed_values() {
+        let mut c = Column::new(FieldType::Number);
+        c.push_text("1,200").unwrap();
+        c.push_text("--").unwrap();
+        assert!(c.push_text("abc").is_err());
+        assert_eq!(c.len(), 3);
+        assert_eq!(c.value(0), Value::Number(1200.0));
+        assert_eq!(c.value(1), Value::Null);
+        assert_eq!(c.value(2), Value::Null);
+
+        let mut d = Column::new(FieldType::Date);
+        d.push_text("2025-03-01").unwrap();
+        d.push_text("").unwrap();
+        assert_eq!(d.value(0), Value::Date(NaiveDate::from_ymd_opt(2025, 3, 1).unwrap()));
+        assert!(d.is_null(1));
+
+        let mut l = Column::new(FieldType::List);
+        l.push_text("p-ceo; p-cmo").unwrap();
+        l.push_text("").unwrap();
+        assert_eq!(l.value(0), Value::List(vec!["p-ceo".into(), "p-cmo".into()]));
+        assert_eq!(l.value(1), Value::Null);
+
+        let mut t = Column::new(FieldType::Text);
+        t.push_text("a").unwrap();
+        t.push_text("").unwrap();
+        t.push_text("ccc").unwrap();
+        assert_eq!(t.text(2), Some("ccc"));
+        assert!(t.is_null(1));
+    }
+}

@@ -1,0 +1,137 @@
+//! The bundle format v1, read from the embedded `datasets.yaml`.
+//!
+//! Keeping the schema as data means the loader, the docs, `init` templates and
+//! the JSON Schema cannot drift apart: they all read this one description.
+
+use crate::value::{FieldType, normalize_name};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+const DATASETS_YAML: &str = include_str!("datasets.yaml");
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetSchema {
+    pub description: String,
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub single: bool,
+    pub id: String,
+    pub fields: IndexMap<String, FieldSchema>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSchema {
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    pub description: String,
+    pub example: serde_yaml::Value,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// Every dataset of the bundle format, in documentation order.
+pub struct Schema {
+    pub datasets: IndexMap<String, DatasetSchema>,
+}
+
+impl Schema {
+    pub fn get() -> &'static Schema {
+        static SCHEMA: OnceLock<Schema> = OnceLock::new();
+        SCHEMA.get_or_init(|| Schema {
+            // A broken embedded schema is a bug in mktaudit itself, caught by
+            // the unit test below, never by a user.
+            datasets: serde_yaml::from_str(DATASETS_YAML).expect("embedded datasets.yaml is valid"),
+        })
+    }
+
+    pub fn dataset(&self, name: &str) -> Option<&DatasetSchema> {
+        self.datasets.get(name)
+    }
+
+    /// The dataset a file stem stands for, by its recognised names.
+    pub fn dataset_for_stem(&self, stem: &str) -> Option<&str> {
+        let stem = normalize_name(stem);
+        self.datasets
+            .iter()
+            .find(|(name, ds)| **name == stem || ds.files.contains(&stem))
+            .map(|(name, _)| name.as_str())
+    }
+
+    pub fn dataset_names(&self) -> Vec<&str> {
+        self.datasets.keys().map(String::as_str).collect()
+    }
+}
+
+impl DatasetSchema {
+    /// The field a column header stands for: its name or one of its aliases.
+    pub fn field_for_column(&self, column: &str) -> Option<&str> {
+        let col = normalize_name(column);
+        self.fields
+            .iter()
+            .find(|(name, f)| **name == col || f.aliases.contains(&col))
+            .map(|(name, _)| name.as_str())
+    }
+
+    pub fn field_names(&self) -> Vec<&str> {
+        self.fields.keys().map(String::as_str).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn embedded_schema_loads_and_ids_are_fields() {
+        let schema = Schema::get();
+        assert!(schema.datasets.len() >= 15);
+        for (name, ds) in &schema.datasets {
+            assert!(
+                ds.fields.contains_key(&ds.id),
+                "{name}: id field `{}` is not a field",
+                ds.id
+            );
+        }
+    }
+
+    #[test]
+    fn file_names_and_aliases_are_unambiguous() {
+        let schema = Schema::get();
+        let mut stems: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, ds) in &schema.datasets {
+            for stem in std::iter::once(name).chain(&ds.files) {
+                if let Some(other) = stems.insert(stem, name) {
+                    assert_eq!(other, name, "file stem `{stem}` claimed by {other} and {name}");
+                }
+            }
+            let mut cols: BTreeMap<&str, &str> = BTreeMap::new();
+            for (field, f) in &ds.fields {
+                for col in std::iter::once(field).chain(&f.aliases) {
+                    assert_eq!(
+                        normalize_name(col),
+                        *col,
+                        "{name}.{field}: alias `{col}` is not normalised"
+                    );
+                    if let Some(other) = cols.insert(col, field) {
+                        panic!("{name}: column `{col}` claimed by {other} and {field}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn recognises_export_names() {
+        let schema = Schema::get();
+        assert_eq!(schema.dataset_for_stem("Opportunities"), Some("opportunities"));
+        assert_eq!(schema.dataset_for_stem("sales-requests"), Some("requests"));
+        assert_eq!(schema.dataset_for_stem("holiday_photos"), None);
+        let opps = schema.dataset("opportunities").unwrap();
+        assert_eq!(opps.field_for_column("StageName"), Some("stage"));
+        assert_eq!(opps.field_for_column("Close Date"), Some("close_date"));
+    }
+}

@@ -1,0 +1,364 @@
+//! The command line: parses arguments, runs the library, prints, and maps
+//! outcomes to exit codes (0 ran clean, 1 a gate tripped, 2 bad input/usage).
+
+use crate::audit::{AuditOptions, default_rules_dir, run_audit};
+use crate::error::{Problem, Problems};
+use crate::report::{self, Format};
+use crate::rules::{self, Category, RulePack, Severity};
+use crate::ruletest::{self, Verdict};
+use clap::{Args, Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mktaudit",
+    version,
+    about = "Audit a marketing organisation's exports against rules for known anti-patterns, and get a graded, evidenced report."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Audit a bundle (a folder of exports) and print or write the report.
+    Audit(AuditArgs),
+    /// List, test and check rule packs.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Explain a rule: why it matters, what to do, its params and the data it needs.
+    Explain {
+        /// Rule id, e.g. CRED-001.
+        id: String,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PackArgs {
+    /// A rule pack folder to add after the default pack (repeatable; later packs override rules with the same id).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the default pack: use only the --rules folders.
+    #[arg(long)]
+    pub no_default_rules: bool,
+}
+
+impl PackArgs {
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = Vec::new();
+        if !self.no_default_rules {
+            dirs.push(default_rules_dir());
+        }
+        dirs.extend(self.rules.iter().cloned());
+        dirs
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The bundle folder.
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub packs: PackArgs,
+    /// Output format(s), comma-separated: terminal, json.
+    #[arg(long, short, default_value = "terminal", value_name = "FORMAT")]
+    pub format: String,
+    /// Write the report to this file instead of standard output (one format).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write one file per format into this folder (report.<ext>).
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub output_dir: Option<PathBuf>,
+    /// The audit date, YYYY-MM-DD (default: the end of the bundle's period, or today if sooner).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Exit with code 1 when a warning or failure at or above this severity is found (info, low, medium, high, critical).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules of the packs.
+    List {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// table or json.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// Run every rule's inline tests and report noisy and missing rules.
+    Test {
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Only this rule.
+        #[arg(long)]
+        rule: Option<String>,
+    },
+    /// Validate rule files and scripts; report every problem with its line.
+    Check {
+        /// Pack folders (default: the default pack).
+        dirs: Vec<PathBuf>,
+    },
+}
+
+/// Parses the process arguments and runs; the binary's whole `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    run(cli)
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Audit(args) => audit(&args),
+        Command::Rules(RulesCommand::List { packs, format }) => list(&packs, &format),
+        Command::Rules(RulesCommand::Test { packs, rule }) => test(&packs, rule.as_deref()),
+        Command::Rules(RulesCommand::Check { dirs }) => check(dirs),
+        Command::Explain { id, packs } => explain(&packs, &id),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(problems) => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            eprint!("{}", problems.render(color));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn usage(message: impl Into<String>, help: impl Into<String>) -> Problems {
+    Problems(vec![Problem::new("usage", message).help(help)])
+}
+
+fn stdout_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (e.g. `| head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+fn audit(args: &AuditArgs) -> Result<u8, Problems> {
+    let mut formats = Vec::new();
+    for name in args.format.split(',') {
+        match Format::parse(name) {
+            Some(f) if !formats.contains(&f) => formats.push(f),
+            Some(_) => {}
+            None => {
+                let known: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
+                return Err(usage(
+                    format!("`{name}` is not a known format"),
+                    format!("formats: {}", known.join(", ")),
+                ));
+            }
+        }
+    }
+    let fail_on = match &args.fail_on {
+        None => None,
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+            usage(
+                format!("`{s}` is not a severity"),
+                "use one of: info, low, medium, high, critical",
+            )
+        })?),
+    };
+    if formats.len() > 1 && args.output_dir.is_none() {
+        return Err(usage(
+            "several formats need --output-dir",
+            "e.g. --format terminal,json --output-dir reports/",
+        ));
+    }
+    let report = run_audit(&AuditOptions {
+        bundle: args.bundle.clone(),
+        rule_dirs: args.packs.dirs(),
+        as_of: args.as_of,
+        eval: None,
+    })?;
+    if let Some(dir) = &args.output_dir {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            usage(
+                format!("cannot create `{}`: {e}", dir.display()),
+                "check the path and permissions",
+            )
+        })?;
+        for f in &formats {
+            let path = dir.join(format!("report.{}", f.extension()));
+            write_report(&path, &report::render(&report, *f, false), &args.bundle)?;
+        }
+    } else if let Some(path) = &args.output {
+        write_report(path, &report::render(&report, formats[0], false), &args.bundle)?;
+    } else {
+        print(&report::render(&report, formats[0], stdout_color()));
+    }
+    Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s))))
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves a
+/// half-written report, and refuses to replace a file of the bundle.
+fn write_report(path: &Path, text: &str, bundle: &Path) -> Result<(), Problems> {
+    if let (Ok(target), Ok(root)) = (path.canonicalize(), bundle.canonicalize())
+        && target.starts_with(&root)
+    {
+        return Err(usage(
+            format!(
+                "`{}` is a file of the bundle; mktaudit never overwrites its input",
+                path.display()
+            ),
+            "write the report somewhere else",
+        ));
+    }
+    crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| {
+        usage(
+            format!("cannot write `{}`: {e}", path.display()),
+            "check the path and permissions",
+        )
+    })
+}
+
+fn load(packs: &PackArgs) -> Result<RulePack, Problems> {
+    Ok(rules::load_rule_dirs(&packs.dirs())?.pack)
+}
+
+fn list(packs: &PackArgs, format: &str) -> Result<u8, Problems> {
+    let pack = load(packs)?;
+    match format {
+        "json" => {
+            let rows: Vec<serde_json::Value> = pack
+                .rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "title": r.title, "category": r.category, "severity": r.severity,
+                        "weight": r.weight, "check": r.check.kind(), "requires": r.requires,
+                    })
+                })
+                .collect();
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&rows).expect("serialisable")
+            ));
+        }
+        "table" => {
+            let mut out = format!(
+                "{:<12} {:<12} {:<9} {:>6}  {:<9} {}\n",
+                "ID", "CATEGORY", "SEVERITY", "WEIGHT", "CHECK", "TITLE"
+            );
+            for c in Category::ALL {
+                for r in pack.rules.iter().filter(|r| r.category == c) {
+                    out.push_str(&format!(
+                        "{:<12} {:<12} {:<9} {:>6}  {:<9} {}\n",
+                        r.id,
+                        r.category,
+                        r.severity,
+                        crate::value::format_number(r.weight),
+                        r.check.kind(),
+                        r.title
+                    ));
+                }
+            }
+            out.push_str(&format!("{} rules\n", pack.rules.len()));
+            print(&out);
+        }
+        other => return Err(usage(format!("`{other}` is not a list format"), "use table or json")),
+    }
+    Ok(0)
+}
+
+fn test(packs: &PackArgs, only: Option<&str>) -> Result<u8, Problems> {
+    let pack = load(packs)?;
+    if let Some(id) = only
+        && pack.get(id).is_none()
+    {
+        let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+        return Err(usage(
+            format!("no rule `{id}` in the packs"),
+            crate::error::suggest(id, &ids),
+        ));
+    }
+    let results = ruletest::run_pack_tests(&pack, only);
+    let mut out = String::new();
+    let mut failed = 0;
+    for r in &results {
+        let label = match r.verdict {
+            Verdict::Validated => "ok     ",
+            Verdict::Noisy => "NOISY  ",
+            Verdict::Missing => "MISSING",
+            Verdict::Wrong => "WRONG  ",
+        };
+        if r.verdict != Verdict::Validated {
+            failed += 1;
+        }
+        out.push_str(&format!(
+            "{label} {} :: {} (expected {:?}, got {})\n",
+            r.rule,
+            r.case,
+            r.expected,
+            r.actual.as_str()
+        ));
+        if r.verdict != Verdict::Validated {
+            out.push_str(&format!("        {}\n", r.detail));
+        }
+    }
+    let untested: Vec<_> = ruletest::incomplete_rules(&pack)
+        .into_iter()
+        .filter(|(id, _)| only.is_none_or(|o| o == id))
+        .collect();
+    for (id, lacking) in &untested {
+        out.push_str(&format!("note    {id} has no test expecting {}\n", lacking.join(", ")));
+    }
+    out.push_str(&format!("\n{} passed, {failed} failed\n", results.len() - failed));
+    print(&out);
+    Ok(u8::from(failed > 0))
+}
+
+fn check(dirs: Vec<PathBuf>) -> Result<u8, Problems> {
+    let dirs = if dirs.is_empty() {
+        vec![default_rules_dir()]
+    } else {
+        dirs
+    };
+    let loaded = rules::load_rule_dirs(&dirs)?;
+    let mut out = format!(
+        "{} rules in {} checked: no problems found.\n",
+        loaded.pack.rules.len(),
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    for n in &loaded.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    print(&out);
+    Ok(0)
+}
+
+fn explain(packs: &PackArgs, id: &str) -> Result<u8, Problems> {
+    let pack = load(packs)?;
+    let Some(rule) = pack
+        .get(id)
+        .or_else(|| pack.rules.iter().find(|r| r.id.eq_ignore_ascii_case(id)))
+    else {
+        let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+        return Err(usage(
+            format!("no rule `{id}` in the packs"),
+            crate::error::suggest(id, &ids),
+        ));
+    };
+    print(&crate::explain::explain_text(rule));
+    Ok(0)
+}

@@ -1,0 +1,582 @@
+//! Evaluation: every rule against the bundle, each ending as pass, warn,
+//! fail, not assessed (its data is missing: never a pass) or error (the
+//! rule itself broke; the audit goes on). Findings carry their evidence.
+
+use crate::bundle::Bundle;
+use crate::rules::condition::{Condition, Period, number_param};
+use crate::rules::format::{EmptyOutcome, RawAggregateCheck, RawRowsCheck};
+use crate::rules::metric::{Metric, Window};
+use crate::rules::params::{self, ParamOrigin, ParamValues};
+use crate::rules::script::{CompiledScript, Org};
+use crate::rules::{Check, Rule, RulePack};
+use crate::template;
+use crate::value::Value;
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Findings kept per rule; the rest are counted, not listed.
+pub const DEFAULT_MAX_FINDINGS: usize = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    NotAssessed,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::NotAssessed => "not_assessed",
+            Status::Error => "error",
+        }
+    }
+    /// Whether the rule was assessed (and so counts in the score).
+    pub fn assessed(self) -> bool {
+        matches!(self, Status::Pass | Status::Warn | Status::Fail)
+    }
+}
+
+/// Where a finding's evidence sits in the bundle.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    pub dataset: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub message: String,
+    /// The business entity the finding is about (`kpis:K-01`, `month:2025-03`,
+    /// or empty for the org as a whole): stable across quarters, unlike lines.
+    pub key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    pub evidence: Vec<Evidence>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamUse {
+    pub value: Value,
+    pub default: Value,
+    pub origin: ParamOrigin,
+}
+
+/// The outcome of one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleResult {
+    pub rule: String,
+    pub status: Status,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    /// Not assessed: why; error: what broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Datasets or fields whose absence stopped the rule (`leads`, `kpis.audience`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    pub findings: Vec<Finding>,
+    /// All findings, including those beyond the kept sample.
+    pub findings_total: usize,
+    pub params: BTreeMap<String, ParamUse>,
+}
+
+/// Everything about a run that is not the rules or the data.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    pub as_of: NaiveDate,
+    /// Rule id -> param -> value, from config.
+    pub param_overrides: BTreeMap<String, BTreeMap<String, Value>>,
+    pub max_findings: usize,
+}
+
+impl EvalOptions {
+    pub fn new(as_of: NaiveDate) -> Self {
+        Self {
+            as_of,
+            param_overrides: BTreeMap::new(),
+            max_findings: DEFAULT_MAX_FINDINGS,
+        }
+    }
+}
+
+/// The audited period: the manifest's, else the 12 months up to the audit date.
+pub fn audit_period(bundle: &Bundle, as_of: NaiveDate) -> Period {
+    match bundle.manifest.period {
+        Some(p) => Period {
+            start: p.start,
+            end: p.end,
+        },
+        None => Period {
+            start: as_of
+                .checked_sub_months(Months::new(12))
+                .map_or(as_of, |d| d.succ_opt().unwrap_or(d)),
+            end: as_of,
+        },
+    }
+}
+
+pub fn evaluate(pack: &RulePack, bundle: &Arc<Bundle>, opts: &EvalOptions) -> Vec<RuleResult> {
+    pack.rules
+        .iter()
+        .map(|rule| evaluate_rule(rule, bundle, opts))
+        .collect()
+}
+
+pub fn evaluate_rule(rule: &Rule, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
+    let profile = |f: &str| bundle.profile_value(f);
+    let (values, origins) = params::resolve(rule, &profile, opts.param_overrides.get(&rule.id));
+    let params_used = rule
+        .params
+        .iter()
+        .map(|(name, p)| {
+            let use_ = ParamUse {
+                value: values[name].clone(),
+                default: p.default.clone(),
+                origin: origins[name],
+            };
+            (name.clone(), use_)
+        })
+        .collect();
+    let mut result = RuleResult {
+        rule: rule.id.clone(),
+        status: Status::Pass,
+        message: String::new(),
+        value: None,
+        threshold: None,
+        reason: None,
+        missing: Vec::new(),
+        findings: Vec::new(),
+        findings_total: 0,
+        params: params_used,
+    };
+    let missing = missing_data(&rule.requires, bundle);
+    if !missing.is_empty() {
+        result.status = Status::NotAssessed;
+        result.reason = Some(format!("missing data: {}", missing.join(", ")));
+        result.message = format!("Not assessed: the bundle lacks {}.", missing.join(", "));
+        result.missing = missing;
+        return result;
+    }
+    let period = audit_period(bundle, opts.as_of);
+    let outcome = match &rule.check {
+        Check::Rows(c) => rows_check(c, &values, bundle, &period, opts, &mut result),
+        Check::Aggregate(c) => aggregate_check(c, &values, bundle, &period, opts, &mut result),
+        Check::Script(s) => script_check(rule, s, &values, bundle, &period, opts, &mut result),
+    };
+    if let Err(message) = outcome {
+        result.status = Status::Error;
+        result.message = format!("Rule error: {message}");
+        result.reason = Some(message);
+        result.findings.clear();
+        result.findings_total = 0;
+    }
+    result
+}
+
+/// Datasets and fields a rule needs that the bundle does not have (or has empty).
+pub fn missing_data(requires: &BTreeMap<String, BTreeSet<String>>, bundle: &Bundle) -> Vec<String> {
+    let mut missing = Vec::new();
+    for (ds_name, fields) in requires {
+        let Some(ds) = bundle.dataset(ds_name) else {
+            missing.push(ds_name.clone());
+            continue;
+        };
+        for f in fields {
+            if !ds.has_field(f) {
+                missing.push(format!("{ds_name}.{f}"));
+            } else if ds.rows > 0 && ds.column(f).is_some() && ds.non_null(f) == 0 {
+                missing.push(format!("{ds_name}.{f} (every value empty)"));
+            }
+        }
+    }
+    missing
+}
+
+fn evidence_row(bundle: &Bundle, dataset: &str, row: usize) -> Evidence {
+    let ds = bundle.dataset(dataset);
+    Evidence {
+        dataset: dataset.to_string(),
+        file: ds.map(|d| d.file.clone()).unwrap_or_default(),
+        line: ds.and_then(|d| d.line(row)),
+        record: ds.map(|d| d.record_id(row)),
+    }
+}
+
+fn evidence_file(bundle: &Bundle, dataset: &str) -> Evidence {
+    Evidence {
+        dataset: dataset.to_string(),
+        file: bundle.dataset(dataset).map(|d| d.file.clone()).unwrap_or_default(),
+        line: None,
+        record: None,
+    }
+}
+
+fn push_finding(result: &mut RuleResult, finding: Finding, max: usize) {
+    result.findings_total += 1;
+    if result.findings.len() < max {
+        result.findings.push(finding);
+    }
+}
+
+fn rows_check(
+    c: &RawRowsCheck,
+    values: &ParamValues,
+    bundle: &Bundle,
+    period: &Period,
+    opts: &EvalOptions,
+    result: &mut RuleResult,
+) -> Result<(), String> {
+    let schema = crate::bundle::schema::Schema::get()
+        .dataset(&c.dataset)
+        .ok_or("unknown dataset")?;
+    let ds = bundle.dataset(&c.dataset).ok_or("dataset missing")?;
+    let compile = |raw| Condition::compile(raw, schema, &c.dataset, values).map_err(|e| e.message);
+    let filter = c.filter.as_ref().map(compile).transpose()?;
+    let flag = compile(&c.flag)?;
+    let fail_above = c
+        .fail_above
+        .as_ref()
+        .map(|t| number_param(t, values))
+        .transpose()
+        .map_err(|e| e.message)?
+        .unwrap_or(0.0);
+    let warn_above = c
+        .warn_above
+        .as_ref()
+        .map(|t| number_param(t, values))
+        .transpose()
+        .map_err(|e| e.message)?;
+
+    let mut in_scope = 0usize;
+    let mut flagged = Vec::new();
+    for row in 0..ds.rows {
+        if filter.as_ref().is_some_and(|f| !f.eval(ds, row, period)) {
+            continue;
+        }
+        in_scope += 1;
+        if flag.eval(ds, row, period) {
+            flagged.push(row);
+        }
+    }
+    let n = flagged.len();
+    for &row in &flagged {
+        let lookup = |name: &str| {
+            if ds.has_field(name) {
+                Some(ds.value(name, row))
+            } else if name == "count" {
+                Some(Value::Number(n as f64))
+            } else {
+                values.get(name).cloned()
+            }
+        };
+        let finding = Finding {
+            message: template::render(&c.message, &lookup),
+            key: format!("{}:{}", c.dataset, ds.record_id(row)),
+            value: None,
+            threshold: None,
+            evidence: vec![evidence_row(bundle, &c.dataset, row)],
+        };
+        push_finding(result, finding, opts.max_findings);
+    }
+    result.value = Some(n as f64);
+    result.threshold = Some(fail_above);
+    if in_scope == 0 {
+        match c.when_empty.unwrap_or(EmptyOutcome::Pass) {
+            EmptyOutcome::NotAssessed => {
+                result.status = Status::NotAssessed;
+                result.reason = Some(format!("no `{}` records in scope", c.dataset));
+                result.message = format!("Not assessed: no `{}` records in scope.", c.dataset);
+                result.missing = vec![c.dataset.clone()];
+                return Ok(());
+            }
+            EmptyOutcome::Fail => {
+                result.status = Status::Fail;
+                result.message = format!("No `{}` records in scope.", c.dataset);
+                return Ok(());
+            }
+            EmptyOutcome::Pass => {}
+        }
+    }
+    let nf = n as f64;
+    result.status = if nf > fail_above {
+        Status::Fail
+    } else if warn_above.is_some_and(|w| nf > w) {
+        Status::Warn
+    } else {
+        Status::Pass
+    };
+    let noun = if in_scope == 1 { "record" } else { "records" };
+    result.message = match (result.status, result.findings.first()) {
+        (Status::Pass, _) if n == 0 => format!("No issue in {in_scope} `{}` {noun}.", c.dataset),
+        (_, Some(f)) if n == 1 => f.message.clone(),
+        _ => format!("{n} of {in_scope} `{}` {noun} flagged.", c.dataset),
+    };
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Thresholds {
+    fail_below: Option<f64>,
+    warn_below: Option<f64>,
+    fail_above: Option<f64>,
+    warn_above: Option<f64>,
+}
+
+impl Thresholds {
+    /// The status of a value and the threshold it crossed (or the nearest one).
+    fn classify(&self, v: f64) -> (Status, Option<f64>) {
+        if let Some(t) = self.fail_below.filter(|t| v < *t) {
+            return (Status::Fail, Some(t));
+        }
+        if let Some(t) = self.fail_above.filter(|t| v > *t) {
+            return (Status::Fail, Some(t));
+        }
+        if let Some(t) = self.warn_below.filter(|t| v < *t) {
+            return (Status::Warn, Some(t));
+        }
+        if let Some(t) = self.warn_above.filter(|t| v > *t) {
+            return (Status::Warn, Some(t));
+        }
+        (
+            Status::Pass,
+            self.warn_below
+                .or(self.fail_below)
+                .or(self.warn_above)
+                .or(self.fail_above),
+        )
+    }
+}
+
+fn aggregate_check(
+    c: &RawAggregateCheck,
+    values: &ParamValues,
+    bundle: &Bundle,
+    period: &Period,
+    opts: &EvalOptions,
+    result: &mut RuleResult,
+) -> Result<(), String> {
+    let metric = Metric::compile(&c.value, values).map_err(|e| e.message)?;
+    let t = |x: &Option<crate::rules::format::Threshold>| {
+        x.as_ref()
+            .map(|t| number_param(t, values))
+            .transpose()
+            .map_err(|e| e.message)
+    };
+    let th = Thresholds {
+        fail_below: t(&c.fail_below)?,
+        warn_below: t(&c.warn_below)?,
+        fail_above: t(&c.fail_above)?,
+        warn_above: t(&c.warn_above)?,
+    };
+    let mut datasets = BTreeSet::new();
+    metric.datasets(&mut datasets);
+    let evidence: Vec<Evidence> = datasets.iter().map(|d| evidence_file(bundle, d)).collect();
+    let render = |value: f64, threshold: Option<f64>, month: Option<&str>| {
+        let lookup = |name: &str| match name {
+            "value" => Some(Value::Number(value)),
+            "threshold" => Some(threshold.map_or(Value::Null, Value::Number)),
+            "warn" => Some(th.warn_below.or(th.warn_above).map_or(Value::Null, Value::Number)),
+            "fail" => Some(th.fail_below.or(th.fail_above).map_or(Value::Null, Value::Number)),
+            "month" => Some(month.map_or(Value::Null, |m| Value::Text(m.to_string()))),
+            other => values.get(other).cloned(),
+        };
+        template::render(&c.message, &lookup)
+    };
+    let empty = c.when_empty.unwrap_or(EmptyOutcome::NotAssessed);
+
+    let Some(field) = &c.per_month else {
+        let Some(v) = metric.eval(bundle, period, None) else {
+            return empty_outcome(
+                empty,
+                result,
+                "the value cannot be computed from the data (e.g. a ratio over zero records)",
+            );
+        };
+        let (status, threshold) = th.classify(v);
+        result.status = status;
+        result.value = Some(v);
+        result.threshold = threshold;
+        result.message = render(v, threshold, None);
+        if status != Status::Pass {
+            let finding = Finding {
+                message: result.message.clone(),
+                key: String::new(),
+                value: Some(v),
+                threshold,
+                evidence,
+            };
+            push_finding(result, finding, opts.max_findings);
+        }
+        return Ok(());
+    };
+
+    let mut worst = Status::Pass;
+    let mut months_evaluated = 0usize;
+    let mut breaches = 0usize;
+    for (label, start, end) in months(period) {
+        let window = Window { field, start, end };
+        let Some(v) = metric.eval(bundle, period, Some(&window)) else {
+            continue;
+        };
+        months_evaluated += 1;
+        let (status, threshold) = th.classify(v);
+        if status != Status::Pass {
+            breaches += 1;
+            worst = worst.max(status);
+            let finding = Finding {
+                message: render(v, threshold, Some(&label)),
+                key: format!("month:{label}"),
+                value: Some(v),
+                threshold,
+                evidence: evidence.clone(),
+            };
+            push_finding(result, finding, opts.max_findings);
+        }
+    }
+    if months_evaluated == 0 {
+        return empty_outcome(empty, result, "no month of the period has data to compute the value");
+    }
+    result.status = worst;
+    result.value = Some(breaches as f64);
+    result.message = if breaches == 0 {
+        format!("All {months_evaluated} months of the period are within the thresholds.")
+    } else {
+        format!("{breaches} of {months_evaluated} months breach the thresholds.")
+    };
+    Ok(())
+}
+
+fn empty_outcome(empty: EmptyOutcome, result: &mut RuleResult, why: &str) -> Result<(), String> {
+    match empty {
+        EmptyOutcome::NotAssessed => {
+            result.status = Status::NotAssessed;
+            result.reason = Some(why.to_string());
+            result.message = format!("Not assessed: {why}.");
+        }
+        EmptyOutcome::Pass => {
+            result.status = Status::Pass;
+            result.message = format!("Nothing to flag: {why}.");
+        }
+        EmptyOutcome::Fail => {
+            result.status = Status::Fail;
+            result.message = format!("Fails: {why}.");
+        }
+    }
+    Ok(())
+}
+
+/// Calendar months overlapping the period: ("2025-03", first day, last day).
+fn months(period: &Period) -> Vec<(String, NaiveDate, NaiveDate)> {
+    let mut out = Vec::new();
+    let mut cursor = NaiveDate::from_ymd_opt(period.start.year(), period.start.month(), 1).expect("valid month start");
+    while cursor <= period.end && out.len() < 1200 {
+        let next = cursor.checked_add_months(Months::new(1)).expect("date in range");
+        let last = next.pred_opt().expect("date in range");
+        out.push((
+            cursor.format("%Y-%m").to_string(),
+            cursor.max(period.start),
+            last.min(period.end),
+        ));
+        cursor = next;
+    }
+    out
+}
+
+fn script_check(
+    rule: &Rule,
+    script: &CompiledScript,
+    values: &ParamValues,
+    bundle: &Arc<Bundle>,
+    period: &Period,
+    opts: &EvalOptions,
+    result: &mut RuleResult,
+) -> Result<(), String> {
+    let mut allowed = rule.requires.clone();
+    for (ds, fields) in &rule.optional {
+        allowed.entry(ds.clone()).or_default().extend(fields.iter().cloned());
+    }
+    let org = Org::new(Arc::clone(bundle), *period, allowed);
+    let outcome = script.run(org, values, opts.as_of).map_err(|e| match e.location {
+        Some(loc) => format!("{} (at {loc})", e.message),
+        None => e.message,
+    })?;
+    result.status = match outcome.status.as_str() {
+        "pass" => Status::Pass,
+        "warn" => Status::Warn,
+        "fail" => Status::Fail,
+        _ => Status::NotAssessed,
+    };
+    result.value = outcome.value;
+    result.threshold = outcome.threshold;
+    result.message = outcome.message.clone();
+    if result.status == Status::NotAssessed {
+        let reason = outcome
+            .reason
+            .clone()
+            .unwrap_or_else(|| "the script could not assess the data".into());
+        result.message = format!("Not assessed: {reason}");
+        result.reason = Some(reason);
+        return Ok(());
+    }
+    for f in &outcome.findings {
+        let evidence = match (&f.dataset, f.row) {
+            (Some(ds), Some(row)) if bundle.dataset(ds).is_some_and(|d| row < d.rows) => {
+                vec![evidence_row(bundle, ds, row)]
+            }
+            (Some(ds), _) if bundle.dataset(ds).is_some() => vec![evidence_file(bundle, ds)],
+            _ => Vec::new(),
+        };
+        let key = match (&f.dataset, f.row) {
+            (Some(ds), Some(row)) => bundle
+                .dataset(ds)
+                .map_or_else(String::new, |d| format!("{ds}:{}", d.record_id(row))),
+            _ => String::new(),
+        };
+        push_finding(
+            result,
+            Finding {
+                message: f.message.clone(),
+                key,
+                value: None,
+                threshold: None,
+                evidence,
+            },
+            opts.max_findings,
+        );
+    }
+    if result.status != Status::Pass && result.findings_total == 0 {
+        let evidence = rule
+            .requires
+            .keys()
+            .filter(|d| bundle.dataset(d).is_some())
+            .map(|d| evidence_file(bundle, d))
+            .collect();
+        let finding = Finding {
+            message: result.message.clone(),
+            key: String::new(),
+            value: result.value,
+            threshold: result.threshold,
+            evidence,
+        };
+        push_finding(result, finding, opts.max_findings);
+    }
+    Ok(())
+}

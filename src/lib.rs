@@ -1,0 +1,19 @@
+//! mktaudit: a rule-based marketing health audit engine.
+//!
+//! Data flows one way: [`bundle`] (load the org's exports) -> [`rules`]
+//! (load rule packs) -> [`eval`] (evaluate) -> [`score`] -> [`report`]
+//! (render). [`audit::run_audit`] runs the whole pipeline.
+
+pub mod audit;
+pub mod bundle;
+pub mod cli;
+pub mod error;
+pub mod eval;
+pub mod explain;
+pub mod fsutil;
+pub mod report;
+pub mod rules;
+pub mod ruletest;
+pub mod score;
+pub mod template;
+pub mod value;

@@ -1,0 +1,324 @@
+//! The audit report: one serialisable model that every output format
+//! renders, so all formats carry the same content. JSON is this model as is;
+//! its `schema_version` changes whenever a field is renamed or removed.
+//!
+//! Adding a format: one new file here with a `render` function, and a
+//! `Format` variant below.
+
+pub mod json;
+pub mod terminal;
+
+use crate::bundle::{Bundle, Note};
+use crate::eval::{Finding, ParamUse, RuleResult, Status};
+use crate::rules::format::Reference;
+use crate::rules::{Category, RulePack, Severity};
+use crate::score::{self, CategoryScore, Overall, Scorecard};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub audit: AuditInfo,
+    pub summary: Overall,
+    pub categories: Vec<CategoryScore>,
+    /// One entry per rule, worst first within each category.
+    pub results: Vec<RuleReport>,
+    /// Rules that could not be assessed, and the data that would fix that.
+    pub not_assessed: Vec<NotAssessed>,
+    pub methodology: Methodology,
+    pub bundle: BundleInfo,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditInfo {
+    pub org: String,
+    pub as_of: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleReport {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub weight: f64,
+    pub status: Status,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+    /// How much the overall score would rise if this rule passed.
+    pub points_recoverable: f64,
+    pub findings: Vec<Finding>,
+    pub findings_total: usize,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<Reference>,
+    pub params: BTreeMap<String, ParamUse>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotAssessed {
+    pub rule: String,
+    pub title: String,
+    pub category: Category,
+    pub reason: String,
+    /// Datasets and fields to gather.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Methodology {
+    pub scoring_method_version: &'static str,
+    pub coverage_floor: f64,
+    pub grade_bands: Vec<(String, f64)>,
+    pub rule_pack_dirs: Vec<String>,
+    pub rule_pack_hash: String,
+    pub rules: usize,
+    /// Params whose value in this audit differs from the rule's default.
+    pub changed_params: Vec<ChangedParam>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangedParam {
+    pub rule: String,
+    pub param: String,
+    pub value: crate::value::Value,
+    pub default: crate::value::Value,
+    pub origin: crate::rules::params::ParamOrigin,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BundleInfo {
+    pub datasets: Vec<DatasetInfo>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub file: String,
+    pub rows: usize,
+    pub fields: Vec<String>,
+}
+
+/// Orders results for reading: failures first, then warnings, errors,
+/// not assessed and passes; heavier rules first; then by id.
+fn reading_order(s: Status) -> u8 {
+    match s {
+        Status::Fail => 0,
+        Status::Warn => 1,
+        Status::Error => 2,
+        Status::NotAssessed => 3,
+        Status::Pass => 4,
+    }
+}
+
+pub struct ReportInput<'a> {
+    pub pack: &'a RulePack,
+    pub bundle: &'a Bundle,
+    pub results: &'a [RuleResult],
+    pub scorecard: &'a Scorecard,
+    pub as_of: chrono::NaiveDate,
+    pub period: crate::rules::condition::Period,
+    pub notes: &'a [String],
+}
+
+pub fn build(input: &ReportInput<'_>) -> Report {
+    let ReportInput {
+        pack,
+        bundle,
+        results,
+        scorecard,
+        ..
+    } = input;
+    let assessed_weight = scorecard.overall.assessed_weight;
+    let mut rule_reports: Vec<RuleReport> = results
+        .iter()
+        .filter_map(|r| {
+            let rule = pack.get(&r.rule)?;
+            Some(RuleReport {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                category: rule.category,
+                severity: rule.severity,
+                weight: rule.weight,
+                status: r.status,
+                message: r.message.clone(),
+                value: r.value,
+                threshold: r.threshold,
+                reason: r.reason.clone(),
+                missing: r.missing.clone(),
+                points_recoverable: score::points_recoverable(rule.weight, r.status, assessed_weight),
+                findings: r.findings.clone(),
+                findings_total: r.findings_total,
+                rationale: rule.rationale.trim().to_string(),
+                remediation: rule.remediation.trim().to_string(),
+                references: rule.references.clone(),
+                params: r.params.clone(),
+            })
+        })
+        .collect();
+    rule_reports.sort_by(|a, b| {
+        (
+            a.category,
+            reading_order(a.status),
+            std::cmp::Reverse(a.severity),
+            &a.id,
+        )
+            .cmp(&(
+                b.category,
+                reading_order(b.status),
+                std::cmp::Reverse(b.severity),
+                &b.id,
+            ))
+    });
+    let not_assessed = rule_reports
+        .iter()
+        .filter(|r| matches!(r.status, Status::NotAssessed | Status::Error))
+        .map(|r| NotAssessed {
+            rule: r.id.clone(),
+            title: r.title.clone(),
+            category: r.category,
+            reason: r.reason.clone().unwrap_or_default(),
+            missing: r.missing.clone(),
+        })
+        .collect();
+    let changed_params = rule_reports
+        .iter()
+        .flat_map(|r| {
+            r.params
+                .iter()
+                .filter(|(_, p)| p.value != p.default)
+                .map(|(name, p)| ChangedParam {
+                    rule: r.id.clone(),
+                    param: name.clone(),
+                    value: p.value.clone(),
+                    default: p.default.clone(),
+                    origin: p.origin,
+                })
+        })
+        .collect();
+    let datasets = bundle
+        .datasets
+        .values()
+        .map(|d| DatasetInfo {
+            name: d.name.clone(),
+            file: d.file.clone(),
+            rows: d.rows,
+            fields: d.mapped_from.keys().cloned().collect(),
+        })
+        .collect();
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "mktaudit",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        audit: AuditInfo {
+            org: bundle.org_name(),
+            as_of: input.as_of.format("%Y-%m-%d").to_string(),
+            period_start: input.period.start.format("%Y-%m-%d").to_string(),
+            period_end: input.period.end.format("%Y-%m-%d").to_string(),
+            currency: bundle.manifest.currency().to_string(),
+        },
+        summary: scorecard.overall.clone(),
+        categories: scorecard.categories.clone(),
+        results: rule_reports,
+        not_assessed,
+        methodology: Methodology {
+            scoring_method_version: score::METHOD_VERSION,
+            coverage_floor: score::COVERAGE_FLOOR,
+            grade_bands: score::GRADE_BANDS
+                .iter()
+                .map(|(g, s)| (g.as_str().to_string(), *s))
+                .collect(),
+            rule_pack_dirs: pack.dirs.clone(),
+            rule_pack_hash: pack.hash.clone(),
+            rules: pack.rules.len(),
+            changed_params,
+            notes: input.notes.to_vec(),
+        },
+        bundle: BundleInfo {
+            datasets,
+            notes: bundle.notes.clone(),
+        },
+    }
+}
+
+impl Report {
+    /// Rules with failures or warnings, most points recoverable first.
+    pub fn remediation_plan(&self) -> Vec<&RuleReport> {
+        let mut plan: Vec<&RuleReport> = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
+            .collect();
+        plan.sort_by(|a, b| {
+            b.points_recoverable
+                .total_cmp(&a.points_recoverable)
+                .then(b.severity.cmp(&a.severity))
+                .then(a.id.cmp(&b.id))
+        });
+        plan
+    }
+
+    /// Whether any warn or fail outcome is at or above `severity`.
+    pub fn reaches(&self, severity: Severity) -> bool {
+        self.results
+            .iter()
+            .any(|r| matches!(r.status, Status::Fail | Status::Warn) && r.severity >= severity)
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Terminal,
+    Json,
+}
+
+impl Format {
+    pub const ALL: &'static [(&'static str, Format)] = &[("terminal", Format::Terminal), ("json", Format::Json)];
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s.trim()))
+            .map(|(_, f)| *f)
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Terminal => "txt",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Renders the report; `color` applies to the terminal format only.
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Terminal => terminal::render(report, color),
+        Format::Json => json::render(report),
+    }
+}

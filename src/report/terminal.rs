@@ -1,0 +1,237 @@
+//! Terminal output: the grade at the top, a category table, then findings
+//! with their evidence. Colour only when asked (TTY and no NO_COLOR).
+
+use super::{Report, RuleReport};
+use crate::eval::Status;
+use crate::template::format_percent;
+use crate::value::format_number;
+use std::fmt::Write;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn bold(&self, t: &str) -> String {
+        self.wrap("1", t)
+    }
+    fn dim(&self, t: &str) -> String {
+        self.wrap("2", t)
+    }
+    fn status(&self, s: Status) -> String {
+        let (code, label) = match s {
+            Status::Pass => ("32", "✓ PASS"),
+            Status::Warn => ("33", "! WARN"),
+            Status::Fail => ("31;1", "✗ FAIL"),
+            Status::NotAssessed => ("2", "○ N/A "),
+            Status::Error => ("35", "⚠ ERROR"),
+        };
+        self.wrap(code, label)
+    }
+    fn grade(&self, g: &str) -> String {
+        let code = match g {
+            "A" | "B" => "32;1",
+            "C" => "33;1",
+            _ => "31;1",
+        };
+        self.wrap(code, g)
+    }
+}
+
+pub fn render(report: &Report, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let a = &report.audit;
+    let _ = writeln!(
+        out,
+        "{} · {} · as of {} · period {} to {}",
+        p.bold("mktaudit"),
+        p.bold(&a.org),
+        a.as_of,
+        a.period_start,
+        a.period_end
+    );
+    out.push('\n');
+    let s = &report.summary;
+    match (s.score, s.grade) {
+        (Some(score), Some(grade)) => {
+            let _ = writeln!(
+                out,
+                "  Overall score {} / 100   grade {}   maturity {}   coverage {}",
+                p.bold(&format_number(score)),
+                p.grade(grade.as_str()),
+                s.maturity.unwrap_or("-"),
+                format_percent(s.coverage)
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  No rule could be assessed: there is no score. Coverage {}.",
+                format_percent(s.coverage)
+            );
+        }
+    }
+    if s.provisional {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.wrap(
+                "33",
+                &format!(
+                    "PROVISIONAL: only {} of the audit could be assessed (floor {}); see \"Not assessed\" for the data to gather.",
+                    format_percent(s.coverage),
+                    format_percent(report.methodology.coverage_floor)
+                )
+            )
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "  {:<12} {:>6} {:>6} {:>9}  {:>4} {:>4} {:>4} {:>4} {:>4}",
+        "Category", "Score", "Grade", "Coverage", "pass", "warn", "fail", "n/a", "err"
+    );
+    for c in &report.categories {
+        let score = c.score.map_or_else(|| "-".to_string(), format_number);
+        let grade = c.grade.map_or("-", |g| g.as_str());
+        let _ = writeln!(
+            out,
+            "  {:<12} {:>6} {:>6} {:>9}  {:>4} {:>4} {:>4} {:>4} {:>4}",
+            c.category.title(),
+            score,
+            p.grade(grade),
+            format_percent(c.coverage),
+            c.counts.pass,
+            c.counts.warn,
+            c.counts.fail,
+            c.counts.not_assessed,
+            c.counts.error
+        );
+    }
+
+    let flagged: Vec<&RuleReport> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
+        .collect();
+    out.push('\n');
+    if flagged.is_empty() {
+        let _ = writeln!(out, "{}", p.bold("No findings: every assessed rule passed."));
+    } else {
+        let _ = writeln!(out, "{}", p.bold(&format!("Findings ({})", flagged.len())));
+    }
+    for r in flagged {
+        let _ = writeln!(
+            out,
+            "\n  {} {}  {}  {}",
+            p.status(r.status),
+            p.bold(&r.id),
+            r.title,
+            p.dim(&format!(
+                "[{}, {}, +{} pts if fixed]",
+                r.category,
+                r.severity,
+                format_number(r.points_recoverable)
+            ))
+        );
+        let _ = writeln!(out, "      {}", r.message);
+        let shown = r.findings.iter().take(5);
+        for f in shown {
+            if r.findings_total > 1 || f.message != r.message {
+                let _ = writeln!(out, "      - {}", f.message);
+            }
+            for e in &f.evidence {
+                let loc = match e.line {
+                    Some(l) => format!("{}:{l}", e.file),
+                    None => e.file.clone(),
+                };
+                let rec = e.record.as_ref().map(|r| format!(" ({r})")).unwrap_or_default();
+                let _ = writeln!(out, "        {}", p.dim(&format!("at {loc}{rec}")));
+            }
+        }
+        if r.findings_total > 5 {
+            let _ = writeln!(out, "      {}", p.dim(&format!("… and {} more", r.findings_total - 5)));
+        }
+    }
+
+    let errors: Vec<&RuleReport> = report.results.iter().filter(|r| r.status == Status::Error).collect();
+    if !errors.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!(
+                "Rule errors ({}): these rules broke and were not scored",
+                errors.len()
+            ))
+        );
+        for r in errors {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}",
+                p.status(r.status),
+                p.bold(&r.id),
+                r.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+
+    let na: Vec<&RuleReport> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::NotAssessed)
+        .collect();
+    if !na.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!("Not assessed ({}): data to gather", na.len()))
+        );
+        for r in na {
+            let _ = writeln!(
+                out,
+                "  {} {}  {}: {}",
+                p.status(r.status),
+                p.bold(&r.id),
+                r.title,
+                r.reason.as_deref().unwrap_or("")
+            );
+        }
+    }
+
+    let passed = report.results.iter().filter(|r| r.status == Status::Pass).count();
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.dim(&format!(
+            "{passed} rules passed. `mktaudit explain <ID>` shows why a rule matters and what to do."
+        ))
+    );
+    if !report.bundle.notes.is_empty() {
+        let _ = writeln!(out, "\n{}", p.bold("Read with remarks"));
+        for n in &report.bundle.notes {
+            let _ = writeln!(out, "  {}", p.dim(&format!("{}: {}", n.file, n.message)));
+        }
+    }
+    for n in &report.methodology.notes {
+        let _ = writeln!(out, "  {}", p.dim(n));
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        p.dim(&format!(
+            "rule pack {} ({} rules), scoring method v{}",
+            &report.methodology.rule_pack_hash[..12.min(report.methodology.rule_pack_hash.len())],
+            report.methodology.rules,
+            report.methodology.scoring_method_version
+        ))
+    );
+    out
+}

@@ -1,0 +1,307 @@
+//! The rule file format v1, as serde reads it. These structs mirror the YAML
+//! exactly; `load.rs` validates them into `Rule`s. Every struct denies unknown
+//! keys so a typo is an error at its line, with a suggestion, and none uses
+//! `flatten`, which would silently switch that check off.
+
+use super::{Category, Severity};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One rule file: metadata, parameters, data needs, one check, tests.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    /// Stable identifier, e.g. `CRED-001`. Defaults to the file name without extension.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// One line that names the problem the rule flags.
+    pub title: String,
+    /// competent, credible, accountable, strategic or integrated. Defaults to the folder name.
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// info, low, medium, high or critical. Used by `--fail-on` and to order findings.
+    pub severity: Severity,
+    /// Weight in the category score. Defaults by severity (info 0, low 1, medium 2, high 3, critical 5).
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Why the pattern hurts the organisation, in plain words.
+    pub rationale: String,
+    /// What to do about it.
+    pub remediation: String,
+    /// Sources: the seed article, benchmark sources, or a note that a threshold is convention.
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    /// Named thresholds and patterns, referenced in the check as `$name`.
+    #[serde(default)]
+    pub params: IndexMap<String, RawParam>,
+    /// Datasets and fields the rule needs beyond those its check names (scripts list theirs here).
+    #[serde(default)]
+    pub requires: BTreeMap<String, Vec<String>>,
+    /// Datasets and fields a script may read when present; their absence does not stop the rule.
+    #[serde(default)]
+    pub optional: BTreeMap<String, Vec<String>>,
+    pub check: RawCheck,
+    /// Small inline bundles with the outcome the rule must give on each.
+    #[serde(default)]
+    pub tests: Vec<RawTest>,
+}
+
+/// A reference: a plain string, or a structured entry.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Reference {
+    Text(String),
+    Entry(ReferenceEntry),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceEntry {
+    /// A seed article in `shared/seeds` the rule comes from.
+    #[serde(default)]
+    pub seed: Option<String>,
+    /// Title of a published source.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Says that a threshold has no solid source and is a practitioner convention.
+    #[serde(default)]
+    pub convention: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawParam {
+    /// The value used unless config or the org profile says otherwise.
+    pub default: serde_yaml::Value,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Defaults that depend on the org profile: profile field -> value of that field -> param value.
+    #[serde(default)]
+    pub by_profile: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
+}
+
+/// Exactly one of `rows`, `aggregate`, `script`, `script_file`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    #[serde(default)]
+    pub rows: Option<RawRowsCheck>,
+    #[serde(default)]
+    pub aggregate: Option<RawAggregateCheck>,
+    /// Rhai source; its last expression is the result.
+    #[serde(default)]
+    pub script: Option<String>,
+    /// A `.rhai` file next to the rule file.
+    #[serde(default)]
+    pub script_file: Option<String>,
+}
+
+/// Flags rows of a dataset; the outcome depends on how many are flagged.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRowsCheck {
+    pub dataset: String,
+    /// Which rows are in scope (all when absent).
+    #[serde(rename = "where", default)]
+    pub filter: Option<RawCondition>,
+    /// A row in scope that matches this is a finding.
+    pub flag: RawCondition,
+    /// Message per flagged row; `{field}` is replaced by the row's value.
+    pub message: String,
+    /// Fail when more than this many rows are flagged (default 0).
+    #[serde(default)]
+    pub fail_above: Option<Threshold>,
+    /// Warn when more than this many rows are flagged (and fail_above is not reached).
+    #[serde(default)]
+    pub warn_above: Option<Threshold>,
+    /// Outcome when no row is in scope: `pass` (default) or `not_assessed`.
+    #[serde(default)]
+    pub when_empty: Option<EmptyOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum EmptyOutcome {
+    Pass,
+    Fail,
+    NotAssessed,
+}
+
+/// Computes one value (optionally per month) and compares it to thresholds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAggregateCheck {
+    pub value: RawMetric,
+    /// Evaluate per calendar month of the audited period, on this date field.
+    #[serde(default)]
+    pub per_month: Option<String>,
+    #[serde(default)]
+    pub fail_below: Option<Threshold>,
+    #[serde(default)]
+    pub warn_below: Option<Threshold>,
+    #[serde(default)]
+    pub fail_above: Option<Threshold>,
+    #[serde(default)]
+    pub warn_above: Option<Threshold>,
+    /// `{value}`, `{threshold}` and `{month}` are filled in; `{value:pct}` shows a percentage.
+    pub message: String,
+    /// Outcome when the value cannot be computed (e.g. a ratio over zero rows):
+    /// `not_assessed` (default), `pass` or `fail`.
+    #[serde(default)]
+    pub when_empty: Option<EmptyOutcome>,
+}
+
+/// A number, or `$name` of a declared param.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum Threshold {
+    Number(f64),
+    Param(String),
+}
+
+/// A row condition: either `field` with exactly one operator, or one of
+/// `all`, `any`, `not`.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawCondition {
+    #[serde(default)]
+    pub field: Option<String>,
+    /// Regex (or `$param`), matched case-sensitively unless it starts with `(?i)`.
+    #[serde(default)]
+    pub matches: Option<String>,
+    #[serde(default)]
+    pub not_matches: Option<String>,
+    /// Equal, ignoring case and surrounding space for text.
+    #[serde(default)]
+    pub equals: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub not_equals: Option<serde_yaml::Value>,
+    /// One of these values (a list, or `$param` holding a list).
+    #[serde(rename = "in", default)]
+    pub is_in: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub not_in: Option<serde_yaml::Value>,
+    #[serde(default)]
+    pub gt: Option<Threshold>,
+    #[serde(default)]
+    pub gte: Option<Threshold>,
+    #[serde(default)]
+    pub lt: Option<Threshold>,
+    #[serde(default)]
+    pub lte: Option<Threshold>,
+    /// true: the field has a value; false: it is empty.
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// true: the date falls inside the audited period.
+    #[serde(default)]
+    pub in_period: Option<bool>,
+    #[serde(default)]
+    pub all: Option<Vec<RawCondition>>,
+    #[serde(default)]
+    pub any: Option<Vec<RawCondition>>,
+    #[serde(default)]
+    pub not: Option<Box<RawCondition>>,
+}
+
+/// A value computed from the bundle. Exactly one key.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawMetric {
+    /// Number of rows of a dataset (in scope of `where`).
+    #[serde(default)]
+    pub count: Option<RawAggregate>,
+    #[serde(default)]
+    pub sum: Option<RawAggregate>,
+    #[serde(default)]
+    pub avg: Option<RawAggregate>,
+    #[serde(default)]
+    pub min: Option<RawAggregate>,
+    #[serde(default)]
+    pub max: Option<RawAggregate>,
+    /// Number of distinct values of `field`.
+    #[serde(default)]
+    pub distinct: Option<RawAggregate>,
+    /// `of` divided by `to`; not computable when `to` is zero.
+    #[serde(default)]
+    pub ratio: Option<Box<RawRatio>>,
+    /// Share of rows (or of `field`'s sum) that match `where` among all rows in `within`.
+    #[serde(default)]
+    pub share: Option<RawShare>,
+    #[serde(default)]
+    pub sub: Option<Vec<RawMetric>>,
+    #[serde(default)]
+    pub mul: Option<Vec<RawMetric>>,
+    /// A param's value.
+    #[serde(default)]
+    pub param: Option<String>,
+    /// A field of the org profile.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// A constant.
+    #[serde(default)]
+    pub number: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAggregate {
+    pub dataset: String,
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(rename = "where", default)]
+    pub filter: Option<RawCondition>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRatio {
+    pub of: RawMetric,
+    pub to: RawMetric,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawShare {
+    pub dataset: String,
+    /// Sum this field instead of counting rows.
+    #[serde(default)]
+    pub field: Option<String>,
+    /// The part.
+    #[serde(rename = "where")]
+    pub filter: RawCondition,
+    /// The whole (all rows when absent).
+    #[serde(default)]
+    pub within: Option<RawCondition>,
+}
+
+/// An inline test: a tiny bundle and the outcome the rule must give.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTest {
+    pub name: String,
+    pub expect: ExpectedStatus,
+    /// Audit date for the test (default 2025-12-31).
+    #[serde(default)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Optional manifest (org, period, currency).
+    #[serde(default)]
+    pub manifest: Option<crate::bundle::Manifest>,
+    /// Param values for this test.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_yaml::Value>,
+    /// Dataset name -> records (a list; a mapping for `org`).
+    #[serde(default)]
+    pub data: IndexMap<String, serde_yaml::Value>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectedStatus {
+    Pass,
+    Warn,
+    Fail,
+    NotAssessed,
+}

@@ -1,0 +1,592 @@
+//! Reads rule packs: every `*.yaml` under the given folders becomes a `Rule`
+//! after validation. All problems in all files are gathered before failing,
+//! each pointing at the line in the rule file (or script) at fault.
+
+use super::condition::{CheckError, Condition, number_param};
+use super::format::{RawCheck, RawRule, Threshold};
+use super::metric::Metric;
+use super::params::{ParamValues, yaml_to_value};
+use super::script;
+use super::{Category, Check, Param, Rule, RulePack};
+use crate::bundle::schema::Schema;
+use crate::error::{Problem, Problems, SourceFile, suggest};
+use crate::value::FieldType;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The rules of a run and what the user should know about how they combined.
+#[derive(Debug, Default)]
+pub struct LoadedRules {
+    pub pack: RulePack,
+    /// e.g. "rule CRED-001 from custom/ overrides the one from rules/".
+    pub notes: Vec<String>,
+}
+
+/// Loads every rule under `dirs`, in order: a rule in a later folder replaces
+/// a rule with the same id from an earlier one.
+pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
+    let mut problems = Problems::default();
+    let mut by_id: BTreeMap<String, (Rule, usize)> = BTreeMap::new();
+    let mut notes = Vec::new();
+    for (pack_index, dir) in dirs.iter().enumerate() {
+        if !dir.is_dir() {
+            problems.push(
+                Problem::new(
+                    "rules::not_found",
+                    format!("rule folder `{}` does not exist", dir.display()),
+                )
+                .help("pass a folder of rule files with --rules (the default pack is `rules/`)"),
+            );
+            continue;
+        }
+        let mut seen_here: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for path in rule_files(dir, &mut problems) {
+            let Some(rule) = load_rule_file(dir, &path, &mut problems) else {
+                continue;
+            };
+            if let Some(first) = seen_here.get(&rule.id) {
+                let at = find(&rule.source.text, "id:");
+                problems.push(
+                    Problem::new(
+                        "rules::duplicate_id",
+                        format!("rule id `{}` is defined twice in `{}`", rule.id, dir.display()),
+                    )
+                    .at(&rule.source, at, 3, format!("first defined in {}", first.display()))
+                    .help("ids must be unique within a pack; rename one (ids default to the file name)"),
+                );
+                continue;
+            }
+            seen_here.insert(rule.id.clone(), path.clone());
+            if let Some((old, old_pack)) = by_id.get(&rule.id)
+                && *old_pack != pack_index
+            {
+                notes.push(format!(
+                    "rule {} from {} overrides the one from {}",
+                    rule.id,
+                    rule.path.display(),
+                    old.path.display()
+                ));
+            }
+            by_id.insert(rule.id.clone(), (rule, pack_index));
+        }
+    }
+    let rules: Vec<Rule> = by_id.into_values().map(|(r, _)| r).collect();
+    let hash = pack_hash(&rules);
+    problems.into_result(LoadedRules {
+        pack: RulePack {
+            rules,
+            hash,
+            dirs: dirs.iter().map(|d| d.display().to_string()).collect(),
+        },
+        notes,
+    })
+}
+
+fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        match entry {
+            Ok(e) if e.file_type().is_file() => {
+                let ext = e.path().extension().map(|x| x.to_string_lossy().to_lowercase());
+                if matches!(ext.as_deref(), Some("yaml" | "yml")) {
+                    files.push(e.into_path());
+                }
+            }
+            Ok(_) => {}
+            Err(e) => problems.push(Problem::new("rules::walk", format!("cannot read rule folder: {e}"))),
+        }
+    }
+    files
+}
+
+fn pack_hash(rules: &[Rule]) -> String {
+    let mut h = Sha256::new();
+    for r in rules {
+        h.update(r.id.as_bytes());
+        h.update([0]);
+        h.update(r.source.text.as_bytes());
+        if let Check::Script(s) = &r.check
+            && s.line_offset == 0
+        {
+            h.update(s.source.text.as_bytes());
+        }
+        h.update([0]);
+    }
+    let digest = h.finalize();
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Byte offset of the first occurrence of `needle` (0 when absent).
+fn find(text: &str, needle: &str) -> usize {
+    if needle.is_empty() {
+        return 0;
+    }
+    text.find(needle).unwrap_or(0)
+}
+
+fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem {
+    let at = find(&src.text, &e.needle);
+    let len = if at == 0 && !src.text.starts_with(&e.needle) {
+        1
+    } else {
+        e.needle.len().max(1)
+    };
+    let p = Problem::new(code, e.message.clone()).at(src, at, len, "here");
+    match e.help {
+        Some(h) => p.help(h),
+        None => p,
+    }
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`" with a did-you-mean.
+fn serde_help(message: &str) -> Option<String> {
+    let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
+    let expected: Vec<&str> = message
+        .split("expected ")
+        .nth(1)?
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    if unknown.is_empty() || expected.is_empty() {
+        return None;
+    }
+    let allowed = format!("allowed here: {}", expected.join(", "));
+    let suggestion = suggest(unknown, &expected);
+    Some(if suggestion.starts_with("did you mean") {
+        format!("{suggestion} ({allowed})")
+    } else {
+        allowed
+    })
+}
+
+fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Option<Rule> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::new("rules::read", format!("cannot read rule file: {e}")).in_file(path));
+            return None;
+        }
+    };
+    let src = SourceFile::new(path.display().to_string(), text);
+    let raw: RawRule = match serde_yaml::from_str(&src.text) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = e.to_string();
+            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let at = e.location().map_or(0, |l| l.index());
+            let mut p = Problem::new("rules::parse", format!("`{}` is not a valid rule", path.display()))
+                .at(&src, at, 1, reason);
+            p = match serde_help(&msg) {
+                Some(h) => p.help(h),
+                None => p.help("see docs/rules.md for the rule format"),
+            };
+            problems.push(p);
+            return None;
+        }
+    };
+    let before = problems.len();
+    let rule = validate(pack_dir, path, &src, raw, problems);
+    if problems.len() > before { None } else { rule }
+}
+
+fn validate(pack_dir: &Path, path: &Path, src: &SourceFile, raw: RawRule, problems: &mut Problems) -> Option<Rule> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = raw.id.clone().unwrap_or(stem);
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        problems.push(
+            Problem::new(
+                "rules::id",
+                format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"),
+            )
+            .at(src, find(&src.text, "id:"), 3, "here")
+            .help("e.g. `CRED-001` or `kpi-click-rate`"),
+        );
+    }
+
+    // Category: from the key, else from the folder name.
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let folder_category = Category::parse(&folder);
+    let category = match (raw.category, folder_category) {
+        (Some(c), Some(f)) if c != f => {
+            problems.push(
+                Problem::new(
+                    "rules::category",
+                    format!("the rule says category `{c}` but sits in folder `{folder}`"),
+                )
+                .at(src, find(&src.text, "category:"), 9, "conflicts with the folder")
+                .help("move the file to the folder of its category, or remove `category:`"),
+            );
+            c
+        }
+        (Some(c), _) => c,
+        (None, Some(f)) => f,
+        (None, None) => {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            problems.push(
+                Problem::new("rules::category", format!("rule `{id}` has no category"))
+                    .at(src, 0, 1, "no `category:` key, and the folder is not a category")
+                    .help(format!(
+                        "add `category: …` or put the file in a folder named after one of: {}",
+                        names.join(", ")
+                    )),
+            );
+            Category::Competent
+        }
+    };
+
+    let weight = raw.weight.unwrap_or_else(|| raw.severity.default_weight());
+    if !(weight.is_finite() && weight >= 0.0) {
+        problems.push(
+            Problem::new("rules::weight", "weight must be a number of zero or more").at(
+                src,
+                find(&src.text, "weight:"),
+                7,
+                "here",
+            ),
+        );
+    }
+
+    // Params and their default values.
+    let mut params = indexmap::IndexMap::new();
+    let org_schema = Schema::get().dataset("org").expect("org dataset");
+    for (name, p) in &raw.params {
+        let at = find(&src.text, &format!("{name}:"));
+        let mut bad_values = Vec::new();
+        let mut convert = |v: &serde_yaml::Value| match yaml_to_value(v) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                bad_values.push(Problem::new("rules::param", format!("param `{name}`: {e}")).at(
+                    src,
+                    at,
+                    name.len(),
+                    "here",
+                ));
+                None
+            }
+        };
+        let default = convert(&p.default).unwrap_or(crate::value::Value::Null);
+        let mut by_profile = BTreeMap::new();
+        for (field, values) in &p.by_profile {
+            if !org_schema.fields.contains_key(field) {
+                problems.push(
+                    Problem::new(
+                        "rules::param",
+                        format!(
+                            "param `{name}` depends on profile field `{field}`, which the org profile does not have"
+                        ),
+                    )
+                    .at(
+                        src,
+                        find(&src.text, &format!("{field}:")),
+                        field.len(),
+                        "unknown profile field",
+                    )
+                    .help(suggest(field, &org_schema.field_names())),
+                );
+                continue;
+            }
+            let converted: BTreeMap<String, crate::value::Value> = values
+                .iter()
+                .filter_map(|(k, v)| convert(v).map(|v| (k.clone(), v)))
+                .collect();
+            by_profile.insert(field.clone(), converted);
+        }
+        for p in bad_values {
+            problems.push(p);
+        }
+        params.insert(
+            name.clone(),
+            Param {
+                default,
+                description: p.description.clone(),
+                by_profile,
+            },
+        );
+    }
+    let defaults: ParamValues = params.iter().map(|(k, p)| (k.clone(), p.default.clone())).collect();
+
+    // Data needs: declared, plus what the check reads.
+    let mut requires: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut optional: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (declared, into) in [(&raw.requires, &mut requires), (&raw.optional, &mut optional)] {
+        for (ds, fields) in declared {
+            let Some(schema) = Schema::get().dataset(ds) else {
+                problems.push(
+                    Problem::new("rules::dataset", format!("unknown dataset `{ds}`"))
+                        .at(
+                            src,
+                            find(&src.text, &format!("{ds}:")),
+                            ds.len(),
+                            "not a dataset of the bundle format",
+                        )
+                        .help(suggest(ds, &Schema::get().dataset_names())),
+                );
+                continue;
+            };
+            for f in fields {
+                if !schema.fields.contains_key(f) {
+                    problems.push(
+                        Problem::new("rules::field", format!("dataset `{ds}` has no field `{f}`"))
+                            .at(src, find(&src.text, f), f.len(), "unknown field")
+                            .help(suggest(f, &schema.field_names())),
+                    );
+                }
+            }
+            into.entry(ds.clone()).or_default().extend(fields.iter().cloned());
+        }
+    }
+
+    let check = validate_check(pack_dir, path, src, &raw.check, &defaults, &mut requires, problems)?;
+
+    for test in &raw.tests {
+        for ds in test.data.keys() {
+            if Schema::get().dataset(ds).is_none() {
+                problems.push(
+                    Problem::new(
+                        "rules::test",
+                        format!("test `{}` has data for unknown dataset `{ds}`", test.name),
+                    )
+                    .at(src, find(&src.text, &format!("{ds}:")), ds.len(), "unknown dataset")
+                    .help(suggest(ds, &Schema::get().dataset_names())),
+                );
+            }
+        }
+        for p in test.params.keys() {
+            if !params.contains_key(p) {
+                problems.push(
+                    Problem::new(
+                        "rules::test",
+                        format!("test `{}` sets param `{p}`, which the rule does not declare", test.name),
+                    )
+                    .at(src, find(&src.text, &format!("{p}:")), p.len(), "undeclared param"),
+                );
+            }
+        }
+    }
+
+    Some(Rule {
+        id,
+        title: raw.title,
+        category,
+        severity: raw.severity,
+        weight,
+        rationale: raw.rationale,
+        remediation: raw.remediation,
+        references: raw.references,
+        params,
+        requires,
+        optional,
+        check,
+        tests: raw.tests,
+        source: src.clone(),
+        path: path.to_path_buf(),
+    })
+}
+
+fn validate_check(
+    pack_dir: &Path,
+    path: &Path,
+    src: &SourceFile,
+    check: &RawCheck,
+    defaults: &ParamValues,
+    requires: &mut BTreeMap<String, BTreeSet<String>>,
+    problems: &mut Problems,
+) -> Option<Check> {
+    let kinds = [
+        check.rows.is_some(),
+        check.aggregate.is_some(),
+        check.script.is_some(),
+        check.script_file.is_some(),
+    ];
+    if kinds.iter().filter(|k| **k).count() != 1 {
+        problems.push(
+            Problem::new(
+                "rules::check",
+                "`check` needs exactly one of `rows`, `aggregate`, `script`, `script_file`",
+            )
+            .at(src, find(&src.text, "check:"), 6, "here")
+            .help("see docs/rules.md for the three kinds of check"),
+        );
+        return None;
+    }
+    let mut need = |ds: &str, field: Option<&str>| {
+        let entry = requires.entry(ds.to_string()).or_default();
+        if let Some(f) = field {
+            entry.insert(f.to_string());
+        }
+    };
+    let mut report = |e: CheckError| problems.push(check_problem(src, e, "rules::check"));
+
+    if let Some(rows) = &check.rows {
+        let Some(schema) = Schema::get().dataset(&rows.dataset) else {
+            report(
+                CheckError::new(format!("unknown dataset `{}`", rows.dataset), rows.dataset.clone())
+                    .help(suggest(&rows.dataset, &Schema::get().dataset_names())),
+            );
+            return None;
+        };
+        need(&rows.dataset, None);
+        for cond in std::iter::once(&rows.flag).chain(rows.filter.as_ref()) {
+            if let Err(e) = Condition::compile(cond, schema, &rows.dataset, defaults) {
+                report(e);
+            }
+            let mut fields = Vec::new();
+            Condition::fields_of(cond, &mut fields);
+            for f in fields {
+                need(&rows.dataset, Some(&f));
+            }
+        }
+        for t in [&rows.fail_above, &rows.warn_above].into_iter().flatten() {
+            if let Err(e) = number_param(t, defaults) {
+                report(e);
+            }
+        }
+        let mut allowed: Vec<&str> = schema.field_names();
+        allowed.extend(defaults.keys().map(String::as_str));
+        allowed.push("count");
+        check_placeholders(&rows.message, &allowed, &mut report);
+        return Some(Check::Rows(Box::new(rows.clone())));
+    }
+
+    if let Some(agg) = &check.aggregate {
+        let metric = match Metric::compile(&agg.value, defaults) {
+            Ok(m) => m,
+            Err(e) => {
+                report(e);
+                return None;
+            }
+        };
+        let mut reads = Vec::new();
+        Metric::reads_of(&agg.value, &mut reads);
+        for (ds, f) in &reads {
+            need(ds, f.as_deref());
+        }
+        if let Some(month_field) = &agg.per_month {
+            let mut datasets = BTreeSet::new();
+            metric.datasets(&mut datasets);
+            for ds in datasets.iter().filter(|d| *d != "org") {
+                let ok = Schema::get()
+                    .dataset(ds)
+                    .and_then(|s| s.fields.get(month_field))
+                    .is_some_and(|f| f.ty == FieldType::Date);
+                if ok {
+                    need(ds, Some(month_field));
+                } else {
+                    report(CheckError::new(
+                        format!("`per_month: {month_field}` needs a date field `{month_field}` in `{ds}`"),
+                        month_field.clone(),
+                    ));
+                }
+            }
+        }
+        let thresholds: Vec<&Threshold> = [&agg.fail_below, &agg.warn_below, &agg.fail_above, &agg.warn_above]
+            .into_iter()
+            .flatten()
+            .collect();
+        if thresholds.is_empty() {
+            report(CheckError::new(
+                "an aggregate check needs at least one of fail_below, warn_below, fail_above, warn_above",
+                "aggregate:",
+            ));
+        }
+        for t in thresholds {
+            if let Err(e) = number_param(t, defaults) {
+                report(e);
+            }
+        }
+        let mut allowed: Vec<&str> = vec!["value", "threshold", "month", "warn", "fail"];
+        allowed.extend(defaults.keys().map(String::as_str));
+        check_placeholders(&agg.message, &allowed, &mut report);
+        return Some(Check::Aggregate(Box::new(agg.clone())));
+    }
+
+    // Scripts: inline (positions shift by the script's line in the rule file) or a sibling file.
+    let (script_src, text, offset) = if let Some(inline) = &check.script {
+        let first_line = inline.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+        let at = find(&src.text, first_line);
+        let line = src.line_col(at).0;
+        (src.clone(), inline.clone(), line.saturating_sub(1))
+    } else {
+        let file = check.script_file.as_ref().expect("one kind is set");
+        let script_path = path.parent().unwrap_or(Path::new(".")).join(file);
+        let inside = match (script_path.canonicalize(), pack_dir.canonicalize()) {
+            (Ok(s), Ok(p)) => s.starts_with(p),
+            _ => false,
+        };
+        if !script_path.is_file() || !inside {
+            let why = if script_path.is_file() {
+                "is outside the rule pack folder"
+            } else {
+                "does not exist"
+            };
+            problems.push(
+                Problem::new("rules::script_file", format!("script file `{file}` {why}"))
+                    .at(src, find(&src.text, file), file.len(), "here")
+                    .help("name a .rhai file next to the rule file, inside the pack folder"),
+            );
+            return None;
+        }
+        match std::fs::read_to_string(&script_path) {
+            Ok(t) => (SourceFile::new(script_path.display().to_string(), t.clone()), t, 0),
+            Err(e) => {
+                problems.push(
+                    Problem::new("rules::script_file", format!("cannot read `{file}`: {e}")).in_file(&script_path),
+                );
+                return None;
+            }
+        }
+    };
+    match script::compile(script_src.clone(), &text, offset) {
+        Ok(compiled) => Some(Check::Script(Arc::new(compiled))),
+        Err((msg, line, col)) => {
+            let at = script_src.offset(line, col);
+            problems.push(
+                Problem::new("rules::script_syntax", format!("script does not compile: {msg}"))
+                    .at(&script_src, at, 1, msg)
+                    .help("see docs/rhai-api.md for the script API"),
+            );
+            None
+        }
+    }
+}
+
+/// `{name}` and `{name:format}` must name something the message can show.
+fn check_placeholders(message: &str, allowed: &[&str], report: &mut impl FnMut(CheckError)) {
+    for name in crate::template::placeholders(message) {
+        if !allowed.contains(&name.as_str()) {
+            report(
+                CheckError::new(
+                    format!("message placeholder `{{{name}}}` names nothing the message can show"),
+                    format!("{{{name}"),
+                )
+                .help(suggest(&name, allowed)),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_unknown_field_gets_suggestion() {
+        let msg = "unknown field `sevrity`, expected one of `id`, `title`, `severity` at line 3 column 1";
+        let help = serde_help(msg).unwrap();
+        assert!(help.starts_with("did you mean `severity`?"), "{help}");
+    }
+}

@@ -1,0 +1,219 @@
+//! Rules: the validated form of rule files, and the rule pack they make up.
+//!
+//! `format.rs` is the file format as serde reads it, `load.rs` turns files
+//! into `Rule`s (collecting every problem), `condition.rs` and `metric.rs`
+//! evaluate the declarative checks and `script.rs` runs Rhai checks.
+
+pub mod condition;
+pub mod format;
+mod load;
+pub mod metric;
+pub mod params;
+pub mod script;
+
+pub use load::{LoadedRules, load_rule_dirs};
+
+use crate::error::SourceFile;
+use crate::value::Value;
+use format::{RawAggregateCheck, RawRowsCheck, RawTest, Reference};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The five characteristics of high-performance marketing (SiriusDecisions),
+/// which are the scoring categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Competent,
+    Credible,
+    Accountable,
+    Strategic,
+    Integrated,
+}
+
+impl Category {
+    pub const ALL: [Category; 5] = [
+        Category::Competent,
+        Category::Credible,
+        Category::Accountable,
+        Category::Strategic,
+        Category::Integrated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Competent => "competent",
+            Category::Credible => "credible",
+            Category::Accountable => "accountable",
+            Category::Strategic => "strategic",
+            Category::Integrated => "integrated",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Category::Competent => "Competent",
+            Category::Credible => "Credible",
+            Category::Accountable => "Accountable",
+            Category::Strategic => "Strategic",
+            Category::Integrated => "Integrated",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Category::Competent => {
+                "Marketing has the skills and processes to deliver quality demand before asking sales to act on it."
+            }
+            Category::Credible => {
+                "Marketing reports KPIs that show business health, and claims no more credit than it earned."
+            }
+            Category::Accountable => {
+                "Marketing owns pipeline and revenue numbers and reports its contribution regularly."
+            }
+            Category::Strategic => "Marketing brings its own plan, grounded in facts, instead of reacting to requests.",
+            Category::Integrated => "Marketing works hand in hand with sales, product and the CEO.",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// The weight a rule gets when it does not set one.
+    pub fn default_weight(self) -> f64 {
+        match self {
+            Severity::Info => 0.0,
+            Severity::Low => 1.0,
+            Severity::Medium => 2.0,
+            Severity::High => 3.0,
+            Severity::Critical => 5.0,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        Severity::ALL.into_iter().find(|v| v.as_str() == s.to_ascii_lowercase())
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A declared param: its default and its profile-dependent defaults.
+#[derive(Debug, Clone, Serialize)]
+pub struct Param {
+    pub default: Value,
+    pub description: Option<String>,
+    pub by_profile: BTreeMap<String, BTreeMap<String, Value>>,
+}
+
+/// A validated rule, ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub weight: f64,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<Reference>,
+    pub params: IndexMap<String, Param>,
+    /// Datasets and fields the rule needs: declared plus those its check names.
+    pub requires: BTreeMap<String, BTreeSet<String>>,
+    /// Datasets and fields read when present (scripts).
+    pub optional: BTreeMap<String, BTreeSet<String>>,
+    pub check: Check,
+    pub tests: Vec<RawTest>,
+    /// The rule file (for diagnostics and the pack hash).
+    pub source: SourceFile,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Rows(Box<RawRowsCheck>),
+    Aggregate(Box<RawAggregateCheck>),
+    Script(Arc<script::CompiledScript>),
+}
+
+impl Check {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Rows(_) => "rows",
+            Check::Aggregate(_) => "aggregate",
+            Check::Script(_) => "script",
+        }
+    }
+}
+
+/// The rules of one run, from one or more packs, in id order.
+#[derive(Debug, Clone, Default)]
+pub struct RulePack {
+    pub rules: Vec<Rule>,
+    /// sha256 over every rule file and script (sorted by id): identifies the
+    /// exact rules behind a report.
+    pub hash: String,
+    /// The pack folders, as given.
+    pub dirs: Vec<String>,
+}
+
+impl RulePack {
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// Union of every rule's data needs: what the bundle loader must keep.
+    pub fn demand(&self) -> crate::bundle::Demand {
+        let mut demand = crate::bundle::Demand::new();
+        for rule in &self.rules {
+            for (ds, fields) in rule.requires.iter().chain(&rule.optional) {
+                demand.entry(ds.clone()).or_default().extend(fields.iter().cloned());
+            }
+        }
+        demand
+    }
+}

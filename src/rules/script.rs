@@ -1,0 +1,550 @@
+//! Rhai checks: one sandboxed engine for every script, and the host API a
+//! script reads the bundle through.
+//!
+//! Rule packs may come from strangers. The engine is built from `new_raw()`
+//! with only the pure packages (no file imports, no `print`, no `sleep`, no
+//! clock, no `eval`) and hard limits on operations, depth and sizes, so a
+//! hostile script ends as that rule's error and the audit goes on. Scripts
+//! get aggregates computed natively (`org.count`, `org.sum`, …) and small
+//! row sets, not million-row loops, which would be ~100x slower in Rhai.
+
+use super::condition::Period;
+use crate::bundle::{Bundle, Dataset};
+use crate::error::SourceFile;
+use crate::value::Value;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
+
+/// Limits every script runs under.
+pub const MAX_OPERATIONS: u64 = 2_000_000;
+/// Most rows `org.rows()` hands to a script; larger sets need aggregates.
+pub const MAX_SCRIPT_ROWS: usize = 20_000;
+pub const MAX_STRING: usize = 256 * 1024;
+pub const MAX_ARRAY: usize = 50_000;
+pub const MAX_MAP: usize = 10_000;
+
+/// A compiled script and where its text came from.
+#[derive(Debug)]
+pub struct CompiledScript {
+    pub ast: rhai::AST,
+    /// The `.rhai` file, or the rule file for an inline script.
+    pub source: SourceFile,
+    /// Lines before the script's first line in `source` (inline scripts).
+    pub line_offset: usize,
+}
+
+/// The engine every script runs in (production and tests alike).
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(sandboxed_engine)
+}
+
+fn sandboxed_engine() -> Engine {
+    use rhai::packages::{
+        ArithmeticPackage, BasicArrayPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
+        BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+    };
+    let mut engine = Engine::new_raw();
+    // Not LanguageCorePackage: its `sleep` blocks without counting operations.
+    ArithmeticPackage::new().register_into_engine(&mut engine);
+    LogicPackage::new().register_into_engine(&mut engine);
+    BasicStringPackage::new().register_into_engine(&mut engine);
+    MoreStringPackage::new().register_into_engine(&mut engine);
+    BasicArrayPackage::new().register_into_engine(&mut engine);
+    BasicMapPackage::new().register_into_engine(&mut engine);
+    BasicMathPackage::new().register_into_engine(&mut engine);
+    BasicIteratorPackage::new().register_into_engine(&mut engine);
+    engine
+        .set_max_operations(MAX_OPERATIONS)
+        .set_max_call_levels(32)
+        .set_max_expr_depths(64, 32)
+        .set_max_string_size(MAX_STRING)
+        .set_max_array_size(MAX_ARRAY)
+        .set_max_map_size(MAX_MAP)
+        .set_max_variables(1_000)
+        .set_max_functions(200)
+        .set_max_modules(0)
+        .set_strict_variables(true)
+        .set_fail_on_invalid_map_property(true);
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    for symbol in ["eval", "import", "export"] {
+        engine.disable_symbol(symbol);
+    }
+    register_host_api(&mut engine);
+    engine
+}
+
+/// Variables every script has in scope.
+pub const SCOPE_NAMES: &[&str] = &["org", "params", "profile", "period", "as_of"];
+
+/// What a script sees as `org`: the bundle, limited to the data its rule declared.
+#[derive(Clone)]
+pub struct Org {
+    bundle: Arc<Bundle>,
+    period: Period,
+    /// Dataset -> fields the rule declared (required or optional).
+    allowed: Arc<BTreeMap<String, BTreeSet<String>>>,
+}
+
+impl Org {
+    pub fn new(bundle: Arc<Bundle>, period: Period, allowed: BTreeMap<String, BTreeSet<String>>) -> Self {
+        Self {
+            bundle,
+            period,
+            allowed: Arc::new(allowed),
+        }
+    }
+
+    fn dataset(&self, name: &str) -> Result<Option<&Dataset>, Box<EvalAltResult>> {
+        if !self.allowed.contains_key(name) {
+            return Err(runtime(format!(
+                "dataset `{name}` is not declared in the rule's `requires` or `optional`; declare it to read it"
+            )));
+        }
+        Ok(self.bundle.dataset(name))
+    }
+
+    fn check_field(&self, ds: &str, field: &str) -> Result<(), Box<EvalAltResult>> {
+        if self.allowed.get(ds).is_some_and(|f| f.contains(field)) {
+            Ok(())
+        } else {
+            Err(runtime(format!(
+                "field `{ds}.{field}` is not declared in the rule's `requires` or `optional`; add it to read it"
+            )))
+        }
+    }
+
+    /// Rows of `ds` matching `filter` (field -> value, or array of values).
+    fn matching(&self, ds_name: &str, filter: &Map) -> Result<Vec<usize>, Box<EvalAltResult>> {
+        let Some(ds) = self.dataset(ds_name)? else {
+            return Ok(Vec::new());
+        };
+        let mut tests = Vec::new();
+        for (field, wanted) in filter {
+            self.check_field(ds_name, field)?;
+            let wanted: Vec<Option<String>> = if wanted.is_array() {
+                wanted
+                    .clone()
+                    .into_array()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(dynamic_text)
+                    .collect()
+            } else {
+                vec![dynamic_text(wanted)]
+            };
+            tests.push((field.to_string(), wanted));
+        }
+        Ok((0..ds.rows)
+            .filter(|row| {
+                tests.iter().all(|(field, wanted)| {
+                    let v = ds.value(field, *row);
+                    wanted.iter().any(|w| match (w, &v) {
+                        (None, Value::Null) => true,
+                        (None, _) | (Some(_), Value::Null) => false,
+                        (Some(w), Value::List(items)) => items.iter().any(|i| i.eq_ignore_ascii_case(w)),
+                        (Some(w), v) => v.to_text().eq_ignore_ascii_case(w),
+                    })
+                })
+            })
+            .collect())
+    }
+
+    fn row_map(&self, ds: &Dataset, row: usize) -> Map {
+        let mut m = Map::new();
+        let allowed = self.allowed.get(&ds.name);
+        for field in ds.columns.keys().filter(|f| allowed.is_some_and(|a| a.contains(*f))) {
+            m.insert(field.as_str().into(), value_to_dynamic(&ds.value(field, row)));
+        }
+        m.insert("_dataset".into(), Dynamic::from(ds.name.clone()));
+        m.insert("_row".into(), Dynamic::from(row as i64));
+        m
+    }
+}
+
+fn dynamic_text(d: &Dynamic) -> Option<String> {
+    if d.is_unit() { None } else { Some(d.to_string()) }
+}
+
+pub fn value_to_dynamic(v: &Value) -> Dynamic {
+    match v {
+        Value::Null => Dynamic::UNIT,
+        Value::Bool(b) => Dynamic::from(*b),
+        Value::Number(n) => Dynamic::from(*n),
+        Value::Text(s) => Dynamic::from(s.clone()),
+        Value::Date(d) => Dynamic::from(d.format("%Y-%m-%d").to_string()),
+        Value::List(items) => Dynamic::from(items.iter().map(|i| Dynamic::from(i.clone())).collect::<Array>()),
+    }
+}
+
+fn runtime(message: String) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(message.into(), Position::NONE))
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, Box<EvalAltResult>> {
+    crate::value::parse_date(s).ok_or_else(|| runtime(format!("`{s}` is not a date (YYYY-MM-DD)")))
+}
+
+fn outcome(status: &str, message: &str) -> Map {
+    let mut m = Map::new();
+    m.insert("status".into(), Dynamic::from(status.to_string()));
+    m.insert("message".into(), Dynamic::from(message.to_string()));
+    m.insert("findings".into(), Dynamic::from(Array::new()));
+    m
+}
+
+/// The functions scripts may call. `docs/rhai-api.md` documents each one, and
+/// a test checks that document against this list.
+pub const HOST_FUNCTIONS: &[&str] = &[
+    "org.has(dataset)",
+    "org.has_field(dataset, field)",
+    "org.count(dataset)",
+    "org.count(dataset, filter)",
+    "org.sum(dataset, field)",
+    "org.sum(dataset, field, filter)",
+    "org.rows(dataset)",
+    "org.rows(dataset, filter)",
+    "org.group_count(dataset, field)",
+    "org.group_count(dataset, field, filter)",
+    "org.group_sum(dataset, key_field, value_field)",
+    "org.group_sum(dataset, key_field, value_field, filter)",
+    "org.profile(field)",
+    "org.in_period(date)",
+    "days_between(from, to)",
+    "month_of(date)",
+    "pass()",
+    "pass(message)",
+    "warn(message)",
+    "fail(message)",
+    "not_assessed(reason)",
+    "finding(row, message)",
+];
+
+type R<T> = Result<T, Box<EvalAltResult>>;
+
+fn register_host_api(engine: &mut Engine) {
+    engine.register_type_with_name::<Org>("Org");
+    engine.register_fn("has", |org: &mut Org, ds: &str| -> R<bool> {
+        Ok(org.dataset(ds)?.is_some())
+    });
+    engine.register_fn("has_field", |org: &mut Org, ds: &str, field: &str| -> R<bool> {
+        org.check_field(ds, field)?;
+        Ok(org
+            .dataset(ds)?
+            .is_some_and(|d| d.has_field(field) && d.non_null(field) > 0))
+    });
+    engine.register_fn("count", |org: &mut Org, ds: &str| -> R<i64> {
+        Ok(org.dataset(ds)?.map_or(0, |d| d.rows as i64))
+    });
+    engine.register_fn("count", |org: &mut Org, ds: &str, filter: Map| -> R<i64> {
+        Ok(org.matching(ds, &filter)?.len() as i64)
+    });
+    fn sum(org: &Org, ds: &str, field: &str, filter: &Map) -> R<f64> {
+        org.check_field(ds, field)?;
+        let rows = org.matching(ds, filter)?;
+        let Some(d) = org.dataset(ds)? else { return Ok(0.0) };
+        Ok(rows.iter().filter_map(|r| d.number(field, *r)).sum())
+    }
+    engine.register_fn("sum", |org: &mut Org, ds: &str, field: &str| {
+        sum(org, ds, field, &Map::new())
+    });
+    engine.register_fn("sum", |org: &mut Org, ds: &str, field: &str, filter: Map| {
+        sum(org, ds, field, &filter)
+    });
+    fn rows(org: &Org, ds: &str, filter: &Map) -> R<Array> {
+        let matching = org.matching(ds, filter)?;
+        if matching.len() > MAX_SCRIPT_ROWS {
+            return Err(runtime(format!(
+                "org.rows(\"{ds}\") would return {} rows (limit {MAX_SCRIPT_ROWS}); use org.count, org.sum or org.group_count, or a narrower filter",
+                matching.len()
+            )));
+        }
+        let Some(d) = org.dataset(ds)? else {
+            return Ok(Array::new());
+        };
+        Ok(matching.into_iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
+    }
+    engine.register_fn("rows", |org: &mut Org, ds: &str| rows(org, ds, &Map::new()));
+    engine.register_fn("rows", |org: &mut Org, ds: &str, filter: Map| rows(org, ds, &filter));
+    fn group(org: &Org, ds: &str, key: &str, value: Option<&str>, filter: &Map) -> R<Map> {
+        org.check_field(ds, key)?;
+        if let Some(v) = value {
+            org.check_field(ds, v)?;
+        }
+        let matching = org.matching(ds, filter)?;
+        let Some(d) = org.dataset(ds)? else {
+            return Ok(Map::new());
+        };
+        let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+        for r in matching {
+            let k = match d.value(key, r) {
+                Value::Null => "(none)".to_string(),
+                v => v.to_text(),
+            };
+            let add = match value {
+                Some(f) => d.number(f, r).unwrap_or(0.0),
+                None => 1.0,
+            };
+            *groups.entry(k).or_default() += add;
+        }
+        if groups.len() > MAX_MAP {
+            return Err(runtime(format!(
+                "`{ds}.{key}` has more than {MAX_MAP} distinct values; group by a coarser field"
+            )));
+        }
+        Ok(groups
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.into(),
+                    if value.is_none() {
+                        Dynamic::from(v as i64)
+                    } else {
+                        Dynamic::from(v)
+                    },
+                )
+            })
+            .collect())
+    }
+    engine.register_fn("group_count", |org: &mut Org, ds: &str, key: &str| {
+        group(org, ds, key, None, &Map::new())
+    });
+    engine.register_fn("group_count", |org: &mut Org, ds: &str, key: &str, filter: Map| {
+        group(org, ds, key, None, &filter)
+    });
+    engine.register_fn("group_sum", |org: &mut Org, ds: &str, key: &str, field: &str| {
+        group(org, ds, key, Some(field), &Map::new())
+    });
+    engine.register_fn(
+        "group_sum",
+        |org: &mut Org, ds: &str, key: &str, field: &str, filter: Map| group(org, ds, key, Some(field), &filter),
+    );
+    engine.register_fn("profile", |org: &mut Org, field: &str| -> R<Dynamic> {
+        org.check_field("org", field)?;
+        Ok(value_to_dynamic(&org.bundle.profile_value(field)))
+    });
+    engine.register_fn("in_period", |org: &mut Org, date: &str| -> R<bool> {
+        Ok(org.period.contains(parse_date(date)?))
+    });
+    engine.register_fn("days_between", |from: &str, to: &str| -> R<i64> {
+        Ok((parse_date(to)? - parse_date(from)?).num_days())
+    });
+    engine.register_fn("month_of", |date: &str| -> R<String> {
+        Ok(parse_date(date)?.format("%Y-%m").to_string())
+    });
+    engine.register_fn("pass", || outcome("pass", ""));
+    engine.register_fn("pass", |m: &str| outcome("pass", m));
+    engine.register_fn("warn", |m: &str| outcome("warn", m));
+    engine.register_fn("fail", |m: &str| outcome("fail", m));
+    engine.register_fn("not_assessed", |reason: &str| {
+        let mut m = outcome("not_assessed", "");
+        m.insert("reason".into(), Dynamic::from(reason.to_string()));
+        m
+    });
+    engine.register_fn("finding", |row: Map, message: &str| -> R<Map> {
+        let mut f = Map::new();
+        for key in ["_dataset", "_row"] {
+            let v = row.get(key).cloned().ok_or_else(|| {
+                runtime(format!(
+                    "finding(row, …) needs a row from org.rows(); `{key}` is missing"
+                ))
+            })?;
+            f.insert(key.trim_start_matches('_').into(), v);
+        }
+        f.insert("message".into(), Dynamic::from(message.to_string()));
+        Ok(f)
+    });
+}
+
+/// What a script returned, before it becomes a rule result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptOutcome {
+    pub status: String,
+    pub message: String,
+    pub reason: Option<String>,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    pub findings: Vec<ScriptFinding>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptFinding {
+    pub message: String,
+    pub dataset: Option<String>,
+    pub row: Option<usize>,
+}
+
+/// A script failure, located in the script's file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScriptError {
+    pub message: String,
+    /// `file:line:column` when known.
+    pub location: Option<String>,
+}
+
+impl CompiledScript {
+    fn locate(&self, pos: Position) -> Option<String> {
+        let line = pos.line()?;
+        Some(format!(
+            "{}:{}:{}",
+            self.source.name,
+            line + self.line_offset,
+            pos.position().unwrap_or(1)
+        ))
+    }
+
+    /// Runs the script against `org` with the rule's params in scope.
+    pub fn run(
+        &self,
+        org: Org,
+        params: &BTreeMap<String, Value>,
+        as_of: chrono::NaiveDate,
+    ) -> Result<ScriptOutcome, ScriptError> {
+        let mut scope = Scope::new();
+        let params: Map = params
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), value_to_dynamic(v)))
+            .collect();
+        let profile: Map = org
+            .bundle
+            .dataset("org")
+            .filter(|d| d.rows > 0)
+            .map(|d| {
+                d.columns
+                    .keys()
+                    .map(|f| (f.as_str().into(), value_to_dynamic(&d.value(f, 0))))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut period = Map::new();
+        period.insert(
+            "start".into(),
+            Dynamic::from(org.period.start.format("%Y-%m-%d").to_string()),
+        );
+        period.insert(
+            "end".into(),
+            Dynamic::from(org.period.end.format("%Y-%m-%d").to_string()),
+        );
+        scope.push_constant("params", params);
+        scope.push_constant("profile", profile);
+        scope.push_constant("period", period);
+        scope.push_constant("as_of", as_of.format("%Y-%m-%d").to_string());
+        scope.push_constant("org", org);
+        let result = engine()
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
+            .map_err(|e| self.error(&e))?;
+        self.read_outcome(result)
+    }
+
+    fn error(&self, e: &EvalAltResult) -> ScriptError {
+        let message = match e {
+            EvalAltResult::ErrorTooManyOperations(_) => {
+                format!(
+                    "the script exceeded {MAX_OPERATIONS} operations (an endless or too large loop?) and was stopped"
+                )
+            }
+            EvalAltResult::ErrorDataTooLarge(what, _) => {
+                format!("the script built a value too large ({what}) and was stopped")
+            }
+            EvalAltResult::ErrorStackOverflow(_) => "the script recursed too deeply and was stopped".to_string(),
+            other => {
+                let s = other.to_string();
+                s.split(" (line ").next().unwrap_or(&s).to_string()
+            }
+        };
+        ScriptError {
+            message,
+            location: self.locate(e.position()),
+        }
+    }
+
+    fn read_outcome(&self, result: Dynamic) -> Result<ScriptOutcome, ScriptError> {
+        let bad = |m: String| ScriptError {
+            message: m,
+            location: Some(self.source.name.clone()),
+        };
+        let Some(map) = result.clone().try_cast::<Map>() else {
+            return Err(bad(format!(
+                "the script must end with an outcome map (e.g. `pass()`, `fail(\"…\")`), but returned {}",
+                result.type_name()
+            )));
+        };
+        let text = |k: &str| map.get(k).filter(|v| !v.is_unit()).map(|v| v.to_string());
+        let number = |k: &str| -> Result<Option<f64>, ScriptError> {
+            match map.get(k) {
+                None => Ok(None),
+                Some(v) if v.is_unit() => Ok(None),
+                Some(v) => v
+                    .as_float()
+                    .or_else(|_| v.as_int().map(|i| i as f64))
+                    .map(Some)
+                    .map_err(|_| bad(format!("`{k}` must be a number, got {}", v.type_name()))),
+            }
+        };
+        let status = text("status").unwrap_or_default();
+        if !matches!(status.as_str(), "pass" | "warn" | "fail" | "not_assessed") {
+            return Err(bad(format!(
+                "`status` must be pass, warn, fail or not_assessed, got `{status}`"
+            )));
+        }
+        let mut findings = Vec::new();
+        if let Some(list) = map.get("findings") {
+            let list = list
+                .clone()
+                .try_cast::<Array>()
+                .ok_or_else(|| bad("`findings` must be an array".into()))?;
+            for item in list {
+                let f = item
+                    .try_cast::<Map>()
+                    .ok_or_else(|| bad("each finding must be a map with a `message`".into()))?;
+                let row = match f.get("row") {
+                    Some(r) => Some(
+                        r.as_int()
+                            .ok()
+                            .and_then(|i| usize::try_from(i).ok())
+                            .ok_or_else(|| bad("a finding's `row` must come from org.rows()".into()))?,
+                    ),
+                    None => None,
+                };
+                findings.push(ScriptFinding {
+                    message: f.get("message").map(|m| m.to_string()).unwrap_or_default(),
+                    dataset: f.get("dataset").map(|d| d.to_string()),
+                    row,
+                });
+            }
+        }
+        Ok(ScriptOutcome {
+            status,
+            message: text("message").unwrap_or_default(),
+            reason: text("reason"),
+            value: number("value")?,
+            threshold: number("threshold")?,
+            findings,
+        })
+    }
+}
+
+/// Compiles a script with the sandboxed engine; errors carry their position.
+pub fn compile(source: SourceFile, script: &str, line_offset: usize) -> Result<CompiledScript, (String, usize, usize)> {
+    // Strict variables need the names a script may use known at compile time.
+    let mut scope = Scope::new();
+    for name in SCOPE_NAMES {
+        scope.push_constant(*name, Dynamic::UNIT);
+    }
+    match engine().compile_with_scope(&scope, script) {
+        Ok(ast) => Ok(CompiledScript {
+            ast,
+            source,
+            line_offset,
+        }),
+        Err(e) => {
+            let pos = e.position();
+            let msg = e.to_string();
+            let msg = msg.split(" (line ").next().unwrap_or(&msg).to_string();
+            Err((msg, pos.line().unwrap_or(1) + line_offset, pos.position().unwrap_or(1)))
+        }
+    }
+}

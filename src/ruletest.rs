@@ -1,0 +1,132 @@
+//! `mktaudit rules test`: runs each rule's inline tests. Like ast-grep's
+//! verify, a rule is *noisy* when it flags a case that should pass, and
+//! *missing* when it stays silent on a case that should fail.
+
+use crate::bundle::{Manifest, bundle_from_inline};
+use crate::eval::{EvalOptions, Status, evaluate_rule};
+use crate::rules::format::ExpectedStatus;
+use crate::rules::params::yaml_to_value;
+use crate::rules::{Rule, RulePack};
+use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// The rule gave the expected outcome.
+    Validated,
+    /// It flagged (warn/fail) a case expected to pass or be not assessed.
+    Noisy,
+    /// It did not flag a case expected to warn or fail.
+    Missing,
+    /// Any other mismatch (wrong flag level, assessed when data is missing, error).
+    Wrong,
+}
+
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    pub rule: String,
+    pub case: String,
+    pub expected: ExpectedStatus,
+    pub actual: Status,
+    pub verdict: Verdict,
+    pub detail: String,
+}
+
+fn expected_status(e: ExpectedStatus) -> Status {
+    match e {
+        ExpectedStatus::Pass => Status::Pass,
+        ExpectedStatus::Warn => Status::Warn,
+        ExpectedStatus::Fail => Status::Fail,
+        ExpectedStatus::NotAssessed => Status::NotAssessed,
+    }
+}
+
+pub const DEFAULT_TEST_DATE: (i32, u32, u32) = (2025, 12, 31);
+
+pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
+    rule.tests
+        .iter()
+        .map(|t| {
+            let as_of = t.as_of.unwrap_or_else(|| {
+                let (y, m, d) = DEFAULT_TEST_DATE;
+                NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
+            });
+            let manifest = t.manifest.clone().unwrap_or_else(Manifest::default);
+            let bundle = match bundle_from_inline(&format!("test `{}`", t.name), &t.data, manifest, &rule.source) {
+                Ok(b) => Arc::new(b),
+                Err(problems) => {
+                    return CaseResult {
+                        rule: rule.id.clone(),
+                        case: t.name.clone(),
+                        expected: t.expect,
+                        actual: Status::Error,
+                        verdict: Verdict::Wrong,
+                        detail: format!("test data does not load: {problems}"),
+                    };
+                }
+            };
+            let mut opts = EvalOptions::new(as_of);
+            let overrides: BTreeMap<String, crate::value::Value> = t
+                .params
+                .iter()
+                .filter_map(|(k, v)| yaml_to_value(v).ok().map(|v| (k.clone(), v)))
+                .collect();
+            opts.param_overrides.insert(rule.id.clone(), overrides);
+            let result = evaluate_rule(rule, &bundle, &opts);
+            let expected = expected_status(t.expect);
+            let flagged = |s: Status| matches!(s, Status::Warn | Status::Fail);
+            let verdict = if result.status == expected {
+                Verdict::Validated
+            } else if flagged(result.status) && !flagged(expected) {
+                Verdict::Noisy
+            } else if flagged(expected) && !flagged(result.status) {
+                Verdict::Missing
+            } else {
+                Verdict::Wrong
+            };
+            let detail = match &result.reason {
+                Some(r) => format!("{}: {r}", result.message),
+                None => result.message.clone(),
+            };
+            CaseResult {
+                rule: rule.id.clone(),
+                case: t.name.clone(),
+                expected: t.expect,
+                actual: result.status,
+                verdict,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// Runs the tests of every rule (or of one), in id order.
+pub fn run_pack_tests(pack: &RulePack, only: Option<&str>) -> Vec<CaseResult> {
+    pack.rules
+        .iter()
+        .filter(|r| only.is_none_or(|id| r.id == id))
+        .flat_map(run_rule_tests)
+        .collect()
+}
+
+/// Rules that ship fewer than the three kinds of case (pass, fail, not assessed).
+pub fn incomplete_rules(pack: &RulePack) -> Vec<(String, Vec<&'static str>)> {
+    pack.rules
+        .iter()
+        .filter_map(|r| {
+            let has = |e: ExpectedStatus| r.tests.iter().any(|t| t.expect == e);
+            let mut lacking = Vec::new();
+            if !has(ExpectedStatus::Pass) {
+                lacking.push("pass");
+            }
+            if !has(ExpectedStatus::Fail) && !has(ExpectedStatus::Warn) {
+                lacking.push("fail");
+            }
+            if !has(ExpectedStatus::NotAssessed) {
+                lacking.push("not_assessed");
+            }
+            (!lacking.is_empty()).then(|| (r.id.clone(), lacking))
+        })
+        .collect()
+}

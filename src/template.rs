@@ -1,0 +1,134 @@
+//! Message templates: `{name}` is replaced by a value, `{name:pct}` shows a
+//! fraction as a percentage, `{name:money}` with thousands separators,
+//! `{name:int}` rounded. `{{` and `}}` are literal braces.
+
+use crate::value::{Value, format_number};
+
+/// Names used in a template, in order of appearance.
+pub fn placeholders(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    walk(template, |piece| {
+        if let Piece::Placeholder(name, _) = piece {
+            out.push(name.to_string());
+        }
+    });
+    out
+}
+
+/// Fills a template; unknown names are left as written, missing values show as "(none)".
+pub fn render(template: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    walk(template, |piece| match piece {
+        Piece::Text(t) => out.push_str(t),
+        Piece::Placeholder(name, format) => match lookup(name) {
+            Some(v) => out.push_str(&format_value(&v, format)),
+            None => {
+                out.push('{');
+                out.push_str(name);
+                out.push('}');
+            }
+        },
+    });
+    out
+}
+
+pub fn format_value(v: &Value, format: Option<&str>) -> String {
+    match (v, format) {
+        (Value::Null, _) => "(none)".to_string(),
+        (Value::Number(n), Some("pct")) => format_percent(*n),
+        (Value::Number(n), Some("money")) => format_money(*n),
+        (Value::Number(n), Some("int")) => format_number(n.round()),
+        _ => v.to_text(),
+    }
+}
+
+/// 0.1234 -> "12.3%".
+pub fn format_percent(n: f64) -> String {
+    let pct = n * 100.0;
+    if (pct - pct.round()).abs() < 0.05 {
+        format!("{}%", format_number(pct.round()))
+    } else {
+        format!("{pct:.1}%")
+    }
+}
+
+/// 1234567.8 -> "1,234,568".
+pub fn format_money(n: f64) -> String {
+    let rounded = n.round();
+    let digits = format!("{:.0}", rounded.abs());
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if rounded < 0.0 { format!("-{grouped}") } else { grouped }
+}
+
+enum Piece<'a> {
+    Text(&'a str),
+    Placeholder(&'a str, Option<&'a str>),
+}
+
+fn walk<'a>(template: &'a str, mut f: impl FnMut(Piece<'a>)) {
+    let mut rest = template;
+    while let Some(open) = rest.find(['{', '}']) {
+        let (before, after) = rest.split_at(open);
+        if !before.is_empty() {
+            f(Piece::Text(before));
+        }
+        if after.starts_with("{{") || after.starts_with("}}") {
+            f(Piece::Text(&after[..1]));
+            rest = &after[2..];
+            continue;
+        }
+        if let Some(stripped) = after.strip_prefix('}') {
+            f(Piece::Text("}"));
+            rest = stripped;
+            continue;
+        }
+        match after.find('}') {
+            Some(close) => {
+                let inner = &after[1..close];
+                let (name, format) = match inner.split_once(':') {
+                    Some((n, fmt)) => (n.trim(), Some(fmt.trim())),
+                    None => (inner.trim(), None),
+                };
+                f(Piece::Placeholder(name, format));
+                rest = &after[close + 1..];
+            }
+            None => {
+                f(Piece::Text(after));
+                rest = "";
+            }
+        }
+    }
+    if !rest.is_empty() {
+        f(Piece::Text(rest));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_placeholders_and_formats() {
+        let lookup = |n: &str| match n {
+            "name" => Some(Value::Text("Click rate".into())),
+            "value" => Some(Value::Number(0.1234)),
+            "cost" => Some(Value::Number(1_234_567.8)),
+            "none" => Some(Value::Null),
+            _ => None,
+        };
+        assert_eq!(render("KPI {name} at {value:pct}", &lookup), "KPI Click rate at 12.3%");
+        assert_eq!(
+            render("{cost:money} {{literal}} {none} {other}", &lookup),
+            "1,234,568 {literal} (none) {other}"
+        );
+        assert_eq!(placeholders("a {x} b {y:pct} {{z}}"), vec!["x", "y"]);
+        assert_eq!(format_percent(0.5), "50%");
+        assert_eq!(format_money(-1000.0), "-1,000");
+    }
+}

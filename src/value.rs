@@ -1,0 +1,280 @@
+//! Cell values and how text from an export becomes one.
+//!
+//! Exports are messy: "1,234", "$12.50", "12%", "--" and "" all occur in real
+//! files. Parsing lives here, in one place, so every reader (CSV, YAML, JSON)
+//! treats a cell the same way and the rules never see raw text for a number.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::fmt;
+
+/// The type a dataset field is declared with in the bundle schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Number,
+    /// A number that may be written as "12%" (stored as 0.12) or as 0.12.
+    Percent,
+    Date,
+    Bool,
+    /// Several values in one cell, separated by `;` or `|` (in YAML/JSON: a list).
+    List,
+}
+
+/// One cell, after parsing. `Null` is a missing value, never zero.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    Text(String),
+    Date(NaiveDate),
+    List(Vec<String>),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            Value::Bool(b) => Some(f64::from(u8::from(*b))),
+            _ => None,
+        }
+    }
+
+    /// Text form used for regex matching, equality and messages.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => format_number(*n),
+            Value::Text(s) => s.clone(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::List(items) => items.join("; "),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_text())
+    }
+}
+
+/// Formats a number without noise: integers without ".0", others with up to
+/// four significant decimals.
+pub fn format_number(n: f64) -> String {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        let s = format!("{n:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Why a cell could not be read as its declared type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellError {
+    pub expected: FieldType,
+    pub found: String,
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.expected {
+            FieldType::Number => "a number (e.g. 1234, 1,234.50 or $1,234)",
+            FieldType::Percent => "a percentage (e.g. 12%, 12.5 % or 0.125)",
+            FieldType::Date => "a date (YYYY-MM-DD, optionally followed by a time)",
+            FieldType::Bool => "true/false, yes/no or 1/0",
+            FieldType::Text | FieldType::List => "text",
+        };
+        write!(f, "expected {what}, found `{}`", self.found)
+    }
+}
+
+/// Markers exports use for "no value". Compared after trimming, case-insensitively.
+const NULL_MARKERS: &[&str] = &["", "--", "-", "n/a", "na", "null", "none", "(not set)", "#n/a"];
+
+pub fn is_null_marker(text: &str) -> bool {
+    let t = text.trim();
+    NULL_MARKERS.iter().any(|m| t.eq_ignore_ascii_case(m))
+}
+
+/// Parses one cell of text as the declared type.
+pub fn parse_cell(text: &str, ty: FieldType) -> Result<Value, CellError> {
+    let t = text.trim();
+    if ty != FieldType::Text && is_null_marker(t) || t.is_empty() {
+        return Ok(Value::Null);
+    }
+    let err = || CellError {
+        expected: ty,
+        found: truncate(t, 40),
+    };
+    match ty {
+        FieldType::Text => Ok(Value::Text(t.to_string())),
+        FieldType::Number => parse_number(t).map(Value::Number).ok_or_else(err),
+        FieldType::Percent => parse_percent(t).map(Value::Number).ok_or_else(err),
+        FieldType::Date => parse_date(t).map(Value::Date).ok_or_else(err),
+        FieldType::Bool => parse_bool(t).map(Value::Bool).ok_or_else(err),
+        FieldType::List => Ok(Value::List(split_list(t))),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let head: String = s.chars().take(max).collect();
+        format!("{head}…")
+    }
+}
+
+/// Accepts "1234", "1,234.5", "$1,234", "€ 12", "1 234", "-5", "1.2e3".
+/// Rejects NaN and infinities: a report cannot defend a score built on them.
+pub fn parse_number(t: &str) -> Option<f64> {
+    let cleaned: String = t
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '\u{a0}' | '$' | '€' | '£' | '¥' | '_'))
+        .collect();
+    let cleaned = cleaned
+        .strip_prefix("USD")
+        .or_else(|| cleaned.strip_prefix("EUR"))
+        .or_else(|| cleaned.strip_prefix("GBP"))
+        .unwrap_or(&cleaned);
+    if cleaned.is_empty() || cleaned.chars().any(|c| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
+        return None;
+    }
+    let n: f64 = cleaned.parse().ok()?;
+    n.is_finite().then_some(n)
+}
+
+/// "12%" and "12 %" become 0.12; a bare number is taken as already a fraction
+/// when it is at most 1, and as a percentage otherwise ("12" → 0.12).
+pub fn parse_percent(t: &str) -> Option<f64> {
+    if let Some(num) = t.strip_suffix('%') {
+        return parse_number(num).map(|n| n / 100.0);
+    }
+    let n = parse_number(t)?;
+    Some(if n.abs() > 1.0 { n / 100.0 } else { n })
+}
+
+/// ISO dates, with an optional time part ("2025-03-01T10:00:00Z",
+/// "2025-03-01 10:00"), and "2025/03/01".
+pub fn parse_date(t: &str) -> Option<NaiveDate> {
+    let head = t.get(..10)?;
+    let rest = &t[10..];
+    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
+        return None;
+    }
+    NaiveDate::parse_from_str(head, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
+        .ok()
+}
+
+pub fn parse_bool(t: &str) -> Option<bool> {
+    match t.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "y" | "1" | "x" => Some(true),
+        "false" | "no" | "n" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+pub fn split_list(t: &str) -> Vec<String> {
+    t.split([';', '|'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Normalises names for matching: lower case, every run of non-alphanumerics
+/// becomes one `_`. "Lead Source" and "lead-source" both become "lead_source".
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut pending_sep = false;
+    for c in name.trim().chars() {
+        if c.is_alphanumeric() {
+            if pending_sep && !out.is_empty() {
+                out.push('_');
+            }
+            pending_sep = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_sep = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_exports_write_them() {
+        let cases: &[(&str, Option<f64>)] = &[
+            ("1234", Some(1234.0)),
+            ("1,234.50", Some(1234.5)),
+            ("$1,234", Some(1234.0)),
+            ("€ 12", Some(12.0)),
+            ("-5", Some(-5.0)),
+            ("1.2e3", Some(1200.0)),
+            ("NaN", None),
+            ("inf", None),
+            ("12 apples", None),
+            ("1e999", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_number(text), *expected, "parsing {text:?}");
+        }
+    }
+
+    #[test]
+    fn null_markers_are_missing_not_zero() {
+        for t in ["", "--", " n/a ", "NULL"] {
+            assert_eq!(parse_cell(t, FieldType::Number), Ok(Value::Null), "{t:?}");
+        }
+        assert_eq!(parse_cell("--", FieldType::Text), Ok(Value::Text("--".into())));
+        assert_eq!(parse_cell("  ", FieldType::Text), Ok(Value::Null));
+    }
+
+    #[test]
+    fn percentages() {
+        assert_eq!(parse_percent("12%"), Some(0.12));
+        assert_eq!(parse_percent("0.4"), Some(0.4));
+        assert_eq!(parse_percent("40"), Some(0.4));
+    }
+
+    #[test]
+    fn dates_and_impossible_dates() {
+        let d = NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
+        assert_eq!(parse_date("2025-03-01"), Some(d));
+        assert_eq!(parse_date("2025-03-01T10:00:00Z"), Some(d));
+        assert_eq!(parse_date("2025/03/01"), Some(d));
+        assert_eq!(parse_date("2025-02-30"), None);
+        assert_eq!(parse_date("2025-03-011"), None);
+        assert_eq!(parse_date("03/01/2025"), None);
+    }
+
+    #[test]
+    fn cell_error_says_what_was_expected() {
+        let e = parse_cell("lots", FieldType::Number).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "expected a number (e.g. 1234, 1,234.50 or $1,234), found `lots`"
+        );
+    }
+
+    #[test]
+    fn names_normalise() {
+        assert_eq!(normalize_name("Lead Source"), "lead_source");
+        assert_eq!(normalize_name(" Close-Date "), "close_date");
+        assert_eq!(normalize_name("IsWon"), "iswon");
+        assert_eq!(normalize_name("Amount ($)"), "amount");
+    }
+}

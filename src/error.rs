@@ -256,6 +256,39 @@ impl Diagnostic for Named<'_> {
     }
 }
 
+/// serde's "unknown field `x`, expected one of `a`, `b`" as a did-you-mean
+/// help listing the allowed keys.
+pub fn unknown_key_help(message: &str) -> Option<String> {
+    let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
+    let expected: Vec<&str> = message
+        .split("expected ")
+        .nth(1)?
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .collect();
+    if unknown.is_empty() || expected.is_empty() {
+        return None;
+    }
+    let allowed = format!("allowed here: {}", expected.join(", "));
+    let suggestion = suggest(unknown, &expected);
+    Some(if suggestion.starts_with("did you mean") {
+        format!("{suggestion} ({allowed})")
+    } else {
+        allowed
+    })
+}
+
+/// A serde error message without its position (the snippet shows it) and,
+/// for unknown keys, without the list of allowed keys (the help has it).
+pub fn short_serde_reason(message: &str) -> String {
+    let reason = message.split(" at line ").next().unwrap_or(message);
+    match reason.split_once(", expected one of") {
+        Some((head, _)) if head.starts_with("unknown field") => head.to_string(),
+        _ => reason.to_string(),
+    }
+}
+
 /// "did you mean `x`?" for a misspelt name, or the list of known names.
 pub fn suggest(unknown: &str, known: &[&str]) -> String {
     let best = known
@@ -280,6 +313,20 @@ mod tests {
         assert_eq!(src.line_col(5), (2, 3));
         assert_eq!(src.offset(3, 1), 8);
         assert_eq!(src.offset(9, 1), src.text.len());
+    }
+
+    #[test]
+    fn unknown_keys_get_a_suggestion() {
+        let msg = "unknown field `sevrity`, expected one of `id`, `title`, `severity` at line 3 column 1";
+        assert_eq!(
+            unknown_key_help(msg).unwrap(),
+            "did you mean `severity`? (allowed here: id, title, severity)"
+        );
+        assert_eq!(short_serde_reason(msg), "unknown field `sevrity`");
+        assert_eq!(
+            short_serde_reason("invalid type: string at line 2 column 3"),
+            "invalid type: string"
+        );
     }
 
     #[test]

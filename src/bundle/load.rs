@@ -15,6 +15,8 @@ pub type Demand = BTreeMap<String, BTreeSet<String>>;
 
 /// Cell errors reported per file before the rest are summarised.
 const MAX_CELL_ERRORS_PER_FILE: usize = 10;
+/// The mapping target that drops a column on purpose (no note about it).
+const IGNORE: &str = "ignore";
 /// Files that are config, not data, and are never treated as datasets.
 const CONFIG_NAMES: &[&str] = &["mktaudit.yaml", "mktaudit.yml"];
 const DATA_EXTENSIONS: &[&str] = &["csv", "tsv", "yaml", "yml", "json"];
@@ -64,11 +66,10 @@ fn read_manifest(root: &Path, problems: &mut Problems) -> Manifest {
     let manifest: Manifest = match serde_yaml::from_str(&src.text) {
         Ok(m) => m,
         Err(e) => {
-            problems.push(
-                yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(
-                    "known keys: org, period (start, end), currency, datasets (file, columns); see docs/bundle.md",
-                ),
-            );
+            let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
+                "known keys: org, period (start, end), currency, datasets (file, columns); see docs/bundle.md".into()
+            });
+            problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
             return Manifest::default();
         }
     };
@@ -122,7 +123,8 @@ fn discover(
 ) -> BTreeMap<String, String> {
     let schema = Schema::get();
     let mut by_manifest: BTreeMap<String, String> = BTreeMap::new();
-    for (name, m) in &manifest.datasets {
+    // Unknown dataset names were reported when the manifest was read.
+    for (name, m) in manifest.datasets.iter().filter(|(n, _)| schema.dataset(n).is_some()) {
         if let Some(file) = &m.file {
             let file = file.replace('\\', "/");
             if !root.join(&file).is_file() {
@@ -349,7 +351,7 @@ impl DatasetBuilder<'_> {
     /// The field a column/key stands for, or None when it is not part of the format.
     fn field_for(&self, column: &str) -> Option<String> {
         if let Some(target) = self.mapping.and_then(|m| m.get(column)) {
-            return (target != "ignore").then(|| target.clone());
+            return (target != IGNORE).then(|| target.clone());
         }
         self.schema.field_for_column(column).map(str::to_string)
     }
@@ -393,7 +395,7 @@ impl DatasetBuilder<'_> {
                         ds.unloaded.push(field);
                     }
                 }
-                None if h.trim().is_empty() => {}
+                None if h.trim().is_empty() || self.mapping.is_some_and(|m| m.get(h).is_some_and(|t| t == IGNORE)) => {}
                 None => ignored.push(h.clone()),
             }
         }
@@ -816,9 +818,7 @@ fn json_item_lines(text: &str) -> Vec<usize> {
 
 /// A problem at the location serde_yaml reports.
 pub(crate) fn yaml_problem(code: &'static str, src: &SourceFile, e: &serde_yaml::Error, message: &str) -> Problem {
-    let reason = e.to_string();
-    // serde_yaml appends " at line L column C"; the snippet shows that already.
-    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_string();
+    let reason = crate::error::short_serde_reason(&e.to_string());
     let p = Problem::new(code, message.to_string());
     match e.location() {
         Some(loc) => p.at(src, loc.index(), 1, reason),

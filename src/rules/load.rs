@@ -140,28 +140,6 @@ fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem
     }
 }
 
-/// serde's "unknown field `x`, expected one of `a`, `b`" with a did-you-mean.
-fn serde_help(message: &str) -> Option<String> {
-    let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
-    let expected: Vec<&str> = message
-        .split("expected ")
-        .nth(1)?
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .collect();
-    if unknown.is_empty() || expected.is_empty() {
-        return None;
-    }
-    let allowed = format!("allowed here: {}", expected.join(", "));
-    let suggestion = suggest(unknown, &expected);
-    Some(if suggestion.starts_with("did you mean") {
-        format!("{suggestion} ({allowed})")
-    } else {
-        allowed
-    })
-}
-
 fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Option<Rule> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
@@ -175,11 +153,11 @@ fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Opti
         Ok(r) => r,
         Err(e) => {
             let msg = e.to_string();
-            let reason = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+            let reason = crate::error::short_serde_reason(&msg);
             let at = e.location().map_or(0, |l| l.index());
             let mut p = Problem::new("rules::parse", format!("`{}` is not a valid rule", path.display()))
                 .at(&src, at, 1, reason);
-            p = match serde_help(&msg) {
+            p = match crate::error::unknown_key_help(&msg) {
                 Some(h) => p.help(h),
                 None => p.help("see docs/rules.md for the rule format"),
             };
@@ -515,11 +493,16 @@ fn validate_check(
     }
 
     // Scripts: inline (positions shift by the script's line in the rule file) or a sibling file.
-    let (script_src, text, offset) = if let Some(inline) = &check.script {
+    let (script_src, text, offset, indent) = if let Some(inline) = &check.script {
         let first_line = inline.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
         let at = find(&src.text, first_line);
-        let line = src.line_col(at).0;
-        (src.clone(), inline.clone(), line.saturating_sub(1))
+        let (line, column) = src.line_col(at);
+        (
+            src.clone(),
+            inline.clone(),
+            line.saturating_sub(1),
+            column.saturating_sub(1),
+        )
     } else {
         let file = check.script_file.as_ref().expect("one kind is set");
         let script_path = path.parent().unwrap_or(Path::new(".")).join(file);
@@ -541,7 +524,7 @@ fn validate_check(
             return None;
         }
         match std::fs::read_to_string(&script_path) {
-            Ok(t) => (SourceFile::new(script_path.display().to_string(), t.clone()), t, 0),
+            Ok(t) => (SourceFile::new(script_path.display().to_string(), t.clone()), t, 0, 0),
             Err(e) => {
                 problems.push(
                     Problem::new("rules::script_file", format!("cannot read `{file}`: {e}")).in_file(&script_path),
@@ -550,7 +533,7 @@ fn validate_check(
             }
         }
     };
-    match script::compile(script_src.clone(), &text, offset) {
+    match script::compile(script_src.clone(), &text, offset, indent) {
         Ok(compiled) => Some(Check::Script(Arc::new(compiled))),
         Err((msg, line, col)) => {
             let at = script_src.offset(line, col);
@@ -576,17 +559,5 @@ fn check_placeholders(message: &str, allowed: &[&str], report: &mut impl FnMut(C
                 .help(suggest(&name, allowed)),
             );
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn serde_unknown_field_gets_suggestion() {
-        let msg = "unknown field `sevrity`, expected one of `id`, `title`, `severity` at line 3 column 1";
-        let help = serde_help(msg).unwrap();
-        assert!(help.starts_with("did you mean `severity`?"), "{help}");
     }
 }

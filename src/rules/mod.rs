@@ -213,6 +213,13 @@ impl RulePack {
             for (ds, fields) in rule.requires.iter().chain(&rule.optional) {
                 demand.entry(ds.clone()).or_default().extend(fields.iter().cloned());
             }
+            // Profile-dependent params read the org profile even when the check does not.
+            for param in rule.params.values() {
+                demand
+                    .entry("org".into())
+                    .or_default()
+                    .extend(param.by_profile.keys().cloned());
+            }
         }
         demand
     }

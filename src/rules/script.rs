@@ -32,6 +32,8 @@ pub struct CompiledScript {
     pub source: SourceFile,
     /// Lines before the script's first line in `source` (inline scripts).
     pub line_offset: usize,
+    /// Indentation of an inline script's lines in the rule file.
+    pub column_offset: usize,
 }
 
 /// The engine every script runs in (production and tests alike).
@@ -392,7 +394,7 @@ impl CompiledScript {
             "{}:{}:{}",
             self.source.name,
             line + self.line_offset,
-            pos.position().unwrap_or(1)
+            pos.position().unwrap_or(1) + self.column_offset
         ))
     }
 
@@ -528,7 +530,12 @@ impl CompiledScript {
 }
 
 /// Compiles a script with the sandboxed engine; errors carry their position.
-pub fn compile(source: SourceFile, script: &str, line_offset: usize) -> Result<CompiledScript, (String, usize, usize)> {
+pub fn compile(
+    source: SourceFile,
+    script: &str,
+    line_offset: usize,
+    column_offset: usize,
+) -> Result<CompiledScript, (String, usize, usize)> {
     // Strict variables need the names a script may use known at compile time.
     let mut scope = Scope::new();
     for name in SCOPE_NAMES {
@@ -539,12 +546,17 @@ pub fn compile(source: SourceFile, script: &str, line_offset: usize) -> Result<C
             ast,
             source,
             line_offset,
+            column_offset,
         }),
         Err(e) => {
             let pos = e.position();
             let msg = e.to_string();
             let msg = msg.split(" (line ").next().unwrap_or(&msg).to_string();
-            Err((msg, pos.line().unwrap_or(1) + line_offset, pos.position().unwrap_or(1)))
+            Err((
+                msg,
+                pos.line().unwrap_or(1) + line_offset,
+                pos.position().unwrap_or(1) + column_offset,
+            ))
         }
     }
 }

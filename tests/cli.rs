@@ -1,0 +1,224 @@
+//! The command line as a user meets it: exit codes, packs, outputs.
+
+mod common;
+use common::*;
+
+#[test]
+fn audit_prints_grade_categories_coverage_and_evidence() {
+    let o = audit_mini(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("grade F"), "{out}");
+    assert!(out.contains("coverage 72.7%"), "{out}");
+    for cat in ["Competent", "Credible", "Accountable", "Strategic", "Integrated"] {
+        assert!(out.contains(cat), "category {cat} missing:\n{out}");
+    }
+    assert!(
+        out.contains("at kpis.csv:2 (K1)"),
+        "row evidence with file, line and record:\n{out}"
+    );
+    assert!(
+        !out.contains('\x1b'),
+        "no colour codes when NO_COLOR is set / not a terminal"
+    );
+}
+
+#[test]
+fn fail_on_sets_exit_code_one_only_when_reached() {
+    assert_eq!(audit_mini(&["--fail-on", "high"]).status.code(), Some(1));
+    assert_eq!(audit_mini(&["--fail-on", "critical"]).status.code(), Some(0));
+    let bad = audit_mini(&["--fail-on", "severe"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("`severe` is not a severity"), "{}", stderr(&bad));
+}
+
+#[test]
+fn missing_dataset_is_not_assessed_never_pass() {
+    let o = audit_mini(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let leads = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "leads-quality")
+        .unwrap();
+    assert_eq!(leads["status"], "not_assessed");
+    assert_eq!(leads["missing"], serde_json::json!(["leads"]));
+    let na = report["not_assessed"].as_array().unwrap();
+    assert!(na.iter().any(|n| n["rule"] == "leads-quality"));
+}
+
+#[test]
+fn broken_script_is_an_error_and_the_audit_continues() {
+    let o = audit_mini(&["--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let broken = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "broken-script")
+        .unwrap();
+    assert_eq!(broken["status"], "error");
+    let reason = broken["reason"].as_str().unwrap();
+    assert!(reason.contains("no_such_function"), "{reason}");
+    assert!(
+        reason.contains("broken-script.yaml:10:15"),
+        "rule file, line and column: {reason}"
+    );
+    assert_eq!(report["summary"]["counts"]["error"], 1);
+    assert_eq!(report["summary"]["counts"]["fail"], 2);
+}
+
+#[test]
+fn a_dropped_in_rule_runs_beside_the_default_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("my-pack/credible");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("no-owner.yaml"),
+        "title: KPI without an owner\nseverity: low\nrationale: Someone must own each KPI.\nremediation: Name an owner.\n\
+         check:\n  rows:\n    dataset: kpis\n    flag: { field: owner, present: false }\n    message: \"{name} has no owner\"\n",
+    )
+    .unwrap();
+    let o = mktaudit(&[
+        "audit",
+        MINI,
+        "--rules",
+        dir.path().join("my-pack").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let ids: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"no-owner"), "{ids:?}");
+    assert!(ids.contains(&"CRED-001"), "default pack still loaded: {ids:?}");
+}
+
+#[test]
+fn a_later_pack_overrides_a_rule_with_the_same_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("credible");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("vanity-kpi.yaml"),
+        "title: Overridden vanity rule\nseverity: info\nrationale: r\nremediation: r\n\
+         check:\n  rows: { dataset: kpis, flag: { field: name, equals: nothing }, message: x }\n",
+    )
+    .unwrap();
+    let o = mktaudit(&[
+        "audit",
+        MINI,
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--rules",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let r = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "vanity-kpi")
+        .unwrap();
+    assert_eq!(r["title"], "Overridden vanity rule");
+    assert_eq!(r["status"], "pass");
+    let notes = report["methodology"]["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n.as_str().unwrap().contains("overrides")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn output_is_written_atomically_and_never_over_the_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report.json");
+    let o = audit_mini(&["--format", "json", "--output", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["schema_version"], "1.0");
+    assert!(stdout(&o).is_empty());
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+
+    let before = std::fs::read(format!("{MINI}/kpis.csv")).unwrap();
+    let o = audit_mini(&["--output", &format!("{MINI}/kpis.csv")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("never overwrites"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(format!("{MINI}/kpis.csv")).unwrap(), before);
+}
+
+#[test]
+fn same_inputs_give_the_same_bytes() {
+    let a = audit_mini(&["--format", "json"]);
+    let b = audit_mini(&["--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+    let a = audit_mini(&[]);
+    let b = audit_mini(&[]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(mktaudit(&["audit"]).status.code(), Some(2));
+    assert_eq!(mktaudit(&["frobnicate"]).status.code(), Some(2));
+    let o = audit_mini(&["--format", "pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`pdf` is not a known format"));
+    let o = mktaudit(&["audit", "no/such/folder"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not exist"));
+}
+
+#[test]
+fn explain_and_list_describe_rules() {
+    let o = mktaudit(&["explain", "vanity-kpi", "--no-default-rules", "--rules", CORE_PACK]);
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    for section in [
+        "Why it matters",
+        "What to do",
+        "Params",
+        "Data needed",
+        "kpis: audience, name",
+    ] {
+        assert!(out.contains(section), "{section} missing:\n{out}");
+    }
+    let o = mktaudit(&["explain", "vanity-kp", "--no-default-rules", "--rules", CORE_PACK]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `vanity-kpi`?"), "{}", stderr(&o));
+    let o = mktaudit(&[
+        "rules",
+        "list",
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--format",
+        "json",
+    ]);
+    let list: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 5);
+}
+
+#[test]
+fn bundle_notes_say_what_was_ignored() {
+    let out = stdout(&audit_mini(&[]));
+    assert!(
+        out.contains("holiday_photos.csv: not a known dataset name; ignored"),
+        "{out}"
+    );
+    assert!(out.contains("README.txt: not a data file"), "{out}");
+    assert!(
+        !out.contains("Internal Notes"),
+        "a column mapped to `ignore` is dropped silently:\n{out}"
+    );
+}

@@ -1,0 +1,107 @@
+//! Hostile Rhai scripts end as that rule's error with a clear message, and
+//! the rest of the audit completes. Scripts that reach for files, the clock,
+//! eval or imports do not even load.
+
+mod common;
+use common::*;
+use mktaudit::audit::{AuditOptions, run_audit};
+use std::path::Path;
+
+fn pack_with(scripts: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("competent");
+    std::fs::create_dir_all(&cat).unwrap();
+    for (id, script) in scripts {
+        let indented: String = script.lines().map(|l| format!("    {l}\n")).collect();
+        std::fs::write(
+            cat.join(format!("{id}.yaml")),
+            format!(
+                "title: hostile {id}\nseverity: low\nrationale: r\nremediation: r\nrequires: {{ kpis: [name] }}\ncheck:\n  script: |\n{indented}"
+            ),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+fn audit_with(pack: &Path) -> mktaudit::report::Report {
+    run_audit(&AuditOptions {
+        bundle: MINI.into(),
+        rule_dirs: vec![CORE_PACK.into(), pack.to_path_buf()],
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
+        eval: None,
+    })
+    .expect("the audit completes")
+}
+
+#[test]
+fn runaway_scripts_end_as_errors_and_the_audit_completes() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("endless-loop", "loop { }\npass()", "exceeded"),
+        ("deep-recursion", "fn f(x) { f(x + 1) }\nf(1)", "recursed too deeply"),
+        ("string-growth", "let s = \"x\";\nloop { s += s; }\npass()", "too large"),
+        ("array-growth", "let a = [];\nloop { a.push(1); }\npass()", "too large"),
+        (
+            "map-growth",
+            "let m = #{};\nlet i = 0;\nloop { m[`k${i}`] = i; i += 1; }\npass()",
+            "too large",
+        ),
+        (
+            "huge-rows",
+            "org.rows(\"kpis\", #{ name: () }).len();\nlet x = \"y\".pad(10000000, \"y\");\npass()",
+            "too large",
+        ),
+        ("no-sleep", "sleep(10);\npass()", "Function not found: sleep"),
+        (
+            "no-clock",
+            "let t = timestamp();\npass()",
+            "Function not found: timestamp",
+        ),
+        ("bad-return", "42", "outcome map"),
+        ("undeclared-data", "org.count(\"leads\");\npass()", "not declared"),
+    ];
+    let scripts: Vec<(&str, &str)> = cases.iter().map(|(id, s, _)| (*id, *s)).collect();
+    let pack = pack_with(&scripts);
+    let report = audit_with(pack.path());
+    for (id, _, expected) in cases {
+        let r = report
+            .results
+            .iter()
+            .find(|r| r.id == *id)
+            .unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(r.status, mktaudit::eval::Status::Error, "{id}: {}", r.message);
+        let reason = r.reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(expected), "{id}: expected `{expected}` in `{reason}`");
+    }
+    // The other rules were still evaluated.
+    let vanity = report.results.iter().find(|r| r.id == "vanity-kpi").unwrap();
+    assert_eq!(vanity.status, mktaudit::eval::Status::Fail);
+}
+
+#[test]
+fn eval_import_and_files_are_refused_at_load() {
+    for (id, script, expected) in [
+        ("uses-eval", "eval(\"1\")", "eval"),
+        ("uses-import", "import \"secrets\" as s;\npass()", "import"),
+    ] {
+        let pack = pack_with(&[(id, script)]);
+        let err = mktaudit::rules::load_rule_dirs(&[pack.path().to_path_buf()]).expect_err(id);
+        let text = err.to_string();
+        assert!(
+            text.contains("script does not compile") && text.contains(expected),
+            "{id}: {text}"
+        );
+    }
+}
+
+#[test]
+fn findings_per_rule_are_capped_with_a_total() {
+    let pack = pack_with(&[(
+        "many-findings",
+        "let r = fail(\"many\");\nlet k = org.rows(\"kpis\", #{ name: [\"Email click rate\"] });\nfor i in 0..500 { r.findings.push(finding(k[0], `finding ${i}`)); }\nr",
+    )]);
+    let report = audit_with(pack.path());
+    let r = report.results.iter().find(|r| r.id == "many-findings").unwrap();
+    assert_eq!(r.findings_total, 500);
+    assert_eq!(r.findings.len(), mktaudit::eval::DEFAULT_MAX_FINDINGS);
+}

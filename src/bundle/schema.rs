@@ -80,6 +80,51 @@ impl DatasetSchema {
     }
 }
 
+/// The dataset reference of docs/bundle.md, generated from this schema.
+pub fn reference_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (name, ds) in &Schema::get().datasets {
+        let _ = writeln!(out, "### `{name}`\n\n{}\n", ds.description);
+        let files: Vec<String> = std::iter::once(name)
+            .chain(ds.files.iter().filter(|f| *f != name))
+            .map(|f| format!("`{f}`"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Recognised file names: {} (`.csv`, `.tsv`, `.yaml`, `.yml` or `.json`). {} Records are named in evidence by `{}`.\n",
+            files.join(", "),
+            if ds.single {
+                "One record (a YAML/JSON mapping)."
+            } else {
+                "A table: CSV rows, or a YAML/JSON list of records."
+            },
+            ds.id
+        );
+        let _ = writeln!(
+            out,
+            "| field | type | description | example | also read from |\n|---|---|---|---|---|"
+        );
+        for (field, f) in &ds.fields {
+            let example = match &f.example {
+                serde_yaml::Value::String(s) => s.clone(),
+                other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+            };
+            let ty = serde_yaml::to_string(&f.ty).unwrap_or_default().trim().to_string();
+            let aliases: Vec<String> = f.aliases.iter().map(|a| format!("`{a}`")).collect();
+            let _ = writeln!(
+                out,
+                "| `{field}` | {ty} | {} | `{}` | {} |",
+                f.description.replace('|', "\\|"),
+                example.replace('|', "\\|"),
+                aliases.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

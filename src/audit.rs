@@ -2,6 +2,7 @@
 //! rules need) -> evaluate -> score -> build the report.
 
 use crate::bundle::{self, Bundle};
+use crate::config;
 use crate::error::Problems;
 use crate::eval::{self, EvalOptions};
 use crate::report::{self, Report, ReportInput};
@@ -22,11 +23,14 @@ pub fn default_rules_dir() -> PathBuf {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AuditOptions {
     pub bundle: PathBuf,
     /// Rule pack folders, in order (later ones override earlier ones by id).
+    /// Packs named in the config are added after these.
     pub rule_dirs: Vec<PathBuf>,
+    /// `--config FILE`; None looks for mktaudit.yaml in the bundle, then the working folder.
+    pub config: Option<PathBuf>,
     /// The audit date; None: the end of the bundle's period, or today if sooner.
     pub as_of: Option<NaiveDate>,
     pub eval: Option<EvalOptions>,
@@ -41,12 +45,27 @@ pub fn default_as_of(bundle: &Bundle) -> NaiveDate {
 }
 
 pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
-    let LoadedRules { pack, notes } = rules::load_rule_dirs(&opts.rule_dirs)?;
+    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+    let default_dir = default_rules_dir();
+    let mut dirs: Vec<PathBuf> = opts
+        .rule_dirs
+        .iter()
+        .filter(|d| config.config.default_rules != Some(false) || **d != default_dir)
+        .cloned()
+        .collect();
+    dirs.extend(config.rule_dirs());
+    let LoadedRules { mut pack, mut notes } = rules::load_rule_dirs(&dirs)?;
+    notes.extend(config.apply(&mut pack)?);
     let demand = pack.demand();
-    let bundle = Arc::new(bundle::load_bundle(&opts.bundle, Some(&demand))?);
+    let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
+    bundle.profile_overrides = config.profile_overrides();
+    let bundle = Arc::new(bundle);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
     let mut eval_opts = opts.eval.clone().unwrap_or_else(|| EvalOptions::new(as_of));
     eval_opts.as_of = as_of;
+    for (rule, params) in config.param_overrides() {
+        eval_opts.param_overrides.entry(rule).or_default().extend(params);
+    }
     let results = eval::evaluate(&pack, &bundle, &eval_opts);
     let scorecard = score::score(&pack, &results);
     Ok(report::build(&ReportInput {

@@ -80,6 +80,9 @@ pub struct AuditArgs {
     /// Exit with code 1 when a warning or failure at or above this severity is found (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
+    /// Config file (default: mktaudit.yaml in the bundle folder, else in the working folder).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,6 +188,7 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
     let report = run_audit(&AuditOptions {
         bundle: args.bundle.clone(),
         rule_dirs: args.packs.dirs(),
+        config: args.config.clone(),
         as_of: args.as_of,
         eval: None,
     })?;

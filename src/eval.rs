@@ -195,11 +195,17 @@ pub fn evaluate_rule(rule: &Rule, bundle: &Arc<Bundle>, opts: &EvalOptions) -> R
 pub fn missing_data(requires: &BTreeMap<String, BTreeSet<String>>, bundle: &Bundle) -> Vec<String> {
     let mut missing = Vec::new();
     for (ds_name, fields) in requires {
+        if ds_name == "org" && fields.iter().all(|f| bundle.profile_overrides.contains_key(f)) {
+            continue;
+        }
         let Some(ds) = bundle.dataset(ds_name) else {
             missing.push(ds_name.clone());
             continue;
         };
         for f in fields {
+            if ds_name == "org" && bundle.profile_overrides.contains_key(f) {
+                continue;
+            }
             if !ds.has_field(f) {
                 missing.push(format!("{ds_name}.{f}"));
             } else if ds.rows > 0 && ds.column(f).is_some() && ds.non_null(f) == 0 {

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod bundle;
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod eval;
 pub mod explain;

@@ -29,7 +29,7 @@ fn audit_with(pack: &Path) -> mktaudit::report::Report {
         bundle: MINI.into(),
         rule_dirs: vec![CORE_PACK.into(), pack.to_path_buf()],
         as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
-        eval: None,
+        ..Default::default()
     })
     .expect("the audit completes")
 }

@@ -53,6 +53,7 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
         manifest,
         datasets,
         notes,
+        profile_overrides: BTreeMap::new(),
     })
 }
 
@@ -682,6 +683,7 @@ pub fn bundle_from_inline(
         manifest,
         datasets,
         notes,
+        profile_overrides: BTreeMap::new(),
     })
 }
 

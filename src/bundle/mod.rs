@@ -26,6 +26,8 @@ pub struct Bundle {
     pub datasets: BTreeMap<String, Dataset>,
     /// Files and columns that were read but not used, and other remarks.
     pub notes: Vec<Note>,
+    /// Profile fields set by config; they win over the `org` dataset.
+    pub profile_overrides: BTreeMap<String, Value>,
 }
 
 /// Something the user should know about how the bundle was read.
@@ -42,6 +44,9 @@ impl Bundle {
 
     /// The org profile record (dataset `org`), if the bundle has one.
     pub fn profile_value(&self, field: &str) -> Value {
+        if let Some(v) = self.profile_overrides.get(field) {
+            return v.clone();
+        }
         self.dataset("org")
             .filter(|d| d.rows > 0)
             .map_or(Value::Null, |d| d.value(field, 0))

@@ -411,16 +411,12 @@ impl CompiledScript {
             .map(|(k, v)| (k.as_str().into(), value_to_dynamic(v)))
             .collect();
         let profile: Map = org
-            .bundle
-            .dataset("org")
-            .filter(|d| d.rows > 0)
-            .map(|d| {
-                d.columns
-                    .keys()
-                    .map(|f| (f.as_str().into(), value_to_dynamic(&d.value(f, 0))))
-                    .collect()
-            })
-            .unwrap_or_default();
+            .allowed
+            .get("org")
+            .into_iter()
+            .flatten()
+            .map(|f| (f.as_str().into(), value_to_dynamic(&org.bundle.profile_value(f))))
+            .collect();
         let mut period = Map::new();
         period.insert(
             "start".into(),

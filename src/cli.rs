@@ -29,6 +29,11 @@ pub enum Command {
     /// List, test and check rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Print the JSON Schema of a file kind (rule, bundle, config) for editors.
+    Schema {
+        /// rule, bundle (the bundle.yaml manifest) or config (mktaudit.yaml).
+        kind: String,
+    },
     /// Explain a rule: why it matters, what to do, its params and the data it needs.
     Explain {
         /// Rule id, e.g. CRED-001.
@@ -108,6 +113,20 @@ pub enum RulesCommand {
         /// Pack folders (default: the default pack).
         dirs: Vec<PathBuf>,
     },
+    /// Scaffold a new rule with every field explained and its pass / fail / missing-data tests.
+    New {
+        /// Rule id, e.g. ACME-001.
+        id: String,
+        /// competent, credible, accountable, strategic or integrated.
+        #[arg(long)]
+        category: String,
+        /// Write a Rhai script rule (ID.yaml + ID.rhai) instead of a declarative one.
+        #[arg(long)]
+        script: bool,
+        /// The pack folder to write into.
+        #[arg(long, default_value = "rules")]
+        dir: PathBuf,
+    },
 }
 
 /// Parses the process arguments and runs; the binary's whole `main`.
@@ -128,7 +147,23 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rules(RulesCommand::List { packs, format }) => list(&packs, &format),
         Command::Rules(RulesCommand::Test { packs, rule }) => test(&packs, rule.as_deref()),
         Command::Rules(RulesCommand::Check { dirs }) => check(dirs),
+        Command::Rules(RulesCommand::New {
+            id,
+            category,
+            script,
+            dir,
+        }) => new_rule(&id, &category, script, &dir),
         Command::Explain { id, packs } => explain(&packs, &id),
+        Command::Schema { kind } => match crate::schema::schema(&kind) {
+            Some(s) => {
+                print(&s);
+                Ok(0)
+            }
+            None => Err(usage(
+                format!("no schema for `{kind}`"),
+                format!("kinds: {}", crate::schema::KINDS.join(", ")),
+            )),
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -307,10 +342,10 @@ fn test(packs: &PackArgs, only: Option<&str>) -> Result<u8, Problems> {
             failed += 1;
         }
         out.push_str(&format!(
-            "{label} {} :: {} (expected {:?}, got {})\n",
+            "{label} {} :: {} (expected {}, got {})\n",
             r.rule,
             r.case,
-            r.expected,
+            r.expected.as_str(),
             r.actual.as_str()
         ));
         if r.verdict != Verdict::Validated {
@@ -364,5 +399,28 @@ fn explain(packs: &PackArgs, id: &str) -> Result<u8, Problems> {
         ));
     };
     print(&crate::explain::explain_text(rule));
+    Ok(0)
+}
+
+fn new_rule(id: &str, category: &str, script: bool, dir: &Path) -> Result<u8, Problems> {
+    let Some(cat) = Category::parse(category) else {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        return Err(usage(
+            format!("`{category}` is not a category"),
+            crate::error::suggest(category, &names),
+        ));
+    };
+    let written =
+        crate::scaffold::new_rule(dir, id, cat, script).map_err(|e| usage(e, "choose another id or folder"))?;
+    let mut out = String::new();
+    for p in &written {
+        out.push_str(&format!("wrote {}\n", p.display()));
+    }
+    out.push_str(&format!(
+        "next: edit it, then `mktaudit rules check {}` and `mktaudit rules test --rules {} --rule {id}`\n",
+        dir.display(),
+        dir.display()
+    ));
+    print(&out);
     Ok(0)
 }

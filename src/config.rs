@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub const CONFIG_NAMES: &[&str] = &["mktaudit.yaml", "mktaudit.yml"];
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Load the default pack (default true).
@@ -33,9 +33,11 @@ pub struct Config {
     pub weight: BTreeMap<String, f64>,
     /// Rule id -> param -> value.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
     pub params: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
     /// Org profile fields that replace (or supply) the bundle's, e.g. `sales_motion: enterprise`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub profile: BTreeMap<String, serde_yaml::Value>,
 }
 

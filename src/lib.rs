@@ -15,6 +15,8 @@ pub mod fsutil;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod scaffold;
+pub mod schema;
 pub mod score;
 pub mod template;
 pub mod value;

@@ -43,3 +43,43 @@ fn rhai_api_doc_lists_every_host_function() {
         );
     }
 }
+
+#[test]
+fn json_schemas_match_the_types() {
+    for kind in mktaudit::schema::KINDS {
+        let expected = mktaudit::schema::schema(kind).unwrap();
+        check_or_update(&Path::new("docs/schema").join(format!("{kind}.schema.json")), &expected);
+    }
+}
+
+#[test]
+fn tutorial_quotes_the_tested_pack_verbatim() {
+    let doc = std::fs::read_to_string("docs/rule-authoring.md").unwrap();
+    let pack = Path::new("examples/packs/tutorial");
+    for file in [
+        "accountable/TUT-001.yaml",
+        "competent/TUT-002.yaml",
+        "strategic/TUT-003.yaml",
+        "strategic/TUT-003.rhai",
+    ] {
+        let text = std::fs::read_to_string(pack.join(file)).unwrap();
+        assert!(
+            doc.contains(text.trim_end()),
+            "docs/rule-authoring.md no longer quotes {file} as it is"
+        );
+    }
+    let loaded = mktaudit::rules::load_rule_dirs(&[pack.to_path_buf()])
+        .map_err(|p| p.to_string())
+        .unwrap();
+    for case in mktaudit::ruletest::run_pack_tests(&loaded.pack, None) {
+        assert_eq!(
+            case.verdict,
+            mktaudit::ruletest::Verdict::Validated,
+            "{} {}: {}",
+            case.rule,
+            case.case,
+            case.detail
+        );
+    }
+    assert!(mktaudit::ruletest::incomplete_rules(&loaded.pack).is_empty());
+}

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 /// The manifest file names, in the order they are looked for.
 pub const MANIFEST_NAMES: &[&str] = &["bundle.yaml", "bundle.yml"];
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Name of the audited organisation.
@@ -27,14 +27,14 @@ pub struct Manifest {
     pub datasets: BTreeMap<String, DatasetMapping>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
     pub start: NaiveDate,
     pub end: NaiveDate,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetMapping {
     /// Path of the file, relative to the bundle folder.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// One rule file: metadata, parameters, data needs, one check, tests.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRule {
     /// Stable identifier, e.g. `CRED-001`. Defaults to the file name without extension.
@@ -48,14 +48,14 @@ pub struct RawRule {
 }
 
 /// A reference: a plain string, or a structured entry.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Reference {
     Text(String),
     Entry(ReferenceEntry),
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceEntry {
     /// A seed article in `shared/seeds` the rule comes from.
@@ -71,20 +71,22 @@ pub struct ReferenceEntry {
     pub convention: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawParam {
     /// The value used unless config or the org profile says otherwise.
+    #[schemars(with = "serde_json::Value")]
     pub default: serde_yaml::Value,
     #[serde(default)]
     pub description: Option<String>,
     /// Defaults that depend on the org profile: profile field -> value of that field -> param value.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
     pub by_profile: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
 }
 
 /// Exactly one of `rows`, `aggregate`, `script`, `script_file`.
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCheck {
     #[serde(default)]
@@ -100,7 +102,7 @@ pub struct RawCheck {
 }
 
 /// Flags rows of a dataset; the outcome depends on how many are flagged.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRowsCheck {
     pub dataset: String,
@@ -122,7 +124,7 @@ pub struct RawRowsCheck {
     pub when_empty: Option<EmptyOutcome>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EmptyOutcome {
     Pass,
@@ -131,7 +133,7 @@ pub enum EmptyOutcome {
 }
 
 /// Computes one value (optionally per month) and compares it to thresholds.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAggregateCheck {
     pub value: RawMetric,
@@ -155,7 +157,7 @@ pub struct RawAggregateCheck {
 }
 
 /// A number, or `$name` of a declared param.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Threshold {
     Number(f64),
@@ -164,7 +166,7 @@ pub enum Threshold {
 
 /// A row condition: either `field` with exactly one operator, or one of
 /// `all`, `any`, `not`.
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCondition {
     #[serde(default)]
@@ -176,13 +178,17 @@ pub struct RawCondition {
     pub not_matches: Option<String>,
     /// Equal, ignoring case and surrounding space for text.
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<serde_yaml::Value>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub not_equals: Option<serde_yaml::Value>,
     /// One of these values (a list, or `$param` holding a list).
     #[serde(rename = "in", default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub is_in: Option<serde_yaml::Value>,
     #[serde(default)]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub not_in: Option<serde_yaml::Value>,
     #[serde(default)]
     pub gt: Option<Threshold>,
@@ -207,7 +213,7 @@ pub struct RawCondition {
 }
 
 /// A value computed from the bundle. Exactly one key.
-#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawMetric {
     /// Number of rows of a dataset (in scope of `where`).
@@ -245,7 +251,7 @@ pub struct RawMetric {
     pub number: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAggregate {
     pub dataset: String,
@@ -255,14 +261,14 @@ pub struct RawAggregate {
     pub filter: Option<RawCondition>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRatio {
     pub of: RawMetric,
     pub to: RawMetric,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawShare {
     pub dataset: String,
@@ -278,7 +284,7 @@ pub struct RawShare {
 }
 
 /// An inline test: a tiny bundle and the outcome the rule must give.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTest {
     pub name: String,
@@ -291,17 +297,30 @@ pub struct RawTest {
     pub manifest: Option<crate::bundle::Manifest>,
     /// Param values for this test.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub params: BTreeMap<String, serde_yaml::Value>,
     /// Dataset name -> records (a list; a mapping for `org`).
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, serde_json::Value>")]
     pub data: IndexMap<String, serde_yaml::Value>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpectedStatus {
     Pass,
     Warn,
     Fail,
     NotAssessed,
+}
+
+impl ExpectedStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpectedStatus::Pass => "pass",
+            ExpectedStatus::Warn => "warn",
+            ExpectedStatus::Fail => "fail",
+            ExpectedStatus::NotAssessed => "not_assessed",
+        }
+    }
 }

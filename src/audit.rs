@@ -8,6 +8,7 @@ use crate::eval::{self, EvalOptions};
 use crate::report::{self, Report, ReportInput};
 use crate::rules::{self, LoadedRules};
 use crate::score;
+use crate::waivers;
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -66,8 +67,10 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     for (rule, params) in config.param_overrides() {
         eval_opts.param_overrides.entry(rule).or_default().extend(params);
     }
-    let results = eval::evaluate(&pack, &bundle, &eval_opts);
-    let scorecard = score::score(&pack, &results);
+    let mut results = eval::evaluate(&pack, &bundle, &eval_opts);
+    let waived = waivers::apply(&mut results, &config.config.waivers, as_of);
+    let bands = config.grade_bands();
+    let scorecard = score::score_with(&pack, &results, &bands);
     Ok(report::build(&ReportInput {
         pack: &pack,
         bundle: &bundle,
@@ -76,5 +79,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         as_of,
         period: eval::audit_period(&bundle, as_of),
         notes: &notes,
+        waivers: &waived,
+        grade_bands: &bands,
     }))
 }

@@ -29,6 +29,22 @@ pub enum Command {
     /// List, test and check rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Compare two JSON reports of the same org: score changes and new, resolved and persisting findings.
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
+        /// terminal or json.
+        #[arg(long, short, default_value = "terminal")]
+        format: String,
+    },
+    /// Overall and category scores over time, from JSON reports (any order).
+    Trend {
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// terminal, json or md.
+        #[arg(long, short, default_value = "terminal")]
+        format: String,
+    },
     /// Print the JSON Schema of a file kind (rule, bundle, config) for editors.
     Schema {
         /// rule, bundle (the bundle.yaml manifest) or config (mktaudit.yaml).
@@ -88,6 +104,12 @@ pub struct AuditArgs {
     /// Config file (default: mktaudit.yaml in the bundle folder, else in the working folder).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Exit with code 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F).
+    #[arg(long, value_name = "SCORE|GRADE")]
+    pub fail_under: Option<String>,
+    /// A previous JSON report: show score changes and new, resolved and persisting findings.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -154,6 +176,8 @@ pub fn run(cli: Cli) -> ExitCode {
             dir,
         }) => new_rule(&id, &category, script, &dir),
         Command::Explain { id, packs } => explain(&packs, &id),
+        Command::Diff { old, new, format } => diff(&old, &new, &format),
+        Command::Trend { reports, format } => trend(&reports, &format),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
                 print(&s);
@@ -214,19 +238,24 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
             )
         })?),
     };
+    let fail_under = args.fail_under.as_deref().map(parse_fail_under).transpose()?;
     if formats.len() > 1 && args.output_dir.is_none() {
         return Err(usage(
             "several formats need --output-dir",
             "e.g. --format terminal,json --output-dir reports/",
         ));
     }
-    let report = run_audit(&AuditOptions {
+    let mut report = run_audit(&AuditOptions {
         bundle: args.bundle.clone(),
         rule_dirs: args.packs.dirs(),
         config: args.config.clone(),
         as_of: args.as_of,
         eval: None,
     })?;
+    if let Some(path) = &args.baseline {
+        let old = crate::compare::read_report(path)?;
+        report.baseline = Some(crate::compare::compare(&old, &crate::compare::saved(&report)));
+    }
     if let Some(dir) = &args.output_dir {
         std::fs::create_dir_all(dir).map_err(|e| {
             usage(
@@ -243,7 +272,91 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
     } else {
         print(&report::render(&report, formats[0], stdout_color()));
     }
-    Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s))))
+    let under = fail_under.is_some_and(|gate| gate.trips(&report));
+    Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s)) || under))
+}
+
+/// `--fail-under`: a minimum score or grade.
+#[derive(Debug, Clone, Copy)]
+enum FailUnder {
+    Score(f64),
+    Grade(crate::score::Grade),
+}
+
+impl FailUnder {
+    /// No score at all (nothing assessed) trips the gate: missing data is never a pass.
+    fn trips(self, report: &report::Report) -> bool {
+        match (self, report.summary.score, report.summary.grade) {
+            (FailUnder::Score(min), Some(s), _) => s < min,
+            (FailUnder::Grade(min), _, Some(g)) => g > min,
+            _ => true,
+        }
+    }
+}
+
+fn parse_fail_under(s: &str) -> Result<FailUnder, Problems> {
+    use crate::score::Grade;
+    let grade = match s.trim().to_ascii_uppercase().as_str() {
+        "A" => Some(Grade::A),
+        "B" => Some(Grade::B),
+        "C" => Some(Grade::C),
+        "D" => Some(Grade::D),
+        "F" => Some(Grade::F),
+        _ => None,
+    };
+    if let Some(g) = grade {
+        return Ok(FailUnder::Grade(g));
+    }
+    match s.trim().parse::<f64>() {
+        Ok(n) if (0.0..=100.0).contains(&n) => Ok(FailUnder::Score(n)),
+        _ => Err(usage(
+            format!("`{s}` is not a score or a grade"),
+            "use a score from 0 to 100 (e.g. 70) or a grade A-F",
+        )),
+    }
+}
+
+fn diff(old: &Path, new: &Path, format: &str) -> Result<u8, Problems> {
+    let c = crate::compare::compare(&crate::compare::read_report(old)?, &crate::compare::read_report(new)?);
+    match format {
+        "terminal" => print(&crate::compare::render_text(&c)),
+        "json" => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&c).expect("serialisable")
+        )),
+        other => return Err(usage(format!("`{other}` is not a diff format"), "use terminal or json")),
+    }
+    Ok(0)
+}
+
+fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
+    let mut reports = Vec::new();
+    let mut problems = Problems::default();
+    for p in paths {
+        match crate::compare::read_report(p) {
+            Ok(r) => reports.push(r),
+            Err(e) => problems.extend(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let t = crate::compare::trend(&reports);
+    match format {
+        "terminal" => print(&crate::compare::render_trend_text(&t)),
+        "md" | "markdown" => print(&crate::compare::render_trend_markdown(&t)),
+        "json" => print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&t).expect("serialisable")
+        )),
+        other => {
+            return Err(usage(
+                format!("`{other}` is not a trend format"),
+                "use terminal, md or json",
+            ));
+        }
+    }
+    Ok(0)
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves a

@@ -39,6 +39,22 @@ pub struct Config {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub profile: BTreeMap<String, serde_yaml::Value>,
+    /// Lowest score for each grade: `{ A: 90, B: 80, C: 70, D: 60 }`.
+    #[serde(default)]
+    pub grades: Option<GradesConfig>,
+    /// Accepted exceptions, each with a reason, an owner and an expiry date.
+    #[serde(default)]
+    pub waivers: Vec<crate::waivers::Waiver>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(non_snake_case)]
+pub struct GradesConfig {
+    pub A: f64,
+    pub B: f64,
+    pub C: f64,
+    pub D: f64,
 }
 
 /// A config file and where it was found.
@@ -100,6 +116,14 @@ impl LoadedConfig {
             None => p,
         }
     }
+    /// The grade bands in force.
+    pub fn grade_bands(&self) -> crate::score::GradeBands {
+        use crate::score::Grade;
+        match self.config.grades {
+            Some(g) => [(Grade::A, g.A), (Grade::B, g.B), (Grade::C, g.C), (Grade::D, g.D)],
+            None => crate::score::GRADE_BANDS,
+        }
+    }
 
     /// Applies disable/severity/weight to the pack, checks every rule id and
     /// param named in the config, and returns what changed (for the report).
@@ -131,6 +155,24 @@ impl LoadedConfig {
                     problems.push(self.problem_at(p, format!("rule `{id}` has no param `{p}`"), suggest(p, &known)));
                 }
             }
+        }
+        for w in &self.config.waivers {
+            if !ids.contains(&w.rule) {
+                problems.push(self.problem_at(
+                    &w.rule,
+                    format!("waiver for rule `{}`, which no loaded pack has", w.rule),
+                    suggest(&w.rule, &id_refs),
+                ));
+            }
+        }
+        if let Some(g) = self.config.grades
+            && !(g.A > g.B && g.B > g.C && g.C > g.D && g.D >= 0.0 && g.A <= 100.0)
+        {
+            problems.push(self.problem_at(
+                "grades",
+                "grade thresholds must fall from A to D, between 0 and 100".into(),
+                "e.g. grades: { A: 90, B: 80, C: 70, D: 60 }".into(),
+            ));
         }
         for (id, w) in &self.config.weight {
             if !(w.is_finite() && *w >= 0.0) {
@@ -205,8 +247,9 @@ pub fn load_config(explicit: Option<&Path>, bundle: &Path) -> Result<LoadedConfi
         serde_yaml::from_str(&src.text).map_err(|e| {
             let msg = e.to_string();
             let at = e.location().map_or(0, |l| l.index());
-            let help = unknown_key_help(&msg)
-                .unwrap_or_else(|| "keys: default_rules, rules, disable, severity, weight, params, profile".into());
+            let help = unknown_key_help(&msg).unwrap_or_else(|| {
+                "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers".into()
+            });
             Problems(vec![
                 Problem::new("config::parse", format!("`{}` is not a valid config", path.display()))
                     .at(&src, at, 1, crate::error::short_serde_reason(&msg))

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod bundle;
 pub mod cli;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod eval;
@@ -20,3 +21,4 @@ pub mod schema;
 pub mod score;
 pub mod template;
 pub mod value;
+pub mod waivers;

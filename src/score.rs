@@ -21,9 +21,15 @@ pub enum Grade {
     F,
 }
 
+/// Lowest score for A, B, C and D (config `grades:` may change them).
+pub type GradeBands = [(Grade, f64); 4];
+
 impl Grade {
     pub fn from_score(score: f64) -> Grade {
-        GRADE_BANDS
+        Grade::from_score_with(score, &GRADE_BANDS)
+    }
+    pub fn from_score_with(score: f64, bands: &GradeBands) -> Grade {
+        bands
             .iter()
             .find(|(_, min)| score >= *min)
             .map_or(Grade::F, |(g, _)| *g)
@@ -119,6 +125,11 @@ fn round1(x: f64) -> f64 {
 
 /// Scores results against the pack they came from (weights and categories).
 pub fn score(pack: &RulePack, results: &[RuleResult]) -> Scorecard {
+    score_with(pack, results, &GRADE_BANDS)
+}
+
+/// `score` with the grade bands in force.
+pub fn score_with(pack: &RulePack, results: &[RuleResult], bands: &GradeBands) -> Scorecard {
     let mut categories = Vec::new();
     let (mut all_earned, mut all_assessed, mut all_total) = (0.0, 0.0, 0.0);
     let mut all_counts = Counts::default();
@@ -144,7 +155,7 @@ pub fn score(pack: &RulePack, results: &[RuleResult]) -> Scorecard {
         categories.push(CategoryScore {
             category,
             score,
-            grade: score.map(Grade::from_score),
+            grade: score.map(|s| Grade::from_score_with(s, bands)),
             coverage: if total > 0.0 {
                 round1(100.0 * assessed / total) / 100.0
             } else {
@@ -160,7 +171,7 @@ pub fn score(pack: &RulePack, results: &[RuleResult]) -> Scorecard {
     Scorecard {
         overall: Overall {
             score,
-            grade: score.map(Grade::from_score),
+            grade: score.map(|s| Grade::from_score_with(s, bands)),
             maturity: score.map(maturity),
             provisional: coverage < COVERAGE_FLOOR,
             coverage: round1(100.0 * coverage) / 100.0,

@@ -66,6 +66,26 @@ pub fn format_money(n: f64) -> String {
     if rounded < 0.0 { format!("-{grouped}") } else { grouped }
 }
 
+/// Escapes text for a Markdown table cell or paragraph: markup characters
+/// become literal, HTML is neutralised and line breaks cannot end a table row.
+pub fn markdown_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 enum Piece<'a> {
     Text(&'a str),
     Placeholder(&'a str, Option<&'a str>),

@@ -31,6 +31,11 @@ pub struct Report {
     pub not_assessed: Vec<NotAssessed>,
     pub methodology: Methodology,
     pub bundle: BundleInfo,
+    /// Findings accepted as exceptions, and warnings about expired or unused waivers.
+    pub waivers: crate::waivers::WaiverOutcome,
+    /// The comparison with a previous audit (`--baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<crate::compare::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,6 +78,9 @@ pub struct RuleReport {
     pub remediation: String,
     pub references: Vec<Reference>,
     pub params: BTreeMap<String, ParamUse>,
+    /// sha256 of the rule's definition: a baseline comparison uses it to tell
+    /// a changed rule from a changed organisation.
+    pub rule_hash: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -141,6 +149,8 @@ pub struct ReportInput<'a> {
     pub as_of: chrono::NaiveDate,
     pub period: crate::rules::condition::Period,
     pub notes: &'a [String],
+    pub waivers: &'a crate::waivers::WaiverOutcome,
+    pub grade_bands: &'a score::GradeBands,
 }
 
 pub fn build(input: &ReportInput<'_>) -> Report {
@@ -175,6 +185,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 remediation: rule.remediation.trim().to_string(),
                 references: rule.references.clone(),
                 params: r.params.clone(),
+                rule_hash: rule.hash.clone(),
             })
         })
         .collect();
@@ -248,7 +259,8 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         methodology: Methodology {
             scoring_method_version: score::METHOD_VERSION,
             coverage_floor: score::COVERAGE_FLOOR,
-            grade_bands: score::GRADE_BANDS
+            grade_bands: input
+                .grade_bands
                 .iter()
                 .map(|(g, s)| (g.as_str().to_string(), *s))
                 .collect(),
@@ -262,6 +274,8 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             datasets,
             notes: bundle.notes.clone(),
         },
+        waivers: input.waivers.clone(),
+        baseline: None,
     }
 }
 

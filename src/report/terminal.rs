@@ -116,6 +116,10 @@ pub fn render(report: &Report, color: bool) -> String {
             c.counts.error
         );
     }
+    if let Some(c) = &report.baseline {
+        out.push('\n');
+        out.push_str(&crate::compare::render_text(c));
+    }
 
     let flagged: Vec<&RuleReport> = report
         .results
@@ -204,6 +208,27 @@ pub fn render(report: &Report, color: bool) -> String {
                 r.reason.as_deref().unwrap_or("")
             );
         }
+    }
+    if !report.waivers.waived.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!(
+                "Waived ({}): accepted exceptions, not scored",
+                report.waivers.waived.len()
+            ))
+        );
+        for w in &report.waivers.waived {
+            let _ = writeln!(out, "  {} {}  {}", p.dim("~ WAIVED"), p.bold(&w.rule), w.message);
+            let _ = writeln!(
+                out,
+                "        {}",
+                p.dim(&format!("{} (owner {}, until {})", w.reason, w.owner, w.expires))
+            );
+        }
+    }
+    for w in &report.waivers.warnings {
+        let _ = writeln!(out, "  {}", p.wrap("33", &format!("waiver: {w}")));
     }
 
     let passed = report.results.iter().filter(|r| r.status == Status::Pass).count();

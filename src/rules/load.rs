@@ -106,16 +106,27 @@ fn pack_hash(rules: &[Rule]) -> String {
     for r in rules {
         h.update(r.id.as_bytes());
         h.update([0]);
-        h.update(r.source.text.as_bytes());
-        if let Check::Script(s) = &r.check
-            && s.line_offset == 0
-        {
-            h.update(s.source.text.as_bytes());
-        }
+        h.update(r.hash.as_bytes());
         h.update([0]);
     }
-    let digest = h.finalize();
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Hash of a rule's own definition: its file and, for a script file, the script.
+fn rule_hash(source: &SourceFile, check: &Check) -> String {
+    let mut h = Sha256::new();
+    h.update(source.text.as_bytes());
+    if let Check::Script(s) = check
+        && s.source.name != source.name
+    {
+        h.update([0]);
+        h.update(s.source.text.as_bytes());
+    }
+    hex(&h.finalize())
 }
 
 /// Byte offset of the first occurrence of `needle` (0 when absent).
@@ -355,8 +366,9 @@ fn validate(pack_dir: &Path, path: &Path, src: &SourceFile, raw: RawRule, proble
             }
         }
     }
-
+    let hash = rule_hash(src, &check);
     Some(Rule {
+        hash,
         id,
         title: raw.title,
         category,

@@ -170,6 +170,8 @@ pub struct Rule {
     pub tests: Vec<RawTest>,
     /// The rule file (for diagnostics and the pack hash).
     pub source: SourceFile,
+    /// sha256 of the rule file and its script: tells a changed rule from a changed org.
+    pub hash: String,
     pub path: PathBuf,
 }
 

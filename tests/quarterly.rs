@@ -1,0 +1,144 @@
+//! The quarterly workflow: waivers with expiry, baselines, diff, trend and CI gates.
+
+mod common;
+use common::*;
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+const WAIVERS: &str = "waivers:\n  - { rule: vanity-kpi, record: K1, reason: Board keeps it until Q2, owner: cmo, expires: 2026-03-31 }\n";
+
+/// The mini audit with an explicit audit date and extra arguments.
+fn audit_on(as_of: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "audit",
+        MINI,
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--as-of",
+        as_of,
+    ];
+    args.extend_from_slice(extra);
+    mktaudit(&args)
+}
+
+fn json(o: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)))
+}
+
+fn status(report: &serde_json::Value, id: &str) -> serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == id)
+        .unwrap()["status"]
+        .clone()
+}
+
+#[test]
+fn a_waiver_past_its_expiry_brings_its_finding_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "cfg.yaml", WAIVERS);
+    let before = json(&audit_on("2026-03-31", &["--config", &cfg, "--format", "json"]));
+    assert_eq!(status(&before, "vanity-kpi"), "pass");
+    assert_eq!(before["waivers"]["waived"][0]["owner"], "cmo");
+    let after = json(&audit_on("2026-04-01", &["--config", &cfg, "--format", "json"]));
+    assert_eq!(status(&after, "vanity-kpi"), "fail");
+    let warning = after["waivers"]["warnings"][0].as_str().unwrap();
+    assert!(warning.contains("expired on 2026-03-31"), "{warning}");
+}
+
+#[test]
+fn baseline_diff_and_trend() {
+    let dir = tempfile::tempdir().unwrap();
+    let q3 = dir.path().join("q3.json");
+    let q4 = dir.path().join("q4.json");
+    let (q3s, q4s) = (q3.to_str().unwrap(), q4.to_str().unwrap());
+    assert_eq!(
+        audit_on("2025-09-30", &["--format", "json", "-o", q3s]).status.code(),
+        Some(0)
+    );
+    // Q4: the click-rate KPI is waived and the sourced-share floor tuned down for the business.
+    let cfg = write(
+        dir.path(),
+        "cfg.yaml",
+        &format!("{WAIVERS}params: {{ sourced-share: {{ min_share: 0.1 }} }}\n"),
+    );
+    let o = audit_on(
+        "2025-12-31",
+        &["--config", &cfg, "--baseline", q3s, "--format", "json", "-o", q4s],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&q4).unwrap()).unwrap();
+    let base = &report["baseline"];
+    assert_eq!(base["overall_delta"], 62.5);
+    assert_eq!(
+        base["newly_waived"][0]["key"], "kpis:K1",
+        "a waived finding is not resolved"
+    );
+    assert!(
+        base["resolved_findings"].as_array().unwrap().is_empty(),
+        "a tuned threshold is not progress"
+    );
+    assert_eq!(base["methodology"]["rules_changed"][0], "sourced-share");
+    assert_eq!(base["methodology"]["findings_gone"][0]["rule"], "sourced-share");
+
+    insta::assert_snapshot!("diff", stdout(&mktaudit(&["diff", q3s, q4s])));
+    insta::assert_snapshot!("trend", stdout(&mktaudit(&["trend", q4s, q3s])));
+    let md = stdout(&mktaudit(&["trend", q3s, q4s, "--format", "md"]));
+    assert!(md.contains("| 2025-12-31 | 81.3 | B |"), "{md}");
+}
+
+#[test]
+fn a_changed_rule_is_methodology_not_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    audit_mini(&["--format", "json", "-o", old.to_str().unwrap()]);
+    // Same org, but the vanity rule is edited in a later pack.
+    let pack = dir.path().join("pack/credible");
+    std::fs::create_dir_all(&pack).unwrap();
+    std::fs::write(
+        pack.join("vanity-kpi.yaml"),
+        "title: Vanity metric (narrower)\nseverity: high\nrationale: r\nremediation: r\n\
+         check:\n  rows: { dataset: kpis, flag: { field: name, matches: impressions }, message: x }\n",
+    )
+    .unwrap();
+    let later = dir.path().join("pack");
+    let report = json(&audit_mini(&[
+        "--rules",
+        later.to_str().unwrap(),
+        "--baseline",
+        old.to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    let m = &report["baseline"]["methodology"];
+    assert_eq!(m["rule_pack_changed"], true);
+    assert_eq!(m["rules_changed"][0], "vanity-kpi");
+    assert_eq!(m["findings_gone"][0]["rule"], "vanity-kpi");
+    assert!(
+        report["baseline"]["resolved_findings"].as_array().unwrap().is_empty(),
+        "not counted as progress"
+    );
+}
+
+#[test]
+fn ci_gates() {
+    // The mini audit scores 18.8 (grade F).
+    assert_eq!(audit_mini(&["--fail-under", "10"]).status.code(), Some(0));
+    assert_eq!(audit_mini(&["--fail-under", "20"]).status.code(), Some(1));
+    assert_eq!(audit_mini(&["--fail-under", "F"]).status.code(), Some(0));
+    assert_eq!(audit_mini(&["--fail-under", "D"]).status.code(), Some(1));
+    let bad = audit_mini(&["--fail-under", "excellent"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not a score or a grade"));
+    assert_eq!(
+        mktaudit(&["diff", "no-such.json", "nor-this.json"]).status.code(),
+        Some(2)
+    );
+}

@@ -60,6 +60,9 @@ pub fn line_col_to_offset(text: &str, line: usize, column: usize) -> usize {
     text.len()
 }
 
+/// Lines longer than this are not shown in a diagnostic's snippet.
+const MAX_SNIPPET_LINE: usize = 2000;
+
 /// One problem with the user's input.
 #[derive(Debug, Clone)]
 pub struct Problem {
@@ -86,10 +89,21 @@ impl Problem {
         }
     }
 
-    /// Points at `len` bytes from `offset` in `source`, with a label.
+    /// Points at `len` bytes from `offset` in `source`, with a label. On a
+    /// very long line the snippet is left out and only the location is named.
     pub fn at(mut self, source: &SourceFile, offset: usize, len: usize, label: impl Into<String>) -> Self {
         let offset = floor_char_boundary(&source.text, offset.min(source.text.len()));
         let len = len.min(source.text.len() - offset);
+        let line_start = source.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let line_len = source.text[line_start..]
+            .find('\n')
+            .unwrap_or(source.text.len() - line_start);
+        if line_len > MAX_SNIPPET_LINE {
+            let (line, col) = source.line_col(offset);
+            self.path = Some(format!("{}:{line}:{col}", source.name));
+            self.message = format!("{} ({})", self.message, label.into());
+            return self;
+        }
         self.source = Some(source.clone());
         self.span = Some((offset, len));
         self.label = Some(label.into());

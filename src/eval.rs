@@ -12,6 +12,7 @@ use crate::rules::{Check, Rule, RulePack};
 use crate::template;
 use crate::value::Value;
 use chrono::{Datelike, Months, NaiveDate};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -134,8 +135,9 @@ pub fn audit_period(bundle: &Bundle, as_of: NaiveDate) -> Period {
 }
 
 pub fn evaluate(pack: &RulePack, bundle: &Arc<Bundle>, opts: &EvalOptions) -> Vec<RuleResult> {
+    // Rules are independent; par_iter keeps their order in the output.
     pack.rules
-        .iter()
+        .par_iter()
         .map(|rule| evaluate_rule(rule, bundle, opts))
         .collect()
 }

@@ -130,22 +130,43 @@ pub fn score(pack: &RulePack, results: &[RuleResult]) -> Scorecard {
 
 /// `score` with the grade bands in force.
 pub fn score_with(pack: &RulePack, results: &[RuleResult], bands: &GradeBands) -> Scorecard {
+    let items: Vec<Scored> = results
+        .iter()
+        .filter_map(|r| {
+            let rule = pack.get(&r.rule)?;
+            Some(Scored {
+                category: rule.category,
+                weight: rule.weight,
+                status: r.status,
+            })
+        })
+        .collect();
+    score_items(&items, bands)
+}
+
+/// What scoring needs of one rule's outcome.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scored {
+    pub category: Category,
+    pub weight: f64,
+    pub status: Status,
+}
+
+/// The scoring method itself, on plain outcomes.
+pub fn score_items(items: &[Scored], bands: &GradeBands) -> Scorecard {
     let mut categories = Vec::new();
     let (mut all_earned, mut all_assessed, mut all_total) = (0.0, 0.0, 0.0);
     let mut all_counts = Counts::default();
     for category in Category::ALL {
         let (mut earned, mut assessed, mut total) = (0.0, 0.0, 0.0);
         let mut counts = Counts::default();
-        for r in results {
-            let Some(rule) = pack.get(&r.rule).filter(|rule| rule.category == category) else {
-                continue;
-            };
+        for r in items.iter().filter(|r| r.category == category) {
             counts.add(r.status);
             all_counts.add(r.status);
-            total += rule.weight;
+            total += r.weight;
             if let Some(p) = points(r.status) {
-                earned += p * rule.weight;
-                assessed += rule.weight;
+                earned += p * r.weight;
+                assessed += r.weight;
             }
         }
         all_earned += earned;

@@ -7,12 +7,16 @@ use super::schema::{DatasetSchema, Schema};
 use super::{Bundle, Column, Dataset, Note};
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::value::{Value, normalize_name};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Which fields of which datasets a run needs. `None` loads everything.
 pub type Demand = BTreeMap<String, BTreeSet<String>>;
 
+/// Longest CSV line accepted. Exports have short lines; a longer one is a
+/// wrong or hostile file, refused before it costs memory.
+pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 /// Cell errors reported per file before the rest are summarised.
 const MAX_CELL_ERRORS_PER_FILE: usize = 10;
 /// The mapping target that drops a column on purpose (no note about it).
@@ -38,12 +42,34 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
     let mut notes = Vec::new();
     let files = discover(root, &manifest, &mut notes, &mut problems);
 
+    // Files parse in parallel; results are merged in file order, so notes,
+    // problems and datasets come out the same whatever the thread count.
+    let files: Vec<(String, String)> = files.into_iter().collect();
+    let loaded: Vec<_> = files
+        .into_par_iter()
+        .map(|(name, rel)| {
+            let schema = Schema::get().dataset(&name).expect("discovered datasets are known");
+            let mapping = manifest.datasets.get(&name).map(|m| &m.columns);
+            let wanted = demand.map(|d| d.get(&name));
+            let (mut file_notes, mut file_problems) = (Vec::new(), Problems::default());
+            let ds = read_dataset(
+                root,
+                &rel,
+                &name,
+                schema,
+                mapping,
+                wanted,
+                &mut file_notes,
+                &mut file_problems,
+            );
+            (name, ds, file_notes, file_problems)
+        })
+        .collect();
     let mut datasets = BTreeMap::new();
-    for (name, rel) in files {
-        let schema = Schema::get().dataset(&name).expect("discovered datasets are known");
-        let mapping = manifest.datasets.get(&name).map(|m| &m.columns);
-        let wanted = demand.map(|d| d.get(&name));
-        if let Some(ds) = read_dataset(root, &rel, &name, schema, mapping, wanted, &mut notes, &mut problems) {
+    for (name, ds, file_notes, file_problems) in loaded {
+        notes.extend(file_notes);
+        problems.extend(file_problems);
+        if let Some(ds) = ds {
             datasets.insert(name, ds);
         }
     }
@@ -437,6 +463,11 @@ impl DatasetBuilder<'_> {
 
     fn csv(&mut self, tab: bool) -> Option<Dataset> {
         let text = self.src.text.clone();
+        // Checked before parsing, so a hostile line costs no parser buffers.
+        if let Some((i, line)) = text.split('\n').enumerate().find(|(_, l)| l.len() > MAX_LINE_BYTES) {
+            self.long_line(i + 1, line.len());
+            return None;
+        }
         let delimiter = if tab { b'\t' } else { sniff_delimiter(&text) };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -449,6 +480,10 @@ impl DatasetBuilder<'_> {
             None => {
                 self.notes.push(note(self.rel, "empty file: no header, no rows"));
                 return Some(ds);
+            }
+            Some(Ok(h)) if h.as_slice().len() > MAX_LINE_BYTES => {
+                self.long_line(1, h.as_slice().len());
+                return None;
             }
             Some(Ok(h)) => h.iter().map(str::to_string).collect(),
             Some(Err(e)) => {
@@ -466,6 +501,10 @@ impl DatasetBuilder<'_> {
                 }
             };
             let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+            if record.as_slice().len() > MAX_LINE_BYTES {
+                self.long_line(line, record.as_slice().len());
+                return None;
+            }
             if record.len() == 1 && record.get(0).is_some_and(|c| c.trim().is_empty()) {
                 continue; // blank line
             }
@@ -492,6 +531,21 @@ impl DatasetBuilder<'_> {
             ds.rows += 1;
         }
         Some(ds)
+    }
+
+    fn long_line(&mut self, line: usize, len: usize) {
+        self.problems.push(
+            Problem::new(
+                "bundle::csv_line_too_long",
+                format!(
+                    "{}:{line}: a line of {} MiB; the limit is {} MiB",
+                    self.src.name,
+                    len / (1024 * 1024),
+                    MAX_LINE_BYTES / (1024 * 1024)
+                ),
+            )
+            .help("this does not look like a CSV export: check the file, its delimiter and its quotes (an unclosed quote swallows the rest of the file)"),
+        );
     }
 
     fn csv_problem(&mut self, e: &csv::Error) {

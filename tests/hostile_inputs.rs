@@ -1,0 +1,162 @@
+//! Bundles built to break a parser get a clear error with file and line, or
+//! a documented handling, in bounded time and memory, and never a panic.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn bundle_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).unwrap();
+    }
+    dir
+}
+
+fn audit(dir: &Path) -> std::process::Output {
+    mktaudit(&[
+        "audit",
+        dir.to_str().unwrap(),
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "json",
+    ])
+}
+
+fn expect_error(files: &[(&str, &[u8])], needle: &str) {
+    let dir = bundle_with(files);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2), "stdout: {}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn yaml_alias_bomb_is_refused() {
+    let mut yaml = String::from("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut prev = 'a';
+    for n in "bcdefghij".chars() {
+        yaml.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+        prev = n;
+    }
+    expect_error(&[("org.yaml", yaml.as_bytes())], "org.yaml");
+}
+
+#[test]
+fn deep_nesting_is_refused() {
+    let yaml = format!("name: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+    expect_error(&[("org.yaml", yaml.as_bytes())], "recursion limit");
+    let json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    expect_error(&[("meetings.json", json.as_bytes())], "recursion limit");
+}
+
+#[test]
+fn a_100_mb_line_is_refused_without_showing_it() {
+    let mut csv = b"id,name\nK1,".to_vec();
+    csv.resize(csv.len() + 100 * 1024 * 1024, b'x');
+    csv.push(b'\n');
+    let dir = bundle_with(&[("kpis.csv", &csv)]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("kpis.csv:2: a line of 100 MiB; the limit is 4 MiB"),
+        "{err}"
+    );
+    assert!(
+        err.len() < 4000,
+        "the diagnostic does not echo the line ({} bytes)",
+        err.len()
+    );
+}
+
+#[test]
+fn numbers_and_dates_that_cannot_be_true_are_errors() {
+    let csv =
+        b"id,created_date,amount,source\nO1,2025-02-30,100,Sales\nO2,2025-03-01,NaN,Sales\nO3,2025-03-01,1e999,Sales\n";
+    let dir = bundle_with(&[("opportunities.csv", csv)]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("opportunities.csv:2:4"), "impossible date located:\n{err}");
+    assert!(err.contains("`NaN`"), "{err}");
+    assert!(err.contains("`1e999`"), "{err}");
+    assert!(err.contains("3 problems found"), "{err}");
+}
+
+#[test]
+fn documented_handlings_bom_crlf_semicolons_latin1_huge_numbers() {
+    // UTF-8 BOM, CRLF line endings, `;` separators, a huge but finite number.
+    let kpis = "\u{feff}id;name;audience;actual\r\nK1;Email click rate;board;1e300\r\n"
+        .as_bytes()
+        .to_vec();
+    // Windows-1252 text (é as 0xE9): read as Latin-1, with a note.
+    let people = b"id,name,role\np-cmo,Ren\xe9e,cmo\n".to_vec();
+    let dir = bundle_with(&[("kpis.csv", &kpis), ("people.csv", &people)]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let vanity = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "vanity-kpi")
+        .unwrap();
+    assert_eq!(
+        vanity["status"], "fail",
+        "the BOM did not hide the `id` column and `;` was detected"
+    );
+    assert_eq!(vanity["findings"][0]["evidence"][0]["record"], "K1");
+    let notes = report["bundle"]["notes"].to_string();
+    assert!(
+        notes.contains("not valid UTF-8") && notes.contains("Latin-1"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn hostile_rule_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    let mut yaml = String::from("title: &a [\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\",\"x\"]\n");
+    let mut prev = 'a';
+    for n in "bcdefghij".chars() {
+        yaml.push_str(&format!("{n}: &{n} [{}]\n", vec![format!("*{prev}"); 9].join(",")));
+        prev = n;
+    }
+    std::fs::write(cat.join("bomb.yaml"), yaml).unwrap();
+    let o = mktaudit(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bomb.yaml"), "{}", stderr(&o));
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_bundle_are_not_followed() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.csv"),
+        "id,name,audience\nK1,Email click rate,board\n",
+    )
+    .unwrap();
+    let dir = bundle_with(&[]);
+    std::os::unix::fs::symlink(outside.path().join("secret.csv"), dir.path().join("kpis.csv")).unwrap();
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        report["bundle"]["datasets"].as_array().unwrap().is_empty(),
+        "the link was not read"
+    );
+    assert!(
+        report["bundle"]["notes"]
+            .to_string()
+            .contains("symbolic link not followed")
+    );
+}

@@ -45,9 +45,9 @@ pub enum Command {
         #[arg(long, short, default_value = "terminal")]
         format: String,
     },
-    /// Print the JSON Schema of a file kind (rule, bundle, config) for editors.
+    /// Print the JSON Schema of a file kind (rule, bundle, config, report) for editors and tools.
     Schema {
-        /// rule, bundle (the bundle.yaml manifest) or config (mktaudit.yaml).
+        /// rule, bundle (the bundle.yaml manifest), config (mktaudit.yaml) or report (the JSON report).
         kind: String,
     },
     /// Explain a rule: why it matters, what to do, its params and the data it needs.

@@ -126,7 +126,7 @@ pub fn saved(report: &crate::report::Report) -> SavedReport {
     serde_json::from_value(value).expect("a fresh report has every field a saved one needs")
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Side {
     pub as_of: String,
     pub score: Option<f64>,
@@ -134,7 +134,7 @@ pub struct Side {
     pub coverage: f64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct CategoryDelta {
     pub category: String,
     pub old: Option<f64>,
@@ -142,7 +142,7 @@ pub struct CategoryDelta {
     pub delta: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct FindingRef {
     pub rule: String,
     pub title: String,
@@ -150,7 +150,7 @@ pub struct FindingRef {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Default, schemars::JsonSchema)]
 pub struct MethodologyChange {
     pub scoring_method_changed: bool,
     pub rule_pack_changed: bool,
@@ -164,7 +164,7 @@ pub struct MethodologyChange {
 }
 
 /// What changed between two audits of the same org.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Comparison {
     pub old: Side,
     pub new: Side,
@@ -385,7 +385,7 @@ pub fn render_text(c: &Comparison) -> String {
 }
 
 /// Overall and category scores over time, oldest first.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Trend {
     pub org: String,
     pub points: Vec<TrendPoint>,
@@ -393,7 +393,7 @@ pub struct Trend {
     pub methodology_changes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct TrendPoint {
     pub as_of: String,
     pub score: Option<f64>,

@@ -20,7 +20,9 @@ use std::sync::Arc;
 /// Findings kept per rule; the rest are counted, not listed.
 pub const DEFAULT_MAX_FINDINGS: usize = 50;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -47,7 +49,7 @@ impl Status {
 }
 
 /// Where a finding's evidence sits in the bundle.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub dataset: String,
     pub file: String,
@@ -57,7 +59,7 @@ pub struct Evidence {
     pub record: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub message: String,
     /// The business entity the finding is about (`kpis:K-01`, `month:2025-03`,
@@ -70,7 +72,7 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct ParamUse {
     pub value: Value,
     pub default: Value,
@@ -78,7 +80,7 @@ pub struct ParamUse {
 }
 
 /// The outcome of one rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RuleResult {
     pub rule: String,
     pub status: Status,

@@ -12,7 +12,7 @@ pub const COVERAGE_FLOOR: f64 = 0.6;
 /// Lowest score for each grade, best first.
 pub const GRADE_BANDS: [(Grade, f64); 4] = [(Grade::A, 90.0), (Grade::B, 80.0), (Grade::C, 70.0), (Grade::D, 60.0)];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub enum Grade {
     A,
     B,
@@ -66,7 +66,7 @@ pub fn points(status: Status) -> Option<f64> {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub pass: usize,
     pub warn: usize,
@@ -87,7 +87,7 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CategoryScore {
     pub category: Category,
     /// 0-100, or None when nothing in the category could be assessed.
@@ -100,7 +100,7 @@ pub struct CategoryScore {
     pub counts: Counts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Overall {
     pub score: Option<f64>,
     pub grade: Option<Grade>,
@@ -113,7 +113,7 @@ pub struct Overall {
     pub counts: Counts,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Scorecard {
     pub overall: Overall,
     pub categories: Vec<CategoryScore>,

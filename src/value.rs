@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// The type a dataset field is declared with in the bundle schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -23,7 +23,7 @@ pub enum FieldType {
 }
 
 /// One cell, after parsing. `Null` is a missing value, never zero.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum Value {
     Null,

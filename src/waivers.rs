@@ -51,7 +51,7 @@ impl Waiver {
 }
 
 /// A finding taken out of the score by a waiver.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct WaivedFinding {
     pub rule: String,
     pub key: String,
@@ -61,7 +61,7 @@ pub struct WaivedFinding {
     pub expires: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct WaiverOutcome {
     pub waived: Vec<WaivedFinding>,
     /// Expired waivers and waivers that match no finding.

@@ -83,3 +83,47 @@ fn tutorial_quotes_the_tested_pack_verbatim() {
     }
     assert!(mktaudit::ruletest::incomplete_rules(&loaded.pack).is_empty());
 }
+
+/// One reference page per rule of the default pack, and an index, so a
+/// consultant can cite a rule's rationale and thresholds by link.
+#[test]
+fn rule_reference_pages_match_the_default_pack() {
+    let loaded = mktaudit::rules::load_rule_dirs(&[Path::new("rules").to_path_buf()])
+        .map_err(|p| p.to_string())
+        .unwrap();
+    let dir = Path::new("docs/rules");
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let mut index = String::from(
+        "<!-- Generated from rules/ by `UPDATE_DOCS=1 cargo test --test docs`; do not edit. -->\n\n\
+         # The default rule pack\n\n\
+         One page per rule: why it matters, what to do, its params with their defaults, the data \
+         it needs and its sources. `mktaudit explain ID` prints the same in a terminal.\n",
+    );
+    for category in mktaudit::rules::Category::ALL {
+        index.push_str(&format!(
+            "\n## {category}\n\n| rule | title | severity |\n|---|---|---|\n"
+        ));
+        for rule in loaded.pack.rules.iter().filter(|r| r.category == category) {
+            index.push_str(&format!(
+                "| [{id}]({id}.md) | {} | {} |\n",
+                rule.title.replace('|', "\\|"),
+                rule.severity,
+                id = rule.id
+            ));
+            let page = dir.join(format!("{}.md", rule.id));
+            check_or_update(&page, &mktaudit::explain::rule_page(rule));
+        }
+    }
+    check_or_update(&dir.join("README.md"), &index);
+    // A page whose rule was removed or renamed is stale too.
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let id = name.trim_end_matches(".md");
+        assert!(
+            name == "README.md" || loaded.pack.get(id).is_some(),
+            "docs/rules/{name} documents no rule of the default pack; delete it"
+        );
+    }
+}

@@ -31,7 +31,7 @@ pub struct Bundle {
 }
 
 /// Something the user should know about how the bundle was read.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Note {
     pub file: String,
     pub message: String,

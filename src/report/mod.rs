@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: &str = "1.0";
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: &'static str,
     pub tool: Tool,
@@ -38,13 +38,13 @@ pub struct Report {
     pub baseline: Option<crate::compare::Comparison>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct AuditInfo {
     pub org: String,
     pub as_of: String,
@@ -53,7 +53,7 @@ pub struct AuditInfo {
     pub currency: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RuleReport {
     pub id: String,
     pub title: String,
@@ -83,7 +83,7 @@ pub struct RuleReport {
     pub rule_hash: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NotAssessed {
     pub rule: String,
     pub title: String,
@@ -93,7 +93,7 @@ pub struct NotAssessed {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Methodology {
     pub scoring_method_version: &'static str,
     pub coverage_floor: f64,
@@ -106,7 +106,7 @@ pub struct Methodology {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ChangedParam {
     pub rule: String,
     pub param: String,
@@ -115,13 +115,13 @@ pub struct ChangedParam {
     pub origin: crate::rules::params::ParamOrigin,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BundleInfo {
     pub datasets: Vec<DatasetInfo>,
     pub notes: Vec<Note>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DatasetInfo {
     pub name: String,
     pub file: String,

@@ -143,7 +143,7 @@ impl fmt::Display for Severity {
 }
 
 /// A declared param: its default and its profile-dependent defaults.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Param {
     pub default: Value,
     pub description: Option<String>,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 pub type ParamValues = BTreeMap<String, Value>;
 
 /// Where a param's value came from, for the methodology appendix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamOrigin {
     Default,

@@ -1,0 +1,71 @@
+//! What each fuzz target does with its input, shared by the libFuzzer
+//! targets (`fuzz/fuzz_targets/`) and the stable replay of the committed
+//! corpora (`tests/fuzz_corpus.rs`), so `cargo test` re-checks every input
+//! that once found a bug. Each function must return without panicking,
+//! whatever the bytes; a load error is an expected outcome.
+
+#![allow(dead_code)] // each fuzz target uses one of these
+
+use std::path::Path;
+
+/// The file an input becomes: its first byte picks the kind, so one corpus
+/// reaches the CSV, YAML, JSON and manifest parsers.
+const BUNDLE_FILES: &[&str] = &[
+    "opportunities.csv",
+    "kpis.yaml",
+    "meetings.json",
+    "bundle.yaml",
+    "leads.tsv",
+];
+
+fn split(data: &[u8]) -> (&'static str, &[u8]) {
+    match data.split_first() {
+        Some((first, rest)) => (BUNDLE_FILES[usize::from(*first) % BUNDLE_FILES.len()], rest),
+        None => (BUNDLE_FILES[0], data),
+    }
+}
+
+fn write_bundle(data: &[u8]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (name, bytes) = split(data);
+    std::fs::write(dir.path().join(name), bytes).expect("the input is written");
+    dir
+}
+
+/// The bundle loader on one file of any kind.
+pub fn bundle_loader(data: &[u8]) {
+    let dir = write_bundle(data);
+    if let Err(problems) = mktaudit::bundle::load_bundle(dir.path(), None) {
+        // A refusal must say what is wrong, not be an empty error.
+        assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic");
+    }
+}
+
+/// The rule loader on one rule file; when it loads, its inline tests run,
+/// which evaluates its (fuzzed) check on its (fuzzed) inline data.
+pub fn rule_loader(data: &[u8]) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let category = dir.path().join("competent");
+    std::fs::create_dir_all(&category).expect("a category folder");
+    std::fs::write(category.join("FUZZ-001.yaml"), data).expect("the input is written");
+    if let Ok(loaded) = mktaudit::rules::load_rule_dirs(&[dir.path().to_path_buf()]) {
+        let _ = mktaudit::ruletest::run_pack_tests(&loaded.pack, None);
+    }
+}
+
+/// The declarative checks of the test pack evaluated over a fuzzed bundle file.
+pub fn check_eval(data: &[u8]) {
+    let dir = write_bundle(data);
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/packs/core");
+    let pack = if pack.is_dir() {
+        pack
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packs/core")
+    };
+    let _ = mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+        bundle: dir.path().to_path_buf(),
+        rule_dirs: vec![pack],
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
+        ..Default::default()
+    });
+}

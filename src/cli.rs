@@ -50,6 +50,18 @@ pub enum Command {
         /// rule, bundle (the bundle.yaml manifest), config (mktaudit.yaml) or report (the JSON report).
         kind: String,
     },
+    /// Generate a realistic bundle of N leads and N opportunities (for benchmarks and tests).
+    Gen {
+        /// Leads and opportunities to write (each).
+        #[arg(long, default_value_t = 10_000)]
+        rows: u64,
+        /// A new or empty folder to write the bundle into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The same seed always gives the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Explain a rule: why it matters, what to do, its params and the data it needs.
     Explain {
         /// Rule id, e.g. CRED-001.
@@ -124,6 +136,8 @@ pub enum RulesCommand {
     },
     /// Run every rule's inline tests and report noisy and missing rules.
     Test {
+        /// Pack folders to test (default: the default pack and any --rules).
+        dirs: Vec<PathBuf>,
         #[command(flatten)]
         packs: PackArgs,
         /// Only this rule.
@@ -167,7 +181,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Audit(args) => audit(&args),
         Command::Rules(RulesCommand::List { packs, format }) => list(&packs, &format),
-        Command::Rules(RulesCommand::Test { packs, rule }) => test(&packs, rule.as_deref()),
+        Command::Rules(RulesCommand::Test { dirs, packs, rule }) => test(&dirs, &packs, rule.as_deref()),
         Command::Rules(RulesCommand::Check { dirs }) => check(dirs),
         Command::Rules(RulesCommand::New {
             id,
@@ -178,6 +192,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Explain { id, packs } => explain(&packs, &id),
         Command::Diff { old, new, format } => diff(&old, &new, &format),
         Command::Trend { reports, format } => trend(&reports, &format),
+        Command::Gen { rows, out, seed } => generate(&out, rows, seed),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
                 print(&s);
@@ -196,6 +211,24 @@ pub fn run(cli: Cli) -> ExitCode {
             eprint!("{}", problems.render(color));
             ExitCode::from(2)
         }
+    }
+}
+
+fn generate(out: &Path, rows: u64, seed: u64) -> Result<u8, Problems> {
+    match crate::generator::generate(out, rows, seed) {
+        Ok(g) => {
+            eprintln!(
+                "wrote {} files ({:.1} MB) into {}",
+                g.files,
+                g.bytes as f64 / 1e6,
+                out.display()
+            );
+            Ok(0)
+        }
+        Err(e) => Err(Problems(vec![
+            Problem::new("gen::write", format!("cannot generate into {}: {e}", out.display()))
+                .help("name a new or empty folder, e.g. --out target/bench/1m"),
+        ])),
     }
 }
 
@@ -430,8 +463,14 @@ fn list(packs: &PackArgs, format: &str) -> Result<u8, Problems> {
     Ok(0)
 }
 
-fn test(packs: &PackArgs, only: Option<&str>) -> Result<u8, Problems> {
-    let pack = load(packs)?;
+fn test(dirs: &[PathBuf], packs: &PackArgs, only: Option<&str>) -> Result<u8, Problems> {
+    let pack = if dirs.is_empty() {
+        load(packs)?
+    } else {
+        let mut all = dirs.to_vec();
+        all.extend(packs.rules.iter().cloned());
+        rules::load_rule_dirs(&all)?.pack
+    };
     if let Some(id) = only
         && pack.get(id).is_none()
     {

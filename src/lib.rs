@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fsutil;
+pub mod generator;
 pub mod report;
 pub mod rules;
 pub mod ruletest;

@@ -76,8 +76,17 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
             let result = evaluate_rule(rule, &bundle, &opts);
             let expected = expected_status(t.expect);
             let flagged = |s: Status| matches!(s, Status::Warn | Status::Fail);
-            let verdict = if result.status == expected {
+            let text = result.reason.as_deref().unwrap_or(&result.message);
+            let mismatch = detail_mismatch(
+                t.expect_message.as_deref(),
+                t.expect_findings,
+                text,
+                result.findings_total,
+            );
+            let verdict = if result.status == expected && mismatch.is_none() {
                 Verdict::Validated
+            } else if result.status == expected {
+                Verdict::Wrong
             } else if flagged(result.status) && !flagged(expected) {
                 Verdict::Noisy
             } else if flagged(expected) && !flagged(result.status) {
@@ -85,9 +94,14 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
             } else {
                 Verdict::Wrong
             };
+            // An error's message already quotes its reason; say it once.
             let detail = match &result.reason {
-                Some(r) => format!("{}: {r}", result.message),
-                None => result.message.clone(),
+                Some(r) if !result.message.contains(r.as_str()) => format!("{}: {r}", result.message),
+                _ => result.message.clone(),
+            };
+            let detail = match mismatch {
+                Some(m) if result.status == expected => format!("{m} (message: {detail})"),
+                _ => detail,
             };
             CaseResult {
                 rule: rule.id.clone(),
@@ -99,6 +113,21 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
             }
         })
         .collect()
+}
+
+/// What a case's `expect_message` / `expect_findings` say that the outcome does not.
+fn detail_mismatch(pattern: Option<&str>, findings: Option<usize>, text: &str, total: usize) -> Option<String> {
+    if let Some(p) = pattern {
+        match regex::Regex::new(p) {
+            Ok(re) if !re.is_match(text) => return Some(format!("the message does not match `{p}`")),
+            Err(e) => return Some(format!("`expect_message` is not a valid regex: {e}")),
+            Ok(_) => {}
+        }
+    }
+    match findings {
+        Some(n) if n != total => Some(format!("expected {n} findings, got {total}")),
+        _ => None,
+    }
 }
 
 /// Runs the tests of every rule (or of one), in id order.

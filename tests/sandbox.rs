@@ -105,3 +105,42 @@ fn findings_per_rule_are_capped_with_a_total() {
     assert_eq!(r.findings_total, 500);
     assert_eq!(r.findings.len(), mktaudit::eval::DEFAULT_MAX_FINDINGS);
 }
+
+#[test]
+fn scope_values_optional_fields_and_regex_work_as_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    // `cadence` is declared optional but absent from the export: it
+    // must read as `()`, not stop the script.
+    std::fs::write(
+        cat.join("scope-check.yaml"),
+        r#"title: scope values are readable whole
+severity: low
+rationale: r
+remediation: r
+params:
+  vanity: { default: '(?i)\bclick' }
+requires: { kpis: [name] }
+optional: { kpis: [cadence] }
+check:
+  script: |
+    let problems = [];
+    if as_of != "2025-12-31" { problems.push(`as_of is ${as_of}`); }
+    if type_of(period) != "map" || period.end != "2025-12-31" { problems.push("period"); }
+    if type_of(params) != "map" { problems.push("params"); }
+    let clicks = 0;
+    for k in org.rows("kpis") {
+        if k.cadence != () { problems.push("absent column is not ()"); }
+        if matches(k.name, params.vanity) { clicks += 1; }
+    }
+    if matches((), params.vanity) { problems.push("() matched"); }
+    if clicks == 0 { problems.push("matches() found no click KPI"); }
+    if problems.is_empty() { pass("ok") } else { fail(problems.reduce(|a, b| a + "; " + b, "")) }
+"#,
+    )
+    .unwrap();
+    let report = audit_with(dir.path());
+    let r = report.results.iter().find(|r| r.id == "scope-check").unwrap();
+    assert_eq!(r.status, mktaudit::eval::Status::Pass, "{} {:?}", r.message, r.reason);
+}

@@ -303,6 +303,12 @@ pub struct RawTest {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Value>")]
     pub data: IndexMap<String, serde_yaml::Value>,
+    /// A regex the outcome's message (or not-assessed reason) must match.
+    #[serde(default)]
+    pub expect_message: Option<String>,
+    /// How many findings the outcome must list (its `findings_total`).
+    #[serde(default)]
+    pub expect_findings: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]

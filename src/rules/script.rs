@@ -16,13 +16,21 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
-/// Limits every script runs under.
-pub const MAX_OPERATIONS: u64 = 2_000_000;
+/// Limits every script runs under. Rhai counts array, map and string sizes
+/// over a whole value, nested parts included, so the size limits bound what
+/// one value (e.g. every row `org.rows()` returns) may hold in total.
+pub const MAX_OPERATIONS: u64 = 5_000_000;
 /// Most rows `org.rows()` hands to a script; larger sets need aggregates.
-pub const MAX_SCRIPT_ROWS: usize = 20_000;
-pub const MAX_STRING: usize = 256 * 1024;
+pub const MAX_SCRIPT_ROWS: usize = 10_000;
+pub const MAX_STRING: usize = 4 * 1024 * 1024;
 pub const MAX_ARRAY: usize = 50_000;
-pub const MAX_MAP: usize = 10_000;
+pub const MAX_MAP: usize = 50_000;
+/// Most groups `org.group_*` returns.
+pub const MAX_GROUPS: usize = 10_000;
+/// Longest pattern `matches(text, pattern)` compiles, and how many compiled
+/// patterns a thread keeps: patterns come from params, so a handful per rule.
+const MAX_PATTERN: usize = 2_000;
+const MAX_CACHED_PATTERNS: usize = 256;
 
 /// A compiled script and where its text came from.
 #[derive(Debug)]
@@ -157,8 +165,9 @@ impl Org {
 
     fn row_map(&self, ds: &Dataset, row: usize) -> Map {
         let mut m = Map::new();
-        let allowed = self.allowed.get(&ds.name);
-        for field in ds.columns.keys().filter(|f| allowed.is_some_and(|a| a.contains(*f))) {
+        // Every declared field is a key, `()` when the export lacks the
+        // column, so `row.field` on an optional field never errors.
+        for field in self.allowed.get(&ds.name).into_iter().flatten() {
             m.insert(field.as_str().into(), value_to_dynamic(&ds.value(field, row)));
         }
         m.insert("_dataset".into(), Dynamic::from(ds.name.clone()));
@@ -215,6 +224,7 @@ pub const HOST_FUNCTIONS: &[&str] = &[
     "org.group_sum(dataset, key_field, value_field, filter)",
     "org.profile(field)",
     "org.in_period(date)",
+    "matches(text, pattern)",
     "days_between(from, to)",
     "month_of(date)",
     "pass()",
@@ -226,6 +236,35 @@ pub const HOST_FUNCTIONS: &[&str] = &[
 ];
 
 type R<T> = Result<T, Box<EvalAltResult>>;
+
+/// `matches(text, pattern)`: the regex dialect of YAML checks, so a param
+/// pattern means the same in a script. The regex crate runs in linear time,
+/// so a hostile pattern cannot stall the audit; its size is capped too.
+fn matches(text: &str, pattern: &str) -> R<bool> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<BTreeMap<String, regex::Regex>> = const { std::cell::RefCell::new(BTreeMap::new()) };
+    }
+    if pattern.len() > MAX_PATTERN {
+        return Err(runtime(format!(
+            "a pattern of {} bytes; the limit is {MAX_PATTERN}",
+            pattern.len()
+        )));
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            let re = regex::RegexBuilder::new(pattern)
+                .size_limit(1 << 20)
+                .build()
+                .map_err(|e| runtime(format!("`{pattern}` is not a valid regex: {e}")))?;
+            if cache.len() >= MAX_CACHED_PATTERNS {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), re);
+        }
+        Ok(cache[pattern].is_match(text))
+    })
+}
 
 fn register_host_api(engine: &mut Engine) {
     engine.register_type_with_name::<Org>("Org");
@@ -267,6 +306,14 @@ fn register_host_api(engine: &mut Engine) {
         let Some(d) = org.dataset(ds)? else {
             return Ok(Array::new());
         };
+        // Rhai would stop the script at its map limit with a vaguer message.
+        let keys_per_row = org.allowed.get(ds).map_or(0, BTreeSet::len) + 2;
+        if matching.len() * keys_per_row > MAX_MAP {
+            return Err(runtime(format!(
+                "org.rows(\"{ds}\") would return {} rows of {keys_per_row} fields, more than a script value may hold ({MAX_MAP} fields); use org.count, org.sum or org.group_count, a narrower filter, or declare fewer fields",
+                matching.len()
+            )));
+        }
         Ok(matching.into_iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
     }
     engine.register_fn("rows", |org: &mut Org, ds: &str| rows(org, ds, &Map::new()));
@@ -292,9 +339,9 @@ fn register_host_api(engine: &mut Engine) {
             };
             *groups.entry(k).or_default() += add;
         }
-        if groups.len() > MAX_MAP {
+        if groups.len() > MAX_GROUPS {
             return Err(runtime(format!(
-                "`{ds}.{key}` has more than {MAX_MAP} distinct values; group by a coarser field"
+                "`{ds}.{key}` has more than {MAX_GROUPS} distinct values; group by a coarser field, or filter to the keys you need"
             )));
         }
         Ok(groups
@@ -331,6 +378,8 @@ fn register_host_api(engine: &mut Engine) {
     engine.register_fn("in_period", |org: &mut Org, date: &str| -> R<bool> {
         Ok(org.period.contains(parse_date(date)?))
     });
+    engine.register_fn("matches", |text: &str, pattern: &str| matches(text, pattern));
+    engine.register_fn("matches", |_: (), pattern: &str| matches("", pattern).map(|_| false));
     engine.register_fn("days_between", |from: &str, to: &str| -> R<i64> {
         Ok((parse_date(to)? - parse_date(from)?).num_days())
     });
@@ -533,9 +582,12 @@ pub fn compile(
     column_offset: usize,
 ) -> Result<CompiledScript, (String, usize, usize)> {
     // Strict variables need the names a script may use known at compile time.
+    // Pushed as variables, not constants: the optimiser folds a constant's
+    // compile-time placeholder into the script, and `as_of` would read `()`.
+    // At run time they are constants, so a script cannot reassign them.
     let mut scope = Scope::new();
     for name in SCOPE_NAMES {
-        scope.push_constant(*name, Dynamic::UNIT);
+        scope.push(*name, Dynamic::UNIT);
     }
     match engine().compile_with_scope(&scope, script) {
         Ok(ast) => Ok(CompiledScript {

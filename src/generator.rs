@@ -41,7 +41,7 @@ impl Rng {
 /// Day `n` (0-based) of 2025 as `YYYY-MM-DD`.
 fn day(n: u64) -> String {
     let date = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).expect("a valid date") + chrono::Days::new(n.min(364));
-    date.format("%Y-%m-%d").to_string()
+    crate::value::iso_date(date)
 }
 
 const CHANNELS: &[(&str, &str)] = &[

@@ -54,10 +54,37 @@ impl Value {
             Value::Bool(b) => b.to_string(),
             Value::Number(n) => format_number(*n),
             Value::Text(s) => s.clone(),
-            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::Date(d) => iso_date(*d),
             Value::List(items) => items.join("; "),
         }
     }
+}
+
+/// `YYYY-MM-DD`, without chrono's format-string interpreter: dates are
+/// formatted per row when scripts group or filter million-row datasets.
+pub fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let y = y as u32;
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
+    digits
+        .iter()
+        .map(|&n| if n == 10 { '-' } else { char::from(b'0' + n as u8) })
+        .collect()
 }
 
 impl fmt::Display for Value {
@@ -166,6 +193,16 @@ pub fn parse_percent(t: &str) -> Option<f64> {
 /// ISO dates, with an optional time part ("2025-03-01T10:00:00Z",
 /// "2025-03-01 10:00"), and "2025/03/01".
 pub fn parse_date(t: &str) -> Option<NaiveDate> {
+    // ISO dates are nearly every date cell of a big export: read them by hand.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = t.as_bytes() {
+        let digit = |b: &u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+        let (y, m, d) = (
+            digit(y0)? * 1000 + digit(y1)? * 100 + digit(y2)? * 10 + digit(y3)?,
+            digit(m0)? * 10 + digit(m1)?,
+            digit(d0)? * 10 + digit(d1)?,
+        );
+        return NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d);
+    }
     let head = t.get(..10)?;
     let rest = &t[10..];
     if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
@@ -177,10 +214,13 @@ pub fn parse_date(t: &str) -> Option<NaiveDate> {
 }
 
 pub fn parse_bool(t: &str) -> Option<bool> {
-    match t.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "y" | "1" | "x" => Some(true),
-        "false" | "no" | "n" | "0" => Some(false),
-        _ => None,
+    let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+    if is(&["true", "yes", "y", "1", "x"]) {
+        Some(true)
+    } else if is(&["false", "no", "n", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -214,6 +254,17 @@ pub fn normalize_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates_round_trip() {
+        for text in ["2025-01-01", "1999-12-31", "2024-02-29", "0001-01-01"] {
+            let d = parse_date(text).unwrap();
+            assert_eq!(iso_date(d), text);
+            assert_eq!(iso_date(d), d.format("%Y-%m-%d").to_string());
+        }
+        assert_eq!(parse_date("2025-02-30"), None);
+        assert_eq!(parse_date("2025/03/04"), NaiveDate::from_ymd_opt(2025, 3, 4));
+    }
 
     #[test]
     fn numbers_as_exports_write_them() {

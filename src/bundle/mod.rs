@@ -304,6 +304,31 @@ impl Column {
         }
     }
 
+    /// Applies `test` to the cell's text, or to each item of a list cell;
+    /// false on a missing cell. Text cells are tested in place, without a copy,
+    /// because filters run over every row of million-row datasets.
+    pub fn any_text(&self, row: usize, test: impl Fn(&str) -> bool) -> bool {
+        if self.is_null(row) {
+            return false;
+        }
+        match (&self.data, self.ty) {
+            (ColumnData::Text { .. }, FieldType::List) => self.text(row).is_some_and(|t| t.split(LIST_SEP).any(&test)),
+            (ColumnData::Text { .. }, _) => self.text(row).is_some_and(test),
+            (ColumnData::Number(_), _) => self.number(row).is_some_and(|n| test(&crate::value::format_number(n))),
+            _ => test(&self.value(row).to_text()),
+        }
+    }
+
+    /// The cell as a grouping key: borrowed for text, formatted otherwise.
+    pub fn key_text(&self, row: usize) -> std::borrow::Cow<'_, str> {
+        match (&self.data, self.ty) {
+            (ColumnData::Text { .. }, FieldType::Text) => {
+                std::borrow::Cow::Borrowed(self.text(row).unwrap_or_default())
+            }
+            _ => std::borrow::Cow::Owned(self.value(row).to_text()),
+        }
+    }
+
     pub fn value(&self, row: usize) -> Value {
         if self.is_null(row) {
             return Value::Null;

@@ -6,10 +6,10 @@
 
 use super::format::{RawCondition, Threshold};
 use super::params::ParamValues;
+use crate::bundle::Dataset;
 use crate::bundle::schema::DatasetSchema;
-use crate::bundle::{Column, ColumnData, Dataset};
 use crate::error::suggest;
-use crate::value::{FieldType, Value, format_number};
+use crate::value::{FieldType, Value};
 use chrono::NaiveDate;
 use regex::Regex;
 
@@ -224,24 +224,11 @@ impl Condition {
             }),
             Condition::OneOf { field, values } => ds
                 .column(field)
-                .is_some_and(|c| any_text(c, row, |t| values.iter().any(|v| v.eq_ignore_ascii_case(t)))),
-            Condition::Matches { field, regex } => ds
-                .column(field)
-                .is_some_and(|c| any_text(c, row, |t| regex.is_match(t))),
+                .is_some_and(|c| c.any_text(row, |t| values.iter().any(|v| v.eq_ignore_ascii_case(t)))),
+            Condition::Matches { field, regex } => {
+                ds.column(field).is_some_and(|c| c.any_text(row, |t| regex.is_match(t)))
+            }
         }
-    }
-}
-
-/// Applies `test` to the cell's text, or to each item of a list cell.
-fn any_text(col: &Column, row: usize, test: impl Fn(&str) -> bool) -> bool {
-    if col.is_null(row) {
-        return false;
-    }
-    match (&col.data, col.ty) {
-        (ColumnData::Text { .. }, FieldType::List) => col.text(row).is_some_and(|t| t.split('\u{1f}').any(&test)),
-        (ColumnData::Text { .. }, _) => col.text(row).is_some_and(test),
-        (ColumnData::Number(_), _) => col.number(row).is_some_and(|n| test(&format_number(n))),
-        _ => test(&col.value(row).to_text()),
     }
 }
 
@@ -334,6 +321,7 @@ fn list_param(v: &serde_yaml::Value, params: &ParamValues) -> Result<Vec<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bundle::Column;
     use crate::bundle::schema::Schema;
 
     fn kpis() -> Dataset {

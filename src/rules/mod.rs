@@ -5,6 +5,7 @@
 //! evaluate the declarative checks and `script.rs` runs Rhai checks.
 
 pub mod condition;
+mod filter;
 pub mod format;
 mod load;
 pub mod metric;

@@ -146,21 +146,9 @@ impl Org {
             } else {
                 vec![dynamic_text(wanted)]
             };
-            tests.push((field.to_string(), wanted));
+            tests.push((field.to_string(), super::filter::Wanted::new(wanted)));
         }
-        Ok((0..ds.rows)
-            .filter(|row| {
-                tests.iter().all(|(field, wanted)| {
-                    let v = ds.value(field, *row);
-                    wanted.iter().any(|w| match (w, &v) {
-                        (None, Value::Null) => true,
-                        (None, _) | (Some(_), Value::Null) => false,
-                        (Some(w), Value::List(items)) => items.iter().any(|i| i.eq_ignore_ascii_case(w)),
-                        (Some(w), v) => v.to_text().eq_ignore_ascii_case(w),
-                    })
-                })
-            })
-            .collect())
+        Ok(super::filter::matching_rows(ds, &tests))
     }
 
     fn row_map(&self, ds: &Dataset, row: usize) -> Map {
@@ -186,7 +174,7 @@ pub fn value_to_dynamic(v: &Value) -> Dynamic {
         Value::Bool(b) => Dynamic::from(*b),
         Value::Number(n) => Dynamic::from(*n),
         Value::Text(s) => Dynamic::from(s.clone()),
-        Value::Date(d) => Dynamic::from(d.format("%Y-%m-%d").to_string()),
+        Value::Date(d) => Dynamic::from(crate::value::iso_date(*d)),
         Value::List(items) => Dynamic::from(items.iter().map(|i| Dynamic::from(i.clone())).collect::<Array>()),
     }
 }
@@ -327,28 +315,38 @@ fn register_host_api(engine: &mut Engine) {
         let Some(d) = org.dataset(ds)? else {
             return Ok(Map::new());
         };
-        let mut groups: BTreeMap<String, f64> = BTreeMap::new();
+        let key_col = d.column(key);
+        let value_col = value.and_then(|f| d.column(f));
+        // Hashed while counting (a million lookups), sorted once at the end.
+        let mut groups: std::collections::HashMap<std::borrow::Cow<'_, str>, f64> = std::collections::HashMap::new();
         for r in matching {
-            let k = match d.value(key, r) {
-                Value::Null => "(none)".to_string(),
-                v => v.to_text(),
+            let k = match key_col {
+                Some(c) if !c.is_null(r) => c.key_text(r),
+                _ => std::borrow::Cow::Borrowed("(none)"),
             };
             let add = match value {
-                Some(f) => d.number(f, r).unwrap_or(0.0),
+                Some(_) => value_col.and_then(|c| c.number(r)).unwrap_or(0.0),
                 None => 1.0,
             };
-            *groups.entry(k).or_default() += add;
+            // Look up before inserting so an existing key costs no allocation.
+            match groups.get_mut(k.as_ref()) {
+                Some(total) => *total += add,
+                None => {
+                    groups.insert(k, add);
+                }
+            }
         }
         if groups.len() > MAX_GROUPS {
             return Err(runtime(format!(
                 "`{ds}.{key}` has more than {MAX_GROUPS} distinct values; group by a coarser field, or filter to the keys you need"
             )));
         }
+        let groups: BTreeMap<_, _> = groups.into_iter().collect();
         Ok(groups
             .into_iter()
             .map(|(k, v)| {
                 (
-                    k.into(),
+                    k.as_ref().into(),
                     if value.is_none() {
                         Dynamic::from(v as i64)
                     } else {

@@ -1,0 +1,139 @@
+//! The scale benchmark: `cargo bench --bench scale` (or `scripts/bench.sh`).
+//!
+//! For 10k, 100k and 1M leads + opportunities (`mktaudit gen`, fixed seed) it
+//! measures, in the same run:
+//! - the raw-parse baseline: one pass of the csv crate over every CSV file of
+//!   the bundle (records read, nothing kept), on one thread;
+//! - the whole `mktaudit audit` process with the full default pack, JSON
+//!   report to a file: wall time (best of N) and peak resident memory;
+//! and prints a Markdown table for `docs/performance.md`.
+//!
+//! `MKTAUDIT_BENCH_SIZES=10000,100000` picks sizes; `MKTAUDIT_BENCH_RUNS` the
+//! repetitions (default 3). Bundles are cached under `target/bench-bundles/`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn bundle(rows: u64) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bundle-{rows}"));
+    if !dir.join("opportunities.csv").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        mktaudit::generator::generate(&dir, rows, 42).expect("the bundle is generated");
+    }
+    dir
+}
+
+fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn bytes_on_disk(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum()
+}
+
+/// One pass of the csv crate over every CSV file: the floor any CSV tool pays.
+fn raw_parse(dir: &Path) -> (Duration, u64) {
+    let start = Instant::now();
+    let mut records = 0;
+    for file in csv_files(dir) {
+        let mut reader = csv::ReaderBuilder::new().from_path(&file).unwrap();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            records += 1;
+        }
+    }
+    (start.elapsed(), records)
+}
+
+/// Wall time and peak RSS (KiB) of one whole `mktaudit audit` process.
+fn audit(dir: &Path, out: &Path) -> (Duration, i64) {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args([
+            "audit",
+            dir.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "json",
+            "--output",
+        ])
+        .arg(out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .spawn()
+        .expect("mktaudit runs");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // wait4 reports this child's own peak memory, unlike a whole-process counter.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let elapsed = start.elapsed();
+    assert_eq!(waited, pid, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) <= 1,
+        "mktaudit failed on {}",
+        dir.display()
+    );
+    let _ = child.try_wait();
+    (elapsed, usage.ru_maxrss)
+}
+
+fn best<T: Copy + PartialOrd>(runs: usize, mut f: impl FnMut() -> T) -> T {
+    let mut best = f();
+    for _ in 1..runs {
+        let t = f();
+        if t < best {
+            best = t;
+        }
+    }
+    best
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing:
+    // only the former runs the (minutes-long) measurement.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let sizes: Vec<u64> = std::env::var("MKTAUDIT_BENCH_SIZES")
+        .unwrap_or_else(|_| "10000,100000,1000000".into())
+        .split(',')
+        .map(|s| s.trim().parse().expect("sizes are numbers"))
+        .collect();
+    let runs: usize = std::env::var("MKTAUDIT_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-report.json");
+    println!(
+        "| rows (leads + opps) | bundle MB | raw parse s | audit s | audit / raw | peak MB | peak / bundle | audit us per row |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for rows in sizes {
+        let dir = bundle(rows);
+        let size_mb = bytes_on_disk(&dir) as f64 / 1e6;
+        let (raw, records) = best(runs, || raw_parse(&dir));
+        assert!(records >= 2 * rows, "the baseline read every row");
+        let (wall, _) = best(runs, || audit(&dir, &out));
+        let (_, peak_kib) = audit(&dir, &out);
+        let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
+        println!(
+            "| {rows} + {rows} | {size_mb:.1} | {:.3} | {:.3} | {:.2}x | {peak_mb:.0} | {:.2}x | {:.2} |",
+            raw.as_secs_f64(),
+            wall.as_secs_f64(),
+            wall.as_secs_f64() / raw.as_secs_f64(),
+            peak_mb / size_mb,
+            wall.as_secs_f64() * 1e6 / (2 * rows) as f64,
+        );
+    }
+}

@@ -41,9 +41,12 @@ pub enum Command {
     Trend {
         #[arg(required = true)]
         reports: Vec<PathBuf>,
-        /// terminal, json or md.
+        /// terminal, json, md or html.
         #[arg(long, short, default_value = "terminal")]
         format: String,
+        /// Your own template for the md or html trend (see docs/reports.md).
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
     },
     /// Print the JSON Schema of a file kind (rule, bundle, config) for editors.
     Schema {
@@ -86,7 +89,7 @@ pub struct AuditArgs {
     pub bundle: PathBuf,
     #[command(flatten)]
     pub packs: PackArgs,
-    /// Output format(s), comma-separated: terminal, json.
+    /// Output format(s), comma-separated: terminal, json, md, html.
     #[arg(long, short, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to this file instead of standard output (one format).
@@ -110,6 +113,9 @@ pub struct AuditArgs {
     /// A previous JSON report: show score changes and new, resolved and persisting findings.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
+    /// Your own HTML (.html) or Markdown (.md) report template, replacing the built-in one (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub template: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,7 +183,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }) => new_rule(&id, &category, script, &dir),
         Command::Explain { id, packs } => explain(&packs, &id),
         Command::Diff { old, new, format } => diff(&old, &new, &format),
-        Command::Trend { reports, format } => trend(&reports, &format),
+        Command::Trend {
+            reports,
+            format,
+            template,
+        } => trend(&reports, &format, template.as_deref()),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
                 print(&s);
@@ -245,6 +255,22 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
             "e.g. --format terminal,json --output-dir reports/",
         ));
     }
+    let mut opts = report::RenderOptions {
+        color: false,
+        branding: crate::config::load_config(args.config.as_deref(), &args.bundle)?.branding()?,
+    };
+    for t in &args.template {
+        match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
+            Some(Format::Html) => opts.branding.templates.html = Some(t.clone()),
+            Some(Format::Markdown) => opts.branding.templates.md = Some(t.clone()),
+            _ => {
+                return Err(usage(
+                    format!("`{}` is not an .html or .md template", t.display()),
+                    "name the template after the format it renders: report.html or report.md",
+                ));
+            }
+        }
+    }
     let mut report = run_audit(&AuditOptions {
         bundle: args.bundle.clone(),
         rule_dirs: args.packs.dirs(),
@@ -263,14 +289,22 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
                 "check the path and permissions",
             )
         })?;
+        // Render every format before writing any, so a template error leaves no partial set.
+        let mut rendered = Vec::new();
         for f in &formats {
-            let path = dir.join(format!("report.{}", f.extension()));
-            write_report(&path, &report::render(&report, *f, false), &args.bundle)?;
+            rendered.push((
+                dir.join(format!("report.{}", f.extension())),
+                report::render(&report, *f, &opts)?,
+            ));
+        }
+        for (path, text) in rendered {
+            write_report(&path, &text, &args.bundle, &opts)?;
         }
     } else if let Some(path) = &args.output {
-        write_report(path, &report::render(&report, formats[0], false), &args.bundle)?;
+        write_report(path, &report::render(&report, formats[0], &opts)?, &args.bundle, &opts)?;
     } else {
-        print(&report::render(&report, formats[0], stdout_color()));
+        opts.color = stdout_color();
+        print(&report::render(&report, formats[0], &opts)?);
     }
     let under = fail_under.is_some_and(|gate| gate.trips(&report));
     Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s)) || under))
@@ -329,7 +363,7 @@ fn diff(old: &Path, new: &Path, format: &str) -> Result<u8, Problems> {
     Ok(0)
 }
 
-fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
+fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>) -> Result<u8, Problems> {
     let mut reports = Vec::new();
     let mut problems = Problems::default();
     for p in paths {
@@ -344,7 +378,10 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
     let t = crate::compare::trend(&reports);
     match format {
         "terminal" => print(&crate::compare::render_trend_text(&t)),
-        "md" | "markdown" => print(&crate::compare::render_trend_markdown(&t)),
+        "md" | "markdown" | "html" => {
+            let branding = report::branding::Branding::default();
+            print(&report::trend::render(&t, format == "html", &branding, template)?);
+        }
         "json" => print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&t).expect("serialisable")
@@ -352,7 +389,7 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
         other => {
             return Err(usage(
                 format!("`{other}` is not a trend format"),
-                "use terminal, md or json",
+                "use terminal, md, html or json",
             ));
         }
     }
@@ -361,13 +398,22 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
 
 /// Writes through a temporary file and a rename, so a crash never leaves a
 /// half-written report, and refuses to replace a file of the bundle.
-fn write_report(path: &Path, text: &str, bundle: &Path) -> Result<(), Problems> {
-    if let (Ok(target), Ok(root)) = (path.canonicalize(), bundle.canonicalize())
-        && target.starts_with(&root)
+fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
+    let inputs = [
+        Some(bundle),
+        opts.branding.templates.html.as_deref(),
+        opts.branding.templates.md.as_deref(),
+    ];
+    if let Ok(target) = path.canonicalize()
+        && inputs
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.canonicalize().ok())
+            .any(|input| target.starts_with(&input))
     {
         return Err(usage(
             format!(
-                "`{}` is a file of the bundle; mktaudit never overwrites its input",
+                "`{}` is a file of the bundle or a template; mktaudit never overwrites its input",
                 path.display()
             ),
             "write the report somewhere else",

@@ -6,6 +6,7 @@
 //! `Format` variant below.
 
 pub mod branding;
+pub mod changes;
 mod engine;
 pub mod html;
 pub mod json;

@@ -168,9 +168,16 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
         );
     }
     for (i, label) in x_labels.iter().enumerate() {
+        // The outer dates align inwards so the last one stays clear of the line labels.
+        let anchor = match i {
+            _ if n == 1 => "middle",
+            0 => "start",
+            i if i + 1 == n => "end",
+            _ => "middle",
+        };
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#555\">{}</text>",
             x(i),
             TOP + PLOT_H + 18.0,
             xml_escape(label)
@@ -222,10 +229,17 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
     }
     // Labels at the right edge, nudged apart so lines ending at the same score stay readable.
     end_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut last = f64::MIN;
-    for (ly, s) in end_labels {
-        let ly = ly.max(last + 14.0);
-        last = ly;
+    let mut ys: Vec<f64> = Vec::with_capacity(end_labels.len());
+    for (ly, _) in &end_labels {
+        ys.push(ys.last().map_or(*ly, |prev| ly.max(prev + 14.0)));
+    }
+    // Then back up from the bottom of the plot, so no label falls below the axis.
+    let mut floor = TOP + PLOT_H;
+    for y in ys.iter_mut().rev() {
+        *y = y.min(floor);
+        floor = *y - 14.0;
+    }
+    for (ly, (_, s)) in ys.into_iter().zip(end_labels) {
         let last_value = s
             .values
             .iter()

@@ -33,7 +33,7 @@ pub struct View {
     pub not_assessed: Vec<NotAssessedView>,
     pub waived: Vec<crate::waivers::WaivedFinding>,
     pub waiver_warnings: Vec<String>,
-    pub baseline: Option<BaselineView>,
+    pub baseline: Option<super::changes::BaselineView>,
     pub methodology: MethodologyView,
     pub datasets: Vec<super::DatasetInfo>,
     pub bundle_notes: Vec<crate::bundle::Note>,
@@ -113,33 +113,6 @@ pub struct NotAssessedView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct BaselineView {
-    pub old_as_of: String,
-    pub old_score: String,
-    pub new_score: String,
-    pub old_grade: String,
-    pub new_grade: String,
-    pub delta: String,
-    pub categories: Vec<DeltaRow>,
-    pub new_findings: Vec<crate::compare::FindingRef>,
-    pub resolved_findings: Vec<crate::compare::FindingRef>,
-    pub newly_waived: Vec<crate::compare::FindingRef>,
-    pub persisting: usize,
-    /// Empty when the method and rules are the same in both audits.
-    pub methodology_changes: Vec<String>,
-    pub methodology_findings_new: Vec<crate::compare::FindingRef>,
-    pub methodology_findings_gone: Vec<crate::compare::FindingRef>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeltaRow {
-    pub category: String,
-    pub old: String,
-    pub new: String,
-    pub delta: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct MethodologyView {
     pub scoring_method_version: &'static str,
     pub rule_pack_hash: String,
@@ -161,20 +134,12 @@ pub struct ChangedParamView {
     pub origin: &'static str,
 }
 
-fn score_text(s: Option<f64>) -> String {
+pub(super) fn score_text(s: Option<f64>) -> String {
     s.map_or_else(|| "-".to_string(), format_number)
 }
 
 fn grade_class(g: Option<&str>) -> String {
     format!("grade-{}", g.map_or("none".to_string(), str::to_ascii_lowercase))
-}
-
-fn delta_text(d: Option<f64>) -> String {
-    match d {
-        None => "-".into(),
-        Some(d) if d > 0.0 => format!("+{}", format_number(d)),
-        Some(d) => format_number(d),
-    }
 }
 
 pub fn status_label(s: Status) -> &'static str {
@@ -187,7 +152,7 @@ pub fn status_label(s: Status) -> &'static str {
     }
 }
 
-fn category_title(name: &str) -> String {
+pub(super) fn category_title(name: &str) -> String {
     Category::parse(name).map_or_else(|| name.to_string(), |c| c.title().to_string())
 }
 
@@ -263,51 +228,6 @@ fn rule_view(r: &RuleReport) -> RuleView {
     }
 }
 
-fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
-    let m = &c.methodology;
-    let mut changes = Vec::new();
-    if m.scoring_method_changed {
-        changes.push("the scoring method changed".to_string());
-    }
-    if m.rule_pack_changed {
-        changes.push("the rule pack changed".to_string());
-    }
-    for (label, ids) in [
-        ("rules added", &m.rules_added),
-        ("rules removed", &m.rules_removed),
-        ("rules, weights or thresholds changed", &m.rules_changed),
-    ] {
-        if !ids.is_empty() {
-            changes.push(format!("{label}: {}", ids.join(", ")));
-        }
-    }
-    BaselineView {
-        old_as_of: c.old.as_of.clone(),
-        old_score: score_text(c.old.score),
-        new_score: score_text(c.new.score),
-        old_grade: c.old.grade.clone().unwrap_or_else(|| "-".into()),
-        new_grade: c.new.grade.clone().unwrap_or_else(|| "-".into()),
-        delta: delta_text(c.overall_delta),
-        categories: c
-            .categories
-            .iter()
-            .map(|d| DeltaRow {
-                category: category_title(&d.category),
-                old: score_text(d.old),
-                new: score_text(d.new),
-                delta: delta_text(d.delta),
-            })
-            .collect(),
-        new_findings: c.new_findings.clone(),
-        resolved_findings: c.resolved_findings.clone(),
-        newly_waived: c.newly_waived.clone(),
-        persisting: c.persisting_findings.len(),
-        methodology_changes: changes,
-        methodology_findings_new: m.findings_new.clone(),
-        methodology_findings_gone: m.findings_gone.clone(),
-    }
-}
-
 pub fn build(report: &Report, branding: &Branding) -> View {
     let s = &report.summary;
     let plan: Vec<RuleView> = report.remediation_plan().into_iter().map(rule_view).collect();
@@ -370,7 +290,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             .collect(),
         waived: report.waivers.waived.clone(),
         waiver_warnings: report.waivers.warnings.clone(),
-        baseline: report.baseline.as_ref().map(baseline_view),
+        baseline: report.baseline.as_ref().map(super::changes::baseline_view),
         methodology: MethodologyView {
             scoring_method_version: m.scoring_method_version,
             rule_pack_hash: m.rule_pack_hash.clone(),

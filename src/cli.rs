@@ -400,22 +400,18 @@ fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>) -> Result<u8,
 /// half-written report, and refuses to replace a file of the bundle.
 fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
     let inputs = [
-        Some(bundle),
-        opts.branding.templates.html.as_deref(),
-        opts.branding.templates.md.as_deref(),
+        ("a file of the bundle", Some(bundle)),
+        ("a report template", opts.branding.templates.html.as_deref()),
+        ("a report template", opts.branding.templates.md.as_deref()),
     ];
     if let Ok(target) = path.canonicalize()
-        && inputs
-            .into_iter()
-            .flatten()
-            .filter_map(|p| p.canonicalize().ok())
-            .any(|input| target.starts_with(&input))
+        && let Some((what, _)) = inputs.into_iter().find(|(_, p)| {
+            p.and_then(|p| p.canonicalize().ok())
+                .is_some_and(|p| target.starts_with(p))
+        })
     {
         return Err(usage(
-            format!(
-                "`{}` is a file of the bundle or a template; mktaudit never overwrites its input",
-                path.display()
-            ),
+            format!("`{}` is {what}; mktaudit never overwrites its input", path.display()),
             "write the report somewhere else",
         ));
     }

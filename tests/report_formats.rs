@@ -273,6 +273,19 @@ fn a_user_template_replaces_the_built_in_one_and_includes_only_its_folder() {
         assert!(stderr(&o).contains("outside the template's folder"), "{}", stderr(&o));
     }
 
+    let mine = t.join("mine.html");
+    let o = audit_mini(&[
+        "--format",
+        "html",
+        "--template",
+        mine.to_str().unwrap(),
+        "-o",
+        mine.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a report template"), "{}", stderr(&o));
+    assert!(read(&mine).starts_with("<h1>{{ org }}"), "the template is untouched");
+
     let o = audit_mini(&["--format", "html", "--template", t.join("mine.txt").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not an .html or .md template"), "{}", stderr(&o));

@@ -47,6 +47,9 @@ pub enum Command {
         /// Your own template for the md or html trend (see docs/reports.md).
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
+        /// Config with the `branding:` for md and html (default: mktaudit.yaml in the working folder).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Print the JSON Schema of a file kind (rule, bundle, config) for editors.
     Schema {
@@ -187,7 +190,8 @@ pub fn run(cli: Cli) -> ExitCode {
             reports,
             format,
             template,
-        } => trend(&reports, &format, template.as_deref()),
+            config,
+        } => trend(&reports, &format, template.as_deref(), config.as_deref()),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
                 print(&s);
@@ -363,7 +367,7 @@ fn diff(old: &Path, new: &Path, format: &str) -> Result<u8, Problems> {
     Ok(0)
 }
 
-fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>) -> Result<u8, Problems> {
+fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>, config: Option<&Path>) -> Result<u8, Problems> {
     let mut reports = Vec::new();
     let mut problems = Problems::default();
     for p in paths {
@@ -379,7 +383,7 @@ fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>) -> Result<u8,
     match format {
         "terminal" => print(&crate::compare::render_trend_text(&t)),
         "md" | "markdown" | "html" => {
-            let branding = report::branding::Branding::default();
+            let branding = crate::config::load_config(config, Path::new("."))?.branding()?;
             print(&report::trend::render(&t, format == "html", &branding, template)?);
         }
         "json" => print(&format!(

@@ -377,10 +377,24 @@ fn trend_charts_in_html_and_markdown() {
         md.contains("| 2025-12-31 | 18.8 | F | 72.7% | - | 0 | 0 | 50 | - |"),
         "{md}"
     );
-    let o = mktaudit(&["trend", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "html"]);
+    let cfg = dir.path().join("mktaudit.yaml");
+    std::fs::write(&cfg, "branding: { firm: Northwind <Advisory>, accent: \"#7b2d26\" }\n").unwrap();
+    let o = mktaudit(&[
+        "trend",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+        "--format",
+        "html",
+        "--config",
+        cfg.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = stdout(&o);
     assert!(html.contains("<svg") && html.contains("<path d=\"M"), "{html}");
     assert!(html.contains("Overall 18.8</text>"), "{html}");
+    assert!(
+        html.contains("Northwind &lt;Advisory&gt;") && html.contains("#7b2d26"),
+        "branded"
+    );
     assert!(!html.to_lowercase().contains("<script"));
 }

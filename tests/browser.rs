@@ -6,6 +6,7 @@
 //! CI (`CI` set), where it fails: `.ci/run` installs Debian's `chromium`.
 
 mod common;
+mod hostile;
 use common::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -162,6 +163,10 @@ fn pages(tmp: &Path) -> Vec<(String, PathBuf)> {
         tmp.join("mktaudit.yaml").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let hostile = hostile::Hostile::new();
+    let page = tmp.join("hostile.html");
+    std::fs::copy(hostile.audit("html").join("report.html"), &page).unwrap();
+    pages.push(("hostile".into(), page));
     let trend = tmp.join("trend.html");
     std::fs::write(&trend, o.stdout).unwrap();
     pages.push(("mini-trend".into(), trend));
@@ -229,6 +234,15 @@ fn html_reports_render_load_nothing_run_no_script_and_print() {
             !run.stdout.to_lowercase().contains("<script"),
             "{name}: a script element"
         );
+        if name == "hostile" {
+            // The payloads are text in the rendered page, not elements.
+            assert!(
+                run.stdout.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+                "{}",
+                run.stdout
+            );
+            assert!(!run.stdout.contains("<img src=\"x\""), "an injected image element");
+        }
         let png = out.join(format!("{name}.png"));
         let _ = std::fs::remove_file(&png);
         let run = browser.run(

@@ -401,7 +401,7 @@ fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>, config: Optio
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves a
-/// half-written report, and refuses to replace a file of the bundle.
+/// half-written report, and refuses to replace a file of the bundle or a template.
 fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
     let inputs = [
         ("a file of the bundle", Some(bundle)),

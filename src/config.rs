@@ -113,7 +113,9 @@ impl LoadedConfig {
     pub fn branding(&self) -> Result<crate::report::branding::Branding, Problems> {
         let base = self.path.as_ref().and_then(|p| p.parent()).unwrap_or(Path::new("."));
         crate::report::branding::resolve(self.config.branding.as_ref(), base, &|needle, message, help| {
-            self.problem_at(needle, message, help)
+            let mut p = self.problem_at(needle, message, help);
+            p.code = "config::branding";
+            p
         })
     }
 

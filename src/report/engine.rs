@@ -189,3 +189,36 @@ fn problem(e: &Error, sources: &Sources) -> Problem {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_str(source: &str, escape: Escape, ctx: Value) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, source).unwrap();
+        render("report.md", Some(&path), escape, ctx).unwrap()
+    }
+
+    #[test]
+    fn escaping_follows_the_format_not_the_file_name() {
+        let ctx = minijinja::context! { v => "<b>x</b> | *y*", safe => Value::from_safe_string("<svg/>".into()) };
+        assert_eq!(
+            render_str("{{ v }} {{ safe }}", Escape::Html, ctx.clone()),
+            "&lt;b&gt;x&lt;&#x2f;b&gt; | *y* <svg/>"
+        );
+        assert_eq!(
+            render_str("{{ v }} {{ safe }}", Escape::Markdown, ctx),
+            "&lt;b&gt;x&lt;/b&gt; \\| \\*y\\* <svg/>"
+        );
+    }
+
+    #[test]
+    fn markdown_link_targets_cannot_end_the_link() {
+        assert_eq!(
+            md_url("https://x.example/a b)(c)<d>".into()).to_string(),
+            "https://x.example/a%20b%29%28c%29%3Cd%3E"
+        );
+    }
+}

@@ -41,9 +41,15 @@ pub enum Command {
     Trend {
         #[arg(required = true)]
         reports: Vec<PathBuf>,
-        /// terminal, json or md.
+        /// terminal, json, md or html.
         #[arg(long, short, default_value = "terminal")]
         format: String,
+        /// Your own template for the md or html trend (see docs/reports.md).
+        #[arg(long, value_name = "FILE")]
+        template: Option<PathBuf>,
+        /// Config with the `branding:` for md and html (default: mktaudit.yaml in the working folder).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
     },
     /// Print the JSON Schema of a file kind (rule, bundle, config, report) for editors and tools.
     Schema {
@@ -98,7 +104,7 @@ pub struct AuditArgs {
     pub bundle: PathBuf,
     #[command(flatten)]
     pub packs: PackArgs,
-    /// Output format(s), comma-separated: terminal, json.
+    /// Output format(s), comma-separated: terminal, json, md, html.
     #[arg(long, short, default_value = "terminal", value_name = "FORMAT")]
     pub format: String,
     /// Write the report to this file instead of standard output (one format).
@@ -122,6 +128,9 @@ pub struct AuditArgs {
     /// A previous JSON report: show score changes and new, resolved and persisting findings.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
+    /// Your own HTML (.html) or Markdown (.md) report template, replacing the built-in one (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub template: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,7 +200,12 @@ pub fn run(cli: Cli) -> ExitCode {
         }) => new_rule(&id, &category, script, &dir),
         Command::Explain { id, packs } => explain(&packs, &id),
         Command::Diff { old, new, format } => diff(&old, &new, &format),
-        Command::Trend { reports, format } => trend(&reports, &format),
+        Command::Trend {
+            reports,
+            format,
+            template,
+            config,
+        } => trend(&reports, &format, template.as_deref(), config.as_deref()),
         Command::Gen { rows, out, seed } => generate(&out, rows, seed),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
@@ -278,6 +292,22 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
             "e.g. --format terminal,json --output-dir reports/",
         ));
     }
+    let mut opts = report::RenderOptions {
+        color: false,
+        branding: crate::config::load_config(args.config.as_deref(), &args.bundle)?.branding()?,
+    };
+    for t in &args.template {
+        match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
+            Some(Format::Html) => opts.branding.templates.html = Some(t.clone()),
+            Some(Format::Markdown) => opts.branding.templates.md = Some(t.clone()),
+            _ => {
+                return Err(usage(
+                    format!("`{}` is not an .html or .md template", t.display()),
+                    "name the template after the format it renders: report.html or report.md",
+                ));
+            }
+        }
+    }
     let mut report = run_audit(&AuditOptions {
         bundle: args.bundle.clone(),
         rule_dirs: args.packs.dirs(),
@@ -296,14 +326,22 @@ fn audit(args: &AuditArgs) -> Result<u8, Problems> {
                 "check the path and permissions",
             )
         })?;
+        // Render every format before writing any, so a template error leaves no partial set.
+        let mut rendered = Vec::new();
         for f in &formats {
-            let path = dir.join(format!("report.{}", f.extension()));
-            write_report(&path, &report::render(&report, *f, false), &args.bundle)?;
+            rendered.push((
+                dir.join(format!("report.{}", f.extension())),
+                report::render(&report, *f, &opts)?,
+            ));
+        }
+        for (path, text) in rendered {
+            write_report(&path, &text, &args.bundle, &opts)?;
         }
     } else if let Some(path) = &args.output {
-        write_report(path, &report::render(&report, formats[0], false), &args.bundle)?;
+        write_report(path, &report::render(&report, formats[0], &opts)?, &args.bundle, &opts)?;
     } else {
-        print(&report::render(&report, formats[0], stdout_color()));
+        opts.color = stdout_color();
+        print(&report::render(&report, formats[0], &opts)?);
     }
     let under = fail_under.is_some_and(|gate| gate.trips(&report));
     Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s)) || under))
@@ -362,7 +400,7 @@ fn diff(old: &Path, new: &Path, format: &str) -> Result<u8, Problems> {
     Ok(0)
 }
 
-fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
+fn trend(paths: &[PathBuf], format: &str, template: Option<&Path>, config: Option<&Path>) -> Result<u8, Problems> {
     let mut reports = Vec::new();
     let mut problems = Problems::default();
     for p in paths {
@@ -377,7 +415,10 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
     let t = crate::compare::trend(&reports);
     match format {
         "terminal" => print(&crate::compare::render_trend_text(&t)),
-        "md" | "markdown" => print(&crate::compare::render_trend_markdown(&t)),
+        "md" | "markdown" | "html" => {
+            let branding = crate::config::load_config(config, Path::new("."))?.branding()?;
+            print(&report::trend::render(&t, format == "html", &branding, template)?);
+        }
         "json" => print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&t).expect("serialisable")
@@ -385,7 +426,7 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
         other => {
             return Err(usage(
                 format!("`{other}` is not a trend format"),
-                "use terminal, md or json",
+                "use terminal, md, html or json",
             ));
         }
     }
@@ -393,16 +434,21 @@ fn trend(paths: &[PathBuf], format: &str) -> Result<u8, Problems> {
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves a
-/// half-written report, and refuses to replace a file of the bundle.
-fn write_report(path: &Path, text: &str, bundle: &Path) -> Result<(), Problems> {
-    if let (Ok(target), Ok(root)) = (path.canonicalize(), bundle.canonicalize())
-        && target.starts_with(&root)
+/// half-written report, and refuses to replace a file of the bundle or a template.
+fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
+    let inputs = [
+        ("a file of the bundle", Some(bundle)),
+        ("a report template", opts.branding.templates.html.as_deref()),
+        ("a report template", opts.branding.templates.md.as_deref()),
+    ];
+    if let Ok(target) = path.canonicalize()
+        && let Some((what, _)) = inputs.into_iter().find(|(_, p)| {
+            p.and_then(|p| p.canonicalize().ok())
+                .is_some_and(|p| target.starts_with(p))
+        })
     {
         return Err(usage(
-            format!(
-                "`{}` is a file of the bundle; mktaudit never overwrites its input",
-                path.display()
-            ),
+            format!("`{}` is {what}; mktaudit never overwrites its input", path.display()),
             "write the report somewhere else",
         ));
     }

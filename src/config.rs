@@ -45,6 +45,9 @@ pub struct Config {
     /// Accepted exceptions, each with a reason, an owner and an expiry date.
     #[serde(default)]
     pub waivers: Vec<crate::waivers::Waiver>,
+    /// White-label for the HTML and Markdown reports: firm, logo, accent colour, templates.
+    #[serde(default)]
+    pub branding: Option<crate::report::branding::BrandingConfig>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
@@ -104,6 +107,16 @@ impl LoadedConfig {
                 (rule.clone(), values)
             })
             .collect()
+    }
+
+    /// The branding in force, its logo read and checked (see `report::branding`).
+    pub fn branding(&self) -> Result<crate::report::branding::Branding, Problems> {
+        let base = self.path.as_ref().and_then(|p| p.parent()).unwrap_or(Path::new("."));
+        crate::report::branding::resolve(self.config.branding.as_ref(), base, &|needle, message, help| {
+            let mut p = self.problem_at(needle, message, help);
+            p.code = "config::branding";
+            p
+        })
     }
 
     fn problem_at(&self, needle: &str, message: String, help: String) -> Problem {
@@ -248,7 +261,8 @@ pub fn load_config(explicit: Option<&Path>, bundle: &Path) -> Result<LoadedConfi
             let msg = e.to_string();
             let at = e.location().map_or(0, |l| l.index());
             let help = unknown_key_help(&msg).unwrap_or_else(|| {
-                "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers".into()
+                "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers, branding"
+                    .into()
             });
             Problems(vec![
                 Problem::new("config::parse", format!("`{}` is not a valid config", path.display()))

@@ -5,8 +5,16 @@
 //! Adding a format: one new file here with a `render` function, and a
 //! `Format` variant below.
 
+pub mod branding;
+pub mod changes;
+mod engine;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod svg;
 pub mod terminal;
+pub mod trend;
+pub mod view;
 
 use crate::bundle::{Bundle, Note};
 use crate::eval::{Finding, ParamUse, RuleResult, Status};
@@ -309,10 +317,18 @@ impl Report {
 pub enum Format {
     Terminal,
     Json,
+    Markdown,
+    Html,
 }
 
 impl Format {
-    pub const ALL: &'static [(&'static str, Format)] = &[("terminal", Format::Terminal), ("json", Format::Json)];
+    pub const ALL: &'static [(&'static str, Format)] = &[
+        ("terminal", Format::Terminal),
+        ("json", Format::Json),
+        ("md", Format::Markdown),
+        ("markdown", Format::Markdown),
+        ("html", Format::Html),
+    ];
 
     pub fn parse(s: &str) -> Option<Format> {
         Format::ALL
@@ -325,14 +341,36 @@ impl Format {
         match self {
             Format::Terminal => "txt",
             Format::Json => "json",
+            Format::Markdown => "md",
+            Format::Html => "html",
         }
     }
 }
 
-/// Renders the report; `color` applies to the terminal format only.
-pub fn render(report: &Report, format: Format, color: bool) -> String {
+/// How to render: colour for the terminal; branding and own templates for HTML and Markdown.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    pub color: bool,
+    pub branding: branding::Branding,
+}
+
+impl RenderOptions {
+    /// The user's template for `format`, if config or `--template` chose one.
+    pub fn template(&self, format: Format) -> Option<&std::path::Path> {
+        match format {
+            Format::Html => self.branding.templates.html.as_deref(),
+            Format::Markdown => self.branding.templates.md.as_deref(),
+            Format::Terminal | Format::Json => None,
+        }
+    }
+}
+
+/// Renders the report. Only a user template can fail (a diagnostic at its line).
+pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, crate::error::Problems> {
     match format {
-        Format::Terminal => terminal::render(report, color),
-        Format::Json => json::render(report),
+        Format::Terminal => Ok(terminal::render(report, opts.color)),
+        Format::Json => Ok(json::render(report)),
+        Format::Markdown => markdown::render(report, &opts.branding, opts.template(format)),
+        Format::Html => html::render(report, &opts.branding, opts.template(format)),
     }
 }

@@ -1,0 +1,224 @@
+//! Renders the HTML and Markdown reports through minijinja templates.
+//!
+//! Escaping is decided by the output format, not by the template's file
+//! name, so a user template cannot turn it off by being called `x.txt`:
+//! HTML gets HTML escaping, Markdown a Markdown escape that keeps data from
+//! becoming links, emphasis, raw HTML or extra table cells. Charts are the
+//! only values passed as already safe, and they escape their own text.
+//!
+//! A user template (`--template FILE`) may include or extend other files of
+//! its own folder only: no absolute paths, no `..`, no symlink out of it.
+
+use crate::error::{Problem, Problems, SourceFile};
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Escape {
+    Html,
+    Markdown,
+}
+
+const MARKDOWN: AutoEscape = AutoEscape::Custom("markdown");
+
+/// The built-in templates, compiled into the binary so an installed mktaudit needs no files.
+const BUILT_IN: &[(&str, &str)] = &[
+    ("report.html", include_str!("../../reports/templates/report.html")),
+    ("report.md", include_str!("../../reports/templates/report.md")),
+    ("trend.html", include_str!("../../reports/templates/trend.html")),
+    ("trend.md", include_str!("../../reports/templates/trend.md")),
+];
+
+/// Template name -> (file name shown in diagnostics, source), for every template loaded.
+type Sources = Arc<Mutex<BTreeMap<String, (String, String)>>>;
+
+/// Renders `built_in` (e.g. `report.html`), or the user's template file in its place.
+pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -> Result<String, Problems> {
+    let sources: Sources = Arc::default();
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    env.set_keep_trailing_newline(true);
+    let mode = match escape {
+        Escape::Html => AutoEscape::Html,
+        Escape::Markdown => MARKDOWN,
+    };
+    env.set_auto_escape_callback(move |_| mode);
+    env.set_formatter(|out, state, value| {
+        if state.auto_escape() != MARKDOWN {
+            return minijinja::escape_formatter(out, state, value);
+        }
+        let text = if value.is_safe() {
+            value.to_string()
+        } else if value.is_none() || value.is_undefined() {
+            String::new()
+        } else {
+            crate::template::markdown_escape(&value.to_string())
+        };
+        out.write_str(&text)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write the report"))
+    });
+    env.add_filter("md_url", md_url);
+    let (name, display, text) = match user {
+        None => {
+            let text = BUILT_IN
+                .iter()
+                .find(|(n, _)| *n == built_in)
+                .map(|(_, t)| *t)
+                .expect("every built-in template is listed");
+            (
+                built_in.to_string(),
+                format!("reports/templates/{built_in} (built in)"),
+                text.to_string(),
+            )
+        }
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Problems(vec![
+                    Problem::new(
+                        "report::template",
+                        format!("cannot read template `{}`: {e}", path.display()),
+                    )
+                    .help("--template takes a template file; see docs/reports.md"),
+                ])
+            })?;
+            let root = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            set_folder_loader(&mut env, root.to_path_buf(), sources.clone());
+            let name = path
+                .file_name()
+                .map_or_else(|| "template".to_string(), |n| n.to_string_lossy().into_owned());
+            (name, path.display().to_string(), text)
+        }
+    };
+    sources
+        .lock()
+        .expect("not poisoned")
+        .insert(name.clone(), (display, text.clone()));
+    let result = env
+        .add_template_owned(name.clone(), text)
+        .and_then(|()| env.get_template(&name)?.render(ctx));
+    result.map_err(|e| Problems(vec![problem(&e, &sources)]))
+}
+
+/// A link target for Markdown: every character that could end the link or
+/// start markup is percent-encoded, so a URL from a rule pack stays one link.
+fn md_url(url: String) -> Value {
+    let mut out = String::with_capacity(url.len());
+    for b in url.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~:/?#@!$&'*+,;=%".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    Value::from_safe_string(out)
+}
+
+/// Lets a template include files of `root` and nothing else.
+fn set_folder_loader(env: &mut Environment<'_>, root: PathBuf, sources: Sources) {
+    env.set_loader(move |name| {
+        let rel = Path::new(name);
+        let plain =
+            !name.contains('\\') && !name.contains(':') && rel.components().all(|c| matches!(c, Component::Normal(_)));
+        if !plain {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "`{name}` is outside the template's folder: a template may include only files of its own folder"
+                ),
+            ));
+        }
+        let path = root.join(rel);
+        let (Ok(real), Ok(real_root)) = (path.canonicalize(), root.canonicalize()) else {
+            return Ok(None);
+        };
+        if !real.starts_with(&real_root) {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!("`{name}` links outside the template's folder"),
+            ));
+        }
+        let text = std::fs::read_to_string(&real)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot read `{name}`: {e}")))?;
+        sources
+            .lock()
+            .expect("not poisoned")
+            .insert(name.to_string(), (path.display().to_string(), text.clone()));
+        Ok(Some(text))
+    });
+}
+
+/// A template error as a diagnostic at the template's file, line and column.
+fn problem(e: &Error, sources: &Sources) -> Problem {
+    // An error from an included template names it; one from a filter or
+    // the loader may be wrapped in the error of the including template.
+    let mut detail = e.detail().map(str::to_string);
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        detail = Some(match detail {
+            Some(d) => format!("{d}: {c}"),
+            None => c.to_string(),
+        });
+        cause = c.source();
+    }
+    let label = detail.unwrap_or_else(|| e.kind().to_string());
+    let sources = sources.lock().expect("not poisoned");
+    let found = e.name().and_then(|n| sources.get(n));
+    let name = found.map_or_else(|| e.name().unwrap_or("template").to_string(), |(d, _)| d.clone());
+    let p = Problem::new("report::template", format!("template `{name}`: {}", e.kind()))
+        .help("see docs/reports.md for the fields and filters a template can use");
+    match (found, e.range(), e.line()) {
+        (Some((display, text)), Some(range), _) => {
+            let src = SourceFile::new(display.clone(), text.clone());
+            p.at(&src, range.start, range.len().max(1), label)
+        }
+        (Some((display, text)), None, Some(line)) => {
+            let src = SourceFile::new(display.clone(), text.clone());
+            p.at_line(&src, line, 1, label)
+        }
+        _ => {
+            let mut p = p;
+            p.message = format!("{}: {label}", p.message);
+            p
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render_str(source: &str, escape: Escape, ctx: Value) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.txt");
+        std::fs::write(&path, source).unwrap();
+        render("report.md", Some(&path), escape, ctx).unwrap()
+    }
+
+    #[test]
+    fn escaping_follows_the_format_not_the_file_name() {
+        let ctx = minijinja::context! { v => "<b>x</b> | *y*", safe => Value::from_safe_string("<svg/>".into()) };
+        assert_eq!(
+            render_str("{{ v }} {{ safe }}", Escape::Html, ctx.clone()),
+            "&lt;b&gt;x&lt;&#x2f;b&gt; | *y* <svg/>"
+        );
+        assert_eq!(
+            render_str("{{ v }} {{ safe }}", Escape::Markdown, ctx),
+            "&lt;b&gt;x&lt;/b&gt; \\| \\*y\\* <svg/>"
+        );
+    }
+
+    #[test]
+    fn markdown_link_targets_cannot_end_the_link() {
+        assert_eq!(
+            md_url("https://x.example/a b)(c)<d>".into()).to_string(),
+            "https://x.example/a%20b%29%28c%29%3Cd%3E"
+        );
+    }
+}

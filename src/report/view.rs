@@ -1,0 +1,340 @@
+//! What the HTML and Markdown templates see: the report model, with numbers
+//! already formatted and sections already ordered, so both formats show the
+//! same content and a template holds layout only. Values here are plain
+//! text; the template engine escapes them for the format.
+
+use super::branding::Branding;
+use super::{Report, RuleReport};
+use crate::eval::Status;
+use crate::rules::Category;
+use crate::rules::format::Reference;
+use crate::score::Counts;
+use crate::template::format_percent;
+use crate::value::format_number;
+use serde::Serialize;
+
+/// How many flagged rules the executive summary lists as top risks.
+pub const TOP_RISKS: usize = 5;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct View {
+    pub org: String,
+    pub as_of: String,
+    pub period_start: String,
+    pub period_end: String,
+    pub currency: String,
+    pub tool_version: &'static str,
+    pub branding: Branding,
+    pub summary: SummaryView,
+    pub categories: Vec<CategoryView>,
+    pub top_risks: Vec<RuleView>,
+    /// Warned and failed rules, most points recoverable first.
+    pub plan: Vec<RuleView>,
+    pub not_assessed: Vec<NotAssessedView>,
+    pub waived: Vec<crate::waivers::WaivedFinding>,
+    pub waiver_warnings: Vec<String>,
+    pub baseline: Option<super::changes::BaselineView>,
+    pub methodology: MethodologyView,
+    pub datasets: Vec<super::DatasetInfo>,
+    pub bundle_notes: Vec<crate::bundle::Note>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SummaryView {
+    pub has_score: bool,
+    pub score: String,
+    pub grade: String,
+    /// CSS class of the grade: `grade-a` .. `grade-f`, `grade-none`.
+    pub grade_class: String,
+    pub maturity: String,
+    pub coverage: String,
+    pub coverage_floor: String,
+    pub provisional: bool,
+    pub counts: Counts,
+    pub flagged: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryView {
+    pub key: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub score: String,
+    pub grade: String,
+    pub grade_class: String,
+    pub coverage: String,
+    pub counts: Counts,
+    pub rules: Vec<RuleView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleView {
+    pub id: String,
+    pub title: String,
+    pub category: &'static str,
+    pub severity: &'static str,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub flagged: bool,
+    pub points: String,
+    pub message: String,
+    pub rationale: String,
+    pub remediation: String,
+    pub references: Vec<ReferenceView>,
+    /// One row per piece of evidence (a finding without evidence gets one row).
+    pub evidence: Vec<EvidenceRow>,
+    /// Findings beyond those listed (the report keeps at most 50 per rule).
+    pub more_findings: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceRow {
+    pub finding: String,
+    pub file: String,
+    pub line: String,
+    pub record: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferenceView {
+    pub text: String,
+    /// Set only for http(s) links: a rule pack is not trusted to choose the scheme.
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotAssessedView {
+    pub rule: String,
+    pub title: String,
+    pub category: &'static str,
+    pub status_label: &'static str,
+    pub reason: String,
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodologyView {
+    pub scoring_method_version: &'static str,
+    pub rule_pack_hash: String,
+    pub rule_pack_hash_short: String,
+    pub rule_pack_dirs: String,
+    pub rules: usize,
+    pub coverage_floor: String,
+    pub grade_bands: Vec<(String, String)>,
+    pub changed_params: Vec<ChangedParamView>,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangedParamView {
+    pub rule: String,
+    pub param: String,
+    pub value: String,
+    pub default: String,
+    pub origin: &'static str,
+}
+
+pub(super) fn score_text(s: Option<f64>) -> String {
+    s.map_or_else(|| "-".to_string(), format_number)
+}
+
+fn grade_class(g: Option<&str>) -> String {
+    format!("grade-{}", g.map_or("none".to_string(), str::to_ascii_lowercase))
+}
+
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS",
+        Status::Warn => "WARN",
+        Status::Fail => "FAIL",
+        Status::NotAssessed => "NOT ASSESSED",
+        Status::Error => "RULE ERROR",
+    }
+}
+
+pub(super) fn category_title(name: &str) -> String {
+    Category::parse(name).map_or_else(|| name.to_string(), |c| c.title().to_string())
+}
+
+fn reference(r: &Reference) -> ReferenceView {
+    match r {
+        Reference::Text(t) => ReferenceView {
+            text: t.clone(),
+            url: None,
+        },
+        Reference::Entry(e) => {
+            let text = [e.title.as_deref(), e.convention.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let url = e
+                .url
+                .clone()
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"));
+            ReferenceView {
+                text: if text.is_empty() {
+                    url.clone().unwrap_or_default()
+                } else {
+                    text
+                },
+                url,
+            }
+        }
+    }
+}
+
+fn rule_view(r: &RuleReport) -> RuleView {
+    let mut evidence = Vec::new();
+    for f in &r.findings {
+        if f.evidence.is_empty() {
+            evidence.push(EvidenceRow {
+                finding: f.message.clone(),
+                file: "-".into(),
+                line: "-".into(),
+                record: "-".into(),
+            });
+        }
+        for e in &f.evidence {
+            evidence.push(EvidenceRow {
+                finding: f.message.clone(),
+                file: e.file.clone(),
+                line: e.line.map_or_else(|| "-".to_string(), |l| l.to_string()),
+                record: e.record.clone().unwrap_or_else(|| "-".into()),
+            });
+        }
+    }
+    RuleView {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        category: r.category.title(),
+        severity: r.severity.as_str(),
+        status: r.status.as_str(),
+        status_label: status_label(r.status),
+        flagged: matches!(r.status, Status::Fail | Status::Warn),
+        points: format!("+{}", format_number(r.points_recoverable)),
+        message: r.message.clone(),
+        rationale: r.rationale.clone(),
+        remediation: r.remediation.clone(),
+        // A reference to an internal seed article alone means nothing to a client.
+        references: r
+            .references
+            .iter()
+            .map(reference)
+            .filter(|v| !v.text.is_empty())
+            .collect(),
+        evidence,
+        more_findings: r.findings_total.saturating_sub(r.findings.len()),
+    }
+}
+
+pub fn build(report: &Report, branding: &Branding) -> View {
+    let s = &report.summary;
+    let plan: Vec<RuleView> = report.remediation_plan().into_iter().map(rule_view).collect();
+    let categories = report
+        .categories
+        .iter()
+        .map(|c| CategoryView {
+            key: c.category.as_str(),
+            title: c.category.title(),
+            description: c.category.description(),
+            score: score_text(c.score),
+            grade: c.grade.map_or("-", |g| g.as_str()).to_string(),
+            grade_class: grade_class(c.grade.map(|g| g.as_str())),
+            coverage: format_percent(c.coverage),
+            counts: c.counts.clone(),
+            rules: report
+                .results
+                .iter()
+                .filter(|r| r.category == c.category)
+                .map(rule_view)
+                .collect(),
+        })
+        .collect();
+    let m = &report.methodology;
+    View {
+        org: report.audit.org.clone(),
+        as_of: report.audit.as_of.clone(),
+        period_start: report.audit.period_start.clone(),
+        period_end: report.audit.period_end.clone(),
+        currency: report.audit.currency.clone(),
+        tool_version: report.tool.version,
+        branding: branding.clone(),
+        summary: SummaryView {
+            has_score: s.score.is_some(),
+            score: score_text(s.score),
+            grade: s.grade.map_or("-", |g| g.as_str()).to_string(),
+            grade_class: grade_class(s.grade.map(|g| g.as_str())),
+            maturity: s.maturity.unwrap_or("-").to_string(),
+            coverage: format_percent(s.coverage),
+            coverage_floor: format_percent(m.coverage_floor),
+            provisional: s.provisional,
+            counts: s.counts.clone(),
+            flagged: plan.len(),
+        },
+        categories,
+        top_risks: plan.iter().take(TOP_RISKS).cloned().collect(),
+        plan,
+        not_assessed: report
+            .results
+            .iter()
+            .filter(|r| matches!(r.status, Status::NotAssessed | Status::Error))
+            .map(|r| NotAssessedView {
+                rule: r.id.clone(),
+                title: r.title.clone(),
+                category: r.category.title(),
+                status_label: status_label(r.status),
+                reason: r.reason.clone().unwrap_or_default(),
+                missing: r.missing.clone(),
+            })
+            .collect(),
+        waived: report.waivers.waived.clone(),
+        waiver_warnings: report.waivers.warnings.clone(),
+        baseline: report.baseline.as_ref().map(super::changes::baseline_view),
+        methodology: MethodologyView {
+            scoring_method_version: m.scoring_method_version,
+            rule_pack_hash: m.rule_pack_hash.clone(),
+            rule_pack_hash_short: m.rule_pack_hash.chars().take(12).collect(),
+            rule_pack_dirs: m.rule_pack_dirs.join(", "),
+            rules: m.rules,
+            coverage_floor: format_percent(m.coverage_floor),
+            grade_bands: m
+                .grade_bands
+                .iter()
+                .map(|(g, from)| (g.clone(), format_number(*from)))
+                .collect(),
+            changed_params: m
+                .changed_params
+                .iter()
+                .map(|p| ChangedParamView {
+                    rule: p.rule.clone(),
+                    param: p.param.clone(),
+                    value: p.value.to_text(),
+                    default: p.default.to_text(),
+                    origin: match p.origin {
+                        crate::rules::params::ParamOrigin::Default => "default",
+                        crate::rules::params::ParamOrigin::Profile => "org profile",
+                        crate::rules::params::ParamOrigin::Config => "mktaudit.yaml",
+                    },
+                })
+                .collect(),
+            notes: m.notes.clone(),
+        },
+        datasets: report.bundle.datasets.clone(),
+        bundle_notes: report.bundle.notes.clone(),
+    }
+}
+
+/// The category bar chart of the executive summary.
+pub fn category_chart(report: &Report) -> String {
+    let bars: Vec<super::svg::Bar<'_>> = report
+        .categories
+        .iter()
+        .map(|c| super::svg::Bar {
+            label: c.category.title(),
+            score: c.score,
+            grade: c.grade.map(|g| g.as_str()),
+        })
+        .collect();
+    super::svg::category_bars(&bars, &report.methodology.grade_bands)
+}

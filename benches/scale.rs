@@ -5,8 +5,9 @@
 //! - the raw-parse baseline: one pass of the csv crate over every CSV file of
 //!   the bundle (records read, nothing kept), on one thread;
 //! - the whole `mktaudit audit` process with the full default pack, JSON
-//!   report to a file: wall time (best of N) and peak resident memory;
-//! and prints a Markdown table for `docs/performance.md`.
+//!   report to a file: wall time (best of N) and peak resident memory.
+//!
+//! It prints a Markdown table for `docs/performance.md`.
 //!
 //! `MKTAUDIT_BENCH_SIZES=10000,100000` picks sizes; `MKTAUDIT_BENCH_RUNS` the
 //! repetitions (default 3). Bundles are cached under `target/bench-bundles/`.

@@ -13,6 +13,8 @@ pub mod error;
 pub mod eval;
 pub mod explain;
 pub mod fsutil;
+pub mod init;
+pub mod inspect;
 pub mod report;
 pub mod rules;
 pub mod ruletest;

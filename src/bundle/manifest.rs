@@ -40,8 +40,25 @@ pub struct DatasetMapping {
     /// Path of the file, relative to the bundle folder.
     #[serde(default)]
     pub file: Option<String>,
-    /// Column header in the file -> field of the dataset. Headers not named
-    /// here are still matched by the field's own name and known aliases.
+    /// The export the file comes from, e.g. `salesforce-opportunity`,
+    /// `hubspot-contacts`, `google-ads-campaigns` (see docs/sources.md).
+    /// Without it, a known export is recognised by its header.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// A mapping file of your own inside the bundle (same format as the
+    /// built-in sources), used like `source`.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    /// For a spreadsheet (.xlsx): the sheet to read (default: the sheet named
+    /// like the dataset, else the first sheet).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// A chrono format for dates that are not ISO, e.g. `%d/%m/%Y`.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// Column header in the file -> field of the dataset (or `ignore`). These
+    /// win over the source mapping; other headers are still matched by the
+    /// source, the field's own name and its known aliases.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
 }

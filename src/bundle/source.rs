@@ -1,0 +1,463 @@
+//! Source mappings: how an export from another tool (Salesforce, HubSpot,
+//! Google Ads, Meta Ads Manager…) becomes a dataset of the bundle format.
+//!
+//! Mappings are data (`sources/*.yaml`, embedded at build time; users write
+//! their own in the same format). A mapping is resolved once per file header
+//! into a [`Plan`]; rows then only index into it, so a million-row export
+//! costs no more than a file in our own format.
+
+use super::schema::{DatasetSchema, Schema};
+use crate::value::{FieldType, normalize_name};
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+/// The mappings shipped with mktaudit, by name.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "google-ads-campaigns",
+        include_str!("sources/google-ads-campaigns.yaml"),
+    ),
+    ("hubspot-contacts", include_str!("sources/hubspot-contacts.yaml")),
+    ("hubspot-deals", include_str!("sources/hubspot-deals.yaml")),
+    (
+        "maven-crm-opportunities",
+        include_str!("sources/maven-crm-opportunities.yaml"),
+    ),
+    ("meta-ads-campaigns", include_str!("sources/meta-ads-campaigns.yaml")),
+    ("salesforce-campaign", include_str!("sources/salesforce-campaign.yaml")),
+    (
+        "salesforce-campaign-member",
+        include_str!("sources/salesforce-campaign-member.yaml"),
+    ),
+    ("salesforce-lead", include_str!("sources/salesforce-lead.yaml")),
+    (
+        "salesforce-opportunity",
+        include_str!("sources/salesforce-opportunity.yaml"),
+    ),
+];
+
+/// How many lines at the top of a file are searched for the header row
+/// (exports put titles and date ranges above it).
+pub const HEADER_SEARCH_LINES: usize = 20;
+
+/// One source mapping, as written in YAML.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceDef {
+    /// Name used in bundle.yaml (`source: NAME`); a user file defaults to its file name.
+    #[serde(default)]
+    pub name: String,
+    /// What export this reads, for people.
+    #[serde(default)]
+    pub title: String,
+    /// The dataset the export provides.
+    pub dataset: String,
+    /// Header sets that identify the export when bundle.yaml names no
+    /// source: any one set, all of its headers present, is a match.
+    #[serde(default)]
+    pub detect: Vec<Vec<String>>,
+    /// Field -> the headers it is read from (API names, report labels).
+    #[serde(default)]
+    pub columns: IndexMap<String, Vec<String>>,
+    /// Field -> cell value as exported -> value in the bundle format.
+    #[serde(default)]
+    pub values: IndexMap<String, IndexMap<String, serde_yaml::Value>>,
+    /// Fields computed from another field's cell when no column gives them.
+    #[serde(default)]
+    pub derive: IndexMap<String, Derive>,
+    /// Fields set to one value for every row when no column gives them.
+    #[serde(default)]
+    pub constants: IndexMap<String, serde_yaml::Value>,
+    /// Cell texts that mean "no value" in this export, besides the usual ones.
+    #[serde(default)]
+    pub nulls: Vec<String>,
+    /// chrono formats for dates that are not ISO (e.g. `%m/%d/%Y`).
+    #[serde(default)]
+    pub date_formats: Vec<String>,
+    /// Rows whose first non-empty cell starts with one of these are dropped
+    /// (totals and subtotals).
+    #[serde(default)]
+    pub skip_rows: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derive {
+    /// The field whose cell is looked up.
+    pub from: String,
+    /// Cell value -> value of the derived field.
+    pub map: IndexMap<String, serde_yaml::Value>,
+    /// Value when the cell matches no key (empty: missing).
+    #[serde(default)]
+    pub otherwise: Option<serde_yaml::Value>,
+}
+
+fn scalar_text(v: &serde_yaml::Value) -> String {
+    match v {
+        serde_yaml::Value::String(s) => s.clone(),
+        serde_yaml::Value::Null => String::new(),
+        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+    }
+}
+
+/// The built-in mappings, parsed once.
+pub fn builtin() -> &'static BTreeMap<String, SourceDef> {
+    static SOURCES: OnceLock<BTreeMap<String, SourceDef>> = OnceLock::new();
+    SOURCES.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                // A broken embedded mapping is a bug in mktaudit, caught by the unit test below.
+                let mut def: SourceDef = serde_yaml::from_str(text).expect("embedded source mappings are valid");
+                def.name = (*name).to_string();
+                (def.name.clone(), def)
+            })
+            .collect()
+    })
+}
+
+pub fn builtin_names() -> Vec<&'static str> {
+    BUILTIN.iter().map(|(n, _)| *n).collect()
+}
+
+impl SourceDef {
+    /// Everything wrong with the mapping against the bundle format, as messages.
+    pub fn validate(&self) -> Vec<String> {
+        let schema = Schema::get();
+        let Some(ds) = schema.dataset(&self.dataset) else {
+            return vec![format!(
+                "`dataset: {}` is not a dataset of the bundle format ({})",
+                self.dataset,
+                crate::error::suggest(&self.dataset, &schema.dataset_names())
+            )];
+        };
+        let mut out = Vec::new();
+        let mut check = |what: &str, field: &str| {
+            if !ds.fields.contains_key(field) {
+                out.push(format!(
+                    "{what} `{field}` is not a field of `{}` ({})",
+                    self.dataset,
+                    crate::error::suggest(field, &ds.field_names())
+                ));
+            }
+        };
+        for f in self.columns.keys() {
+            check("columns:", f);
+        }
+        for f in self.values.keys() {
+            check("values:", f);
+        }
+        for (f, d) in &self.derive {
+            check("derive:", f);
+            check("derive: from", &d.from);
+        }
+        for f in self.constants.keys() {
+            check("constants:", f);
+        }
+        for fmt in &self.date_formats {
+            if chrono::NaiveDate::parse_from_str("2025-01-02", fmt).is_err()
+                && chrono::format::StrftimeItems::new(fmt).any(|i| matches!(i, chrono::format::Item::Error))
+            {
+                out.push(format!("date format `{fmt}` is not a chrono format such as %m/%d/%Y"));
+            }
+        }
+        out
+    }
+
+    /// How many headers of the first matching `detect` set the header row
+    /// has (0: not this export).
+    pub fn detect_score(&self, headers: &BTreeSet<String>) -> usize {
+        self.detect
+            .iter()
+            .filter(|set| !set.is_empty() && set.iter().all(|h| headers.contains(&normalize_name(h))))
+            .map(Vec::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn field_for_header(&self, normalized: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(_, headers)| headers.iter().any(|h| normalize_name(h) == normalized))
+            .map(|(f, _)| f.as_str())
+    }
+}
+
+/// The built-in source that best recognises a header row, if any, among
+/// those that provide `dataset` (any dataset when None).
+pub fn detect(headers: &[String], dataset: Option<&str>) -> Option<&'static SourceDef> {
+    let set: BTreeSet<String> = headers.iter().map(|h| normalize_name(h)).collect();
+    builtin()
+        .values()
+        .filter(|s| dataset.is_none_or(|d| s.dataset == d))
+        .map(|s| (s.detect_score(&set), s))
+        .filter(|(score, _)| *score > 0)
+        // Highest score wins; on a tie the first by name, so the choice is stable.
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| b.1.name.cmp(&a.1.name)))
+        .map(|(_, s)| s)
+}
+
+/// Why a column became a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Origin {
+    /// `columns:` in bundle.yaml.
+    Manifest,
+    /// The source mapping's `columns:`.
+    Source { source: String },
+    /// The header is the field's own name.
+    FieldName,
+    /// The header is one of the field's aliases in datasets.yaml.
+    Alias,
+    /// Computed from another column by the source mapping's `derive:`.
+    Derived { source: String },
+    /// Set for every row by the source mapping's `constants:`.
+    Constant { source: String },
+}
+
+impl Origin {
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Manifest => "bundle.yaml columns".into(),
+            Origin::Source { source } => format!("source {source}"),
+            Origin::FieldName => "field name".into(),
+            Origin::Alias => "alias".into(),
+            Origin::Derived { source } => format!("derived by source {source}"),
+            Origin::Constant { source } => format!("constant of source {source}"),
+        }
+    }
+}
+
+/// Maps the headers of one file: manifest overrides first, then the source
+/// mapping, then the field names and aliases of datasets.yaml.
+pub struct Resolver<'a> {
+    pub schema: &'a DatasetSchema,
+    pub overrides: Option<&'a BTreeMap<String, String>>,
+    pub source: Option<&'a SourceDef>,
+}
+
+/// The mapping target that drops a column on purpose (no note about it).
+pub const IGNORE: &str = "ignore";
+
+/// A resolved header: the field (None: dropped on purpose) and why.
+pub type Resolved = (Option<String>, Origin);
+
+impl Resolver<'_> {
+    pub fn resolve(&self, header: &str) -> Option<Resolved> {
+        let normalized = normalize_name(header);
+        if let Some(overrides) = self.overrides {
+            let hit = overrides.get(header).or_else(|| {
+                overrides
+                    .iter()
+                    .find(|(k, _)| normalize_name(k) == normalized)
+                    .map(|(_, v)| v)
+            });
+            if let Some(target) = hit {
+                return Some(((target != IGNORE).then(|| target.clone()), Origin::Manifest));
+            }
+        }
+        if let Some(source) = self.source
+            && let Some(field) = source.field_for_header(&normalized)
+        {
+            let origin = Origin::Source {
+                source: source.name.clone(),
+            };
+            return Some((Some(field.to_string()), origin));
+        }
+        let field = self.schema.field_for_column(header)?;
+        let origin = if field == normalized {
+            Origin::FieldName
+        } else {
+            Origin::Alias
+        };
+        Some((Some(field.to_string()), origin))
+    }
+
+    /// How many headers of a candidate header row map to a field.
+    pub fn score(&self, headers: &[&str]) -> usize {
+        headers
+            .iter()
+            .filter(|h| !h.trim().is_empty() && self.resolve(h).is_some_and(|(f, _)| f.is_some()))
+            .count()
+    }
+}
+
+/// One column of the file that feeds a field.
+#[derive(Debug, Clone)]
+pub struct PlannedColumn {
+    pub index: usize,
+    pub header: String,
+    pub field: String,
+    pub ty: FieldType,
+    pub origin: Origin,
+    /// Export value -> bundle value (compared trimmed, ignoring ASCII case).
+    pub values: Vec<(String, String)>,
+}
+
+/// A field computed from another column's cell.
+#[derive(Debug, Clone)]
+pub struct PlannedDerive {
+    pub field: String,
+    pub ty: FieldType,
+    pub from_index: usize,
+    pub from_header: String,
+    pub map: Vec<(String, String)>,
+    pub otherwise: String,
+    pub source: String,
+}
+
+/// Everything needed to turn the rows of one file into a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub columns: Vec<PlannedColumn>,
+    pub derived: Vec<PlannedDerive>,
+    pub constants: Vec<(String, FieldType, String, String)>,
+    /// Headers that map to nothing (reported as ignored).
+    pub ignored: Vec<String>,
+    /// Headers dropped on purpose (`ignore` in bundle.yaml).
+    pub dropped: Vec<String>,
+    pub nulls: Vec<String>,
+    pub date_formats: Vec<String>,
+    pub skip_rows: Vec<String>,
+}
+
+fn pairs(map: &IndexMap<String, serde_yaml::Value>) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(k, v)| (k.trim().to_string(), scalar_text(v)))
+        .collect()
+}
+
+impl Plan {
+    /// Resolves a header row. `date_format` (from bundle.yaml) comes before the source's formats.
+    pub fn new(resolver: &Resolver<'_>, headers: &[String], date_format: Option<&str>) -> Plan {
+        let mut plan = Plan::default();
+        let mut claimed: BTreeSet<String> = BTreeSet::new();
+        for (index, header) in headers.iter().enumerate() {
+            match resolver.resolve(header) {
+                Some((Some(field), _)) if claimed.contains(&field) => {
+                    plan.ignored.push(format!("{header} (duplicate of `{field}`)"));
+                }
+                Some((Some(field), origin)) => {
+                    let values = resolver
+                        .source
+                        .and_then(|s| s.values.get(&field))
+                        .map(pairs)
+                        .unwrap_or_default();
+                    claimed.insert(field.clone());
+                    plan.columns.push(PlannedColumn {
+                        index,
+                        header: header.clone(),
+                        ty: resolver.schema.fields[&field].ty,
+                        field,
+                        origin,
+                        values,
+                    });
+                }
+                Some((None, _)) => plan.dropped.push(header.clone()),
+                None if header.trim().is_empty() => {}
+                None => plan.ignored.push(header.clone()),
+            }
+        }
+        plan.date_formats.extend(date_format.map(str::to_string));
+        let Some(source) = resolver.source else {
+            return plan;
+        };
+        for (field, d) in &source.derive {
+            if claimed.contains(field) {
+                continue; // the export has the field itself: it wins
+            }
+            let Some(from) = plan.columns.iter().find(|c| c.field == d.from) else {
+                continue;
+            };
+            plan.derived.push(PlannedDerive {
+                field: field.clone(),
+                ty: resolver.schema.fields[field].ty,
+                from_index: from.index,
+                from_header: from.header.clone(),
+                map: pairs(&d.map),
+                otherwise: d.otherwise.as_ref().map(scalar_text).unwrap_or_default(),
+                source: source.name.clone(),
+            });
+            claimed.insert(field.clone());
+        }
+        for (field, value) in &source.constants {
+            if claimed.insert(field.clone()) {
+                plan.constants.push((
+                    field.clone(),
+                    resolver.schema.fields[field].ty,
+                    scalar_text(value),
+                    source.name.clone(),
+                ));
+            }
+        }
+        plan.nulls.clone_from(&source.nulls);
+        plan.date_formats.extend(source.date_formats.iter().cloned());
+        plan.skip_rows.clone_from(&source.skip_rows);
+        plan
+    }
+
+    /// Whether a row is a totals row to drop.
+    pub fn is_skipped_row<'r>(&self, mut cells: impl Iterator<Item = &'r str>) -> bool {
+        if self.skip_rows.is_empty() {
+            return false;
+        }
+        let first = cells.find(|c| !c.trim().is_empty()).unwrap_or_default().trim_start();
+        self.skip_rows.iter().any(|p| starts_with_ignore_case(first, p))
+    }
+
+    pub fn is_null(&self, cell: &str) -> bool {
+        let t = cell.trim();
+        self.nulls.iter().any(|n| t.eq_ignore_ascii_case(n))
+    }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Looks a cell up in a value map; the mapped value, or the cell itself.
+pub fn map_value<'c>(map: &'c [(String, String)], cell: &'c str) -> &'c str {
+    let t = cell.trim();
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(t))
+        .map_or(cell, |(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_mappings_are_valid() {
+        assert_eq!(builtin().len(), BUILTIN.len());
+        for (name, def) in builtin() {
+            assert_eq!(def.validate(), Vec::<String>::new(), "{name}");
+            assert!(!def.detect.is_empty(), "{name}: give it a `detect` header set");
+            assert!(!def.title.is_empty(), "{name}: give it a title");
+        }
+    }
+
+    #[test]
+    fn detection_picks_the_export() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let sf = h(&["ID", "NAME", "STAGENAME", "AMOUNT", "CLOSEDATE", "ISWON"]);
+        assert_eq!(detect(&sf, None).unwrap().name, "salesforce-opportunity");
+        let maven = h(&["opportunity_id", "deal_stage", "engage_date", "close_value"]);
+        assert_eq!(detect(&maven, None).unwrap().name, "maven-crm-opportunities");
+        let hs = h(&["Record ID", "Lifecycle Stage", "Original Source", "Create Date"]);
+        assert_eq!(detect(&hs, None).unwrap().name, "hubspot-contacts");
+        assert!(detect(&h(&["id", "name"]), None).is_none());
+        assert!(detect(&sf, Some("leads")).is_none());
+    }
+
+    #[test]
+    fn values_map_case_insensitively() {
+        let map = vec![("Closed Won".to_string(), "true".to_string())];
+        assert_eq!(map_value(&map, " closed won "), "true");
+        assert_eq!(map_value(&map, "Open"), "Open");
+    }
+}

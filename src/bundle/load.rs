@@ -658,6 +658,7 @@ fn read_dataset(
         src: &src,
         sheet: sheet.clone(),
         read,
+        decimal_comma: false,
     };
     let ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),
@@ -737,6 +738,7 @@ pub fn bundle_from_inline(
             src: source,
             sheet: None,
             read: DatasetRead::default(),
+            decimal_comma: false,
         };
         if let Some(ds) = builder.records_from(&doc, false) {
             datasets.insert(name.clone(), ds);

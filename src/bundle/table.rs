@@ -77,6 +77,8 @@ pub(super) struct DatasetBuilder<'a> {
     /// For a spreadsheet: the sheet, named in cell locations.
     pub sheet: Option<String>,
     pub read: DatasetRead,
+    /// Numbers are written "1.234,5" (files separated by `;`).
+    pub decimal_comma: bool,
 }
 
 impl DatasetBuilder<'_> {
@@ -277,7 +279,7 @@ impl DatasetBuilder<'_> {
             } else {
                 map_value(&c.values, raw)
             };
-            if let Err(e) = push_cell(col, cell, &plan.date_formats) {
+            if let Err(e) = push_cell(col, cell, &plan.date_formats, self.decimal_comma) {
                 let header = headers[c.index].clone();
                 self.cell_problem_at(loc, c.index, cell, &c.field, &header, &e);
             }
@@ -385,6 +387,7 @@ impl DatasetBuilder<'_> {
             return None;
         }
         let delimiter = if tab { b'\t' } else { sniff_delimiter(&text) };
+        self.decimal_comma = delimiter == b';';
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
@@ -392,9 +395,11 @@ impl DatasetBuilder<'_> {
             .from_reader(text.as_bytes());
         let rel = self.rel.to_string();
         let src = self.src.clone();
+        let mut lines = LineCounter::new(&text);
         let mut rows = reader.records().map(|r| match r {
             Ok(record) => {
-                let line = record.position().map_or(0, |p| usize::try_from(p.line()).unwrap_or(0));
+                let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+                let line = lines.line_at(byte);
                 if record.as_slice().len() > MAX_LINE_BYTES {
                     return Err(Box::new(long_line_problem(&src, line, record.as_slice().len())));
                 }
@@ -418,6 +423,40 @@ impl DatasetBuilder<'_> {
     }
 }
 
+/// Line numbers from byte offsets, counted once over the file as records
+/// advance. The csv crate's own line count is one short after a CRLF: it
+/// places a record at the LF that ends the line before it.
+struct LineCounter<'t> {
+    text: &'t str,
+    offset: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, mut byte: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        if bytes.get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
+        let byte = byte.min(bytes.len()).max(self.offset);
+        self.line += bytecount_newlines(&bytes[self.offset..byte]);
+        self.offset = byte;
+        self.line
+    }
+}
+
+fn bytecount_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|b| **b == b'\n').count()
+}
+
 fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Problem {
     Problem::new(
         "bundle::csv_line_too_long",
@@ -435,8 +474,22 @@ fn is_blank<R: TableRow>(row: &R) -> bool {
     (0..row.width()).all(|i| row.cell(i).trim().is_empty())
 }
 
-/// Pushes a cell, reading non-ISO dates with the plan's formats.
-fn push_cell(col: &mut super::Column, cell: &str, formats: &[String]) -> Result<(), CellError> {
+/// Pushes a cell, reading non-ISO dates with the plan's formats, decimal
+/// commas (in `;` files) and "12.5%" in number fields.
+fn push_cell(col: &mut super::Column, cell: &str, formats: &[String], decimal_comma: bool) -> Result<(), CellError> {
+    if matches!(col.ty, FieldType::Number | FieldType::Percent) {
+        let t = cell.trim();
+        let converted = if decimal_comma { european_number(t) } else { None };
+        let t = converted.as_deref().unwrap_or(t);
+        if col.ty == FieldType::Number
+            && let Some(n) = t.strip_suffix('%').and_then(crate::value::parse_number)
+        {
+            return col.push_text(&format!("{}", n / 100.0));
+        }
+        if converted.is_some() {
+            return col.push_text(t);
+        }
+    }
     if col.ty == FieldType::Date && !formats.is_empty() {
         let t = cell.trim();
         if !t.is_empty() && !crate::value::is_null_marker(t) && parse_date(t).is_none() {
@@ -449,6 +502,21 @@ fn push_cell(col: &mut super::Column, cell: &str, formats: &[String]) -> Result<
         }
     }
     col.push_text(cell)
+}
+
+/// "1.234,5" and "3,5" as "1234.5" and "3.5"; None when the cell is already
+/// written with a decimal point ("1,234.50") or has no comma.
+fn european_number(t: &str) -> Option<String> {
+    let comma = t.rfind(',')?;
+    if t.rfind('.').is_some_and(|dot| dot > comma) {
+        return None;
+    }
+    Some(
+        t.chars()
+            .filter(|c| *c != '.')
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect(),
+    )
 }
 
 pub(super) fn note(file: &str, message: &str) -> Note {
@@ -536,6 +604,32 @@ mod tests {
         assert_eq!(sniff_delimiter(ads), b'\t');
         // Decimal commas in a `;` file.
         assert_eq!(sniff_delimiter("id;amount;x\n1;1,5;2\n2;2,5;3\n"), b';');
+    }
+
+    #[test]
+    fn european_numbers() {
+        assert_eq!(european_number("3,5").as_deref(), Some("3.5"));
+        assert_eq!(european_number("1.234,50").as_deref(), Some("1234.50"));
+        assert_eq!(european_number("1,234.50"), None);
+        assert_eq!(european_number("1234"), None);
+        let mut c = crate::bundle::Column::new(FieldType::Number);
+        push_cell(&mut c, "3,5%", &[], true).unwrap();
+        push_cell(&mut c, "12.5%", &[], false).unwrap();
+        assert_eq!(c.number(0), Some(0.035));
+        assert_eq!(c.number(1), Some(0.125));
+    }
+
+    #[test]
+    fn lines_are_counted_from_offsets() {
+        let text = "a\r\nb\r\n\r\nc";
+        let mut c = LineCounter::new(text);
+        assert_eq!(c.line_at(0), 1);
+        assert_eq!(
+            c.line_at(2),
+            2,
+            "a record placed at the LF of a CRLF starts on the next line"
+        );
+        assert_eq!(c.line_at(8), 4);
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+mod delimited;
+mod discover;
 mod load;
 mod manifest;
+pub mod plan;
 pub mod schema;
 pub mod source;
 mod structured;
@@ -15,7 +18,7 @@ mod xlsx;
 
 pub use load::{Demand, bundle_from_inline, load_bundle};
 pub use manifest::{DatasetMapping, Manifest, Period};
-pub use source::Origin;
+pub use plan::Origin;
 
 /// The JSON Schema `mktaudit init` writes beside bundle.yaml for editors.
 pub const SCHEMA_FILE: &str = "bundle.schema.json";

@@ -451,3 +451,32 @@ fn a_short_row_in_the_middle_is_still_an_error() {
     assert!(err.contains("row has 1 fields but the header has 3"), "{err}");
     assert!(err.contains("kpis.csv:2:1"), "{err}");
 }
+
+#[test]
+fn sources_reference_matches_the_mapping_files() {
+    const MARKER: &str = "<!-- Generated from src/bundle/sources/*.yaml by `UPDATE_DOCS=1 cargo test --test exports`; do not edit below. -->\n\n";
+    let path = Path::new("docs/sources.md");
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    let head = current.split(MARKER).next().unwrap_or_default();
+    assert!(
+        head.contains("# Reading exports as they come"),
+        "docs/sources.md lost its introduction"
+    );
+    let expected = format!("{head}{MARKER}{}", mktaudit::bundle::source::reference_markdown());
+    if current != expected {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, expected).unwrap();
+        } else {
+            panic!("docs/sources.md is stale; run `UPDATE_DOCS=1 cargo test --test exports` and commit it");
+        }
+    }
+}
+
+#[test]
+fn the_documented_mapping_example_is_valid() {
+    let doc = std::fs::read_to_string("docs/sources.md").unwrap();
+    let section = doc.split("## Writing a mapping").nth(1).unwrap();
+    let yaml = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
+    let def: mktaudit::bundle::source::SourceDef = serde_yaml::from_str(yaml).unwrap();
+    assert_eq!(def.validate(), Vec::<String>::new());
+}

@@ -199,6 +199,81 @@ pub fn detect(headers: &[String], dataset: Option<&str>) -> Option<&'static Sour
         .map(|(_, s)| s)
 }
 
+/// The reference part of docs/sources.md, generated from the mapping files.
+pub fn reference_markdown() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for def in builtin().values() {
+        let _ = writeln!(
+            out,
+            "### `{}`\n\n{}. Dataset: `{}`.\n",
+            def.name, def.title, def.dataset
+        );
+        let detect: Vec<String> = def
+            .detect
+            .iter()
+            .map(|set| set.iter().map(|h| format!("`{h}`")).collect::<Vec<_>>().join(" + "))
+            .collect();
+        let _ = writeln!(out, "Recognised by the headers {}.\n", detect.join(", or "));
+        let _ = writeln!(out, "| field | read from |\n|---|---|");
+        for (field, headers) in &def.columns {
+            let h: Vec<String> = headers.iter().map(|h| format!("`{}`", h.replace('|', "\\|"))).collect();
+            let _ = writeln!(out, "| `{field}` | {} |", h.join(", "));
+        }
+        for (field, d) in &def.derive {
+            let map: Vec<String> = d
+                .map
+                .iter()
+                .map(|(k, v)| format!("`{k}` → `{}`", scalar_text(v)))
+                .collect();
+            let otherwise = d
+                .otherwise
+                .as_ref()
+                .map(|o| format!(", otherwise `{}`", scalar_text(o)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| `{field}` | derived from `{}` when no column gives it: {}{otherwise} |",
+                d.from,
+                map.join(", ")
+            );
+        }
+        for (field, v) in &def.constants {
+            let _ = writeln!(
+                out,
+                "| `{field}` | `{}` for every row when no column gives it |",
+                scalar_text(v)
+            );
+        }
+        out.push('\n');
+        for (field, map) in &def.values {
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("`{k}` → `{}`", scalar_text(v)))
+                .collect();
+            let _ = writeln!(out, "Values of `{field}`: {}.\n", pairs.join(", "));
+        }
+        let mut extra = Vec::new();
+        if !def.nulls.is_empty() {
+            extra.push(format!("empty values also written {}", quoted(&def.nulls)));
+        }
+        if !def.date_formats.is_empty() {
+            extra.push(format!("dates also read as {}", quoted(&def.date_formats)));
+        }
+        if !def.skip_rows.is_empty() {
+            extra.push(format!("rows starting with {} dropped", quoted(&def.skip_rows)));
+        }
+        if !extra.is_empty() {
+            let _ = writeln!(out, "Also: {}.\n", extra.join("; "));
+        }
+    }
+    out
+}
+
+fn quoted(items: &[String]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -169,6 +169,10 @@ fn the_real_maven_pipeline_loads_and_attribution_is_not_assessed() {
     assert!(text.contains("engage_date     -> created_date"), "{text}");
     assert!(text.contains("NOT   ACCT-004"), "{text}");
     assert!(text.contains("missing: opportunities.source"), "{text}");
+    assert!(
+        text.contains("opportunities.source: not in crm_sales_pipeline.csv (unlocks ACCT-004)"),
+        "{text}"
+    );
 }
 
 #[test]

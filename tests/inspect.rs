@@ -82,6 +82,28 @@ fn inspect_says_what_is_missing_and_who_has_it() {
     assert!(text.contains("missing: opportunities.source"), "{text}");
     assert!(text.contains("kpis (unlocks CRED-001): ask CMO's office."), "{text}");
     assert!(text.contains("id            -> id"), "{text}");
+    assert!(
+        text.contains("opportunities.source: not in opportunities.csv (unlocks ACCT-004)"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kpis.csv"), "id,name,audience\nK1,Pipeline,board\n").unwrap();
+    let text = stdout(&mktaudit(&["inspect", dir.path().to_str().unwrap()]));
+    assert!(
+        text.contains("exports read as they are: hubspot-deals, maven-crm-opportunities, salesforce-opportunity"),
+        "{text}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("opportunities.csv"),
+        "id,created_date,amount,source\nO1,2025-02-01,100,\n",
+    )
+    .unwrap();
+    let text = stdout(&mktaudit(&["inspect", dir.path().to_str().unwrap()]));
+    assert!(
+        text.contains("opportunities.source: empty in every row of opportunities.csv"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -33,6 +33,8 @@ pub struct Inspection {
     pub rules: Vec<RuleReadiness>,
     /// Datasets no file provides, with the rules they would unlock.
     pub to_gather: Vec<Gather>,
+    /// Fields rules need that a dataset read lacks (or has empty).
+    pub missing_fields: Vec<MissingField>,
     pub joins: Vec<JoinIssue>,
     pub notes: Vec<Note>,
 }
@@ -80,6 +82,16 @@ pub struct Gather {
     pub dataset: String,
     pub who: String,
     pub what: String,
+    pub unlocks: Vec<String>,
+    /// Built-in source mappings that read an export of it.
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MissingField {
+    /// `dataset.field`, with ` (every value empty)` when the column is there but empty.
+    pub field: String,
+    pub file: String,
     pub unlocks: Vec<String>,
 }
 
@@ -148,19 +160,38 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         })
         .collect();
     let mut unlocks: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for r in &rules {
         for m in &r.missing {
             let ds = m.split(['.', ' ']).next().unwrap_or_default();
             if bundle.dataset(ds).is_none() {
                 unlocks.entry(ds.to_string()).or_default().insert(r.id.clone());
+            } else {
+                fields.entry(m.clone()).or_default().insert(r.id.clone());
             }
         }
     }
+    let missing_fields = fields
+        .into_iter()
+        .map(|(field, rules)| {
+            let ds = field.split('.').next().unwrap_or_default();
+            MissingField {
+                file: bundle.dataset(ds).map(|d| d.file.clone()).unwrap_or_default(),
+                field,
+                unlocks: rules.into_iter().collect(),
+            }
+        })
+        .collect();
     let to_gather = unlocks
         .into_iter()
         .map(|(ds, rules)| {
             let g = schema.dataset(&ds).and_then(|d| d.gather.as_ref());
             Gather {
+                sources: bundle::source::builtin()
+                    .values()
+                    .filter(|s| s.dataset == ds)
+                    .map(|s| s.name.clone())
+                    .collect(),
                 who: g.map(|g| g.who.clone()).unwrap_or_default(),
                 what: g.map(|g| g.what.clone()).unwrap_or_default(),
                 dataset: ds,
@@ -176,6 +207,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         datasets,
         rules,
         to_gather,
+        missing_fields,
         joins: joins(bundle),
         notes: bundle.notes.clone(),
     }

@@ -3,7 +3,6 @@
 //! gather, joins and notes.
 
 use super::Inspection;
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The human-readable inspection.
@@ -90,19 +89,21 @@ pub fn render_text(i: &Inspection) -> String {
                 g.who,
                 g.what
             );
+            if !g.sources.is_empty() {
+                let _ = writeln!(out, "    exports read as they are: {}", g.sources.join(", "));
+            }
         }
     }
-    let missing_fields: BTreeSet<&str> = i
-        .rules
-        .iter()
-        .flat_map(|r| &r.missing)
-        .filter(|m| m.contains('.'))
-        .map(String::as_str)
-        .collect();
-    if !missing_fields.is_empty() {
-        out.push_str("\nMissing fields (add the column to the export, or map a column to it in bundle.yaml):\n");
-        for m in missing_fields {
-            let _ = writeln!(out, "  {m}");
+    if !i.missing_fields.is_empty() {
+        out.push_str(
+            "\nMissing fields (add the column to the export, or map a column to it in bundle.yaml `columns:`):\n",
+        );
+        for m in &i.missing_fields {
+            let (field, where_) = match m.field.strip_suffix(" (every value empty)") {
+                Some(f) => (f, "empty in every row of"),
+                None => (m.field.as_str(), "not in"),
+            };
+            let _ = writeln!(out, "  {field}: {where_} {} (unlocks {})", m.file, m.unlocks.join(", "));
         }
     }
     out.push_str("\nJoins and checks:\n");

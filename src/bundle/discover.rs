@@ -146,6 +146,29 @@ pub(super) fn discover(
         }
         for (dataset, sheet) in provides {
             if let Some(first) = found.get(&dataset) {
+                // An unfilled template from `mktaudit init` gives way to the
+                // export dropped beside it.
+                if is_template(entry.path()) {
+                    notes.push(note(
+                        &rel,
+                        &format!("empty template ignored: `{}` provides `{dataset}`", first.rel),
+                    ));
+                    continue;
+                }
+                if is_template(&root.join(&first.rel)) {
+                    notes.push(note(
+                        &first.rel,
+                        &format!("empty template ignored: `{rel}` provides `{dataset}`"),
+                    ));
+                    found.insert(
+                        dataset,
+                        FileRef {
+                            rel: rel.clone(),
+                            sheet,
+                        },
+                    );
+                    continue;
+                }
                 problems.push(
                     Problem::new(
                         "bundle::duplicate_dataset",
@@ -169,6 +192,16 @@ pub(super) fn discover(
         }
     }
     found
+}
+
+/// A small text table with a header and no rows (what `mktaudit init` writes).
+fn is_template(path: &Path) -> bool {
+    const SMALL: u64 = 4096;
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+    if !matches!(ext.as_deref(), Some("csv" | "tsv")) || std::fs::metadata(path).map_or(true, |m| m.len() > SMALL) {
+        return false;
+    }
+    std::fs::read(path).is_ok_and(|b| decode(b).0.lines().filter(|l| !l.trim().is_empty()).count() <= 1)
 }
 
 /// The datasets a workbook with an unrecognised name provides: one per sheet

@@ -484,3 +484,28 @@ fn the_documented_mapping_example_is_valid() {
     let def: mktaudit::bundle::source::SourceDef = serde_yaml::from_str(yaml).unwrap();
     assert_eq!(def.validate(), Vec::<String>::new());
 }
+
+#[test]
+fn sheets_named_in_the_manifest() {
+    let book = std::fs::read(Path::new(NEWUSER).join("Leadership scorecard.xlsx")).unwrap();
+    let err = bad(&[
+        ("book.xlsx", &book),
+        (
+            "bundle.yaml",
+            b"datasets:\n  meetings:\n    file: book.xlsx\n    sheet: Meeting\n",
+        ),
+    ]);
+    assert!(err.contains("`book.xlsx` has no sheet `Meeting`"), "{err}");
+    assert!(err.contains("did you mean `Meetings`?"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("book.xlsx"), &book).unwrap();
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "datasets:\n  kpis:\n    file: book.xlsx\n    sheet: KPIs\n  people:\n    file: book.xlsx\n    sheet: people\n",
+    )
+    .unwrap();
+    let b = load(dir.path());
+    assert_eq!(b.datasets.keys().collect::<Vec<_>>(), ["kpis", "people"]);
+    assert_eq!(b.reads["people"].sheet.as_deref(), Some("People"));
+}

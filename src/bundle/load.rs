@@ -233,7 +233,13 @@ fn read_dataset(
                         format!("`{rel}` has no sheet `{}`", wanted_sheet.unwrap_or_default()),
                     )
                     .in_file(&root.join("bundle.yaml"))
-                    .help(format!("its sheets: {}", names.join(", "))),
+                    .help({
+                        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+                        match suggest(wanted_sheet.unwrap_or_default(), &known) {
+                            s if s.starts_with("did you mean") => format!("{s} (its sheets: {})", names.join(", ")),
+                            _ => format!("its sheets: {}", names.join(", ")),
+                        }
+                    }),
                 );
                 return (None, read);
             }

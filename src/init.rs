@@ -55,37 +55,37 @@ pub fn init(dir: &Path, pack: &RulePack) -> Result<Vec<PathBuf>, String> {
 fn manifest_template() -> String {
     let mut out = String::from(
         "# yaml-language-server: $schema=bundle.schema.json\n\
-         # The bundle manifest (docs/bundle.md). Everything here is optional.\n\
-         org: Your Company                               # name shown in the report\n\
-         period: { start: 2025-01-01, end: 2025-12-31 }  # the audited period\n\
-         currency: USD                                   # ISO code of every amount\n\
+         # The bundle manifest (docs/bundle.md). Everything here is optional: uncomment\n\
+         # what you need.\n\
+         \n\
+         # org: Your Company                               # name shown in the report\n\
+         # period: { start: 2025-01-01, end: 2025-12-31 }  # the audited period\n\
+         # currency: USD                                   # ISO code of every amount\n\
          \n\
          # Drop exports in this folder as they come. Files named like a dataset\n\
          # (opportunities.csv, kpis.xlsx…) and known exports (recognised by their\n\
          # header) are read without any entry here. For any other file, say which\n\
          # dataset it holds and which export it is (docs/sources.md):\n\
-         datasets:\n\
-         #  opportunities:\n\
-         #    file: exports/report1767196800000.csv      # any path inside this folder\n\
-         #    source: salesforce-opportunity            # or `mapping: my-crm.yaml`, a mapping of your own\n\
-         #    columns:                                  # column header -> field, wins over the source\n\
-         #      Deal Size (USD): amount\n\
-         #      Internal Notes: ignore                  # drop a column without a note\n\
-         #  kpis:\n\
-         #    file: Leadership scorecard.xlsx\n\
-         #    sheet: KPIs                               # which sheet (default: named like the dataset, else the first)\n\
-         #  leads:\n\
-         #    file: contacts.csv\n\
-         #    source: hubspot-contacts\n\
-         #    date_format: \"%d/%m/%Y\"                   # dates that are not YYYY-MM-DD\n\
+         # datasets:\n\
+         #   opportunities:\n\
+         #     file: exports/report1767196800000.csv     # any path inside this folder\n\
+         #     source: salesforce-opportunity           # or `mapping: my-crm.yaml`, a mapping of your own\n\
+         #     columns:                                 # column header -> field, wins over the source\n\
+         #       Deal Size (USD): amount\n\
+         #       Internal Notes: ignore                 # drop a column without a note\n\
+         #   kpis:\n\
+         #     file: Leadership scorecard.xlsx\n\
+         #     sheet: KPIs                              # default: the sheet named like the dataset, else the first\n\
+         #   leads:\n\
+         #     file: contacts.csv\n\
+         #     source: hubspot-contacts\n\
+         #     date_format: \"%d/%m/%Y\"                  # dates that are not YYYY-MM-DD\n\
          #\n\
          # Sources: ",
     );
     out.push_str(&source::builtin_names().join(", "));
     out.push('\n');
-    // An empty `datasets:` is null in YAML; the loader's default handles it,
-    // but an explicit empty mapping keeps the file valid for the schema too.
-    out.replace("datasets:\n", "datasets: {}\n")
+    out
 }
 
 fn single_template(name: &str) -> String {

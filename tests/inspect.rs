@@ -128,6 +128,19 @@ fn init_writes_templates_and_a_checklist_that_load() {
     let manifest = std::fs::read_to_string(dir.join("bundle.yaml")).unwrap();
     assert!(manifest.starts_with("# yaml-language-server: $schema=bundle.schema.json\n"));
     assert!(manifest.contains("source: salesforce-opportunity"));
+    // Uncommented, the example settings and entries are a valid manifest.
+    let lines: Vec<&str> = manifest.lines().collect();
+    let start = lines.iter().position(|l| *l == "# datasets:").unwrap();
+    let end = start + lines[start..].iter().position(|l| *l == "#").unwrap();
+    let settings = lines
+        .iter()
+        .filter(|l| ["# org:", "# period:", "# currency:"].iter().any(|k| l.starts_with(k)));
+    let uncommented: String = settings
+        .chain(&lines[start..end])
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let parsed: Result<mktaudit::bundle::Manifest, _> = serde_yaml::from_str(&uncommented);
+    assert!(parsed.is_ok(), "{uncommented}\n{parsed:?}");
     let gather = std::fs::read_to_string(dir.join("GATHER.md")).unwrap();
     assert!(gather.contains("## [ ] `opportunities`"), "{gather}");
     assert!(gather.contains("- **Ask:** CRM admin or sales operations"), "{gather}");

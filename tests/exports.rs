@@ -509,3 +509,16 @@ fn sheets_named_in_the_manifest() {
     assert_eq!(b.datasets.keys().collect::<Vec<_>>(), ["kpis", "people"]);
     assert_eq!(b.reads["people"].sheet.as_deref(), Some("People"));
 }
+
+#[test]
+fn a_mapping_value_that_cannot_be_read_is_refused() {
+    let err = bad(&[
+        ("opps.csv", b"Status\nwon\n"),
+        (
+            "map.yaml",
+            b"dataset: opportunities\ncolumns:\n  stage: [Status]\nderive:\n  is_won: { from: stage, map: { won: yes please } }\n",
+        ),
+        ("bundle.yaml", b"datasets:\n  opportunities:\n    file: opps.csv\n    mapping: map.yaml\n"),
+    ]);
+    assert!(err.contains("value for `is_won`: expected true/false"), "{err}");
+}

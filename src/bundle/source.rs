@@ -156,6 +156,20 @@ impl SourceDef {
         for f in self.constants.keys() {
             check("constants:", f);
         }
+        // Derived and constant values are not in the file: a wrong one would
+        // silently become missing, so it is refused here.
+        let derived = self
+            .derive
+            .iter()
+            .flat_map(|(f, d)| d.map.values().chain(&d.otherwise).map(move |v| (f, v)));
+        for (field, v) in derived.chain(&self.constants) {
+            let Some(schema) = ds.fields.get(field) else {
+                continue;
+            };
+            if let Err(e) = crate::value::parse_cell(&scalar_text(v), schema.ty) {
+                out.push(format!("value for `{field}`: {e}"));
+            }
+        }
         for fmt in &self.date_formats {
             if chrono::NaiveDate::parse_from_str("2025-01-02", fmt).is_err()
                 && chrono::format::StrftimeItems::new(fmt).any(|i| matches!(i, chrono::format::Item::Error))

@@ -522,3 +522,22 @@ fn a_mapping_value_that_cannot_be_read_is_refused() {
     ]);
     assert!(err.contains("value for `is_won`: expected true/false"), "{err}");
 }
+
+#[test]
+fn a_source_applies_to_json_records_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deals.json"),
+        r#"[{"Record ID": "9001", "Deal Stage": "Closed Won", "Amount": 85000}, {"Record ID": "9002", "Deal Stage": "Contract Sent", "Amount": 1000}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "datasets:\n  opportunities:\n    file: deals.json\n    source: hubspot-deals\n",
+    )
+    .unwrap();
+    let b = load(dir.path());
+    assert_eq!(value(&b, "opportunities", "is_won", 0), Value::Bool(true));
+    assert_eq!(value(&b, "opportunities", "is_closed", 1), Value::Bool(false));
+    assert_eq!(value(&b, "opportunities", "amount", 0), num(85000.0));
+}

@@ -136,6 +136,27 @@ impl DatasetBuilder<'_> {
                     self.cell_problem(Loc::Line(line.max(1)), &value.to_text(), field, &header, &e);
                 }
             }
+            for d in &plan.derived {
+                if let Some(col) = ds.columns.get_mut(&d.field) {
+                    let raw = item
+                        .get(&keys[d.from_index])
+                        .map_or(Value::Null, json_to_value)
+                        .to_text();
+                    let t = raw.trim();
+                    let value = match d.map.iter().find(|(k, _)| k.eq_ignore_ascii_case(t)) {
+                        _ if t.is_empty() || plan.is_null(t) => "",
+                        Some((_, v)) => v.as_str(),
+                        None => d.otherwise.as_str(),
+                    };
+                    // Derived values are checked when the mapping is read.
+                    let _ = col.push_text(value);
+                }
+            }
+            for (field, _, value, _) in &plan.constants {
+                if let Some(col) = ds.columns.get_mut(field) {
+                    let _ = col.push_text(value);
+                }
+            }
             ds.lines.push(u32::try_from(line).unwrap_or(0));
             ds.rows += 1;
         }

@@ -318,6 +318,16 @@ fn spreadsheet_csv_quirks_bom_semicolons_decimal_commas_cr_only() {
     assert_eq!(value(&b, "kpis", "actual", 1), num(5_400_000.0));
     assert_eq!(value(&b, "kpis", "audience", 1), text("Executive"));
 
+    // Windows-1252, as older Excel saves it: 0x80 is the euro sign.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kpis.csv"),
+        b"id;name;target\r\nK1;Pipeline;\x801.234,50\r\n",
+    )
+    .unwrap();
+    let b = load(dir.path());
+    assert_eq!(value(&b, "kpis", "target", 0), num(1234.5));
+
     let dir = bundle_of(&[("kpis-cr.csv", "kpis.csv")], None);
     let b = load(dir.path());
     let k = b.dataset("kpis").unwrap();

@@ -124,11 +124,24 @@ pub(super) fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
             Err(e) => {
                 let bytes = e.into_bytes();
                 let bad = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
-                return (bytes.iter().map(|&b| char::from(b)).collect(), Some(bad));
+                return (bytes.iter().map(|&b| windows_1252(b)).collect(), Some(bad));
             }
         },
     };
     (text, None)
+}
+
+/// A Windows-1252 byte as a char: Latin-1, except 0x80-0x9F, where Windows
+/// puts €, curly quotes and dashes (the ones spreadsheets write).
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
+        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
 }
 
 /// Reads a file as text (see [`decode`]). A file whose lines end with a lone
@@ -155,7 +168,9 @@ pub(super) fn read_source(
             + 1;
         notes.push(note(
             &rel,
-            &format!("not valid UTF-8 (first bad byte on line {line}); read as Latin-1. Save it as UTF-8 to be sure."),
+            &format!(
+                "not valid UTF-8 (first bad byte on line {line}); read as Latin-1 (Windows-1252). Save it as UTF-8 to be sure."
+            ),
         ));
     }
     let mut text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);

@@ -68,6 +68,26 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Start a bundle folder: commented bundle.yaml, a template per dataset and GATHER.md (what to ask whom for).
+    Init {
+        /// A new or empty folder.
+        dir: PathBuf,
+        #[command(flatten)]
+        packs: PackArgs,
+    },
+    /// Data readiness: what was read and how, which rules can be assessed, what is missing, joins.
+    Inspect {
+        /// The bundle folder.
+        bundle: PathBuf,
+        #[command(flatten)]
+        packs: PackArgs,
+        /// Config file (default: mktaudit.yaml in the bundle folder, else in the working folder).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// text or json.
+        #[arg(long, short, default_value = "text")]
+        format: String,
+    },
     /// Explain a rule: why it matters, what to do, its params and the data it needs.
     Explain {
         /// Rule id, e.g. CRED-001.
@@ -199,6 +219,13 @@ pub fn run(cli: Cli) -> ExitCode {
             dir,
         }) => new_rule(&id, &category, script, &dir),
         Command::Explain { id, packs } => explain(&packs, &id),
+        Command::Init { dir, packs } => init(&dir, &packs),
+        Command::Inspect {
+            bundle,
+            packs,
+            config,
+            format,
+        } => inspect(bundle, &packs, config, &format),
         Command::Diff { old, new, format } => diff(&old, &new, &format),
         Command::Trend {
             reports,
@@ -597,6 +624,46 @@ fn explain(packs: &PackArgs, id: &str) -> Result<u8, Problems> {
         ));
     };
     print(&crate::explain::explain_text(rule));
+    Ok(0)
+}
+
+fn init(dir: &Path, packs: &PackArgs) -> Result<u8, Problems> {
+    let pack = load(packs)?;
+    let written =
+        crate::init::init(dir, &pack).map_err(|e| usage(e, "choose a new folder, e.g. `mktaudit init acme-2025`"))?;
+    let mut out = String::new();
+    for p in &written {
+        out.push_str(&format!("wrote {}\n", p.display()));
+    }
+    out.push_str(&format!(
+        "next: read {}/GATHER.md, drop the exports in the folder, then `mktaudit inspect {}`\n",
+        dir.display(),
+        dir.display()
+    ));
+    print(&out);
+    Ok(0)
+}
+
+fn inspect(bundle: PathBuf, packs: &PackArgs, config: Option<PathBuf>, format: &str) -> Result<u8, Problems> {
+    if !matches!(format, "text" | "json") {
+        return Err(usage(
+            format!("`{format}` is not an inspect format"),
+            "use text or json",
+        ));
+    }
+    let i = crate::inspect::run_inspect(&crate::inspect::InspectOptions {
+        bundle,
+        rule_dirs: packs.dirs(),
+        config,
+    })?;
+    if format == "json" {
+        print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&i).expect("serialisable")
+        ));
+    } else {
+        print(&crate::inspect::render_text(&i));
+    }
     Ok(0)
 }
 

@@ -14,6 +14,8 @@ pub mod eval;
 pub mod explain;
 pub mod fsutil;
 pub mod generator;
+pub mod init;
+pub mod inspect;
 pub mod report;
 pub mod rules;
 pub mod ruletest;

@@ -37,3 +37,13 @@ pub fn audit_mini(extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     mktaudit(&args)
 }
+
+/// The first three default rules, frozen: for tests that count rules.
+pub const STARTER_PACK: &str = "tests/fixtures/packs/starter";
+
+/// Runs `audit` or `inspect` with the starter pack only.
+pub fn with_starter(args: &[&str]) -> Output {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--no-default-rules", "--rules", STARTER_PACK]);
+    mktaudit(&all)
+}

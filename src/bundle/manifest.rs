@@ -2,9 +2,14 @@
 //! audited period and the currency, and maps files and columns with other
 //! names onto the bundle format, so an export loads without being edited.
 
+use super::load::{find_key, read_source, yaml_problem};
+use super::schema::Schema;
+use super::source::SourceDef;
+use crate::error::{Problem, Problems, SourceFile, suggest};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// The manifest file names, in the order they are looked for.
 pub const MANIFEST_NAMES: &[&str] = &["bundle.yaml", "bundle.yml"];
@@ -40,8 +45,25 @@ pub struct DatasetMapping {
     /// Path of the file, relative to the bundle folder.
     #[serde(default)]
     pub file: Option<String>,
-    /// Column header in the file -> field of the dataset. Headers not named
-    /// here are still matched by the field's own name and known aliases.
+    /// The export the file comes from, e.g. `salesforce-opportunity`,
+    /// `hubspot-contacts`, `google-ads-campaigns` (see docs/sources.md).
+    /// Without it, a known export is recognised by its header.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// A mapping file of your own inside the bundle (same format as the
+    /// built-in sources), used like `source`.
+    #[serde(default)]
+    pub mapping: Option<String>,
+    /// For a spreadsheet (.xlsx): the sheet to read (default: the sheet named
+    /// like the dataset, else the first sheet).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// A chrono format for dates that are not ISO, e.g. `%d/%m/%Y`.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// Column header in the file -> field of the dataset (or `ignore`). These
+    /// win over the source mapping; other headers are still matched by the
+    /// source, the field's own name and its known aliases.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
 }
@@ -50,4 +72,177 @@ impl Manifest {
     pub fn currency(&self) -> &str {
         self.currency.as_deref().unwrap_or("USD")
     }
+}
+
+/// The source mapping bundle.yaml names for a dataset, and how it named it.
+pub(super) type ChosenSources = BTreeMap<String, (SourceDef, String)>;
+
+/// Reads and checks bundle.yaml (default when absent), with the source
+/// mappings its datasets name.
+pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, ChosenSources) {
+    let Some(path) = MANIFEST_NAMES.iter().map(|n| root.join(n)).find(|p| p.is_file()) else {
+        return Default::default();
+    };
+    let Some(src) = read_source(root, &path, &mut Vec::new(), problems) else {
+        return Default::default();
+    };
+    let manifest: Manifest = match serde_yaml::from_str(&src.text) {
+        Ok(m) => m,
+        Err(e) => {
+            let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, columns); see docs/bundle.md".into()
+            });
+            problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
+            return Default::default();
+        }
+    };
+    let schema = Schema::get();
+    let mut sources = ChosenSources::new();
+    for (name, mapping) in &manifest.datasets {
+        let Some(ds) = schema.dataset(name) else {
+            let at = find_key(&src.text, name);
+            problems.push(
+                Problem::new(
+                    "bundle::manifest_dataset",
+                    format!("unknown dataset `{name}` in bundle.yaml"),
+                )
+                .at(&src, at, name.len(), "not a dataset of the bundle format")
+                .help(suggest(name, &schema.dataset_names())),
+            );
+            continue;
+        };
+        for (column, field) in &mapping.columns {
+            if field != "ignore" && !ds.fields.contains_key(field) {
+                let at = find_key(&src.text, column);
+                problems.push(
+                    Problem::new(
+                        "bundle::manifest_field",
+                        format!("column `{column}` is mapped to `{field}`, which `{name}` does not have"),
+                    )
+                    .at(&src, at, column.len(), "unknown field")
+                    .help(format!("{} (or `ignore`)", suggest(field, &ds.field_names()))),
+                );
+            }
+        }
+        if let Some(chosen) = manifest_source(root, &src, name, mapping, problems) {
+            sources.insert(name.clone(), chosen);
+        }
+    }
+    if let Some(p) = manifest.period
+        && p.start > p.end
+    {
+        let at = find_key(&src.text, "period");
+        problems.push(
+            Problem::new("bundle::manifest_period", "the period ends before it starts")
+                .at(&src, at, 6, "start is after end")
+                .help("swap start and end"),
+        );
+    }
+    (manifest, sources)
+}
+
+/// The source mapping a dataset entry of bundle.yaml names (`source:` or
+/// `mapping:`), checked against the dataset.
+fn manifest_source(
+    root: &Path,
+    manifest_src: &SourceFile,
+    dataset: &str,
+    mapping: &DatasetMapping,
+    problems: &mut Problems,
+) -> Option<(SourceDef, String)> {
+    let (def, by) = match (&mapping.source, &mapping.mapping) {
+        (None, None) => return None,
+        (Some(_), Some(_)) => {
+            let at = find_key(&manifest_src.text, "mapping");
+            problems.push(
+                Problem::new(
+                    "bundle::manifest_source",
+                    format!("dataset `{dataset}` names both a `source` and a `mapping`"),
+                )
+                .at(manifest_src, at, 7, "one or the other")
+                .help("keep `source:` for a built-in mapping, or `mapping:` for your own file"),
+            );
+            return None;
+        }
+        (Some(name), None) => {
+            let Some(def) = super::source::builtin().get(name.as_str()) else {
+                let at = manifest_src.text.find(name.as_str()).unwrap_or(0);
+                problems.push(
+                    Problem::new("bundle::manifest_source", format!("unknown source `{name}`"))
+                        .at(manifest_src, at, name.len(), "not a known export")
+                        .help(format!(
+                            "{} (docs/sources.md lists them; `mapping: FILE` reads a mapping of your own)",
+                            suggest(name, &super::source::builtin_names())
+                        )),
+                );
+                return None;
+            };
+            (def.clone(), "bundle.yaml".to_string())
+        }
+        (None, Some(file)) => (read_mapping_file(root, file, problems)?, format!("mapping file {file}")),
+    };
+    if def.dataset != dataset {
+        let at = manifest_src.text.find(def.name.as_str()).unwrap_or(0);
+        problems.push(
+            Problem::new(
+                "bundle::manifest_source",
+                format!(
+                    "`{}` maps an export onto `{}`, but bundle.yaml uses it for `{dataset}`",
+                    def.name, def.dataset
+                ),
+            )
+            .at(manifest_src, at, def.name.len(), "wrong dataset")
+            .help(format!("move it under `datasets: {}:`", def.dataset)),
+        );
+        return None;
+    }
+    Some((def, by))
+}
+
+/// A user's mapping file (same format as `src/bundle/sources/*.yaml`).
+fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option<SourceDef> {
+    let path = root.join(file.replace('\\', "/"));
+    let inside = path
+        .canonicalize()
+        .ok()
+        .zip(root.canonicalize().ok())
+        .is_some_and(|(p, r)| p.starts_with(r));
+    if !inside {
+        problems.push(
+            Problem::new(
+                "bundle::mapping",
+                format!("mapping file `{file}` is not a file inside the bundle"),
+            )
+            .in_file(&root.join("bundle.yaml"))
+            .help("put the mapping file in the bundle folder and give its path relative to it"),
+        );
+        return None;
+    }
+    let src = read_source(root, &path, &mut Vec::new(), problems)?;
+    let mut def: SourceDef = match serde_yaml::from_str(&src.text) {
+        Ok(d) => d,
+        Err(e) => {
+            let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
+                "keys: name, title, dataset, detect, columns, values, derive, constants, nulls, date_formats, skip_rows; see docs/sources.md".into()
+            });
+            problems.push(yaml_problem("bundle::mapping", &src, &e, "not a valid mapping file").help(help));
+            return None;
+        }
+    };
+    if def.name.is_empty() {
+        def.name = Path::new(file)
+            .file_stem()
+            .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
+    }
+    let errors = def.validate();
+    for e in &errors {
+        let key = e.split('`').nth(1).unwrap_or_default();
+        let at = find_key(&src.text, key);
+        problems.push(
+            Problem::new("bundle::mapping", format!("mapping `{}`: {e}", def.name))
+                .at(&src, at, key.len().max(1), "here")
+                .help("fields are those of the dataset in docs/bundle.md"),
+        );
+    }
+    errors.is_empty().then_some(def)
 }

@@ -5,12 +5,25 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+mod delimited;
+mod discover;
 mod load;
 mod manifest;
+pub mod plan;
 pub mod schema;
+pub mod source;
+mod structured;
+mod table;
+mod xlsx;
 
 pub use load::{Demand, bundle_from_inline, load_bundle};
 pub use manifest::{DatasetMapping, Manifest, Period};
+pub use plan::Origin;
+
+/// The JSON Schema `mktaudit init` writes beside bundle.yaml for editors.
+pub const SCHEMA_FILE: &str = "bundle.schema.json";
+/// Files `mktaudit init` writes that are not data.
+pub const SCAFFOLD_FILES: &[&str] = &[SCHEMA_FILE, "GATHER.md"];
 
 use crate::value::{CellError, FieldType, Value, parse_bool, parse_date, parse_number, parse_percent, split_list};
 use chrono::NaiveDate;
@@ -24,6 +37,8 @@ pub struct Bundle {
     pub root: PathBuf,
     pub manifest: Manifest,
     pub datasets: BTreeMap<String, Dataset>,
+    /// How each dataset was read (also those found empty), for `inspect`.
+    pub reads: BTreeMap<String, DatasetRead>,
     /// Files and columns that were read but not used, and other remarks.
     pub notes: Vec<Note>,
     /// Profile fields set by config; they win over the `org` dataset.
@@ -67,6 +82,43 @@ impl Bundle {
                     .map_or_else(|| "unnamed organisation".into(), |n| n.to_string_lossy().into_owned())
             })
     }
+}
+
+/// How one dataset was read: file, sheet, source mapping, which column
+/// became which field and why, and what was skipped.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DatasetRead {
+    pub dataset: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// The source mapping applied, e.g. `salesforce-opportunity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// How the source was chosen: `bundle.yaml`, `mapping file …`, `recognised by its header`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_by: Option<String>,
+    /// Line (or sheet row) of the header; 0 for YAML/JSON.
+    pub header_line: usize,
+    pub rows: usize,
+    pub columns: Vec<ColumnRead>,
+    /// Headers that map to no field.
+    pub ignored: Vec<String>,
+    /// Headers dropped on purpose (`ignore` in bundle.yaml).
+    pub dropped: Vec<String>,
+    /// Lines above the header (report titles, date ranges).
+    pub skipped_above: Vec<String>,
+    pub totals_dropped: usize,
+    pub footer_dropped: usize,
+}
+
+/// One field of a dataset and where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnRead {
+    /// The column header (for a constant: `= value`).
+    pub header: String,
+    pub field: String,
+    pub origin: Origin,
 }
 
 /// One dataset, from one file.
@@ -226,6 +278,17 @@ impl Column {
                 } else {
                     Err(err(FieldType::Bool))
                 }
+            }
+        }
+    }
+
+    /// Appends a date parsed by the caller (None: missing).
+    pub fn push_date(&mut self, date: Option<NaiveDate>) {
+        match &mut self.data {
+            ColumnData::Date(v) => v.push(date.map_or(NULL_DATE, date_to_days)),
+            // Only date columns get here; keep other columns aligned anyway.
+            _ => {
+                let _ = self.push_text("");
             }
         }
     }

@@ -18,7 +18,17 @@ pub struct DatasetSchema {
     #[serde(default)]
     pub single: bool,
     pub id: String,
+    #[serde(default)]
+    pub gather: Option<Gather>,
     pub fields: IndexMap<String, FieldSchema>,
+}
+
+/// Who usually holds a dataset and what to ask them for.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gather {
+    pub who: String,
+    pub what: String,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -30,6 +40,9 @@ pub struct FieldSchema {
     pub example: serde_yaml::Value,
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The dataset whose ids this field holds (a join `inspect` checks).
+    #[serde(default)]
+    pub references: Option<String>,
 }
 
 /// Every dataset of the bundle format, in documentation order.
@@ -101,6 +114,9 @@ pub fn reference_markdown() -> String {
             },
             ds.id
         );
+        if let Some(g) = &ds.gather {
+            let _ = writeln!(out, "Ask: {}. {}\n", g.who, g.what);
+        }
         let _ = writeln!(
             out,
             "| field | type | description | example | also read from |\n|---|---|---|---|---|"
@@ -140,6 +156,15 @@ mod tests {
                 "{name}: id field `{}` is not a field",
                 ds.id
             );
+            assert!(ds.gather.is_some(), "{name}: say who to ask for it (`gather`)");
+            for (field, f) in &ds.fields {
+                if let Some(target) = &f.references {
+                    assert!(
+                        schema.dataset(target).is_some(),
+                        "{name}.{field} references unknown `{target}`"
+                    );
+                }
+            }
         }
     }
 

@@ -1,0 +1,249 @@
+//! A source mapping resolved against one header row: which column feeds
+//! which field and why, values to translate, fields to derive or set.
+
+use super::schema::DatasetSchema;
+use super::source::{SourceDef, scalar_text};
+use crate::value::{FieldType, normalize_name};
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a column became a field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Origin {
+    /// `columns:` in bundle.yaml.
+    Manifest,
+    /// The source mapping's `columns:`.
+    Source { source: String },
+    /// The header is the field's own name.
+    FieldName,
+    /// The header is one of the field's aliases in datasets.yaml.
+    Alias,
+    /// Computed from another column by the source mapping's `derive:`.
+    Derived { source: String },
+    /// Set for every row by the source mapping's `constants:`.
+    Constant { source: String },
+}
+
+impl Origin {
+    pub fn describe(&self) -> String {
+        match self {
+            Origin::Manifest => "bundle.yaml columns".into(),
+            Origin::Source { source } => format!("source {source}"),
+            Origin::FieldName => "field name".into(),
+            Origin::Alias => "alias".into(),
+            Origin::Derived { source } => format!("derived by source {source}"),
+            Origin::Constant { source } => format!("constant of source {source}"),
+        }
+    }
+}
+
+/// Maps the headers of one file: manifest overrides first, then the source
+/// mapping, then the field names and aliases of datasets.yaml.
+pub struct Resolver<'a> {
+    pub schema: &'a DatasetSchema,
+    pub overrides: Option<&'a BTreeMap<String, String>>,
+    pub source: Option<&'a SourceDef>,
+}
+
+/// The mapping target that drops a column on purpose (no note about it).
+pub const IGNORE: &str = "ignore";
+
+/// A resolved header: the field (None: dropped on purpose) and why.
+pub type Resolved = (Option<String>, Origin);
+
+impl Resolver<'_> {
+    pub fn resolve(&self, header: &str) -> Option<Resolved> {
+        let normalized = normalize_name(header);
+        if let Some(overrides) = self.overrides {
+            let hit = overrides.get(header).or_else(|| {
+                overrides
+                    .iter()
+                    .find(|(k, _)| normalize_name(k) == normalized)
+                    .map(|(_, v)| v)
+            });
+            if let Some(target) = hit {
+                return Some(((target != IGNORE).then(|| target.clone()), Origin::Manifest));
+            }
+        }
+        if let Some(source) = self.source
+            && let Some(field) = source.field_for_header(&normalized)
+        {
+            let origin = Origin::Source {
+                source: source.name.clone(),
+            };
+            return Some((Some(field.to_string()), origin));
+        }
+        let field = self.schema.field_for_column(header)?;
+        let origin = if field == normalized {
+            Origin::FieldName
+        } else {
+            Origin::Alias
+        };
+        Some((Some(field.to_string()), origin))
+    }
+
+    /// How many headers of a candidate header row map to a field.
+    pub fn score(&self, headers: &[&str]) -> usize {
+        headers
+            .iter()
+            .filter(|h| !h.trim().is_empty() && self.resolve(h).is_some_and(|(f, _)| f.is_some()))
+            .count()
+    }
+}
+
+/// One column of the file that feeds a field.
+#[derive(Debug, Clone)]
+pub struct PlannedColumn {
+    pub index: usize,
+    pub header: String,
+    pub field: String,
+    pub ty: FieldType,
+    pub origin: Origin,
+    /// Export value -> bundle value (compared trimmed, ignoring ASCII case).
+    pub values: Vec<(String, String)>,
+}
+
+/// A field computed from another column's cell.
+#[derive(Debug, Clone)]
+pub struct PlannedDerive {
+    pub field: String,
+    pub ty: FieldType,
+    pub from_index: usize,
+    pub from_header: String,
+    pub map: Vec<(String, String)>,
+    pub otherwise: String,
+    pub source: String,
+}
+
+/// Everything needed to turn the rows of one file into a dataset.
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub columns: Vec<PlannedColumn>,
+    pub derived: Vec<PlannedDerive>,
+    pub constants: Vec<(String, FieldType, String, String)>,
+    /// Headers that map to nothing (reported as ignored).
+    pub ignored: Vec<String>,
+    /// Headers dropped on purpose (`ignore` in bundle.yaml).
+    pub dropped: Vec<String>,
+    pub nulls: Vec<String>,
+    pub date_formats: Vec<String>,
+    pub skip_rows: Vec<String>,
+}
+
+fn pairs(map: &IndexMap<String, serde_yaml::Value>) -> Vec<(String, String)> {
+    map.iter()
+        .map(|(k, v)| (k.trim().to_string(), scalar_text(v)))
+        .collect()
+}
+
+impl Plan {
+    /// Resolves a header row. `date_format` (from bundle.yaml) comes before the source's formats.
+    pub fn new(resolver: &Resolver<'_>, headers: &[String], date_format: Option<&str>) -> Plan {
+        let mut plan = Plan::default();
+        let mut claimed: BTreeSet<String> = BTreeSet::new();
+        for (index, header) in headers.iter().enumerate() {
+            match resolver.resolve(header) {
+                Some((Some(field), _)) if claimed.contains(&field) => {
+                    plan.ignored.push(format!("{header} (duplicate of `{field}`)"));
+                }
+                Some((Some(field), origin)) => {
+                    let values = resolver
+                        .source
+                        .and_then(|s| s.values.get(&field))
+                        .map(pairs)
+                        .unwrap_or_default();
+                    claimed.insert(field.clone());
+                    plan.columns.push(PlannedColumn {
+                        index,
+                        header: header.clone(),
+                        ty: resolver.schema.fields[&field].ty,
+                        field,
+                        origin,
+                        values,
+                    });
+                }
+                Some((None, _)) => plan.dropped.push(header.clone()),
+                None if header.trim().is_empty() => {}
+                None => plan.ignored.push(header.clone()),
+            }
+        }
+        plan.date_formats.extend(date_format.map(str::to_string));
+        let Some(source) = resolver.source else {
+            return plan;
+        };
+        for (field, d) in &source.derive {
+            if claimed.contains(field) {
+                continue; // the export has the field itself: it wins
+            }
+            let Some(from) = plan.columns.iter().find(|c| c.field == d.from) else {
+                continue;
+            };
+            plan.derived.push(PlannedDerive {
+                field: field.clone(),
+                ty: resolver.schema.fields[field].ty,
+                from_index: from.index,
+                from_header: from.header.clone(),
+                map: pairs(&d.map),
+                otherwise: d.otherwise.as_ref().map(scalar_text).unwrap_or_default(),
+                source: source.name.clone(),
+            });
+            claimed.insert(field.clone());
+        }
+        for (field, value) in &source.constants {
+            if claimed.insert(field.clone()) {
+                plan.constants.push((
+                    field.clone(),
+                    resolver.schema.fields[field].ty,
+                    scalar_text(value),
+                    source.name.clone(),
+                ));
+            }
+        }
+        plan.nulls.clone_from(&source.nulls);
+        plan.date_formats.extend(source.date_formats.iter().cloned());
+        plan.skip_rows.clone_from(&source.skip_rows);
+        plan
+    }
+
+    /// Whether a row is a totals row to drop.
+    pub fn is_skipped_row<'r>(&self, mut cells: impl Iterator<Item = &'r str>) -> bool {
+        if self.skip_rows.is_empty() {
+            return false;
+        }
+        let first = cells.find(|c| !c.trim().is_empty()).unwrap_or_default().trim_start();
+        self.skip_rows.iter().any(|p| starts_with_ignore_case(first, p))
+    }
+
+    pub fn is_null(&self, cell: &str) -> bool {
+        let t = cell.trim();
+        self.nulls.iter().any(|n| t.eq_ignore_ascii_case(n))
+    }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.len() >= prefix.len()
+        && text.is_char_boundary(prefix.len())
+        && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+/// Looks a cell up in a value map; the mapped value, or the cell itself.
+pub fn map_value<'c>(map: &'c [(String, String)], cell: &'c str) -> &'c str {
+    let t = cell.trim();
+    map.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(t))
+        .map_or(cell, |(_, v)| v.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_map_case_insensitively() {
+        let map = vec![("Closed Won".to_string(), "true".to_string())];
+        assert_eq!(map_value(&map, " closed won "), "true");
+        assert_eq!(map_value(&map, "Open"), "Open");
+    }
+}

@@ -1,0 +1,366 @@
+//! `mktaudit inspect BUNDLE`: data readiness before an audit. What was read
+//! from which file and how (source mapping, which column became which field
+//! and why), what was ignored, which rules can be assessed and what data
+//! would unlock the others, and whether the datasets join up.
+
+use crate::audit::default_rules_dir;
+use crate::bundle::schema::Schema;
+use crate::bundle::{self, Bundle, ColumnData, ColumnRead, Note};
+use crate::config;
+use crate::error::Problems;
+use crate::rules::{self, LoadedRules};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+mod text;
+pub use text::render_text;
+
+#[derive(Debug, Clone, Default)]
+pub struct InspectOptions {
+    pub bundle: PathBuf,
+    pub rule_dirs: Vec<PathBuf>,
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Inspection {
+    pub bundle: String,
+    pub org: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    pub datasets: Vec<DatasetInfo>,
+    pub rules: Vec<RuleReadiness>,
+    /// Datasets no file provides, with the rules they would unlock.
+    pub to_gather: Vec<Gather>,
+    /// Fields rules need that a dataset read lacks (or has empty).
+    pub missing_fields: Vec<MissingField>,
+    pub joins: Vec<JoinIssue>,
+    pub notes: Vec<Note>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_by: Option<String>,
+    pub rows: usize,
+    pub header_line: usize,
+    pub date_ranges: Vec<DateRange>,
+    pub columns: Vec<ColumnRead>,
+    pub ignored: Vec<String>,
+    pub dropped: Vec<String>,
+    pub skipped_above: Vec<String>,
+    pub totals_dropped: usize,
+    pub footer_dropped: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DateRange {
+    pub field: String,
+    pub from: String,
+    pub to: String,
+    pub values: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RuleReadiness {
+    pub id: String,
+    pub title: String,
+    pub assessable: bool,
+    /// What is missing (`leads`, `opportunities.source`).
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Gather {
+    pub dataset: String,
+    pub who: String,
+    pub what: String,
+    pub unlocks: Vec<String>,
+    /// Built-in source mappings that read an export of it.
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MissingField {
+    /// `dataset.field`, with ` (every value empty)` when the column is there but empty.
+    pub field: String,
+    pub file: String,
+    pub unlocks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JoinIssue {
+    /// unknown_reference, duplicate_id, outside_period or not_checked.
+    pub kind: &'static str,
+    pub dataset: String,
+    pub field: String,
+    pub count: usize,
+    pub examples: Vec<String>,
+    pub message: String,
+}
+
+/// Loads the rules as `audit` does (packs, config) and the whole bundle.
+pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
+    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+    let default_dir = default_rules_dir();
+    let mut dirs: Vec<PathBuf> = opts
+        .rule_dirs
+        .iter()
+        .filter(|d| config.config.default_rules != Some(false) || **d != default_dir)
+        .cloned()
+        .collect();
+    dirs.extend(config.rule_dirs());
+    let LoadedRules { mut pack, .. } = rules::load_rule_dirs(&dirs)?;
+    config.apply(&mut pack)?;
+    let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
+    bundle.profile_overrides = config.profile_overrides();
+    Ok(inspect(&bundle, &pack))
+}
+
+pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
+    let schema = Schema::get();
+    let datasets = bundle
+        .reads
+        .values()
+        .map(|r| DatasetInfo {
+            name: r.dataset.clone(),
+            file: r.file.clone(),
+            sheet: r.sheet.clone(),
+            source: r.source.clone(),
+            source_by: r.source_by.clone(),
+            rows: r.rows,
+            header_line: r.header_line,
+            date_ranges: date_ranges(bundle, &r.dataset),
+            columns: r.columns.clone(),
+            ignored: r.ignored.clone(),
+            dropped: r.dropped.clone(),
+            skipped_above: r.skipped_above.clone(),
+            totals_dropped: r.totals_dropped,
+            footer_dropped: r.footer_dropped,
+        })
+        .collect();
+    let rules: Vec<RuleReadiness> = pack
+        .rules
+        .iter()
+        .map(|r| {
+            let missing = crate::eval::missing_data(&r.requires, bundle);
+            RuleReadiness {
+                id: r.id.clone(),
+                title: r.title.clone(),
+                assessable: missing.is_empty(),
+                missing,
+            }
+        })
+        .collect();
+    let mut unlocks: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut fields: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in &rules {
+        for m in &r.missing {
+            let ds = m.split(['.', ' ']).next().unwrap_or_default();
+            if bundle.dataset(ds).is_none() {
+                unlocks.entry(ds.to_string()).or_default().insert(r.id.clone());
+            } else {
+                fields.entry(m.clone()).or_default().insert(r.id.clone());
+            }
+        }
+    }
+    let missing_fields = fields
+        .into_iter()
+        .map(|(field, rules)| {
+            let ds = field.split('.').next().unwrap_or_default();
+            MissingField {
+                file: bundle.dataset(ds).map(|d| d.file.clone()).unwrap_or_default(),
+                field,
+                unlocks: rules.into_iter().collect(),
+            }
+        })
+        .collect();
+    let to_gather = unlocks
+        .into_iter()
+        .map(|(ds, rules)| {
+            let g = schema.dataset(&ds).and_then(|d| d.gather.as_ref());
+            Gather {
+                sources: bundle::source::builtin()
+                    .values()
+                    .filter(|s| s.dataset == ds)
+                    .map(|s| s.name.clone())
+                    .collect(),
+                who: g.map(|g| g.who.clone()).unwrap_or_default(),
+                what: g.map(|g| g.what.clone()).unwrap_or_default(),
+                dataset: ds,
+                unlocks: rules.into_iter().collect(),
+            }
+        })
+        .collect();
+    let period = bundle.manifest.period.map(|p| format!("{} to {}", p.start, p.end));
+    Inspection {
+        bundle: bundle.root.display().to_string(),
+        org: bundle.org_name(),
+        period,
+        datasets,
+        rules,
+        to_gather,
+        missing_fields,
+        joins: joins(bundle),
+        notes: bundle.notes.clone(),
+    }
+}
+
+fn date_ranges(bundle: &Bundle, name: &str) -> Vec<DateRange> {
+    let Some(ds) = bundle.dataset(name) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (field, col) in &ds.columns {
+        if !matches!(col.data, ColumnData::Date(_)) {
+            continue;
+        }
+        let dates: Vec<_> = (0..ds.rows).filter_map(|r| col.date(r)).collect();
+        if let (Some(from), Some(to)) = (dates.iter().min(), dates.iter().max()) {
+            out.push(DateRange {
+                field: field.clone(),
+                from: from.to_string(),
+                to: to.to_string(),
+                values: dates.len(),
+            });
+        }
+    }
+    out
+}
+
+/// Salesforce shows 15-character ids in reports and 18-character ones in
+/// Data Loader exports; the first 15 characters are the same record.
+fn id_key(id: &str) -> &str {
+    if id.len() == 18 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        &id[..15]
+    } else {
+        id
+    }
+}
+
+const EXAMPLES: usize = 5;
+
+fn joins(bundle: &Bundle) -> Vec<JoinIssue> {
+    let schema = Schema::get();
+    let mut out = Vec::new();
+    for (name, ds) in &bundle.datasets {
+        let Some(ds_schema) = schema.dataset(name) else {
+            continue;
+        };
+        for (field, f) in &ds_schema.fields {
+            let (Some(target), Some(col)) = (&f.references, ds.column(field)) else {
+                continue;
+            };
+            let Some(target_ds) = bundle.dataset(target) else {
+                out.push(JoinIssue {
+                    kind: "not_checked",
+                    dataset: name.clone(),
+                    field: field.clone(),
+                    count: ds.non_null(field),
+                    examples: Vec::new(),
+                    message: format!("{name}.{field} names `{target}` records, but the bundle has no `{target}`"),
+                });
+                continue;
+            };
+            // Reports name a campaign where exports give its id: accept either.
+            let mut known: BTreeSet<String> = BTreeSet::new();
+            for key_field in [target_ds.id_field.as_str(), "name"] {
+                if let Some(c) = target_ds.column(key_field) {
+                    for r in 0..target_ds.rows {
+                        if let Some(t) = c.text(r).filter(|t| !t.is_empty()) {
+                            known.insert(id_key(t).to_string());
+                        }
+                    }
+                }
+            }
+            let mut unknown: BTreeSet<String> = BTreeSet::new();
+            let mut count = 0;
+            for r in 0..ds.rows {
+                if let Some(v) = col.text(r).filter(|t| !t.is_empty())
+                    && !known.contains(id_key(v))
+                {
+                    count += 1;
+                    unknown.insert(v.to_string());
+                }
+            }
+            if count > 0 {
+                out.push(JoinIssue {
+                    kind: "unknown_reference",
+                    dataset: name.clone(),
+                    field: field.clone(),
+                    count,
+                    examples: unknown.into_iter().take(EXAMPLES).collect(),
+                    message: format!(
+                        "{count} of {} {name} point at a {target} record that is not in `{}`",
+                        ds.rows, target_ds.file
+                    ),
+                });
+            }
+        }
+        if !ds_schema.single
+            && let Some(col) = ds.column(&ds.id_field)
+        {
+            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+            for r in 0..ds.rows {
+                if let Some(t) = col.text(r).filter(|t| !t.is_empty()) {
+                    *seen.entry(t).or_default() += 1;
+                }
+            }
+            let dups: Vec<(&str, usize)> = seen.into_iter().filter(|(_, n)| *n > 1).collect();
+            if !dups.is_empty() {
+                let extra: usize = dups.iter().map(|(_, n)| n - 1).sum();
+                out.push(JoinIssue {
+                    kind: "duplicate_id",
+                    dataset: name.clone(),
+                    field: ds.id_field.clone(),
+                    count: dups.len(),
+                    examples: dups
+                        .iter()
+                        .take(EXAMPLES)
+                        .map(|(id, n)| format!("{id} ({n}x)"))
+                        .collect(),
+                    message: format!(
+                        "{} {name} ids appear more than once ({extra} extra rows in `{}`)",
+                        dups.len(),
+                        ds.file
+                    ),
+                });
+            }
+        }
+        if let Some(p) = bundle.manifest.period {
+            for (field, col) in &ds.columns {
+                if !matches!(col.data, ColumnData::Date(_)) {
+                    continue;
+                }
+                let outside: Vec<usize> = (0..ds.rows)
+                    .filter(|r| col.date(*r).is_some_and(|d| d < p.start || d > p.end))
+                    .collect();
+                if outside.is_empty() {
+                    continue;
+                }
+                out.push(JoinIssue {
+                    kind: "outside_period",
+                    dataset: name.clone(),
+                    field: field.clone(),
+                    count: outside.len(),
+                    examples: outside.iter().take(EXAMPLES).map(|r| ds.record_id(*r)).collect(),
+                    message: format!(
+                        "{} of {} {name} have a {field} outside the period {} to {}",
+                        outside.len(),
+                        ds.rows,
+                        p.start,
+                        p.end
+                    ),
+                });
+            }
+        }
+    }
+    out
+}

@@ -13,13 +13,15 @@ pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
 impl DatasetBuilder<'_> {
     pub(super) fn csv(&mut self, tab: bool) -> Option<Dataset> {
-        let text = self.src.text.clone();
+        // An Arc clone: the file's text is shared, not copied.
+        let src = self.src.clone();
+        let text: &str = &src.text;
         // Checked before parsing, so a hostile line costs no parser buffers.
         if let Some((i, line)) = text.split('\n').enumerate().find(|(_, l)| l.len() > MAX_LINE_BYTES) {
             self.long_line(i + 1, line.len());
             return None;
         }
-        let delimiter = if tab { b'\t' } else { sniff_delimiter(&text) };
+        let delimiter = if tab { b'\t' } else { sniff_delimiter(text) };
         self.decimal_comma = delimiter == b';';
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -27,8 +29,7 @@ impl DatasetBuilder<'_> {
             .has_headers(false)
             .from_reader(text.as_bytes());
         let rel = self.rel.to_string();
-        let src = self.src.clone();
-        let mut lines = LineCounter::new(&text);
+        let mut lines = LineCounter::new(text);
         let mut rows = reader.records().map(|r| match r {
             Ok(record) => {
                 let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));

@@ -226,7 +226,7 @@ impl Column {
     /// Appends a cell given as text, parsing it as the column's type. On error
     /// the cell is stored as missing so the column stays aligned with rows.
     pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
-        let t = text.trim();
+        let t = crate::value::trim_cell(text);
         let null = crate::value::is_null_marker(t);
         let err = |ty| CellError {
             expected: ty,

@@ -217,7 +217,7 @@ impl Plan {
     }
 
     pub fn is_null(&self, cell: &str) -> bool {
-        let t = cell.trim();
+        let t = crate::value::trim_cell(cell);
         self.nulls.iter().any(|n| t.eq_ignore_ascii_case(n))
     }
 }
@@ -230,7 +230,10 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// Looks a cell up in a value map; the mapped value, or the cell itself.
 pub fn map_value<'c>(map: &'c [(String, String)], cell: &'c str) -> &'c str {
-    let t = cell.trim();
+    if map.is_empty() {
+        return cell;
+    }
+    let t = crate::value::trim_cell(cell);
     map.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(t))
         .map_or(cell, |(_, v)| v.as_str())

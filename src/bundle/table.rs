@@ -290,7 +290,7 @@ impl DatasetBuilder<'_> {
                 continue;
             };
             let raw = row.cell(d.from_index);
-            let value = if raw.trim().is_empty() || plan.is_null(raw) {
+            let value = if crate::value::trim_cell(raw).is_empty() || plan.is_null(raw) {
                 ""
             } else {
                 let t = raw.trim();
@@ -413,14 +413,14 @@ impl Slots {
 }
 
 fn is_blank<R: TableRow>(row: &R) -> bool {
-    (0..row.width()).all(|i| row.cell(i).trim().is_empty())
+    (0..row.width()).all(|i| crate::value::trim_cell(row.cell(i)).is_empty())
 }
 
 /// Pushes a cell, reading non-ISO dates with the plan's formats, decimal
 /// commas (in `;` files) and "12.5%" in number fields.
 fn push_cell(col: &mut super::Column, cell: &str, formats: &[String], decimal_comma: bool) -> Result<(), CellError> {
     if matches!(col.ty, FieldType::Number | FieldType::Percent) {
-        let t = cell.trim();
+        let t = crate::value::trim_cell(cell);
         let converted = if decimal_comma { european_number(t) } else { None };
         let t = converted.as_deref().unwrap_or(t);
         if col.ty == FieldType::Number

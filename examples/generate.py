@@ -253,9 +253,9 @@ def gen_acme(out):
 
     camp("C-2025-01", "FlexCell launch - spring campaign", "email", "email", "demand_creation",
          D(2025, 3, 3), D(2025, 4, 30), 34800)
-    camp("C-2025-02", "ProMat 2025 Chicago booth", "events", "event", "brand",
+    camp("C-2025-02", "ProMat 2025 Chicago booth", "events", "event", "demand_creation",
          D(2025, 3, 17), D(2025, 3, 20), 96400, attendees=1840)
-    camp("C-2025-03", "Hannover Messe 2025 partner stand", "events", "event", "brand",
+    camp("C-2025-03", "Hannover Messe 2025 partner stand", "events", "event", "demand_creation",
          D(2025, 3, 31), D(2025, 4, 4), 41200, attendees=760)
     camp("C-2025-04", "FlexCell launch webinar", "webinar", "webinar", "demand_creation",
          D(2025, 3, 26), D(2025, 3, 26), 3900, attendees=212)
@@ -265,7 +265,7 @@ def gen_acme(out):
          D(2025, 3, 4), D(2025, 3, 4), 2800)
     camp("C-2025-07", "LinkedIn burst: FlexCell video", "paid_social", "paid", "brand",
          D(2025, 4, 7), D(2025, 4, 20), 6500)
-    camp("C-2025-08", "Automate 2025 Detroit booth", "events", "event", "brand",
+    camp("C-2025-08", "Automate 2025 Detroit booth", "events", "event", "demand_creation",
          D(2025, 5, 12), D(2025, 5, 15), 142600, attendees=2960)
     camp("C-2025-09", "Customer roadshow: Cleveland", "events", "event", "communications",
          D(2025, 5, 21), D(2025, 5, 21), 13800, attendees=46)
@@ -283,7 +283,7 @@ def gen_acme(out):
          D(2025, 6, 17), D(2025, 6, 17), 18600, attendees=52)
     camp("C-2025-16", "Press release: Acme wins two web design awards", "pr", "pr", "communications",
          D(2025, 6, 24), D(2025, 6, 24), 2600)
-    camp("C-2025-17", "FABTECH 2025 Chicago booth", "events", "event", "brand",
+    camp("C-2025-17", "FABTECH 2025 Chicago booth", "events", "event", "demand_creation",
          D(2025, 9, 8), D(2025, 9, 11), 88300, attendees=2140)
     camp("C-2025-18", "Retrofit ROI - fall campaign", "paid_search", "paid", "demand_creation",
          D(2025, 9, 15), D(2025, 10, 31), 24600)
@@ -291,7 +291,7 @@ def gen_acme(out):
          D(2025, 9, 16), D(2025, 9, 16), 1200)
     camp("C-2025-20", "Retrofit ROI webinar", "webinar", "webinar", "demand_creation",
          D(2025, 9, 30), D(2025, 9, 30), 3600, attendees=164)
-    camp("C-2025-21", "PACK EXPO Las Vegas booth", "events", "event", "brand",
+    camp("C-2025-21", "PACK EXPO Las Vegas booth", "events", "event", "demand_creation",
          D(2025, 9, 29), D(2025, 10, 1), 77900, attendees=1510)
     camp("C-2025-22", "LinkedIn burst: retrofit case study", "paid_social", "paid", "brand",
          D(2025, 10, 6), D(2025, 10, 17), 5800)
@@ -371,9 +371,10 @@ def gen_acme(out):
         "C-2025-32": ["Paid Search", "Google Ads"],
     }
     # campaign weights per lead: trade shows dump badge scans
-    lead_campaigns = [("C-2025-02", 190), ("C-2025-03", 60), ("C-2025-08", 330), ("C-2025-17", 215),
-                      ("C-2025-21", 160), ("C-2025-01", 140), ("C-2025-04", 70), ("C-2025-18", 110),
-                      ("C-2025-20", 50), ("C-2025-31", 40), ("C-2025-32", 30)]
+    # badge scans from ProMat, Hannover and PACK EXPO went to the reps as spreadsheets and never
+    # reached the CRM; only Automate and FABTECH scans were imported
+    lead_campaigns = [("C-2025-08", 420), ("C-2025-17", 300), ("C-2025-01", 150), ("C-2025-04", 70),
+                      ("C-2025-18", 120), ("C-2025-20", 50), ("C-2025-31", 45), ("C-2025-32", 35)]
     per_campaign = []
     for cid, n in lead_campaigns:
         per_campaign += [cid] * n
@@ -391,8 +392,8 @@ def gen_acme(out):
                                  "Partner", "Chat", "Referral", None])
         leads.append(dict(created=created, source=source, campaign=cid))
     leads.sort(key=lambda l: (l["created"], l["source"] or "", l["campaign"] or ""))
-    # funnel: 38% become MQL (anything with a form fill or badge scan qualifies, per the draft
-    # definition), sales accepts ~16% of MQLs, converted leads become the marketing opportunities
+    # funnel: 37% become MQL (anything with a form fill or badge scan qualifies, per the draft
+    # definition), sales accepts ~12% of MQLs, converted leads become the marketing opportunities
     mkt_opps = [o for o in opps if o["source"] is None]
     mkt_opps_iter = list(mkt_opps)
     rng.shuffle(mkt_opps_iter)
@@ -402,13 +403,13 @@ def gen_acme(out):
         if l["created"] > D(2025, 12, 20):
             continue
         r = rng.random()
-        if r < 0.62:
+        if r < 0.63:
             l["stage"] = rng.choices(["inquiry", "disqualified", "recycled"], weights=[76, 15, 9])[0]
             continue
         l["mql"] = add_days(l["created"], rng.randrange(0, 6))
-        if rng.random() < 0.16:
+        if rng.random() < 0.12:
             l["sal"] = add_days(l["mql"], rng.randrange(2, 15))
-            if rng.random() < 0.62:
+            if rng.random() < 0.42:
                 l["sql"] = add_days(l["sal"], rng.randrange(5, 30))
                 l["stage"] = "sql"
             else:
@@ -527,8 +528,8 @@ def gen_acme(out):
              "p-cmo", 0.95, same_day_rate, "percent", "executive", "monthly"),
             ("K-04", "Trade show attendance", "Visitors at our booths and roadshows", "p-mkt-events", 9000,
              attendance, "count", "board", "quarterly"),
-            ("K-05", "Leads delivered to sales", "New leads created and routed to sales", "p-cmo", 1600,
-             len(leads), "count", "board", "monthly"),
+            ("K-05", "Leads delivered to sales", "Contacts passed to sales: form fills, booth badge scans and list uploads",
+             "p-cmo", 12000, 11460, "count", "board", "monthly"),
             ("K-06", "Website sessions", "Sessions on acme-robotics.com", "p-mkt-web", 240000, 262410, "count",
              "executive", "monthly"),
             ("K-07", "Share of voice in trade press", "Mentions of Acme / mentions of top 5 vendors", "p-mkt-pr",
@@ -590,7 +591,7 @@ def gen_acme(out):
     # ---- budget (a spreadsheet export: amounts with $ and separators)
     budget = [
         ("B-01", "Trade shows (ProMat, Hannover, Automate, FABTECH, PACK EXPO)", "program", "events", 452000),
-        ("B-02", "Customer roadshows and dinners", "program", "events", 96000),
+        ("B-02", "Customer roadshows and dinners", "program", "communications", 96000),
         ("B-03", "Website relaunch and hosting", "program", "communications", 84000),
         ("B-04", "PR agency retainer", "agency", "communications", 96000),
         ("B-05", "Award entries", "program", "communications", 6000),
@@ -616,7 +617,7 @@ def gen_acme(out):
         [
             ("T-01", "revenue", 52000000, 46500000, "p-cro", "2025-01-01", "2025-12-31"),
             ("T-02", "pipeline", 30000000, "", "p-cro", "2025-01-01", "2025-12-31"),
-            ("T-03", "leads", 1600, 1150, "p-cmo", "2025-01-01", "2025-12-31"),
+            ("T-03", "leads", 12000, 9800, "p-cmo", "2025-01-01", "2025-12-31"),
             ("T-04", "website_awards", 2, 0, "p-cmo", "2025-01-01", "2025-12-31"),
             ("T-05", "website_sessions", 240000, 198000, "p-mkt-web", "2025-01-01", "2025-12-31"),
             ("T-06", "market_share", 0.055, 0.048, "p-ceo", "2025-01-01", "2025-12-31"),
@@ -724,12 +725,437 @@ def gen_acme(out):
                 claimed=sum(c["pipeline"] or 0 for c in C))
 
 
+# --------------------------------------------------------------------------- Northwind Systems
+
+NW_ACCOUNT_A = [
+    "Summit", "BlueLine", "Crescent", "Frontier", "Harbor", "Keystone", "Liberty", "Meridian", "Northstar",
+    "Pioneer", "Patriot", "Reliant", "Sentinel", "TruServe", "Vanguard", "Allied", "Apex", "Benchmark",
+    "Cardinal", "Comfort", "Dependable", "Elite", "Evergreen", "Granite State", "Heartland", "Hometown",
+    "Metro", "Mission", "Precision", "Premier", "Quality", "Rapid", "Red Rock", "Riverbend", "Superior",
+]
+NW_ACCOUNT_B = [
+    "Mechanical", "HVAC", "Plumbing & Heating", "Elevator Services", "Fire Protection", "Facility Services",
+    "Electric", "Home Services", "Medical Equipment Service", "Security Systems", "Pest Control",
+    "Water Treatment", "Generator Services", "Appliance Repair", "Energy Services", "Refrigeration",
+]
+NW_DEALS = [
+    "Dispatch Pro - new logo", "Dispatch Pro + mobile app", "AI Scheduler add-on", "technician app rollout",
+    "multi-branch expansion", "inventory module", "customer portal", "Dispatch Pro - 3 yr", "ERP connector",
+]
+
+
+def gen_northwind(out):
+    rng = random.Random(20250202)
+    clean_dir(out)
+    write_manifest(os.path.join(out, "bundle.yaml"), "Northwind Systems", YEAR_START, YEAR_END)
+    write_org_yaml(
+        os.path.join(out, "org.yaml"),
+        {
+            "name": "Northwind Systems",
+            "stage": "growth",
+            "sales_motion": "mid_market",
+            "industry": "Field service management software",
+            "revenue": 62000000,
+            "addressable_market": 18000,
+            "prospects": 2600,
+            "employees": 310,
+            "sales_cycle_days": 68,
+        },
+        comment=["Company profile, from the FY2025 operating plan."],
+    )
+
+    people = [
+        ("p-ceo", "Elena Park", "Chief Executive Officer", "ceo", "executive", D(2017, 3, 1), 16),
+        ("p-cro", "David Osei", "Chief Revenue Officer", "cro", "sales", D(2020, 9, 14), 13),
+        ("p-cfo", "Rachel Stein", "Chief Financial Officer", "cfo", "finance", D(2019, 1, 7), 10),
+        ("p-cmo", "Marcus Bell", "Chief Marketing Officer", "cmo", "marketing", D(2021, 6, 1), 11),
+        ("p-vp-product", "Anika Rao", "VP Product", "head_of_product", "product", D(2019, 11, 4), 9),
+        ("p-pm-ai", "Jonah Weiss", "Group Product Manager, AI Scheduler", "product", "product", D(2022, 4, 18), 6),
+        ("p-vp-sales", "Carmen Ruiz", "VP Sales", "vp_sales", "sales", D(2021, 2, 1), 12),
+        ("p-dir-revops", "Owen Fitzgerald", "Director, Revenue Operations", "sales", "sales", D(2022, 7, 11), 7),
+        ("p-dir-sdr", "Leila Haddad", "SDR Manager", "sales", "sales", D(2023, 1, 9), 5),
+        ("p-vp-demand", "Tomas Rivera", "VP Demand Generation", "marketing", "marketing", D(2022, 2, 7), 9),
+        ("p-dir-pmm", "Sofia Lindqvist", "Director, Product Marketing", "marketing", "marketing", D(2021, 10, 4), 8),
+        ("p-mkt-ops", "Kenji Watanabe", "Marketing Operations Manager", "marketing", "marketing", D(2022, 5, 16), 5),
+        ("p-mkt-content", "Abby Mercer", "Content Lead", "marketing", "marketing", D(2023, 3, 6), 4),
+        ("p-mkt-events", "Rui Costa", "Field and Events Marketing Manager", "marketing", "marketing", D(2021, 8, 23), 6),
+        ("p-mkt-abm", "Grace Nwosu", "ABM Manager", "marketing", "marketing", D(2023, 9, 11), 4),
+        ("p-mkt-digital", "Ethan Cole", "Digital Marketing Manager", "marketing", "marketing", D(2022, 11, 28), 5),
+    ]
+    write_csv(
+        os.path.join(out, "people.csv"),
+        ["id", "name", "title", "role", "function", "start_date", "domain_experience_years"],
+        [(p[0], p[1], p[2], p[3], p[4], iso(p[5]), p[6]) for p in people],
+    )
+
+    # ---- campaigns: always-on programs, a quarterly campaign, monthly webinars, a few events
+    C = []
+
+    def camp(cid, name, channel, ctype, objective, start, end, cost, always_on=False, attendees=None, lead_n=0):
+        C.append(dict(id=cid, name=name, channel=channel, type=ctype, objective=objective,
+                      always_on="TRUE" if always_on else "FALSE", start=start, end=end, cost=cost,
+                      attendees=attendees, lead_n=lead_n))
+
+    camp("NW-AO-01", "Paid search - always on", "paid_search", "paid", "demand_creation", YEAR_START, YEAR_END, 468000, True, lead_n=520)
+    camp("NW-AO-02", "Content syndication - field service ops", "content", "content", "demand_creation", YEAR_START, YEAR_END, 204000, True, lead_n=430)
+    camp("NW-AO-03", "LinkedIn ABM - top 500 accounts", "paid_social", "paid", "demand_creation", YEAR_START, YEAR_END, 312000, True, lead_n=210)
+    camp("NW-AO-04", "Nurture email tracks", "email", "email", "demand_creation", YEAR_START, YEAR_END, 24000, True, lead_n=120)
+    camp("NW-AO-05", "SEO and organic content", "content", "content", "demand_creation", YEAR_START, YEAR_END, 96000, True, lead_n=290)
+    camp("NW-AO-06", "Partner co-marketing (FieldLink marketplace)", "partner", "content", "demand_creation", D(2025, 2, 1), YEAR_END, 58000, True, lead_n=80)
+    camp("NW-Q1-01", "Q1: 2025 Field Service Benchmark Report", "content", "content", "demand_creation", D(2025, 1, 20), D(2025, 3, 31), 64000, lead_n=150)
+    camp("NW-Q2-01", "Q2: Dispatch Zero roadshow", "events", "event", "demand_creation", D(2025, 4, 8), D(2025, 6, 19), 118000, attendees=540, lead_n=140)
+    camp("NW-Q3-01", "Q3: AI Scheduler launch", "paid_social", "paid", "demand_creation", D(2025, 8, 4), D(2025, 9, 30), 96000, lead_n=170)
+    camp("NW-Q4-01", "Q4: ROI calculator program", "web", "content", "demand_creation", D(2025, 10, 6), D(2025, 12, 12), 52000, lead_n=110)
+    camp("NW-EV-01", "AHR Expo 2025 Orlando booth", "events", "event", "demand_creation", D(2025, 2, 10), D(2025, 2, 12), 86000, attendees=1320, lead_n=95)
+    camp("NW-EV-02", "Field Service Palm Springs 2025", "events", "event", "demand_creation", D(2025, 4, 28), D(2025, 4, 30), 74000, attendees=610, lead_n=70)
+    camp("NW-EV-03", "Northwind Connect 2025 user conference", "events", "event", "demand_creation", D(2025, 9, 16), D(2025, 9, 18), 248000, attendees=890, lead_n=60)
+    camp("NW-EV-04", "Smarter Services Symposium sponsorship", "events", "event", "demand_creation", D(2025, 10, 21), D(2025, 10, 23), 42000, attendees=280, lead_n=35)
+    camp("NW-BR-01", "Brand film: The First-Time Fix", "paid_social", "brand", "brand", D(2025, 5, 5), D(2025, 6, 27), 128000)
+    webinar_topics = [
+        "Dispatch KPIs that matter", "First-time fix rate playbook", "Spring HVAC rush readiness",
+        "Technician utilisation benchmarks", "Parts and inventory for service teams", "Pricing service agreements",
+        "Summer peak scheduling", "AI scheduling: what changes for dispatchers", "Mobile workforce safety",
+        "Connecting field service and ERP", "Service revenue growth for 2026", "Year-end planning for service leaders",
+    ]
+    for m in range(1, 13):
+        d = nth_weekday(2025, m, 2, 3)
+        camp("NW-WB-%02d" % m, "Webinar: %s" % webinar_topics[m - 1], "webinar", "webinar", "demand_creation",
+             d, d, 4200 + rng.randrange(0, 9) * 300, attendees=rng.randrange(140, 420), lead_n=rng.randrange(30, 70))
+    cmap = {c["id"]: c for c in C}
+
+    # ---- leads, by campaign (and a share with no campaign)
+    leads = []
+    for c in C:
+        for _ in range(c["lead_n"]):
+            if c["always_on"] == "TRUE":
+                created = seasonal_date(rng, max(c["start"], YEAR_START), min(c["end"], D(2025, 12, 29)))
+            else:
+                created = add_days(c["start"], rng.randrange((c["end"] - c["start"]).days + 1) + rng.randrange(0, 10))
+                created = min(created, D(2025, 12, 30))
+            src = {"paid_search": ["Paid Search", "paid search", "Google Ads"], "content": ["Content", "Organic Search", "content syndication"],
+                   "paid_social": ["Paid Social", "LinkedIn"], "email": ["Email"], "partner": ["Partner"],
+                   "events": ["Event", "event", "Trade Show"], "webinar": ["Webinar"], "web": ["Web", "Organic Search"]}[c["channel"]]
+            leads.append(dict(created=created, source=rng.choice(src), campaign=c["id"]))
+    for _ in range(260):
+        leads.append(dict(created=seasonal_date(rng, YEAR_START, D(2025, 12, 29)),
+                          source=rng.choice(["Direct Traffic", "Referral", "Organic Search", "Chat", "Sales", None]),
+                          campaign=None))
+    leads.sort(key=lambda l: (l["created"], l["campaign"] or "", l["source"] or ""))
+    for i, l in enumerate(leads):
+        l["id"] = "%d" % (51200340 + i * 37)
+        l.update(stage="inquiry", mql=None, sal=None, sql=None, opp=None)
+        age = (YEAR_END - l["created"]).days
+        if rng.random() < 0.58:
+            l["stage"] = rng.choices(["inquiry", "disqualified", "recycled"], weights=[70, 20, 10])[0]
+            continue
+        l["mql"] = add_days(l["created"], rng.randrange(0, 10))
+        if l["mql"] > YEAR_END or age < 5:
+            l["mql"] = None
+            continue
+        l["stage"] = "MQL"
+        if rng.random() < 0.64 and (YEAR_END - l["mql"]).days > 2:
+            l["sal"] = add_days(l["mql"], rng.randrange(1, 4))
+            l["stage"] = "SAL"
+            if rng.random() < 0.56 and (YEAR_END - l["sal"]).days > 10:
+                l["sql"] = add_days(l["sal"], rng.randrange(4, 21))
+                l["stage"] = "SQL"
+            elif rng.random() < 0.4:
+                l["stage"] = "recycled"
+        else:
+            l["stage"] = rng.choices(["MQL", "recycled", "disqualified"], weights=[30, 45, 25])[0]
+
+    # ---- opportunities: marketing-sourced from converted SQLs, the rest from sales, partners, expansion
+    opps = []
+
+    def close_out(o):
+        age = (YEAR_END - o["created"]).days
+        cycle = int(rng.lognormvariate(math.log(68), 0.4))
+        if age > cycle and rng.random() < 0.9:
+            won = rng.random() < o["win_p"]
+            o.update(stage="Closed Won" if won else "Closed Lost", won=won, closed=True,
+                     close=add_days(o["created"], cycle))
+        else:
+            o.update(stage=rng.choice(["Discovery", "Demo", "Proposal", "Proposal", "Negotiation"]),
+                     won=False, closed=False, close=add_days(o["created"], cycle + rng.randrange(0, 30)))
+            if o["close"] <= YEAR_END:
+                o["close"] = add_days(YEAR_END, rng.randrange(7, 60))
+
+    accounts = []
+    while len(accounts) < 420:
+        a = "%s %s" % (rng.choice(NW_ACCOUNT_A), rng.choice(NW_ACCOUNT_B))
+        if a not in accounts:
+            accounts.append(a)
+    for l in leads:
+        if l["stage"] == "SQL" and rng.random() < 0.86:
+            created = add_days(l["sql"], rng.randrange(0, 4))
+            if created > YEAR_END:
+                continue
+            o = dict(created=created, account=rng.choice(accounts), amount=lognormal_amount(rng, 38000, 0.6, 9000, 320000),
+                     source="Marketing", campaign=l["campaign"], deal=rng.choice(NW_DEALS), win_p=0.29, lead=l)
+            close_out(o)
+            opps.append(o)
+            l["stage"] = "won" if o["won"] else "opportunity"
+    n_mkt = len(opps)
+    for _ in range(int(n_mkt * 1.85)):
+        r = rng.random()
+        if r < 0.55:
+            source, amount, wp = rng.choice(["Outbound", "Sales", "SDR Outbound"]), lognormal_amount(rng, 42000, 0.65, 9000, 400000), 0.24
+        elif r < 0.75:
+            source, amount, wp = "Partner", lognormal_amount(rng, 36000, 0.55, 8000, 250000), 0.27
+        else:
+            source, amount, wp = "Expansion", lognormal_amount(rng, 22000, 0.7, 4000, 180000), 0.45
+        o = dict(created=seasonal_date(rng, YEAR_START, YEAR_END), account=rng.choice(accounts), amount=amount,
+                 source=source, campaign=None, deal=rng.choice(NW_DEALS), win_p=wp, lead=None)
+        close_out(o)
+        opps.append(o)
+    opps.sort(key=lambda o: (o["created"], o["account"], o["amount"]))
+    for i, o in enumerate(opps):
+        o["id"] = "NW-OPP-%05d" % (18200 + i)
+        if o["lead"] is not None:
+            o["lead"]["opp"] = o["id"]
+    write_csv(
+        os.path.join(out, "leads.csv"),
+        ["Record ID", "Create Date", "Original Source", "Campaign", "Lifecycle Stage", "MQL Date", "SAL Date",
+         "SQL Date", "Opportunity ID"],
+        [(l["id"], iso(l["created"]), l["source"], l["campaign"], l["stage"], iso(l["mql"]), iso(l["sal"]),
+          iso(l["sql"]), l["opp"]) for l in leads],
+    )
+    recs = []
+    for o in opps:
+        recs.append('  {"id": "%s", "name": "%s", "account": "%s", "created_date": "%s", "close_date": "%s", '
+                    '"stage": "%s", "amount": %d, "source": "%s", "campaign_id": %s, "is_won": %s, "is_closed": %s}'
+                    % (o["id"], "%s - %s" % (o["account"], o["deal"]), o["account"], iso(o["created"]), iso(o["close"]),
+                       o["stage"], o["amount"], o["source"], '"%s"' % o["campaign"] if o["campaign"] else "null",
+                       "true" if o["won"] else "false", "true" if o["closed"] else "false"))
+    write_text(os.path.join(out, "opportunities.json"), '{"opportunities": [\n' + ",\n".join(recs) + "\n]}\n")
+
+    # campaign results from the CRM (single-touch, no double counting)
+    for c in C:
+        own = [o for o in opps if o["campaign"] == c["id"]]
+        c["leads"] = sum(1 for l in leads if l["campaign"] == c["id"]) or None
+        c["opps"] = len(own) if c["lead_n"] else None
+        c["pipeline"] = sum(o["amount"] for o in own) if c["lead_n"] else None
+        c["revenue"] = sum(o["amount"] for o in own if o["won"]) if c["lead_n"] else None
+    write_csv(
+        os.path.join(out, "campaigns.csv"),
+        ["id", "name", "channel", "type", "objective", "always_on", "start_date", "end_date", "cost", "leads",
+         "opportunities", "pipeline", "revenue", "attendees"],
+        [(c["id"], c["name"], c["channel"], c["type"], c["objective"], c["always_on"], iso(c["start"]), iso(c["end"]),
+          c["cost"], c["leads"], c["opps"], c["pipeline"], c["revenue"], c["attendees"]) for c in C],
+    )
+
+    total_pipe = sum(o["amount"] for o in opps)
+    mkt_pipe = sum(o["amount"] for o in opps if o["source"] == "Marketing")
+    mkt_won = sum(o["amount"] for o in opps if o["source"] == "Marketing" and o["won"])
+    closed_m = [o for o in opps if o["source"] == "Marketing" and o["closed"]]
+    win_rate = round(sum(1 for o in closed_m if o["won"]) / float(len(closed_m)), 3)
+    spend = 5110000
+    new_logos = sum(1 for o in opps if o["won"] and o["source"] != "Expansion")
+    cac = int(round((spend + 3900000) / float(new_logos), -2))
+    write_csv(
+        os.path.join(out, "kpis.csv"),
+        ["id", "name", "definition", "owner", "target", "actual", "unit", "audience", "cadence"],
+        [
+            ("K-01", "Marketing-sourced pipeline", "Amount of opportunities created in the period with source = Marketing",
+             "p-cmo", int(round(mkt_pipe * 0.93, -5)), mkt_pipe, "currency", "board", "monthly"),
+            ("K-02", "Marketing-sourced revenue", "Closed-won amount of marketing-sourced opportunities", "p-cmo",
+             int(round(mkt_won * 0.95, -5)), mkt_won, "currency", "board", "quarterly"),
+            ("K-03", "Win rate, marketing-sourced opportunities", "Won / closed marketing-sourced opportunities",
+             "p-cmo", 0.27, win_rate, "percent", "executive", "monthly"),
+            ("K-04", "Customer acquisition cost (blended)", "Sales and marketing spend / new customers won",
+             "p-cfo", 55000, cac, "currency", "board", "quarterly"),
+            ("K-05", "Pipeline coverage, next quarter", "Open pipeline closing next quarter / bookings target",
+             "p-cro", 3.0, 3.2, "ratio", "executive", "monthly"),
+            ("K-06", "MQL to SAL acceptance", "Leads accepted by sales / MQLs, 30-day cohort", "p-vp-demand", 0.6,
+             0.63, "percent", "executive", "monthly"),
+            ("K-07", "Email click rate", "Unique clicks / delivered, nurture tracks", "p-mkt-ops", 0.03, 0.034,
+             "percent", "channel", "weekly"),
+            ("K-08", "Paid search CTR", "Clicks / impressions, Google Ads", "p-mkt-digital", 0.035, 0.041, "percent",
+             "channel", "weekly"),
+            ("K-09", "Webinar attendance", "Live attendees per webinar", "p-mkt-content", 250, 271, "count",
+             "marketing", "monthly"),
+            ("K-10", "Organic sessions", "Sessions from organic search", "p-mkt-content", 420000, 448900, "count",
+             "marketing", "monthly"),
+            ("K-11", "LinkedIn impressions", "Impressions on ABM campaigns", "p-mkt-abm", 6000000, 7120000, "count",
+             "channel", "weekly"),
+        ],
+    )
+
+    # ---- requests: a light, planned request desk
+    reqs = []
+    days = workdays(D(2025, 1, 6), D(2025, 12, 19))
+    for _ in range(74):
+        reqs.append(dict(date=rng.choice(days), who=rng.choice(["p-vp-sales", "sales-east", "sales-west", "sales-central", "p-dir-sdr", "partner-team", "customer-success"]),
+                         type=rng.choice(["deck", "one_pager", "case_study", "event_support", "data_pull", "case_study"])))
+    reqs.sort(key=lambda r: (r["date"], r["who"], r["type"]))
+    rows = []
+    for i, r in enumerate(reqs):
+        x = rng.random()
+        if x < 0.14:
+            status, done = "declined", None
+        else:
+            status, done = "fulfilled", add_days(r["date"], rng.choice([2, 3, 4, 5, 6, 7, 9]))
+        rows.append(("SR-%03d" % (i + 1), iso(r["date"]), r["who"], r["type"], status, iso(done),
+                     rng.choice([1, 1.5, 2, 2, 3, 4])))
+    write_csv(os.path.join(out, "requests.csv"),
+              ["id", "requested_date", "requester", "type", "status", "fulfilled_date", "hours"], rows)
+
+    # ---- meetings
+    M = []
+    execs = ["p-ceo", "p-cro", "p-cfo", "p-cmo", "p-vp-product"]
+    titles = ["Annual strategy offsite", "Market expansion: commercial HVAC", "Pricing and packaging", "Competitive review",
+              "AI roadmap strategy", "Partner ecosystem strategy", "Mid-year strategy review", "Enterprise segment test",
+              "Customer retention strategy", "FY2026 strategy offsite", "International expansion options", "FY2026 priorities"]
+    for m in range(1, 13):
+        d = nth_weekday(2025, m, 1, 2)
+        att = list(execs) if m != 7 else ["p-ceo", "p-cro", "p-cfo", "p-vp-product"]  # CMO on leave in July
+        M.append((d, "strategy", titles[m - 1], att))
+    for q, d in enumerate([D(2025, 1, 8), D(2025, 4, 2), D(2025, 7, 9), D(2025, 10, 1)]):
+        M.append((d, "planning", "Q%d business review and plan" % (q + 1), execs + ["p-vp-sales", "p-vp-demand"]))
+    for q, d in enumerate([D(2025, 2, 25), D(2025, 5, 20), D(2025, 8, 26), D(2025, 11, 18)]):
+        M.append((d, "board", "Q%d board meeting" % (q + 1), ["p-ceo", "p-cfo", "p-cro", "p-cmo"]))
+    d = nth_weekday(2025, 1, 0, 1)
+    k = 0
+    while d <= D(2025, 12, 22):
+        att = ["p-cro", "p-cfo", "p-vp-sales", "p-dir-revops"]
+        k += 1
+        if k % 9 != 0:
+            att.append("p-cmo")
+        if k % 2 == 0:
+            att.append("p-vp-demand")
+        M.append((d, "forecast", "Revenue forecast: pipeline and marketing projection", att))
+        d = add_days(d, 14)
+    for m in range(1, 13):
+        d = nth_weekday(2025, m, 3, 1)
+        M.append((d, "product_planning", "Monthly roadmap and launch council", ["p-vp-product", "p-pm-ai", "p-dir-pmm", "p-cmo" if m % 3 == 1 else "p-vp-demand"]))
+    M.append((D(2025, 6, 24), "launch_review", "AI Scheduler launch readiness", ["p-vp-product", "p-pm-ai", "p-dir-pmm", "p-cmo", "p-vp-sales"]))
+    M.append((D(2025, 10, 14), "launch_review", "AI Scheduler 60-day review", ["p-vp-product", "p-pm-ai", "p-dir-pmm", "p-vp-demand", "p-vp-sales"]))
+    d = nth_weekday(2025, 1, 0, 1)
+    while d <= D(2025, 12, 22):
+        M.append((d, "pipeline_review", "Weekly funnel review (marketing and SDR)", ["p-vp-demand", "p-dir-sdr", "p-mkt-ops", "p-dir-revops"]))
+        d = add_days(d, 7)
+    M.sort(key=lambda m: (m[0], m[1]))
+    write_csv(
+        os.path.join(out, "meetings.csv"),
+        ["id", "date", "type", "title", "attendees"],
+        [("MTG-%03d" % (i + 1), iso(m[0]), m[1], m[2], "|".join(m[3])) for i, m in enumerate(M)],
+    )
+
+    budget = [
+        ("B-01", "Paid search", "program", "demand_creation", 480000),
+        ("B-02", "Content syndication", "program", "lead_generation", 210000),
+        ("B-03", "LinkedIn ABM", "program", "demand_creation", 320000),
+        ("B-04", "Quarterly campaigns (creative and media)", "program", "demand_creation", 265000),
+        ("B-05", "Webinars and nurture", "program", "demand_creation", 80000),
+        ("B-06", "SEO and organic content", "program", "demand_creation", 96000),
+        ("B-07", "Trade shows and field events", "program", "events", 330000),
+        ("B-08", "Northwind Connect user conference", "program", "events", 250000),
+        ("B-09", "Brand film and brand awareness", "program", "brand", 130000),
+        ("B-10", "PR and analyst relations", "agency", "communications", 160000),
+        ("B-11", "Sales enablement content", "program", "enablement", 90000),
+        ("B-12", "Partner co-marketing fund", "program", "demand_creation", 60000),
+        ("B-13", "Marketing technology stack", "technology", "other", 184000),
+        ("B-14", "Marketing team (24 FTE)", "headcount", "other", 2455000),
+    ]
+    write_csv(os.path.join(out, "budget.csv"), ["id", "line", "category", "purpose", "amount", "period"],
+              [b + ("FY2025",) for b in budget])
+
+    n_mql = sum(1 for l in leads if l["mql"])
+    write_csv(
+        os.path.join(out, "targets.csv"),
+        ["id", "metric", "value", "baseline", "owner", "period_start", "period_end"],
+        [
+            ("T-01", "revenue", 71000000, 62000000, "p-ceo", "2025-01-01", "2025-12-31"),
+            ("T-02", "pipeline", int(round(total_pipe * 0.95, -5)), "", "p-cro", "2025-01-01", "2025-12-31"),
+            ("T-03", "marketing_sourced_pipeline", int(round(mkt_pipe * 0.93, -5)), "", "p-cmo", "2025-01-01", "2025-12-31"),
+            ("T-04", "mqls", int(round(n_mql * 0.97, -1)), "", "p-vp-demand", "2025-01-01", "2025-12-31"),
+            ("T-05", "leads", int(round(len(leads) * 0.95, -2)), "", "p-vp-demand", "2025-01-01", "2025-12-31"),
+            ("T-06", "market_share", 0.066, 0.061, "p-ceo", "2025-01-01", "2025-12-31"),
+        ],
+    )
+    write_csv(
+        os.path.join(out, "positioning.csv"),
+        ["id", "effective_date", "status", "statement", "approved_by"],
+        [
+            ("POS-1", "2021-04-12", "retired", "Scheduling software for field service teams", "p-ceo; p-vp-product"),
+            ("POS-2", "2024-03-04", "approved", "The field service platform that gets it fixed right the first time",
+             "p-ceo; p-cmo; p-vp-product; p-cro"),
+        ],
+    )
+    assets = ["2025 Field Service Benchmark Report", "Dispatch Pro overview deck", "First-time fix one-pager",
+              "Summit Mechanical case study", "BlueLine HVAC case study", "AI Scheduler launch deck",
+              "AI Scheduler product page", "AI Scheduler demo video", "ROI calculator page", "Technician app one-pager",
+              "Competitive battlecard: legacy FSM", "Pricing and packaging page", "Dispatch Zero roadshow deck",
+              "Frontier Elevator case study", "Service agreements ebook", "Partner solution brief: FieldLink",
+              "Homepage refresh", "Security and compliance one-pager", "Northwind Connect keynote deck",
+              "Year-end planning guide", "Meridian Facility Services case study", "ERP connector data sheet"]
+    atypes = ["ebook", "deck", "one_pager", "case_study", "case_study", "deck", "web_page", "video", "web_page",
+              "one_pager", "one_pager", "web_page", "deck", "case_study", "ebook", "one_pager", "web_page",
+              "one_pager", "deck", "ebook", "case_study", "one_pager"]
+    coll = sorted((seasonal_date(rng, D(2025, 1, 10), D(2025, 12, 15)), n, t) for n, t in zip(assets, atypes))
+    write_csv(os.path.join(out, "collateral.csv"), ["id", "name", "type", "created_date", "positioning_id"],
+              [("AS-%03d" % (i + 1), c[1], c[2], iso(c[0]), "POS-2") for i, c in enumerate(coll)])
+    write_csv(
+        os.path.join(out, "reports.csv"),
+        ["id", "name", "content", "audience", "cadence"],
+        [
+            ("REP-1", "Marketing-sourced pipeline", "marketing_sourced_pipeline", "executive", "monthly"),
+            ("REP-2", "Channel ROI and cost per opportunity", "channel_roi", "executive", "quarterly"),
+            ("REP-3", "Funnel conversion (MQL-SAL-SQL)", "funnel", "sales", "weekly"),
+            ("REP-4", "Board marketing scorecard", "marketing_sourced_pipeline", "board", "quarterly"),
+            ("REP-5", "Brand tracker", "brand", "marketing", "quarterly"),
+        ],
+    )
+    everyone = "p-ceo; p-cro; p-cfo; p-cmo; p-vp-product"
+    write_csv(
+        os.path.join(out, "plans.csv"),
+        ["id", "name", "type", "status", "origin", "period_start", "period_end", "shared_with"],
+        [
+            ("PL-01", "FY2025 marketing plan", "marketing_plan", "approved", "plan", "2025-01-01", "2025-12-31", everyone),
+            ("PL-02", "Q1 campaign plan: Benchmark Report", "campaign_plan", "approved", "plan", "2025-01-01", "2025-03-31", "p-cmo; p-cro; p-vp-sales"),
+            ("PL-03", "Q2 campaign plan: Dispatch Zero roadshow", "campaign_plan", "approved", "plan", "2025-04-01", "2025-06-30", "p-cmo; p-cro; p-vp-sales"),
+            ("PL-04", "AI Scheduler launch plan", "launch_plan", "approved", "plan", "2025-06-01", "2025-10-31", "p-cmo; p-vp-product; p-cro; p-pm-ai"),
+            ("PL-05", "Q3 campaign plan: AI Scheduler launch", "campaign_plan", "approved", "plan", "2025-07-01", "2025-09-30", "p-cmo; p-cro; p-vp-sales"),
+            ("PL-06", "Q4 campaign plan: ROI calculator", "campaign_plan", "approved", "plan", "2025-10-01", "2025-12-31", "p-cmo; p-cro; p-vp-sales"),
+            ("PL-07", "Partner co-marketing with FieldLink", "campaign_plan", "approved", "request", "2025-02-01", "2025-12-31", "p-cmo; p-vp-sales"),
+            ("PL-08", "Northwind 2028 vision", "vision", "approved", "plan", "2025-01-01", "2028-12-31", everyone),
+        ],
+    )
+    write_csv(
+        os.path.join(out, "agreements.csv"),
+        ["id", "type", "status", "parties", "effective_date", "definition"],
+        [
+            ("AG-1", "mql_definition", "agreed", "marketing; sales", "2024-02-01",
+             "MQL = ICP fit score >= 60 (service orgs with 25+ technicians) and engagement score >= 40 in 30 days"),
+            ("AG-2", "sql_definition", "agreed", "marketing; sales", "2024-02-01",
+             "SQL = discovery call held, budget owner named, opportunity created with amount and close date"),
+            ("AG-3", "follow_up_sla", "active", "marketing; sales", "2024-02-01",
+             "SDRs work every MQL within one business day and accept or reject it, with a reason, within five"),
+            ("AG-4", "handoff", "agreed", "marketing; sales", "2024-06-10",
+             "Rejected MQLs return to nurture with the reason code; recycled leads re-qualify on new engagement"),
+        ],
+    )
+    write_csv(
+        os.path.join(out, "answers.csv"),
+        ["id", "question", "respondent", "answer"],
+        [
+            ("Q-01", "first_responsibility", "cmo", "Pipeline and revenue: marketing-sourced pipeline that closes"),
+            ("Q-02", "first_responsibility", "ceo", "Creating pipeline with sales and telling our story in the market"),
+            ("Q-03", "success_measure", "cmo", "Sourced pipeline against target, win rate and CAC payback"),
+            ("Q-04", "marketing_value", "cro", "A third of our new pipeline, and the forecast is better with marketing in it"),
+        ],
+    )
+    return dict(leads=len(leads), opps=len(opps), mkt_share=round(mkt_pipe / float(total_pipe), 3),
+                mqls=n_mql, sal=sum(1 for l in leads if l["sal"]), win_rate=win_rate, cac=cac)
+
+
 # --------------------------------------------------------------------------- main
 
 
 def main():
     stats = {}
     stats["acme"] = gen_acme(os.path.join(HERE, "acme-vanity"))
+    stats["northwind"] = gen_northwind(os.path.join(HERE, "northwind-healthy"))
     for k, v in stats.items():
         print(k, v)
 

@@ -1149,6 +1149,423 @@ def gen_northwind(out):
                 mqls=n_mql, sal=sum(1 for l in leads if l["sal"]), win_rate=win_rate, cac=cac)
 
 
+# --------------------------------------------------------------------------- Pollen Labs (seedling)
+
+
+def gen_seedling(out):
+    """An early-stage company: an org profile, the founder's board KPIs, a deal export without a
+    source column, and a people list. Most rules cannot be assessed."""
+    rng = random.Random(20250303)
+    clean_dir(out)
+    write_manifest(os.path.join(out, "bundle.yaml"), "Pollen Labs", YEAR_START, YEAR_END)
+    write_org_yaml(
+        os.path.join(out, "org.yaml"),
+        {"name": "Pollen Labs", "stage": "startup", "sales_motion": "smb",
+         "industry": "Practice management software for veterinary clinics", "revenue": 1400000,
+         "employees": 19},
+        comment=["Filled in by the founders; market size and prospect counts not known yet."],
+    )
+    write_csv(
+        os.path.join(out, "kpis.csv"),
+        ["id", "name", "definition", "owner", "target", "actual", "unit", "audience", "cadence"],
+        [
+            ("K1", "MRR", "Monthly recurring revenue at month end", "ceo", 150000, 118400, "currency", "board", "monthly"),
+            ("K2", "New clinics signed", "Clinics with a signed subscription", "ceo", 180, 131, "count", "board", "monthly"),
+            ("K3", "Website visitors", "Unique visitors, Google Analytics", "head of growth", 40000, 52300, "count", "board", "monthly"),
+            ("K4", "Demo requests", "Demo form submissions", "head of growth", 900, 764, "count", "board", "monthly"),
+            ("K5", "Logo churn", "Clinics cancelled / clinics at start of month", "ceo", 0.015, 0.021, "percent", "board", "monthly"),
+        ],
+    )
+    stages = ["Demo booked", "Demo held", "Trial", "Contract sent"]
+    rows = []
+    clinic_a = ["Oak Hill", "Riverside", "Maple Street", "Bayview", "Cedar Creek", "Northgate", "Sunnyvale", "Lakeside",
+                "Willow", "Parkway", "Greenfield", "Hillcrest", "Brookside", "Meadowbrook", "Pine Ridge", "Westside",
+                "Harbor Town", "Old Mill", "Fox Run", "Kingsley"]
+    clinic_b = ["Animal Hospital", "Veterinary Clinic", "Pet Care", "Vet Group", "Animal Clinic", "Veterinary Center"]
+    for i in range(64):
+        created = seasonal_date(rng, D(2025, 1, 6), D(2025, 12, 19))
+        name = "%s %s" % (rng.choice(clinic_a), rng.choice(clinic_b))
+        amount = rng.choice([2400, 3600, 3600, 4800, 6000, 7200, 9600, 14400])
+        age = (YEAR_END - created).days
+        if age > 30 and rng.random() < 0.8:
+            won = rng.random() < 0.42
+            stage, close = ("Closed won" if won else "Closed lost"), add_days(created, rng.randrange(9, 40))
+            if close > YEAR_END:
+                close = YEAR_END
+        else:
+            stage, close = rng.choice(stages), None
+        rows.append((created, name, stage, amount if rng.random() > 0.08 else "", close))
+    rows.sort()
+    write_csv(
+        os.path.join(out, "deals.csv"),
+        ["Deal Name", "Deal Stage", "Amount", "Create Date", "Close Date"],
+        [("%s - %s" % (r[1], "annual plan"), r[2], r[3], iso(r[0]), iso(r[4])) for r in rows],
+    )
+    write_csv(
+        os.path.join(out, "team.csv"),
+        ["id", "name", "title", "role", "function"],
+        [
+            ("ceo", "Amelia Hart", "Co-founder and CEO", "ceo", "executive"),
+            ("cto", "Ravi Shankar", "Co-founder and CTO", "head_of_product", "product"),
+            ("head of growth", "Jordan Blake", "Head of Growth", "head_of_marketing", "marketing"),
+            ("ae-1", "Lucy Moreno", "Account Executive", "sales", "sales"),
+            ("ae-2", "Sam Whitford", "Account Executive", "sales", "sales"),
+            ("cs-1", "Nora Kim", "Customer Success Lead", "customer_success", "customer_success"),
+        ],
+    )
+    return {}
+
+
+# --------------------------------------------------------------------------- Harbor Analytics (quarterly)
+
+HARBOR_Q = {
+    # quarter: the state of the org in that quarter
+    1: dict(leads=700, mql=0.42, accept=0.16, sql=0.45, mkt_share=0.10, forecast_months=(1, 2, 3),
+            lead_target=3000, budget_scale=0.6),
+    2: dict(leads=520, mql=0.38, accept=0.30, sql=0.50, mkt_share=0.13, forecast_months=(4, 5),
+            lead_target=1600, budget_scale=0.9),
+    3: dict(leads=560, mql=0.36, accept=0.35, sql=0.55, mkt_share=0.21, forecast_months=(7,),
+            lead_target=1000, budget_scale=1.0),
+    4: dict(leads=600, mql=0.36, accept=0.58, sql=0.55, mkt_share=0.26, forecast_months=(),
+            lead_target=1000, budget_scale=1.0),
+}
+HARBOR_ACCOUNTS = [
+    "Port of Savannah Terminals", "Gulfport Container Terminal", "Bayonne Marine Terminal", "Pacific Gateway Ports",
+    "Long Reach Stevedoring", "Delta Bulk Terminals", "Northern Lakes Port Authority", "Blue Anchor Logistics",
+    "Coastal Intermodal", "Harborline Drayage", "Tidewater Terminals", "Mid-Atlantic Port Services",
+    "Great Basin Rail Terminals", "Kestrel Shipping Agency", "Atlas Reefer Services", "Pelican Bay Marine",
+    "Crescent City Stevedores", "Redwood Port Partners", "Ironclad Container Yards", "Meridian Freight Hubs",
+    "Seaboard Chassis Pool", "Lighthouse Warehousing", "Cape Fear Terminals", "Puget Sound Marine Services",
+    "Golden Gate Intermodal", "Brazos Bulk Handling", "Sabine River Terminals", "Chesapeake Port Logistics",
+    "St. Lawrence Seaway Terminals", "Columbia River Grain", "Anchorage Freight Terminal", "Biscayne Cargo",
+]
+
+
+def gen_harbor(q, out):
+    cfg = HARBOR_Q[q]
+    rng = random.Random(20250400 + q)
+    qs = D(2025, 3 * q - 2, 1)
+    qe = D(2025, 3 * q + 1, 1) - dt.timedelta(days=1) if q < 4 else D(2025, 12, 31)
+    months = [3 * q - 2, 3 * q - 1, 3 * q]
+    clean_dir(out)
+    write_manifest(os.path.join(out, "bundle.yaml"), "Harbor Analytics", qs, qe)
+    write_org_yaml(
+        os.path.join(out, "org.yaml"),
+        {"name": "Harbor Analytics", "stage": "growth", "sales_motion": "mid_market",
+         "industry": "Terminal and port operations analytics", "revenue": 28000000,
+         "addressable_market": 6500, "prospects": 1100, "employees": 140, "sales_cycle_days": 75},
+    )
+    people = [
+        ("p-ceo", "Nadia Hassan", "Chief Executive Officer", "ceo", "executive", "2018-05-01", 15),
+        ("p-cro", "Brian Kowalski", "Chief Revenue Officer", "cro", "sales", "2021-03-15", 12),
+        ("p-cfo", "Mei Lin", "Chief Financial Officer", "cfo", "finance", "2020-01-06", 8),
+        ("p-cmo", "Olivia Grant", "Chief Marketing Officer", "cmo", "marketing", "2023-08-14", 8),
+        ("p-vp-product", "Rahul Desai", "VP Product", "head_of_product", "product", "2019-09-02", 10),
+        ("p-pm", "Elise Martin", "Senior Product Manager", "product", "product", "2022-06-20", 5),
+        ("p-vp-sales", "Marco Bianchi", "VP Sales", "vp_sales", "sales", "2022-02-07", 9),
+        ("p-mkt-demand", "Hugo Alvarez", "Demand Generation Manager", "marketing", "marketing", "2024-04-01", 3),
+        ("p-mkt-ops", "Tess Morgan", "Marketing Operations Manager", "marketing", "marketing", "2023-11-13", 2),
+        ("p-mkt-content", "Ivy Chen", "Content Marketing Manager", "marketing", "marketing", "2024-09-09", 2),
+        ("p-mkt-events", "Sean Doyle", "Events Manager", "marketing", "marketing", "2022-10-03", 4),
+    ]
+    write_csv(os.path.join(out, "people.csv"),
+              ["id", "name", "title", "role", "function", "start_date", "domain_experience_years"], people)
+
+    # ---- campaigns
+    C = []
+
+    def camp(cid, name, channel, ctype, objective, start, end, cost, always_on=False, attendees=None, lead_n=0,
+             pipeline_claim=None, track=True):
+        C.append(dict(id=cid, name=name, channel=channel, type=ctype, objective=objective, always_on=always_on,
+                      start=start, end=end, cost=cost, attendees=attendees, lead_n=lead_n, claim=pipeline_claim,
+                      track=track))
+
+    if q == 1:  # one burst in March around the show; nothing in market in January and February
+        camp("HB-25-01", "TPM25 Long Beach booth", "events", "event", "demand_creation", D(2025, 3, 2), D(2025, 3, 5),
+             68000, attendees=920, lead_n=300, pipeline_claim=1.35, track=False)
+        camp("HB-25-02", "Port Innovation dinner, Long Beach", "events", "event", "demand_creation", D(2025, 3, 4),
+             D(2025, 3, 4), 14500, attendees=38, track=False)
+        camp("HB-25-03", "Houston customer meetup", "events", "event", "demand_creation", D(2025, 3, 19),
+             D(2025, 3, 19), 16000, attendees=55, track=False)
+        camp("HB-25-04", "Webinar: berth planning with live AIS data", "webinar", "webinar", "demand_creation",
+             D(2025, 3, 26), D(2025, 3, 26), 3200, attendees=190, lead_n=120)
+        camp("HB-25-05", "Purchased list: terminal operators", "email", "email", "demand_creation", D(2025, 3, 10),
+             D(2025, 3, 28), 9000, lead_n=150)
+    else:
+        camp("HB-AO-01", "Paid search - always on", "paid_search", "paid", "demand_creation", D(2025, 4, 1), qe,
+             int(42000 * cfg["budget_scale"]), always_on=True, lead_n=int(cfg["leads"] * 0.3))
+        camp("HB-AO-02", "Nurture and newsletter", "email", "email", "demand_creation", D(2025, 4, 1), qe, 6000,
+             always_on=True, lead_n=int(cfg["leads"] * 0.1))
+        for m in months:
+            d = nth_weekday(2025, m, 2, 3)
+            camp("HB-WB-%02d" % m, "Webinar: %s" % {
+                4: "yard congestion early warning", 5: "crane productivity benchmarks", 6: "gate transaction analytics",
+                7: "reefer monitoring at scale", 8: "hurricane season readiness", 9: "rail-to-port dwell time",
+                10: "2026 capacity planning", 11: "emissions reporting for terminals", 12: "year in review: port KPIs"}[m],
+                 "webinar", "webinar", "demand_creation", d, d, 3400, attendees=rng.randrange(120, 260),
+                 lead_n=int(cfg["leads"] * 0.08))
+        if q == 2:
+            camp("HB-25-10", "Breakbulk Europe 2025 Rotterdam", "events", "event", "demand_creation", D(2025, 5, 20),
+                 D(2025, 5, 22), 72000, attendees=640, lead_n=int(cfg["leads"] * 0.22))
+            camp("HB-25-11", "Rotterdam customer dinner", "events", "event", "demand_creation", D(2025, 5, 21),
+                 D(2025, 5, 21), 11000, attendees=30, track=False)
+            camp("HB-25-12", "Q2 campaign: Berth Planner launch", "paid_social", "paid", "demand_creation",
+                 D(2025, 4, 14), D(2025, 6, 27), 38000, lead_n=int(cfg["leads"] * 0.2))
+        if q == 3:
+            camp("HB-25-20", "Q3 campaign: Congestion Index report", "content", "content", "demand_creation",
+                 D(2025, 7, 7), D(2025, 9, 26), 34000, lead_n=int(cfg["leads"] * 0.25))
+            camp("HB-25-21", "TOC Americas 2025", "events", "event", "demand_creation", D(2025, 9, 9), D(2025, 9, 11),
+                 64000, attendees=700, lead_n=int(cfg["leads"] * 0.2))
+        if q == 4:
+            camp("HB-25-30", "Q4 campaign: capacity planning toolkit", "content", "content", "demand_creation",
+                 D(2025, 10, 6), D(2025, 12, 12), 36000, lead_n=int(cfg["leads"] * 0.25))
+            camp("HB-25-31", "Intermodal EXPO 2025", "events", "event", "demand_creation", D(2025, 10, 14),
+                 D(2025, 10, 16), 58000, attendees=580, lead_n=int(cfg["leads"] * 0.2))
+
+    # ---- leads
+    leads = []
+    for c in C:
+        for _ in range(c["lead_n"]):
+            span = (min(c["end"], qe) - c["start"]).days
+            created = min(qe, add_days(c["start"], rng.randrange(span + 1) + rng.randrange(0, 6)))
+            leads.append(dict(created=created, campaign=c["id"], source={
+                "events": "Trade Show", "webinar": "Webinar", "email": "Email", "paid_search": "Paid Search",
+                "paid_social": "Paid Social", "content": "Content"}[c["channel"]]))
+    while len(leads) < cfg["leads"]:
+        leads.append(dict(created=seasonal_date(rng, qs, qe), campaign=None,
+                          source=rng.choice(["Web", "Organic Search", "Referral", "web", None])))
+    leads.sort(key=lambda l: (l["created"], l["campaign"] or "", l["source"] or ""))
+    for i, l in enumerate(leads):
+        l["id"] = "HL-%d%05d" % (q, i + 1)
+        l.update(stage="inquiry", mql=None, sal=None, sql=None, opp=None)
+        if rng.random() > cfg["mql"]:
+            l["stage"] = rng.choice(["inquiry", "inquiry", "disqualified"])
+            continue
+        l["mql"] = min(qe, add_days(l["created"], rng.randrange(0, 4)))
+        l["stage"] = "mql"
+        if rng.random() < cfg["accept"]:
+            sal = add_days(l["mql"], rng.randrange(1, 6))
+            if sal <= qe:
+                l["sal"], l["stage"] = sal, "sal"
+                if rng.random() < cfg["sql"]:
+                    sql = add_days(sal, rng.randrange(3, 15))
+                    if sql <= qe:
+                        l["sql"], l["stage"] = sql, "sql"
+        elif rng.random() < 0.5:
+            l["stage"] = "disqualified"
+
+    # ---- opportunities
+    opps = []
+    for l in leads:
+        if l["stage"] == "sql" and rng.random() < 0.85:
+            opps.append(dict(created=min(qe, add_days(l["sql"], rng.randrange(0, 3))), source="Marketing",
+                             campaign=l["campaign"], lead=l))
+    for o in opps:
+        o["amount"] = lognormal_amount(rng, 52000, 0.55, 12000, 300000, step=1000)
+    mkt_amount = sum(o["amount"] for o in opps)
+    other_amount = 0
+    # sales, partner and outbound deals until marketing's share of new pipeline is the quarter's
+    while mkt_amount / float(mkt_amount + other_amount) > cfg["mkt_share"]:
+        o = dict(created=seasonal_date(rng, qs, qe), source=rng.choice(["Sales", "Sales", "Partner", "Outbound"]),
+                 campaign=None, lead=None, amount=lognormal_amount(rng, 52000, 0.55, 12000, 300000, step=1000))
+        other_amount += o["amount"]
+        opps.append(o)
+    for o in opps:
+        o["account"] = rng.choice(HARBOR_ACCOUNTS)
+        cycle = int(rng.lognormvariate(math.log(75), 0.35))
+        close = add_days(o["created"], cycle)
+        if close <= qe and rng.random() < 0.9:
+            o["won"] = rng.random() < 0.28
+            o["stage"], o["closed"], o["close"] = ("Closed Won" if o["won"] else "Closed Lost"), True, close
+        else:
+            o["won"], o["closed"] = False, False
+            o["stage"] = rng.choice(["Discovery", "Solution design", "Proposal", "Negotiation"])
+            o["close"] = close if close > qe else add_days(qe, rng.randrange(15, 90))
+    opps.sort(key=lambda o: (o["created"], o["account"], o["amount"]))
+    for i, o in enumerate(opps):
+        o["id"] = "HO-%d%04d" % (q, i + 1)
+        if o["lead"] is not None:
+            o["lead"]["opp"] = o["id"]
+            o["lead"]["stage"] = "won" if o["won"] else "opportunity"
+    total_pipe = sum(o["amount"] for o in opps)
+    mkt_pipe = sum(o["amount"] for o in opps if o["source"] == "Marketing")
+    write_csv(os.path.join(out, "leads.csv"),
+              ["id", "created_date", "source", "campaign_id", "stage", "mql_date", "sal_date", "sql_date", "opportunity_id"],
+              [(l["id"], iso(l["created"]), l["source"], l["campaign"], l["stage"], iso(l["mql"]), iso(l["sal"]),
+                iso(l["sql"]), l["opp"]) for l in leads])
+    write_csv(os.path.join(out, "opportunities.csv"),
+              ["id", "name", "account", "created_date", "close_date", "stage", "amount", "source", "campaign_id",
+               "is_won", "is_closed"],
+              [(o["id"], "%s - %s" % (o["account"], rng.choice(["Yard Insight", "Berth Planner", "Gate Analytics", "platform renewal"])),
+                o["account"], iso(o["created"]), iso(o["close"]), o["stage"], o["amount"], o["source"], o["campaign"],
+                "true" if o["won"] else "false", "true" if o["closed"] else "false") for o in opps])
+    for c in C:
+        own = [o for o in opps if o["campaign"] == c["id"]]
+        if c["claim"]:  # the show is credited with every deal its visitors touched
+            c["leads"], c["opps"] = None, int(len(opps) * 0.6)
+            c["pipeline"] = int(round(total_pipe * c["claim"], -3))
+        elif c["track"]:
+            c["leads"] = sum(1 for l in leads if l["campaign"] == c["id"]) or None
+            c["opps"] = len(own)
+            c["pipeline"] = sum(o["amount"] for o in own)
+        else:
+            c["leads"] = c["opps"] = c["pipeline"] = None
+    write_csv(os.path.join(out, "campaigns.csv"),
+              ["id", "name", "channel", "type", "objective", "always_on", "start_date", "end_date", "cost", "leads",
+               "opportunities", "pipeline", "attendees"],
+              [(c["id"], c["name"], c["channel"], c["type"], c["objective"], "true" if c["always_on"] else "false",
+                iso(c["start"]), iso(c["end"]), c["cost"], c["leads"], c["opps"], c["pipeline"], c["attendees"])
+               for c in C])
+
+    # ---- KPIs: vanity metrics leave the board report quarter by quarter
+    K = []
+    if q == 1:
+        K += [("K-01", "Email click rate", "Clicks / delivered", "p-cmo", 0.03, 0.036, "percent", "board", "monthly"),
+              ("K-02", "Website sessions", "Sessions on harboranalytics.com", "p-cmo", 60000, 71200, "count", "board", "monthly"),
+              ("K-03", "Event attendance", "Booth visitors and event guests", "p-mkt-events", 800, 1013, "count", "executive", "quarterly"),
+              ("K-04", "Leads generated", "New leads in the CRM", "p-cmo", 3000, len(leads), "count", "board", "monthly")]
+    elif q == 2:
+        K += [("K-01", "Email click rate", "Clicks / delivered", "p-mkt-ops", 0.03, 0.034, "percent", "channel", "weekly"),
+              ("K-02", "Website sessions", "Sessions on harboranalytics.com", "p-cmo", 60000, 66800, "count", "board", "monthly"),
+              ("K-03", "Event attendance", "Booth visitors and event guests", "p-mkt-events", 700, 671, "count", "executive", "quarterly"),
+              ("K-04", "Leads generated", "New leads in the CRM", "p-mkt-demand", cfg["lead_target"], len(leads), "count", "marketing", "monthly"),
+              ("K-05", "Marketing-sourced pipeline", "Opportunities created with source Marketing", "p-cmo",
+               int(round(mkt_pipe * 0.9, -4)), mkt_pipe, "currency", "board", "quarterly")]
+    else:
+        K += [("K-01", "Email click rate", "Clicks / delivered", "p-mkt-ops", 0.03, 0.033, "percent", "channel", "weekly"),
+              ("K-02", "Website sessions", "Sessions on harboranalytics.com", "p-mkt-content", 60000, 69100, "count", "marketing", "monthly"),
+              ("K-04", "Leads generated", "New leads in the CRM", "p-mkt-demand", cfg["lead_target"], len(leads), "count", "marketing", "monthly"),
+              ("K-05", "Marketing-sourced pipeline", "Opportunities created with source Marketing", "p-cmo",
+               int(round(mkt_pipe * 0.92, -4)), mkt_pipe, "currency", "board", "monthly"),
+              ("K-06", "Win rate, marketing-sourced", "Won / closed marketing-sourced opportunities", "p-cmo", 0.25, 0.27, "percent", "executive", "monthly")]
+    write_csv(os.path.join(out, "kpis.csv"),
+              ["id", "name", "definition", "owner", "target", "actual", "unit", "audience", "cadence"], K)
+
+    # ---- requests
+    days = workdays(qs, qe)
+    R = []
+    for i in range(rng.randrange(24, 36)):
+        d = rng.choice(days)
+        R.append((d, rng.choice(["p-vp-sales", "sales-us", "sales-eu", "partners"]),
+                  rng.choice(["deck", "one_pager", "case_study", "data_pull"])))
+    R.sort()
+    write_csv(os.path.join(out, "requests.csv"),
+              ["id", "requested_date", "requester", "type", "status", "fulfilled_date", "hours"],
+              [("HR-%d%03d" % (q, i + 1), iso(r[0]), r[1], r[2], "fulfilled", iso(min(qe, add_days(r[0], rng.randrange(1, 6)))),
+                rng.choice([1, 2, 2, 3, 4])) for i, r in enumerate(R)])
+
+    # ---- meetings: the CMO stays in strategy, drifts out of forecasting; no joint product planning
+    M = []
+    execs = ["p-ceo", "p-cro", "p-cfo", "p-cmo", "p-vp-product"]
+    for m in months:
+        M.append((nth_weekday(2025, m, 1, 1), "strategy", "Monthly strategy session", execs))
+    M.append((add_days(qs, 7), "planning", "Q%d operating plan" % q, execs + ["p-vp-sales"]))
+    M.append((add_days(qe, -20), "board", "Q%d board meeting" % q, ["p-ceo", "p-cfo", "p-cro", "p-cmo"]))
+    d = nth_weekday(2025, months[0], 0, 1)
+    while d <= qe:
+        att = ["p-cro", "p-cfo", "p-vp-sales"]
+        if d.month in cfg["forecast_months"]:
+            att.append("p-cmo")
+        M.append((d, "forecast", "Revenue forecast call", att))
+        d = add_days(d, 14)
+    for m in months:
+        M.append((nth_weekday(2025, m, 3, 2), "product_planning", "Roadmap review", ["p-vp-product", "p-pm", "p-cro"]))
+    M.sort()
+    write_csv(os.path.join(out, "meetings.csv"), ["id", "date", "type", "title", "attendees"],
+              [("HM-%d%02d" % (q, i + 1), iso(m[0]), m[1], m[2], "; ".join(m[3])) for i, m in enumerate(M)])
+
+    # ---- budget for the quarter
+    s = cfg["budget_scale"]
+    B = [("QB-1", "Events and trade shows", "program", "events", int(98000 if q == 1 else 70000 * s)),
+         ("QB-2", "Purchased lists", "program", "lead_generation", 9000 if q == 1 else 0),
+         ("QB-3", "Paid search", "program", "demand_creation", 0 if q == 1 else int(42000 * s)),
+         ("QB-4", "Quarterly campaign", "program", "demand_creation", 0 if q == 1 else int(40000 * s)),
+         ("QB-5", "Webinars and nurture", "program", "demand_creation", 3000 if q == 1 else 16000),
+         ("QB-6", "PR and analyst relations", "agency", "communications", 24000),
+         ("QB-7", "Sales enablement", "program", "enablement", 12000),
+         ("QB-8", "Marketing team", "headcount", "", 310000),
+         ("QB-9", "Marketing technology", "technology", "", 21000)]
+    write_csv(os.path.join(out, "budget.csv"), ["id", "line", "category", "purpose", "amount", "period"],
+              [b + ("2025-Q%d" % q,) for b in B if b[4] > 0])
+
+    T = [("T-%d1" % q, "revenue", 7000000 + 300000 * q, "", "p-cro", iso(qs), iso(qe)),
+         ("T-%d2" % q, "leads", cfg["lead_target"], "", "p-cmo" if q == 1 else "p-mkt-demand", iso(qs), iso(qe))]
+    if q == 1:
+        T.append(("T-13", "market_share", 0.30, 0.04, "p-ceo", iso(qs), iso(qe)))
+    else:
+        T.append(("T-%d3" % q, "marketing_sourced_pipeline", int(round(mkt_pipe * 0.9, -4)), "", "p-cmo", iso(qs), iso(qe)))
+        T.append(("T-%d4" % q, "market_share", 0.05, 0.04, "p-ceo", "2025-04-01", "2025-12-31"))
+    write_csv(os.path.join(out, "targets.csv"),
+              ["id", "metric", "value", "baseline", "owner", "period_start", "period_end"], T)
+
+    write_csv(os.path.join(out, "positioning.csv"), ["id", "effective_date", "status", "statement", "approved_by"],
+              [("POS-1", "2021-02-01", "retired", "Analytics for container terminals", "p-ceo"),
+               ("POS-2", "2023-10-02", "approved", "See congestion before it costs you: live analytics for every berth, yard and gate",
+                "p-ceo; p-cmo; p-vp-product; p-cro")])
+    rep = [("REP-1", "Marketing activity summary", "activity", "executive", "monthly")]
+    if q == 2:
+        rep.append(("REP-2", "Marketing-sourced pipeline", "marketing_sourced_pipeline", "executive", "quarterly"))
+    if q >= 3:
+        rep.append(("REP-2", "Marketing-sourced pipeline", "marketing_sourced_pipeline", "executive", "monthly"))
+        rep.append(("REP-3", "Channel ROI", "channel_roi", "executive", "quarterly"))
+    write_csv(os.path.join(out, "reports.csv"), ["id", "name", "content", "audience", "cadence"], rep)
+
+    P = [("PL-1", "FY2025 marketing plan", "marketing_plan", "draft" if q == 1 else "approved", "plan",
+          "2025-01-01", "2025-12-31", "p-cmo" if q == 1 else "p-ceo; p-cro; p-cfo; p-cmo")]
+    if q == 1:
+        P += [("PL-2", "TPM25 booth", "campaign_plan", "approved", "request", "2025-02-01", "2025-03-31", "p-cro; p-cmo"),
+              ("PL-3", "Purchased list blast", "campaign_plan", "approved", "request", "2025-03-01", "2025-03-31", "p-vp-sales; p-cmo"),
+              ("PL-4", "Houston customer meetup", "campaign_plan", "approved", "request", "2025-03-01", "2025-03-31", "p-vp-sales; p-cmo")]
+    else:
+        if q == 2:
+            P += [("PL-23", "Breakbulk Europe booth", "campaign_plan", "approved", "request", "2025-05-01", "2025-05-31", "p-vp-sales; p-cmo"),
+                  ("PL-24", "Rotterdam customer dinner", "campaign_plan", "approved", "request", "2025-05-01", "2025-05-31", "p-vp-sales; p-cmo"),
+                  ("PL-25", "Partner one-pager series", "campaign_plan", "approved", "request", "2025-04-01", "2025-06-30", "p-cro; p-cmo")]
+        P += [("PL-%d1" % q, "Q%d campaign plan" % q, "campaign_plan", "approved", "plan", iso(qs), iso(qe), "p-cmo; p-cro"),
+              ("PL-%d2" % q, "Q%d webinar series" % q, "campaign_plan", "approved", "plan", iso(qs), iso(qe), "p-cmo; p-cro")]
+    if q < 4:
+        P.append(("PL-9", "Harbor 2027 vision", "vision", "approved", "plan", "2024-01-01", "2027-12-31",
+                  "p-ceo; p-cro; p-cfo; p-cmo; p-vp-product"))
+    else:
+        P.append(("PL-9", "Harbor 2027 vision", "vision", "superseded", "plan", "2024-01-01", "2027-12-31",
+                  "p-ceo; p-cro; p-cfo; p-cmo; p-vp-product"))
+        P.append(("PL-10", "Harbor 2030 vision and FY2026 strategy", "vision", "approved", "plan", "2026-01-01",
+                  "2030-12-31", "p-ceo; p-cro; p-cfo; p-vp-product"))
+    write_csv(os.path.join(out, "plans.csv"),
+              ["id", "name", "type", "status", "origin", "period_start", "period_end", "shared_with"], P)
+    write_csv(os.path.join(out, "agreements.csv"), ["id", "type", "status", "parties", "effective_date", "definition"],
+              [("AG-1", "mql_definition", "agreed", "marketing; sales", "2024-06-01",
+                "MQL = terminal or port operator, 200+ TEU/day, and a demo request or two content engagements in 30 days"),
+               ("AG-2", "sql_definition", "agreed", "marketing; sales", "2024-06-01",
+                "SQL = discovery call held and an operations sponsor named"),
+               ("AG-3", "follow_up_sla", "active", "marketing; sales", "2024-10-01",
+                "Sales follows up every MQL within two business days")])
+    first = {1: "Brand awareness in the port community and a full funnel of leads",
+             2: "Pipeline: growing marketing-sourced pipeline to a third of new pipeline",
+             3: "Pipeline and revenue",
+             4: "Pipeline and revenue"}[q]
+    write_csv(os.path.join(out, "answers.csv"), ["id", "question", "respondent", "answer"],
+              [("A-%d1" % q, "first_responsibility", "cmo", first),
+               ("A-%d2" % q, "forecast_input", "cmo", {1: "I join the forecast call every other week",
+                                                        2: "Most forecast calls, when the launch allows",
+                                                        3: "Rarely now; demand gen sends the numbers",
+                                                        4: "Sales owns the forecast"}[q])])
+    return dict(leads=len(leads), opps=len(opps), mkt_share=round(mkt_pipe / float(total_pipe), 3))
+
+
+HARBOR_CONFIG = """\
+# mktaudit.yaml for Harbor Analytics' quarterly self-assessment.
+# Generated by examples/generate.py. Use it with --config (see README.md), or run the audits from this folder.
+waivers:
+  - rule: INTG-003
+    reason: >-
+      The joint product council was paused for the January reorganisation of product management;
+      marketing and product agreed to restart joint roadmap reviews in Q3.
+    owner: olivia.grant@harbor-analytics.example
+    expires: 2025-08-31
+"""
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -1156,6 +1573,12 @@ def main():
     stats = {}
     stats["acme"] = gen_acme(os.path.join(HERE, "acme-vanity"))
     stats["northwind"] = gen_northwind(os.path.join(HERE, "northwind-healthy"))
+    stats["seedling"] = gen_seedling(os.path.join(HERE, "seedling-startup"))
+    qdir = os.path.join(HERE, "quarterly")
+    os.makedirs(qdir, exist_ok=True)
+    write_text(os.path.join(qdir, "mktaudit.yaml"), HARBOR_CONFIG)
+    for q in (1, 2, 3, 4):
+        stats["harbor-q%d" % q] = gen_harbor(q, os.path.join(qdir, "q%d" % q))
     for k, v in stats.items():
         print(k, v)
 

@@ -601,7 +601,7 @@ def gen_acme(out):
         ("B-09", "FlexCell spring campaign", "program", "demand_creation", 36000),
         ("B-10", "Retrofit ROI fall campaign", "program", "demand_creation", 26000),
         ("B-11", "Paid search (Google Ads)", "program", "lead_generation", 14000),
-        ("B-12", "Marketing team (11 FTE)", "headcount", "other", 1310000),
+        ("B-12", "Marketing team (9 FTE)", "headcount", "other", 1310000),
         ("B-13", "CRM and marketing automation seats", "technology", "other", 42000),
     ]
     write_csv(
@@ -1080,6 +1080,8 @@ def gen_northwind(out):
             ("POS-1", "2021-04-12", "retired", "Scheduling software for field service teams", "p-ceo; p-vp-product"),
             ("POS-2", "2024-03-04", "approved", "The field service platform that gets it fixed right the first time",
              "p-ceo; p-cmo; p-vp-product; p-cro"),
+            ("POS-3", "", "in_revision", "AI-first field service: every job scheduled, staffed and fixed the first time",
+             "p-dir-pmm"),
         ],
     )
     assets = ["2025 Field Service Benchmark Report", "Dispatch Pro overview deck", "First-time fix one-pager",
@@ -1093,8 +1095,11 @@ def gen_northwind(out):
               "one_pager", "one_pager", "web_page", "deck", "case_study", "ebook", "one_pager", "web_page",
               "one_pager", "deck", "ebook", "case_study", "one_pager"]
     coll = sorted((seasonal_date(rng, D(2025, 1, 10), D(2025, 12, 15)), n, t) for n, t in zip(assets, atypes))
+    # product marketing started the 2026 assets on the draft positioning before it was approved
+    coll += [(D(2025, 11, 24), "2026 messaging preview deck", "deck"), (D(2025, 12, 8), "AI-first field service ebook", "ebook")]
     write_csv(os.path.join(out, "collateral.csv"), ["id", "name", "type", "created_date", "positioning_id"],
-              [("AS-%03d" % (i + 1), c[1], c[2], iso(c[0]), "POS-2") for i, c in enumerate(coll)])
+              [("AS-%03d" % (i + 1), c[1], c[2], iso(c[0]), "POS-3" if i >= len(coll) - 2 else "POS-2")
+               for i, c in enumerate(coll)])
     write_csv(
         os.path.join(out, "reports.csv"),
         ["id", "name", "content", "audience", "cadence"],

@@ -832,7 +832,9 @@ def gen_northwind(out):
             else:
                 created = add_days(c["start"], rng.randrange((c["end"] - c["start"]).days + 1) + rng.randrange(0, 10))
                 created = min(created, D(2025, 12, 30))
-            src = {"paid_search": ["Paid Search", "paid search", "Google Ads"], "content": ["Content", "Organic Search", "content syndication"],
+            src = {"NW-AO-02": ["Content Syndication", "content syndication"], "NW-AO-05": ["Organic Search", "organic search"],
+                   "NW-Q1-01": ["Content", "Organic Search"]}.get(c["id"]) or {
+                   "paid_search": ["Paid Search", "paid search", "Google Ads"], "content": ["Content"],
                    "paid_social": ["Paid Social", "LinkedIn"], "email": ["Email"], "partner": ["Partner"],
                    "events": ["Event", "event", "Trade Show"], "webinar": ["Webinar"], "web": ["Web", "Organic Search"]}[c["channel"]]
             leads.append(dict(created=created, source=rng.choice(src), campaign=c["id"]))

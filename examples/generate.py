@@ -481,8 +481,6 @@ def gen_acme(out):
          for c in sorted(C, key=lambda c: c["id"])],
     )
 
-    # ---- KPIs reported to leadership
-    n_fulfilled_same_day = None  # filled after requests
     # ---- requests: several hundred ad-hoc asks, answered the same day
     requesters = [r[0] for r in reps] + ["sales-na", "sales-emea", "distributors", "p-vp-sales-na",
                                          "p-vp-sales-emea", "p-cro", "Sales NA", "inside-sales"]

@@ -370,7 +370,6 @@ def gen_acme(out):
         "C-2025-21": ["Trade Show", "trade show"], "C-2025-31": ["Paid Search", "Google Ads"],
         "C-2025-32": ["Paid Search", "Google Ads"],
     }
-    # campaign weights per lead: trade shows dump badge scans
     # badge scans from ProMat, Hannover and PACK EXPO went to the reps as spreadsheets and never
     # reached the CRM; only Automate and FABTECH scans were imported
     lead_campaigns = [("C-2025-08", 420), ("C-2025-17", 300), ("C-2025-01", 150), ("C-2025-04", 70),
@@ -392,7 +391,7 @@ def gen_acme(out):
                                  "Partner", "Chat", "Referral", None])
         leads.append(dict(created=created, source=source, campaign=cid))
     leads.sort(key=lambda l: (l["created"], l["source"] or "", l["campaign"] or ""))
-    # funnel: 37% become MQL (anything with a form fill or badge scan qualifies, per the draft
+    # funnel: 37% become MQL (any form fill or badge scan qualifies, per the draft
     # definition), sales accepts ~12% of MQLs, converted leads become the marketing opportunities
     mkt_opps = [o for o in opps if o["source"] is None]
     mkt_opps_iter = list(mkt_opps)

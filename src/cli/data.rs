@@ -1,0 +1,66 @@
+//! `mktaudit init`, `inspect` and `gen`: preparing and checking bundles.
+
+use super::*;
+
+pub(super) fn generate(out: &Path, rows: u64, seed: u64) -> Result<u8, Problems> {
+    match crate::generator::generate(out, rows, seed) {
+        Ok(g) => {
+            eprintln!(
+                "wrote {} files ({:.1} MB) into {}",
+                g.files,
+                g.bytes as f64 / 1e6,
+                out.display()
+            );
+            Ok(0)
+        }
+        Err(e) => Err(Problems(vec![
+            Problem::new("gen::write", format!("cannot generate into {}: {e}", out.display()))
+                .help("name a new or empty folder, e.g. --out target/bench/1m"),
+        ])),
+    }
+}
+
+pub(super) fn init(dir: &Path, packs: &PackArgs) -> Result<u8, Problems> {
+    let pack = load(packs)?;
+    let written =
+        crate::init::init(dir, &pack).map_err(|e| usage(e, "choose a new folder, e.g. `mktaudit init acme-2025`"))?;
+    let mut out = String::new();
+    for p in &written {
+        out.push_str(&format!("wrote {}\n", p.display()));
+    }
+    out.push_str(&format!(
+        "next: read {}/GATHER.md, drop the exports in the folder, then `mktaudit inspect {}`\n",
+        dir.display(),
+        dir.display()
+    ));
+    print(&out);
+    Ok(0)
+}
+
+pub(super) fn inspect(
+    bundle: PathBuf,
+    packs: &PackArgs,
+    config: Option<PathBuf>,
+    format: &str,
+) -> Result<u8, Problems> {
+    if !matches!(format, "text" | "json") {
+        return Err(usage(
+            format!("`{format}` is not an inspect format"),
+            "use text or json",
+        ));
+    }
+    let i = crate::inspect::run_inspect(&crate::inspect::InspectOptions {
+        bundle,
+        rule_dirs: packs.dirs(),
+        config,
+    })?;
+    if format == "json" {
+        print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&i).expect("serialisable")
+        ));
+    } else {
+        print(&crate::inspect::render_text(&i));
+    }
+    Ok(0)
+}

@@ -16,6 +16,7 @@ pub mod fsutil;
 pub mod generator;
 pub mod init;
 pub mod inspect;
+pub mod portfolio;
 pub mod report;
 pub mod rules;
 pub mod ruletest;

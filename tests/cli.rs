@@ -222,3 +222,64 @@ fn bundle_notes_say_what_was_ignored() {
         "a column mapped to `ignore` is dropped silently:\n{out}"
     );
 }
+
+#[test]
+fn a_folder_of_bundles_is_audited_as_a_portfolio() {
+    let root = tempfile::tempdir().unwrap();
+    let clients = root.path().join("clients");
+    for (name, src) in [
+        ("acme", "examples/acme-vanity"),
+        ("northwind", "examples/northwind-healthy"),
+    ] {
+        let dst = clients.join(name);
+        std::fs::create_dir_all(&dst).unwrap();
+        for f in std::fs::read_dir(src).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::create_dir_all(clients.join("broken")).unwrap();
+    std::fs::write(
+        clients.join("broken/opportunities.csv"),
+        "id,created_date\nO1,2025-02-30\n",
+    )
+    .unwrap();
+    let out = root.path().join("out");
+    let o = mktaudit(&[
+        "audit",
+        clients.to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--output-dir",
+        out.to_str().unwrap(),
+    ]);
+    // One bundle's bad input is exit 2, after the others were audited.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("Portfolio: 3 bundles"), "{table}");
+    let northwind = table.lines().position(|l| l.contains("northwind")).unwrap();
+    let acme = table.lines().position(|l| l.contains("acme")).unwrap();
+    assert!(northwind < acme, "best first:\n{table}");
+    assert!(table.contains("broken") && table.contains("error:"), "{table}");
+    assert!(stderr(&o).contains("broken/opportunities.csv:2:"), "{}", stderr(&o));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("portfolio.json")).unwrap()).unwrap();
+    assert_eq!(summary.as_array().unwrap().len(), 3);
+    let acme_report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("acme/report.json")).unwrap()).unwrap();
+    assert_eq!(acme_report["audit"]["org"], "Acme Robotics");
+    // Without the broken client, the same portfolio exits 0.
+    std::fs::remove_dir_all(clients.join("broken")).unwrap();
+    let o = mktaudit(&["audit", clients.to_str().unwrap(), "--as-of", "2025-12-31"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // And --fail-under gates the portfolio: Acme is below C.
+    let o = mktaudit(&[
+        "audit",
+        clients.to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--fail-under",
+        "C",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+}

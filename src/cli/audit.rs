@@ -17,75 +17,194 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
             }
         }
     }
-    let fail_on = match &args.fail_on {
-        None => None,
-        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
-            usage(
-                format!("`{s}` is not a severity"),
-                "use one of: info, low, medium, high, critical",
-            )
-        })?),
+    let gates = Gates {
+        fail_on: match &args.fail_on {
+            None => None,
+            Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+                usage(
+                    format!("`{s}` is not a severity"),
+                    "use one of: info, low, medium, high, critical",
+                )
+            })?),
+        },
+        fail_under: args.fail_under.as_deref().map(parse_fail_under).transpose()?,
     };
-    let fail_under = args.fail_under.as_deref().map(parse_fail_under).transpose()?;
+    for t in &args.template {
+        if !matches!(
+            Format::parse(&t.extension().unwrap_or_default().to_string_lossy()),
+            Some(Format::Html | Format::Markdown)
+        ) {
+            return Err(usage(
+                format!("`{}` is not an .html or .md template", t.display()),
+                "name the template after the format it renders: report.html or report.md",
+            ));
+        }
+    }
+    let bundles = match args.bundles.as_slice() {
+        [one] => crate::portfolio::bundles_in(one),
+        many => many.to_vec(),
+    };
+    if !bundles.is_empty() {
+        return audit_portfolio(args, &bundles, &formats, gates);
+    }
+    let bundle = &args.bundles[0];
     if formats.len() > 1 && args.output_dir.is_none() {
         return Err(usage(
             "several formats need --output-dir",
             "e.g. --format terminal,json --output-dir reports/",
         ));
     }
-    let mut opts = report::RenderOptions {
-        color: false,
-        branding: crate::config::load_config(args.config.as_deref(), &args.bundle)?.branding()?,
-    };
-    for t in &args.template {
-        match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
-            Some(Format::Html) => opts.branding.templates.html = Some(t.clone()),
-            Some(Format::Markdown) => opts.branding.templates.md = Some(t.clone()),
-            _ => {
-                return Err(usage(
-                    format!("`{}` is not an .html or .md template", t.display()),
-                    "name the template after the format it renders: report.html or report.md",
-                ));
-            }
-        }
-    }
-    let mut report = run_audit(&AuditOptions {
-        bundle: args.bundle.clone(),
-        rule_dirs: args.packs.dirs(),
-        config: args.config.clone(),
-        as_of: args.as_of,
-        eval: None,
-    })?;
+    let mut opts = render_options(args, bundle)?;
+    let mut report = run_audit(&audit_options(args, bundle))?;
     if let Some(path) = &args.baseline {
         let old = crate::compare::read_report(path)?;
         report.baseline = Some(crate::compare::compare(&old, &crate::compare::saved(&report)));
     }
     if let Some(dir) = &args.output_dir {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            usage(
-                format!("cannot create `{}`: {e}", dir.display()),
-                "check the path and permissions",
-            )
-        })?;
-        // Render every format before writing any, so a template error leaves no partial set.
-        let mut rendered = Vec::new();
-        for f in &formats {
-            rendered.push((
-                dir.join(format!("report.{}", f.extension())),
-                report::render(&report, *f, &opts)?,
-            ));
-        }
-        for (path, text) in rendered {
-            write_report(&path, &text, &args.bundle, &opts)?;
-        }
+        write_reports(&report, &formats, dir, bundle, &opts)?;
     } else if let Some(path) = &args.output {
-        write_report(path, &report::render(&report, formats[0], &opts)?, &args.bundle, &opts)?;
+        write_report(path, &report::render(&report, formats[0], &opts)?, bundle, &opts)?;
     } else {
         opts.color = stdout_color();
         print(&report::render(&report, formats[0], &opts)?);
     }
-    let under = fail_under.is_some_and(|gate| gate.trips(&report));
-    Ok(u8::from(fail_on.is_some_and(|s| report.reaches(s)) || under))
+    Ok(u8::from(gates.trip(&report)))
+}
+
+/// `--fail-on` and `--fail-under`: exit 1 when either trips.
+#[derive(Debug, Clone, Copy)]
+struct Gates {
+    fail_on: Option<Severity>,
+    fail_under: Option<FailUnder>,
+}
+
+impl Gates {
+    fn trip(self, report: &report::Report) -> bool {
+        self.fail_on.is_some_and(|s| report.reaches(s)) || self.fail_under.is_some_and(|g| g.trips(report))
+    }
+}
+
+fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
+    AuditOptions {
+        bundle: bundle.to_path_buf(),
+        rule_dirs: args.packs.dirs(),
+        config: args.config.clone(),
+        as_of: args.as_of,
+        eval: None,
+    }
+}
+
+/// Branding from the config that applies to `bundle`, and `--template`s.
+fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptions, Problems> {
+    let mut opts = report::RenderOptions {
+        color: false,
+        branding: crate::config::load_config(args.config.as_deref(), bundle)?.branding()?,
+    };
+    for t in &args.template {
+        match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
+            Some(Format::Html) => opts.branding.templates.html = Some(t.clone()),
+            Some(Format::Markdown) => opts.branding.templates.md = Some(t.clone()),
+            _ => {}
+        }
+    }
+    Ok(opts)
+}
+
+/// One file per format in `dir`, all rendered before any is written, so a
+/// template error leaves no partial set.
+fn write_reports(
+    report: &report::Report,
+    formats: &[Format],
+    dir: &Path,
+    bundle: &Path,
+    opts: &report::RenderOptions,
+) -> Result<(), Problems> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        usage(
+            format!("cannot create `{}`: {e}", dir.display()),
+            "check the path and permissions",
+        )
+    })?;
+    let mut rendered = Vec::new();
+    for f in formats {
+        rendered.push((
+            dir.join(format!("report.{}", f.extension())),
+            report::render(report, *f, opts)?,
+        ));
+    }
+    for (path, text) in rendered {
+        write_report(&path, &text, bundle, opts)?;
+    }
+    Ok(())
+}
+
+/// Many bundles in parallel: each one's reports under `--output-dir/<name>/`,
+/// a summary table of grades on stdout and `portfolio.json` beside the reports.
+/// A bundle with bad input is reported in its row and the others go on.
+fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], gates: Gates) -> Result<u8, Problems> {
+    if args.baseline.is_some() || args.output.is_some() {
+        return Err(usage(
+            "--baseline and --output take one bundle, not a portfolio",
+            "audit the portfolio with --output-dir DIR; compare one client's reports with `mktaudit diff`",
+        ));
+    }
+    // The terminal report is for one reader; a portfolio keeps JSON per bundle.
+    let file_formats: Vec<Format> = formats.iter().copied().filter(|f| *f != Format::Terminal).collect();
+    let file_formats = if file_formats.is_empty() {
+        vec![Format::Json]
+    } else {
+        file_formats
+    };
+    let progress = indicatif::ProgressBar::with_draw_target(
+        Some(bundles.len() as u64),
+        if std::io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        },
+    );
+    progress.set_message("auditing");
+    let results = crate::portfolio::audit_all(bundles, &audit_options(args, &bundles[0]), &|| progress.inc(1));
+    progress.finish_and_clear();
+
+    let mut entries = Vec::new();
+    let (mut bad_input, mut tripped) = (false, false);
+    for (bundle, result) in results {
+        let outcome = result.and_then(|report| match &args.output_dir {
+            Some(dir) => {
+                let dir = dir.join(crate::portfolio::entry_name(&bundle));
+                render_options(args, &bundle)
+                    .and_then(|o| write_reports(&report, &file_formats, &dir, &bundle, &o))
+                    .map(|()| report)
+            }
+            None => Ok(report),
+        });
+        if let Err(p) = &outcome {
+            bad_input = true;
+            eprintln!("== {}", bundle.display());
+            eprint!(
+                "{}",
+                p.render(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+            );
+        }
+        if let Ok(report) = &outcome {
+            tripped |= gates.trip(report);
+        }
+        entries.push(crate::portfolio::entry(&bundle, &outcome));
+    }
+    if let Some(dir) = &args.output_dir {
+        let json = serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n";
+        crate::fsutil::write_atomic(&dir.join("portfolio.json"), json.as_bytes()).map_err(|e| {
+            usage(
+                format!("cannot write `{}`: {e}", dir.join("portfolio.json").display()),
+                "check the path and permissions",
+            )
+        })?;
+    } else {
+        eprintln!("reports not kept: add --output-dir DIR to write each bundle's report and portfolio.json");
+    }
+    print(&crate::portfolio::summary_table(&entries));
+    Ok(if bad_input { 2 } else { u8::from(tripped) })
 }
 
 /// `--fail-under`: a minimum score or grade.

@@ -130,8 +130,9 @@ impl PackArgs {
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
-    /// The bundle folder.
-    pub bundle: PathBuf,
+    /// The bundle folder; several, or a folder of bundle folders, audit a portfolio in parallel.
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
     /// Output format(s), comma-separated: terminal, json, md, html.

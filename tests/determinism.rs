@@ -6,7 +6,7 @@ use common::*;
 use std::process::Command;
 
 /// Every file-based format the binary writes.
-const FORMATS: &[&str] = &["json", "terminal"];
+const FORMATS: &[&str] = &["json", "terminal", "md", "html"];
 
 fn audit_bytes(bundle: &str, format: &str, threads: &str) -> Vec<u8> {
     let o = Command::new(env!("CARGO_BIN_EXE_mktaudit"))

@@ -160,3 +160,10 @@ fn symlinks_out_of_the_bundle_are_not_followed() {
             .contains("symbolic link not followed")
     );
 }
+
+#[test]
+fn a_workbook_that_would_explode_is_refused_before_it_is_inflated() {
+    let bomb = std::fs::read("tests/fixtures/broken/zip-bomb.xlsx").unwrap();
+    assert!(bomb.len() < 100_000, "the fixture stays small");
+    expect_error(&[("kpis.xlsx", &bomb)], "would expand from");
+}

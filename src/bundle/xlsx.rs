@@ -13,6 +13,7 @@ pub const SHEET_EXTENSIONS: &[&str] = &["xlsx", "xlsm", "xls", "ods"];
 
 /// The sheet names of a workbook, in workbook order.
 pub fn sheet_names(path: &Path) -> Result<Vec<String>, String> {
+    check_size(path)?;
     let wb = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
     Ok(wb.sheet_names())
 }
@@ -52,11 +53,44 @@ fn cell_text(cell: &Data) -> String {
     }
 }
 
+/// Most a workbook may expand to, and how much larger than the file it may
+/// grow: a real export compresses 5-20x; a zip bomb, thousands of times.
+const MAX_UNPACKED_BYTES: u64 = 1 << 30;
+const MAX_RATIO: u64 = 200;
+
+/// Refuses a zipped workbook (.xlsx, .xlsm, .ods) whose entries declare more
+/// than the limits, before calamine inflates any of it.
+pub fn check_size(path: &Path) -> Result<(), String> {
+    let is_zip = path
+        .extension()
+        .is_some_and(|e| matches!(e.to_string_lossy().to_lowercase().as_str(), "xlsx" | "xlsm" | "ods"));
+    if !is_zip {
+        return Ok(());
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let packed = file.metadata().map_err(|e| e.to_string())?.len().max(1);
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| format!("not a valid workbook: {e}"))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index_raw(i).map_err(|e| format!("not a valid workbook: {e}"))?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > MAX_UNPACKED_BYTES || unpacked / packed > MAX_RATIO {
+        return Err(format!(
+            "it would expand from {} KiB to {} MiB (limits: {} MiB, {MAX_RATIO}x); this is not a normal export",
+            packed / 1024,
+            unpacked / (1024 * 1024),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 impl DatasetBuilder<'_> {
     /// Reads one sheet of the workbook at `path` as a table.
     pub(super) fn sheet(&mut self, path: &Path, sheet: &str) -> Option<Dataset> {
-        let range = calamine::open_workbook_auto(path)
-            .map_err(|e| e.to_string())
+        let range = check_size(path)
+            .and_then(|()| calamine::open_workbook_auto(path).map_err(|e| e.to_string()))
             .and_then(|mut wb| wb.worksheet_range(sheet).map_err(|e| e.to_string()));
         let range = match range {
             Ok(r) => r,

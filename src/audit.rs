@@ -55,10 +55,13 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         .cloned()
         .collect();
     dirs.extend(config.rule_dirs());
+    let timings = Timings::from_env();
     let LoadedRules { mut pack, mut notes } = rules::load_rule_dirs(&dirs)?;
+    timings.lap("load rules");
     notes.extend(config.apply(&mut pack)?);
     let demand = pack.demand();
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
+    timings.lap("load bundle");
     bundle.profile_overrides = config.profile_overrides();
     let bundle = Arc::new(bundle);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
@@ -68,6 +71,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         eval_opts.param_overrides.entry(rule).or_default().extend(params);
     }
     let mut results = eval::evaluate(&pack, &bundle, &eval_opts);
+    timings.lap("evaluate");
     let waived = waivers::apply(&mut results, &config.config.waivers, as_of);
     let bands = config.grade_bands();
     let scorecard = score::score_with(&pack, &results, &bands);
@@ -82,4 +86,22 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         waivers: &waived,
         grade_bands: &bands,
     }))
+}
+
+/// `MKTAUDIT_TIMINGS=1` prints how long each stage took to stderr, to see
+/// where the time of a large audit goes without a profiler.
+struct Timings(Option<std::cell::Cell<std::time::Instant>>);
+
+impl Timings {
+    fn from_env() -> Self {
+        Self(std::env::var_os("MKTAUDIT_TIMINGS").map(|_| std::cell::Cell::new(std::time::Instant::now())))
+    }
+
+    fn lap(&self, stage: &str) {
+        if let Some(start) = &self.0 {
+            let now = std::time::Instant::now();
+            eprintln!("{stage:>12}: {:.3} s", (now - start.get()).as_secs_f64());
+            start.set(now);
+        }
+    }
 }

@@ -157,7 +157,7 @@ pub(super) fn new_rule(id: &str, category: &str, script: bool, dir: &Path) -> Re
         out.push_str(&format!("wrote {}\n", p.display()));
     }
     out.push_str(&format!(
-        "next: edit it, then `mktaudit rules check {}` and `mktaudit rules test --rules {} --rule {id}`\n",
+        "next: edit it, then `mktaudit rules check {}` and `mktaudit rules test {} --rule {id}`\n",
         dir.display(),
         dir.display()
     ));

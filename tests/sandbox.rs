@@ -144,3 +144,18 @@ check:
     let r = report.results.iter().find(|r| r.id == "scope-check").unwrap();
     assert_eq!(r.status, mktaudit::eval::Status::Pass, "{} {:?}", r.message, r.reason);
 }
+
+#[test]
+fn huge_returned_messages_are_cut_on_the_rust_side() {
+    let pack = pack_with(&[(
+        "huge-message",
+        "let m = \"x\";\nm.pad(1000000, \"x\");\nlet r = fail(m);\nlet k = org.rows(\"kpis\");\nr.findings.push(finding(k[0], m));\nr",
+    )]);
+    let report = audit_with(pack.path());
+    let r = report.results.iter().find(|r| r.id == "huge-message").unwrap();
+    assert_eq!(r.status, mktaudit::eval::Status::Fail, "{:?}", r.reason);
+    let limit = mktaudit::rules::script::MAX_MESSAGE_CHARS + 100;
+    assert!(r.message.chars().count() < limit, "{}", r.message.len());
+    assert!(r.findings[0].message.chars().count() < limit);
+    assert!(r.message.contains("cut at"));
+}

@@ -16,6 +16,17 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, Position, Scope};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, OnceLock};
 
+/// Longest message or reason a script may put in a report; a script that
+/// returns megabytes of text would otherwise bloat every format.
+pub const MAX_MESSAGE_CHARS: usize = 2_000;
+
+fn clip(text: String) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((at, _)) => format!("{}… (cut at {MAX_MESSAGE_CHARS} characters)", &text[..at]),
+        None => text,
+    }
+}
+
 /// Limits every script runs under. Rhai counts array, map and string sizes
 /// over a whole value, nested parts included, so the size limits bound what
 /// one value (e.g. every row `org.rows()` returns) may hold in total.
@@ -517,7 +528,7 @@ impl CompiledScript {
                 result.type_name()
             )));
         };
-        let text = |k: &str| map.get(k).filter(|v| !v.is_unit()).map(|v| v.to_string());
+        let text = |k: &str| map.get(k).filter(|v| !v.is_unit()).map(|v| clip(v.to_string()));
         let number = |k: &str| -> Result<Option<f64>, ScriptError> {
             match map.get(k) {
                 None => Ok(None),
@@ -555,7 +566,7 @@ impl CompiledScript {
                     None => None,
                 };
                 findings.push(ScriptFinding {
-                    message: f.get("message").map(|m| m.to_string()).unwrap_or_default(),
+                    message: f.get("message").map(|m| clip(m.to_string())).unwrap_or_default(),
                     dataset: f.get("dataset").map(|d| d.to_string()),
                     row,
                 });

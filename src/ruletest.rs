@@ -44,7 +44,7 @@ fn expected_status(e: ExpectedStatus) -> Status {
 
 pub const DEFAULT_TEST_DATE: (i32, u32, u32) = (2025, 12, 31);
 
-pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
+pub fn run_rule_tests(rule: &Rule, pack: &RulePack) -> Vec<CaseResult> {
     rule.tests
         .iter()
         .map(|t| {
@@ -74,6 +74,17 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
                 .collect();
             opts.param_overrides.insert(rule.id.clone(), overrides);
             let result = evaluate_rule(rule, &bundle, &opts);
+            let score_mismatch = t.expect_score.and_then(|want| {
+                let got = category_score(rule, pack, &bundle, &opts);
+                match got {
+                    Some(g) if (g - want).abs() < 0.05 => None,
+                    Some(g) => Some(format!("expected a {} score of {want}, got {g}", rule.category)),
+                    None => Some(format!(
+                        "expected a {} score of {want}, but nothing in it was assessed",
+                        rule.category
+                    )),
+                }
+            });
             let expected = expected_status(t.expect);
             let flagged = |s: Status| matches!(s, Status::Warn | Status::Fail);
             let text = result.reason.as_deref().unwrap_or(&result.message);
@@ -82,7 +93,8 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
                 t.expect_findings,
                 text,
                 result.findings_total,
-            );
+            )
+            .or(score_mismatch);
             let verdict = if result.status == expected && mismatch.is_none() {
                 Verdict::Validated
             } else if result.status == expected {
@@ -115,6 +127,28 @@ pub fn run_rule_tests(rule: &Rule) -> Vec<CaseResult> {
         .collect()
 }
 
+/// The score of `rule`'s category when every rule of it in `pack` runs on
+/// `bundle` (params overridden by the case apply to `rule` only).
+fn category_score(
+    rule: &Rule,
+    pack: &RulePack,
+    bundle: &Arc<crate::bundle::Bundle>,
+    opts: &EvalOptions,
+) -> Option<f64> {
+    let items: Vec<crate::score::Scored> = pack
+        .rules
+        .iter()
+        .filter(|r| r.category == rule.category)
+        .map(|r| crate::score::Scored {
+            category: r.category,
+            weight: r.weight,
+            status: evaluate_rule(r, bundle, opts).status,
+        })
+        .collect();
+    let card = crate::score::score_items(&items, &crate::score::GRADE_BANDS);
+    card.categories.into_iter().find(|c| c.category == rule.category)?.score
+}
+
 /// What a case's `expect_message` / `expect_findings` say that the outcome does not.
 fn detail_mismatch(pattern: Option<&str>, findings: Option<usize>, text: &str, total: usize) -> Option<String> {
     if let Some(p) = pattern {
@@ -135,7 +169,7 @@ pub fn run_pack_tests(pack: &RulePack, only: Option<&str>) -> Vec<CaseResult> {
     pack.rules
         .iter()
         .filter(|r| only.is_none_or(|id| r.id == id))
-        .flat_map(run_rule_tests)
+        .flat_map(|r| run_rule_tests(r, pack))
         .collect()
 }
 

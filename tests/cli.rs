@@ -283,3 +283,49 @@ fn a_folder_of_bundles_is_audited_as_a_portfolio() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
 }
+
+#[test]
+fn a_case_can_pin_the_score_of_its_category() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    // Two equally weighted rules: on this data one fails and one passes, so
+    // the category scores 50 whatever this rule alone says.
+    let rule = |id: &str, pattern: &str, score: f64| {
+        let lines = [
+            "title: {id} flags KPIs named {pattern}",
+            "severity: medium",
+            "rationale: r",
+            "remediation: r",
+            "check:",
+            "  rows:",
+            "    dataset: kpis",
+            "    flag: { field: name, matches: '{pattern}' }",
+            "    message: \"{name}\"",
+            "tests:",
+            "  - name: mixed KPI list",
+            "    expect: {expect}",
+            "    expect_score: {score}",
+            "    data: { kpis: [ { id: K1, name: Email click rate } ] }",
+            "  - name: no data",
+            "    expect: not_assessed",
+            "    data: {}",
+            "  - name: clean",
+            "    expect: pass",
+            "    data: { kpis: [ { id: K2, name: Pipeline } ] }",
+        ];
+        lines
+            .join("\n")
+            .replace("{id}", id)
+            .replace("{pattern}", pattern)
+            .replace("{score}", &score.to_string())
+            .replace("{expect}", if pattern == "click" { "fail" } else { "pass" })
+    };
+    std::fs::write(cat.join("A-001.yaml"), rule("A-001", "click", 50.0)).unwrap();
+    std::fs::write(cat.join("A-002.yaml"), rule("A-002", "award", 60.0)).unwrap();
+    let o = mktaudit(&["rules", "test", dir.path().to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("ok      A-001 :: mixed KPI list"), "{out}");
+    assert!(out.contains("expected a credible score of 60, got 50"), "{out}");
+}

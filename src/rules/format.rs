@@ -309,6 +309,11 @@ pub struct RawTest {
     /// How many findings the outcome must list (its `findings_total`).
     #[serde(default)]
     pub expect_findings: Option<usize>,
+    /// The score (0-100) of the rule's category when every rule of that
+    /// category in the pack is run on this case's data: pins how the fixture
+    /// grades, not only what this rule says.
+    #[serde(default)]
+    pub expect_score: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]

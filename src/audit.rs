@@ -45,20 +45,30 @@ pub fn default_as_of(bundle: &Bundle) -> NaiveDate {
     bundle.manifest.period.map_or(today, |p| p.end.min(today))
 }
 
-pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
-    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+/// The rule packs a run uses: the given folders (less the default pack when
+/// the config says so) and the config's packs, with the config's overrides
+/// applied. Returns the pack and notes on overrides for the methodology.
+pub fn configured_pack(
+    rule_dirs: &[PathBuf],
+    config: &config::LoadedConfig,
+) -> Result<(rules::RulePack, Vec<String>), Problems> {
     let default_dir = default_rules_dir();
-    let mut dirs: Vec<PathBuf> = opts
-        .rule_dirs
+    let mut dirs: Vec<PathBuf> = rule_dirs
         .iter()
         .filter(|d| config.config.default_rules != Some(false) || **d != default_dir)
         .cloned()
         .collect();
     dirs.extend(config.rule_dirs());
-    let timings = Timings::from_env();
     let LoadedRules { mut pack, mut notes } = rules::load_rule_dirs(&dirs)?;
-    timings.lap("load rules");
     notes.extend(config.apply(&mut pack)?);
+    Ok((pack, notes))
+}
+
+pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
+    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+    let timings = Timings::from_env();
+    let (pack, notes) = configured_pack(&opts.rule_dirs, &config)?;
+    timings.lap("load rules");
     let demand = pack.demand();
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
     timings.lap("load bundle");

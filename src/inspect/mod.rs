@@ -3,12 +3,11 @@
 //! and why), what was ignored, which rules can be assessed and what data
 //! would unlock the others, and whether the datasets join up.
 
-use crate::audit::default_rules_dir;
 use crate::bundle::schema::Schema;
 use crate::bundle::{self, Bundle, ColumnData, ColumnRead, Note};
 use crate::config;
 use crate::error::Problems;
-use crate::rules::{self, LoadedRules};
+use crate::rules;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -109,16 +108,7 @@ pub struct JoinIssue {
 /// Loads the rules as `audit` does (packs, config) and the whole bundle.
 pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
     let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
-    let default_dir = default_rules_dir();
-    let mut dirs: Vec<PathBuf> = opts
-        .rule_dirs
-        .iter()
-        .filter(|d| config.config.default_rules != Some(false) || **d != default_dir)
-        .cloned()
-        .collect();
-    dirs.extend(config.rule_dirs());
-    let LoadedRules { mut pack, .. } = rules::load_rule_dirs(&dirs)?;
-    config.apply(&mut pack)?;
+    let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
     Ok(inspect(&bundle, &pack))

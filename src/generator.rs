@@ -151,9 +151,7 @@ fn write_leads(w: &mut dyn Write, rng: &mut Rng, rows: u64, campaigns: u64) -> s
         w,
         "id,created_date,source,campaign_id,stage,mql_date,sal_date,sql_date,opportunity_id"
     )?;
-    let mut line = String::with_capacity(160);
     for i in 0..rows {
-        line.clear();
         let created = rng.below(330);
         let source = rng.pick(LEAD_SOURCES);
         let campaign = rng.below(campaigns);
@@ -170,15 +168,14 @@ fn write_leads(w: &mut dyn Write, rng: &mut Rng, rows: u64, campaigns: u64) -> s
         } else {
             String::new()
         };
-        let _ = write!(
-            line,
+        writeln!(
+            w,
             "L-{i:07},{},{source},C-{campaign:05},{stage},{},{},{},{opportunity}",
             day(created),
             date_or_empty(mql, 3),
             date_or_empty(sal, 6),
             date_or_empty(sql, 20),
-        );
-        writeln!(w, "{line}")?;
+        )?;
     }
     Ok(())
 }

@@ -31,22 +31,15 @@ pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
 }
 
 fn holds_data(folder: &Path) -> bool {
-    const DATA: &[&str] = &["csv", "tsv", "yaml", "yml", "json", "xlsx"];
     std::fs::read_dir(folder).is_ok_and(|entries| {
-        entries.filter_map(Result::ok).any(|e| {
-            let p = e.path();
-            p.is_file()
-                && p.extension()
-                    .is_some_and(|x| DATA.contains(&x.to_string_lossy().to_lowercase().as_str()))
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n == "mktaudit.yaml" || n == "mktaudit.yml")
-        })
+        entries
+            .filter_map(Result::ok)
+            .any(|e| e.path().is_file() && crate::bundle::is_data_file(&e.path()))
     })
 }
 
 /// One row of the portfolio summary.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Entry {
     /// The bundle folder's name, used for its report files.
     pub name: String,
@@ -93,13 +86,7 @@ pub fn entry(bundle: &Path, result: &Result<Report, Problems>) -> Entry {
     let mut e = Entry {
         name: entry_name(bundle),
         bundle: bundle.display().to_string(),
-        org: None,
-        score: None,
-        grade: None,
-        coverage: None,
-        provisional: None,
-        failing_rules: None,
-        error: None,
+        ..Default::default()
     };
     match result {
         Ok(r) => {

@@ -138,19 +138,7 @@ fn pages(tmp: &Path) -> Vec<(String, PathBuf)> {
     pages.push(("mini-branded".into(), branded));
     let (q3, q4) = (tmp.join("q3.json"), tmp.join("q4.json"));
     for (date, path) in [("2025-09-30", &q3), ("2025-12-31", &q4)] {
-        let o = mktaudit(&[
-            "audit",
-            MINI,
-            "--no-default-rules",
-            "--rules",
-            CORE_PACK,
-            "--as-of",
-            date,
-            "--format",
-            "json",
-            "-o",
-            path.to_str().unwrap(),
-        ]);
+        let o = audit_mini_as_of(date, &["--format", "json", "-o", path.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     }
     let o = mktaudit(&[

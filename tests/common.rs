@@ -25,6 +25,11 @@ pub fn stderr(o: &Output) -> String {
 
 /// Audits the mini bundle with the core fixture pack only.
 pub fn audit_mini(extra: &[&str]) -> Output {
+    audit_mini_as_of("2025-12-31", extra)
+}
+
+/// `audit_mini` on another audit date (a quarter of a trend).
+pub fn audit_mini_as_of(as_of: &str, extra: &[&str]) -> Output {
     let mut args = vec![
         "audit",
         MINI,
@@ -32,7 +37,7 @@ pub fn audit_mini(extra: &[&str]) -> Output {
         "--rules",
         CORE_PACK,
         "--as-of",
-        "2025-12-31",
+        as_of,
     ];
     args.extend_from_slice(extra);
     mktaudit(&args)

@@ -11,21 +11,6 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
 
 const WAIVERS: &str = "waivers:\n  - { rule: vanity-kpi, record: K1, reason: Board keeps it until Q2, owner: cmo, expires: 2026-03-31 }\n";
 
-/// The mini audit with an explicit audit date and extra arguments.
-fn audit_on(as_of: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "audit",
-        MINI,
-        "--no-default-rules",
-        "--rules",
-        CORE_PACK,
-        "--as-of",
-        as_of,
-    ];
-    args.extend_from_slice(extra);
-    mktaudit(&args)
-}
-
 fn json(o: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)))
 }
@@ -44,10 +29,10 @@ fn status(report: &serde_json::Value, id: &str) -> serde_json::Value {
 fn a_waiver_past_its_expiry_brings_its_finding_back() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = write(dir.path(), "cfg.yaml", WAIVERS);
-    let before = json(&audit_on("2026-03-31", &["--config", &cfg, "--format", "json"]));
+    let before = json(&audit_mini_as_of("2026-03-31", &["--config", &cfg, "--format", "json"]));
     assert_eq!(status(&before, "vanity-kpi"), "pass");
     assert_eq!(before["waivers"]["waived"][0]["owner"], "cmo");
-    let after = json(&audit_on("2026-04-01", &["--config", &cfg, "--format", "json"]));
+    let after = json(&audit_mini_as_of("2026-04-01", &["--config", &cfg, "--format", "json"]));
     assert_eq!(status(&after, "vanity-kpi"), "fail");
     let warning = after["waivers"]["warnings"][0].as_str().unwrap();
     assert!(warning.contains("expired on 2026-03-31"), "{warning}");
@@ -60,7 +45,9 @@ fn baseline_diff_and_trend() {
     let q4 = dir.path().join("q4.json");
     let (q3s, q4s) = (q3.to_str().unwrap(), q4.to_str().unwrap());
     assert_eq!(
-        audit_on("2025-09-30", &["--format", "json", "-o", q3s]).status.code(),
+        audit_mini_as_of("2025-09-30", &["--format", "json", "-o", q3s])
+            .status
+            .code(),
         Some(0)
     );
     // Q4: the click-rate KPI is waived and the sourced-share floor tuned down for the business.
@@ -69,7 +56,7 @@ fn baseline_diff_and_trend() {
         "cfg.yaml",
         &format!("{WAIVERS}params: {{ sourced-share: {{ min_share: 0.1 }} }}\n"),
     );
-    let o = audit_on(
+    let o = audit_mini_as_of(
         "2025-12-31",
         &["--config", &cfg, "--baseline", q3s, "--format", "json", "-o", q4s],
     );

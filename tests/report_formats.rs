@@ -273,19 +273,7 @@ fn a_baseline_shows_deltas_and_findings_in_html_and_markdown() {
 fn trend_charts_in_html_and_markdown() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("q3.json"), dir.path().join("q4.json"));
-    let o = mktaudit(&[
-        "audit",
-        MINI,
-        "--no-default-rules",
-        "--rules",
-        CORE_PACK,
-        "--as-of",
-        "2025-09-30",
-        "--format",
-        "json",
-        "-o",
-        a.to_str().unwrap(),
-    ]);
+    let o = audit_mini_as_of("2025-09-30", &["--format", "json", "-o", a.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     audit_mini(&["--format", "json", "-o", b.to_str().unwrap()]);
     let md = stdout(&mktaudit(&[

@@ -12,9 +12,22 @@ use crate::error::{Problem, Problems};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Files that are config, not data, and are never treated as datasets.
-const CONFIG_NAMES: &[&str] = &["mktaudit.yaml", "mktaudit.yml"];
+use crate::config::CONFIG_NAMES;
 const TEXT_EXTENSIONS: &[&str] = &["csv", "tsv", "yaml", "yml", "json"];
+/// Whether a file could hold a dataset: a data extension, and not the config.
+pub fn is_data_file(path: &Path) -> bool {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    (TEXT_EXTENSIONS.contains(&ext.as_str()) || SHEET_EXTENSIONS.contains(&ext.as_str()))
+        && !CONFIG_NAMES.contains(&name.as_str())
+}
+
 /// Bytes read from an unrecognised file to see whether it is a known export.
 const SNIFF_BYTES: u64 = 64 * 1024;
 

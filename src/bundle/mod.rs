@@ -7,6 +7,7 @@
 
 mod delimited;
 mod discover;
+pub use discover::is_data_file;
 mod load;
 mod manifest;
 pub mod plan;

@@ -182,10 +182,7 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
         if let Err(p) = &outcome {
             bad_input = true;
             eprintln!("== {}", bundle.display());
-            eprint!(
-                "{}",
-                p.render(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
-            );
+            eprint!("{}", p.render(stderr_color()));
         }
         if let Ok(report) = &outcome {
             tripped |= gates.trip(report);

@@ -259,7 +259,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(problems) => {
-            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = stderr_color();
             eprint!("{}", problems.render(color));
             ExitCode::from(2)
         }
@@ -272,6 +272,10 @@ pub(super) fn usage(message: impl Into<String>, help: impl Into<String>) -> Prob
 
 pub(super) fn stdout_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+pub(super) fn stderr_color() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 pub(super) fn print(text: &str) {

@@ -80,8 +80,10 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     for (rule, params) in config.param_overrides() {
         eval_opts.param_overrides.entry(rule).or_default().extend(params);
     }
-    let mut results = eval::evaluate(&pack, &bundle, &eval_opts);
+    let timed = eval::evaluate_timed(&pack, &bundle, &eval_opts);
     timings.lap("evaluate");
+    timings.slowest_rules(&timed);
+    let mut results: Vec<_> = timed.into_iter().map(|(r, _)| r).collect();
     let waived = waivers::apply(&mut results, &config.config.waivers, as_of);
     let bands = config.grade_bands();
     let scorecard = score::score_with(&pack, &results, &bands);
@@ -112,6 +114,19 @@ impl Timings {
             let now = std::time::Instant::now();
             eprintln!("{stage:>12}: {:.3} s", (now - start.get()).as_secs_f64());
             start.set(now);
+        }
+    }
+
+    /// The rules that took longest (they run in parallel, so their times
+    /// add up to more than the stage's).
+    fn slowest_rules(&self, timed: &[(eval::RuleResult, std::time::Duration)]) {
+        if self.0.is_none() {
+            return;
+        }
+        let mut by_time: Vec<_> = timed.iter().map(|(r, d)| (d, &r.rule)).collect();
+        by_time.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
+        for (took, rule) in by_time.into_iter().take(5) {
+            eprintln!("{:>12}  {rule}: {:.3} s", "", took.as_secs_f64());
         }
     }
 }

@@ -10,18 +10,22 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use crate::fsutil::FileText;
+
 /// A file's text kept for diagnostics, with the name the user knows it by.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
-    pub text: Arc<str>,
+    /// Shared, never copied: a data file's text can be a hundred megabytes
+    /// (and is then mapped, not read; see [`FileText`]).
+    pub text: Arc<FileText>,
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+    pub fn new(name: impl Into<String>, text: impl Into<FileText>) -> Self {
         Self {
             name: name.into(),
-            text: text.into(),
+            text: Arc::new(text.into()),
         }
     }
 
@@ -241,7 +245,7 @@ impl std::error::Error for Problems {}
 #[derive(Debug)]
 struct Named<'a> {
     problem: &'a Problem,
-    named: Option<NamedSource<Arc<str>>>,
+    named: Option<NamedSource<Arc<FileText>>>,
 }
 
 impl fmt::Display for Named<'_> {

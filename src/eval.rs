@@ -137,10 +137,23 @@ pub fn audit_period(bundle: &Bundle, as_of: NaiveDate) -> Period {
 }
 
 pub fn evaluate(pack: &RulePack, bundle: &Arc<Bundle>, opts: &EvalOptions) -> Vec<RuleResult> {
+    evaluate_timed(pack, bundle, opts).into_iter().map(|(r, _)| r).collect()
+}
+
+/// [`evaluate`], with how long each rule took (to find the slow one).
+pub fn evaluate_timed(
+    pack: &RulePack,
+    bundle: &Arc<Bundle>,
+    opts: &EvalOptions,
+) -> Vec<(RuleResult, std::time::Duration)> {
     // Rules are independent; par_iter keeps their order in the output.
     pack.rules
         .par_iter()
-        .map(|rule| evaluate_rule(rule, bundle, opts))
+        .map(|rule| {
+            let start = std::time::Instant::now();
+            let result = evaluate_rule(rule, bundle, opts);
+            (result, start.elapsed())
+        })
         .collect()
 }
 

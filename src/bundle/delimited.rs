@@ -3,52 +3,135 @@
 //! long to be an export is refused before it costs parser buffers.
 
 use super::Dataset;
-use super::table::{DatasetBuilder, Loc};
+use super::rows::{RowSink, Stop};
+use super::table::{DatasetBuilder, Loc, TableRow};
 use crate::error::{Problem, SourceFile};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 /// Longest CSV line accepted. Exports have short lines; a longer one is a
 /// wrong or hostile file, refused before it costs memory.
 pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 
+/// The rows below the header are read in stretches of about this size, each
+/// on its own thread. A fixed size (not one per thread) keeps the stretches,
+/// and so the order of everything found in them, the same on any machine.
+pub(super) const STRETCH_BYTES: usize = 4 * 1024 * 1024;
+
+/// A record parsed from a `&str`, read without checking each cell's UTF-8
+/// again (the check showed in profiles of million-row files).
+struct TextRecord<'r>(&'r csv::ByteRecord);
+
+impl TableRow for TextRecord<'_> {
+    fn width(&self) -> usize {
+        self.0.len()
+    }
+    fn cell(&self, i: usize) -> &str {
+        let bytes = self.0.get(i).unwrap_or_default();
+        // SAFETY: the record was parsed from a `&str` (see `read_stretch`).
+        // The parser cuts text only at ASCII bytes (separator, quote, CR, LF)
+        // and unescaping drops ASCII quotes; in UTF-8 an ASCII byte is never
+        // part of a multi-byte character, so every cell is valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    }
+}
+
 impl DatasetBuilder<'_> {
     pub(super) fn csv(&mut self, tab: bool) -> Option<Dataset> {
         // An Arc clone: the file's text is shared, not copied.
         let src = self.src.clone();
-        let text: &str = &src.text;
-        // Checked before parsing, so a hostile line costs no parser buffers.
-        if let Some((i, line)) = text.split('\n').enumerate().find(|(_, l)| l.len() > MAX_LINE_BYTES) {
-            self.long_line(i + 1, line.len());
+        let bytes = src.text.as_bytes();
+        // The lines the header is looked for in are checked before parsing,
+        // so a hostile line costs no parser buffers; the rest are checked
+        // stretch by stretch.
+        if let Some((line, len)) = long_line(bytes, 1, Some(super::source::HEADER_SEARCH_LINES * 50)) {
+            self.long_line(line, len);
             return None;
         }
-        let delimiter = if tab { b'\t' } else { sniff_delimiter(text) };
+        let delimiter = if tab { b'\t' } else { sniff_delimiter(&src.text) };
         self.decimal_comma = delimiter == b';';
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(text.as_bytes());
-        let rel = self.rel.to_string();
-        let mut lines = LineCounter::new(text);
-        let mut rows = reader.records().map(|r| match r {
-            Ok(record) => {
-                let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
-                let line = lines.line_at(byte);
-                if record.as_slice().len() > MAX_LINE_BYTES {
-                    return Err(Box::new(long_line_problem(&src, line, record.as_slice().len())));
+        let mut ds = self.empty_dataset();
+        let mut reader = csv_reader(delimiter, bytes);
+        let head = {
+            let mut lines = LineCounter::new(bytes, 1);
+            let rel = self.rel.to_string();
+            let src = &src;
+            let mut rows = std::iter::from_fn(|| {
+                let mut record = csv::StringRecord::new();
+                match reader.read_record(&mut record) {
+                    Ok(false) => None,
+                    Ok(true) => {
+                        let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+                        let line = lines.line_at(byte);
+                        if record.as_slice().len() > MAX_LINE_BYTES {
+                            return Some(Err(Box::new(long_line_problem(src, line, record.as_slice().len()))));
+                        }
+                        Some(Ok((record, Loc::Line(line))))
+                    }
+                    Err(e) => {
+                        let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
+                        Some(Err(Box::new(
+                            Problem::new("bundle::csv", format!("`{rel}` is not valid CSV: {e}"))
+                                .at_line(src, line, 1, "here")
+                                .help("check the quoting on this line"),
+                        )))
+                    }
                 }
-                Ok((record, Loc::Line(line)))
+            });
+            self.head(&mut rows, &mut ds)
+        };
+        let head = match head {
+            Err(()) => return None,
+            Ok(None) => return Some(ds),
+            Ok(Some(h)) => h,
+        };
+        let data_start = usize::try_from(reader.position().byte())
+            .unwrap_or(bytes.len())
+            .min(bytes.len());
+        // The reader stops after a record, at a line start: a char boundary.
+        let data = src.text.get(data_start..).unwrap_or_default();
+        let first_line = 1 + count_newlines(&bytes[..data_start]);
+
+        let mut above = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        for (row, loc) in &head.after {
+            if !above.accept(row, *loc) {
+                break;
             }
-            Err(e) => {
-                let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
-                Err(Box::new(
-                    Problem::new("bundle::csv", format!("`{rel}` is not valid CSV: {e}"))
-                        .at_line(&src, line, 1, "here")
-                        .help("check the quoting on this line"),
-                ))
-            }
-        });
-        self.table(&mut rows)
+        }
+        let new_sink = || RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        let stretches = split_at_lines(data.as_bytes(), self.stretch_bytes.max(1));
+        let many = stretches.len() > 1;
+        let newlines: Vec<usize> = stretches
+            .par_iter()
+            .map(|r| count_newlines(&data.as_bytes()[r.clone()]))
+            .collect();
+        let starts: Vec<usize> = newlines
+            .iter()
+            .scan(first_line, |line, n| {
+                let start = *line;
+                *line += n;
+                Some(start)
+            })
+            .collect();
+        let mut sinks: Vec<RowSink<'_>> = stretches
+            .par_iter()
+            .zip(&starts)
+            .map(|(range, line)| {
+                let mut sink = new_sink();
+                read_stretch(&mut sink, &data[range.clone()], *line, delimiter, many);
+                sink
+            })
+            .collect();
+        // A quoted cell with a line break may straddle a stretch boundary:
+        // such a file is read again in one pass.
+        if sinks.iter().any(|s| s.multiline_record) {
+            let mut sink = new_sink();
+            read_stretch(&mut sink, data, first_line, delimiter, false);
+            sinks = vec![sink];
+        }
+        let stretches = std::iter::once(above).chain(sinks).collect();
+        let merged = RowSink::merge_into(&head.plan, &mut ds, stretches);
+        self.finish(merged, &head.headers).then_some(ds)
     }
 
     fn long_line(&mut self, line: usize, len: usize) {
@@ -57,41 +140,130 @@ impl DatasetBuilder<'_> {
     }
 }
 
-/// Line numbers from byte offsets, counted once over the file as records
+fn csv_reader(delimiter: u8, bytes: &[u8]) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes)
+}
+
+/// Reads one stretch of rows starting at a line boundary. With
+/// `stop_on_multiline`, a record holding a line break (a quoted cell) marks
+/// the stretch so the caller can read the file in one pass instead.
+fn read_stretch(sink: &mut RowSink<'_>, text: &str, first_line: usize, delimiter: u8, stop_on_multiline: bool) {
+    let text = text.as_bytes();
+    if let Some((line, len)) = long_line(text, first_line, None) {
+        sink.stop = Some(Stop::LongLine { line, len });
+        return;
+    }
+    let quoted = memchr::memchr(b'"', text).is_some();
+    let mut reader = csv_reader(delimiter, text);
+    let mut lines = LineCounter::new(text, first_line);
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => return,
+            Ok(true) => {
+                let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+                let line = lines.line_at(byte);
+                if record.as_slice().len() > MAX_LINE_BYTES {
+                    sink.stop = Some(Stop::LongLine {
+                        line,
+                        len: record.as_slice().len(),
+                    });
+                    return;
+                }
+                if stop_on_multiline && quoted && memchr::memchr(b'\n', record.as_slice()).is_some() {
+                    sink.multiline_record = true;
+                    return;
+                }
+                if !sink.accept(&TextRecord(&record), Loc::Line(line)) {
+                    return;
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
+                sink.stop = Some(Stop::Csv {
+                    line: first_line + line - 1,
+                    message: e.to_string(),
+                });
+                return;
+            }
+        }
+    }
+}
+
+/// Byte ranges of about `size` bytes, each ending just after a line break
+/// (or at the end of the text).
+fn split_at_lines(text: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let end = if text.len() - start <= size + size / 2 {
+            text.len()
+        } else {
+            memchr::memchr(b'\n', &text[start + size..]).map_or(text.len(), |i| start + size + i + 1)
+        };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
+}
+
+/// The first line longer than [`MAX_LINE_BYTES`] (its number and length),
+/// among the first `max_lines` lines when given.
+fn long_line(text: &[u8], first_line: usize, max_lines: Option<usize>) -> Option<(usize, usize)> {
+    let mut start = 0;
+    let mut line = first_line;
+    let mut seen = 0;
+    while start < text.len() && max_lines.is_none_or(|m| seen < m) {
+        let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
+        if end - start > MAX_LINE_BYTES {
+            return Some((line, end - start));
+        }
+        start = end + 1;
+        line += 1;
+        seen += 1;
+    }
+    None
+}
+
+/// Line numbers from byte offsets, counted once over the text as records
 /// advance. The csv crate's own line count is one short after a CRLF: it
 /// places a record at the LF that ends the line before it.
 struct LineCounter<'t> {
-    text: &'t str,
+    text: &'t [u8],
     offset: usize,
     line: usize,
 }
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t str) -> Self {
+    fn new(text: &'t [u8], first_line: usize) -> Self {
         Self {
             text,
             offset: 0,
-            line: 1,
+            line: first_line,
         }
     }
 
     fn line_at(&mut self, mut byte: usize) -> usize {
-        let bytes = self.text.as_bytes();
+        let bytes = self.text;
         if bytes.get(byte) == Some(&b'\n') {
             byte += 1;
         }
         let byte = byte.min(bytes.len()).max(self.offset);
-        self.line += bytecount_newlines(&bytes[self.offset..byte]);
+        self.line += count_newlines(&bytes[self.offset..byte]);
         self.offset = byte;
         self.line
     }
 }
 
-fn bytecount_newlines(bytes: &[u8]) -> usize {
+fn count_newlines(bytes: &[u8]) -> usize {
     bytes.iter().filter(|b| **b == b'\n').count()
 }
 
-fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Problem {
+pub(super) fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Problem {
     Problem::new(
         "bundle::csv_line_too_long",
         format!(
@@ -162,7 +334,7 @@ mod tests {
     #[test]
     fn lines_are_counted_from_offsets() {
         let text = "a\r\nb\r\n\r\nc";
-        let mut c = LineCounter::new(text);
+        let mut c = LineCounter::new(text.as_bytes(), 1);
         assert_eq!(c.line_at(0), 1);
         assert_eq!(
             c.line_at(2),

@@ -12,6 +12,7 @@ use super::table::{DatasetBuilder, MAX_CELL_ERRORS_PER_FILE, note};
 use super::xlsx::SHEET_EXTENSIONS;
 use super::{Bundle, Dataset, DatasetRead, Note};
 use crate::error::{Problem, Problems, SourceFile, suggest};
+use crate::fsutil::{FileBytes, FileText};
 use crate::value::normalize_name;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,8 +21,30 @@ use std::path::Path;
 /// Which fields of which datasets a run needs. `None` loads everything.
 pub type Demand = BTreeMap<String, BTreeSet<String>>;
 
+/// How files are read; the defaults are right for every run. Tests vary
+/// them to check that the result does not depend on them.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Big CSV files are read in stretches of about this many bytes, in
+    /// parallel.
+    pub stretch_bytes: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            stretch_bytes: super::delimited::STRETCH_BYTES,
+        }
+    }
+}
+
 /// Loads the bundle at `root`, keeping only the demanded fields in memory.
 pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Problems> {
+    load_bundle_with(root, demand, &LoadOptions::default())
+}
+
+/// [`load_bundle`] with explicit reading options.
+pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOptions) -> Result<Bundle, Problems> {
     let mut problems = Problems::default();
     if !root.is_dir() {
         problems.push(
@@ -52,6 +75,7 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
                 &manifest,
                 sources.get(&name),
                 wanted,
+                options,
                 &mut file_notes,
                 &mut file_problems,
             );
@@ -153,12 +177,27 @@ pub(super) fn read_source(
     problems: &mut Problems,
 ) -> Option<SourceFile> {
     let rel = relative(root, path);
-    let bytes = match std::fs::read(path) {
+    let bytes = match FileText::bytes_of(path) {
         Ok(b) => b,
         Err(e) => {
             problems.push(Problem::new("bundle::read", format!("cannot read `{rel}`: {e}")).in_file(path));
             return None;
         }
+    };
+    // A big UTF-8 file (the usual export) stays mapped, not copied.
+    let bytes = match bytes {
+        FileBytes::Mapped(map) if !map.starts_with(&[0xFF, 0xFE]) && !map.starts_with(&[0xFE, 0xFF]) => {
+            let bom = if map.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
+            match FileText::from_map(map, bom) {
+                Ok(text) if text.contains('\n') || !text.contains('\r') => {
+                    return Some(SourceFile::new(display_path(root, &rel), text));
+                }
+                Ok(text) => text.as_bytes().to_vec(),
+                Err(map) => map.to_vec(),
+            }
+        }
+        FileBytes::Mapped(map) => map.to_vec(),
+        FileBytes::Owned(bytes) => bytes,
     };
     let (text, bad) = decode(bytes);
     if let Some(offset) = bad {
@@ -174,7 +213,7 @@ pub(super) fn read_source(
         ));
     }
     let mut text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
-    if text.contains('\r') && !text.contains('\n') {
+    if !text.contains('\n') && text.contains('\r') {
         text = text.replace('\r', "\n");
     }
     Some(SourceFile::new(display_path(root, &rel), text))
@@ -200,6 +239,7 @@ fn read_dataset(
     manifest: &Manifest,
     source: Option<&(SourceDef, String)>,
     wanted: Option<Option<&BTreeSet<String>>>,
+    options: &LoadOptions,
     notes: &mut Vec<Note>,
     problems: &mut Problems,
 ) -> (Option<Dataset>, DatasetRead) {
@@ -282,6 +322,7 @@ fn read_dataset(
         sheet: sheet.clone(),
         read,
         decimal_comma: false,
+        stretch_bytes: options.stretch_bytes,
     };
     let ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),
@@ -362,6 +403,7 @@ pub fn bundle_from_inline(
             sheet: None,
             read: DatasetRead::default(),
             decimal_comma: false,
+            stretch_bytes: super::delimited::STRETCH_BYTES,
         };
         if let Some(ds) = builder.records_from(&doc, false) {
             datasets.insert(name.clone(), ds);

@@ -11,13 +11,14 @@ pub use discover::is_data_file;
 mod load;
 mod manifest;
 pub mod plan;
+mod rows;
 pub mod schema;
 pub mod source;
 mod structured;
 mod table;
 mod xlsx;
 
-pub use load::{Demand, bundle_from_inline, load_bundle};
+pub use load::{Demand, LoadOptions, bundle_from_inline, load_bundle, load_bundle_with};
 pub use manifest::{DatasetMapping, Manifest, Period};
 pub use plan::Origin;
 
@@ -197,6 +198,14 @@ pub enum ColumnData {
     Bool(Vec<u8>),
 }
 
+fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: Vec<Column>, take: impl Fn(ColumnData) -> Option<Vec<T>>) {
+    let parts: Vec<Vec<T>> = parts.into_iter().filter_map(|p| take(p.data)).collect();
+    into.reserve(parts.iter().map(Vec::len).sum());
+    for p in parts {
+        into.extend_from_slice(&p);
+    }
+}
+
 const LIST_SEP: char = '\u{1f}';
 const NULL_DATE: i32 = i32::MIN;
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
@@ -316,6 +325,43 @@ impl Column {
                 Ok(())
             }
             _ => self.push_text(&value.to_text()),
+        }
+    }
+
+    /// Appends columns of the same type read from later parts of the file,
+    /// sized once so the merged column has no growth slack.
+    pub fn append_all(&mut self, parts: Vec<Column>) {
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                buf.reserve(parts.iter().map(|p| p.text_bytes()).sum());
+                ends.reserve(parts.iter().map(Column::len).sum());
+                for p in parts {
+                    if let ColumnData::Text { buf: b, ends: e } = p.data {
+                        let base = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+                        buf.push_str(&b);
+                        ends.extend(e.iter().map(|end| end.saturating_add(base)));
+                    }
+                }
+            }
+            ColumnData::Number(v) => append_vecs(v, parts, |d| match d {
+                ColumnData::Number(x) => Some(x),
+                _ => None,
+            }),
+            ColumnData::Date(v) => append_vecs(v, parts, |d| match d {
+                ColumnData::Date(x) => Some(x),
+                _ => None,
+            }),
+            ColumnData::Bool(v) => append_vecs(v, parts, |d| match d {
+                ColumnData::Bool(x) => Some(x),
+                _ => None,
+            }),
+        }
+    }
+
+    fn text_bytes(&self) -> usize {
+        match &self.data {
+            ColumnData::Text { buf, .. } => buf.len(),
+            _ => 0,
         }
     }
 

@@ -5,15 +5,14 @@
 //! how many of its cells map to fields; the mapping is resolved once for it
 //! ([`Plan`]); rows then go straight into the columns.
 
-use super::plan::{Origin, Plan, Resolver, map_value};
+use super::plan::{Origin, Plan, Resolver};
 use super::{ColumnRead, Dataset, DatasetRead, Note, schema::DatasetSchema};
 use crate::error::{Problem, Problems, SourceFile};
-use crate::value::{CellError, FieldType, parse_date};
-use chrono::NaiveDate;
+use crate::value::{CellError, FieldType};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Cell errors reported per file before the rest are summarised.
-pub(super) const MAX_CELL_ERRORS_PER_FILE: usize = 10;
+pub(super) use super::rows::MAX_CELL_ERRORS_PER_FILE;
+use super::rows::{Merged, RowSink, Stop};
 
 /// Where a row or cell is, for evidence and diagnostics.
 #[derive(Debug, Clone, Copy)]
@@ -25,7 +24,7 @@ pub(super) enum Loc {
 }
 
 impl Loc {
-    fn line_number(self) -> u32 {
+    pub(super) fn line_number(self) -> u32 {
         match self {
             Loc::Line(l) => u32::try_from(l).unwrap_or(0),
             Loc::Sheet { row, .. } => row + 1,
@@ -57,6 +56,14 @@ impl TableRow for Vec<String> {
     }
 }
 
+/// The header of a table, its plan, and the rows already read after it.
+pub(super) struct Head<R> {
+    pub headers: Vec<String>,
+    pub width: usize,
+    pub plan: Plan,
+    pub after: Vec<(R, Loc)>,
+}
+
 pub(super) struct DatasetBuilder<'a> {
     pub name: &'a str,
     pub rel: &'a str,
@@ -76,6 +83,8 @@ pub(super) struct DatasetBuilder<'a> {
     pub read: DatasetRead,
     /// Numbers are written "1.234,5" (files separated by `;`).
     pub decimal_comma: bool,
+    /// See [`super::LoadOptions`].
+    pub stretch_bytes: usize,
 }
 
 impl DatasetBuilder<'_> {
@@ -169,21 +178,23 @@ impl DatasetBuilder<'_> {
         scores.iter().position(|s| *s == best).unwrap_or(0)
     }
 
-    /// Reads a table: finds the header, then turns every row into cells of
-    /// the kept columns. `rows` yields Err when the file itself is broken.
-    pub(super) fn table<R: TableRow>(
+    /// Reads up to the header search depth of rows, chooses the header and
+    /// plans its columns. Err: the file is broken (the problem is pushed);
+    /// Ok(None): an empty file. The rows read after the header come back
+    /// with it, so the caller reads on from where this stopped.
+    pub(super) fn head<R: TableRow>(
         &mut self,
         rows: &mut dyn Iterator<Item = Result<(R, Loc), Box<Problem>>>,
-    ) -> Option<Dataset> {
-        let mut ds = self.empty_dataset();
+        ds: &mut Dataset,
+    ) -> Result<Option<Head<R>>, ()> {
         let mut first: Vec<(R, Loc)> = Vec::new();
         for row in &mut *rows {
             match row {
-                Ok(r) if is_blank(&r.0) => {}
+                Ok(r) if super::rows::is_blank(&r.0) => {}
                 Ok(r) => first.push(r),
                 Err(p) => {
                     self.problems.push(*p);
-                    return None;
+                    return Err(());
                 }
             }
             if first.len() == super::source::HEADER_SEARCH_LINES {
@@ -192,7 +203,7 @@ impl DatasetBuilder<'_> {
         }
         if first.is_empty() {
             self.notes.push(note(self.rel, "empty file: no header, no rows"));
-            return Some(ds);
+            return Ok(None);
         }
         let at = self.choose_header(&first);
         let mut buffered = first.into_iter();
@@ -216,45 +227,83 @@ impl DatasetBuilder<'_> {
             );
             self.notes.push(note(self.rel, &message));
         }
-        let plan = self.plan(&headers, &mut ds);
-        let mut slots = Slots::take(&plan, &mut ds);
-        let mut footer: Option<Loc> = None;
-        for row in buffered.map(Ok).chain(rows) {
-            let (row, loc) = match row {
-                Ok(r) => r,
+        let plan = self.plan(&headers, ds);
+        Ok(Some(Head {
+            width: headers.len(),
+            headers,
+            plan,
+            after: buffered.collect(),
+        }))
+    }
+
+    /// Reads a table in one pass: finds the header, then turns every row
+    /// into cells of the kept columns. `rows` yields Err when the file
+    /// itself is broken.
+    pub(super) fn table<R: TableRow>(
+        &mut self,
+        rows: &mut dyn Iterator<Item = Result<(R, Loc), Box<Problem>>>,
+    ) -> Option<Dataset> {
+        let mut ds = self.empty_dataset();
+        let head = match self.head(rows, &mut ds) {
+            Err(()) => return None,
+            Ok(None) => return Some(ds),
+            Ok(Some(h)) => h,
+        };
+        let mut sink = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        let mut broken = None;
+        for row in head.after.into_iter().map(Ok).chain(rows) {
+            match row {
+                Ok((row, loc)) => {
+                    if !sink.accept(&row, loc) {
+                        break;
+                    }
+                }
                 Err(p) => {
-                    self.problems.push(*p);
-                    return None;
+                    broken = Some(p);
+                    break;
                 }
-            };
-            if is_blank(&row) {
-                continue;
             }
-            if plan.is_skipped_row((0..row.width()).map(|i| row.cell(i))) {
-                self.read.totals_dropped += 1;
-                continue;
-            }
-            if row.width() != headers.len() {
-                let filled = (0..row.width()).filter(|i| !row.cell(*i).trim().is_empty()).count();
-                // Report exports end with one-cell lines (totals, copyright,
-                // "Generated by"): dropped, as long as no data follows them.
-                if row.width() < headers.len() && filled <= 1 {
-                    footer.get_or_insert(loc);
-                    self.read.footer_dropped += 1;
-                    continue;
-                }
-                self.shape_problem(loc, row.width(), headers.len());
-                return None;
-            }
-            if let Some(at) = footer {
-                self.shape_problem(at, 1, headers.len());
-                return None;
-            }
-            self.push_row(&plan, &row, loc, &headers, &mut slots);
-            ds.lines.push(loc.line_number());
-            ds.rows += 1;
         }
-        slots.put_back(&plan, &mut ds);
+        let merged = RowSink::merge_into(&head.plan, &mut ds, vec![sink]);
+        let ok = self.finish(merged, &head.headers);
+        if let Some(p) = broken {
+            self.problems.push(*p);
+            return None;
+        }
+        ok.then_some(ds)
+    }
+
+    /// Reports what reading the rows found: cell errors, the reason the file
+    /// could not be read (false), dropped footer and totals rows.
+    pub(super) fn finish(&mut self, merged: Merged, headers: &[String]) -> bool {
+        let total = merged.cell_errors;
+        let shown = merged.cell_issues.len();
+        for issue in merged.cell_issues {
+            let header = headers.get(issue.index).cloned().unwrap_or_default();
+            self.cell_problem_at(issue.loc, issue.index, &issue.cell, &issue.field, &header, &issue.error);
+        }
+        self.cell_errors += total - shown;
+        match merged.stop {
+            Some(Stop::Shape { loc, width }) => {
+                self.shape_problem(loc, width, headers.len());
+                return false;
+            }
+            Some(Stop::Csv { line, message }) => {
+                let p = Problem::new("bundle::csv", format!("`{}` is not valid CSV: {message}", self.rel))
+                    .at_line(self.src, line, 1, "here")
+                    .help("check the quoting on this line");
+                self.problems.push(p);
+                return false;
+            }
+            Some(Stop::LongLine { line, len }) => {
+                let p = super::delimited::long_line_problem(self.src, line, len);
+                self.problems.push(p);
+                return false;
+            }
+            None => {}
+        }
+        self.read.footer_dropped = merged.footer_dropped;
+        self.read.totals_dropped = merged.totals_dropped;
         if self.read.footer_dropped > 0 {
             let message = format!(
                 "dropped {} line(s) after the last row (report footer: totals, copyright, generated by)",
@@ -266,47 +315,7 @@ impl DatasetBuilder<'_> {
             let message = format!("dropped {} totals row(s)", self.read.totals_dropped);
             self.notes.push(note(self.rel, &message));
         }
-        Some(ds)
-    }
-
-    fn push_row<R: TableRow>(&mut self, plan: &Plan, row: &R, loc: Loc, headers: &[String], slots: &mut Slots) {
-        for (c, col) in plan.columns.iter().zip(&mut slots.columns) {
-            let Some(col) = col else {
-                continue;
-            };
-            let raw = row.cell(c.index);
-            let cell = if plan.is_null(raw) {
-                ""
-            } else {
-                map_value(&c.values, raw)
-            };
-            if let Err(e) = push_cell(col, cell, &plan.date_formats, self.decimal_comma) {
-                let header = headers[c.index].clone();
-                self.cell_problem_at(loc, c.index, cell, &c.field, &header, &e);
-            }
-        }
-        for (d, col) in plan.derived.iter().zip(&mut slots.derived) {
-            let Some(col) = col else {
-                continue;
-            };
-            let raw = row.cell(d.from_index);
-            let value = if crate::value::trim_cell(raw).is_empty() || plan.is_null(raw) {
-                ""
-            } else {
-                let t = raw.trim();
-                d.map
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(t))
-                    .map_or(d.otherwise.as_str(), |(_, v)| v.as_str())
-            };
-            // Derived values come from our own mapping files, checked by tests.
-            let _ = col.push_text(value);
-        }
-        for ((_, _, value, _), col) in plan.constants.iter().zip(&mut slots.constants) {
-            if let Some(col) = col {
-                let _ = col.push_text(value);
-            }
-        }
+        true
     }
 
     fn shape_problem(&mut self, loc: Loc, width: usize, header: usize) {
@@ -379,88 +388,6 @@ impl DatasetBuilder<'_> {
     }
 }
 
-/// The kept columns, in plan order, out of the dataset's map while rows are
-/// read: the row loop indexes them instead of looking fields up by name.
-struct Slots {
-    columns: Vec<Option<super::Column>>,
-    derived: Vec<Option<super::Column>>,
-    constants: Vec<Option<super::Column>>,
-}
-
-impl Slots {
-    fn take(plan: &Plan, ds: &mut Dataset) -> Self {
-        Slots {
-            columns: plan.columns.iter().map(|c| ds.columns.remove(&c.field)).collect(),
-            derived: plan.derived.iter().map(|d| ds.columns.remove(&d.field)).collect(),
-            constants: plan.constants.iter().map(|c| ds.columns.remove(&c.0)).collect(),
-        }
-    }
-
-    fn put_back(self, plan: &Plan, ds: &mut Dataset) {
-        let fields = plan
-            .columns
-            .iter()
-            .map(|c| &c.field)
-            .chain(plan.derived.iter().map(|d| &d.field))
-            .chain(plan.constants.iter().map(|c| &c.0));
-        let columns = self.columns.into_iter().chain(self.derived).chain(self.constants);
-        for (field, col) in fields.zip(columns) {
-            if let Some(col) = col {
-                ds.columns.insert(field.clone(), col);
-            }
-        }
-    }
-}
-
-fn is_blank<R: TableRow>(row: &R) -> bool {
-    (0..row.width()).all(|i| crate::value::trim_cell(row.cell(i)).is_empty())
-}
-
-/// Pushes a cell, reading non-ISO dates with the plan's formats, decimal
-/// commas (in `;` files) and "12.5%" in number fields.
-fn push_cell(col: &mut super::Column, cell: &str, formats: &[String], decimal_comma: bool) -> Result<(), CellError> {
-    if matches!(col.ty, FieldType::Number | FieldType::Percent) {
-        let t = crate::value::trim_cell(cell);
-        let converted = if decimal_comma { european_number(t) } else { None };
-        let t = converted.as_deref().unwrap_or(t);
-        if col.ty == FieldType::Number
-            && let Some(n) = t.strip_suffix('%').and_then(crate::value::parse_number)
-        {
-            return col.push_text(&format!("{}", n / 100.0));
-        }
-        if converted.is_some() {
-            return col.push_text(t);
-        }
-    }
-    if col.ty == FieldType::Date && !formats.is_empty() {
-        let t = cell.trim();
-        if !t.is_empty() && !crate::value::is_null_marker(t) && parse_date(t).is_none() {
-            // "3/15/2025 9:15 AM": the date is the first word.
-            let head = t.split_whitespace().next().unwrap_or(t);
-            if let Some(d) = formats.iter().find_map(|f| NaiveDate::parse_from_str(head, f).ok()) {
-                col.push_date(Some(d));
-                return Ok(());
-            }
-        }
-    }
-    col.push_text(cell)
-}
-
-/// "1.234,5" and "3,5" as "1234.5" and "3.5"; None when the cell is already
-/// written with a decimal point ("1,234.50") or has no comma.
-fn european_number(t: &str) -> Option<String> {
-    let comma = t.rfind(',')?;
-    if t.rfind('.').is_some_and(|dot| dot > comma) {
-        return None;
-    }
-    Some(
-        t.chars()
-            .filter(|c| *c != '.')
-            .map(|c| if c == ',' { '.' } else { c })
-            .collect(),
-    )
-}
-
 pub(super) fn note(file: &str, message: &str) -> Note {
     Note {
         file: file.to_string(),
@@ -496,19 +423,6 @@ pub fn column_letters(mut col: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn european_numbers() {
-        assert_eq!(european_number("3,5").as_deref(), Some("3.5"));
-        assert_eq!(european_number("1.234,50").as_deref(), Some("1234.50"));
-        assert_eq!(european_number("1,234.50"), None);
-        assert_eq!(european_number("1234"), None);
-        let mut c = crate::bundle::Column::new(FieldType::Number);
-        push_cell(&mut c, "3,5%", &[], true).unwrap();
-        push_cell(&mut c, "12.5%", &[], false).unwrap();
-        assert_eq!(c.number(0), Some(0.035));
-        assert_eq!(c.number(1), Some(0.125));
-    }
 
     #[test]
     fn column_names() {

@@ -125,7 +125,7 @@ impl Timings {
         }
         let mut by_time: Vec<_> = timed.iter().map(|(r, d)| (d, &r.rule)).collect();
         by_time.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
-        for (took, rule) in by_time.into_iter().take(5) {
+        for (took, rule) in by_time.into_iter().take(50) {
             eprintln!("{:>12}  {rule}: {:.3} s", "", took.as_secs_f64());
         }
     }

@@ -147,8 +147,11 @@ pub fn evaluate_timed(
     opts: &EvalOptions,
 ) -> Vec<(RuleResult, std::time::Duration)> {
     // Rules are independent; par_iter keeps their order in the output.
+    // One rule per task: a few rules over a million rows take most of the
+    // time, and single tasks let an idle thread take the next one.
     pack.rules
         .par_iter()
+        .with_max_len(1)
         .map(|rule| {
             let start = std::time::Instant::now();
             let result = evaluate_rule(rule, bundle, opts);
@@ -225,7 +228,7 @@ pub fn missing_data(requires: &BTreeMap<String, BTreeSet<String>>, bundle: &Bund
             }
             if !ds.has_field(f) {
                 missing.push(format!("{ds_name}.{f}"));
-            } else if ds.rows > 0 && ds.column(f).is_some() && ds.non_null(f) == 0 {
+            } else if ds.rows > 0 && ds.column(f).is_some() && !ds.has_values(f) {
                 missing.push(format!("{ds_name}.{f} (every value empty)"));
             }
         }
@@ -290,12 +293,14 @@ fn rows_check(
 
     let mut in_scope = 0usize;
     let mut flagged = Vec::new();
+    let filter = filter.as_ref().map(|f| f.bind(ds, period));
+    let flag = flag.bind(ds, period);
     for row in 0..ds.rows {
-        if filter.as_ref().is_some_and(|f| !f.eval(ds, row, period)) {
+        if filter.as_ref().is_some_and(|f| !f.eval(row)) {
             continue;
         }
         in_scope += 1;
-        if flag.eval(ds, row, period) {
+        if flag.eval(row) {
             flagged.push(row);
         }
     }

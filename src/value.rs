@@ -222,6 +222,37 @@ pub fn parse_date(t: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// [`parse_date`] as days since 1970-01-01, the form date columns store.
+/// ISO dates (nearly every date cell of a big export) are counted by hand.
+pub fn parse_date_days(t: &str) -> Option<i32> {
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = t.as_bytes() {
+        let digit = |b: &u8| b.is_ascii_digit().then(|| u32::from(b - b'0'));
+        let y = digit(y0)? * 1000 + digit(y1)? * 100 + digit(y2)? * 10 + digit(y3)?;
+        let m = digit(m0)? * 10 + digit(m1)?;
+        let d = digit(d0)? * 10 + digit(d1)?;
+        return civil_days(y, m, d);
+    }
+    parse_date(t).map(crate::bundle::date_to_days)
+}
+
+/// Days since 1970-01-01 of a valid year (0-9999), month and day
+/// (H. Hinnant's `days_from_civil`).
+fn civil_days(y: u32, m: u32, d: u32) -> Option<i32> {
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d == 0 || d > month_days[(m - 1) as usize] {
+        return None;
+    }
+    // Years start in March, so the leap day ends a year.
+    let y = i64::from(y) - i64::from(m <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let month_from_march = i64::from((m + 9) % 12);
+    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(d) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    i32::try_from(era * 146_097 + day_of_era - 719_468).ok()
+}
+
 pub fn parse_bool(t: &str) -> Option<bool> {
     let is = |words: &[&str]| words.iter().any(|w| t.eq_ignore_ascii_case(w));
     if is(&["true", "yes", "y", "1", "x"]) {
@@ -336,5 +367,34 @@ mod tests {
         assert_eq!(normalize_name(" Close-Date "), "close_date");
         assert_eq!(normalize_name("IsWon"), "iswon");
         assert_eq!(normalize_name("Amount ($)"), "amount");
+    }
+
+    #[test]
+    fn iso_dates_count_days_like_chrono() {
+        let mut d = NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(2401, 1, 1).unwrap();
+        while d < end {
+            let text = d.format("%Y-%m-%d").to_string();
+            assert_eq!(parse_date_days(&text), Some(crate::bundle::date_to_days(d)), "{text}");
+            d = d.succ_opt().unwrap();
+        }
+        for bad in [
+            "2025-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "2025-04-31",
+            "2025-01-00",
+            "2025-1-01",
+        ] {
+            assert_eq!(parse_date_days(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_date_days("2024-02-29"),
+            parse_date("2024-02-29").map(crate::bundle::date_to_days)
+        );
+        assert_eq!(
+            parse_date_days("2025-03-04T10:00"),
+            parse_date("2025-03-04").map(crate::bundle::date_to_days)
+        );
     }
 }

@@ -16,7 +16,11 @@ pub const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 /// The rows below the header are read in stretches of about this size, each
 /// on its own thread. A fixed size (not one per thread) keeps the stretches,
 /// and so the order of everything found in them, the same on any machine.
-pub(super) const STRETCH_BYTES: usize = 4 * 1024 * 1024;
+pub(super) const STRETCH_BYTES: usize = 2 * 1024 * 1024;
+const _: () = assert!(
+    STRETCH_BYTES < MAX_LINE_BYTES,
+    "a stretch no longer than the line limit needs no line scan"
+);
 
 /// A record parsed from a `&str`, read without checking each cell's UTF-8
 /// again (the check showed in profiles of million-row files).
@@ -44,7 +48,7 @@ impl DatasetBuilder<'_> {
         // The lines the header is looked for in are checked before parsing,
         // so a hostile line costs no parser buffers; the rest are checked
         // stretch by stretch.
-        if let Some((line, len)) = long_line(bytes, 1, Some(super::source::HEADER_SEARCH_LINES * 50)) {
+        if let Some((line, len)) = long_line(bytes, Some(super::source::HEADER_SEARCH_LINES * 50)) {
             self.long_line(line, len);
             return None;
         }
@@ -53,7 +57,6 @@ impl DatasetBuilder<'_> {
         let mut ds = self.empty_dataset();
         let mut reader = csv_reader(delimiter, bytes);
         let head = {
-            let mut lines = LineCounter::new(bytes, 1);
             let rel = self.rel.to_string();
             let src = &src;
             let mut rows = std::iter::from_fn(|| {
@@ -61,8 +64,7 @@ impl DatasetBuilder<'_> {
                 match reader.read_record(&mut record) {
                     Ok(false) => None,
                     Ok(true) => {
-                        let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
-                        let line = lines.line_at(byte);
+                        let line = record.position().map_or(1, |p| record_line(bytes, p));
                         if record.as_slice().len() > MAX_LINE_BYTES {
                             return Some(Err(Box::new(long_line_problem(src, line, record.as_slice().len()))));
                         }
@@ -85,12 +87,11 @@ impl DatasetBuilder<'_> {
             Ok(None) => return Some(ds),
             Ok(Some(h)) => h,
         };
-        let data_start = usize::try_from(reader.position().byte())
-            .unwrap_or(bytes.len())
-            .min(bytes.len());
+        let position = reader.position();
+        let data_start = usize::try_from(position.byte()).unwrap_or(bytes.len()).min(bytes.len());
         // The reader stops after a record, at a line start: a char boundary.
         let data = src.text.get(data_start..).unwrap_or_default();
-        let first_line = 1 + count_newlines(&bytes[..data_start]);
+        let first_line = usize::try_from(position.line()).unwrap_or(1);
 
         let mut above = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
         for (row, loc) in &head.after {
@@ -101,35 +102,30 @@ impl DatasetBuilder<'_> {
         let new_sink = || RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
         let stretches = split_at_lines(data.as_bytes(), self.stretch_bytes.max(1));
         let many = stretches.len() > 1;
-        let newlines: Vec<usize> = stretches
+        // Each stretch numbers its lines from 1; they are shifted once the
+        // stretches before it have counted theirs.
+        let mut sinks: Vec<(RowSink<'_>, usize)> = stretches
             .par_iter()
-            .map(|r| count_newlines(&data.as_bytes()[r.clone()]))
-            .collect();
-        let starts: Vec<usize> = newlines
-            .iter()
-            .scan(first_line, |line, n| {
-                let start = *line;
-                *line += n;
-                Some(start)
-            })
-            .collect();
-        let mut sinks: Vec<RowSink<'_>> = stretches
-            .par_iter()
-            .zip(&starts)
-            .map(|(range, line)| {
+            .map(|range| {
                 let mut sink = new_sink();
-                read_stretch(&mut sink, &data[range.clone()], *line, delimiter, many);
-                sink
+                let lines = read_stretch(&mut sink, &data[range.clone()], delimiter, many);
+                (sink, lines)
             })
             .collect();
         // A quoted cell with a line break may straddle a stretch boundary:
         // such a file is read again in one pass.
-        if sinks.iter().any(|s| s.multiline_record) {
+        if sinks.iter().any(|(s, _)| s.multiline_record) {
             let mut sink = new_sink();
-            read_stretch(&mut sink, data, first_line, delimiter, false);
-            sinks = vec![sink];
+            let lines = read_stretch(&mut sink, data, delimiter, false);
+            sinks = vec![(sink, lines)];
         }
-        let stretches = std::iter::once(above).chain(sinks).collect();
+        let mut start = first_line;
+        let mut stretches = vec![above];
+        for (mut sink, lines) in sinks {
+            sink.shift_lines(start - 1);
+            start += lines;
+            stretches.push(sink);
+        }
         let merged = RowSink::merge_into(&head.plan, &mut ds, stretches);
         self.finish(merged, &head.headers).then_some(ds)
     }
@@ -148,47 +144,63 @@ fn csv_reader(delimiter: u8, bytes: &[u8]) -> csv::Reader<&[u8]> {
         .from_reader(bytes)
 }
 
-/// Reads one stretch of rows starting at a line boundary. With
-/// `stop_on_multiline`, a record holding a line break (a quoted cell) marks
-/// the stretch so the caller can read the file in one pass instead.
-fn read_stretch(sink: &mut RowSink<'_>, text: &str, first_line: usize, delimiter: u8, stop_on_multiline: bool) {
+/// The 1-based line a record starts on. The csv crate places a record where
+/// the previous one ended: before the LF of a CRLF and before skipped blank
+/// lines, with the line count of that place.
+fn record_line(text: &[u8], position: &csv::Position) -> usize {
+    let at = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(text.len());
+    let skipped = text[at..]
+        .iter()
+        .take_while(|b| matches!(b, b'\r' | b'\n'))
+        .filter(|b| **b == b'\n')
+        .count();
+    usize::try_from(position.line()).unwrap_or(1) + skipped
+}
+
+/// Reads one stretch of rows starting at a line boundary, numbering its lines
+/// from 1; returns how many line breaks it holds. With `stop_on_multiline`,
+/// a record holding a line break (a quoted cell) marks the stretch so the
+/// caller can read the file in one pass instead.
+fn read_stretch(sink: &mut RowSink<'_>, text: &str, delimiter: u8, stop_on_multiline: bool) -> usize {
     let text = text.as_bytes();
-    if let Some((line, len)) = long_line(text, first_line, None) {
+    // A stretch ends at the first line break after its nominal size, so
+    // only one longer than the line limit can hold an over-long line.
+    if text.len() > MAX_LINE_BYTES
+        && let Some((line, len)) = long_line(text, None)
+    {
         sink.stop = Some(Stop::LongLine { line, len });
-        return;
+        return 0;
     }
     let quoted = memchr::memchr(b'"', text).is_some();
     let mut reader = csv_reader(delimiter, text);
-    let mut lines = LineCounter::new(text, first_line);
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(false) => return,
+            Ok(false) => return usize::try_from(reader.position().line()).unwrap_or(1) - 1,
             Ok(true) => {
-                let byte = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
-                let line = lines.line_at(byte);
+                let line = record.position().map_or(1, |p| record_line(text, p));
                 if record.as_slice().len() > MAX_LINE_BYTES {
                     sink.stop = Some(Stop::LongLine {
                         line,
                         len: record.as_slice().len(),
                     });
-                    return;
+                    return 0;
                 }
                 if stop_on_multiline && quoted && memchr::memchr(b'\n', record.as_slice()).is_some() {
                     sink.multiline_record = true;
-                    return;
+                    return 0;
                 }
                 if !sink.accept(&TextRecord(&record), Loc::Line(line)) {
-                    return;
+                    return 0;
                 }
             }
             Err(e) => {
                 let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
                 sink.stop = Some(Stop::Csv {
-                    line: first_line + line - 1,
+                    line,
                     message: e.to_string(),
                 });
-                return;
+                return 0;
             }
         }
     }
@@ -211,56 +223,20 @@ fn split_at_lines(text: &[u8], size: usize) -> Vec<std::ops::Range<usize>> {
     ranges
 }
 
-/// The first line longer than [`MAX_LINE_BYTES`] (its number and length),
-/// among the first `max_lines` lines when given.
-fn long_line(text: &[u8], first_line: usize, max_lines: Option<usize>) -> Option<(usize, usize)> {
+/// The first line longer than [`MAX_LINE_BYTES`] (its 1-based number and
+/// length), among the first `max_lines` lines when given.
+fn long_line(text: &[u8], max_lines: Option<usize>) -> Option<(usize, usize)> {
     let mut start = 0;
-    let mut line = first_line;
-    let mut seen = 0;
-    while start < text.len() && max_lines.is_none_or(|m| seen < m) {
+    let mut line = 1;
+    while start < text.len() && max_lines.is_none_or(|m| line <= m) {
         let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
         if end - start > MAX_LINE_BYTES {
             return Some((line, end - start));
         }
         start = end + 1;
         line += 1;
-        seen += 1;
     }
     None
-}
-
-/// Line numbers from byte offsets, counted once over the text as records
-/// advance. The csv crate's own line count is one short after a CRLF: it
-/// places a record at the LF that ends the line before it.
-struct LineCounter<'t> {
-    text: &'t [u8],
-    offset: usize,
-    line: usize,
-}
-
-impl<'t> LineCounter<'t> {
-    fn new(text: &'t [u8], first_line: usize) -> Self {
-        Self {
-            text,
-            offset: 0,
-            line: first_line,
-        }
-    }
-
-    fn line_at(&mut self, mut byte: usize) -> usize {
-        let bytes = self.text;
-        if bytes.get(byte) == Some(&b'\n') {
-            byte += 1;
-        }
-        let byte = byte.min(bytes.len()).max(self.offset);
-        self.line += count_newlines(&bytes[self.offset..byte]);
-        self.offset = byte;
-        self.line
-    }
-}
-
-fn count_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|b| **b == b'\n').count()
 }
 
 pub(super) fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Problem {
@@ -332,15 +308,14 @@ mod tests {
     }
 
     #[test]
-    fn lines_are_counted_from_offsets() {
-        let text = "a\r\nb\r\n\r\nc";
-        let mut c = LineCounter::new(text.as_bytes(), 1);
-        assert_eq!(c.line_at(0), 1);
-        assert_eq!(
-            c.line_at(2),
-            2,
-            "a record placed at the LF of a CRLF starts on the next line"
-        );
-        assert_eq!(c.line_at(8), 4);
+    fn records_start_after_crlf_and_blank_lines() {
+        let text = b"id\r\nO1\r\n\r\n\r\nO2\nO3";
+        let mut reader = csv_reader(b',', text);
+        let mut record = csv::ByteRecord::new();
+        let mut lines = Vec::new();
+        while reader.read_byte_record(&mut record).unwrap() {
+            lines.push(record_line(text, record.position().unwrap()));
+        }
+        assert_eq!(lines, [1, 2, 5, 6]);
     }
 }

@@ -27,7 +27,7 @@ pub const SCHEMA_FILE: &str = "bundle.schema.json";
 /// Files `mktaudit init` writes that are not data.
 pub const SCAFFOLD_FILES: &[&str] = &[SCHEMA_FILE, "GATHER.md"];
 
-use crate::value::{CellError, FieldType, Value, parse_bool, parse_date, parse_number, parse_percent, split_list};
+use crate::value::{CellError, FieldType, Value, parse_bool, parse_number, parse_percent, split_list};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -170,6 +170,13 @@ impl Dataset {
         self.lines.get(row).copied().filter(|l| *l > 0)
     }
 
+    /// Whether any row has a value for the field (stops at the first).
+    pub fn has_values(&self, field: &str) -> bool {
+        self.columns
+            .get(field)
+            .is_some_and(|c| (0..self.rows).any(|r| !c.is_null(r)))
+    }
+
     /// Number of rows where the field has a value.
     pub fn non_null(&self, field: &str) -> usize {
         self.columns
@@ -198,6 +205,18 @@ pub enum ColumnData {
     Bool(Vec<u8>),
 }
 
+/// A number written plainly: digits with an optional sign and decimals.
+/// Integers (amounts, counts) are read by hand, the rest by the standard
+/// parser; None for anything else ("1,234", "$5", "12%").
+fn plain_number(t: &str) -> Option<f64> {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = digits.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64;
+        return Some(if digits.len() < t.len() { -n } else { n });
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
 fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: Vec<Column>, take: impl Fn(ColumnData) -> Option<Vec<T>>) {
     let parts: Vec<Vec<T>> = parts.into_iter().filter_map(|p| take(p.data)).collect();
     into.reserve(parts.iter().map(Vec::len).sum());
@@ -210,7 +229,8 @@ const LIST_SEP: char = '\u{1f}';
 const NULL_DATE: i32 = i32::MIN;
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
-fn date_to_days(d: NaiveDate) -> i32 {
+/// A date as the day number date columns store.
+pub fn date_to_days(d: NaiveDate) -> i32 {
     use chrono::Datelike;
     d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
@@ -237,7 +257,9 @@ impl Column {
     /// the cell is stored as missing so the column stays aligned with rows.
     pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
         let t = crate::value::trim_cell(text);
-        let null = crate::value::is_null_marker(t);
+        // Values are parsed first and null markers ("n/a", "-") looked for
+        // only when that fails: most cells of a big export are values.
+        let null = || crate::value::is_null_marker(t);
         let err = |ty| CellError {
             expected: ty,
             found: t.chars().take(40).collect(),
@@ -254,25 +276,23 @@ impl Column {
                 Ok(())
             }
             ColumnData::Number(v) => {
-                let parsed = if null {
-                    Some(f64::NAN)
-                } else if self.ty == FieldType::Percent {
+                let parsed = if self.ty == FieldType::Percent {
                     parse_percent(t)
                 } else {
-                    t.parse::<f64>()
-                        .ok()
-                        .filter(|n| n.is_finite())
-                        .or_else(|| parse_number(t))
+                    t.parse::<f64>().ok().filter(|n| n.is_finite())
                 };
+                let parsed = parsed.or_else(|| null().then_some(f64::NAN)).or_else(|| {
+                    if self.ty == FieldType::Percent {
+                        None
+                    } else {
+                        parse_number(t)
+                    }
+                });
                 v.push(parsed.unwrap_or(f64::NAN));
                 if parsed.is_some() { Ok(()) } else { Err(err(self.ty)) }
             }
             ColumnData::Date(v) => {
-                let parsed = if null {
-                    Some(NULL_DATE)
-                } else {
-                    parse_date(t).map(date_to_days)
-                };
+                let parsed = crate::value::parse_date_days(t).or_else(|| null().then_some(NULL_DATE));
                 v.push(parsed.unwrap_or(NULL_DATE));
                 if parsed.is_some() {
                     Ok(())
@@ -281,7 +301,7 @@ impl Column {
                 }
             }
             ColumnData::Bool(v) => {
-                let parsed = if null { Some(2) } else { parse_bool(t).map(u8::from) };
+                let parsed = parse_bool(t).map(u8::from).or_else(|| null().then_some(2));
                 v.push(parsed.unwrap_or(2));
                 if parsed.is_some() {
                     Ok(())
@@ -289,6 +309,35 @@ impl Column {
                     Err(err(FieldType::Bool))
                 }
             }
+        }
+    }
+
+    /// Appends a plain cell (no value map, null markers or date formats of a
+    /// source to apply) when it is what most cells of a big export are: text,
+    /// an integer or decimal, an ISO date, or empty. False: nothing was
+    /// appended, and the cell takes the full path ([`Column::push_text`]),
+    /// which gives the same result for every cell this accepts.
+    pub fn push_plain(&mut self, raw: &str) -> bool {
+        let t = crate::value::trim_cell(raw);
+        match (&mut self.data, self.ty) {
+            (ColumnData::Text { buf, ends }, FieldType::Text) => {
+                buf.push_str(t);
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                true
+            }
+            (ColumnData::Number(v), FieldType::Number) => {
+                let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
+                n.inspect(|n| v.push(*n)).is_some()
+            }
+            (ColumnData::Date(v), _) => {
+                let d = if t.is_empty() {
+                    Some(NULL_DATE)
+                } else {
+                    crate::value::parse_date_days(t)
+                };
+                d.inspect(|d| v.push(*d)).is_some()
+            }
+            _ => false,
         }
     }
 
@@ -394,6 +443,14 @@ impl Column {
         match &self.data {
             ColumnData::Number(v) => v.get(row).copied().filter(|n| !n.is_nan()),
             ColumnData::Bool(v) => v.get(row).copied().filter(|b| *b < 2).map(f64::from),
+            _ => None,
+        }
+    }
+
+    /// A date cell as its day number (cheaper to compare than a date).
+    pub fn days(&self, row: usize) -> Option<i32> {
+        match &self.data {
+            ColumnData::Date(v) => v.get(row).copied().filter(|d| *d != NULL_DATE),
             _ => None,
         }
     }

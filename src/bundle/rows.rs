@@ -75,6 +75,9 @@ pub(super) struct RowSink<'p> {
     pub stop: Option<Stop>,
     /// A record held a line break inside a quoted field.
     pub multiline_record: bool,
+    /// Per planned column: its cells need no mapping, so plain ones take
+    /// [`Column::push_plain`].
+    plain: Vec<bool>,
 }
 
 impl<'p> RowSink<'p> {
@@ -93,6 +96,39 @@ impl<'p> RowSink<'p> {
             cell_errors: 0,
             stop: None,
             multiline_record: false,
+            plain: plan
+                .columns
+                .iter()
+                .map(|c| plan.nulls.is_empty() && c.values.is_empty() && !decimal_comma && plan.date_formats.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Moves every line this stretch recorded down by `by` lines (a stretch
+    /// numbers its lines from 1 until it knows where it sits in the file).
+    pub fn shift_lines(&mut self, by: usize) {
+        if by == 0 {
+            return;
+        }
+        let by32 = u32::try_from(by).unwrap_or(u32::MAX);
+        for line in &mut self.lines {
+            *line = line.saturating_add(by32);
+        }
+        let shift = |loc: &mut Loc| {
+            if let Loc::Line(l) = loc {
+                *l += by;
+            }
+        };
+        if let Some(loc) = &mut self.footer {
+            shift(loc);
+        }
+        for issue in &mut self.cell_issues {
+            shift(&mut issue.loc);
+        }
+        match &mut self.stop {
+            Some(Stop::Shape { loc, .. }) => shift(loc),
+            Some(Stop::Csv { line, .. } | Stop::LongLine { line, .. }) => *line += by,
+            None => {}
         }
     }
 
@@ -132,11 +168,14 @@ impl<'p> RowSink<'p> {
 
     fn push_row<R: TableRow>(&mut self, row: &R, loc: Loc) {
         let plan = self.plan;
-        for (c, col) in plan.columns.iter().zip(&mut self.slots.columns) {
+        for ((c, col), plain) in plan.columns.iter().zip(&mut self.slots.columns).zip(&self.plain) {
             let Some(col) = col else {
                 continue;
             };
             let raw = row.cell(c.index);
+            if *plain && col.push_plain(raw) {
+                continue;
+            }
             let cell = if plan.is_null(raw) {
                 ""
             } else {
@@ -313,5 +352,22 @@ mod tests {
         push_cell(&mut c, "12.5%", &[], false).unwrap();
         assert_eq!(c.number(0), Some(0.035));
         assert_eq!(c.number(1), Some(0.125));
+    }
+
+    proptest::proptest! {
+        /// The plain path stores exactly what the full path would, or
+        /// declines the cell.
+        #[test]
+        fn plain_cells_read_like_any_cell(cell in "[ ]?[-+]?[0-9]{0,17}([.,][0-9]{0,3})?(e[0-9])?[%a-z ]?|[0-9]{4}-[0-9]{2}-[0-9]{2}|n/a|-|") {
+            for ty in [FieldType::Text, FieldType::Number, FieldType::Date, FieldType::Percent, FieldType::Bool] {
+                let mut plain = Column::new(ty);
+                let mut full = Column::new(ty);
+                let full_result = full.push_text(&cell);
+                if plain.push_plain(&cell) {
+                    proptest::prop_assert!(full_result.is_ok(), "{ty:?} {cell:?}");
+                    proptest::prop_assert_eq!(format!("{:?}", plain), format!("{:?}", full), "{:?} {:?}", ty, cell);
+                }
+            }
+        }
     }
 }

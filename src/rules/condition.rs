@@ -206,29 +206,10 @@ impl Condition {
         }
     }
 
+    /// Whether one row meets the condition. Over many rows, [`Condition::bind`]
+    /// once and evaluate the bound condition instead.
     pub fn eval(&self, ds: &Dataset, row: usize, period: &Period) -> bool {
-        match self {
-            Condition::All(list) => list.iter().all(|c| c.eval(ds, row, period)),
-            Condition::Any(list) => list.iter().any(|c| c.eval(ds, row, period)),
-            Condition::Not(c) => !c.eval(ds, row, period),
-            Condition::Present { field } => ds.column(field).is_some_and(|c| !c.is_null(row)),
-            Condition::InPeriod { field } => ds
-                .column(field)
-                .and_then(|c| c.date(row))
-                .is_some_and(|d| period.contains(d)),
-            Condition::Compare { field, cmp, value } => ds.number(field, row).is_some_and(|n| match cmp {
-                Cmp::Gt => n > *value,
-                Cmp::Gte => n >= *value,
-                Cmp::Lt => n < *value,
-                Cmp::Lte => n <= *value,
-            }),
-            Condition::OneOf { field, values } => ds
-                .column(field)
-                .is_some_and(|c| c.any_text(row, |t| values.iter().any(|v| v.eq_ignore_ascii_case(t)))),
-            Condition::Matches { field, regex } => {
-                ds.column(field).is_some_and(|c| c.any_text(row, |t| regex.is_match(t)))
-            }
-        }
+        self.bind(ds, period).eval(row)
     }
 }
 

@@ -46,7 +46,7 @@ impl Wanted {
             .is_some_and(|ids| ids.iter().any(|i| self.values[*i].eq_ignore_ascii_case(text)))
     }
 
-    fn matches(&self, column: Option<&Column>, row: usize) -> bool {
+    pub fn matches(&self, column: Option<&Column>, row: usize) -> bool {
         match column {
             None => self.missing,
             Some(c) if c.is_null(row) => self.missing,

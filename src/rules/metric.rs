@@ -272,16 +272,19 @@ impl Metric {
             } => {
                 let ds = bundle.dataset(dataset)?;
                 let (mut num, mut den) = (0.0, 0.0);
+                let within = within.as_ref().map(|w| w.bind(ds, period));
+                let part = part.bind(ds, period);
+                let column = field.as_ref().map(|f| ds.column(f));
                 for row in rows_in_window(ds, window) {
-                    if within.as_ref().is_some_and(|w| !w.eval(ds, row, period)) {
+                    if within.as_ref().is_some_and(|w| !w.eval(row)) {
                         continue;
                     }
-                    let v = match field {
-                        Some(f) => ds.number(f, row).unwrap_or(0.0),
+                    let v = match column {
+                        Some(c) => c.and_then(|c| c.number(row)).unwrap_or(0.0),
                         None => 1.0,
                     };
                     den += v;
-                    if part.eval(ds, row, period) {
+                    if part.eval(row) {
                         num += v;
                     }
                 }
@@ -294,8 +297,8 @@ impl Metric {
                 filter,
             } => {
                 let ds = bundle.dataset(dataset)?;
-                let rows =
-                    rows_in_window(ds, window).filter(|r| filter.as_ref().is_none_or(|f| f.eval(ds, *r, period)));
+                let filter = filter.as_ref().map(|f| f.bind(ds, period));
+                let rows = rows_in_window(ds, window).filter(|r| filter.as_ref().is_none_or(|f| f.eval(*r)));
                 aggregate(*kind, ds, field.as_deref(), rows)
             }
         }
@@ -307,9 +310,10 @@ fn rows_in_window<'a>(
     window: Option<&'a Window<'_>>,
 ) -> impl Iterator<Item = usize> + 'a {
     let col = window.and_then(|w| ds.column(w.field));
-    (0..ds.rows).filter(move |r| match (window, col) {
+    let days = window.map(|w| (crate::bundle::date_to_days(w.start), crate::bundle::date_to_days(w.end)));
+    (0..ds.rows).filter(move |r| match (days, col) {
         (None, _) => true,
-        (Some(w), Some(c)) => c.date(*r).is_some_and(|d| w.start <= d && d <= w.end),
+        (Some((start, end)), Some(c)) => c.days(*r).is_some_and(|d| start <= d && d <= end),
         (Some(_), None) => false,
     })
 }

@@ -4,9 +4,11 @@
 //! into `Rule`s (collecting every problem), `condition.rs` and `metric.rs`
 //! evaluate the declarative checks and `script.rs` runs Rhai checks.
 
+mod bound;
 pub mod condition;
 mod filter;
 pub mod format;
+mod group;
 mod load;
 pub mod metric;
 pub mod params;

@@ -139,10 +139,14 @@ impl Org {
     }
 
     /// Rows of `ds` matching `filter` (field -> value, or array of values).
-    fn matching(&self, ds_name: &str, filter: &Map) -> Result<Vec<usize>, Box<EvalAltResult>> {
+    fn matching(&self, ds_name: &str, filter: &Map) -> Result<Matching, Box<EvalAltResult>> {
         let Some(ds) = self.dataset(ds_name)? else {
-            return Ok(Vec::new());
+            return Ok(Matching::Rows(Vec::new()));
         };
+        // No filter: every row, without listing a million row numbers.
+        if filter.is_empty() {
+            return Ok(Matching::All(ds.rows));
+        }
         let mut tests = Vec::new();
         for (field, wanted) in filter {
             self.check_field(ds_name, field)?;
@@ -159,7 +163,7 @@ impl Org {
             };
             tests.push((field.to_string(), super::filter::Wanted::new(wanted)));
         }
-        Ok(super::filter::matching_rows(ds, &tests))
+        Ok(Matching::Rows(super::filter::matching_rows(ds, &tests)))
     }
 
     fn row_map(&self, ds: &Dataset, row: usize) -> Map {
@@ -172,6 +176,29 @@ impl Org {
         m.insert("_dataset".into(), Dynamic::from(ds.name.clone()));
         m.insert("_row".into(), Dynamic::from(row as i64));
         m
+    }
+}
+
+/// The rows a filter selects.
+enum Matching {
+    /// Rows `0..n`.
+    All(usize),
+    Rows(Vec<usize>),
+}
+
+impl Matching {
+    fn len(&self) -> usize {
+        match self {
+            Matching::All(n) => *n,
+            Matching::Rows(r) => r.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        match self {
+            Matching::All(n) => Box::new(0..*n),
+            Matching::Rows(r) => Box::new(r.iter().copied()),
+        }
     }
 }
 
@@ -274,7 +301,7 @@ fn register_host_api(engine: &mut Engine) {
         org.check_field(ds, field)?;
         Ok(org
             .dataset(ds)?
-            .is_some_and(|d| d.has_field(field) && d.non_null(field) > 0))
+            .is_some_and(|d| d.has_field(field) && d.has_values(field)))
     });
     engine.register_fn("count", |org: &mut Org, ds: &str| -> R<i64> {
         Ok(org.dataset(ds)?.map_or(0, |d| d.rows as i64))
@@ -286,7 +313,8 @@ fn register_host_api(engine: &mut Engine) {
         org.check_field(ds, field)?;
         let rows = org.matching(ds, filter)?;
         let Some(d) = org.dataset(ds)? else { return Ok(0.0) };
-        Ok(rows.iter().filter_map(|r| d.number(field, *r)).sum())
+        let Some(column) = d.column(field) else { return Ok(0.0) };
+        Ok(rows.iter().filter_map(|r| column.number(r)).sum())
     }
     engine.register_fn("sum", |org: &mut Org, ds: &str, field: &str| {
         sum(org, ds, field, &Map::new())
@@ -313,7 +341,7 @@ fn register_host_api(engine: &mut Engine) {
                 matching.len()
             )));
         }
-        Ok(matching.into_iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
+        Ok(matching.iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
     }
     engine.register_fn("rows", |org: &mut Org, ds: &str| rows(org, ds, &Map::new()));
     engine.register_fn("rows", |org: &mut Org, ds: &str, filter: Map| rows(org, ds, &filter));
@@ -326,44 +354,21 @@ fn register_host_api(engine: &mut Engine) {
         let Some(d) = org.dataset(ds)? else {
             return Ok(Map::new());
         };
-        let key_col = d.column(key);
-        let value_col = value.and_then(|f| d.column(f));
-        // Hashed while counting (a million lookups), sorted once at the end.
-        let mut groups: std::collections::HashMap<std::borrow::Cow<'_, str>, f64> = std::collections::HashMap::new();
-        for r in matching {
-            let k = match key_col {
-                Some(c) if !c.is_null(r) => c.key_text(r),
-                _ => std::borrow::Cow::Borrowed("(none)"),
-            };
-            let add = match value {
-                Some(_) => value_col.and_then(|c| c.number(r)).unwrap_or(0.0),
-                None => 1.0,
-            };
-            // Look up before inserting so an existing key costs no allocation.
-            match groups.get_mut(k.as_ref()) {
-                Some(total) => *total += add,
-                None => {
-                    groups.insert(k, add);
-                }
-            }
-        }
-        if groups.len() > MAX_GROUPS {
+        let value_col = value.map(|f| d.column(f));
+        let Ok(groups) = super::group::totals(d.column(key), value_col, matching.iter(), MAX_GROUPS) else {
             return Err(runtime(format!(
                 "`{ds}.{key}` has more than {MAX_GROUPS} distinct values; group by a coarser field, or filter to the keys you need"
             )));
-        }
-        let groups: BTreeMap<_, _> = groups.into_iter().collect();
+        };
         Ok(groups
             .into_iter()
             .map(|(k, v)| {
-                (
-                    k.as_ref().into(),
-                    if value.is_none() {
-                        Dynamic::from(v as i64)
-                    } else {
-                        Dynamic::from(v)
-                    },
-                )
+                let total = if value.is_none() {
+                    Dynamic::from(v as i64)
+                } else {
+                    Dynamic::from(v)
+                };
+                (k.into(), total)
             })
             .collect())
     }

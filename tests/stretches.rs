@@ -119,3 +119,19 @@ fn footers_totals_and_bad_rows_are_found_at_the_same_place() {
     let whole = assert_stretch_independent(dir.path());
     assert!(whole.contains("row has 5 fields but the header has 3"), "{whole}");
 }
+
+#[test]
+fn a_cell_after_blank_lines_is_placed_on_its_own_line() {
+    for newline in ["\n", "\r\n"] {
+        let text = ["id,created_date,amount", "O1,2025-01-01,5", "", "", "", "O2,2025-01-01,lots", ""].join(newline);
+        let dir = bundle_with(&[("opportunities.csv", &text)]);
+        for stretch_bytes in [8, 1 << 20] {
+            let options = LoadOptions { stretch_bytes };
+            let problems = load_bundle_with(dir.path(), None, &options).expect_err("`lots` is not a number");
+            let p = &problems.0[0];
+            let (offset, _) = p.span.expect("the problem points into the file");
+            let (line, _) = p.source.as_ref().unwrap().line_col(offset);
+            assert_eq!(line, 6, "{newline:?}, stretches of {stretch_bytes} bytes");
+        }
+    }
+}

@@ -123,7 +123,16 @@ fn footers_totals_and_bad_rows_are_found_at_the_same_place() {
 #[test]
 fn a_cell_after_blank_lines_is_placed_on_its_own_line() {
     for newline in ["\n", "\r\n"] {
-        let text = ["id,created_date,amount", "O1,2025-01-01,5", "", "", "", "O2,2025-01-01,lots", ""].join(newline);
+        let text = [
+            "id,created_date,amount",
+            "O1,2025-01-01,5",
+            "",
+            "",
+            "",
+            "O2,2025-01-01,lots",
+            "",
+        ]
+        .join(newline);
         let dir = bundle_with(&[("opportunities.csv", &text)]);
         for stretch_bytes in [8, 1 << 20] {
             let options = LoadOptions { stretch_bytes };

@@ -9,6 +9,7 @@ use super::table::{Loc, TableRow};
 use super::{Column, Dataset};
 use crate::value::{CellError, FieldType, parse_date};
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 /// Cell errors kept per file; the rest are counted.
 pub(super) const MAX_CELL_ERRORS_PER_FILE: usize = 10;
@@ -262,11 +263,21 @@ impl<'p> RowSink<'p> {
             ds.lines.extend_from_slice(&s.lines);
             stretches.push(s.slots.all().collect::<Vec<_>>().into_iter());
         }
+        // Each field's parts are joined on its own thread: joining copies
+        // every cell once, the one pass over the data that is not parallel
+        // otherwise.
+        let mut joins: Vec<(Column, Vec<Column>, &String)> = Vec::new();
         for field in fields {
             let parts: Vec<Column> = stretches.iter_mut().filter_map(|s| s.next().flatten()).collect();
-            if let Some(col) = ds.columns.get_mut(field.as_str()) {
-                col.append_all(parts);
+            if let Some(col) = ds.columns.remove(field.as_str()) {
+                joins.push((col, parts, field));
             }
+        }
+        joins
+            .par_iter_mut()
+            .for_each(|(col, parts, _)| col.append_all(std::mem::take(parts)));
+        for (col, _, field) in joins {
+            ds.columns.insert(field.clone(), col);
         }
         merged
     }

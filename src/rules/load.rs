@@ -11,6 +11,7 @@ use super::{Category, Check, Param, Rule, RulePack};
 use crate::bundle::schema::Schema;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::value::FieldType;
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -42,8 +43,19 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
             continue;
         }
         let mut seen_here: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for path in rule_files(dir, &mut problems) {
-            let Some(rule) = load_rule_file(dir, &path, &mut problems) else {
+        // Files parse and compile in parallel; their problems and rules are
+        // taken in file order, so the result does not depend on threads.
+        let loaded: Vec<(PathBuf, Option<Rule>, Problems)> = rule_files(dir, &mut problems)
+            .into_par_iter()
+            .map(|path| {
+                let mut file_problems = Problems::default();
+                let rule = load_rule_file(dir, &path, &mut file_problems);
+                (path, rule, file_problems)
+            })
+            .collect();
+        for (path, rule, file_problems) in loaded {
+            problems.extend(file_problems);
+            let Some(rule) = rule else {
                 continue;
             };
             if let Some(first) = seen_here.get(&rule.id) {

@@ -236,21 +236,42 @@ pub fn parse_date_days(t: &str) -> Option<i32> {
 }
 
 /// Days since 1970-01-01 of a valid year (0-9999), month and day
-/// (H. Hinnant's `days_from_civil`).
+/// (H. Hinnant's `days_from_civil`), from a table for the years exports hold.
 fn civil_days(y: u32, m: u32, d: u32) -> Option<i32> {
     let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d == 0 || d > month_days[(m - 1) as usize] {
         return None;
     }
+    const DAYS_BEFORE_MONTH: [i32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    let in_year = DAYS_BEFORE_MONTH[(m - 1) as usize] + i32::from(leap && m > 2) + d as i32 - 1;
+    match YEAR_STARTS.get(y.wrapping_sub(TABLE_FIRST_YEAR) as usize) {
+        Some(start) => Some(start + in_year),
+        None => Some(days_from_civil(i64::from(y), 1, 1) + in_year),
+    }
+}
+
+const TABLE_FIRST_YEAR: u32 = 1900;
+/// Day number of January 1st of 1900..=2155.
+static YEAR_STARTS: [i32; 256] = {
+    let mut table = [0; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = days_from_civil(TABLE_FIRST_YEAR as i64 + i as i64, 1, 1);
+        i += 1;
+    }
+    table
+};
+
+const fn days_from_civil(y: i64, m: i64, d: i64) -> i32 {
     // Years start in March, so the leap day ends a year.
-    let y = i64::from(y) - i64::from(m <= 2);
+    let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let year_of_era = y - era * 400;
-    let month_from_march = i64::from((m + 9) % 12);
-    let day_of_year = (153 * month_from_march + 2) / 5 + i64::from(d) - 1;
+    let month_from_march = (m + 9) % 12;
+    let day_of_year = (153 * month_from_march + 2) / 5 + d - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    i32::try_from(era * 146_097 + day_of_era - 719_468).ok()
+    (era * 146_097 + day_of_era - 719_468) as i32
 }
 
 pub fn parse_bool(t: &str) -> Option<bool> {
@@ -371,12 +392,22 @@ mod tests {
 
     #[test]
     fn iso_dates_count_days_like_chrono() {
-        let mut d = NaiveDate::from_ymd_opt(1600, 1, 1).unwrap();
-        let end = NaiveDate::from_ymd_opt(2401, 1, 1).unwrap();
-        while d < end {
+        use chrono::Datelike;
+        let check = |d: NaiveDate| {
             let text = d.format("%Y-%m-%d").to_string();
             assert_eq!(parse_date_days(&text), Some(crate::bundle::date_to_days(d)), "{text}");
+        };
+        // Every day around and across the table's years, and the edges of
+        // every other year.
+        let mut d = NaiveDate::from_ymd_opt(1880, 1, 1).unwrap();
+        while d.year() < 2180 {
+            check(d);
             d = d.succ_opt().unwrap();
+        }
+        for y in 1..=9999 {
+            for (m, day) in [(1, 1), (2, 28), (3, 1), (12, 31)] {
+                check(NaiveDate::from_ymd_opt(y, m, day).unwrap());
+            }
         }
         for bad in [
             "2025-02-29",

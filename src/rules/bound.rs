@@ -6,10 +6,22 @@
 use super::condition::{Cmp, Condition, Period};
 use super::filter::Wanted;
 use crate::bundle::{Column, Dataset};
+use crate::value::FieldType;
 use regex::Regex;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// Distinct texts whose `matches:` answer a pass remembers.
+const MAX_REMEMBERED: usize = 10_000;
 
 pub enum Bound<'a> {
-    Matches(Option<&'a Column>, &'a Regex),
+    /// With the answers for text already seen: exports repeat a few values
+    /// (sources, stages) over a million rows.
+    Matches(
+        Option<&'a Column>,
+        &'a Regex,
+        RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
+    ),
     OneOf(Option<&'a Column>, Wanted),
     Compare(Option<&'a Column>, Cmp, f64),
     Present(Option<&'a Column>),
@@ -24,7 +36,7 @@ impl Condition {
     pub fn bind<'a>(&'a self, ds: &'a Dataset, period: &Period) -> Bound<'a> {
         let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind(ds, period)).collect();
         match self {
-            Condition::Matches { field, regex } => Bound::Matches(ds.column(field), regex),
+            Condition::Matches { field, regex } => Bound::Matches(ds.column(field), regex, RefCell::default()),
             Condition::OneOf { field, values } => Bound::OneOf(
                 ds.column(field),
                 Wanted::new(values.iter().cloned().map(Some).collect()),
@@ -59,7 +71,21 @@ impl Bound<'_> {
             }),
             // A missing column or cell is in no list (the set has no `()`).
             Bound::OneOf(col, wanted) => wanted.matches(*col, row),
-            Bound::Matches(col, regex) => col.is_some_and(|c| c.any_text(row, |t| regex.is_match(t))),
+            Bound::Matches(Some(c), regex, seen) if c.ty == FieldType::Text => {
+                let Some(text) = c.text(row).filter(|t| !t.is_empty()) else {
+                    return false;
+                };
+                if let Some(answer) = seen.borrow().get(text) {
+                    return *answer;
+                }
+                let answer = regex.is_match(text);
+                let mut seen = seen.borrow_mut();
+                if seen.len() < MAX_REMEMBERED {
+                    seen.insert(text, answer);
+                }
+                answer
+            }
+            Bound::Matches(col, regex, _) => col.is_some_and(|c| c.any_text(row, |t| regex.is_match(t))),
         }
     }
 }

@@ -386,4 +386,33 @@ mod tests {
         let e = cond("{field: name, present: true, equals: x}", &p).unwrap_err();
         assert!(e.message.contains("exactly one operator"));
     }
+
+    #[test]
+    fn a_bound_condition_answers_repeated_texts_like_the_first_time() {
+        let mut ds = kpis();
+        // The same names again, so the bound condition answers from memory.
+        let names = ["Email click rate", "Marketing-sourced pipeline", "Awards won"];
+        let mut column = Column::new(FieldType::Text);
+        for name in names.iter().cycle().take(9) {
+            column.push_text(name).unwrap();
+        }
+        ds.columns.insert("name".into(), column);
+        ds.rows = 9;
+        let mut params = ParamValues::new();
+        params.insert("vanity".into(), Value::Text("(?i)click|award".into()));
+        let period = Period {
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        };
+        for (yaml, expected) in [
+            ("{field: name, matches: $vanity}", [true, false, true]),
+            ("{field: name, not_matches: $vanity}", [false, true, false]),
+        ] {
+            let c = cond(yaml, &params).unwrap();
+            let bound = c.bind(&ds, &period);
+            let got: Vec<bool> = (0..9).map(|r| bound.eval(r)).collect();
+            let want: Vec<bool> = expected.iter().cycle().take(9).copied().collect();
+            assert_eq!(got, want, "{yaml}");
+        }
+    }
 }

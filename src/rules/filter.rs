@@ -4,7 +4,7 @@
 //! wanted values (campaign ids), so each cell costs one hash lookup and no
 //! allocation.
 
-use crate::bundle::{Column, Dataset};
+use crate::bundle::Column;
 use std::collections::HashMap;
 
 /// The wanted values of one field.
@@ -55,12 +55,28 @@ impl Wanted {
     }
 }
 
-/// Rows of `ds` where every field holds one of its wanted values.
-pub fn matching_rows(ds: &Dataset, tests: &[(String, Wanted)]) -> Vec<usize> {
-    let tests: Vec<(Option<&Column>, &Wanted)> = tests.iter().map(|(f, w)| (ds.column(f), w)).collect();
-    (0..ds.rows)
-        .filter(|row| tests.iter().all(|(col, wanted)| wanted.matches(*col, *row)))
-        .collect()
+/// The rows of a dataset where every field holds one of its wanted values,
+/// tested as they are read: a count, sum or grouping over a million rows
+/// makes one pass and lists no row numbers.
+pub struct RowFilter<'a> {
+    rows: usize,
+    tests: Vec<(Option<&'a Column>, Wanted)>,
+}
+
+impl<'a> RowFilter<'a> {
+    /// `tests`: each field's column (None: the export lacks it) and wanted values.
+    pub fn new(rows: usize, tests: Vec<(Option<&'a Column>, Wanted)>) -> Self {
+        Self { rows, tests }
+    }
+
+    /// Selects nothing (an absent dataset).
+    pub fn none() -> Self {
+        Self::new(0, Vec::new())
+    }
+
+    pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.rows).filter(|row| self.tests.iter().all(|(col, wanted)| wanted.matches(*col, *row)))
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! row sets, not million-row loops, which would be ~100x slower in Rhai.
 
 use super::condition::Period;
+use super::filter::RowFilter;
 use crate::bundle::{Bundle, Dataset};
 use crate::error::SourceFile;
 use crate::value::Value;
@@ -139,14 +140,10 @@ impl Org {
     }
 
     /// Rows of `ds` matching `filter` (field -> value, or array of values).
-    fn matching(&self, ds_name: &str, filter: &Map) -> Result<Matching, Box<EvalAltResult>> {
+    fn matching(&self, ds_name: &str, filter: &Map) -> Result<RowFilter<'_>, Box<EvalAltResult>> {
         let Some(ds) = self.dataset(ds_name)? else {
-            return Ok(Matching::Rows(Vec::new()));
+            return Ok(RowFilter::none());
         };
-        // No filter: every row, without listing a million row numbers.
-        if filter.is_empty() {
-            return Ok(Matching::All(ds.rows));
-        }
         let mut tests = Vec::new();
         for (field, wanted) in filter {
             self.check_field(ds_name, field)?;
@@ -161,9 +158,9 @@ impl Org {
             } else {
                 vec![dynamic_text(wanted)]
             };
-            tests.push((field.to_string(), super::filter::Wanted::new(wanted)));
+            tests.push((ds.column(field), super::filter::Wanted::new(wanted)));
         }
-        Ok(Matching::Rows(super::filter::matching_rows(ds, &tests)))
+        Ok(RowFilter::new(ds.rows, tests))
     }
 
     fn row_map(&self, ds: &Dataset, row: usize) -> Map {
@@ -176,29 +173,6 @@ impl Org {
         m.insert("_dataset".into(), Dynamic::from(ds.name.clone()));
         m.insert("_row".into(), Dynamic::from(row as i64));
         m
-    }
-}
-
-/// The rows a filter selects.
-enum Matching {
-    /// Rows `0..n`.
-    All(usize),
-    Rows(Vec<usize>),
-}
-
-impl Matching {
-    fn len(&self) -> usize {
-        match self {
-            Matching::All(n) => *n,
-            Matching::Rows(r) => r.len(),
-        }
-    }
-
-    fn iter(&self) -> Box<dyn Iterator<Item = usize> + '_> {
-        match self {
-            Matching::All(n) => Box::new(0..*n),
-            Matching::Rows(r) => Box::new(r.iter().copied()),
-        }
     }
 }
 
@@ -307,14 +281,14 @@ fn register_host_api(engine: &mut Engine) {
         Ok(org.dataset(ds)?.map_or(0, |d| d.rows as i64))
     });
     engine.register_fn("count", |org: &mut Org, ds: &str, filter: Map| -> R<i64> {
-        Ok(org.matching(ds, &filter)?.len() as i64)
+        Ok(org.matching(ds, &filter)?.rows().count() as i64)
     });
     fn sum(org: &Org, ds: &str, field: &str, filter: &Map) -> R<f64> {
         org.check_field(ds, field)?;
-        let rows = org.matching(ds, filter)?;
+        let filter = org.matching(ds, filter)?;
         let Some(d) = org.dataset(ds)? else { return Ok(0.0) };
         let Some(column) = d.column(field) else { return Ok(0.0) };
-        Ok(rows.iter().filter_map(|r| column.number(r)).sum())
+        Ok(filter.rows().filter_map(|r| column.number(r)).sum())
     }
     engine.register_fn("sum", |org: &mut Org, ds: &str, field: &str| {
         sum(org, ds, field, &Map::new())
@@ -323,7 +297,7 @@ fn register_host_api(engine: &mut Engine) {
         sum(org, ds, field, &filter)
     });
     fn rows(org: &Org, ds: &str, filter: &Map) -> R<Array> {
-        let matching = org.matching(ds, filter)?;
+        let matching: Vec<usize> = org.matching(ds, filter)?.rows().collect();
         if matching.len() > MAX_SCRIPT_ROWS {
             return Err(runtime(format!(
                 "org.rows(\"{ds}\") would return {} rows (limit {MAX_SCRIPT_ROWS}); use org.count, org.sum or org.group_count, or a narrower filter",
@@ -341,7 +315,7 @@ fn register_host_api(engine: &mut Engine) {
                 matching.len()
             )));
         }
-        Ok(matching.iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
+        Ok(matching.into_iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
     }
     engine.register_fn("rows", |org: &mut Org, ds: &str| rows(org, ds, &Map::new()));
     engine.register_fn("rows", |org: &mut Org, ds: &str, filter: Map| rows(org, ds, &filter));
@@ -355,7 +329,7 @@ fn register_host_api(engine: &mut Engine) {
             return Ok(Map::new());
         };
         let value_col = value.map(|f| d.column(f));
-        let Ok(groups) = super::group::totals(d.column(key), value_col, matching.iter(), MAX_GROUPS) else {
+        let Ok(groups) = super::group::totals(d.column(key), value_col, matching.rows(), MAX_GROUPS) else {
             return Err(runtime(format!(
                 "`{ds}.{key}` has more than {MAX_GROUPS} distinct values; group by a coarser field, or filter to the keys you need"
             )));

@@ -50,8 +50,8 @@ impl FileText {
         let file = std::fs::File::open(path)?;
         let meta = file.metadata()?;
         if meta.is_file() && meta.len() >= MAP_FROM_BYTES {
-            // SAFETY: the mapping is read-only and private to this process;
-            // see the type's note on files changed while mapped.
+            // SAFETY: the mapping is read-only; see the type's note on
+            // files changed by another program while mapped.
             if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
                 return Ok(FileBytes::Mapped(map));
             }
@@ -68,6 +68,33 @@ impl FileText {
             Some(Ok(_)) => Ok(Self(Repr::Mapped { map, start: skip })),
             _ => Err(map),
         }
+    }
+}
+
+impl FileText {
+    /// Lets the operating system take back the memory holding `part` (text
+    /// of this file already read): a mapped file's pages then stop counting
+    /// in the process's memory, and come back from the file if read again.
+    /// A no-op for text read into memory.
+    pub fn release(&self, part: &str) {
+        #[cfg(unix)]
+        if let Repr::Mapped { map, .. } = &self.0 {
+            let base = map.as_ptr() as usize;
+            let at = part.as_ptr() as usize;
+            if at >= base && at + part.len() <= base + map.len() {
+                // SAFETY: the mapping is a read-only view of a file (memmap2
+                // maps it shared, nothing writes through it). MADV_DONTNEED
+                // on such a mapping only drops this process's view of the
+                // pages; a later read faults the same file contents back in,
+                // so every `&str` into the text stays valid and UTF-8. (It
+                // would lose data only on private pages written to, and
+                // there are none.)
+                let _ =
+                    unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at - base, part.len()) };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = part;
     }
 }
 
@@ -115,5 +142,38 @@ impl miette::SourceCode for FileText {
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
         let text: &str = self;
         text.read_span(span, context_lines_before, context_lines_after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big file is mapped; releasing parts of it (unaligned, overlapping
+    /// pages, the whole) must leave its text readable and unchanged.
+    #[test]
+    fn released_parts_of_a_mapped_file_read_back_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        let line = "lead_id,créé,source\n";
+        let text: String = (0..2 * MAP_FROM_BYTES as usize / line.len())
+            .map(|i| format!("{i},{line}"))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+
+        let FileBytes::Mapped(map) = FileText::bytes_of(&path).unwrap() else {
+            panic!("a file of {} bytes should be mapped", text.len())
+        };
+        let Ok(mapped) = FileText::from_map(map, 0) else {
+            panic!("the text is UTF-8")
+        };
+        let whole: &str = &mapped;
+        for (from, to) in [(5, 70_000), (4096, 8192), (100_001, 1_500_003), (0, whole.len())] {
+            mapped.release(&whole[from..to]);
+            assert_eq!(&*mapped, text.as_str(), "after releasing bytes {from}..{to}");
+        }
+        // Text that is not the mapping's is left alone.
+        mapped.release("lead_id");
+        assert_eq!(&*mapped, text.as_str());
     }
 }

@@ -46,6 +46,24 @@ fn a_generated_bundle_loads_the_same_in_stretches() {
     assert!(whole.contains("rows: 400"), "the generated leads are all loaded");
 }
 
+/// Files over a mebibyte are mapped, and each stretch's pages are given
+/// back to the operating system once read: the load must not notice.
+#[test]
+fn mapped_files_read_in_stretches_load_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    mktaudit::generator::generate(dir.path(), 20_000, 11).unwrap();
+    let leads = std::fs::metadata(dir.path().join("leads.csv")).unwrap().len();
+    assert!(
+        leads > 1 << 20,
+        "leads.csv ({leads} bytes) should be big enough to be mapped"
+    );
+    let whole = load(dir.path(), usize::MAX / 4);
+    for size in [4096, 65_536, 1 << 20] {
+        assert_eq!(load(dir.path(), size), whole, "stretches of {size} bytes");
+    }
+    assert!(whole.contains("rows: 20000"), "the generated leads are all loaded");
+}
+
 #[test]
 fn quoted_cells_with_line_breaks_and_separators_load_the_same() {
     let mut leads = String::from("id,created_date,source,stage\r\n");

@@ -108,7 +108,10 @@ impl DatasetBuilder<'_> {
             .par_iter()
             .map(|range| {
                 let mut sink = new_sink();
-                let lines = read_stretch(&mut sink, &data[range.clone()], delimiter, many);
+                let stretch = &data[range.clone()];
+                let lines = read_stretch(&mut sink, stretch, delimiter, many);
+                // Read: its memory can go (a mapped file is not copied).
+                src.text.release(stretch);
                 (sink, lines)
             })
             .collect();

@@ -159,3 +159,43 @@ fn huge_returned_messages_are_cut_on_the_rust_side() {
     assert!(r.findings[0].message.chars().count() < limit);
     assert!(r.message.contains("cut at"));
 }
+
+/// A declarative check flagging thousands of rows keeps the first 50 in file
+/// order as findings, with the total and the rule's value counting them all.
+#[test]
+fn a_rows_check_over_many_rows_keeps_a_sample_and_the_full_count() {
+    let bundle = tempfile::tempdir().unwrap();
+    mktaudit::generator::generate(bundle.path(), 3000, 5).unwrap();
+    let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(pack.path().join("competent")).unwrap();
+    std::fs::write(
+        pack.path().join("competent/MANY-ROWS.yaml"),
+        "title: many rows\nseverity: low\nrationale: r\nremediation: r\nrequires: { leads: [id, stage] }\n\
+         check:\n  rows:\n    dataset: leads\n    flag: { field: stage, equals: inquiry }\n    message: \"{id} of {count} is an inquiry\"\n",
+    )
+    .unwrap();
+    let report = run_audit(&AuditOptions {
+        bundle: bundle.path().into(),
+        rule_dirs: vec![pack.path().into()],
+        as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
+        ..Default::default()
+    })
+    .expect("the audit completes");
+    let r = report.results.iter().find(|r| r.id == "MANY-ROWS").unwrap();
+
+    let leads = std::fs::read_to_string(bundle.path().join("leads.csv")).unwrap();
+    let inquiries: Vec<(usize, &str)> = leads
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.split(',').nth(4) == Some("inquiry"))
+        .map(|(i, l)| (i + 1, l.split(',').next().unwrap()))
+        .collect();
+    assert!(inquiries.len() > 1000, "the generator makes most leads inquiries");
+    assert_eq!(r.findings_total, inquiries.len());
+    assert_eq!(r.value, Some(inquiries.len() as f64));
+    assert_eq!(r.findings.len(), mktaudit::eval::DEFAULT_MAX_FINDINGS);
+    for (finding, (line, id)) in r.findings.iter().zip(&inquiries) {
+        assert_eq!(finding.message, format!("{id} of {} is an inquiry", inquiries.len()));
+        assert_eq!(finding.evidence[0].line, Some(*line as u32), "{finding:?}");
+    }
+}

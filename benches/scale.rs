@@ -1,7 +1,8 @@
-//! The scale benchmark: `cargo bench --bench scale` (or `scripts/bench.sh`).
+//! The scale benchmark: `cargo bench --bench scale`.
 //!
-//! For 10k, 100k and 1M leads + opportunities (`mktaudit gen`, fixed seed) it
-//! measures, in the same run:
+//! For 10k, 100k and 1M leads + opportunities (`mktaudit gen`, fixed seed),
+//! of a well-run org (every rule passes) and of a troubled one (most rules
+//! fail and build their evidence), it measures, in the same run:
 //! - the raw-parse baseline: one pass of the csv crate over every CSV file of
 //!   the bundle (records read, nothing kept), on one thread;
 //! - the whole `mktaudit audit` process with the full default pack, JSON
@@ -9,18 +10,20 @@
 //!
 //! It prints a Markdown table for `docs/performance.md`.
 //!
-//! `MKTAUDIT_BENCH_SIZES=10000,100000` picks sizes; `MKTAUDIT_BENCH_RUNS` the
-//! repetitions (default 3). Bundles are cached under `target/bench-bundles/`.
+//! `MKTAUDIT_BENCH_SIZES=10000,100000` picks sizes, `MKTAUDIT_BENCH_PROFILES=troubled`
+//! the orgs; `MKTAUDIT_BENCH_RUNS` the repetitions (default 3). Bundles are cached under `target/bench-bundles/`.
 
+use mktaudit::generator::Profile;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn bundle(rows: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bundle-{rows}"));
+fn bundle(rows: u64, profile: Profile) -> PathBuf {
+    let name = format!("bundle-{rows}-{profile:?}").to_lowercase();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     if !dir.join("opportunities.csv").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        mktaudit::generator::generate(&dir, rows, 42).expect("the bundle is generated");
+        mktaudit::generator::generate_profile(&dir, rows, 42, profile).expect("the bundle is generated");
     }
     dir
 }
@@ -115,13 +118,18 @@ fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
+    let profiles: Vec<Profile> = std::env::var("MKTAUDIT_BENCH_PROFILES")
+        .unwrap_or_else(|_| "healthy,troubled".into())
+        .split(',')
+        .map(|s| clap::ValueEnum::from_str(s.trim(), true).expect("profiles are healthy or troubled"))
+        .collect();
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bench-report.json");
     println!(
-        "| rows (leads + opps) | bundle MB | raw parse s | audit s | audit / raw | peak MB | peak / bundle | audit us per row |"
+        "| org | rows (leads + opps) | bundle MB | raw parse s | audit s | audit / raw | peak MB | peak / bundle | audit us per row |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
-    for rows in sizes {
-        let dir = bundle(rows);
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (profile, rows) in profiles.iter().flat_map(|p| sizes.iter().map(move |r| (*p, *r))) {
+        let dir = bundle(rows, profile);
         let size_mb = bytes_on_disk(&dir) as f64 / 1e6;
         let (raw, records) = best(runs, || raw_parse(&dir));
         assert!(records >= 2 * rows, "the baseline read every row");
@@ -129,7 +137,8 @@ fn main() {
         let (_, peak_kib) = audit(&dir, &out);
         let peak_mb = peak_kib as f64 * 1024.0 / 1e6;
         println!(
-            "| {rows} + {rows} | {size_mb:.1} | {:.3} | {:.3} | {:.2}x | {peak_mb:.0} | {:.2}x | {:.2} |",
+            "| {} | {rows} + {rows} | {size_mb:.1} | {:.3} | {:.3} | {:.2}x | {peak_mb:.0} | {:.2}x | {:.2} |",
+            format!("{profile:?}").to_lowercase(),
             raw.as_secs_f64(),
             wall.as_secs_f64(),
             wall.as_secs_f64() / raw.as_secs_f64(),

@@ -2,8 +2,8 @@
 
 use super::*;
 
-pub(super) fn generate(out: &Path, rows: u64, seed: u64) -> Result<u8, Problems> {
-    match crate::generator::generate(out, rows, seed) {
+pub(super) fn generate(out: &Path, rows: u64, seed: u64, profile: crate::generator::Profile) -> Result<u8, Problems> {
+    match crate::generator::generate_profile(out, rows, seed, profile) {
         Ok(g) => {
             eprintln!(
                 "wrote {} files ({:.1} MB) into {}",

@@ -77,6 +77,9 @@ pub enum Command {
         /// The same seed always gives the same bytes.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// The org the data describes: `healthy` (every default rule passes) or `troubled` (most fail).
+        #[arg(long, value_enum, default_value_t = crate::generator::Profile::Healthy)]
+        profile: crate::generator::Profile,
     },
     /// Start a bundle folder: commented bundle.yaml, a template per dataset and GATHER.md (what to ask whom for).
     Init {
@@ -244,7 +247,12 @@ pub fn run(cli: Cli) -> ExitCode {
             template,
             config,
         } => trend(&reports, &format, template.as_deref(), config.as_deref()),
-        Command::Gen { rows, out, seed } => generate(&out, rows, seed),
+        Command::Gen {
+            rows,
+            out,
+            seed,
+            profile,
+        } => generate(&out, rows, seed, profile),
         Command::Schema { kind } => match crate::schema::schema(&kind) {
             Some(s) => {
                 print(&s);

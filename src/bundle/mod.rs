@@ -226,7 +226,8 @@ fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: Vec<Column>, take: impl Fn(Col
 }
 
 const LIST_SEP: char = '\u{1f}';
-const NULL_DATE: i32 = i32::MIN;
+/// The stored day number of a date cell that is empty or not a date.
+pub const NULL_DATE: i32 = i32::MIN;
 const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// A date as the day number date columns store.

@@ -10,18 +10,13 @@ use crate::rules::{self, LoadedRules};
 use crate::score;
 use crate::waivers;
 use chrono::NaiveDate;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-/// The default rule pack shipped with mktaudit: `rules/` in the working
-/// folder when there is one, else the pack of the source tree it was built from.
+/// The default rule pack shipped with mktaudit: built into the binary from
+/// the source tree's `rules/`, and named [`rules::DEFAULT_PACK`] in lists of packs.
 pub fn default_rules_dir() -> PathBuf {
-    let local = PathBuf::from("rules");
-    if local.join("credible").is_dir() {
-        local
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")
-    }
+    rules::default_pack_dir()
 }
 
 #[derive(Debug, Clone, Default)]

@@ -109,3 +109,41 @@ fn every_rule_cites_its_seed_and_the_source_of_its_thresholds() {
         }
     }
 }
+
+/// The default pack is built into the binary: it is the `rules/` folder's
+/// pack to the byte (same hash, same rules), and it is used from any working
+/// folder, even one holding a `rules/` folder of its own.
+#[test]
+fn the_built_in_pack_is_the_rules_folder_and_works_from_anywhere() {
+    let built_in = load_rule_dirs(&[mktaudit::rules::default_pack_dir()])
+        .unwrap_or_else(|p| panic!("the built-in pack loads:\n{p}"))
+        .pack;
+    let folder = default_pack();
+    assert_eq!(
+        built_in.hash, folder.hash,
+        "rebuild: the built-in pack differs from rules/"
+    );
+    assert_eq!(built_in.rules.len(), folder.rules.len());
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    // A user's own `rules/` folder must not stand in for the default pack.
+    std::fs::create_dir_all(elsewhere.path().join("rules/credible")).unwrap();
+    std::fs::write(elsewhere.path().join("rules/credible/MINE.yaml"), "not: a rule").unwrap();
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/acme-vanity");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args([
+            "audit",
+            example.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "json",
+        ])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["methodology"]["rule_pack_hash"], folder.hash.as_str());
+    assert_eq!(report["methodology"]["rules"], folder.rules.len());
+}

@@ -17,6 +17,36 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The name the default pack goes by: its files are built into the binary
+/// (build.rs) and read from there, so it needs no source tree and cannot be
+/// replaced by a folder that happens to be called `rules`.
+pub const DEFAULT_PACK: &str = "(default pack)";
+
+mod built_in {
+    include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
+}
+
+/// The folder name standing for the default pack in `--rules` lists.
+pub fn default_pack_dir() -> PathBuf {
+    PathBuf::from(DEFAULT_PACK)
+}
+
+/// The text of a default-pack file, by its path under [`DEFAULT_PACK`].
+fn built_in_text(path: &Path) -> Option<&'static str> {
+    let rel = path.strip_prefix(DEFAULT_PACK).ok()?;
+    let rel: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect();
+    let rel = rel.join("/");
+    built_in::FILES.iter().find(|(p, _)| *p == rel).map(|(_, text)| *text)
+}
+
+/// A rule or script file's text, from the built-in pack or the disk.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    match built_in_text(path) {
+        Some(text) => Ok(text.to_string()),
+        None => std::fs::read_to_string(path),
+    }
+}
+
 /// The rules of a run and what the user should know about how they combined.
 #[derive(Debug, Default)]
 pub struct LoadedRules {
@@ -32,13 +62,13 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
     let mut by_id: BTreeMap<String, (Rule, usize)> = BTreeMap::new();
     let mut notes = Vec::new();
     for (pack_index, dir) in dirs.iter().enumerate() {
-        if !dir.is_dir() {
+        if *dir != default_pack_dir() && !dir.is_dir() {
             problems.push(
                 Problem::new(
                     "rules::not_found",
                     format!("rule folder `{}` does not exist", dir.display()),
                 )
-                .help("pass a folder of rule files with --rules (the default pack is `rules/`)"),
+                .help("pass a folder of rule files with --rules (the default pack is built in and always loaded, unless --no-default-rules)"),
             );
             continue;
         }
@@ -97,6 +127,13 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
 }
 
 fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
+    if *dir == default_pack_dir() {
+        return built_in::FILES
+            .iter()
+            .filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml"))
+            .map(|(p, _)| dir.join(p))
+            .collect();
+    }
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
         match entry {
@@ -164,7 +201,7 @@ fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem
 }
 
 fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Option<Rule> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path) {
         Ok(t) => t,
         Err(e) => {
             problems.push(Problem::new("rules::read", format!("cannot read rule file: {e}")).in_file(path));
@@ -530,12 +567,15 @@ fn validate_check(
     } else {
         let file = check.script_file.as_ref().expect("one kind is set");
         let script_path = path.parent().unwrap_or(Path::new(".")).join(file);
-        let inside = match (script_path.canonicalize(), pack_dir.canonicalize()) {
-            (Ok(s), Ok(p)) => s.starts_with(p),
-            _ => false,
-        };
-        if !script_path.is_file() || !inside {
-            let why = if script_path.is_file() {
+        let built_in = built_in_text(&script_path).is_some();
+        let inside = built_in
+            || match (script_path.canonicalize(), pack_dir.canonicalize()) {
+                (Ok(s), Ok(p)) => s.starts_with(p),
+                _ => false,
+            };
+        let exists = built_in || (*pack_dir != default_pack_dir() && script_path.is_file());
+        if !exists || !inside {
+            let why = if exists {
                 "is outside the rule pack folder"
             } else {
                 "does not exist"
@@ -547,7 +587,7 @@ fn validate_check(
             );
             return None;
         }
-        match std::fs::read_to_string(&script_path) {
+        match read_text(&script_path) {
             Ok(t) => (SourceFile::new(script_path.display().to_string(), t.clone()), t, 0, 0),
             Err(e) => {
                 problems.push(

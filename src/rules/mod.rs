@@ -14,7 +14,7 @@ pub mod metric;
 pub mod params;
 pub mod script;
 
-pub use load::{LoadedRules, load_rule_dirs};
+pub use load::{DEFAULT_PACK, LoadedRules, default_pack_dir, load_rule_dirs};
 
 use crate::error::SourceFile;
 use crate::value::Value;

@@ -176,6 +176,9 @@ pub struct Comparison {
     pub persisting_findings: Vec<FindingRef>,
     /// Findings that left the score because a waiver now covers them (not resolved).
     pub newly_waived: Vec<FindingRef>,
+    /// Findings waived in the old audit that count again (the waiver expired
+    /// or was removed): not new problems, old ones back on the books.
+    pub back_from_waiver: Vec<FindingRef>,
     pub methodology: MethodologyChange,
 }
 
@@ -227,6 +230,7 @@ pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
         resolved_findings: Vec::new(),
         persisting_findings: Vec::new(),
         newly_waived: Vec::new(),
+        back_from_waiver: Vec::new(),
         methodology: MethodologyChange {
             scoring_method_changed: old.methodology.scoring_method_version != new.methodology.scoring_method_version,
             rule_pack_changed: old.methodology.rule_pack_hash != new.methodology.rule_pack_hash,
@@ -273,8 +277,10 @@ pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
             _ => false,
         };
         for (key, f) in &nf {
+            let was_waived = || old.waivers.waived.iter().any(|w| w.rule == id && w.key == *key);
             match (of.contains_key(key), methodology) {
                 (true, _) => c.persisting_findings.push(f.clone()),
+                (false, _) if was_waived() => c.back_from_waiver.push(f.clone()),
                 (false, false) => c.new_findings.push(f.clone()),
                 (false, true) => c.methodology.findings_new.push(f.clone()),
             }
@@ -349,6 +355,7 @@ pub fn render_text(c: &Comparison) -> String {
     list(&mut out, "New findings", &c.new_findings);
     list(&mut out, "Resolved", &c.resolved_findings);
     list(&mut out, "Waived since (not resolved)", &c.newly_waived);
+    list(&mut out, "Back from a waiver (expired or removed)", &c.back_from_waiver);
     let _ = writeln!(out, "  Persisting: {}", c.persisting_findings.len());
     let m = &c.methodology;
     if m.scoring_method_changed || m.rule_pack_changed || !m.rules_changed.is_empty() {

@@ -81,6 +81,37 @@ fn baseline_diff_and_trend() {
     assert!(md.contains("| 2025-12-31 | 81.3 | B |"), "{md}");
 }
 
+/// A finding waived last quarter whose waiver has since expired is an old
+/// problem back on the books, not a new one.
+#[test]
+fn a_finding_back_from_an_expired_waiver_is_not_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "cfg.yaml", WAIVERS);
+    let q1 = dir.path().join("q1.json");
+    let q1s = q1.to_str().unwrap();
+    let o = audit_mini_as_of("2026-03-31", &["--config", &cfg, "--format", "json", "-o", q1s]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let q2 = json(&audit_mini_as_of(
+        "2026-06-30",
+        &["--config", &cfg, "--baseline", q1s, "--format", "json"],
+    ));
+    let base = &q2["baseline"];
+    assert_eq!(base["back_from_waiver"][0]["key"], "kpis:K1", "{base:#}");
+    assert!(
+        base["new_findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["key"] != "kpis:K1"),
+        "{base:#}"
+    );
+    let md = stdout(&audit_mini_as_of(
+        "2026-06-30",
+        &["--config", &cfg, "--baseline", q1s, "--format", "md"],
+    ));
+    assert!(md.contains("Back from a waiver (expired or removed)"), "{md}");
+}
+
 #[test]
 fn a_changed_rule_is_methodology_not_progress() {
     let dir = tempfile::tempdir().unwrap();

@@ -18,6 +18,7 @@ pub struct BaselineView {
     pub new_findings: Vec<crate::compare::FindingRef>,
     pub resolved_findings: Vec<crate::compare::FindingRef>,
     pub newly_waived: Vec<crate::compare::FindingRef>,
+    pub back_from_waiver: Vec<crate::compare::FindingRef>,
     pub persisting: usize,
     /// Empty when the method and rules are the same in both audits.
     pub methodology_changes: Vec<String>,
@@ -79,6 +80,7 @@ pub fn baseline_view(c: &crate::compare::Comparison) -> BaselineView {
         new_findings: c.new_findings.clone(),
         resolved_findings: c.resolved_findings.clone(),
         newly_waived: c.newly_waived.clone(),
+        back_from_waiver: c.back_from_waiver.clone(),
         persisting: c.persisting_findings.len(),
         methodology_changes: changes,
         methodology_findings_new: m.findings_new.clone(),

@@ -8,6 +8,7 @@ use crate::rules::format::{EmptyOutcome, RawAggregateCheck, RawRowsCheck};
 use crate::rules::metric::{Metric, Window};
 use crate::rules::params::{self, ParamOrigin, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
+use crate::rules::vocab::Vocabularies;
 use crate::rules::{Check, Rule, RulePack};
 use crate::template;
 use crate::value::Value;
@@ -29,6 +30,8 @@ pub enum Status {
     Warn,
     Fail,
     NotAssessed,
+    /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
+    NotApplicable,
     Error,
 }
 
@@ -39,6 +42,7 @@ impl Status {
             Status::Warn => "warn",
             Status::Fail => "fail",
             Status::NotAssessed => "not_assessed",
+            Status::NotApplicable => "not_applicable",
             Status::Error => "error",
         }
     }
@@ -89,6 +93,9 @@ pub struct RuleResult {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// How the value was computed, with the numbers that went in (declarative rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
     /// Not assessed: why; error: what broke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -154,13 +161,13 @@ pub fn evaluate_timed(
         .with_max_len(1)
         .map(|rule| {
             let start = std::time::Instant::now();
-            let result = evaluate_rule(rule, bundle, opts);
+            let result = evaluate_rule(rule, &pack.vocabularies, bundle, opts);
             (result, start.elapsed())
         })
         .collect()
 }
 
-pub fn evaluate_rule(rule: &Rule, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
+pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
     let profile = |f: &str| bundle.profile_value(f);
     let (values, origins) = params::resolve(rule, &profile, opts.param_overrides.get(&rule.id));
     let params_used = rule
@@ -181,6 +188,7 @@ pub fn evaluate_rule(rule: &Rule, bundle: &Arc<Bundle>, opts: &EvalOptions) -> R
         message: String::new(),
         value: None,
         threshold: None,
+        formula: None,
         reason: None,
         missing: Vec::new(),
         findings: Vec::new(),
@@ -200,6 +208,7 @@ pub fn evaluate_rule(rule: &Rule, bundle: &Arc<Bundle>, opts: &EvalOptions) -> R
         Check::Rows(c) => rows_check(c, &values, bundle, &period, opts, &mut result),
         Check::Aggregate(c) => aggregate_check(c, &values, bundle, &period, opts, &mut result),
         Check::Script(s) => script_check(rule, s, &values, bundle, &period, opts, &mut result),
+        Check::Plan(p) => plan_check(p, &values, vocabs, bundle, &period, opts, &mut result),
     };
     if let Err(message) = outcome {
         result.status = Status::Error;
@@ -495,6 +504,75 @@ fn aggregate_check(
     } else {
         format!("{breaches} of {months_evaluated} months breach the thresholds.")
     };
+    Ok(())
+}
+
+fn plan_check(
+    raw: &crate::rules::plan::format::RawPlan,
+    values: &ParamValues,
+    vocabs: &Vocabularies,
+    bundle: &Bundle,
+    period: &Period,
+    opts: &EvalOptions,
+    result: &mut RuleResult,
+) -> Result<(), String> {
+    use crate::rules::plan::{Plan, run};
+    // Validated when the rule loaded; compiled again with the params in force.
+    let plan = Plan::compile(raw, values, None)
+        .map_err(|errors| errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))?;
+    let out = run(&plan, bundle, *period, opts.as_of, values, vocabs, opts.max_findings);
+    result.status = out.status;
+    result.value = out.value;
+    result.threshold = out.threshold;
+    result.formula = out.formula;
+    match out.status {
+        Status::NotAssessed => {
+            result.reason = Some(out.message.clone());
+            result.message = format!("Not assessed: {}", out.message);
+            return Ok(());
+        }
+        Status::NotApplicable => {
+            result.message = out.message;
+            return Ok(());
+        }
+        _ => result.message = out.message,
+    }
+    for f in out.findings {
+        let evidence = match (&f.dataset, f.row) {
+            (Some(ds), Some(row)) => vec![evidence_row(bundle, ds, row)],
+            (Some(ds), None) => vec![evidence_file(bundle, ds)],
+            _ => out.datasets.iter().map(|d| evidence_file(bundle, d)).collect(),
+        };
+        let key = match (&f.dataset, f.row, &f.key) {
+            (Some(ds), Some(row), _) => bundle
+                .dataset(ds)
+                .map_or_else(String::new, |d| format!("{ds}:{}", d.record_id(row))),
+            (_, _, Some(k)) => k.clone(),
+            _ => String::new(),
+        };
+        push_finding(
+            result,
+            Finding {
+                message: f.message,
+                key,
+                value: if f.row.is_none() { out.value } else { None },
+                threshold: if f.row.is_none() { out.threshold } else { None },
+                evidence,
+            },
+            opts.max_findings,
+        );
+    }
+    result.findings_total += out.unlisted;
+    if matches!(result.status, Status::Warn | Status::Fail) && result.findings_total == 0 {
+        let finding = Finding {
+            message: result.message.clone(),
+            key: String::new(),
+            value: result.value,
+            threshold: result.threshold,
+            evidence: out.datasets.iter().map(|d| evidence_file(bundle, d)).collect(),
+        };
+        push_finding(result, finding, opts.max_findings);
+    }
     Ok(())
 }
 

@@ -75,6 +75,7 @@ fn check_words(rule: &Rule) -> &'static str {
         Check::Rows(_) => "row check (flags records)",
         Check::Aggregate(_) => "aggregate check (compares a computed value with thresholds)",
         Check::Script(_) => "Rhai script",
+        Check::Plan(_) => "declarative plan (named values, then an outcome)",
     }
 }
 

@@ -73,7 +73,7 @@ pub fn run_rule_tests(rule: &Rule, pack: &RulePack) -> Vec<CaseResult> {
                 .filter_map(|(k, v)| yaml_to_value(v).ok().map(|v| (k.clone(), v)))
                 .collect();
             opts.param_overrides.insert(rule.id.clone(), overrides);
-            let result = evaluate_rule(rule, &bundle, &opts);
+            let result = evaluate_rule(rule, &pack.vocabularies, &bundle, &opts);
             let score_mismatch = t.expect_score.and_then(|want| {
                 let got = category_score(rule, pack, &bundle, &opts);
                 match got {
@@ -142,7 +142,7 @@ fn category_score(
         .map(|r| crate::score::Scored {
             category: r.category,
             weight: r.weight,
-            status: evaluate_rule(r, bundle, opts).status,
+            status: evaluate_rule(r, &pack.vocabularies, bundle, opts).status,
         })
         .collect();
     let card = crate::score::score_items(&items, &crate::score::GRADE_BANDS);

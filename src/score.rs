@@ -62,7 +62,7 @@ pub fn points(status: Status) -> Option<f64> {
         Status::Pass => Some(1.0),
         Status::Warn => Some(0.5),
         Status::Fail => Some(0.0),
-        Status::NotAssessed | Status::Error => None,
+        Status::NotAssessed | Status::NotApplicable | Status::Error => None,
     }
 }
 
@@ -72,7 +72,14 @@ pub struct Counts {
     pub warn: usize,
     pub fail: usize,
     pub not_assessed: usize,
+    /// Rules whose subject the org does not have: outside the score and its coverage.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_applicable: usize,
     pub error: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -82,6 +89,7 @@ impl Counts {
             Status::Warn => self.warn += 1,
             Status::Fail => self.fail += 1,
             Status::NotAssessed => self.not_assessed += 1,
+            Status::NotApplicable => self.not_applicable += 1,
             Status::Error => self.error += 1,
         }
     }
@@ -163,6 +171,9 @@ pub fn score_items(items: &[Scored], bands: &GradeBands) -> Scorecard {
         for r in items.iter().filter(|r| r.category == category) {
             counts.add(r.status);
             all_counts.add(r.status);
+            if r.status == Status::NotApplicable {
+                continue;
+            }
             total += r.weight;
             if let Some(p) = points(r.status) {
                 earned += p * r.weight;

@@ -17,19 +17,58 @@ pub fn placeholders(template: &str) -> Vec<String> {
 
 /// Fills a template; unknown names are left as written, missing values show as "(none)".
 pub fn render(template: &str, lookup: &dyn Fn(&str) -> Option<Value>) -> String {
+    render_in(template, lookup, None)
+}
+
+/// [`render`], with amounts (`{x:money}`) in `currency`. `{a|b}` shows the
+/// first of `a`, `b` that has a value; `{a|"text"}` falls back to the text.
+pub fn render_in(template: &str, lookup: &dyn Fn(&str) -> Option<Value>, currency: Option<&str>) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     walk(template, |piece| match piece {
         Piece::Text(t) => out.push_str(t),
-        Piece::Placeholder(name, format) => match lookup(name) {
-            Some(v) => out.push_str(&format_value(&v, format)),
-            None => {
-                out.push('{');
-                out.push_str(name);
-                out.push('}');
+        Piece::Placeholder(name, format) => {
+            let mut known = false;
+            let mut shown = None;
+            for alt in name.split('|').map(str::trim) {
+                if let Some(text) = alt.strip_prefix('"').and_then(|a| a.strip_suffix('"')) {
+                    shown = Some(text.to_string());
+                    break;
+                }
+                if let Some(v) = lookup(alt) {
+                    known = true;
+                    if !v.is_null() && v != Value::Text(String::new()) {
+                        shown = Some(match (format, currency, &v) {
+                            (Some("money"), Some(cur), Value::Number(n)) => format_currency(*n, cur),
+                            _ => format_value(&v, format),
+                        });
+                        break;
+                    }
+                }
             }
-        },
+            match shown {
+                Some(s) => out.push_str(&s),
+                None if known => out.push_str("(none)"),
+                None => {
+                    out.push('{');
+                    out.push_str(name);
+                    out.push('}');
+                }
+            }
+        }
     });
     out
+}
+
+/// An amount with its currency: `$1,200`, `€1,200`, `£1,200`, `CHF 1,200`.
+pub fn format_currency(n: f64, currency: &str) -> String {
+    let amount = format_money(n.abs());
+    let sign = if n.round() < 0.0 { "-" } else { "" };
+    match currency.to_ascii_uppercase().as_str() {
+        "USD" => format!("{sign}${amount}"),
+        "EUR" => format!("{sign}€{amount}"),
+        "GBP" => format!("{sign}£{amount}"),
+        other => format!("{sign}{other} {amount}"),
+    }
 }
 
 pub fn format_value(v: &Value, format: Option<&str>) -> String {
@@ -38,6 +77,9 @@ pub fn format_value(v: &Value, format: Option<&str>) -> String {
         (Value::Number(n), Some("pct")) => format_percent(*n),
         (Value::Number(n), Some("money")) => format_money(*n),
         (Value::Number(n), Some("int")) => format_number(n.round()),
+        (Value::Number(n), Some("num")) => format_money(*n),
+        (Value::List(items), Some("count")) => format_number(items.len() as f64),
+        (Value::List(items), _) => items.join(", "),
         _ => v.to_text(),
     }
 }

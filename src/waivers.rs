@@ -141,6 +141,7 @@ mod tests {
             message: "m".into(),
             value: None,
             threshold: None,
+            formula: None,
             reason: None,
             missing: vec![],
             findings: records

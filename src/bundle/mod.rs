@@ -236,7 +236,7 @@ pub fn date_to_days(d: NaiveDate) -> i32 {
     d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
 }
 
-fn days_to_date(days: i32) -> Option<NaiveDate> {
+pub fn days_to_date(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE)
 }
 

@@ -146,6 +146,7 @@ fn reading_order(s: Status) -> u8 {
         Status::Error => 2,
         Status::NotAssessed => 3,
         Status::Pass => 4,
+        Status::NotApplicable => 5,
     }
 }
 

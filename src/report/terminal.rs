@@ -31,6 +31,7 @@ impl Paint {
             Status::Warn => ("33", "! WARN"),
             Status::Fail => ("31;1", "✗ FAIL"),
             Status::NotAssessed => ("2", "○ N/A "),
+            Status::NotApplicable => ("2", "– N/APP"),
             Status::Error => ("35", "⚠ ERROR"),
         };
         self.wrap(code, label)

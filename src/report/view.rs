@@ -148,6 +148,7 @@ pub fn status_label(s: Status) -> &'static str {
         Status::Warn => "WARN",
         Status::Fail => "FAIL",
         Status::NotAssessed => "NOT ASSESSED",
+        Status::NotApplicable => "NOT APPLICABLE",
         Status::Error => "RULE ERROR",
     }
 }

@@ -3,13 +3,18 @@
 //! numbers, and `in:` lists become hashed sets, so a condition costs a few
 //! comparisons per row over a million rows.
 
-use super::condition::{Cmp, Condition, Period};
+use super::condition::{Cmp, Condition, Period, Rhs};
 use super::filter::Wanted;
+use super::plan::expr::{Expr, Val};
+use super::vocab::{Vocabulary, normalize};
 use crate::bundle::{Column, Dataset};
 use crate::value::FieldType;
+use chrono::NaiveDate;
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// Distinct texts whose `matches:` answer a pass remembers.
 const MAX_REMEMBERED: usize = 10_000;
@@ -27,14 +32,79 @@ pub enum Bound<'a> {
     Present(Option<&'a Column>),
     /// The column and the period as day numbers.
     InPeriod(Option<&'a Column>, i32, i32),
+    /// A vocabulary, with the answers for text already seen.
+    Vocab(
+        Option<&'a Column>,
+        Arc<Vocabulary>,
+        RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
+    ),
+    Mentions(
+        Option<&'a Column>,
+        &'a Regex,
+        RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
+    ),
+    /// Normalised values to find (a semi-join).
+    InSet(Option<&'a Column>, HashSet<String>),
+    /// A number or date against a constant (days for dates).
+    VersusConst(Option<&'a Column>, Cmp, f64),
+    VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
+    Never,
     All(Vec<Bound<'a>>),
     Any(Vec<Bound<'a>>),
     Not(Box<Bound<'a>>),
 }
 
+/// What a condition needs besides its dataset when it is bound for a pass.
+pub trait BindEnv {
+    fn period(&self) -> Period;
+    fn as_of(&self) -> NaiveDate;
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
+    /// Normalised values of `fields` in a row set of the plan or a dataset.
+    fn values_of(&self, from: &str, fields: &[String]) -> HashSet<String>;
+    fn value(&self, e: &Expr) -> Val;
+}
+
+/// Outside a plan: the period, the audit date and nothing else.
+pub struct PeriodEnv(pub Period, pub NaiveDate);
+
+impl BindEnv for PeriodEnv {
+    fn period(&self) -> Period {
+        self.0
+    }
+    fn as_of(&self) -> NaiveDate {
+        self.1
+    }
+    fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
+        None
+    }
+    fn values_of(&self, _: &str, _: &[String]) -> HashSet<String> {
+        HashSet::new()
+    }
+    fn value(&self, e: &Expr) -> Val {
+        struct Dates(Period, NaiveDate);
+        impl super::plan::expr::Env for Dates {
+            fn name(&self, name: &str) -> Val {
+                super::plan::builtin_date(name, &self.0, self.1).unwrap_or(Val::Null)
+            }
+            fn param(&self, _: &str) -> Val {
+                Val::Null
+            }
+            fn has(&self, _: &str) -> bool {
+                false
+            }
+        }
+        e.eval(&Dates(self.0, self.1))
+    }
+}
+
 impl Condition {
     pub fn bind<'a>(&'a self, ds: &'a Dataset, period: &Period) -> Bound<'a> {
-        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind(ds, period)).collect();
+        self.bind_in(ds, &PeriodEnv(*period, period.end))
+    }
+
+    pub fn bind_in<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
+        let period = &env.period();
+        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_in(ds, env)).collect();
         match self {
             Condition::Matches { field, regex } => Bound::Matches(ds.column(field), regex, RefCell::default()),
             Condition::OneOf { field, values } => Bound::OneOf(
@@ -50,14 +120,116 @@ impl Condition {
             ),
             Condition::All(list) => Bound::All(bind_all(list)),
             Condition::Any(list) => Bound::Any(bind_all(list)),
-            Condition::Not(c) => Bound::Not(Box::new(c.bind(ds, period))),
+            Condition::Not(c) => Bound::Not(Box::new(c.bind_in(ds, env))),
+            Condition::InVocab { field, vocab } => match env.vocabulary(vocab) {
+                Some(v) => Bound::Vocab(ds.column(field), v, RefCell::default()),
+                None => Bound::Never,
+            },
+            Condition::Mentions { field, regex } => Bound::Mentions(ds.column(field), regex, RefCell::default()),
+            Condition::InRows {
+                field,
+                from,
+                fields,
+                or_vocab,
+            } => {
+                let mut set = env.values_of(from, fields);
+                if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
+                    set.extend(v.normalized().iter().cloned());
+                }
+                Bound::InSet(ds.column(field), set)
+            }
+            Condition::Versus { field, cmp, rhs } => {
+                let col = ds.column(field);
+                match rhs {
+                    Rhs::Field(other) => Bound::VersusField(col, *cmp, ds.column(other)),
+                    Rhs::Expr(e) => match (env.value(e), col.map(|c| c.ty)) {
+                        (Val::Date(d), Some(FieldType::Date)) => Bound::VersusConst(col, *cmp, f64::from(d)),
+                        (Val::Num(n), Some(ty)) if ty != FieldType::Date => Bound::VersusConst(col, *cmp, n),
+                        _ => Bound::Never,
+                    },
+                }
+            }
         }
     }
+}
+
+/// A cell as a number to compare: dates as day numbers.
+fn comparable(col: Option<&Column>, row: usize) -> Option<f64> {
+    let c = col?;
+    if c.ty == FieldType::Date {
+        c.days(row).map(f64::from)
+    } else {
+        c.number(row)
+    }
+}
+
+fn compare(n: f64, cmp: Cmp, value: f64) -> bool {
+    match cmp {
+        Cmp::Gt => n > value,
+        Cmp::Gte => n >= value,
+        Cmp::Lt => n < value,
+        Cmp::Lte => n <= value,
+    }
+}
+
+/// Whether any text of the cell passes `test`, remembering answers by text.
+fn remembered<'a>(
+    col: Option<&'a Column>,
+    row: usize,
+    seen: &RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
+    test: impl Fn(&str) -> bool,
+) -> bool {
+    let Some(c) = col else { return false };
+    if c.ty != FieldType::Text {
+        return c.any_text(row, test);
+    }
+    let Some(text) = c.text(row).filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    if let Some(answer) = seen.borrow().get(text) {
+        return *answer;
+    }
+    let answer = test(text);
+    let mut seen = seen.borrow_mut();
+    if seen.len() < MAX_REMEMBERED {
+        seen.insert(text, answer);
+    }
+    answer
+}
+
+/// Text with `_`, `-`, `/` and camelCase boundaries read as spaces, case kept
+/// (a `(?i)` pattern decides about case).
+pub fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut prev: Option<char> = None;
+    for c in text.chars() {
+        match c {
+            '_' | '-' | '/' => out.push(' '),
+            c if c.is_uppercase() && prev.is_some_and(char::is_lowercase) => {
+                out.push(' ');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        prev = Some(c);
+    }
+    out
 }
 
 impl Bound<'_> {
     pub fn eval(&self, row: usize) -> bool {
         match self {
+            Bound::Never => false,
+            Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
+            Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
+            Bound::InSet(col, set) => {
+                !set.is_empty() && col.is_some_and(|c| c.any_text(row, |t| set.contains(&normalize(t))))
+            }
+            Bound::VersusConst(col, cmp, value) => comparable(*col, row).is_some_and(|n| compare(n, *cmp, *value)),
+            Bound::VersusField(col, cmp, other) => match (comparable(*col, row), comparable(*other, row)) {
+                (Some(a), Some(b)) => compare(a, *cmp, b),
+                _ => false,
+            },
             Bound::All(list) => list.iter().all(|c| c.eval(row)),
             Bound::Any(list) => list.iter().any(|c| c.eval(row)),
             Bound::Not(c) => !c.eval(row),

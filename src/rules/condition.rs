@@ -4,8 +4,9 @@
 //! A missing value matches no value: `equals`, `in`, `matches`, `gt`… are
 //! false on it, and each `not_*` operator is the exact negation of its pair.
 
-use super::format::{RawCondition, Threshold};
+use super::format::{Operand, RawCondition, Threshold};
 use super::params::ParamValues;
+use super::plan::expr::{self, Expr};
 use crate::bundle::Dataset;
 use crate::bundle::schema::DatasetSchema;
 use crate::error::suggest;
@@ -46,14 +47,72 @@ pub enum Cmp {
 
 #[derive(Debug, Clone)]
 pub enum Condition {
-    Matches { field: String, regex: Regex },
-    OneOf { field: String, values: Vec<String> },
-    Compare { field: String, cmp: Cmp, value: f64 },
-    Present { field: String },
-    InPeriod { field: String },
+    Matches {
+        field: String,
+        regex: Regex,
+    },
+    OneOf {
+        field: String,
+        values: Vec<String>,
+    },
+    Compare {
+        field: String,
+        cmp: Cmp,
+        value: f64,
+    },
+    Present {
+        field: String,
+    },
+    InPeriod {
+        field: String,
+    },
+    /// The text (or a list item) is a term of a vocabulary.
+    InVocab {
+        field: String,
+        vocab: String,
+    },
+    /// A regex over the text with separators and camelCase read as spaces.
+    Mentions {
+        field: String,
+        regex: Regex,
+    },
+    /// The text (or a list item) is among the values of `fields` in a row set.
+    InRows {
+        field: String,
+        from: String,
+        fields: Vec<String>,
+        or_vocab: Option<String>,
+    },
+    /// A number or date compared with an expression or another field.
+    Versus {
+        field: String,
+        cmp: Cmp,
+        rhs: Rhs,
+    },
     All(Vec<Condition>),
     Any(Vec<Condition>),
     Not(Box<Condition>),
+}
+
+/// The right side of [`Condition::Versus`].
+#[derive(Debug, Clone)]
+pub enum Rhs {
+    Expr(Expr),
+    Field(String),
+}
+
+/// What a condition may refer to besides the dataset's fields and params:
+/// the plan's named values and the pack's vocabularies.
+#[derive(Default, Clone, Copy)]
+pub struct Names<'a> {
+    /// Named row sets and their dataset (for `in_rows`).
+    pub row_sets: &'a [(String, String)],
+    /// Every named value (for expressions).
+    pub values: &'a [String],
+    /// Known vocabularies (None: not checked here).
+    pub vocabs: Option<&'a std::collections::BTreeSet<String>>,
+    /// Whether plan-only operators (expressions, row sets) are allowed.
+    pub in_plan: bool,
 }
 
 /// The audited period, inclusive.
@@ -77,6 +136,18 @@ impl Condition {
         dataset: &str,
         params: &ParamValues,
     ) -> Result<Condition, CheckError> {
+        Self::compile_in(raw, schema, dataset, params, &Names::default())
+    }
+
+    /// [`Condition::compile`] inside a plan, where conditions may name the
+    /// plan's values and row sets.
+    pub fn compile_in(
+        raw: &RawCondition,
+        schema: &DatasetSchema,
+        dataset: &str,
+        params: &ParamValues,
+        names: &Names<'_>,
+    ) -> Result<Condition, CheckError> {
         let combinators = [raw.all.is_some(), raw.any.is_some(), raw.not.is_some()];
         let ops = operator_names(raw);
         let n_comb = combinators.iter().filter(|b| **b).count();
@@ -90,7 +161,7 @@ impl Condition {
             }
             let compile_all = |list: &Vec<RawCondition>| {
                 list.iter()
-                    .map(|c| Condition::compile(c, schema, dataset, params))
+                    .map(|c| Condition::compile_in(c, schema, dataset, params, names))
                     .collect::<Result<Vec<_>, _>>()
             };
             return Ok(if let Some(list) = &raw.all {
@@ -98,11 +169,12 @@ impl Condition {
             } else if let Some(list) = &raw.any {
                 Condition::Any(compile_all(list)?)
             } else {
-                Condition::Not(Box::new(Condition::compile(
+                Condition::Not(Box::new(Condition::compile_in(
                     raw.not.as_ref().expect("checked"),
                     schema,
                     dataset,
                     params,
+                    names,
                 )?))
             });
         }
@@ -127,7 +199,7 @@ impl Condition {
                 &field,
             )
             .help(
-                "operators: matches, not_matches, equals, not_equals, in, not_in, gt, gte, lt, lte, present, in_period",
+                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
             ));
         }
         let not = |c: Condition| Condition::Not(Box::new(c));
@@ -166,26 +238,219 @@ impl Condition {
             }
             let c = Condition::InPeriod { field };
             if inside { c } else { not(c) }
+        } else if let Some(vocab) = raw.in_vocab.as_ref().or(raw.not_in_vocab.as_ref()) {
+            check_vocab(vocab, names)?;
+            let c = Condition::InVocab {
+                field,
+                vocab: vocab.clone(),
+            };
+            if raw.in_vocab.is_some() { c } else { not(c) }
+        } else if let Some(re) = raw.mentions.as_ref().or(raw.not_mentions.as_ref()) {
+            let pattern = text_param(re, params)?;
+            let regex = Regex::new(&pattern).map_err(|e| {
+                CheckError::new(
+                    format!("invalid regex for `{field}`: {}", first_line(&e.to_string())),
+                    re.clone(),
+                )
+            })?;
+            let c = Condition::Mentions { field, regex };
+            if raw.mentions.is_some() { c } else { not(c) }
+        } else if let Some(r) = raw.in_rows.as_ref().or(raw.not_in_rows.as_ref()) {
+            let from_ds = names
+                .row_sets
+                .iter()
+                .find(|(n, _)| *n == r.from)
+                .map(|(_, d)| d.as_str())
+                .or_else(|| {
+                    crate::bundle::schema::Schema::get()
+                        .dataset(&r.from)
+                        .map(|_| r.from.as_str())
+                });
+            let Some(from_ds) = from_ds.filter(|_| names.in_plan) else {
+                let mut known: Vec<&str> = names.row_sets.iter().map(|(n, _)| n.as_str()).collect();
+                known.extend(crate::bundle::schema::Schema::get().dataset_names());
+                return Err(CheckError::new(
+                    format!(
+                        "`in_rows` names `{}`, which is neither a row set of the plan nor a dataset",
+                        r.from
+                    ),
+                    r.from.clone(),
+                )
+                .help(if names.in_plan {
+                    suggest(&r.from, &known)
+                } else {
+                    "`in_rows` works inside a `plan:` check".into()
+                }));
+            };
+            let other = crate::bundle::schema::Schema::get()
+                .dataset(from_ds)
+                .expect("known dataset");
+            for f in &r.fields {
+                if !other.fields.contains_key(f) {
+                    return Err(
+                        CheckError::new(format!("dataset `{from_ds}` has no field `{f}`"), f.clone())
+                            .help(suggest(f, &other.field_names())),
+                    );
+                }
+            }
+            if let Some(v) = &r.or_vocab {
+                check_vocab(v, names)?;
+            }
+            let c = Condition::InRows {
+                field,
+                from: r.from.clone(),
+                fields: r.fields.clone(),
+                or_vocab: r.or_vocab.clone(),
+            };
+            if raw.in_rows.is_some() { c } else { not(c) }
+        } else if let Some(days) = &raw.within_days {
+            require_date(&field, fs.ty, "within_days")?;
+            let n = threshold_expr(days)?;
+            let as_of = || Expr::Name("as_of".into());
+            let from = Expr::Bin(expr::BinOp::Sub, Box::new(as_of()), Box::new(n));
+            Condition::All(vec![
+                Condition::Versus {
+                    field: field.clone(),
+                    cmp: Cmp::Gte,
+                    rhs: Rhs::Expr(from),
+                },
+                Condition::Versus {
+                    field,
+                    cmp: Cmp::Lte,
+                    rhs: Rhs::Expr(as_of()),
+                },
+            ])
+        } else if let Some(age) = &raw.age_days {
+            require_date(&field, fs.ty, "age_days")?;
+            // age > n  <=>  date < as_of - n (and so on for each operator).
+            let ops = [
+                (Cmp::Lt, &age.gt),
+                (Cmp::Lte, &age.gte),
+                (Cmp::Gt, &age.lt),
+                (Cmp::Gte, &age.lte),
+            ];
+            let mut parts = Vec::new();
+            for (cmp, t) in ops {
+                if let Some(t) = t {
+                    let n = threshold_expr(t)?;
+                    let at = Expr::Bin(expr::BinOp::Sub, Box::new(Expr::Name("as_of".into())), Box::new(n));
+                    parts.push(Condition::Versus {
+                        field: field.clone(),
+                        cmp,
+                        rhs: Rhs::Expr(at),
+                    });
+                }
+            }
+            if parts.is_empty() {
+                return Err(CheckError::new("`age_days` needs one of gt, gte, lt, lte", &field));
+            }
+            Condition::All(parts)
+        } else if let Some(o) = &raw.overlaps_period {
+            require_date(&field, fs.ty, "overlaps_period")?;
+            let end = o.end.clone().unwrap_or_else(|| field.clone());
+            match schema.fields.get(&end) {
+                Some(e) if e.ty == FieldType::Date => {}
+                _ => {
+                    return Err(CheckError::new(
+                        format!("`overlaps_period` needs `end` to be a date field of `{dataset}`"),
+                        end,
+                    ));
+                }
+            }
+            let open_or = |f: &str, cmp: Cmp, at: &str| {
+                Condition::Any(vec![
+                    Condition::Not(Box::new(Condition::Present { field: f.to_string() })),
+                    Condition::Versus {
+                        field: f.to_string(),
+                        cmp,
+                        rhs: Rhs::Expr(Expr::Name(at.into())),
+                    },
+                ])
+            };
+            Condition::All(vec![
+                open_or(&field, Cmp::Lte, "period_end"),
+                open_or(&end, Cmp::Gte, "period_start"),
+            ])
         } else {
             let (cmp, t) = [
                 (Cmp::Gt, &raw.gt),
                 (Cmp::Gte, &raw.gte),
                 (Cmp::Lt, &raw.lt),
                 (Cmp::Lte, &raw.lte),
+                (Cmp::Lt, &raw.before),
+                (Cmp::Gt, &raw.after),
+                (Cmp::Lte, &raw.on_or_before),
+                (Cmp::Gte, &raw.on_or_after),
             ]
             .into_iter()
             .find_map(|(c, t)| t.as_ref().map(|t| (c, t)))
             .expect("one operator is set");
-            if !matches!(fs.ty, FieldType::Number | FieldType::Percent | FieldType::Bool) {
+            let dated =
+                raw.before.is_some() || raw.after.is_some() || raw.on_or_before.is_some() || raw.on_or_after.is_some();
+            if dated {
+                require_date(&field, fs.ty, "before/after")?;
+            } else if !matches!(
+                fs.ty,
+                FieldType::Number | FieldType::Percent | FieldType::Bool | FieldType::Date
+            ) {
                 return Err(CheckError::new(
                     format!("`{field}` is not a number, so it cannot be compared with gt/lt"),
                     &field,
                 ));
             }
-            Condition::Compare {
-                field,
-                cmp,
-                value: number_param(t, params)?,
+            match t {
+                Operand::Number(n) if !dated => Condition::Compare { field, cmp, value: *n },
+                Operand::Expr(s) if !dated && param_ref(s).is_some() => Condition::Compare {
+                    field,
+                    cmp,
+                    value: number_param(&Threshold::Param(s.clone()), params)?,
+                },
+                Operand::Number(n) => {
+                    return Err(CheckError::new(
+                        format!("compare the date `{field}` with a date, not the number {n}"),
+                        &field,
+                    )
+                    .help("e.g. `before: as_of`, `after: period_start - 30` or `before: { field: end_date }`"));
+                }
+                Operand::Field(f) => {
+                    let Some(other) = schema.fields.get(&f.field) else {
+                        return Err(CheckError::new(
+                            format!("dataset `{dataset}` has no field `{}`", f.field),
+                            f.field.clone(),
+                        )
+                        .help(suggest(&f.field, &schema.field_names())));
+                    };
+                    if (other.ty == FieldType::Date) != (fs.ty == FieldType::Date) {
+                        return Err(CheckError::new(
+                            format!(
+                                "`{field}` and `{}` cannot be compared: one is a date, the other is not",
+                                f.field
+                            ),
+                            f.field.clone(),
+                        ));
+                    }
+                    Condition::Versus {
+                        field,
+                        cmp,
+                        rhs: Rhs::Field(f.field.clone()),
+                    }
+                }
+                Operand::Expr(s) => {
+                    if !names.in_plan {
+                        return Err(
+                            CheckError::new(format!("`{s}` is not a number or a `$param`"), s.clone())
+                                .help("expressions over dates and named values work inside a `plan:` check"),
+                        );
+                    }
+                    let e =
+                        expr::parse(s).map_err(|e| CheckError::new(format!("in `{s}`: {}", e.message), s.clone()))?;
+                    check_expr_names(&e, s, params, names)?;
+                    Condition::Versus {
+                        field,
+                        cmp,
+                        rhs: Rhs::Expr(e),
+                    }
+                }
             }
         };
         Ok(cond)
@@ -195,6 +460,23 @@ impl Condition {
     pub fn fields_of(raw: &RawCondition, out: &mut Vec<String>) {
         if let Some(f) = &raw.field {
             out.push(f.clone());
+        }
+        for op in [
+            &raw.gt,
+            &raw.gte,
+            &raw.lt,
+            &raw.lte,
+            &raw.before,
+            &raw.after,
+            &raw.on_or_before,
+            &raw.on_or_after,
+        ] {
+            if let Some(Operand::Field(f)) = op {
+                out.push(f.field.clone());
+            }
+        }
+        if let Some(end) = raw.overlaps_period.as_ref().and_then(|o| o.end.as_ref()) {
+            out.push(end.clone());
         }
         for list in [&raw.all, &raw.any].into_iter().flatten() {
             for c in list {
@@ -227,8 +509,85 @@ fn operator_names(raw: &RawCondition) -> Vec<&'static str> {
         ("lte", raw.lte.is_some()),
         ("present", raw.present.is_some()),
         ("in_period", raw.in_period.is_some()),
+        ("in_vocab", raw.in_vocab.is_some()),
+        ("not_in_vocab", raw.not_in_vocab.is_some()),
+        ("mentions", raw.mentions.is_some()),
+        ("not_mentions", raw.not_mentions.is_some()),
+        ("in_rows", raw.in_rows.is_some()),
+        ("not_in_rows", raw.not_in_rows.is_some()),
+        ("before", raw.before.is_some()),
+        ("after", raw.after.is_some()),
+        ("on_or_before", raw.on_or_before.is_some()),
+        ("on_or_after", raw.on_or_after.is_some()),
+        ("within_days", raw.within_days.is_some()),
+        ("age_days", raw.age_days.is_some()),
+        ("overlaps_period", raw.overlaps_period.is_some()),
     ];
     set.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect()
+}
+
+fn require_date(field: &str, ty: FieldType, op: &str) -> Result<(), CheckError> {
+    if ty == FieldType::Date {
+        Ok(())
+    } else {
+        Err(CheckError::new(
+            format!("`{op}` needs a date field; `{field}` is not a date"),
+            field,
+        ))
+    }
+}
+
+fn check_vocab(name: &str, names: &Names<'_>) -> Result<(), CheckError> {
+    match names.vocabs {
+        Some(known) if !known.contains(name) => {
+            let known: Vec<&str> = known.iter().map(String::as_str).collect();
+            Err(
+                CheckError::new(format!("no vocabulary is called `{name}`"), name).help(format!(
+                    "{} (vocabularies live in the pack's vocabularies.yaml)",
+                    suggest(name, &known)
+                )),
+            )
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A number or `$param` threshold as an expression.
+fn threshold_expr(t: &Threshold) -> Result<Expr, CheckError> {
+    Ok(match t {
+        Threshold::Number(n) => Expr::Lit(expr::Val::Num(*n)),
+        Threshold::Param(s) => match param_ref(s) {
+            Some(p) => Expr::Param(p.to_string()),
+            None => {
+                return Err(CheckError::new(
+                    format!("`{s}` is not a number or a `$param`"),
+                    s.clone(),
+                ));
+            }
+        },
+    })
+}
+
+/// Every name an expression reads is a plan value, a built-in or a param.
+pub fn check_expr_names(e: &Expr, src: &str, params: &ParamValues, names: &Names<'_>) -> Result<(), CheckError> {
+    let (mut used, mut used_params) = (Vec::new(), Vec::new());
+    e.names(&mut used, &mut used_params);
+    for p in used_params {
+        lookup(p, params)?;
+    }
+    for n in used {
+        if crate::rules::plan::is_builtin(n) || names.values.iter().any(|v| v == n) {
+            continue;
+        }
+        let mut known: Vec<&str> = names.values.iter().map(String::as_str).collect();
+        known.extend(crate::rules::plan::BUILTINS);
+        return Err(CheckError::new(
+            format!("`{n}` in `{src}` is not a named value, a built-in or a `$param`"),
+            src,
+        )
+        .help(suggest(n, &known)));
+    }
+    Ok(())
 }
 
 fn first_line(s: &str) -> String {

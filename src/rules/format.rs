@@ -99,6 +99,9 @@ pub struct RawCheck {
     /// A `.rhai` file next to the rule file.
     #[serde(default)]
     pub script_file: Option<String>,
+    /// A declarative plan: named values, then an outcome (docs/rules.md).
+    #[serde(default)]
+    pub plan: Option<Box<super::plan::format::RawPlan>>,
 }
 
 /// Flags rows of a dataset; the outcome depends on how many are flagged.
@@ -191,6 +194,97 @@ pub struct RawCondition {
     #[schemars(with = "Option<serde_json::Value>")]
     pub not_in: Option<serde_yaml::Value>,
     #[serde(default)]
+    pub gt: Option<Operand>,
+    #[serde(default)]
+    pub gte: Option<Operand>,
+    #[serde(default)]
+    pub lt: Option<Operand>,
+    #[serde(default)]
+    pub lte: Option<Operand>,
+    /// true: the field has a value; false: it is empty.
+    #[serde(default)]
+    pub present: Option<bool>,
+    /// true: the date falls inside the audited period.
+    #[serde(default)]
+    pub in_period: Option<bool>,
+    /// The text (or any item of a list) is a term of this vocabulary (`vocabularies.yaml`),
+    /// ignoring case, punctuation and camelCase.
+    #[serde(default)]
+    pub in_vocab: Option<String>,
+    #[serde(default)]
+    pub not_in_vocab: Option<String>,
+    /// Regex matched against the text with `_`, `-`, `/` and camelCase read as spaces,
+    /// so `\bclick rate\b` finds `email_click_rate` and `emailClickRate`.
+    #[serde(default)]
+    pub mentions: Option<String>,
+    #[serde(default)]
+    pub not_mentions: Option<String>,
+    /// The value (or any item of a list) is one of the values of `fields` in another
+    /// row set of the plan, or another dataset: a semi-join (`attendees` in the people who lead marketing).
+    #[serde(default)]
+    pub in_rows: Option<RawInRows>,
+    #[serde(default)]
+    pub not_in_rows: Option<RawInRows>,
+    /// Dates: before / after / on or before / on or after a date expression
+    /// (`as_of`, `period_start - 90`, a plan value) or `{ field: other_date_field }`.
+    #[serde(default)]
+    pub before: Option<Operand>,
+    #[serde(default)]
+    pub after: Option<Operand>,
+    #[serde(default)]
+    pub on_or_before: Option<Operand>,
+    #[serde(default)]
+    pub on_or_after: Option<Operand>,
+    /// The date falls in the N days up to the audit date.
+    #[serde(default)]
+    pub within_days: Option<Threshold>,
+    /// Days from the date to the audit date, compared: `age_days: { gt: 30 }`.
+    #[serde(default)]
+    pub age_days: Option<RawAge>,
+    /// The range from this date field to `end` overlaps the audited period; a
+    /// missing start or end is open.
+    #[serde(default)]
+    pub overlaps_period: Option<RawOverlap>,
+    #[serde(default)]
+    pub all: Option<Vec<RawCondition>>,
+    #[serde(default)]
+    pub any: Option<Vec<RawCondition>>,
+    #[serde(default)]
+    pub not: Option<Box<RawCondition>>,
+}
+
+/// The right side of a comparison: a number, a `$param`, an expression over
+/// plan values (`as_of - 30`), or another field of the same row.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum Operand {
+    Number(f64),
+    Expr(String),
+    Field(FieldRef),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldRef {
+    pub field: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawInRows {
+    /// A row set of the plan (`let:`) or a dataset.
+    pub from: String,
+    /// The fields whose values count (any of them).
+    pub fields: Vec<String>,
+    /// Also count these words (a vocabulary name), e.g. roles written in place of a person.
+    #[serde(default)]
+    pub or_vocab: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAge {
+    #[serde(default)]
     pub gt: Option<Threshold>,
     #[serde(default)]
     pub gte: Option<Threshold>,
@@ -198,18 +292,14 @@ pub struct RawCondition {
     pub lt: Option<Threshold>,
     #[serde(default)]
     pub lte: Option<Threshold>,
-    /// true: the field has a value; false: it is empty.
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawOverlap {
+    /// The date field where the range ends (the start field's own date when absent).
     #[serde(default)]
-    pub present: Option<bool>,
-    /// true: the date falls inside the audited period.
-    #[serde(default)]
-    pub in_period: Option<bool>,
-    #[serde(default)]
-    pub all: Option<Vec<RawCondition>>,
-    #[serde(default)]
-    pub any: Option<Vec<RawCondition>>,
-    #[serde(default)]
-    pub not: Option<Box<RawCondition>>,
+    pub end: Option<String>,
 }
 
 /// A value computed from the bundle. Exactly one key.

@@ -7,6 +7,7 @@ use super::format::{RawCheck, RawRule, Threshold};
 use super::metric::Metric;
 use super::params::{ParamValues, yaml_to_value};
 use super::script;
+use super::vocab::{Vocabularies, Vocabulary};
 use super::{Category, Check, Param, Rule, RulePack};
 use crate::bundle::schema::Schema;
 use crate::error::{Problem, Problems, SourceFile, suggest};
@@ -59,6 +60,24 @@ pub struct LoadedRules {
 /// a rule with the same id from an earlier one.
 pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
     let mut problems = Problems::default();
+    // Vocabularies first: a pack's rules may use another pack's words.
+    let mut vocabularies = Vocabularies::new();
+    let mut vocab_texts = Vec::new();
+    for dir in dirs {
+        if let Some((text, raw)) = load_vocabularies(dir, &mut problems) {
+            vocab_texts.push(text);
+            for (name, v) in raw {
+                match vocabularies.get_mut(&name) {
+                    // A later pack adds words to a vocabulary of the same name.
+                    Some(existing) => Arc::make_mut(existing).extend(&v.terms),
+                    None => {
+                        vocabularies.insert(name, Arc::new(Vocabulary::new(v.description, v.terms)));
+                    }
+                }
+            }
+        }
+    }
+    let vocab_names: BTreeSet<String> = vocabularies.keys().cloned().collect();
     let mut by_id: BTreeMap<String, (Rule, usize)> = BTreeMap::new();
     let mut notes = Vec::new();
     for (pack_index, dir) in dirs.iter().enumerate() {
@@ -79,7 +98,7 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
             .into_par_iter()
             .map(|path| {
                 let mut file_problems = Problems::default();
-                let rule = load_rule_file(dir, &path, &mut file_problems);
+                let rule = load_rule_file(dir, &path, &vocab_names, &mut file_problems);
                 (path, rule, file_problems)
             })
             .collect();
@@ -115,22 +134,64 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
         }
     }
     let rules: Vec<Rule> = by_id.into_values().map(|(r, _)| r).collect();
-    let hash = pack_hash(&rules);
+    let hash = pack_hash(&rules, &vocab_texts);
     problems.into_result(LoadedRules {
         pack: RulePack {
             rules,
             hash,
+            vocabularies,
             dirs: dirs.iter().map(|d| d.display().to_string()).collect(),
         },
         notes,
     })
 }
 
+/// The pack's `vocabularies.yaml`, if it has one: its text (for the pack
+/// hash) and its vocabularies.
+fn load_vocabularies(
+    dir: &Path,
+    problems: &mut Problems,
+) -> Option<(String, BTreeMap<String, super::vocab::RawVocabulary>)> {
+    let path = dir.join(super::vocab::FILE_NAME);
+    if built_in_text(&path).is_none() && (*dir == default_pack_dir() || !path.is_file()) {
+        return None;
+    }
+    let text = match read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::new("rules::read", format!("cannot read vocabularies: {e}")).in_file(&path));
+            return None;
+        }
+    };
+    let src = SourceFile::new(path.display().to_string(), text.clone());
+    match super::vocab::parse(&text) {
+        Ok(v) => Some((text, v)),
+        Err(e) => {
+            let msg = e.to_string();
+            let at = e.location().map_or(0, |l| l.index());
+            problems.push(
+                Problem::new(
+                    "rules::vocabularies",
+                    format!("`{}` is not a valid vocabulary file", path.display()),
+                )
+                .at(&src, at, 1, crate::error::short_serde_reason(&msg))
+                .help("each vocabulary is `name: { description: ..., terms: [...] }`"),
+            );
+            None
+        }
+    }
+}
+
+/// Whether a file in a pack is a rule (not the pack's vocabularies).
+fn is_rule_file(dir: &Path, path: &Path) -> bool {
+    path != dir.join(super::vocab::FILE_NAME)
+}
+
 fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
     if *dir == default_pack_dir() {
         return built_in::FILES
             .iter()
-            .filter(|(p, _)| p.ends_with(".yaml") || p.ends_with(".yml"))
+            .filter(|(p, _)| (p.ends_with(".yaml") || p.ends_with(".yml")) && *p != super::vocab::FILE_NAME)
             .map(|(p, _)| dir.join(p))
             .collect();
     }
@@ -139,7 +200,7 @@ fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
         match entry {
             Ok(e) if e.file_type().is_file() => {
                 let ext = e.path().extension().map(|x| x.to_string_lossy().to_lowercase());
-                if matches!(ext.as_deref(), Some("yaml" | "yml")) {
+                if matches!(ext.as_deref(), Some("yaml" | "yml")) && is_rule_file(dir, e.path()) {
                     files.push(e.into_path());
                 }
             }
@@ -150,8 +211,12 @@ fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
     files
 }
 
-fn pack_hash(rules: &[Rule]) -> String {
+fn pack_hash(rules: &[Rule], vocabularies: &[String]) -> String {
     let mut h = Sha256::new();
+    for v in vocabularies {
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
     for r in rules {
         h.update(r.id.as_bytes());
         h.update([0]);
@@ -200,7 +265,7 @@ fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem
     }
 }
 
-fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Option<Rule> {
+fn load_rule_file(pack_dir: &Path, path: &Path, vocabs: &BTreeSet<String>, problems: &mut Problems) -> Option<Rule> {
     let text = match read_text(path) {
         Ok(t) => t,
         Err(e) => {
@@ -226,11 +291,18 @@ fn load_rule_file(pack_dir: &Path, path: &Path, problems: &mut Problems) -> Opti
         }
     };
     let before = problems.len();
-    let rule = validate(pack_dir, path, &src, raw, problems);
+    let rule = validate(pack_dir, path, &src, raw, vocabs, problems);
     if problems.len() > before { None } else { rule }
 }
 
-fn validate(pack_dir: &Path, path: &Path, src: &SourceFile, raw: RawRule, problems: &mut Problems) -> Option<Rule> {
+fn validate(
+    pack_dir: &Path,
+    path: &Path,
+    src: &SourceFile,
+    raw: RawRule,
+    vocabs: &BTreeSet<String>,
+    problems: &mut Problems,
+) -> Option<Rule> {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -388,7 +460,16 @@ fn validate(pack_dir: &Path, path: &Path, src: &SourceFile, raw: RawRule, proble
         }
     }
 
-    let check = validate_check(pack_dir, path, src, &raw.check, &defaults, &mut requires, problems)?;
+    let check = validate_check(
+        pack_dir,
+        path,
+        src,
+        &raw.check,
+        &defaults,
+        vocabs,
+        (&mut requires, &mut optional),
+        problems,
+    )?;
 
     for test in &raw.tests {
         for ds in test.data.keys() {
@@ -436,13 +517,21 @@ fn validate(pack_dir: &Path, path: &Path, src: &SourceFile, raw: RawRule, proble
     })
 }
 
+/// Datasets and fields a rule needs, and those it reads when present.
+type DataNeeds<'a> = (
+    &'a mut BTreeMap<String, BTreeSet<String>>,
+    &'a mut BTreeMap<String, BTreeSet<String>>,
+);
+
+#[allow(clippy::too_many_arguments)]
 fn validate_check(
     pack_dir: &Path,
     path: &Path,
     src: &SourceFile,
     check: &RawCheck,
     defaults: &ParamValues,
-    requires: &mut BTreeMap<String, BTreeSet<String>>,
+    vocabs: &BTreeSet<String>,
+    (requires, optional): DataNeeds<'_>,
     problems: &mut Problems,
 ) -> Option<Check> {
     let kinds = [
@@ -450,17 +539,34 @@ fn validate_check(
         check.aggregate.is_some(),
         check.script.is_some(),
         check.script_file.is_some(),
+        check.plan.is_some(),
     ];
     if kinds.iter().filter(|k| **k).count() != 1 {
         problems.push(
             Problem::new(
                 "rules::check",
-                "`check` needs exactly one of `rows`, `aggregate`, `script`, `script_file`",
+                "`check` needs exactly one of `plan`, `rows`, `aggregate`, `script`, `script_file`",
             )
             .at(src, find(&src.text, "check:"), 6, "here")
-            .help("see docs/rules.md for the three kinds of check"),
+            .help("see docs/rules.md for the kinds of check"),
         );
         return None;
+    }
+    if let Some(plan) = &check.plan {
+        if let Err(errors) = super::plan::Plan::compile(plan, defaults, Some(vocabs)) {
+            for e in errors {
+                problems.push(check_problem(src, e, "rules::plan"));
+            }
+            return None;
+        }
+        // What a plan names is read when present; `requires:` says what it cannot do without.
+        for (ds, f) in super::plan::reads(plan) {
+            let entry = optional.entry(ds).or_default();
+            if let Some(f) = f {
+                entry.insert(f);
+            }
+        }
+        return Some(Check::Plan(plan.clone()));
     }
     let mut need = |ds: &str, field: Option<&str>| {
         let entry = requires.entry(ds.to_string()).or_default();

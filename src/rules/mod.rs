@@ -4,7 +4,7 @@
 //! into `Rule`s (collecting every problem), `condition.rs` and `metric.rs`
 //! evaluate the declarative checks and `script.rs` runs Rhai checks.
 
-mod bound;
+pub(crate) mod bound;
 pub mod condition;
 mod filter;
 pub mod format;
@@ -12,7 +12,9 @@ mod group;
 mod load;
 pub mod metric;
 pub mod params;
+pub mod plan;
 pub mod script;
+pub mod vocab;
 
 pub use load::{DEFAULT_PACK, LoadedRules, default_pack_dir, load_rule_dirs};
 
@@ -183,6 +185,7 @@ pub enum Check {
     Rows(Box<RawRowsCheck>),
     Aggregate(Box<RawAggregateCheck>),
     Script(Arc<script::CompiledScript>),
+    Plan(Box<plan::format::RawPlan>),
 }
 
 impl Check {
@@ -191,6 +194,7 @@ impl Check {
             Check::Rows(_) => "rows",
             Check::Aggregate(_) => "aggregate",
             Check::Script(_) => "script",
+            Check::Plan(_) => "plan",
         }
     }
 }
@@ -204,6 +208,8 @@ pub struct RulePack {
     pub hash: String,
     /// The pack folders, as given.
     pub dirs: Vec<String>,
+    /// The words rules interpret, from the packs' `vocabularies.yaml` (and the org's config).
+    pub vocabularies: vocab::Vocabularies,
 }
 
 impl RulePack {

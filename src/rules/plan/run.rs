@@ -1,0 +1,890 @@
+//! Evaluates a compiled plan against a bundle: each named value once, in
+//! order, natively over the typed columns; then the outcome and the records
+//! behind it.
+
+use super::expr::{Env, Expr, Val};
+use super::{Agg, Body, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
+use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
+use crate::eval::Status;
+use crate::rules::bound::BindEnv;
+use crate::rules::condition::{Condition, Period};
+use crate::rules::params::ParamValues;
+use crate::rules::vocab::{Vocabularies, Vocabulary, normalize};
+use crate::value::{FieldType, Value};
+use chrono::{Datelike, NaiveDate};
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+/// A named value at run time.
+#[derive(Debug, Clone)]
+enum Slot {
+    Val(Val),
+    Rows {
+        dataset: String,
+        rows: Arc<Vec<usize>>,
+    },
+    Keys {
+        dataset: Option<String>,
+        keys: Arc<BTreeSet<String>>,
+    },
+}
+
+/// One record (or key, or the org) behind an outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFinding {
+    pub message: String,
+    pub dataset: Option<String>,
+    pub row: Option<usize>,
+    /// For key findings (`month:2025-03`).
+    pub key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOutcome {
+    pub status: Status,
+    pub message: String,
+    pub value: Option<f64>,
+    pub threshold: Option<f64>,
+    /// The value's formula with the numbers that went into it.
+    pub formula: Option<String>,
+    pub findings: Vec<PlanFinding>,
+    /// Findings beyond those listed.
+    pub unlisted: usize,
+    /// Datasets the plan read (evidence for org-level findings).
+    pub datasets: Vec<String>,
+}
+
+struct Ctx<'a> {
+    bundle: &'a Bundle,
+    period: Period,
+    as_of: NaiveDate,
+    params: &'a ParamValues,
+    vocabs: &'a Vocabularies,
+    slots: IndexMap<String, Slot>,
+    max_findings: usize,
+}
+
+impl Env for Ctx<'_> {
+    fn name(&self, name: &str) -> Val {
+        match self.slots.get(name) {
+            Some(Slot::Val(v)) => v.clone(),
+            Some(Slot::Rows { rows, .. }) => Val::Num(rows.len() as f64),
+            Some(Slot::Keys { keys, .. }) => Val::Num(keys.len() as f64),
+            None => self.builtin(name),
+        }
+    }
+    fn param(&self, name: &str) -> Val {
+        self.params.get(name).map_or(Val::Null, to_val)
+    }
+    fn has(&self, path: &str) -> bool {
+        let (ds, field) = match path.split_once('.') {
+            Some((d, f)) => (d, Some(f)),
+            None => (path, None),
+        };
+        if ds == "org" {
+            return field.is_some_and(|f| !self.bundle.profile_value(f).is_null());
+        }
+        self.bundle.dataset(ds).is_some_and(|d| match field {
+            Some(f) => d.has_field(f) && (d.rows == 0 || d.has_values(f)),
+            None => true,
+        })
+    }
+}
+
+fn to_val(v: &Value) -> Val {
+    match v {
+        Value::Null => Val::Null,
+        Value::Bool(b) => Val::Bool(*b),
+        Value::Number(n) => Val::Num(*n),
+        Value::Text(t) => Val::Text(t.clone()),
+        Value::Date(d) => Val::Date(date_to_days(*d)),
+        Value::List(l) => Val::Text(l.join(", ")),
+    }
+}
+
+fn to_value(v: &Val) -> Value {
+    match v {
+        Val::Null => Value::Null,
+        Val::Bool(b) => Value::Bool(*b),
+        Val::Num(n) => Value::Number(*n),
+        Val::Text(t) => Value::Text(t.clone()),
+        Val::Date(d) => days_to_date(*d).map_or(Value::Null, Value::Date),
+    }
+}
+
+fn month_label(days: i32) -> Option<String> {
+    days_to_date(days).map(|d| format!("{:04}-{:02}", d.year(), d.month()))
+}
+
+/// Month labels from `from` to `to` (inclusive), at most 1,200.
+fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    let mut out = Vec::new();
+    let (mut y, mut m) = (from.year(), from.month());
+    while (y, m) <= (to.year(), to.month()) && out.len() < 1200 {
+        out.push(format!("{y:04}-{m:02}"));
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    out
+}
+
+impl Ctx<'_> {
+    fn builtin(&self, name: &str) -> Val {
+        if let Some(v) = builtin_date(name, &self.period, self.as_of) {
+            return v;
+        }
+        match name {
+            "period_months" => Val::Num(self.period_months().len() as f64),
+            "elapsed_months" => Val::Num(self.elapsed_months().len() as f64),
+            "currency" => Val::Text(self.bundle.manifest.currency().to_string()),
+            _ => match name.strip_prefix("org.") {
+                Some(f) => to_val(&self.bundle.profile_value(f)),
+                None => Val::Null,
+            },
+        }
+    }
+
+    fn period_months(&self) -> Vec<String> {
+        months_between(self.period.start, self.period.end)
+    }
+
+    /// The period's months up to the audit date (none before the period starts).
+    fn elapsed_months(&self) -> Vec<String> {
+        if self.as_of < self.period.start {
+            return Vec::new();
+        }
+        months_between(self.period.start, self.as_of.min(self.period.end))
+    }
+
+    fn dataset(&self, name: &str) -> Option<&Dataset> {
+        self.bundle.dataset(name)
+    }
+
+    /// The rows behind `from`: a named row set, or every row of a dataset.
+    fn rows_of(&self, from: &str, dataset: &str) -> (Option<&Dataset>, Vec<usize>) {
+        let ds = self.dataset(dataset);
+        match self.slots.get(from) {
+            Some(Slot::Rows { rows, .. }) => (ds, rows.to_vec()),
+            _ => (ds, ds.map_or_else(Vec::new, |d| (0..d.rows).collect())),
+        }
+    }
+
+    fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<&Dataset>, Vec<usize>) {
+        let (ds, rows) = self.rows_of(from, dataset);
+        let (Some(d), Some(f)) = (ds, filter) else {
+            return (ds, rows);
+        };
+        let bound = f.bind_in(d, self);
+        (ds, rows.into_iter().filter(|r| bound.eval(*r)).collect())
+    }
+
+    fn keys(&self, name: &str) -> BTreeSet<String> {
+        match name {
+            "period_months" => self.period_months().into_iter().collect(),
+            "elapsed_months" => self.elapsed_months().into_iter().collect(),
+            _ => match self.slots.get(name) {
+                Some(Slot::Keys { keys, .. }) => (**keys).clone(),
+                _ => BTreeSet::new(),
+            },
+        }
+    }
+
+    fn step(&self, step: &Step) -> Slot {
+        match step {
+            Step::Expr(e) => Slot::Val(e.eval(self)),
+            Step::Rows { from, dataset, filter } => {
+                let (_, rows) = self.filtered(from, dataset, filter.as_ref());
+                Slot::Rows {
+                    dataset: dataset.clone(),
+                    rows: Arc::new(rows),
+                }
+            }
+            Step::Agg {
+                agg,
+                from,
+                dataset,
+                field,
+                filter,
+            } => {
+                let (ds, rows) = self.filtered(from, dataset, filter.as_ref());
+                Slot::Val(aggregate(*agg, ds, field.as_deref(), &rows))
+            }
+            Step::Months {
+                from,
+                dataset,
+                date,
+                end,
+                open,
+                filter,
+            } => {
+                let (ds, rows) = self.filtered(from, dataset, filter.as_ref());
+                let mut keys = BTreeSet::new();
+                if let Some(ds) = ds {
+                    let (p0, p1) = (date_to_days(self.period.start), date_to_days(self.period.end));
+                    let start_col = ds.column(date);
+                    let end_col = end.as_deref().and_then(|e| ds.column(e));
+                    for r in rows {
+                        let s = start_col.and_then(|c| c.days(r));
+                        let e = end_col.and_then(|c| c.days(r));
+                        let (s, e) = match (end.is_some(), s, e, open) {
+                            (false, Some(s), _, _) => (s, s),
+                            (false, None, _, _) => continue,
+                            (true, Some(s), Some(e), _) => (s, e),
+                            (true, Some(s), None, super::format::OpenRange::StartMonth) => (s, s),
+                            (true, Some(s), None, super::format::OpenRange::Period) => (s, p1),
+                            (true, None, Some(e), super::format::OpenRange::Period) => (p0, e),
+                            (true, None, None, super::format::OpenRange::Period) => (p0, p1),
+                            (true, None, _, super::format::OpenRange::StartMonth) => continue,
+                        };
+                        // Months of the period only: a range from 1900 costs nothing.
+                        let (s, e) = (s.max(p0), e.min(p1));
+                        if s > e {
+                            continue;
+                        }
+                        let (Some(a), Some(b)) = (days_to_date(s), days_to_date(e)) else {
+                            continue;
+                        };
+                        keys.extend(months_between(a, b));
+                    }
+                }
+                Slot::Keys {
+                    dataset: Some(dataset.clone()),
+                    keys: Arc::new(keys),
+                }
+            }
+            Step::Groups {
+                from,
+                dataset,
+                by,
+                by_month,
+                any,
+                none,
+                lets,
+                having,
+            } => Slot::Keys {
+                dataset: Some(dataset.clone()),
+                keys: Arc::new(self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref())),
+            },
+            Step::Keys { of, op } => {
+                let a = self.keys(of);
+                let keys = match op {
+                    None => a,
+                    Some((op, other)) => {
+                        let b = self.keys(other);
+                        match op {
+                            SetOp::Minus => a.difference(&b).cloned().collect(),
+                            SetOp::And => a.intersection(&b).cloned().collect(),
+                            SetOp::Or => a.union(&b).cloned().collect(),
+                        }
+                    }
+                };
+                let dataset = match self.slots.get(of) {
+                    Some(Slot::Keys { dataset, .. }) => dataset.clone(),
+                    _ => None,
+                };
+                Slot::Keys {
+                    dataset,
+                    keys: Arc::new(keys),
+                }
+            }
+            Step::List {
+                from,
+                show,
+                limit,
+                sort,
+                sep,
+                distinct,
+            } => Slot::Val(Val::Text(self.list(
+                from,
+                show.as_deref(),
+                *limit,
+                sort.as_ref(),
+                sep,
+                *distinct,
+            ))),
+            Step::First { from, field, sort } => {
+                let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
+                    return Slot::Val(Val::Null);
+                };
+                let Some(ds) = self.dataset(dataset) else {
+                    return Slot::Val(Val::Null);
+                };
+                let mut rows = rows.to_vec();
+                if let Some((s, desc)) = sort {
+                    sort_rows(ds, &mut rows, s, *desc);
+                }
+                Slot::Val(rows.first().map_or(Val::Null, |r| to_val(&ds.value(field, *r))))
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn groups(
+        &self,
+        from: &str,
+        dataset: &str,
+        by: &str,
+        by_month: bool,
+        any: &Option<Condition>,
+        none: &Option<Condition>,
+        lets: &[(String, Agg, Option<String>, Option<Condition>)],
+        having: Option<&Expr>,
+    ) -> BTreeSet<String> {
+        let (ds, rows) = self.rows_of(from, dataset);
+        let Some(ds) = ds else {
+            return BTreeSet::new();
+        };
+        let Some(key_col) = ds.column(by) else {
+            return BTreeSet::new();
+        };
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for r in rows {
+            let key = if by_month {
+                key_col.days(r).and_then(month_label)
+            } else if key_col.is_null(r) {
+                None
+            } else {
+                Some(key_col.key_text(r).into_owned())
+            };
+            if let Some(k) = key {
+                groups.entry(k).or_default().push(r);
+            }
+        }
+        let any = any.as_ref().map(|c| c.bind_in(ds, self));
+        let none = none.as_ref().map(|c| c.bind_in(ds, self));
+        let filters: Vec<_> = lets
+            .iter()
+            .map(|(_, _, _, f)| f.as_ref().map(|f| f.bind_in(ds, self)))
+            .collect();
+        let mut out = BTreeSet::new();
+        for (key, rows) in groups {
+            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
+                continue;
+            }
+            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
+                continue;
+            }
+            if let Some(h) = having {
+                let mut values: HashMap<&str, Val> = HashMap::new();
+                values.insert("count", Val::Num(rows.len() as f64));
+                for ((name, agg, field, _), filter) in lets.iter().zip(&filters) {
+                    let rows: Vec<usize> = match filter {
+                        Some(f) => rows.iter().copied().filter(|r| f.eval(*r)).collect(),
+                        None => rows.clone(),
+                    };
+                    values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), &rows));
+                }
+                struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
+                impl Env for Group<'_, '_> {
+                    fn name(&self, name: &str) -> Val {
+                        self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
+                    }
+                    fn param(&self, name: &str) -> Val {
+                        self.1.param(name)
+                    }
+                    fn has(&self, path: &str) -> bool {
+                        self.1.has(path)
+                    }
+                }
+                if !h.eval(&Group(&values, self)).truthy() {
+                    continue;
+                }
+            }
+            out.insert(key);
+        }
+        out
+    }
+
+    fn list(
+        &self,
+        from: &str,
+        show: Option<&str>,
+        limit: Option<usize>,
+        sort: Option<&(String, bool)>,
+        sep: &str,
+        distinct: bool,
+    ) -> String {
+        let mut items: Vec<String> = match self.slots.get(from) {
+            Some(Slot::Rows { dataset, rows }) => {
+                let Some(ds) = self.dataset(dataset) else {
+                    return String::new();
+                };
+                let mut rows = rows.to_vec();
+                if let Some((s, desc)) = sort {
+                    sort_rows(ds, &mut rows, s, *desc);
+                }
+                rows.iter()
+                    .map(|r| match show {
+                        Some(t) => self.render_row(t, ds, *r),
+                        None => ds.record_id(*r),
+                    })
+                    .collect()
+            }
+            _ => self.keys(from).into_iter().collect(),
+        };
+        if distinct {
+            let mut seen = HashSet::new();
+            items.retain(|i| seen.insert(normalize(i)));
+        }
+        let total = items.len();
+        if let Some(l) = limit.filter(|l| total > *l) {
+            items.truncate(l);
+            let more = format!("and {} more", total - l);
+            items.push(more);
+        }
+        items.join(sep)
+    }
+
+    /// A plan-level name as a template value: row sets show their count, key sets their keys.
+    fn template_value(&self, name: &str) -> Option<Value> {
+        if let Some(slot) = self.slots.get(name) {
+            return Some(match slot {
+                Slot::Val(v) => to_value(v),
+                Slot::Rows { rows, .. } => Value::Number(rows.len() as f64),
+                Slot::Keys { keys, .. } => Value::List(keys.iter().cloned().collect()),
+            });
+        }
+        if matches!(name, "period_months" | "elapsed_months") {
+            return Some(Value::List(self.keys(name).into_iter().collect()));
+        }
+        if let Some(v) = self.params.get(name) {
+            return Some(v.clone());
+        }
+        let v = self.builtin(name);
+        (v != Val::Null || super::is_builtin(name)).then(|| to_value(&v))
+    }
+
+    fn render(&self, template: &str, extra: &dyn Fn(&str) -> Option<Value>) -> String {
+        crate::template::render_in(
+            template,
+            &|name| extra(name).or_else(|| self.template_value(name)),
+            Some(self.bundle.manifest.currency()),
+        )
+    }
+
+    fn render_row(&self, template: &str, ds: &Dataset, row: usize) -> String {
+        self.render(template, &|name| ds.has_field(name).then(|| ds.value(name, row)))
+    }
+}
+
+impl BindEnv for Ctx<'_> {
+    fn period(&self) -> Period {
+        self.period
+    }
+    fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
+        self.vocabs.get(name).cloned()
+    }
+    fn values_of(&self, from: &str, fields: &[String]) -> HashSet<String> {
+        let (ds, rows) = match self.slots.get(from) {
+            Some(Slot::Rows { dataset, rows }) => (self.dataset(dataset), rows.to_vec()),
+            _ => self.rows_of(from, from),
+        };
+        let out = std::cell::RefCell::new(HashSet::new());
+        let Some(ds) = ds else { return HashSet::new() };
+        for f in fields {
+            let Some(col) = ds.column(f) else { continue };
+            for &r in &rows {
+                col.any_text(r, |t| {
+                    let n = normalize(t);
+                    if !n.is_empty() {
+                        out.borrow_mut().insert(n);
+                    }
+                    false
+                });
+            }
+        }
+        out.into_inner()
+    }
+    fn value(&self, e: &Expr) -> Val {
+        e.eval(self)
+    }
+}
+
+fn sort_rows(ds: &Dataset, rows: &mut [usize], field: &str, desc: bool) {
+    let Some(col) = ds.column(field) else { return };
+    let key = |r: usize| -> (u8, f64, String) {
+        if col.is_null(r) {
+            return (1, 0.0, String::new());
+        }
+        match col.ty {
+            FieldType::Number | FieldType::Percent | FieldType::Bool => {
+                (0, col.number(r).unwrap_or(0.0), String::new())
+            }
+            FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
+            _ => (0, 0.0, normalize(&col.key_text(r))),
+        }
+    };
+    // Stable: ties keep file order; missing values last either way.
+    rows.sort_by(|a, b| {
+        let (ka, kb) = (key(*a), key(*b));
+        ka.0.cmp(&kb.0).then_with(|| {
+            let o =
+                ka.1.partial_cmp(&kb.1)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+    });
+}
+
+fn aggregate(agg: Agg, ds: Option<&Dataset>, field: Option<&str>, rows: &[usize]) -> Val {
+    let Some(ds) = ds else {
+        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+    };
+    let col = field.and_then(|f| ds.column(f));
+    if field.is_some() && col.is_none() {
+        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+    }
+    let nums = || rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)));
+    let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
+    match agg {
+        Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
+        Agg::Distinct => {
+            let Some(c) = col else { return Val::Null };
+            let set: HashSet<String> = rows
+                .iter()
+                .filter(|r| !c.is_null(**r))
+                .map(|r| normalize(&c.key_text(*r)))
+                .collect();
+            Val::Num(set.len() as f64)
+        }
+        Agg::Sum => Val::Num(nums().sum()),
+        Agg::Avg => {
+            let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+            num((n > 0).then(|| s / n as f64))
+        }
+        Agg::Min => num(nums().reduce(f64::min)),
+        Agg::Max => num(nums().reduce(f64::max)),
+        Agg::Median => {
+            let mut v: Vec<f64> = nums().collect();
+            if v.is_empty() {
+                return Val::Null;
+            }
+            v.sort_by(f64::total_cmp);
+            let m = v.len() / 2;
+            Val::Num(if v.len() % 2 == 1 {
+                v[m]
+            } else {
+                (v[m - 1] + v[m]) / 2.0
+            })
+        }
+    }
+}
+
+/// The outcome of one judge (the plan, or one of its parts).
+struct Judged {
+    status: Status,
+    message: String,
+    value: Option<f64>,
+    threshold: Option<f64>,
+    formula: Option<String>,
+    findings: Vec<PlanFinding>,
+    unlisted: usize,
+}
+
+impl Ctx<'_> {
+    fn num(&self, e: &Expr) -> Option<f64> {
+        e.eval(self).as_num()
+    }
+
+    fn judge(&self, j: &Judge) -> Judged {
+        let mut out = Judged {
+            status: Status::Pass,
+            message: String::new(),
+            value: None,
+            threshold: j.threshold.as_ref().and_then(|t| self.num(t)),
+            formula: None,
+            findings: Vec::new(),
+            unlisted: 0,
+        };
+        if let Some((w, otherwise)) = &j.when
+            && !w.eval(self).truthy()
+        {
+            out.status = Status::NotApplicable;
+            out.message = self.render(otherwise, &|_| None);
+            return out;
+        }
+        if let Some((v, at_least, reason)) = &j.min_sample
+            && self.num(v).unwrap_or(0.0) < self.num(at_least).unwrap_or(f64::INFINITY)
+        {
+            out.status = Status::NotAssessed;
+            out.message = self.render(reason, &|_| None);
+            return out;
+        }
+        out.value = j.value.as_ref().and_then(|(v, _)| self.num(v));
+        out.formula = j.value.as_ref().map(|(v, src)| formula(v, src, self));
+        let value = out.value;
+        let with_value = |name: &str| match name {
+            "value" => Some(value.map_or(Value::Null, Value::Number)),
+            _ => None,
+        };
+        match &j.body {
+            Body::Ladder(branches) => {
+                let chosen = branches
+                    .iter()
+                    .find(|b| b.cond.as_ref().is_none_or(|c| c.eval(self).truthy()));
+                if let Some(b) = chosen {
+                    out.status = b.status;
+                    if let Some(t) = b.threshold.as_ref().and_then(|t| self.num(t)) {
+                        out.threshold = Some(t);
+                    }
+                    let threshold = out.threshold;
+                    out.message = self.render(&b.message, &|n| {
+                        with_value(n)
+                            .or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
+                    });
+                }
+            }
+            Body::Thresholds {
+                fail_below,
+                warn_below,
+                fail_above,
+                warn_above,
+                message,
+            } => {
+                let t = |e: &Option<Expr>| e.as_ref().and_then(|e| self.num(e));
+                let (fb, wb, fa, wa) = (t(fail_below), t(warn_below), t(fail_above), t(warn_above));
+                let Some(v) = value else {
+                    out.status = Status::NotAssessed;
+                    out.message = "the value cannot be computed from the data (e.g. a share of zero records)".into();
+                    return out;
+                };
+                let (status, threshold) = if let Some(t) = fb.filter(|t| v < *t) {
+                    (Status::Fail, Some(t))
+                } else if let Some(t) = fa.filter(|t| v > *t) {
+                    (Status::Fail, Some(t))
+                } else if let Some(t) = wb.filter(|t| v < *t) {
+                    (Status::Warn, Some(t))
+                } else if let Some(t) = wa.filter(|t| v > *t) {
+                    (Status::Warn, Some(t))
+                } else {
+                    (Status::Pass, wb.or(fb).or(wa).or(fa))
+                };
+                out.status = status;
+                out.threshold = threshold;
+                out.message = self.render(message, &|n| {
+                    with_value(n).or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
+                });
+            }
+            Body::Parts(parts) => {
+                let results: Vec<(Option<&str>, Judged)> =
+                    parts.iter().map(|p| (p.name.as_deref(), self.judge(p))).collect();
+                let assessed: Vec<&Judged> = results.iter().map(|(_, r)| r).filter(|r| r.status.assessed()).collect();
+                if assessed.is_empty() {
+                    let missing: Vec<String> = results
+                        .iter()
+                        .filter(|(_, r)| r.status == Status::NotAssessed)
+                        .map(|(n, r)| format!("{}: {}", n.unwrap_or("part"), r.message))
+                        .collect();
+                    if missing.is_empty() {
+                        out.status = Status::NotApplicable;
+                        out.message = results
+                            .iter()
+                            .map(|(_, r)| r.message.clone())
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                    } else {
+                        out.status = Status::NotAssessed;
+                        out.message = missing.join("; ");
+                    }
+                    return out;
+                }
+                let worst = assessed.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
+                out.status = worst;
+                out.message = capitalise(
+                    &assessed
+                        .iter()
+                        .map(|r| r.message.as_str())
+                        .filter(|m| !m.is_empty())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                );
+                let lead = assessed.iter().find(|r| r.status == worst).expect("one is the worst");
+                if out.value.is_none() {
+                    out.value = lead.value;
+                    out.formula = lead.formula.clone();
+                }
+                if out.threshold.is_none() {
+                    out.threshold = lead.threshold;
+                }
+                for (_, r) in results {
+                    out.findings.extend(r.findings);
+                    out.unlisted += r.unlisted;
+                }
+            }
+        }
+        for spec in &j.findings {
+            self.findings(spec, out.status, &mut out);
+        }
+        out
+    }
+
+    fn findings(&self, spec: &FindingSpec, status: Status, out: &mut Judged) {
+        let wanted = match &spec.cond {
+            Some(c) => c.eval(self).truthy(),
+            None => matches!(status, Status::Warn | Status::Fail),
+        };
+        if !wanted {
+            return;
+        }
+        let limit = spec.limit.unwrap_or(usize::MAX).min(self.max_findings);
+        match spec.from.as_deref().and_then(|f| self.slots.get(f)) {
+            Some(Slot::Rows { dataset, rows }) => {
+                let Some(ds) = self.dataset(dataset) else { return };
+                let mut rows = rows.to_vec();
+                if let Some((s, desc)) = &spec.sort {
+                    sort_rows(ds, &mut rows, s, *desc);
+                }
+                out.unlisted += rows.len().saturating_sub(limit);
+                for &r in rows.iter().take(limit) {
+                    out.findings.push(PlanFinding {
+                        message: self.render_row(&spec.message, ds, r),
+                        dataset: Some(dataset.clone()),
+                        row: Some(r),
+                        key: None,
+                    });
+                }
+            }
+            Some(Slot::Keys { dataset, keys }) => {
+                out.unlisted += keys.len().saturating_sub(limit);
+                for k in keys.iter().take(limit) {
+                    let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
+                    out.findings.push(PlanFinding {
+                        message: self.render(&spec.message, &|n| (n == "key").then(|| Value::Text(k.clone()))),
+                        dataset: dataset.clone(),
+                        row: None,
+                        key: Some(if is_month {
+                            format!("month:{k}")
+                        } else {
+                            format!("group:{k}")
+                        }),
+                    });
+                }
+            }
+            _ => out.findings.push(PlanFinding {
+                message: self.render(&spec.message, &|_| None),
+                dataset: None,
+                row: None,
+                key: None,
+            }),
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// `attended / meetings` -> `attended / meetings = 3 / 10`.
+fn formula(e: &Expr, src: &str, ctx: &Ctx<'_>) -> String {
+    fn show(e: &Expr, ctx: &Ctx<'_>, out: &mut String) {
+        match e {
+            Expr::Name(_) | Expr::Param(_) => {
+                out.push_str(&crate::template::format_value(&to_value(&e.eval(ctx)), None))
+            }
+            Expr::Lit(v) => out.push_str(&crate::template::format_value(&to_value(v), None)),
+            Expr::Neg(x) => {
+                out.push('-');
+                show(x, ctx, out);
+            }
+            Expr::Not(x) => {
+                out.push_str("not ");
+                show(x, ctx, out);
+            }
+            Expr::Bin(op, a, b) => {
+                out.push('(');
+                show(a, ctx, out);
+                out.push_str(match op {
+                    super::expr::BinOp::Add => " + ",
+                    super::expr::BinOp::Sub => " - ",
+                    super::expr::BinOp::Mul => " × ",
+                    super::expr::BinOp::Div => " / ",
+                    super::expr::BinOp::Lt => " < ",
+                    super::expr::BinOp::Lte => " <= ",
+                    super::expr::BinOp::Gt => " > ",
+                    super::expr::BinOp::Gte => " >= ",
+                    super::expr::BinOp::Eq => " == ",
+                    super::expr::BinOp::Ne => " != ",
+                    super::expr::BinOp::And => " and ",
+                    super::expr::BinOp::Or => " or ",
+                    super::expr::BinOp::Coalesce => " ?? ",
+                });
+                show(b, ctx, out);
+                out.push(')');
+            }
+            Expr::Call(f, args) => {
+                out.push_str(f);
+                out.push('(');
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    show(a, ctx, out);
+                }
+                out.push(')');
+            }
+        }
+    }
+    if matches!(e, Expr::Name(_) | Expr::Lit(_) | Expr::Param(_)) {
+        return src.to_string();
+    }
+    let mut numbers = String::new();
+    show(e, ctx, &mut numbers);
+    let numbers = numbers
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(&numbers)
+        .to_string();
+    format!("{src} = {numbers}")
+}
+
+/// Evaluates `plan` on `bundle`.
+pub fn run(
+    plan: &Plan,
+    bundle: &Bundle,
+    period: Period,
+    as_of: NaiveDate,
+    params: &ParamValues,
+    vocabs: &Vocabularies,
+    max_findings: usize,
+) -> PlanOutcome {
+    let mut ctx = Ctx {
+        bundle,
+        period,
+        as_of,
+        params,
+        vocabs,
+        slots: IndexMap::new(),
+        max_findings,
+    };
+    let mut datasets = BTreeSet::new();
+    for (name, step) in &plan.lets {
+        let slot = ctx.step(step);
+        if let Some(ds) = step.dataset().filter(|d| bundle.dataset(d).is_some()) {
+            datasets.insert(ds.to_string());
+        }
+        ctx.slots.insert(name.clone(), slot);
+    }
+    let j = ctx.judge(&plan.root);
+    PlanOutcome {
+        status: j.status,
+        message: j.message,
+        value: j.value,
+        threshold: j.threshold,
+        formula: j.formula,
+        findings: j.findings,
+        unlisted: j.unlisted,
+        datasets: datasets.into_iter().collect(),
+    }
+}

@@ -1,0 +1,145 @@
+//! Vocabularies: the words a rule interprets (who counts as leadership, which
+//! meetings are forecasts, what a demand-creation purpose is), kept in one
+//! file per pack (`vocabularies.yaml`) instead of inside each rule, and
+//! extended per org in `mktaudit.yaml`.
+//!
+//! Terms match after [`normalize`]: case, punctuation, `_`/`-`/`/` and
+//! camelCase do not matter, so `Board of Directors`, `board_of_directors`
+//! and `boardOfDirectors` are one term.
+
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// The file in a pack's root folder that holds its vocabularies.
+pub const FILE_NAME: &str = "vocabularies.yaml";
+
+/// One named vocabulary as written in `vocabularies.yaml`.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawVocabulary {
+    /// What a value in this vocabulary means, for `explain` and the docs.
+    pub description: String,
+    /// The values that belong to it, as real exports write them.
+    pub terms: Vec<String>,
+}
+
+/// A vocabulary ready to match: its terms normalised into a set.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    pub description: String,
+    /// The terms as written (for docs and reports).
+    pub terms: Vec<String>,
+    set: HashSet<String>,
+}
+
+impl Vocabulary {
+    pub fn new(description: String, terms: Vec<String>) -> Self {
+        let set = terms.iter().map(|t| normalize(t)).filter(|t| !t.is_empty()).collect();
+        Self {
+            description,
+            terms,
+            set,
+        }
+    }
+
+    /// Adds terms (an org's own words).
+    pub fn extend(&mut self, terms: &[String]) {
+        for t in terms {
+            let n = normalize(t);
+            if !n.is_empty() && self.set.insert(n) {
+                self.terms.push(t.clone());
+            }
+        }
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.set.contains(&normalize(text))
+    }
+
+    pub fn normalized(&self) -> &HashSet<String> {
+        &self.set
+    }
+}
+
+/// Every vocabulary of a run, by name.
+pub type Vocabularies = BTreeMap<String, Arc<Vocabulary>>;
+
+/// Parses a pack's `vocabularies.yaml`.
+pub fn parse(text: &str) -> Result<BTreeMap<String, RawVocabulary>, serde_yaml::Error> {
+    serde_yaml::from_str(text)
+}
+
+/// Lower-case words separated by one space: `Exec-Team`, `exec_team`,
+/// `execTeam` and ` EXEC  TEAM ` all read `exec team`; `&` reads `and`.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4);
+    let chars: Vec<char> = text.chars().collect();
+    let mut sep = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_alphanumeric() {
+            let prev = i.checked_sub(1).map(|j| chars[j]);
+            let next = chars.get(i + 1);
+            // camelCase and PascalCase boundaries: `aB`, and `ABc` before the `B`.
+            let boundary = c.is_uppercase()
+                && prev.is_some_and(|p| {
+                    p.is_lowercase()
+                        || p.is_ascii_digit()
+                        || (p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+                });
+            if (sep || boundary) && !out.is_empty() {
+                out.push(' ');
+            }
+            sep = false;
+            out.extend(c.to_lowercase());
+        } else if c == '&' {
+            if !out.is_empty() {
+                out.push_str(" and");
+            }
+            sep = true;
+        } else if c == '\'' || c == '’' {
+            // `CEO's` reads `ceos`, not `ceo s`.
+        } else {
+            sep = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_term_normalise_alike() {
+        for s in [
+            "Board of Directors",
+            "board_of_directors",
+            "boardOfDirectors",
+            "BoardOfDirectors",
+            "  BOARD-of-directors ",
+            "board / of / directors",
+        ] {
+            assert_eq!(normalize(s), "board of directors", "{s}");
+        }
+        assert_eq!(normalize("ELT"), "elt");
+        assert_eq!(normalize("VPMarketing"), "vp marketing");
+        assert_eq!(normalize("Sales & Marketing"), "sales and marketing");
+        assert_eq!(normalize("CEO's staff"), "ceos staff");
+        assert_eq!(normalize("Q3 2025"), "q3 2025");
+        assert_eq!(normalize("campaignId"), "campaign id");
+        assert_eq!(normalize(""), "");
+    }
+
+    #[test]
+    fn a_vocabulary_matches_any_spelling_and_extends() {
+        let mut v = Vocabulary::new("leadership".into(), vec!["board".into(), "Executive team".into()]);
+        assert!(v.contains("BOARD"));
+        assert!(v.contains("executive_team"));
+        assert!(v.contains("executiveTeam"));
+        assert!(!v.contains("Board of Directors"));
+        v.extend(&["Board of Directors".into(), "board".into()]);
+        assert!(v.contains("board-of-directors"));
+        assert_eq!(v.terms.len(), 3, "a term already there is not added twice");
+    }
+}

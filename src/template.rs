@@ -75,6 +75,7 @@ pub fn format_value(v: &Value, format: Option<&str>) -> String {
     match (v, format) {
         (Value::Null, _) => "(none)".to_string(),
         (Value::Number(n), Some("pct")) => format_percent(*n),
+        (Value::Number(n), Some("pct0")) => format!("{}%", format_number((n * 100.0).round())),
         (Value::Number(n), Some("money")) => format_money(*n),
         (Value::Number(n), Some("int")) => format_number(n.round()),
         (Value::Number(n), Some("num")) => format_money(*n),

@@ -496,6 +496,13 @@ fn validate(
             }
         }
     }
+    // What a rule cannot do without is not also listed as read when present.
+    for (ds, fields) in &requires {
+        if let Some(opt) = optional.get_mut(ds) {
+            opt.retain(|f| !fields.contains(f));
+        }
+    }
+    optional.retain(|ds, fields| !fields.is_empty() || !requires.contains_key(ds));
     let hash = rule_hash(src, &check);
     Some(Rule {
         hash,

@@ -153,9 +153,11 @@ pub(crate) struct Branch {
     threshold: Option<Expr>,
 }
 
+/// What decides when no branch of `outcome` does.
 #[derive(Debug, Clone)]
 pub(crate) enum Body {
-    Ladder(Vec<Branch>),
+    /// The last branch has no `if`: nothing else decides.
+    Branches,
     Thresholds {
         fail_below: Option<Expr>,
         warn_below: Option<Expr>,
@@ -180,6 +182,7 @@ pub(crate) struct Judge {
     name: Option<String>,
     when: Option<(Expr, String)>,
     min_sample: Option<(Expr, Expr, String)>,
+    branches: Vec<Branch>,
     body: Body,
     value: Option<(Expr, String)>,
     threshold: Option<Expr>,
@@ -785,13 +788,18 @@ impl Compiler<'_> {
             }
             None => None,
         };
-        let thresholds = [&raw.fail_below, &raw.warn_below, &raw.fail_above, &raw.warn_above];
-        let has_thresholds = thresholds.iter().any(|t| t.is_some());
-        let kinds = [raw.outcome.is_some(), raw.parts.is_some(), has_thresholds];
-        if kinds.iter().filter(|k| **k).count() != 1 {
+        let has_thresholds = [&raw.fail_below, &raw.warn_below, &raw.fail_above, &raw.warn_above]
+            .iter()
+            .any(|t| t.is_some());
+        let at = if top {
+            "plan:"
+        } else {
+            raw.name.as_deref().unwrap_or("parts:")
+        };
+        if has_thresholds && raw.parts.is_some() {
             self.errors.push(CheckError::new(
-                "a plan decides with exactly one of `outcome:` (a list of branches), `parts:` (sub-checks) or thresholds on `value` (fail_below, warn_below, fail_above, warn_above)",
-                if top { "plan:" } else { raw.name.as_deref().unwrap_or("parts:") },
+                "a plan decides with `parts:` or with thresholds on `value`, not both",
+                at,
             ));
             return None;
         }
@@ -803,64 +811,61 @@ impl Compiler<'_> {
             Some(t) => Some(self.threshold(t)?),
             None => None,
         };
-        let body = if let Some(branches) = &raw.outcome {
-            let mut out = Vec::new();
-            for b in branches {
-                let set = [
-                    (Status::Pass, &b.pass),
-                    (Status::Warn, &b.warn),
-                    (Status::Fail, &b.fail),
-                    (Status::NotAssessed, &b.not_assessed),
-                    (Status::NotApplicable, &b.not_applicable),
-                ];
-                let set: Vec<_> = set
-                    .into_iter()
-                    .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
-                    .collect();
-                let [(status, message)] = set.as_slice() else {
-                    self.errors.push(CheckError::new(
-                        "each outcome needs exactly one of pass, warn, fail, not_assessed, not_applicable (with its message)",
-                        b.cond.clone().unwrap_or_else(|| "outcome:".into()),
-                    ));
-                    continue;
-                };
-                self.message(message);
-                let cond = match &b.cond {
-                    Some(c) => Some(self.expr(c)?),
-                    None => None,
-                };
-                let threshold = match &b.threshold {
-                    Some(t) => Some(self.threshold(t)?),
-                    None => None,
-                };
-                out.push(Branch {
-                    cond,
-                    status: *status,
-                    message: (*message).clone(),
-                    threshold,
-                });
-            }
-            if out.last().is_some_and(|b| b.cond.is_some()) {
-                self.errors.push(
-                    CheckError::new(
-                        "the last outcome must have no `if`: it is what happens otherwise",
-                        "outcome:",
-                    )
-                    .help("end the list with e.g. `- pass: \"...\"`"),
-                );
-            }
-            Body::Ladder(out)
-        } else if let Some(parts) = &raw.parts {
+        let mut branches = Vec::new();
+        for b in raw.outcome.iter().flatten() {
+            let set = [
+                (Status::Pass, &b.pass),
+                (Status::Warn, &b.warn),
+                (Status::Fail, &b.fail),
+                (Status::NotAssessed, &b.not_assessed),
+                (Status::NotApplicable, &b.not_applicable),
+            ];
+            let set: Vec<_> = set
+                .into_iter()
+                .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
+                .collect();
+            let [(status, message)] = set.as_slice() else {
+                self.errors.push(CheckError::new(
+                    "each outcome needs exactly one of pass, warn, fail, not_assessed, not_applicable (with its message)",
+                    b.cond.clone().unwrap_or_else(|| "outcome:".into()),
+                ));
+                continue;
+            };
+            self.message(message);
+            let cond = match &b.cond {
+                Some(c) => Some(self.expr(c)?),
+                None => None,
+            };
+            let threshold = match &b.threshold {
+                Some(t) => Some(self.threshold(t)?),
+                None => None,
+            };
+            branches.push(Branch {
+                cond,
+                status: *status,
+                message: (*message).clone(),
+                threshold,
+            });
+        }
+        if let Some(pos) = branches.iter().position(|b| b.cond.is_none())
+            && pos + 1 < branches.len()
+        {
+            self.errors.push(CheckError::new(
+                "an outcome without `if` decides everything after it: make it the last one",
+                "outcome:",
+            ));
+        }
+        let decided = branches.last().is_some_and(|b| b.cond.is_none());
+        let body = if let Some(parts) = &raw.parts {
             Body::Parts(parts.iter().filter_map(|p| self.judge(p, false)).collect())
-        } else {
+        } else if has_thresholds {
             let Some(message) = &raw.message else {
-                self.errors
-                    .push(CheckError::new("thresholds need a `message`", "plan:"));
+                self.errors.push(CheckError::new("thresholds need a `message`", at));
                 return None;
             };
             if value.is_none() {
                 self.errors
-                    .push(CheckError::new("thresholds need a `value` to compare", "plan:"));
+                    .push(CheckError::new("thresholds need a `value` to compare", at));
             }
             self.message(message);
             let mut t = |x: &Option<Threshold>| x.as_ref().and_then(|t| self.threshold(t));
@@ -871,6 +876,23 @@ impl Compiler<'_> {
                 warn_above: t(&raw.warn_above),
                 message: message.clone(),
             }
+        } else if decided {
+            if raw.message.is_some() {
+                self.errors.push(CheckError::new(
+                    "`message` goes with thresholds; each outcome carries its own message",
+                    at,
+                ));
+            }
+            Body::Branches
+        } else {
+            self.errors.push(
+                CheckError::new(
+                    "the plan does not always decide: end `outcome:` with a branch without `if`, or add thresholds on `value` (fail_below, warn_below, fail_above, warn_above) or `parts:`",
+                    at,
+                )
+                .help("e.g. `- pass: \"...\"` as the last outcome"),
+            );
+            return None;
         };
         let mut findings = Vec::new();
         for f in &raw.findings {
@@ -922,6 +944,7 @@ impl Compiler<'_> {
             name: raw.name.clone(),
             when,
             min_sample,
+            branches,
             body,
             value,
             threshold,

@@ -625,23 +625,26 @@ impl Ctx<'_> {
             "value" => Some(value.map_or(Value::Null, Value::Number)),
             _ => None,
         };
-        match &j.body {
-            Body::Ladder(branches) => {
-                let chosen = branches
-                    .iter()
-                    .find(|b| b.cond.as_ref().is_none_or(|c| c.eval(self).truthy()));
-                if let Some(b) = chosen {
-                    out.status = b.status;
-                    if let Some(t) = b.threshold.as_ref().and_then(|t| self.num(t)) {
-                        out.threshold = Some(t);
-                    }
-                    let threshold = out.threshold;
-                    out.message = self.render(&b.message, &|n| {
-                        with_value(n)
-                            .or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
-                    });
-                }
+        let chosen = j
+            .branches
+            .iter()
+            .find(|b| b.cond.as_ref().is_none_or(|c| c.eval(self).truthy()));
+        if let Some(b) = chosen {
+            out.status = b.status;
+            if let Some(t) = b.threshold.as_ref().and_then(|t| self.num(t)) {
+                out.threshold = Some(t);
             }
+            let threshold = out.threshold;
+            out.message = self.render(&b.message, &|n| {
+                with_value(n).or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
+            });
+            if !b.status.assessed() {
+                return out;
+            }
+        }
+        match &j.body {
+            _ if chosen.is_some() => {}
+            Body::Branches => {}
             Body::Thresholds {
                 fail_below,
                 warn_below,

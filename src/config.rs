@@ -48,6 +48,10 @@ pub struct Config {
     /// White-label for the HTML and Markdown reports: firm, logo, accent colour, templates.
     #[serde(default)]
     pub branding: Option<crate::report::branding::BrandingConfig>,
+    /// The org's own words for a vocabulary of the rule packs, e.g.
+    /// `leadership_audience: [Führungskreis]`: added to the pack's terms.
+    #[serde(default)]
+    pub vocabularies: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
@@ -187,6 +191,16 @@ impl LoadedConfig {
                 "e.g. grades: { A: 90, B: 80, C: 70, D: 60 }".into(),
             ));
         }
+        let vocab_names: Vec<&str> = pack.vocabularies.keys().map(String::as_str).collect();
+        for name in self.config.vocabularies.keys() {
+            if !pack.vocabularies.contains_key(name) {
+                problems.push(self.problem_at(
+                    name,
+                    format!("mktaudit.yaml adds words to vocabulary `{name}`, which no loaded pack has"),
+                    suggest(name, &vocab_names),
+                ));
+            }
+        }
         for (id, w) in &self.config.weight {
             if !(w.is_finite() && *w >= 0.0) {
                 problems.push(self.problem_at(id, format!("weight for `{id}` must be zero or more"), "e.g. 3".into()));
@@ -214,6 +228,15 @@ impl LoadedConfig {
             if let Some(w) = self.config.weight.get(&rule.id) {
                 notes.push(format!("rule {} weight {} -> {w} ({where_})", rule.id, rule.weight));
                 rule.weight = *w;
+            }
+        }
+        for (name, terms) in &self.config.vocabularies {
+            if let Some(v) = pack.vocabularies.get_mut(name) {
+                std::sync::Arc::make_mut(v).extend(terms);
+                notes.push(format!(
+                    "vocabulary {name} extended with {} by {where_}",
+                    terms.join(", ")
+                ));
             }
         }
         for (field, value) in &self.config.profile {

@@ -74,6 +74,9 @@ pub struct RuleReport {
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
+    /// How the value was computed, with the numbers that went in (`attended / meetings = 3 / 10`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -185,6 +188,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 message: r.message.clone(),
                 value: r.value,
                 threshold: r.threshold,
+                formula: r.formula.clone(),
                 reason: r.reason.clone(),
                 missing: r.missing.clone(),
                 points_recoverable: score::points_recoverable(rule.weight, r.status, assessed_weight),

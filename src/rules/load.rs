@@ -92,13 +92,22 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
             continue;
         }
         let mut seen_here: BTreeMap<String, PathBuf> = BTreeMap::new();
+        let shared = load_shared_script(dir, &mut problems);
+        if let Some((text, _)) = &shared {
+            vocab_texts.push(text.clone());
+        }
+        let shared = shared.map(|(_, ast)| ast);
         // Files parse and compile in parallel; their problems and rules are
         // taken in file order, so the result does not depend on threads.
         let loaded: Vec<(PathBuf, Option<Rule>, Problems)> = rule_files(dir, &mut problems)
             .into_par_iter()
             .map(|path| {
                 let mut file_problems = Problems::default();
-                let rule = load_rule_file(dir, &path, &vocab_names, &mut file_problems);
+                let context = PackContext {
+                    vocabs: &vocab_names,
+                    shared: shared.as_ref(),
+                };
+                let rule = load_rule_file(dir, &path, &context, &mut file_problems);
                 (path, rule, file_problems)
             })
             .collect();
@@ -265,7 +274,72 @@ fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem
     }
 }
 
-fn load_rule_file(pack_dir: &Path, path: &Path, vocabs: &BTreeSet<String>, problems: &mut Problems) -> Option<Rule> {
+/// What every rule of a pack may use besides its own file.
+struct PackContext<'a> {
+    vocabs: &'a BTreeSet<String>,
+    /// The functions of the pack's `shared.rhai`.
+    shared: Option<&'a rhai::AST>,
+}
+
+/// The file in a pack's root folder whose functions every script of the pack can call.
+pub const SHARED_SCRIPT: &str = "shared.rhai";
+
+/// The pack's `shared.rhai`: its text (for the pack hash) and its functions.
+fn load_shared_script(dir: &Path, problems: &mut Problems) -> Option<(String, rhai::AST)> {
+    let path = dir.join(SHARED_SCRIPT);
+    if built_in_text(&path).is_none() && (*dir == default_pack_dir() || !path.is_file()) {
+        return None;
+    }
+    let text = match read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::new("rules::read", format!("cannot read the shared script: {e}")).in_file(&path));
+            return None;
+        }
+    };
+    let src = SourceFile::new(path.display().to_string(), text.clone());
+    match script::compile(src.clone(), &text, 0, 0) {
+        Ok(compiled) => {
+            let functions = compiled.ast.clone_functions_only();
+            if let Some(line) = top_level_statement(&text) {
+                problems.push(
+                    Problem::new(
+                        "rules::shared_script",
+                        "the shared script may hold only `fn` definitions",
+                    )
+                    .at(&src, src.offset(line, 1), 1, "a statement outside any function")
+                    .help("move statements into the rule's own script; keep helpers here as functions"),
+                );
+                return None;
+            }
+            Some((text, functions))
+        }
+        Err((msg, line, col)) => {
+            let at = src.offset(line, col);
+            problems.push(
+                Problem::new("rules::script_syntax", format!("shared script does not compile: {msg}"))
+                    .at(&src, at, 1, msg),
+            );
+            None
+        }
+    }
+}
+
+/// The first line (1-based) of a statement outside any `fn` body: comments,
+/// blank lines and function definitions are all a shared script may hold.
+fn top_level_statement(text: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default().trim();
+        if depth == 0 && !code.is_empty() && !code.starts_with("fn ") && !code.starts_with("private fn ") {
+            return Some(i + 1);
+        }
+        depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
+    }
+    None
+}
+
+fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, problems: &mut Problems) -> Option<Rule> {
     let text = match read_text(path) {
         Ok(t) => t,
         Err(e) => {
@@ -291,7 +365,7 @@ fn load_rule_file(pack_dir: &Path, path: &Path, vocabs: &BTreeSet<String>, probl
         }
     };
     let before = problems.len();
-    let rule = validate(pack_dir, path, &src, raw, vocabs, problems);
+    let rule = validate(pack_dir, path, &src, raw, context, problems);
     if problems.len() > before { None } else { rule }
 }
 
@@ -300,7 +374,7 @@ fn validate(
     path: &Path,
     src: &SourceFile,
     raw: RawRule,
-    vocabs: &BTreeSet<String>,
+    context: &PackContext<'_>,
     problems: &mut Problems,
 ) -> Option<Rule> {
     let stem = path
@@ -466,7 +540,7 @@ fn validate(
         src,
         &raw.check,
         &defaults,
-        vocabs,
+        context,
         (&mut requires, &mut optional),
         problems,
     )?;
@@ -537,7 +611,7 @@ fn validate_check(
     src: &SourceFile,
     check: &RawCheck,
     defaults: &ParamValues,
-    vocabs: &BTreeSet<String>,
+    context: &PackContext<'_>,
     (requires, optional): DataNeeds<'_>,
     problems: &mut Problems,
 ) -> Option<Check> {
@@ -560,7 +634,7 @@ fn validate_check(
         return None;
     }
     if let Some(plan) = &check.plan {
-        if let Err(errors) = super::plan::Plan::compile(plan, defaults, Some(vocabs)) {
+        if let Err(errors) = super::plan::Plan::compile(plan, defaults, Some(context.vocabs)) {
             for e in errors {
                 problems.push(check_problem(src, e, "rules::plan"));
             }
@@ -711,7 +785,40 @@ fn validate_check(
         }
     };
     match script::compile(script_src.clone(), &text, offset, indent) {
-        Ok(compiled) => Some(Check::Script(Arc::new(compiled))),
+        Ok(mut compiled) => {
+            if let Some(shared) = context.shared {
+                // A helper is defined once, in the pack's shared script.
+                let own: Vec<(String, usize)> = compiled
+                    .ast
+                    .iter_functions()
+                    .map(|f| (f.name.to_string(), f.params.len()))
+                    .collect();
+                for f in shared.iter_functions() {
+                    if own.iter().any(|(n, arity)| n == f.name && *arity == f.params.len()) {
+                        let needle = format!("fn {}", f.name);
+                        problems.push(
+                            Problem::new(
+                                "rules::script_helper",
+                                format!(
+                                    "`{}` is defined in the pack's shared.rhai; the script defines it again",
+                                    f.name
+                                ),
+                            )
+                            .at(
+                                &script_src,
+                                find(&script_src.text, &needle),
+                                needle.len(),
+                                "defined twice",
+                            )
+                            .help("delete this copy and call the shared one, or rename it if it differs"),
+                        );
+                        return None;
+                    }
+                }
+                compiled.ast = shared.merge(&compiled.ast);
+            }
+            Some(Check::Script(Arc::new(compiled)))
+        }
         Err((msg, line, col)) => {
             let at = script_src.offset(line, col);
             problems.push(

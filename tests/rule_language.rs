@@ -1,0 +1,169 @@
+//! The rule language from an author's side: packs written to a temporary
+//! folder, loaded as a user's pack would be, their tests run.
+
+use mktaudit::rules::load_rule_dirs;
+use mktaudit::ruletest::{Verdict, run_pack_tests};
+use std::path::Path;
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// Loads `files` as a pack beside the default pack and runs its rules' tests.
+fn run_pack(files: &[(&str, &str)]) -> Result<Vec<(String, Verdict, String)>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), files);
+    let loaded = load_rule_dirs(&[dir.path().to_path_buf()]).map_err(|p| p.to_string())?;
+    Ok(run_pack_tests(&loaded.pack, None)
+        .into_iter()
+        .map(|c| (format!("{} :: {}", c.rule, c.case), c.verdict, c.detail))
+        .collect())
+}
+
+fn assert_all_ok(results: &[(String, Verdict, String)]) {
+    assert!(!results.is_empty(), "the pack has test cases");
+    for (case, verdict, detail) in results {
+        assert_eq!(*verdict, Verdict::Validated, "{case}: {detail}");
+    }
+}
+
+const SHARED: &str = "// helpers for every script of the pack\nfn pct(x) { `${(x * 100.0).round().to_int()}%` }\n";
+
+const SCRIPT_RULE: &str = r#"
+id: T-001
+title: Few KPIs are reported
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+requires: { kpis: [name] }
+check:
+  script: |
+    let n = org.count("kpis");
+    if n < 2 { fail(`only ${pct(n / 4.0)} of four`) } else { pass() }
+tests:
+  - name: one KPI
+    expect: fail
+    expect_message: 'only 25% of four'
+    data: { kpis: [{ id: K1, name: Pipeline }] }
+  - name: two KPIs
+    expect: pass
+    data: { kpis: [{ id: K1, name: Pipeline }, { id: K2, name: Win rate }] }
+"#;
+
+#[test]
+fn scripts_call_the_packs_shared_functions() {
+    let results = run_pack(&[("shared.rhai", SHARED), ("competent/T-001.yaml", SCRIPT_RULE)]).unwrap();
+    assert_all_ok(&results);
+}
+
+#[test]
+fn a_script_may_not_define_a_shared_function_again() {
+    let copied = SCRIPT_RULE.replace("    let n =", "    fn pct(x) { x }\n    let n =");
+    let err = run_pack(&[("shared.rhai", SHARED), ("competent/T-001.yaml", &copied)]).unwrap_err();
+    assert!(err.contains("`pct` is defined in the pack's shared.rhai"), "{err}");
+}
+
+#[test]
+fn a_shared_script_holds_only_functions() {
+    let err = run_pack(&[
+        ("shared.rhai", "fn pct(x) { x }\nlet leaked = 1;\n"),
+        ("competent/T-001.yaml", SCRIPT_RULE),
+    ])
+    .unwrap_err();
+    assert!(err.contains("only `fn` definitions"), "{err}");
+    assert!(err.contains("shared.rhai:2"), "the diagnostic points at line 2: {err}");
+}
+
+/// A bundle whose marketing leader has a title no vocabulary knows.
+fn growth_lead_bundle(dir: &Path) {
+    write(
+        dir,
+        &[
+            ("people.csv", "id,name,role\np-ceo,Ann,CEO\np-gl,Dana,Growth Lead\n"),
+            (
+                "meetings.csv",
+                "id,title,type,date,attendees\nM1,Strategy day,Strategy,2025-03-01,p-ceo;p-gl\nM2,Offsite,Leadership Offsite,2025-06-01,p-ceo\n",
+            ),
+        ],
+    );
+}
+
+fn strat_003(bundle: &Path, config: Option<&Path>) -> serde_json::Value {
+    let mut args = vec![
+        "audit",
+        bundle.to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "json",
+    ];
+    if let Some(c) = config {
+        args.extend(["--config", c.to_str().unwrap()]);
+    }
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args(&args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c < 2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "STRAT-003")
+        .cloned()
+        .unwrap()
+}
+
+#[test]
+fn an_org_adds_its_own_words_to_a_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    growth_lead_bundle(&bundle);
+    let before = strat_003(&bundle, None);
+    assert_eq!(before["status"], "not_assessed", "{before}");
+    let config = dir.path().join("mktaudit.yaml");
+    std::fs::write(&config, "vocabularies:\n  marketing_leader_role: [Growth Lead]\n").unwrap();
+    let after = strat_003(&bundle, Some(&config));
+    assert_eq!(after["status"], "warn", "attended 1 of 2, below 75%: {after}");
+    assert_eq!(after["value"], 0.5);
+    assert_eq!(after["findings"][0]["evidence"][0]["record"], "M2", "{after}");
+}
+
+#[test]
+fn a_vocabulary_the_packs_lack_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    growth_lead_bundle(&bundle);
+    let config = dir.path().join("mktaudit.yaml");
+    std::fs::write(&config, "vocabularies:\n  marketing_leader_roles: [Growth Lead]\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args(["audit", bundle.to_str().unwrap(), "--config", config.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("did you mean `marketing_leader_role`?"), "{err}");
+}
+
+#[test]
+fn a_declarative_result_carries_its_formula_with_the_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    growth_lead_bundle(&bundle);
+    let config = dir.path().join("mktaudit.yaml");
+    std::fs::write(&config, "vocabularies:\n  marketing_leader_role: [growth_lead]\n").unwrap();
+    let r = strat_003(&bundle, Some(&config));
+    assert_eq!(r["formula"], "attended / meetings = 1 / 2", "{r}");
+    assert_eq!(r["threshold"], 0.75);
+}

@@ -39,6 +39,7 @@ fn expected_status(e: ExpectedStatus) -> Status {
         ExpectedStatus::Warn => Status::Warn,
         ExpectedStatus::Fail => Status::Fail,
         ExpectedStatus::NotAssessed => Status::NotAssessed,
+        ExpectedStatus::NotApplicable => Status::NotApplicable,
     }
 }
 

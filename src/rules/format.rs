@@ -413,6 +413,7 @@ pub enum ExpectedStatus {
     Warn,
     Fail,
     NotAssessed,
+    NotApplicable,
 }
 
 impl ExpectedStatus {
@@ -422,6 +423,7 @@ impl ExpectedStatus {
             ExpectedStatus::Warn => "warn",
             ExpectedStatus::Fail => "fail",
             ExpectedStatus::NotAssessed => "not_assessed",
+            ExpectedStatus::NotApplicable => "not_applicable",
         }
     }
 }

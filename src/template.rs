@@ -36,7 +36,9 @@ pub fn render_in(template: &str, lookup: &dyn Fn(&str) -> Option<Value>, currenc
                 }
                 if let Some(v) = lookup(alt) {
                     known = true;
-                    if !v.is_null() && v != Value::Text(String::new()) {
+                    let empty =
+                        matches!(&v, Value::Null) || v == Value::Text(String::new()) || v == Value::List(Vec::new());
+                    if !empty {
                         shown = Some(match (format, currency, &v) {
                             (Some("money"), Some(cur), Value::Number(n)) => format_currency(*n, cur),
                             _ => format_value(&v, format),

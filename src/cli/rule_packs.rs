@@ -55,9 +55,13 @@ pub(super) fn test(dirs: &[PathBuf], packs: &PackArgs, only: Option<&str>) -> Re
     let pack = if dirs.is_empty() {
         load(packs)?
     } else {
-        let mut all = dirs.to_vec();
-        all.extend(packs.rules.iter().cloned());
-        rules::load_rule_dirs(&all)?.pack
+        // The given packs are tested as they run: beside the default pack's
+        // vocabularies (unless --no-default-rules), but only their own rules.
+        let mut all = packs.dirs();
+        all.extend(dirs.iter().cloned());
+        let mut pack = rules::load_rule_dirs(&all)?.pack;
+        pack.rules.retain(|r| dirs.iter().any(|d| r.path.starts_with(d)));
+        pack
     };
     if let Some(id) = only
         && pack.get(id).is_none()

@@ -63,7 +63,10 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
     // Vocabularies first: a pack's rules may use another pack's words.
     let mut vocabularies = Vocabularies::new();
     let mut vocab_texts = Vec::new();
-    for dir in dirs {
+    // The default pack's words are there for every pack, with or without its rules.
+    let default_dir = default_pack_dir();
+    let vocab_dirs = (!dirs.contains(&default_dir)).then_some(&default_dir);
+    for dir in vocab_dirs.into_iter().chain(dirs) {
         if let Some((text, raw)) = load_vocabularies(dir, &mut problems) {
             vocab_texts.push(text);
             for (name, v) in raw {

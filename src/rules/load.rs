@@ -62,13 +62,13 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
     let mut problems = Problems::default();
     // Vocabularies first: a pack's rules may use another pack's words.
     let mut vocabularies = Vocabularies::new();
-    let mut vocab_texts = Vec::new();
+    // Shared scripts' texts, for the pack hash.
+    let mut pack_texts = Vec::new();
     // The default pack's words are there for every pack, with or without its rules.
     let default_dir = default_pack_dir();
     let vocab_dirs = (!dirs.contains(&default_dir)).then_some(&default_dir);
     for dir in vocab_dirs.into_iter().chain(dirs) {
-        if let Some((text, raw)) = load_vocabularies(dir, &mut problems) {
-            vocab_texts.push(text);
+        if let Some((_, raw)) = load_vocabularies(dir, &mut problems) {
             for (name, v) in raw {
                 match vocabularies.get_mut(&name) {
                     // A later pack adds words to a vocabulary of the same name.
@@ -97,7 +97,7 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
         let mut seen_here: BTreeMap<String, PathBuf> = BTreeMap::new();
         let shared = load_shared_script(dir, &mut problems);
         if let Some((text, _)) = &shared {
-            vocab_texts.push(text.clone());
+            pack_texts.push(text.clone());
         }
         let shared = shared.map(|(_, ast)| ast);
         // Files parse and compile in parallel; their problems and rules are
@@ -146,7 +146,14 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
         }
     }
     let rules: Vec<Rule> = by_id.into_values().map(|(r, _)| r).collect();
-    let hash = pack_hash(&rules, &vocab_texts);
+    // The words in force, not the files they came from: the same vocabulary
+    // read twice (the built-in pack and its source folder) hashes the same.
+    for (name, v) in &vocabularies {
+        let mut terms: Vec<String> = v.normalized().iter().cloned().collect();
+        terms.sort();
+        pack_texts.push(format!("{name}: {}", terms.join("|")));
+    }
+    let hash = pack_hash(&rules, &pack_texts);
     problems.into_result(LoadedRules {
         pack: RulePack {
             rules,

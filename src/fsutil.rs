@@ -4,6 +4,15 @@
 use std::io::Write;
 use std::path::Path;
 
+/// Whether `path`, with every link resolved, lies inside `root` (also
+/// resolved). A path that does not exist is not inside anything.
+pub fn is_inside(path: &Path, root: &Path) -> bool {
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    }
+}
+
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path

@@ -89,6 +89,7 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
         bundle: bundle.to_path_buf(),
         rule_dirs: args.packs.dirs(),
         config: args.config.clone(),
+        trust_bundle_config: args.trust_bundle_config,
         as_of: args.as_of,
         eval: None,
     }
@@ -98,7 +99,7 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
 fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptions, Problems> {
     let mut opts = report::RenderOptions {
         color: false,
-        branding: crate::config::load_config(args.config.as_deref(), bundle)?.branding()?,
+        branding: crate::config::load_config(args.config.as_deref(), bundle, args.trust_bundle_config)?.branding()?,
     };
     for t in &args.template {
         match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
@@ -215,7 +216,8 @@ impl FailUnder {
     /// No score at all (nothing assessed) trips the gate: missing data is never a pass.
     fn trips(self, report: &report::Report) -> bool {
         match (self, report.summary.score, report.summary.grade) {
-            (FailUnder::Score(min), Some(s), _) => s < min,
+            // A score that is not a number cannot clear a gate.
+            (FailUnder::Score(min), Some(s), _) => !s.is_finite() || s < min,
             (FailUnder::Grade(min), _, Some(g)) => g > min,
             _ => true,
         }

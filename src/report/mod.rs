@@ -112,6 +112,9 @@ pub struct Methodology {
     /// Params whose value in this audit differs from the rule's default.
     pub changed_params: Vec<ChangedParam>,
     pub notes: Vec<String>,
+    /// Every config that applied (yours, or the bundle's), and what of a
+    /// bundle's config was ignored. Empty: built-in defaults only.
+    pub configs: Vec<crate::config::ConfigUse>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -157,6 +160,7 @@ pub struct ReportInput<'a> {
     pub as_of: chrono::NaiveDate,
     pub period: crate::rules::condition::Period,
     pub notes: &'a [String],
+    pub configs: &'a [crate::config::ConfigUse],
     pub waivers: &'a crate::waivers::WaiverOutcome,
     pub grade_bands: &'a score::GradeBands,
 }
@@ -277,6 +281,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             rules: pack.rules.len(),
             changed_params,
             notes: input.notes.to_vec(),
+            configs: input.configs.to_vec(),
         },
         bundle: BundleInfo {
             datasets,

@@ -167,3 +167,29 @@ fn a_workbook_that_would_explode_is_refused_before_it_is_inflated() {
     assert!(bomb.len() < 100_000, "the fixture stays small");
     expect_error(&[("kpis.xlsx", &bomb)], "would expand from");
 }
+
+/// A workbook whose zip directory understates its sizes: the declared sizes
+/// pass, and the bytes actually inflated are counted and stopped.
+#[test]
+fn a_workbook_that_understates_its_size_is_stopped_while_inflating() {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    // 50 MB of XML whitespace deflates about 1000 to 1, past the 200x limit.
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..50 {
+        zip.write_all(&spaces).unwrap();
+    }
+    let mut bytes = zip.finish().unwrap().into_inner();
+    // Declare 1,000 bytes in the local header (offset 22) and the central
+    // directory (offset 24): what a crafted bomb does to pass a size check.
+    let understate = |bytes: &mut Vec<u8>, signature: &[u8], offset: usize| {
+        let at = bytes.windows(4).position(|w| w == signature).unwrap();
+        bytes[at + offset..at + offset + 4].copy_from_slice(&1000u32.to_le_bytes());
+    };
+    understate(&mut bytes, b"PK\x03\x04", 22);
+    understate(&mut bytes, b"PK\x01\x02", 24);
+    assert!(bytes.len() < 1_000_000, "{} bytes packed", bytes.len());
+    expect_error(&[("kpis.xlsx", &bytes)], "or more MiB");
+}

@@ -226,7 +226,9 @@ impl Problems {
             "{n} problem{} found; nothing was audited or written.\n",
             if n == 1 { "" } else { "s" }
         ));
-        out
+        // Messages and snippets quote the user's files, which may hold
+        // terminal control sequences.
+        crate::safe_text::for_terminal(&out, color).into_owned()
     }
 }
 

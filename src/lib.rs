@@ -26,6 +26,7 @@ pub mod portfolio;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod safe_text;
 pub mod scaffold;
 pub mod schema;
 pub mod score;

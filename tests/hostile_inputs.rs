@@ -193,3 +193,38 @@ fn a_workbook_that_understates_its_size_is_stopped_while_inflating() {
     assert!(bytes.len() < 1_000_000, "{} bytes packed", bytes.len());
     expect_error(&[("kpis.xlsx", &bytes)], "or more MiB");
 }
+
+/// Clear screen, window title and OSC 8 link sequences in the data reach the
+/// terminal report, `inspect` and diagnostics escaped, never raw.
+#[test]
+fn control_characters_from_data_are_shown_escaped() {
+    let hostile = "Email click rate\x1b[2J\x1b]0;pwned\x07\x1b]8;;https://x.example\x1b\\";
+    let kpis = format!("id,name,audience,extra{hostile}\nK1,{hostile},board,x\n");
+    let dir = bundle_with(&[("kpis.csv", kpis.as_bytes())]);
+    let d = dir.path().to_str().unwrap();
+    let terminal = mktaudit(&[
+        "audit",
+        d,
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--as-of",
+        "2025-12-31",
+    ]);
+    let inspect = mktaudit(&["inspect", d, "--no-default-rules", "--rules", CORE_PACK]);
+    for (what, o) in [("audit", &terminal), ("inspect", &inspect)] {
+        let out = stdout(o);
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{what}: raw control characters"
+        );
+        assert!(out.contains("\\u{1b}[2J"), "{what}: {out}");
+    }
+    let bad = format!("id,created_date,amount,source\nO1,2025-13-01{hostile},100,Sales\n");
+    let dir = bundle_with(&[("opportunities.csv", bad.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err}");
+    assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
+}

@@ -293,7 +293,9 @@ pub(super) fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Writes to stdout, control characters from data shown escaped (see `safe_text`).
 pub(super) fn print(text: &str) {
+    let text = crate::safe_text::for_terminal(text, stdout_color());
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

@@ -373,7 +373,9 @@ impl RenderOptions {
 /// Renders the report. Only a user template can fail (a diagnostic at its line).
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, crate::error::Problems> {
     match format {
-        Format::Terminal => Ok(terminal::render(report, opts.color)),
+        Format::Terminal => {
+            Ok(crate::safe_text::for_terminal(&terminal::render(report, opts.color), opts.color).into_owned())
+        }
         Format::Json => Ok(json::render(report)),
         Format::Markdown => markdown::render(report, &opts.branding, opts.template(format)),
         Format::Html => html::render(report, &opts.branding, opts.template(format)),

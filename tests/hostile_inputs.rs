@@ -228,3 +228,56 @@ fn control_characters_from_data_are_shown_escaped() {
     assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err}");
     assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
 }
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_decoded_with_a_note() {
+    let text = "id,name,audience\nK1,Email click rate,board\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (endian, bytes) in [("little", le), ("big", be)] {
+        let dir = bundle_with(&[("kpis.csv", &bytes)]);
+        let o = audit(dir.path());
+        assert_eq!(o.status.code(), Some(0), "{endian}: {}", stderr(&o));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let vanity = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "vanity-kpi")
+            .unwrap();
+        assert_eq!(vanity["status"], "fail", "{endian}: the click-rate KPI was read");
+        let notes = report["bundle"]["notes"].to_string();
+        assert!(
+            notes.contains(&format!("UTF-16 ({endian}-endian) without a byte order mark")),
+            "{notes}"
+        );
+    }
+}
+
+#[test]
+fn the_note_on_ignored_columns_is_capped() {
+    let mut header = String::from("id,name,audience");
+    for i in 0..50_000 {
+        header.push_str(&format!(",extra_column_{i}"));
+    }
+    let csv = format!("{header}\nK1,Email click rate,board{}\n", ",x".repeat(50_000));
+    let dir = bundle_with(&[("kpis.csv", csv.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{} bytes on stderr", o.stderr.len());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = report["bundle"]["notes"].to_string();
+    assert!(
+        notes.contains("extra_column_19, and 49980 more"),
+        "{}",
+        &notes[..notes.len().min(2000)]
+    );
+    assert!(notes.len() < 5_000, "{} bytes of notes", notes.len());
+
+    // A diagnostic quoting that 900 kB header line shows only its start.
+    let ragged = format!("{header}\nK1,Email click rate,board\n");
+    let dir = bundle_with(&[("kpis.csv", ragged.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 20_000, "{} bytes on stderr", o.stderr.len());
+    assert!(stderr(&o).contains("more bytes)"), "the cut is shown");
+}

@@ -69,3 +69,58 @@ pub fn check_eval(data: &[u8]) {
         ..Default::default()
     });
 }
+
+/// The workbook reader (zip sizing, inflation counting, calamine) on one
+/// fuzzed `.xlsx` file of a bundle.
+pub fn workbook(data: &[u8]) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("kpis.xlsx"), data).expect("the input is written");
+    if let Err(problems) = mktaudit::bundle::load_bundle(dir.path(), None) {
+        assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic");
+    }
+}
+
+/// A fuzzed user template rendering the report of the mini bundle, as HTML
+/// (its first byte even) or Markdown: it must render or fail with a
+/// diagnostic, within the template fuel and output limits.
+pub fn report_template(data: &[u8]) {
+    use mktaudit::report::{Format, RenderOptions};
+    static REPORT: std::sync::OnceLock<mktaudit::report::Report> = std::sync::OnceLock::new();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = if root.join("../tests/fixtures").is_dir() {
+        root.join("..")
+    } else {
+        root.to_path_buf()
+    };
+    let report = REPORT.get_or_init(|| {
+        mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+            bundle: root.join("tests/fixtures/bundles/mini"),
+            rule_dirs: vec![root.join("tests/fixtures/packs/core")],
+            as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
+            ..Default::default()
+        })
+        .expect("the mini bundle audits")
+    });
+    let (html, text) = match data.split_first() {
+        Some((first, rest)) => (first % 2 == 0, rest),
+        None => (true, data),
+    };
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join(if html { "t.html" } else { "t.md" });
+    std::fs::write(&path, text).expect("the input is written");
+    let mut opts = RenderOptions::default();
+    let format = if html {
+        opts.branding.templates.html = Some(path);
+        Format::Html
+    } else {
+        opts.branding.templates.md = Some(path);
+        Format::Markdown
+    };
+    match mktaudit::report::render(report, format, &opts) {
+        Ok(out) => assert!(
+            !html || out.contains("Content-Security-Policy"),
+            "an HTML report without its policy"
+        ),
+        Err(problems) => assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic"),
+    }
+}

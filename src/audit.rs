@@ -25,8 +25,12 @@ pub struct AuditOptions {
     /// Rule pack folders, in order (later ones override earlier ones by id).
     /// Packs named in the config are added after these.
     pub rule_dirs: Vec<PathBuf>,
-    /// `--config FILE`; None looks for mktaudit.yaml in the bundle, then the working folder.
+    /// `--config FILE`; None looks for mktaudit.yaml in the working folder.
+    /// A mktaudit.yaml inside the bundle adds its `profile:` only (see `config`).
     pub config: Option<PathBuf>,
+    /// `--trust-bundle-config`: a mktaudit.yaml inside the bundle applies in
+    /// full, as the user's own, when no `--config` is given.
+    pub trust_bundle_config: bool,
     /// The audit date; None: the end of the bundle's period, or today if sooner.
     pub as_of: Option<NaiveDate>,
     pub eval: Option<EvalOptions>,
@@ -60,7 +64,7 @@ pub fn configured_pack(
 }
 
 pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
-    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+    let config = config::load_config(opts.config.as_deref(), &opts.bundle, opts.trust_bundle_config)?;
     let timings = Timings::from_env();
     let (pack, notes) = configured_pack(&opts.rule_dirs, &config)?;
     timings.lap("load rules");
@@ -90,6 +94,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         as_of,
         period: eval::audit_period(&bundle, as_of),
         notes: &notes,
+        configs: &config.uses,
         waivers: &waived,
         grade_bands: &bands,
     }))

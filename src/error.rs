@@ -226,7 +226,9 @@ impl Problems {
             "{n} problem{} found; nothing was audited or written.\n",
             if n == 1 { "" } else { "s" }
         ));
-        out
+        // Messages and snippets quote the user's files, which may hold
+        // terminal control sequences, or lines of megabytes.
+        crate::safe_text::for_terminal(&cut_long_lines(&out), color).into_owned()
     }
 }
 
@@ -240,6 +242,26 @@ impl fmt::Display for Problems {
 }
 
 impl std::error::Error for Problems {}
+
+/// Longest line a rendered diagnostic shows: a snippet of a file with a
+/// megabyte-long line (a million-column header) would otherwise print it all.
+const MAX_RENDERED_LINE: usize = 1_000;
+
+fn cut_long_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.lines().all(|l| l.len() <= MAX_RENDERED_LINE) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    for line in text.split_inclusive('\n') {
+        if line.len() <= MAX_RENDERED_LINE {
+            out.push_str(line);
+        } else {
+            let cut = floor_char_boundary(line, MAX_RENDERED_LINE);
+            out.push_str(&format!("{}… ({} more bytes)\n", &line[..cut], line.len() - cut));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// A `Problem` whose source carries its file name (for miette's header).
 #[derive(Debug)]

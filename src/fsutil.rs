@@ -4,27 +4,144 @@
 use std::io::Write;
 use std::path::Path;
 
+/// Whether `path`, with every link resolved, lies inside `root` (also
+/// resolved). A path that does not exist is not inside anything.
+pub fn is_inside(path: &Path, root: &Path) -> bool {
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(p), Ok(r)) => p.starts_with(r),
+        _ => false,
+    }
+}
+
 /// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_all_atomic(&[(path, bytes)])
+}
+
+/// The mark in the name of every temporary file mktaudit writes, so that
+/// one left by a killed run is recognised and removed by the next.
+const TEMP_MARK: &str = ".mktaudit-tmp-";
+
+/// Temporary files older than this whose process is gone are stale.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn temp_name(path: &Path, kind: &str) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".{name}{TEMP_MARK}{}.{kind}", std::process::id()))
+}
+
+/// Writes every file or none: all are written to temporary files beside
+/// their targets first, then renamed over them; should a rename fail, the
+/// files already replaced get their previous contents back. A replaced
+/// file keeps its permissions; a read-only one is refused before anything
+/// is written. Temporary files of killed runs beside the targets are removed.
+pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> std::io::Result<()> {
+    for (path, _) in files {
+        remove_stale_temps(path);
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().readonly()
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the file is read-only; mktaudit does not replace a read-only file (make it writable or write elsewhere)",
+            ));
+        }
+    }
+    let mut temps: Vec<std::path::PathBuf> = Vec::new();
+    let cleanup = |temps: &[std::path::PathBuf]| {
+        for t in temps {
+            let _ = std::fs::remove_file(t);
+        }
+    };
+    for (path, bytes) in files {
+        let tmp = temp_name(path, "tmp");
+        temps.push(tmp.clone());
+        let written = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(bytes)?;
+            if let Ok(meta) = std::fs::metadata(path) {
+                f.set_permissions(meta.permissions())?;
+            }
+            f.sync_all()
+        })();
+        if let Err(e) = written {
+            cleanup(&temps);
+            return Err(e);
+        }
+    }
+    // Keep each file about to be replaced, to put it back if a later rename fails.
+    let mut backups: Vec<Option<std::path::PathBuf>> = Vec::new();
+    for (path, _) in files {
+        let backup = path.exists().then(|| temp_name(path, "old"));
+        if let Some(b) = &backup {
+            let _ = std::fs::remove_file(b);
+            if let Err(e) = std::fs::hard_link(path, b).or_else(|_| std::fs::copy(path, b).map(|_| ())) {
+                cleanup(&temps);
+                cleanup(&backups.iter().flatten().cloned().collect::<Vec<_>>());
+                return Err(e);
+            }
+        }
+        backups.push(backup);
+    }
+    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = std::fs::rename(tmp, path) {
+            for ((done, _), backup) in files[..i].iter().zip(&backups) {
+                match backup {
+                    Some(b) => {
+                        let _ = std::fs::rename(b, done);
+                    }
+                    None => {
+                        let _ = std::fs::remove_file(done);
+                    }
+                }
+            }
+            cleanup(&temps[i..]);
+            cleanup(&backups.iter().flatten().cloned().collect::<Vec<_>>());
+            return Err(e);
+        }
+    }
+    cleanup(&backups.into_iter().flatten().collect::<Vec<_>>());
+    Ok(())
+}
+
+/// Removes temporary files for `path` left by runs that were killed: those
+/// whose process no longer runs (where that can be seen) or that are old.
+fn remove_stale_temps(path: &Path) {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return;
+    };
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let prefix = format!(".{name}{TEMP_MARK}");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.split('.').next().and_then(|p| p.parse::<u32>().ok());
+        let gone = pid.is_some_and(|p| p != std::process::id() && !process_runs(p));
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE_AFTER));
+        if gone || old {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
-    result
+}
+
+/// Whether process `pid` runs, where the system shows it (Linux); elsewhere
+/// assumed running, so only age makes its files stale.
+fn process_runs(pid: u32) -> bool {
+    let proc_root = Path::new("/proc");
+    !proc_root.join("self").exists() || proc_root.join(pid.to_string()).exists()
 }
 
 /// Files at least this big are memory-mapped instead of read: reading copies
@@ -148,6 +265,46 @@ impl miette::SourceCode for FileText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn several_files_land_together_keep_permissions_and_clean_stale_temps() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("report.json"), dir.path().join("report.html"));
+        std::fs::write(&a, "old a").unwrap();
+        std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o640)).unwrap();
+        // A temp file of a killed run (no such process) and a live one of ours.
+        let stale = dir.path().join(format!(".report.json{TEMP_MARK}4294967.tmp"));
+        std::fs::write(&stale, "half").unwrap();
+        write_all_atomic(&[(&a, b"new a"), (&b, b"new b")]).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), "new b");
+        assert_eq!(std::fs::metadata(&a).unwrap().permissions().mode() & 0o777, 0o640);
+        assert!(!stale.exists(), "the killed run's temp file is gone");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+
+        // One target cannot be written (a folder stands there): none is.
+        let c = dir.path().join("report.md");
+        std::fs::create_dir(&c).unwrap();
+        std::fs::write(c.join("x"), "").unwrap();
+        assert!(write_all_atomic(&[(&a, b"newer a"), (&c, b"c")]).is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a", "put back");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 3, "no temporary file is left: {left:?}");
+
+        // A read-only target is refused, and nothing is written.
+        std::fs::set_permissions(&b, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let e = write_all_atomic(&[(&a, b"newest a"), (&b, b"b")]).unwrap_err();
+        assert!(e.to_string().contains("read-only"), "{e}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+    }
 
     /// A big file is mapped; releasing parts of it (unaligned, overlapping
     /// pages, the whole) must leave its text readable and unchanged.

@@ -5,6 +5,12 @@
 //! (render). [`audit::run_audit`] runs the whole pipeline.
 
 pub mod audit;
+
+/// Counts the bytes each thread holds, so a script run can be held to a
+/// memory budget (`rules::budget`); otherwise the system allocator.
+#[global_allocator]
+static ALLOCATOR: rules::budget::CountingAlloc = rules::budget::CountingAlloc;
+
 pub mod bundle;
 pub mod cli;
 pub mod compare;
@@ -20,6 +26,7 @@ pub mod portfolio;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod safe_text;
 pub mod scaffold;
 pub mod schema;
 pub mod score;

@@ -10,8 +10,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 
 /// The bundles a folder of bundles holds: its subfolders that contain a data
-/// file (or a `bundle.yaml`), sorted by name. Empty when the folder is itself
-/// a bundle, so `audit clients/` and `audit clients/acme` both do the obvious.
+/// file (or a `bundle.yaml`), and those that cannot be read (so that they
+/// are reported, not skipped), sorted by name. Empty when the folder is
+/// itself a bundle, so `audit clients/` and `audit clients/acme` both do the obvious.
 pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
     if holds_data(folder) {
         return Vec::new();
@@ -21,10 +22,13 @@ pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
     };
     let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink()))
         .map(|e| e.path())
         .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
-        .filter(|p| holds_data(p))
+        // A link to a file is not a client folder; one to a folder, or a
+        // broken one, is looked at (and a broken one reported).
+        .filter(|p| !p.is_file())
+        .filter(|p| holds_data(p) || std::fs::read_dir(p).is_err())
         .collect();
     found.sort();
     found
@@ -82,9 +86,31 @@ pub fn entry_name(bundle: &Path) -> String {
         .map_or_else(|| "bundle".to_string(), |n| n.to_string_lossy().into_owned())
 }
 
-pub fn entry(bundle: &Path, result: &Result<Report, Problems>) -> Entry {
+/// A distinct folder name per bundle, in the order given: two clients in
+/// folders of the same name (`a/acme`, `b/acme`) must not overwrite each
+/// other's reports, so later ones get `-2`, `-3`, … (a name no other bundle has).
+pub fn entry_names(bundles: &[PathBuf]) -> Vec<String> {
+    let wanted: Vec<String> = bundles.iter().map(|b| entry_name(b)).collect();
+    let all: std::collections::BTreeSet<&String> = wanted.iter().collect();
+    let mut taken: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    wanted
+        .iter()
+        .map(|name| {
+            let mut candidate = name.clone();
+            let mut k = 1;
+            while taken.contains(&candidate) || (k > 1 && all.contains(&candidate)) {
+                k += 1;
+                candidate = format!("{name}-{k}");
+            }
+            taken.insert(candidate.clone());
+            candidate
+        })
+        .collect()
+}
+
+pub fn entry(bundle: &Path, name: &str, result: &Result<Report, Problems>) -> Entry {
     let mut e = Entry {
-        name: entry_name(bundle),
+        name: name.to_string(),
         bundle: bundle.display().to_string(),
         ..Default::default()
     };
@@ -154,4 +180,18 @@ pub fn summary_table(entries: &[Entry]) -> String {
         out.push_str("\n  * provisional: too little of the audit could be assessed to stand behind the grade\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_folders_never_collide() {
+        let paths: Vec<PathBuf> = ["a/acme", "b/acme", "c/acme-2", "d/acme", "e/zeta"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        assert_eq!(entry_names(&paths), ["acme", "acme-3", "acme-2", "acme-4", "zeta"]);
+    }
 }

@@ -9,6 +9,8 @@ use serde::Serialize;
 pub const METHOD_VERSION: &str = "1";
 /// Below this share of the audit's weight assessed, the grade is provisional.
 pub const COVERAGE_FLOOR: f64 = 0.6;
+/// Heaviest weight a rule or config may give a rule; the default pack uses 1 to 5.
+pub const MAX_WEIGHT: f64 = 1000.0;
 /// Lowest score for each grade, best first.
 pub const GRADE_BANDS: [(Grade, f64); 4] = [(Grade::A, 90.0), (Grade::B, 80.0), (Grade::C, 70.0), (Grade::D, 60.0)];
 
@@ -174,10 +176,17 @@ pub fn score_items(items: &[Scored], bands: &GradeBands) -> Scorecard {
             if r.status == Status::NotApplicable {
                 continue;
             }
-            total += r.weight;
+            // Loading refuses weights outside this range; clamping here keeps
+            // every sum finite (so no score is NaN) whoever built the items.
+            let weight = if r.weight.is_finite() {
+                r.weight.clamp(0.0, MAX_WEIGHT)
+            } else {
+                0.0
+            };
+            total += weight;
             if let Some(p) = points(r.status) {
-                earned += p * r.weight;
-                assessed += r.weight;
+                earned += p * weight;
+                assessed += weight;
             }
         }
         all_earned += earned;
@@ -252,6 +261,23 @@ mod tests {
             assert!(g <= last, "grade got worse as the score rose at {i}");
             last = g;
         }
+    }
+
+    #[test]
+    fn weights_out_of_range_never_make_a_score_nan() {
+        let items: Vec<Scored> = [1e308, f64::INFINITY, f64::NAN, -5.0, 3.0]
+            .iter()
+            .zip([Status::Pass, Status::Fail, Status::Pass, Status::Fail, Status::Warn])
+            .map(|(w, status)| Scored {
+                category: Category::Credible,
+                weight: *w,
+                status,
+            })
+            .collect();
+        let card = score_items(&items, &GRADE_BANDS);
+        let score = card.overall.score.expect("a score");
+        assert!(score.is_finite() && (0.0..=100.0).contains(&score), "{score}");
+        assert!(card.overall.assessed_weight.is_finite());
     }
 
     #[test]

@@ -40,3 +40,13 @@ fn rule_loader_corpus() {
 fn check_eval_corpus() {
     replay("check_eval", harness::check_eval);
 }
+
+#[test]
+fn workbook_corpus() {
+    replay("workbook", harness::workbook);
+}
+
+#[test]
+fn report_template_corpus() {
+    replay("report_template", harness::report_template);
+}

@@ -167,3 +167,117 @@ fn a_workbook_that_would_explode_is_refused_before_it_is_inflated() {
     assert!(bomb.len() < 100_000, "the fixture stays small");
     expect_error(&[("kpis.xlsx", &bomb)], "would expand from");
 }
+
+/// A workbook whose zip directory understates its sizes: the declared sizes
+/// pass, and the bytes actually inflated are counted and stopped.
+#[test]
+fn a_workbook_that_understates_its_size_is_stopped_while_inflating() {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    // 50 MB of XML whitespace deflates about 1000 to 1, past the 200x limit.
+    let spaces = vec![b' '; 1 << 20];
+    for _ in 0..50 {
+        zip.write_all(&spaces).unwrap();
+    }
+    let mut bytes = zip.finish().unwrap().into_inner();
+    // Declare 1,000 bytes in the local header (offset 22) and the central
+    // directory (offset 24): what a crafted bomb does to pass a size check.
+    let understate = |bytes: &mut Vec<u8>, signature: &[u8], offset: usize| {
+        let at = bytes.windows(4).position(|w| w == signature).unwrap();
+        bytes[at + offset..at + offset + 4].copy_from_slice(&1000u32.to_le_bytes());
+    };
+    understate(&mut bytes, b"PK\x03\x04", 22);
+    understate(&mut bytes, b"PK\x01\x02", 24);
+    assert!(bytes.len() < 1_000_000, "{} bytes packed", bytes.len());
+    expect_error(&[("kpis.xlsx", &bytes)], "or more MiB");
+}
+
+/// Clear screen, window title and OSC 8 link sequences in the data reach the
+/// terminal report, `inspect` and diagnostics escaped, never raw.
+#[test]
+fn control_characters_from_data_are_shown_escaped() {
+    let hostile = "Email click rate\x1b[2J\x1b]0;pwned\x07\x1b]8;;https://x.example\x1b\\";
+    let kpis = format!("id,name,audience,extra{hostile}\nK1,{hostile},board,x\n");
+    let dir = bundle_with(&[("kpis.csv", kpis.as_bytes())]);
+    let d = dir.path().to_str().unwrap();
+    let terminal = mktaudit(&[
+        "audit",
+        d,
+        "--no-default-rules",
+        "--rules",
+        CORE_PACK,
+        "--as-of",
+        "2025-12-31",
+    ]);
+    let inspect = mktaudit(&["inspect", d, "--no-default-rules", "--rules", CORE_PACK]);
+    for (what, o) in [("audit", &terminal), ("inspect", &inspect)] {
+        let out = stdout(o);
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{what}: raw control characters"
+        );
+        assert!(out.contains("\\u{1b}[2J"), "{what}: {out}");
+    }
+    let bad = format!("id,created_date,amount,source\nO1,2025-13-01{hostile},100,Sales\n");
+    let dir = bundle_with(&[("opportunities.csv", bad.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err}");
+    assert!(err.contains("\\u{1b}]0;pwned\\u{7}"), "{err}");
+}
+
+#[test]
+fn utf16_without_a_byte_order_mark_is_decoded_with_a_note() {
+    let text = "id,name,audience\nK1,Email click rate,board\n";
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for (endian, bytes) in [("little", le), ("big", be)] {
+        let dir = bundle_with(&[("kpis.csv", &bytes)]);
+        let o = audit(dir.path());
+        assert_eq!(o.status.code(), Some(0), "{endian}: {}", stderr(&o));
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let vanity = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "vanity-kpi")
+            .unwrap();
+        assert_eq!(vanity["status"], "fail", "{endian}: the click-rate KPI was read");
+        let notes = report["bundle"]["notes"].to_string();
+        assert!(
+            notes.contains(&format!("UTF-16 ({endian}-endian) without a byte order mark")),
+            "{notes}"
+        );
+    }
+}
+
+#[test]
+fn the_note_on_ignored_columns_is_capped() {
+    let mut header = String::from("id,name,audience");
+    for i in 0..50_000 {
+        header.push_str(&format!(",extra_column_{i}"));
+    }
+    let csv = format!("{header}\nK1,Email click rate,board{}\n", ",x".repeat(50_000));
+    let dir = bundle_with(&[("kpis.csv", csv.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(0), "{} bytes on stderr", o.stderr.len());
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = report["bundle"]["notes"].to_string();
+    assert!(
+        notes.contains("extra_column_19, and 49980 more"),
+        "{}",
+        &notes[..notes.len().min(2000)]
+    );
+    assert!(notes.len() < 5_000, "{} bytes of notes", notes.len());
+
+    // A diagnostic quoting that 900 kB header line shows only its start.
+    let ragged = format!("{header}\nK1,Email click rate,board\n");
+    let dir = bundle_with(&[("kpis.csv", ragged.as_bytes())]);
+    let o = audit(dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 20_000, "{} bytes on stderr", o.stderr.len());
+    assert!(stderr(&o).contains("more bytes)"), "the cut is shown");
+}

@@ -178,8 +178,15 @@ fn a_user_template_replaces_the_built_in_one_and_includes_only_its_folder() {
     std::fs::write(t.join("mine.md"), "# {{ org }} scored {{ summary.score }}\n").unwrap();
     let o = audit_mini(&["--format", "html", "--template", t.join("mine.html").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    // Block tags eat the newline after them (trim_blocks), as in the built-in templates.
-    assert_eq!(stdout(&o), "<h1>Mini Corp</h1><p>Grade F</p>");
+    // Block tags eat the newline after them (trim_blocks), as in the built-in
+    // templates. The policy that forbids script and requests comes first.
+    let html = stdout(&o);
+    let (csp, rest) = html.split_once('\n').unwrap();
+    assert!(
+        csp.starts_with("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(rest, "<h1>Mini Corp</h1><p>Grade F</p>");
     let o = audit_mini(&["--format", "md", "--template", t.join("mine.md").to_str().unwrap()]);
     assert_eq!(stdout(&o), "# Mini Corp scored 18.8\n");
 

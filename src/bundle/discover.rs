@@ -57,7 +57,18 @@ pub(super) fn discover(
         }
         if let Some(file) = &m.file {
             let file = file.replace('\\', "/");
-            if !root.join(&file).is_file() {
+            if let Some(link) = linked_part(root, &file) {
+                problems.push(
+                    Problem::new(
+                        "bundle::manifest_file",
+                        format!(
+                            "bundle.yaml maps dataset `{name}` to `{file}`, but `{link}` is a symbolic link; mktaudit follows no link"
+                        ),
+                    )
+                    .in_file(&root.join("bundle.yaml"))
+                    .help("copy the file itself into the bundle"),
+                );
+            } else if !root.join(&file).is_file() {
                 problems.push(
                     Problem::new(
                         "bundle::manifest_file",
@@ -285,4 +296,16 @@ fn sniff_source(path: &Path, ext: &str) -> Option<&'static SourceDef> {
             let headers: Vec<String> = r.iter().map(str::to_string).collect();
             super::source::detect(&headers, None)
         })
+}
+
+/// The first part of `rel` (a path inside `root`) that is a symbolic link.
+fn linked_part(root: &Path, rel: &str) -> Option<String> {
+    let mut at = root.to_path_buf();
+    for (i, part) in rel.split('/').enumerate() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(rel.split('/').take(i + 1).collect::<Vec<_>>().join("/"));
+        }
+    }
+    None
 }

@@ -155,6 +155,26 @@ pub(super) fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
     (text, None)
 }
 
+/// Whether `bytes` look like UTF-16 text written without a byte order mark
+/// (Some(true) little-endian, Some(false) big-endian): in text that is
+/// mostly ASCII, as exports are, every other byte is NUL. UTF-8 and
+/// Windows-1252 text has no NUL bytes at all.
+fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.len() < 4 {
+        return None;
+    }
+    let sample = &bytes[..bytes.len().min(4096) & !1];
+    let pairs = sample.len() / 2;
+    let nul_at = |odd: usize| sample.chunks_exact(2).filter(|p| p[odd] == 0).count();
+    let (even, odd) = (nul_at(0), nul_at(1));
+    // Most pairs carry their NUL on one side and almost none on the other.
+    match (even * 10 >= pairs * 6, odd * 10 >= pairs * 6) {
+        (false, true) if even * 20 <= pairs => Some(true),
+        (true, false) if odd * 20 <= pairs => Some(false),
+        _ => None,
+    }
+}
+
 /// A Windows-1252 byte as a char: Latin-1, except 0x80-0x9F, where Windows
 /// puts €, curly quotes and dashes (the ones spreadsheets write).
 fn windows_1252(b: u8) -> char {
@@ -184,9 +204,16 @@ pub(super) fn read_source(
             return None;
         }
     };
+    let head: &[u8] = match &bytes {
+        FileBytes::Mapped(map) => map,
+        FileBytes::Owned(b) => b,
+    };
+    let bomless_utf16 = utf16_without_bom(head);
     // A big UTF-8 file (the usual export) stays mapped, not copied.
     let bytes = match bytes {
-        FileBytes::Mapped(map) if !map.starts_with(&[0xFF, 0xFE]) && !map.starts_with(&[0xFE, 0xFF]) => {
+        FileBytes::Mapped(map)
+            if bomless_utf16.is_none() && !map.starts_with(&[0xFF, 0xFE]) && !map.starts_with(&[0xFE, 0xFF]) =>
+        {
             let bom = if map.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
             match FileText::from_map(map, bom) {
                 Ok(text) if text.contains('\n') || !text.contains('\r') => {
@@ -198,6 +225,25 @@ pub(super) fn read_source(
         }
         FileBytes::Mapped(map) => map.to_vec(),
         FileBytes::Owned(bytes) => bytes,
+    };
+    let bytes = match bomless_utf16 {
+        Some(little_endian) => {
+            notes.push(note(
+                &rel,
+                &format!(
+                    "UTF-16 ({}-endian) without a byte order mark; read as UTF-16. Save it as UTF-8 to be sure.",
+                    if little_endian { "little" } else { "big" }
+                ),
+            ));
+            let mut with_bom = if little_endian {
+                vec![0xFF, 0xFE]
+            } else {
+                vec![0xFE, 0xFF]
+            };
+            with_bom.extend_from_slice(&bytes);
+            with_bom
+        }
+        None => bytes,
     };
     let (text, bad) = decode(bytes);
     if let Some(offset) = bad {

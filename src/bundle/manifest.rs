@@ -80,13 +80,36 @@ pub(super) type ChosenSources = BTreeMap<String, (SourceDef, String)>;
 /// Reads and checks bundle.yaml (default when absent), with the source
 /// mappings its datasets name.
 pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, ChosenSources) {
-    let Some(path) = MANIFEST_NAMES.iter().map(|n| root.join(n)).find(|p| p.is_file()) else {
+    let Some(path) = MANIFEST_NAMES
+        .iter()
+        .map(|n| root.join(n))
+        .find(|p| std::fs::symlink_metadata(p).is_ok())
+    else {
         return Default::default();
     };
+    // A linked manifest could be any file of the machine, and a parse error
+    // would quote it: it is refused unopened.
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        problems.push(
+            Problem::new(
+                "bundle::manifest_link",
+                format!(
+                    "`{}` is a symbolic link; mktaudit reads only files inside the bundle and follows no link",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ),
+            )
+            .in_file(&path)
+            .help("replace the link with the file itself"),
+        );
+        return Default::default();
+    }
+    if !path.is_file() {
+        return Default::default();
+    }
     let Some(src) = read_source(root, &path, &mut Vec::new(), problems) else {
         return Default::default();
     };
-    let manifest: Manifest = match serde_yaml::from_str(&src.text) {
+    let mut manifest: Manifest = match serde_yaml::from_str(&src.text) {
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
@@ -96,6 +119,11 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
             return Default::default();
         }
     };
+    for mapping in manifest.datasets.values_mut() {
+        if let Some(file) = mapping.file.take() {
+            mapping.file = inside_path(&file, &src, problems);
+        }
+    }
     let schema = Schema::get();
     let mut sources = ChosenSources::new();
     for (name, mapping) in &manifest.datasets {
@@ -245,4 +273,32 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         );
     }
     errors.is_empty().then_some(def)
+}
+
+/// `file` of a dataset as the path discovery knows it (`./a//b.csv` is
+/// `a/b.csv`), or a problem at its line when it leaves the bundle.
+fn inside_path(file: &str, src: &SourceFile, problems: &mut Problems) -> Option<String> {
+    let unified = file.replace('\\', "/");
+    let mut parts: Vec<&str> = Vec::new();
+    let mut escapes = unified.starts_with('/') || unified.contains(':');
+    for part in unified.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => escapes = true,
+            p => parts.push(p),
+        }
+    }
+    if escapes || parts.is_empty() {
+        let at = src.text.find(file).unwrap_or(0);
+        problems.push(
+            Problem::new(
+                "bundle::manifest_file",
+                format!("`{file}` is not a path inside the bundle"),
+            )
+            .at(src, at, file.len(), "outside the bundle")
+            .help("give the path relative to the bundle folder, without `..`, e.g. `file: exports/kpis.csv`; copy files from elsewhere into the bundle"),
+        );
+        return None;
+    }
+    Some(parts.join("/"))
 }

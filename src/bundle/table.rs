@@ -142,7 +142,7 @@ impl DatasetBuilder<'_> {
             let message = format!(
                 "columns not in the `{}` format, ignored: {}",
                 self.name,
-                plan.ignored.join(", ")
+                capped_list(&plan.ignored)
             );
             self.notes.push(note(self.rel, &message));
         }
@@ -418,6 +418,28 @@ pub fn column_letters(mut col: u32) -> String {
     }
     out.reverse();
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Most names, and characters of a name, a note lists: an export with a
+/// million columns (or one huge header) must not make a megabyte note.
+const NOTE_NAMES: usize = 20;
+const NOTE_NAME_CHARS: usize = 80;
+
+/// `names` joined for a note: the first [`NOTE_NAMES`], each cut at
+/// [`NOTE_NAME_CHARS`] characters, and how many more there are.
+pub(super) fn capped_list(names: &[String]) -> String {
+    let mut shown: Vec<String> = names
+        .iter()
+        .take(NOTE_NAMES)
+        .map(|n| match n.char_indices().nth(NOTE_NAME_CHARS) {
+            Some((at, _)) => format!("{}…", &n[..at]),
+            None => n.clone(),
+        })
+        .collect();
+    if names.len() > NOTE_NAMES {
+        shown.push(format!("and {} more", names.len() - NOTE_NAMES));
+    }
+    shown.join(", ")
 }
 
 #[cfg(test)]

@@ -58,8 +58,10 @@ fn cell_text(cell: &Data) -> String {
 const MAX_UNPACKED_BYTES: u64 = 1 << 30;
 const MAX_RATIO: u64 = 200;
 
-/// Refuses a zipped workbook (.xlsx, .xlsm, .ods) whose entries declare more
-/// than the limits, before calamine inflates any of it.
+/// Refuses a zipped workbook (.xlsx, .xlsm, .ods) that expands past the
+/// limits, before calamine inflates any of it: first by the sizes its zip
+/// directory declares, then by the bytes each entry actually inflates to,
+/// counted while inflating and stopped at the limit (a zip may understate).
 pub fn check_size(path: &Path) -> Result<(), String> {
     let is_zip = path
         .extension()
@@ -75,13 +77,27 @@ pub fn check_size(path: &Path) -> Result<(), String> {
         let entry = zip.by_index_raw(i).map_err(|e| format!("not a valid workbook: {e}"))?;
         unpacked = unpacked.saturating_add(entry.size());
     }
-    if unpacked > MAX_UNPACKED_BYTES || unpacked / packed > MAX_RATIO {
-        return Err(format!(
-            "it would expand from {} KiB to {} MiB (limits: {} MiB, {MAX_RATIO}x); this is not a normal export",
+    let too_big = |unpacked: u64, more: &str| {
+        format!(
+            "it would expand from {} KiB to {}{more} MiB (limits: {} MiB, {MAX_RATIO}x); this is not a normal export",
             packed / 1024,
             unpacked / (1024 * 1024),
             MAX_UNPACKED_BYTES / (1024 * 1024)
-        ));
+        )
+    };
+    let limit = MAX_UNPACKED_BYTES.min(packed.saturating_mul(MAX_RATIO));
+    if unpacked > limit {
+        return Err(too_big(unpacked, ""));
+    }
+    let mut inflated: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip.by_index(i).map_err(|e| format!("not a valid workbook: {e}"))?;
+        let mut capped = std::io::Read::take(entry, limit - inflated + 1);
+        inflated +=
+            std::io::copy(&mut capped, &mut std::io::sink()).map_err(|e| format!("not a valid workbook: {e}"))?;
+        if inflated > limit {
+            return Err(too_big(inflated, " or more"));
+        }
     }
     Ok(())
 }

@@ -89,6 +89,7 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
         bundle: bundle.to_path_buf(),
         rule_dirs: args.packs.dirs(),
         config: args.config.clone(),
+        trust_bundle_config: args.trust_bundle_config,
         as_of: args.as_of,
         eval: None,
     }
@@ -98,7 +99,7 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
 fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptions, Problems> {
     let mut opts = report::RenderOptions {
         color: false,
-        branding: crate::config::load_config(args.config.as_deref(), bundle)?.branding()?,
+        branding: crate::config::load_config(args.config.as_deref(), bundle, args.trust_bundle_config)?.branding()?,
     };
     for t in &args.template {
         match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
@@ -110,8 +111,8 @@ fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptio
     Ok(opts)
 }
 
-/// One file per format in `dir`, all rendered before any is written, so a
-/// template error leaves no partial set.
+/// One file per format in `dir`, all rendered before any is written, and
+/// written together or not at all (see `fsutil::write_all_atomic`).
 fn write_reports(
     report: &report::Report,
     formats: &[Format],
@@ -132,10 +133,19 @@ fn write_reports(
             report::render(report, *f, opts)?,
         ));
     }
-    for (path, text) in rendered {
-        write_report(&path, &text, bundle, opts)?;
+    for (path, _) in &rendered {
+        refuse_input(path, bundle, opts)?;
     }
-    Ok(())
+    let files: Vec<(&Path, &[u8])> = rendered.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
+    crate::fsutil::write_all_atomic(&files).map_err(|e| {
+        usage(
+            format!(
+                "cannot write the reports into `{}`: {e}; none was written",
+                dir.display()
+            ),
+            "check the path and permissions",
+        )
+    })
 }
 
 /// Many bundles in parallel: each one's reports under `--output-dir/<name>/`,
@@ -169,10 +179,11 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
 
     let mut entries = Vec::new();
     let (mut bad_input, mut tripped) = (false, false);
-    for (bundle, result) in results {
+    let names = crate::portfolio::entry_names(bundles);
+    for ((bundle, result), name) in results.into_iter().zip(names) {
         let outcome = result.and_then(|report| match &args.output_dir {
             Some(dir) => {
-                let dir = dir.join(crate::portfolio::entry_name(&bundle));
+                let dir = dir.join(&name);
                 render_options(args, &bundle)
                     .and_then(|o| write_reports(&report, &file_formats, &dir, &bundle, &o))
                     .map(|()| report)
@@ -187,7 +198,7 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
         if let Ok(report) = &outcome {
             tripped |= gates.trip(report);
         }
-        entries.push(crate::portfolio::entry(&bundle, &outcome));
+        entries.push(crate::portfolio::entry(&bundle, &name, &outcome));
     }
     if let Some(dir) = &args.output_dir {
         let json = serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n";
@@ -215,7 +226,8 @@ impl FailUnder {
     /// No score at all (nothing assessed) trips the gate: missing data is never a pass.
     fn trips(self, report: &report::Report) -> bool {
         match (self, report.summary.score, report.summary.grade) {
-            (FailUnder::Score(min), Some(s), _) => s < min,
+            // A score that is not a number cannot clear a gate.
+            (FailUnder::Score(min), Some(s), _) => !s.is_finite() || s < min,
             (FailUnder::Grade(min), _, Some(g)) => g > min,
             _ => true,
         }
@@ -247,6 +259,17 @@ fn parse_fail_under(s: &str) -> Result<FailUnder, Problems> {
 /// Writes through a temporary file and a rename, so a crash never leaves a
 /// half-written report, and refuses to replace a file of the bundle or a template.
 fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
+    refuse_input(path, bundle, opts)?;
+    crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| {
+        usage(
+            format!("cannot write `{}`: {e}", path.display()),
+            "check the path and permissions",
+        )
+    })
+}
+
+/// Refuses `path` when it is (inside) the bundle or a template in use.
+fn refuse_input(path: &Path, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
     let inputs = [
         ("a file of the bundle", Some(bundle)),
         ("a report template", opts.branding.templates.html.as_deref()),
@@ -263,10 +286,5 @@ fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOpt
             "write the report somewhere else",
         ));
     }
-    crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| {
-        usage(
-            format!("cannot write `{}`: {e}", path.display()),
-            "check the path and permissions",
-        )
-    })
+    Ok(())
 }

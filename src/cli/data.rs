@@ -41,6 +41,7 @@ pub(super) fn inspect(
     bundle: PathBuf,
     packs: &PackArgs,
     config: Option<PathBuf>,
+    trust_bundle_config: bool,
     format: &str,
 ) -> Result<u8, Problems> {
     if !matches!(format, "text" | "json") {
@@ -53,6 +54,7 @@ pub(super) fn inspect(
         bundle,
         rule_dirs: packs.dirs(),
         config,
+        trust_bundle_config,
     })?;
     if format == "json" {
         print(&format!(

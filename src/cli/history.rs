@@ -36,7 +36,7 @@ pub(super) fn trend(
     match format {
         "terminal" => print(&crate::compare::render_trend_text(&t)),
         "md" | "markdown" | "html" => {
-            let branding = crate::config::load_config(config, Path::new("."))?.branding()?;
+            let branding = crate::config::load_user_config(config)?.branding()?;
             print(&report::trend::render(&t, format == "html", &branding, template)?);
         }
         "json" => print(&format!(

@@ -94,9 +94,12 @@ pub enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         packs: PackArgs,
-        /// Config file (default: mktaudit.yaml in the bundle folder, else in the working folder).
+        /// Your config file (default: mktaudit.yaml in the working folder). A mktaudit.yaml inside the bundle may only set `profile:`.
         #[arg(long, value_name = "FILE")]
         config: Option<PathBuf>,
+        /// Apply the bundle's own mktaudit.yaml in full, as if it were yours (see `audit --help`).
+        #[arg(long)]
+        trust_bundle_config: bool,
         /// text or json.
         #[arg(long, short, default_value = "text")]
         format: String,
@@ -153,9 +156,12 @@ pub struct AuditArgs {
     /// Exit with code 1 when a warning or failure at or above this severity is found (info, low, medium, high, critical).
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<String>,
-    /// Config file (default: mktaudit.yaml in the bundle folder, else in the working folder).
+    /// Your config file (default: mktaudit.yaml in the working folder). A mktaudit.yaml inside the bundle may only set `profile:`.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Apply the bundle's own mktaudit.yaml in full (rules, weights, waivers, branding, ...), as if it were yours; without --config only.
+    #[arg(long)]
+    pub trust_bundle_config: bool,
     /// Exit with code 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F).
     #[arg(long, value_name = "SCORE|GRADE")]
     pub fail_under: Option<String>,
@@ -238,8 +244,9 @@ pub fn run(cli: Cli) -> ExitCode {
             bundle,
             packs,
             config,
+            trust_bundle_config,
             format,
-        } => inspect(bundle, &packs, config, &format),
+        } => inspect(bundle, &packs, config, trust_bundle_config, &format),
         Command::Diff { old, new, format } => diff(&old, &new, &format),
         Command::Trend {
             reports,
@@ -286,7 +293,9 @@ pub(super) fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
+/// Writes to stdout, control characters from data shown escaped (see `safe_text`).
 pub(super) fn print(text: &str) {
+    let text = crate::safe_text::for_terminal(text, stdout_color());
     let mut out = std::io::stdout().lock();
     // A closed pipe (e.g. `| head`) is not an error worth reporting.
     let _ = out.write_all(text.as_bytes());

@@ -20,6 +20,7 @@ pub struct InspectOptions {
     pub bundle: PathBuf,
     pub rule_dirs: Vec<PathBuf>,
     pub config: Option<PathBuf>,
+    pub trust_bundle_config: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -36,6 +37,9 @@ pub struct Inspection {
     pub missing_fields: Vec<MissingField>,
     pub joins: Vec<JoinIssue>,
     pub notes: Vec<Note>,
+    /// The configs that applied, and what of a bundle's config was ignored.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub configs: Vec<crate::config::ConfigUse>,
 }
 
 #[derive(Debug, Serialize)]
@@ -107,11 +111,13 @@ pub struct JoinIssue {
 
 /// Loads the rules as `audit` does (packs, config) and the whole bundle.
 pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
-    let config = config::load_config(opts.config.as_deref(), &opts.bundle)?;
+    let config = config::load_config(opts.config.as_deref(), &opts.bundle, opts.trust_bundle_config)?;
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
-    Ok(inspect(&bundle, &pack))
+    let mut i = inspect(&bundle, &pack);
+    i.configs = config.uses.clone();
+    Ok(i)
 }
 
 pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
@@ -200,6 +206,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         missing_fields,
         joins: joins(bundle),
         notes: bundle.notes.clone(),
+        configs: Vec::new(),
     }
 }
 

@@ -124,5 +124,11 @@ pub fn render_text(i: &Inspection) -> String {
             let _ = writeln!(out, "  {}: {}", n.file, n.message);
         }
     }
+    if !i.configs.is_empty() {
+        out.push_str("\nConfigs:\n");
+        for c in &i.configs {
+            let _ = writeln!(out, "  {}", c.describe());
+        }
+    }
     out
 }

@@ -87,7 +87,14 @@ pub fn valid_accent(s: &str) -> bool {
 /// Builds a problem pointing at the config text that names `needle`.
 pub type ProblemAt<'a> = dyn Fn(&str, String, String) -> Problem + 'a;
 
-pub fn resolve(cfg: Option<&BrandingConfig>, base: &Path, problem_at: &ProblemAt<'_>) -> Result<Branding, Problems> {
+/// Checks and loads `cfg`, its paths relative to `base`. With `confine`,
+/// every file it names (after resolving links) must lie inside that folder.
+pub fn resolve(
+    cfg: Option<&BrandingConfig>,
+    base: &Path,
+    confine: Option<&Path>,
+    problem_at: &ProblemAt<'_>,
+) -> Result<Branding, Problems> {
     let Some(cfg) = cfg else {
         return Ok(Branding::default());
     };
@@ -109,20 +116,51 @@ pub fn resolve(cfg: Option<&BrandingConfig>, base: &Path, problem_at: &ProblemAt
             ));
         }
     }
+    let outside = |file: &Path| confine.is_some_and(|root| !crate::fsutil::is_inside(file, root));
+    let outside_problem = |needle: &str, what: &str| {
+        problem_at(
+            needle,
+            format!("{what} `{needle}` is outside the bundle (or a link out of it)"),
+            "a bundle's config may name only files inside the bundle; give the file in your own config instead".into(),
+        )
+    };
     if let Some(logo) = &cfg.logo {
         let needle = logo.to_string_lossy().into_owned();
-        match read_logo(&base.join(logo)) {
-            Ok(uri) => branding.logo = Some(uri),
-            Err((message, help)) => problems.push(problem_at(&needle, message, help)),
+        let path = base.join(logo);
+        if outside(&path) {
+            problems.push(outside_problem(&needle, "logo"));
+        } else {
+            match read_logo(&path) {
+                Ok(uri) => branding.logo = Some(uri),
+                Err((message, help)) => problems.push(problem_at(&needle, message, help)),
+            }
         }
     }
     if let Some(t) = &cfg.templates {
+        for p in [&t.html, &t.md].into_iter().flatten() {
+            if outside(&base.join(p)) {
+                problems.push(outside_problem(&p.to_string_lossy(), "template"));
+            }
+        }
         branding.templates = Templates {
             html: t.html.as_ref().map(|p| base.join(p)),
             md: t.md.as_ref().map(|p| base.join(p)),
         };
     }
     problems.into_result(branding)
+}
+
+/// Whether `bytes` start like an image of `mime`: the extension alone would
+/// let any file be embedded in the report as a "logo".
+fn looks_like(mime: &str, bytes: &[u8]) -> bool {
+    match mime {
+        "image/png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "image/jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        _ => std::str::from_utf8(bytes).is_ok_and(|t| {
+            let t = t.trim_start_matches('\u{feff}').trim_start();
+            (t.starts_with('<') && t.contains("<svg")) || t.starts_with("<svg")
+        }),
+    }
 }
 
 fn read_logo(path: &Path) -> Result<String, (String, String)> {
@@ -164,6 +202,12 @@ fn read_logo(path: &Path) -> Result<String, (String, String)> {
             "the path is relative to mktaudit.yaml".into(),
         )
     })?;
+    if !looks_like(mime, &bytes) {
+        return Err((
+            format!("logo `{}` is not a {} image", path.display(), &mime[6..]),
+            "use a real .png, .jpg or .svg file".into(),
+        ));
+    }
     Ok(format!(
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)

@@ -31,6 +31,16 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("trend.md", include_str!("../../reports/templates/trend.md")),
 ];
 
+/// Instructions a template may run. The built-in report of a large pack
+/// uses well under a million; a loop nested to run for hours runs out.
+pub const TEMPLATE_FUEL: u64 = 20_000_000;
+/// Most text a template may write: a real report is well under a megabyte.
+pub const MAX_TEMPLATE_OUTPUT: usize = 64 * 1024 * 1024;
+
+/// The policy every HTML report carries: no script, no request, images only
+/// as `data:` URIs. A user template gets it first thing in its output.
+pub const CSP_META: &str = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">";
+
 /// Template name -> (file name shown in diagnostics, source), for every template loaded.
 type Sources = Arc<Mutex<BTreeMap<String, (String, String)>>>;
 
@@ -38,6 +48,7 @@ type Sources = Arc<Mutex<BTreeMap<String, (String, String)>>>;
 pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -> Result<String, Problems> {
     let sources: Sources = Arc::default();
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
@@ -100,10 +111,70 @@ pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -
         .lock()
         .expect("not poisoned")
         .insert(name.clone(), (display, text.clone()));
+    let mut out = CappedOutput::default();
     let result = env
         .add_template_owned(name.clone(), text)
-        .and_then(|()| env.get_template(&name)?.render(ctx));
-    result.map_err(|e| Problems(vec![problem(&e, &sources)]))
+        .and_then(|()| env.get_template(&name)?.render_captured_to(ctx, &mut out).map(|_| ()));
+    if let Err(e) = result {
+        let mut p = problem(&e, &sources);
+        if out.over {
+            p.message = format!(
+                "{}: the report grew past {} MiB and was stopped",
+                p.message,
+                MAX_TEMPLATE_OUTPUT >> 20
+            );
+        } else if e.kind() == ErrorKind::OutOfFuel {
+            p.message = format!(
+                "{}: the template ran more than {TEMPLATE_FUEL} instructions (an endless or huge loop?) and was stopped",
+                p.message
+            );
+        }
+        return Err(Problems(vec![p]));
+    }
+    let text = String::from_utf8(out.bytes).expect("templates write text");
+    Ok(match (user, escape) {
+        (Some(_), Escape::Html) => with_csp(&text),
+        _ => text,
+    })
+}
+
+/// Template output, refused past [`MAX_TEMPLATE_OUTPUT`] bytes so a loop of
+/// huge strings stops with a diagnostic instead of exhausting memory.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    over: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_TEMPLATE_OUTPUT {
+            self.over = true;
+            return Err(std::io::Error::other("the report is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `html` with [`CSP_META`] first (after a doctype): a browser puts a meta
+/// tag that comes before `<html>` into the head, and the policy then covers
+/// everything after it, so no script or beacon of the template can run.
+fn with_csp(html: &str) -> String {
+    let trimmed = html.trim_start();
+    let lead = html.len() - trimmed.len();
+    let doctype_end = trimmed
+        .get(..9)
+        .filter(|s| s.eq_ignore_ascii_case("<!doctype"))
+        .and_then(|_| trimmed.find('>'))
+        .map_or(0, |i| lead + i + 1);
+    if doctype_end == 0 {
+        return format!("{CSP_META}\n{html}");
+    }
+    format!("{}\n{CSP_META}\n{}", &html[..doctype_end], &html[doctype_end..])
 }
 
 /// A link target for Markdown: every character that could end the link or
@@ -198,7 +269,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.txt");
         std::fs::write(&path, source).unwrap();
-        render("report.md", Some(&path), escape, ctx).unwrap()
+        let out = render("report.md", Some(&path), escape, ctx).unwrap();
+        out.strip_prefix(&format!("{CSP_META}\n"))
+            .map_or(out.clone(), str::to_string)
     }
 
     #[test]
@@ -212,6 +285,42 @@ mod tests {
             render_str("{{ v }} {{ safe }}", Escape::Markdown, ctx),
             "&lt;b&gt;x&lt;/b&gt; \\| \\*y\\* <svg/>"
         );
+    }
+
+    fn render_err(source: &str) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.html");
+        std::fs::write(&path, source).unwrap();
+        let e = render("report.html", Some(&path), Escape::Html, Value::UNDEFINED).unwrap_err();
+        e.render(false)
+    }
+
+    #[test]
+    fn an_endless_template_runs_out_of_fuel() {
+        let err = render_err("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}");
+        assert!(err.contains("instructions") && err.contains("t.html"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_report_is_stopped_at_the_output_limit() {
+        let err = render_err("{% for i in range(100) %}{{ 'x' * 100000000 }}{% endfor %}");
+        assert!(err.contains("grew past 64 MiB"), "{err}");
+    }
+
+    #[test]
+    fn a_user_html_template_gets_the_policy_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.html");
+        std::fs::write(
+            &path,
+            "<!DOCTYPE html><html><head><script src=https://x.example/b.js></script>",
+        )
+        .unwrap();
+        let out = render("report.html", Some(&path), Escape::Html, Value::UNDEFINED).unwrap();
+        let csp = out.find("Content-Security-Policy").expect("a policy");
+        assert!(out.starts_with("<!DOCTYPE html>\n<meta"), "{out}");
+        assert!(csp < out.find("<script").unwrap());
+        assert!(with_csp("<p>x").starts_with("<meta http-equiv"));
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct Methodology {
     /// Params whose value in this audit differs from the rule's default.
     pub changed_params: Vec<ChangedParam>,
     pub notes: Vec<String>,
+    /// Every config that applied (yours, or the bundle's), and what of a
+    /// bundle's config was ignored. Empty: built-in defaults only.
+    pub configs: Vec<crate::config::ConfigUse>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -161,6 +164,7 @@ pub struct ReportInput<'a> {
     pub as_of: chrono::NaiveDate,
     pub period: crate::rules::condition::Period,
     pub notes: &'a [String],
+    pub configs: &'a [crate::config::ConfigUse],
     pub waivers: &'a crate::waivers::WaiverOutcome,
     pub grade_bands: &'a score::GradeBands,
 }
@@ -282,6 +286,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             rules: pack.rules.len(),
             changed_params,
             notes: input.notes.to_vec(),
+            configs: input.configs.to_vec(),
         },
         bundle: BundleInfo {
             datasets,
@@ -373,7 +378,9 @@ impl RenderOptions {
 /// Renders the report. Only a user template can fail (a diagnostic at its line).
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, crate::error::Problems> {
     match format {
-        Format::Terminal => Ok(terminal::render(report, opts.color)),
+        Format::Terminal => {
+            Ok(crate::safe_text::for_terminal(&terminal::render(report, opts.color), opts.color).into_owned())
+        }
         Format::Json => Ok(json::render(report)),
         Format::Markdown => markdown::render(report, &opts.branding, opts.template(format)),
         Format::Html => html::render(report, &opts.branding, opts.template(format)),

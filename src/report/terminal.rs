@@ -249,6 +249,7 @@ pub fn render(report: &Report, color: bool) -> String {
     for n in &report.methodology.notes {
         let _ = writeln!(out, "  {}", p.dim(n));
     }
+
     let _ = writeln!(
         out,
         "\n{}",
@@ -259,5 +260,8 @@ pub fn render(report: &Report, color: bool) -> String {
             report.methodology.scoring_method_version
         ))
     );
+    for c in super::view::config_lines(&report.methodology.configs) {
+        let _ = writeln!(out, "{}", p.dim(&format!("config: {c}")));
+    }
     out
 }

@@ -123,6 +123,8 @@ pub struct MethodologyView {
     pub grade_bands: Vec<(String, String)>,
     pub changed_params: Vec<ChangedParamView>,
     pub notes: Vec<String>,
+    /// One line per config that applied; "none" when only defaults did.
+    pub configs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -320,6 +322,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
                 })
                 .collect(),
             notes: m.notes.clone(),
+            configs: config_lines(&m.configs),
         },
         datasets: report.bundle.datasets.clone(),
         bundle_notes: report.bundle.notes.clone(),
@@ -338,4 +341,12 @@ pub fn category_chart(report: &Report) -> String {
         })
         .collect();
     super::svg::category_bars(&bars, &report.methodology.grade_bands)
+}
+
+/// The configs of an audit as lines for the reports.
+pub fn config_lines(configs: &[crate::config::ConfigUse]) -> Vec<String> {
+    if configs.is_empty() {
+        return vec!["none: built-in defaults and command-line options only".to_string()];
+    }
+    configs.iter().map(crate::config::ConfigUse::describe).collect()
 }

@@ -392,7 +392,8 @@ fn validate(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let id = raw.id.clone().unwrap_or(stem);
-    if id.is_empty()
+    // The id names report files and anchors: `..` or `.x` must not pass.
+    if !id.starts_with(|c: char| c.is_ascii_alphanumeric())
         || !id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -400,7 +401,9 @@ fn validate(
         problems.push(
             Problem::new(
                 "rules::id",
-                format!("rule id `{id}` may use only letters, digits, `-`, `_` and `.`"),
+                format!(
+                    "rule id `{id}` must start with a letter or digit and use only letters, digits, `-`, `_` and `.`"
+                ),
             )
             .at(src, find(&src.text, "id:"), 3, "here")
             .help("e.g. `CRED-001` or `kpi-click-rate`"),
@@ -443,14 +446,13 @@ fn validate(
     };
 
     let weight = raw.weight.unwrap_or_else(|| raw.severity.default_weight());
-    if !(weight.is_finite() && weight >= 0.0) {
+    if !(weight.is_finite() && (0.0..=crate::score::MAX_WEIGHT).contains(&weight)) {
         problems.push(
-            Problem::new("rules::weight", "weight must be a number of zero or more").at(
-                src,
-                find(&src.text, "weight:"),
-                7,
-                "here",
-            ),
+            Problem::new(
+                "rules::weight",
+                format!("weight must be a number from 0 to {}", crate::score::MAX_WEIGHT),
+            )
+            .at(src, find(&src.text, "weight:"), 7, "here"),
         );
     }
 

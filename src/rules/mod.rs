@@ -5,6 +5,7 @@
 //! evaluate the declarative checks and `script.rs` runs Rhai checks.
 
 pub(crate) mod bound;
+pub mod budget;
 pub mod condition;
 mod filter;
 pub mod format;

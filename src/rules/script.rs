@@ -8,6 +8,7 @@
 //! get aggregates computed natively (`org.count`, `org.sum`, …) and small
 //! row sets, not million-row loops, which would be ~100x slower in Rhai.
 
+use super::budget::{charge_bytes, charge_rows};
 use super::condition::Period;
 use super::filter::RowFilter;
 use crate::bundle::{Bundle, Dataset};
@@ -31,7 +32,7 @@ fn clip(text: String) -> String {
 /// Limits every script runs under. Rhai counts array, map and string sizes
 /// over a whole value, nested parts included, so the size limits bound what
 /// one value (e.g. every row `org.rows()` returns) may hold in total.
-pub const MAX_OPERATIONS: u64 = 5_000_000;
+pub const MAX_OPERATIONS: u64 = super::budget::MAX_OPERATIONS;
 /// Most rows `org.rows()` hands to a script; larger sets need aggregates.
 pub const MAX_SCRIPT_ROWS: usize = 10_000;
 pub const MAX_STRING: usize = 4 * 1024 * 1024;
@@ -77,6 +78,7 @@ fn sandboxed_engine() -> Engine {
     BasicMapPackage::new().register_into_engine(&mut engine);
     BasicMathPackage::new().register_into_engine(&mut engine);
     BasicIteratorPackage::new().register_into_engine(&mut engine);
+    super::budget::install(&mut engine);
     engine
         .set_max_operations(MAX_OPERATIONS)
         .set_max_call_levels(32)
@@ -140,10 +142,12 @@ impl Org {
     }
 
     /// Rows of `ds` matching `filter` (field -> value, or array of values).
+    /// Every caller visits all the dataset's rows, so the visit is charged here.
     fn matching(&self, ds_name: &str, filter: &Map) -> Result<RowFilter<'_>, Box<EvalAltResult>> {
         let Some(ds) = self.dataset(ds_name)? else {
             return Ok(RowFilter::none());
         };
+        charge_rows(ds.rows);
         let mut tests = Vec::new();
         for (field, wanted) in filter {
             self.check_field(ds_name, field)?;
@@ -241,6 +245,7 @@ type R<T> = Result<T, Box<EvalAltResult>>;
 /// pattern means the same in a script. The regex crate runs in linear time,
 /// so a hostile pattern cannot stall the audit; its size is capped too.
 fn matches(text: &str, pattern: &str) -> R<bool> {
+    charge_bytes(text.len() + pattern.len());
     thread_local! {
         static CACHE: std::cell::RefCell<BTreeMap<String, regex::Regex>> = const { std::cell::RefCell::new(BTreeMap::new()) };
     }
@@ -273,9 +278,9 @@ fn register_host_api(engine: &mut Engine) {
     });
     engine.register_fn("has_field", |org: &mut Org, ds: &str, field: &str| -> R<bool> {
         org.check_field(ds, field)?;
-        Ok(org
-            .dataset(ds)?
-            .is_some_and(|d| d.has_field(field) && d.has_values(field)))
+        let d = org.dataset(ds)?;
+        charge_rows(d.map_or(0, |d| d.rows));
+        Ok(d.is_some_and(|d| d.has_field(field) && d.has_values(field)))
     });
     engine.register_fn("count", |org: &mut Org, ds: &str| -> R<i64> {
         Ok(org.dataset(ds)?.map_or(0, |d| d.rows as i64))
@@ -315,6 +320,7 @@ fn register_host_api(engine: &mut Engine) {
                 matching.len()
             )));
         }
+        charge_rows(matching.len() * keys_per_row * super::budget::ROWS_PER_OPERATION as usize);
         Ok(matching.into_iter().map(|r| Dynamic::from(org.row_map(d, r))).collect())
     }
     engine.register_fn("rows", |org: &mut Org, ds: &str| rows(org, ds, &Map::new()));
@@ -468,6 +474,7 @@ impl CompiledScript {
         scope.push_constant("period", period);
         scope.push_constant("as_of", as_of.format("%Y-%m-%d").to_string());
         scope.push_constant("org", org);
+        let _meter = super::budget::start();
         let result = engine()
             .eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast)
             .map_err(|e| self.error(&e))?;
@@ -485,6 +492,7 @@ impl CompiledScript {
                 format!("the script built a value too large ({what}) and was stopped")
             }
             EvalAltResult::ErrorStackOverflow(_) => "the script recursed too deeply and was stopped".to_string(),
+            EvalAltResult::ErrorTerminated(token, _) => super::budget::message(&token.to_string()),
             other => {
                 let s = other.to_string();
                 s.split(" (line ").next().unwrap_or(&s).to_string()

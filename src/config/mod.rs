@@ -1,9 +1,18 @@
-//! `mktaudit.yaml`: tune the audit to an organisation once and keep it with
-//! the bundle (or the working folder). Rule packs, disabled rules, severity,
-//! weight and param overrides, and profile corrections. Every override is
-//! written into the report's methodology so a reader sees what was changed.
+//! `mktaudit.yaml`: tune the audit to an organisation. Rule packs, disabled
+//! rules, severity, weight and param overrides, grade bands, waivers,
+//! branding and profile corrections. Every override is written into the
+//! report's methodology so a reader sees what was changed.
+//!
+//! Who may change what is decided in [`find`]: the user's own config (given
+//! with `--config` or found in the working folder) applies in full; a
+//! `mktaudit.yaml` inside the bundle comes from the audited client, so only
+//! its description of the org (`profile:`) applies, unless the user passes
+//! `--trust-bundle-config`. docs/security.md explains the trust model.
 
-use crate::error::{Problem, Problems, SourceFile, suggest, unknown_key_help};
+mod find;
+pub use find::{ConfigOrigin, ConfigUse, load_config, load_user_config};
+
+use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::rules::params::yaml_to_value;
 use crate::rules::{RulePack, Severity};
 use crate::value::Value;
@@ -64,12 +73,20 @@ pub struct GradesConfig {
     pub D: f64,
 }
 
-/// A config file and where it was found.
+/// The config in force: the user's (or a trusted bundle's) file in full,
+/// plus the org profile a bundle's own config describes.
 #[derive(Debug, Clone)]
 pub struct LoadedConfig {
     pub config: Config,
     pub path: Option<PathBuf>,
     source: Option<SourceFile>,
+    /// Whether `path` is the bundle's own config, trusted by the user.
+    from_bundle: bool,
+    /// `profile:` of the bundle's own config when it is not trusted in full,
+    /// and where it was read from; the user's `profile:` wins field by field.
+    bundle_profile: Option<(String, BTreeMap<String, serde_yaml::Value>)>,
+    /// Every config that applied, where from, and what was ignored.
+    pub uses: Vec<ConfigUse>,
 }
 
 impl LoadedConfig {
@@ -78,6 +95,9 @@ impl LoadedConfig {
             config: Config::default(),
             path: None,
             source: None,
+            from_bundle: false,
+            bundle_profile: None,
+            uses: Vec::new(),
         }
     }
 
@@ -91,12 +111,31 @@ impl LoadedConfig {
             .collect()
     }
 
+    /// The bundle config's profile fields, then the user's over them.
+    fn profile_fields(&self) -> Vec<(&String, &serde_yaml::Value, String)> {
+        let mut fields: BTreeMap<&String, (&serde_yaml::Value, String)> = BTreeMap::new();
+        if let Some((path, profile)) = &self.bundle_profile {
+            for (k, v) in profile {
+                fields.insert(k, (v, path.clone()));
+            }
+        }
+        for (k, v) in &self.config.profile {
+            fields.insert(k, (v, self.where_()));
+        }
+        fields.into_iter().map(|(k, (v, w))| (k, v, w)).collect()
+    }
+
     pub fn profile_overrides(&self) -> BTreeMap<String, Value> {
-        self.config
-            .profile
-            .iter()
-            .filter_map(|(k, v)| yaml_to_value(v).ok().map(|v| (k.clone(), v)))
+        self.profile_fields()
+            .into_iter()
+            .filter_map(|(k, v, _)| yaml_to_value(v).ok().map(|v| (k.clone(), v)))
             .collect()
+    }
+
+    fn where_(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "config".to_string(), |p| p.display().to_string())
     }
 
     pub fn param_overrides(&self) -> BTreeMap<String, BTreeMap<String, Value>> {
@@ -116,11 +155,19 @@ impl LoadedConfig {
     /// The branding in force, its logo read and checked (see `report::branding`).
     pub fn branding(&self) -> Result<crate::report::branding::Branding, Problems> {
         let base = self.path.as_ref().and_then(|p| p.parent()).unwrap_or(Path::new("."));
-        crate::report::branding::resolve(self.config.branding.as_ref(), base, &|needle, message, help| {
-            let mut p = self.problem_at(needle, message, help);
-            p.code = "config::branding";
-            p
-        })
+        // A trusted bundle config still reads its logo and templates only
+        // from the bundle: trust covers its settings, not the rest of the disk.
+        let confine = self.from_bundle.then_some(base);
+        crate::report::branding::resolve(
+            self.config.branding.as_ref(),
+            base,
+            confine,
+            &|needle, message, help| {
+                let mut p = self.problem_at(needle, message, help);
+                p.code = "config::branding";
+                p
+            },
+        )
     }
 
     fn problem_at(&self, needle: &str, message: String, help: String) -> Problem {
@@ -183,7 +230,12 @@ impl LoadedConfig {
             }
         }
         if let Some(g) = self.config.grades
-            && !(g.A > g.B && g.B > g.C && g.C > g.D && g.D >= 0.0 && g.A <= 100.0)
+            && !([g.A, g.B, g.C, g.D].iter().all(|x| x.is_finite())
+                && g.A > g.B
+                && g.B > g.C
+                && g.C > g.D
+                && g.D >= 0.0
+                && g.A <= 100.0)
         {
             problems.push(self.problem_at(
                 "grades",
@@ -202,17 +254,34 @@ impl LoadedConfig {
             }
         }
         for (id, w) in &self.config.weight {
-            if !(w.is_finite() && *w >= 0.0) {
-                problems.push(self.problem_at(id, format!("weight for `{id}` must be zero or more"), "e.g. 3".into()));
+            if !(w.is_finite() && (0.0..=crate::score::MAX_WEIGHT).contains(w)) {
+                problems.push(self.problem_at(
+                    id,
+                    format!(
+                        "weight for `{id}` must be a number from 0 to {}, not {w}",
+                        crate::score::MAX_WEIGHT
+                    ),
+                    "e.g. 3 (the default pack weighs rules 1 to 5)".into(),
+                ));
+            }
+        }
+        for (id, params) in &self.config.params {
+            let Some(rule) = pack.get(id) else { continue };
+            for (name, raw) in params {
+                let Some(param) = rule.params.get(name) else { continue };
+                if let Err(why) = check_param(raw, &param.default) {
+                    problems.push(self.problem_at(
+                        name,
+                        format!("param `{name}` of `{id}`: {why}"),
+                        format!("give a value like its default, {}", param.default.to_text()),
+                    ));
+                }
             }
         }
         if !problems.is_empty() {
             return Err(problems);
         }
-        let where_ = self
-            .path
-            .as_ref()
-            .map_or_else(|| "config".to_string(), |p| p.display().to_string());
+        let where_ = self.where_();
         pack.rules.retain(|r| {
             let keep = !self.config.disable.contains(&r.id);
             if !keep {
@@ -234,14 +303,15 @@ impl LoadedConfig {
             if let Some(v) = pack.vocabularies.get_mut(name) {
                 std::sync::Arc::make_mut(v).extend(terms);
                 notes.push(format!(
-                    "vocabulary {name} extended with {} by {where_}",
-                    terms.join(", ")
+                    "vocabulary {name} extended with {} by {}",
+                    terms.join(", "),
+                    self.where_()
                 ));
             }
         }
-        for (field, value) in &self.config.profile {
+        for (field, value, by) in self.profile_fields() {
             notes.push(format!(
-                "org profile {field} set to {} by {where_}",
+                "org profile {field} set to {} by {by}",
                 serde_yaml::to_string(value).unwrap_or_default().trim()
             ));
         }
@@ -249,54 +319,25 @@ impl LoadedConfig {
     }
 }
 
-/// Finds the config: `--config FILE`, else `mktaudit.yaml` in the bundle
-/// folder, else in the working folder. None found is not an error.
-pub fn load_config(explicit: Option<&Path>, bundle: &Path) -> Result<LoadedConfig, Problems> {
-    let path = match explicit {
-        Some(p) if !p.is_file() => {
-            return Err(Problems(vec![
-                Problem::new(
-                    "config::not_found",
-                    format!("config file `{}` does not exist", p.display()),
-                )
-                .help("give the path of a mktaudit.yaml"),
-            ]));
-        }
-        Some(p) => Some(p.to_path_buf()),
-        None => [bundle, Path::new(".")]
-            .iter()
-            .flat_map(|dir| CONFIG_NAMES.iter().map(move |n| dir.join(n)))
-            .find(|p| p.is_file()),
-    };
-    let Some(path) = path else {
-        return Ok(LoadedConfig::none());
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Problems(vec![
-            Problem::new("config::read", format!("cannot read `{}`: {e}", path.display())).in_file(&path),
-        ])
-    })?;
-    let src = SourceFile::new(path.display().to_string(), text);
-    let config: Config = if src.text.trim().is_empty() {
-        Config::default()
-    } else {
-        serde_yaml::from_str(&src.text).map_err(|e| {
-            let msg = e.to_string();
-            let at = e.location().map_or(0, |l| l.index());
-            let help = unknown_key_help(&msg).unwrap_or_else(|| {
-                "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers, branding"
-                    .into()
-            });
-            Problems(vec![
-                Problem::new("config::parse", format!("`{}` is not a valid config", path.display()))
-                    .at(&src, at, 1, crate::error::short_serde_reason(&msg))
-                    .help(help),
-            ])
-        })?
-    };
-    Ok(LoadedConfig {
-        config,
-        path: Some(path),
-        source: Some(src),
-    })
+/// Largest magnitude a number param may be set to: far beyond any real
+/// threshold (counts, amounts, shares), and far from where sums overflow.
+pub const MAX_PARAM_MAGNITUDE: f64 = 1e15;
+
+/// A config's value for a param: finite, within range, and of the same kind
+/// as the rule's default (a number stays a number).
+fn check_param(raw: &serde_yaml::Value, default: &Value) -> Result<(), String> {
+    let value = yaml_to_value(raw)?;
+    match (&value, default) {
+        (Value::Number(n), _) if !n.is_finite() => Err(format!("{n} is not a finite number")),
+        (Value::Number(n), _) if n.abs() > MAX_PARAM_MAGNITUDE => Err(format!(
+            "{n} is out of range (at most {MAX_PARAM_MAGNITUDE:e} either way)"
+        )),
+        (Value::Number(_), Value::Number(_)) | (_, Value::Null) => Ok(()),
+        (v, d) if std::mem::discriminant(v) == std::mem::discriminant(d) => Ok(()),
+        (v, d) => Err(format!(
+            "`{}` is not of the same kind as its default `{}`",
+            v.to_text(),
+            d.to_text()
+        )),
+    }
 }

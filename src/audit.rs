@@ -72,6 +72,8 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
     timings.lap("load bundle");
     bundle.profile_overrides = config.profile_overrides();
+    let unrecognised = rules::unrecognised::notes(&pack, &bundle);
+    bundle.notes.extend(unrecognised);
     let bundle = Arc::new(bundle);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
     let mut eval_opts = opts.eval.clone().unwrap_or_else(|| EvalOptions::new(as_of));

@@ -167,3 +167,38 @@ fn a_declarative_result_carries_its_formula_with_the_numbers() {
     assert_eq!(r["formula"], "attended / meetings = 1 / 2", "{r}");
     assert_eq!(r["threshold"], 0.75);
 }
+
+#[test]
+fn values_no_vocabulary_recognises_are_named_with_the_line_to_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("bundle");
+    growth_lead_bundle(&bundle);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args([
+            "audit",
+            bundle.to_str().unwrap(),
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let notes = report.to_string();
+    assert!(
+        notes.contains("\\\"Growth Lead\\\" (1)") && notes.contains("vocabularies: { marketing_leader_role: ["),
+        "{}",
+        report["bundle"]["notes"]
+    );
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args(["inspect", bundle.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("\"Growth Lead\" (1)") && text.contains("STRAT-003"),
+        "{text}"
+    );
+}

@@ -205,7 +205,11 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         to_gather,
         missing_fields,
         joins: joins(bundle),
-        notes: bundle.notes.clone(),
+        notes: {
+            let mut notes = bundle.notes.clone();
+            notes.extend(rules::unrecognised::notes(pack, bundle));
+            notes
+        },
         configs: Vec::new(),
     }
 }

@@ -15,6 +15,7 @@ pub mod metric;
 pub mod params;
 pub mod plan;
 pub mod script;
+pub mod unrecognised;
 pub mod vocab;
 
 pub use load::{DEFAULT_PACK, LoadedRules, default_pack_dir, load_rule_dirs};

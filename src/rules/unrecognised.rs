@@ -1,0 +1,150 @@
+//! Values the rules interpret but did not recognise: a leadership audience
+//! written "Verwaltungsrat", a meeting type "Exec sync". Such a value is read
+//! as "not one of these", which can hide a finding, so every one is named in
+//! `inspect` and the report's notes, with the rules it affects and the line
+//! that would teach it to the audit.
+
+use super::format::RawCondition;
+use super::plan::format::{RawPlan, RawStep};
+use super::{Check, RulePack};
+use crate::bundle::{Bundle, Note};
+use crate::rules::vocab::normalize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Distinct values read per field: a column of unique ids is not a vocabulary.
+const MAX_DISTINCT: usize = 5_000;
+/// Values named per field in a note.
+const MAX_SHOWN: usize = 8;
+
+/// Which vocabularies the rules apply to which fields, and which rules do.
+#[derive(Default)]
+struct Uses {
+    by_field: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)>,
+}
+
+impl Uses {
+    fn condition(&mut self, c: &RawCondition, dataset: &str, rule: &str) {
+        if let Some(field) = &c.field {
+            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
+                let entry = self.by_field.entry((dataset.to_string(), field.clone())).or_default();
+                entry.0.insert(v.clone());
+                entry.1.insert(rule.to_string());
+            }
+        }
+        for list in [&c.all, &c.any].into_iter().flatten() {
+            list.iter().for_each(|c| self.condition(c, dataset, rule));
+        }
+        if let Some(n) = &c.not {
+            self.condition(n, dataset, rule);
+        }
+    }
+
+    fn plan(&mut self, plan: &RawPlan, rule: &str) {
+        let mut datasets: HashMap<&str, String> = HashMap::new();
+        for (name, step) in &plan.lets {
+            let RawStep::Step(m) = step else { continue };
+            let ds_of = |from: &str, datasets: &HashMap<&str, String>| {
+                datasets.get(from).cloned().unwrap_or_else(|| from.to_string())
+            };
+            if let Some(r) = &m.rows {
+                let ds = ds_of(&r.from, &datasets);
+                if let Some(c) = &r.filter {
+                    self.condition(c, &ds, rule);
+                }
+                datasets.insert(name, ds);
+            }
+            for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(c) = &a.filter {
+                    self.condition(c, &ds_of(&a.from, &datasets), rule);
+                }
+            }
+            if let Some(mo) = &m.months
+                && let Some(c) = &mo.filter
+            {
+                self.condition(c, &ds_of(&mo.from, &datasets), rule);
+            }
+            if let Some(g) = &m.groups {
+                let ds = ds_of(&g.from, &datasets);
+                for c in [&g.any, &g.none].into_iter().flatten() {
+                    self.condition(c, &ds, rule);
+                }
+                for a in g.lets.values() {
+                    for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
+                        if let Some(c) = &f.filter {
+                            self.condition(c, &ds, rule);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One note per field whose values the rules' vocabularies did not all recognise.
+pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
+    let mut uses = Uses::default();
+    for rule in &pack.rules {
+        if let Check::Plan(p) = &rule.check {
+            uses.plan(p, &rule.id);
+        }
+    }
+    let mut notes = Vec::new();
+    for ((dataset, field), (vocabs, rules)) in &uses.by_field {
+        let Some(ds) = bundle.dataset(dataset) else { continue };
+        let Some(col) = ds.column(field) else { continue };
+        let known: Vec<_> = vocabs.iter().filter_map(|v| pack.vocabularies.get(v)).collect();
+        // Distinct texts (list items one by one), with how often each occurs.
+        let mut counts: HashMap<&str, usize> = HashMap::new();
+        let mut too_many = false;
+        for row in 0..ds.rows {
+            let Some(text) = col.text(row).filter(|t| !t.is_empty()) else {
+                continue;
+            };
+            for item in text.split('\u{1f}') {
+                if let Some(n) = counts.get_mut(item) {
+                    *n += 1;
+                } else if counts.len() < MAX_DISTINCT {
+                    counts.insert(item, 1);
+                } else {
+                    too_many = true;
+                }
+            }
+        }
+        if too_many {
+            continue;
+        }
+        let mut unknown: Vec<(&str, usize)> = counts
+            .into_iter()
+            .filter(|(t, _)| !normalize(t).is_empty() && !known.iter().any(|v| v.contains(t)))
+            .collect();
+        if unknown.is_empty() {
+            continue;
+        }
+        unknown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<String> = unknown
+            .iter()
+            .take(MAX_SHOWN)
+            .map(|(t, n)| format!("\"{}\" ({n})", t))
+            .collect();
+        let more = unknown.len().saturating_sub(MAX_SHOWN);
+        let vocab_list: Vec<&str> = vocabs.iter().map(String::as_str).collect();
+        let first_vocab = vocab_list.first().copied().unwrap_or_default();
+        notes.push(Note {
+            file: ds.file.clone(),
+            message: format!(
+                "{} value{} of `{dataset}.{field}` matched none of the words the rules read it with ({}): {}{}. Rules {} treat them as none of these. If one means one of them, add it to mktaudit.yaml, e.g. `vocabularies: {{ {first_vocab}: [\"{}\"] }}`",
+                unknown.len(),
+                if unknown.len() == 1 { "" } else { "s" },
+                vocab_list.join(", "),
+                shown.join(", "),
+                if more > 0 { format!(", and {more} more") } else { String::new() },
+                rules.iter().cloned().collect::<Vec<_>>().join(", "),
+                unknown[0].0,
+            ),
+        });
+    }
+    notes
+}

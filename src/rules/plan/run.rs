@@ -559,7 +559,8 @@ fn aggregate(agg: Agg, ds: Option<&Dataset>, field: Option<&str>, rows: &[usize]
                 .collect();
             Val::Num(set.len() as f64)
         }
-        Agg::Sum => Val::Num(nums().sum()),
+        // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
+        Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
         Agg::Avg => {
             let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
             num((n > 0).then(|| s / n as f64))
@@ -959,6 +960,18 @@ findings:
         assert_eq!(o.message, "3 plans, value 30");
         assert_eq!((o.value, o.threshold), (Some(30.0), Some(5.0)));
         assert_eq!(o.formula.as_deref(), Some("counted * 10 = 3 × 10"));
+    }
+
+    #[test]
+    fn a_sum_of_no_rows_is_plus_zero() {
+        let plan = "let: { none: { rows: { from: campaigns, where: { field: type, equals: x } } }, total: { sum: { from: none, field: cost } } }\nvalue: total\noutcome: [{ pass: '{total}' }]";
+        let o = outcome(plan, "campaigns: [{id: A, type: event, cost: 5}]");
+        assert!(
+            o.value.is_some_and(|v| v == 0.0 && v.is_sign_positive()),
+            "{:?}",
+            o.value
+        );
+        assert_eq!(o.message, "0");
     }
 
     #[test]

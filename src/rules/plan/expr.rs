@@ -98,6 +98,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "has(dataset) or has(dataset.field): whether the bundle has it, with values",
     ),
     ("month", "month(date): the date's month as text, 2025-03"),
+    (
+        "if",
+        "if(condition, then, else): `then` when the condition holds, else `else`",
+    ),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -518,6 +522,10 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
             }
             _ => Val::Null,
         },
+        "if" => {
+            let arm = if one().truthy() { args.get(1) } else { args.get(2) };
+            arm.map_or(Val::Null, |a| a.eval(env))
+        }
         "has" => match args.first() {
             Some(Expr::Name(path)) => Val::Bool(env.has(path)),
             _ => Val::Bool(false),
@@ -552,6 +560,14 @@ mod tests {
 
     fn ev(src: &str) -> Val {
         parse(src).unwrap_or_else(|e| panic!("{src}: {e}")).eval(&Vars)
+    }
+
+    #[test]
+    fn if_takes_one_arm() {
+        assert_eq!(ev("if(a < b, 'less', 'more')"), Val::Text("less".into()));
+        assert_eq!(ev("if(none > 1, 1, 2)"), Val::Num(2.0));
+        assert_eq!(ev("if(is_null(none), null, a)"), Val::Null);
+        assert_eq!(ev("2 * if(a > b, a, b)"), Val::Num(8.0));
     }
 
     #[test]

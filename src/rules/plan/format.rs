@@ -84,6 +84,9 @@ pub struct RawBranch {
     /// The threshold this branch reports (overrides the judge's).
     #[serde(default)]
     pub threshold: Option<Threshold>,
+    /// The value this branch reports, an expression (overrides the judge's `value`).
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 /// Findings listed when the outcome is warn or fail (or when `if` holds).
@@ -152,6 +155,9 @@ pub struct RawStepMap {
     /// The value of `field` in the first row of a set (after `sort_by`).
     #[serde(default)]
     pub first: Option<RawFirst>,
+    /// One of two row sets of the same dataset, by a condition.
+    #[serde(default)]
+    pub pick: Option<RawPick>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -289,4 +295,15 @@ pub struct RawFirst {
     pub sort_by: Option<String>,
     #[serde(default)]
     pub desc: bool,
+}
+
+/// `{ if: EXPR, then: A, else: B }`: row set A when the expression holds, else B.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPick {
+    #[serde(rename = "if")]
+    pub cond: String,
+    pub then: String,
+    #[serde(rename = "else")]
+    pub otherwise: String,
 }

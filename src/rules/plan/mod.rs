@@ -123,6 +123,12 @@ pub(crate) enum Step {
         field: String,
         sort: Option<(String, bool)>,
     },
+    /// The row set `then` when `cond` holds, else `otherwise`.
+    Pick {
+        cond: Expr,
+        then: String,
+        otherwise: String,
+    },
 }
 
 impl Step {
@@ -151,6 +157,7 @@ pub(crate) struct Branch {
     status: Status,
     message: String,
     threshold: Option<Expr>,
+    value: Option<(Expr, String)>,
 }
 
 /// What decides when no branch of `outcome` does.
@@ -235,6 +242,10 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
         };
         if let Some(r) = &m.rows {
             from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
+        }
+        if let Some(p) = &m.pick {
+            let ds = dataset_of(&p.then, &lets);
+            lets.push((name.clone(), ds));
         }
         for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
             .into_iter()
@@ -486,7 +497,7 @@ impl Compiler<'_> {
         if keys.len() != 1 {
             self.errors.push(CheckError::new(
                 format!(
-                    "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first; found {}",
+                    "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first, pick; found {}",
                     if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
                 ),
                 format!("{name}:"),
@@ -687,6 +698,40 @@ impl Compiler<'_> {
                 Kind::Scalar,
             ));
         }
+        if let Some(p) = &m.pick {
+            let cond = self.expr(&p.cond);
+            let mut dataset = None;
+            for set in [&p.then, &p.otherwise] {
+                match self.kinds.iter().find(|(n, _)| n == set) {
+                    Some((_, Kind::Rows(ds))) if dataset.as_ref().is_none_or(|d| d == ds) => dataset = Some(ds.clone()),
+                    Some((_, Kind::Rows(_))) => self.errors.push(CheckError::new(
+                        format!(
+                            "`pick` chooses between row sets of one dataset; `{}` and `{}` are not",
+                            p.then, p.otherwise
+                        ),
+                        set.clone(),
+                    )),
+                    _ => {
+                        let known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
+                        self.errors.push(
+                            CheckError::new(
+                                format!("`pick` needs row sets of the plan; `{set}` is not one"),
+                                set.clone(),
+                            )
+                            .help(suggest(set, &known)),
+                        );
+                    }
+                }
+            }
+            return Some((
+                Step::Pick {
+                    cond: cond?,
+                    then: p.then.clone(),
+                    otherwise: p.otherwise.clone(),
+                },
+                Kind::Rows(dataset?),
+            ));
+        }
         let f = m.first.as_ref().expect("one key is set");
         let (ds, schema) = self.source(&f.from, "first")?;
         self.field(schema, &ds, &f.field, None);
@@ -840,11 +885,16 @@ impl Compiler<'_> {
                 Some(t) => Some(self.threshold(t)?),
                 None => None,
             };
+            let value = match &b.value {
+                Some(v) => Some((self.expr(v)?, v.clone())),
+                None => None,
+            };
             branches.push(Branch {
                 cond,
                 status: *status,
                 message: (*message).clone(),
                 threshold,
+                value,
             });
         }
         if let Some(pos) = branches.iter().position(|b| b.cond.is_none())
@@ -968,6 +1018,7 @@ fn step_keys(m: &RawStepMap) -> Vec<&'static str> {
         ("keys", m.keys.is_some()),
         ("list", m.list.is_some()),
         ("first", m.first.is_some()),
+        ("pick", m.pick.is_some()),
     ]
     .into_iter()
     .filter(|(_, on)| *on)

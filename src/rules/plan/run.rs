@@ -306,6 +306,10 @@ impl Ctx<'_> {
                 sep,
                 *distinct,
             ))),
+            Step::Pick { cond, then, otherwise } => {
+                let chosen = if cond.eval(self).truthy() { then } else { otherwise };
+                self.slots.get(chosen).cloned().unwrap_or(Slot::Val(Val::Null))
+            }
             Step::First { from, field, sort } => {
                 let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
                     return Slot::Val(Val::Null);
@@ -555,7 +559,8 @@ fn aggregate(agg: Agg, ds: Option<&Dataset>, field: Option<&str>, rows: &[usize]
                 .collect();
             Val::Num(set.len() as f64)
         }
-        Agg::Sum => Val::Num(nums().sum()),
+        // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
+        Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
         Agg::Avg => {
             let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
             num((n > 0).then(|| s / n as f64))
@@ -634,9 +639,15 @@ impl Ctx<'_> {
             if let Some(t) = b.threshold.as_ref().and_then(|t| self.num(t)) {
                 out.threshold = Some(t);
             }
-            let threshold = out.threshold;
-            out.message = self.render(&b.message, &|n| {
-                with_value(n).or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
+            if let Some((v, src)) = &b.value {
+                out.value = self.num(v);
+                out.formula = Some(formula(v, src, self));
+            }
+            let (threshold, value) = (out.threshold, out.value);
+            out.message = self.render(&b.message, &|n| match n {
+                "value" => Some(value.map_or(Value::Null, Value::Number)),
+                "threshold" => Some(threshold.map_or(Value::Null, Value::Number)),
+                _ => None,
             });
             if !b.status.assessed() {
                 return out;
@@ -889,5 +900,94 @@ pub fn run(
         findings: j.findings,
         unlisted: j.unlisted,
         datasets: datasets.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod pick_and_branch_value_tests {
+    use super::*;
+    use crate::bundle::Manifest;
+    use crate::error::SourceFile;
+    use crate::rules::plan::format::RawPlan;
+
+    fn outcome(plan: &str, data: &str) -> PlanOutcome {
+        let raw: RawPlan = serde_yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
+        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let source = SourceFile::new("test", String::new());
+        let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: day(1, 1),
+            end: day(12, 31),
+        };
+        run(&plan, &bundle, period, day(12, 31), &params, &Vocabularies::new(), 50)
+    }
+
+    const PLAN: &str = r#"
+let:
+  approved: { rows: { from: plans, where: { field: status, equals: approved } } }
+  all: { rows: { from: plans } }
+  counted: { pick: { if: "has(plans.status)", then: approved, else: all } }
+value: counted
+outcome:
+  - if: counted > 2
+    warn: "{counted} plans, value {value}"
+    value: counted * 10
+    threshold: 5
+  - pass: "{counted} plans, value {value}"
+findings:
+  - from: counted
+    message: "{id}"
+"#;
+
+    #[test]
+    fn pick_chooses_a_row_set_by_a_condition() {
+        let with_status = "plans: [{id: A, status: approved}, {id: B, status: draft}]";
+        let o = outcome(PLAN, with_status);
+        assert_eq!((o.status, o.message.as_str()), (Status::Pass, "1 plans, value 1"));
+        let without_status = "plans: [{id: A}, {id: B}, {id: C}]";
+        let o = outcome(PLAN, without_status);
+        assert_eq!(o.status, Status::Warn);
+        let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(ids, ["A", "B", "C"]);
+    }
+
+    #[test]
+    fn a_branch_reports_its_own_value() {
+        let o = outcome(PLAN, "plans: [{id: A}, {id: B}, {id: C}]");
+        assert_eq!(o.message, "3 plans, value 30");
+        assert_eq!((o.value, o.threshold), (Some(30.0), Some(5.0)));
+        assert_eq!(o.formula.as_deref(), Some("counted * 10 = 3 × 10"));
+    }
+
+    #[test]
+    fn a_sum_of_no_rows_is_plus_zero() {
+        let plan = "let: { none: { rows: { from: campaigns, where: { field: type, equals: x } } }, total: { sum: { from: none, field: cost } } }\nvalue: total\noutcome: [{ pass: '{total}' }]";
+        let o = outcome(plan, "campaigns: [{id: A, type: event, cost: 5}]");
+        assert!(
+            o.value.is_some_and(|v| v == 0.0 && v.is_sign_positive()),
+            "{:?}",
+            o.value
+        );
+        assert_eq!(o.message, "0");
+    }
+
+    #[test]
+    fn pick_needs_row_sets_of_one_dataset() {
+        let raw: RawPlan = serde_yaml::from_str(
+            r#"
+let:
+  a: { rows: { from: plans } }
+  b: { rows: { from: kpis } }
+  c: { pick: { if: "true", then: a, else: b } }
+outcome:
+  - pass: ok
+"#,
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors[0].message.contains("row sets of one dataset"), "{errors:?}");
     }
 }

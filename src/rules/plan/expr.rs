@@ -106,6 +106,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "join",
         "join(sep, a, b, ...): the texts that are not empty, joined by sep",
     ),
+    (
+        "if",
+        "if(cond, a, b): a when cond holds, else b (only the one chosen is computed)",
+    ),
 ];
 
 /// How many times a year a cadence such as `monthly`, `bi-weekly` or
@@ -582,6 +586,10 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
                 .collect();
             Val::Text(parts.join(&sep))
         }
+        "if" => {
+            let chosen = if one().truthy() { 1 } else { 2 };
+            args.get(chosen).map_or(Val::Null, |a| a.eval(env))
+        }
         "has" => match args.first() {
             Some(Expr::Name(path)) => Val::Bool(env.has(path)),
             _ => Val::Bool(false),
@@ -664,6 +672,12 @@ mod tests {
         assert_eq!(ev("per_year(none)"), Val::Null);
         assert_eq!(ev("join('; ', 'a', '', none, 'b')"), Val::Text("a; b".into()));
         assert_eq!(ev("join(', ')"), Val::Text(String::new()));
+        assert_eq!(
+            ev("if(a > b, 'more', join(' ', 'not', 'more'))"),
+            Val::Text("not more".into())
+        );
+        assert_eq!(ev("if(none, 1, 2) + if(a, 10)"), Val::Num(12.0));
+        assert_eq!(ev("if(false, 1)"), Val::Null);
     }
 
     #[test]

@@ -78,6 +78,8 @@ pub fn format_value(v: &Value, format: Option<&str>) -> String {
         (Value::Null, _) => "(none)".to_string(),
         (Value::Number(n), Some("pct")) => format_percent(*n),
         (Value::Number(n), Some("pct0")) => format!("{}%", format_number((n * 100.0).round())),
+        // Always one decimal, rounded half away from zero: 0.05 -> "5.0%".
+        (Value::Number(n), Some("pct1")) => format!("{:.1}%", (n * 1000.0).round() / 10.0 + 0.0),
         (Value::Number(n), Some("money")) => format_money(*n),
         (Value::Number(n), Some("int")) => format_number(n.round()),
         (Value::Number(n), Some("num")) => format_money(*n),
@@ -194,6 +196,11 @@ mod tests {
         );
         assert_eq!(placeholders("a {x} b {y:pct} {{z}}"), vec!["x", "y"]);
         assert_eq!(format_percent(0.5), "50%");
+        let pct1 = |n: f64| format_value(&Value::Number(n), Some("pct1"));
+        assert_eq!(
+            (pct1(0.05), pct1(1.0 / 60.0), pct1(0.0), pct1(1.0 / 24.0)),
+            ("5.0%".into(), "1.7%".into(), "0.0%".into(), "4.2%".into())
+        );
         assert_eq!(format_money(-1000.0), "-1,000");
     }
 }

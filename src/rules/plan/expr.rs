@@ -99,10 +99,53 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ),
     ("month", "month(date): the date's month as text, 2025-03"),
     (
+        "per_year",
+        "per_year(cadence): how many times a year a cadence word means (weekly 52, monthly 12, quarterly 4, ad hoc 0; null when not understood)",
+    ),
+    (
+        "join",
+        "join(sep, a, b, ...): the texts that are not empty, joined by sep",
+    ),
+    (
         "if",
-        "if(condition, then, else): `then` when the condition holds, else `else`",
+        "if(cond, a, b): a when cond holds, else b (only the one chosen is computed)",
     ),
 ];
+
+/// How many times a year a cadence such as `monthly`, `bi-weekly` or
+/// `Quarterly` happens: `daily` 260 (working days), `weekly` 52, `biweekly`
+/// 26, `semi-monthly` 24, `monthly` 12, `bimonthly` 6, `quarterly` 4,
+/// `semi-annual` 2, `annual` 1, `ad hoc` 0; `None` when the text names no cadence.
+pub fn per_year(text: &str) -> Option<f64> {
+    let s = crate::rules::vocab::normalize(text);
+    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
+    let n = if s.is_empty() {
+        return None;
+    } else if has(&["daily"]) {
+        260.0
+    } else if has(&["biweekly", "bi weekly", "fortnight"]) {
+        26.0
+    } else if has(&["weekly"]) {
+        52.0
+    } else if has(&["semi monthly", "semimonthly", "twice monthly", "twice a month"]) {
+        24.0
+    } else if has(&["bimonthly", "bi monthly"]) {
+        6.0
+    } else if has(&["monthly"]) {
+        12.0
+    } else if has(&["quarter"]) {
+        4.0
+    } else if has(&["semi annual", "semiannual", "half year", "biannual"]) {
+        2.0
+    } else if has(&["annual", "yearly"]) {
+        1.0
+    } else if has(&["ad hoc", "adhoc", "on request", "irregular"]) {
+        0.0
+    } else {
+        return None;
+    };
+    Some(n)
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Tok {
@@ -522,9 +565,30 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
             }
             _ => Val::Null,
         },
+        "per_year" => match one() {
+            Val::Text(t) => per_year(&t).map_or(Val::Null, Val::Num),
+            _ => Val::Null,
+        },
+        "join" => {
+            let text = |v: Val| match v {
+                Val::Null => String::new(),
+                Val::Text(t) => t,
+                Val::Num(n) => crate::value::format_number(n),
+                Val::Bool(b) => b.to_string(),
+                Val::Date(d) => crate::bundle::days_to_date(d).map_or_else(String::new, |d| d.to_string()),
+            };
+            let sep = text(one());
+            let parts: Vec<String> = args
+                .iter()
+                .skip(1)
+                .map(|a| text(a.eval(env)))
+                .filter(|t| !t.is_empty())
+                .collect();
+            Val::Text(parts.join(&sep))
+        }
         "if" => {
-            let arm = if one().truthy() { args.get(1) } else { args.get(2) };
-            arm.map_or(Val::Null, |a| a.eval(env))
+            let chosen = if one().truthy() { 1 } else { 2 };
+            args.get(chosen).map_or(Val::Null, |a| a.eval(env))
         }
         "has" => match args.first() {
             Some(Expr::Name(path)) => Val::Bool(env.has(path)),
@@ -603,6 +667,25 @@ mod tests {
         assert_eq!(ev("d - (d - 7)"), Val::Num(7.0));
         assert_eq!(ev("days(d - 7, d)"), Val::Num(7.0));
         assert_eq!(ev("month(d)"), Val::Text("1970-04".into()));
+    }
+
+    #[test]
+    fn cadences_read_as_times_a_year_and_texts_join() {
+        assert_eq!(ev("per_year('Monthly')"), Val::Num(12.0));
+        assert_eq!(ev("per_year('bi-weekly')"), Val::Num(26.0));
+        assert_eq!(ev("per_year('BiMonthly')"), Val::Num(6.0));
+        assert_eq!(ev("per_year('semi_annual')"), Val::Num(2.0));
+        assert_eq!(ev("per_year('ad hoc')"), Val::Num(0.0));
+        assert_eq!(ev("per_year('whenever')"), Val::Null);
+        assert_eq!(ev("per_year(none)"), Val::Null);
+        assert_eq!(ev("join('; ', 'a', '', none, 'b')"), Val::Text("a; b".into()));
+        assert_eq!(ev("join(', ')"), Val::Text(String::new()));
+        assert_eq!(
+            ev("if(a > b, 'more', join(' ', 'not', 'more'))"),
+            Val::Text("not more".into())
+        );
+        assert_eq!(ev("if(none, 1, 2) + if(a, 10)"), Val::Num(12.0));
+        assert_eq!(ev("if(false, 1)"), Val::Null);
     }
 
     #[test]

@@ -166,6 +166,10 @@ pub struct RawRows {
     pub from: String,
     #[serde(rename = "where", default)]
     pub filter: Option<RawCondition>,
+    /// An expression each row must meet, over the row's fields (and the plan's
+    /// values and params), for what a condition cannot say: `per_year(cadence) >= $min`.
+    #[serde(rename = "if", default)]
+    pub test: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

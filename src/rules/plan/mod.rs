@@ -80,6 +80,8 @@ pub(crate) enum Step {
         from: String,
         dataset: String,
         filter: Option<Condition>,
+        /// A per-row expression, and which of its names are the row's fields.
+        test: Option<(Expr, Vec<String>)>,
     },
     Agg {
         agg: Agg,
@@ -241,6 +243,12 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
             }
         };
         if let Some(r) = &m.rows {
+            if let Some(e) = r.test.as_deref().and_then(|t| expr::parse(t).ok()) {
+                let (mut used, mut params) = (Vec::new(), Vec::new());
+                e.names(&mut used, &mut params);
+                let ds = dataset_of(&r.from, &lets);
+                out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
+            }
             from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
         }
         if let Some(p) = &m.pick {
@@ -398,6 +406,26 @@ impl Compiler<'_> {
         }
     }
 
+    /// An expression over one row: the dataset's fields are names too (they
+    /// win over plan values of the same name). Returns the fields it reads.
+    fn row_expr(&mut self, src: &str, schema: &DatasetSchema) -> Option<(Expr, Vec<String>)> {
+        let before = self.value_names.len();
+        self.value_names.extend(schema.fields.keys().cloned());
+        let e = self.expr(src);
+        self.value_names.truncate(before);
+        let e = e?;
+        let (mut used, mut params) = (Vec::new(), Vec::new());
+        e.names(&mut used, &mut params);
+        let mut fields: Vec<String> = used
+            .into_iter()
+            .filter(|n| schema.fields.contains_key(*n))
+            .map(str::to_string)
+            .collect();
+        fields.sort();
+        fields.dedup();
+        Some((e, fields))
+    }
+
     fn threshold(&mut self, t: &Threshold) -> Option<Expr> {
         match t {
             Threshold::Number(n) => Some(Expr::Lit(Val::Num(*n))),
@@ -507,11 +535,16 @@ impl Compiler<'_> {
         if let Some(r) = &m.rows {
             let (ds, schema) = self.source(&r.from, "rows")?;
             let filter = self.cond(r.filter.as_ref(), schema, &ds);
+            let test = match &r.test {
+                Some(t) => Some(self.row_expr(t, schema)?),
+                None => None,
+            };
             return Some((
                 Step::Rows {
                     from: r.from.clone(),
                     dataset: ds.clone(),
                     filter,
+                    test,
                 },
                 Kind::Rows(ds),
             ));

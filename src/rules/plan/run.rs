@@ -196,8 +196,16 @@ impl Ctx<'_> {
     fn step(&self, step: &Step) -> Slot {
         match step {
             Step::Expr(e) => Slot::Val(e.eval(self)),
-            Step::Rows { from, dataset, filter } => {
-                let (_, rows) = self.filtered(from, dataset, filter.as_ref());
+            Step::Rows {
+                from,
+                dataset,
+                filter,
+                test,
+            } => {
+                let (ds, mut rows) = self.filtered(from, dataset, filter.as_ref());
+                if let (Some(ds), Some((e, fields))) = (ds, test) {
+                    rows.retain(|r| e.eval(&RowEnv(self, ds, *r, fields)).truthy());
+                }
                 Slot::Rows {
                     dataset: dataset.clone(),
                     rows: Arc::new(rows),
@@ -508,6 +516,24 @@ impl BindEnv for Ctx<'_> {
     }
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)
+    }
+}
+
+/// One row's fields as names, over the plan's values (a `rows` step's `if`).
+struct RowEnv<'a, 'b>(&'a Ctx<'b>, &'a Dataset, usize, &'a [String]);
+
+impl Env for RowEnv<'_, '_> {
+    fn name(&self, name: &str) -> Val {
+        if self.3.iter().any(|f| f == name) {
+            return to_val(&self.1.value(name, self.2));
+        }
+        self.0.name(name)
+    }
+    fn param(&self, name: &str) -> Val {
+        self.0.param(name)
+    }
+    fn has(&self, path: &str) -> bool {
+        self.0.has(path)
     }
 }
 
@@ -989,5 +1015,70 @@ outcome:
         .unwrap();
         let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
         assert!(errors[0].message.contains("row sets of one dataset"), "{errors:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ruletest::{Verdict, run_rule_tests};
+
+    /// A rule whose inline tests pin a `rows` step's `if` and an empty sum.
+    const RULE: &str = r#"
+id: ACCT-901
+title: Reports to leadership at least monthly
+severity: low
+rationale: test
+remediation: test
+params:
+  min_per_year: { default: 12, description: Fewest reports a year. }
+check:
+  plan:
+    let:
+      all: { rows: { from: reports } }
+      regular: { rows: { from: all, if: "per_year(cadence) >= $min_per_year" } }
+      unknown: { rows: { from: reports, if: "is_null(per_year(cadence))" } }
+      spend: { sum: { from: budget, field: amount, where: { field: line, equals: Media } } }
+      names: "join(', ', 'reports', '', null)"
+    outcome:
+      - if: all == 0
+        not_assessed: no reports
+      - if: regular == 0
+        fail: 'none of {all} reports is regular ({unknown} with no cadence; {names}; spend {spend:pct0})'
+      - pass: '{regular} regular'
+tests:
+  - name: weekly and monthly are regular
+    expect: pass
+    expect_message: '^2 regular$'
+    data:
+      reports:
+        - { id: R1, cadence: Weekly }
+        - { id: R2, cadence: monthly }
+        - { id: R3, cadence: quarterly }
+  - name: quarterly is not, an unknown cadence is counted, an empty sum is 0
+    expect: fail
+    expect_message: '^none of 2 reports is regular \(1 with no cadence; reports; spend 0%\)$'
+    data:
+      reports:
+        - { id: R1, cadence: Quarterly }
+        - { id: R2, cadence: whenever }
+      budget:
+        - { id: B1, line: Team, amount: 5000 }
+  - name: nothing to judge
+    expect: not_assessed
+    data: {}
+"#;
+
+    #[test]
+    fn a_rows_step_tests_each_row_with_an_expression() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("accountable")).unwrap();
+        std::fs::write(dir.path().join("accountable/ACCT-901.yaml"), RULE).unwrap();
+        let loaded = crate::rules::load_rule_dirs(&[dir.path().to_path_buf()]).unwrap_or_else(|p| panic!("{p}"));
+        let rule = loaded.pack.get("ACCT-901").unwrap();
+        let results = run_rule_tests(rule, &loaded.pack);
+        assert_eq!(results.len(), 3);
+        for r in results {
+            assert_eq!(r.verdict, Verdict::Validated, "{}: {}", r.case, r.detail);
+        }
     }
 }

@@ -116,7 +116,7 @@ pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -
         .add_template_owned(name.clone(), text)
         .and_then(|()| env.get_template(&name)?.render_captured_to(ctx, &mut out).map(|_| ()));
     if let Err(e) = result {
-        let mut p = problem(&e, &sources);
+        let mut p = problem(&e, &sources, &name);
         if out.over {
             p.message = format!(
                 "{}: the report grew past {} MiB and was stopped",
@@ -226,7 +226,8 @@ fn set_folder_loader(env: &mut Environment<'_>, root: PathBuf, sources: Sources)
 }
 
 /// A template error as a diagnostic at the template's file, line and column.
-fn problem(e: &Error, sources: &Sources) -> Problem {
+/// `top` names the template rendered, for errors (a failed write) that name none.
+fn problem(e: &Error, sources: &Sources, top: &str) -> Problem {
     // An error from an included template names it; one from a filter or
     // the loader may be wrapped in the error of the including template.
     let mut detail = e.detail().map(str::to_string);
@@ -240,8 +241,8 @@ fn problem(e: &Error, sources: &Sources) -> Problem {
     }
     let label = detail.unwrap_or_else(|| e.kind().to_string());
     let sources = sources.lock().expect("not poisoned");
-    let found = e.name().and_then(|n| sources.get(n));
-    let name = found.map_or_else(|| e.name().unwrap_or("template").to_string(), |(d, _)| d.clone());
+    let found = sources.get(e.name().unwrap_or(top));
+    let name = found.map_or_else(|| e.name().unwrap_or(top).to_string(), |(d, _)| d.clone());
     let p = Problem::new("report::template", format!("template `{name}`: {}", e.kind()))
         .help("see docs/reports.md for the fields and filters a template can use");
     match (found, e.range(), e.line()) {

@@ -182,7 +182,11 @@ pub(crate) fn install(engine: &mut Engine) {
     engine.set_fast_operators(false);
     engine.register_fn("+", |a: &str, b: &str| -> ImmutableString {
         charge_bytes(a.len() + b.len());
-        format!("{a}{b}").into()
+        // Sized exactly: `format!` may reserve twice what it needs.
+        let mut joined = String::with_capacity(a.len() + b.len());
+        joined.push_str(a);
+        joined.push_str(b);
+        joined.into()
     });
     engine.register_fn("+=", |a: &mut ImmutableString, b: ImmutableString| {
         charge_bytes(a.len() + b.len());

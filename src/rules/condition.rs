@@ -83,6 +83,12 @@ pub enum Condition {
         fields: Vec<String>,
         or_vocab: Option<String>,
     },
+    /// The value (a date: its month) is a key of a key set of the plan.
+    InKeys {
+        field: String,
+        keys: String,
+        month: bool,
+    },
     /// A number or date compared with an expression or another field.
     Versus {
         field: String,
@@ -199,7 +205,7 @@ impl Condition {
                 &field,
             )
             .help(
-                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
+                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, in_keys, not_in_keys, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
             ));
         }
         let not = |c: Condition| Condition::Not(Box::new(c));
@@ -303,6 +309,27 @@ impl Condition {
                 or_vocab: r.or_vocab.clone(),
             };
             if raw.in_rows.is_some() { c } else { not(c) }
+        } else if let Some(k) = raw.in_keys.as_ref().or(raw.not_in_keys.as_ref()) {
+            let is_keys = matches!(k.as_str(), "period_months" | "elapsed_months") || names.values.contains(k);
+            if !names.in_plan || !is_keys {
+                let mut known: Vec<&str> = names.values.iter().map(String::as_str).collect();
+                known.extend(["period_months", "elapsed_months"]);
+                return Err(CheckError::new(
+                    format!("`in_keys` names `{k}`, which is not a key set of the plan"),
+                    k.clone(),
+                )
+                .help(if names.in_plan {
+                    suggest(k, &known)
+                } else {
+                    "`in_keys` works inside a `plan:` check".into()
+                }));
+            }
+            let c = Condition::InKeys {
+                field,
+                keys: k.clone(),
+                month: fs.ty == FieldType::Date,
+            };
+            if raw.in_keys.is_some() { c } else { not(c) }
         } else if let Some(days) = &raw.within_days {
             require_date(&field, fs.ty, "within_days")?;
             let n = threshold_expr(days)?;
@@ -515,6 +542,8 @@ fn operator_names(raw: &RawCondition) -> Vec<&'static str> {
         ("not_mentions", raw.not_mentions.is_some()),
         ("in_rows", raw.in_rows.is_some()),
         ("not_in_rows", raw.not_in_rows.is_some()),
+        ("in_keys", raw.in_keys.is_some()),
+        ("not_in_keys", raw.not_in_keys.is_some()),
         ("before", raw.before.is_some()),
         ("after", raw.after.is_some()),
         ("on_or_before", raw.on_or_before.is_some()),

@@ -225,6 +225,12 @@ pub struct RawCondition {
     pub in_rows: Option<RawInRows>,
     #[serde(default)]
     pub not_in_rows: Option<RawInRows>,
+    /// The value is a key of a key set of the plan (`months`, `groups`, `keys`,
+    /// `period_months`, `elapsed_months`); a date is taken by its month (`2025-03`).
+    #[serde(default)]
+    pub in_keys: Option<String>,
+    #[serde(default)]
+    pub not_in_keys: Option<String>,
     /// Dates: before / after / on or before / on or after a date expression
     /// (`as_of`, `period_start - 90`, a plan value) or `{ field: other_date_field }`.
     #[serde(default)]

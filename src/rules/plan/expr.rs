@@ -98,6 +98,7 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "has(dataset) or has(dataset.field): whether the bundle has it, with values",
     ),
     ("month", "month(date): the date's month as text, 2025-03"),
+    ("if", "if(condition, a, b): a when the condition holds, otherwise b"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -518,6 +519,10 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
             }
             _ => Val::Null,
         },
+        "if" => match args.get(if one().truthy() { 1 } else { 2 }) {
+            Some(a) => a.eval(env),
+            None => Val::Null,
+        },
         "has" => match args.first() {
             Some(Expr::Name(path)) => Val::Bool(env.has(path)),
             _ => Val::Bool(false),
@@ -587,6 +592,14 @@ mod tests {
         assert_eq!(ev("d - (d - 7)"), Val::Num(7.0));
         assert_eq!(ev("days(d - 7, d)"), Val::Num(7.0));
         assert_eq!(ev("month(d)"), Val::Text("1970-04".into()));
+    }
+
+    #[test]
+    fn if_chooses_one_side() {
+        assert_eq!(ev("if(a < b, d, d + 1)"), Val::Date(100));
+        assert_eq!(ev("if(none > 1, 'x', 'y')"), Val::Text("y".into()));
+        assert_eq!(ev("if(a > b, 1)"), Val::Null);
+        assert_eq!(ev("if(a, b / 0, 0) ?? 5"), Val::Num(5.0));
     }
 
     #[test]

@@ -152,6 +152,9 @@ pub struct RawStepMap {
     /// The value of `field` in the first row of a set (after `sort_by`).
     #[serde(default)]
     pub first: Option<RawFirst>,
+    /// A message template rendered once to text, for use in other messages.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

@@ -306,6 +306,7 @@ impl Ctx<'_> {
                 sep,
                 *distinct,
             ))),
+            Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None))),
             Step::First { from, field, sort } => {
                 let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
                     return Slot::Val(Val::Null);
@@ -504,6 +505,9 @@ impl BindEnv for Ctx<'_> {
     }
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)
+    }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.keys(name).into_iter().collect()
     }
 }
 
@@ -889,5 +893,70 @@ pub fn run(
         findings: j.findings,
         unlisted: j.unlisted,
         datasets: datasets.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::{Manifest, bundle_from_inline};
+    use crate::error::SourceFile;
+
+    fn outcome(plan: &str, data: &str) -> PlanOutcome {
+        let raw: super::super::format::RawPlan = serde_yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
+        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100)
+    }
+
+    #[test]
+    fn in_keys_keeps_rows_whose_value_or_month_is_a_key() {
+        let o = outcome(
+            "let:
+  attended: { rows: { from: meetings, where: { field: attendees, in_rows: { from: people, fields: [id] } } } }
+  months: { months: { from: meetings, date: date } }
+  covered: { months: { from: attended, date: date } }
+  gaps: { keys: { of: months, minus: covered } }
+  missed: { rows: { from: meetings, where: { field: date, in_keys: gaps } } }
+  ids: { groups: { from: meetings, by: id, having: count > 0 } }
+  named: { rows: { from: meetings, where: { field: id, in_keys: ids } } }
+  other: { rows: { from: meetings, where: { field: date, not_in_keys: gaps } } }
+  note: { text: '{missed} missed{?gaps: in {gaps}}{!named:, none named}' }
+outcome:
+  - fail: '{note}'
+findings:
+  - from: missed
+    if: 'true'
+    message: '{id}'",
+            "people: [{ id: p-cmo }]
+meetings:
+  - { id: M-1, date: 2025-01-07, attendees: p-cro }
+  - { id: M-2, date: 2025-01-28, attendees: p-cmo }
+  - { id: M-3, date: 2025-02-25, attendees: p-cro }
+  - { id: M-4, date: 2025-02-26 }",
+        );
+        assert_eq!(o.message, "2 missed in 2025-02");
+        let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(ids, ["M-3", "M-4"]);
+    }
+
+    #[test]
+    fn in_keys_names_a_key_set_of_the_plan() {
+        let raw: super::super::format::RawPlan = serde_yaml::from_str(
+            "let:
+  x: { rows: { from: meetings, where: { field: date, in_keys: nope } } }
+outcome:
+  - pass: ok",
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors[0].message.contains("`in_keys` names `nope`"), "{errors:?}");
     }
 }

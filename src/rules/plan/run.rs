@@ -643,6 +643,10 @@ impl Ctx<'_> {
                 with_value(n).or_else(|| (n == "threshold").then(|| threshold.map_or(Value::Null, Value::Number)))
             });
             if !b.status.assessed() {
+                // Nothing was measured: no value, and no threshold unless the branch names one.
+                out.value = None;
+                out.formula = None;
+                out.threshold = b.threshold.as_ref().and_then(|t| self.num(t));
                 return out;
             }
         }
@@ -945,6 +949,18 @@ meetings:
         assert_eq!(o.message, "2 missed in 2025-02");
         let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(ids, ["M-3", "M-4"]);
+    }
+
+    #[test]
+    fn a_not_assessed_outcome_carries_no_value() {
+        let o = outcome(
+            "let:\n  n: { count: { from: meetings } }\noutcome:\n  - if: n < 5\n    not_assessed: too few\n  - pass: ok\nvalue: n\nthreshold: 5",
+            "meetings: [{ id: M-1 }]",
+        );
+        assert_eq!(
+            (o.status, o.value, o.threshold, o.formula),
+            (Status::NotAssessed, None, None, None)
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub enum Bound<'a> {
     InSet(Option<&'a Column>, HashSet<String>),
     /// Month labels (`2025-03`) a date's month must be one of.
     InMonths(Option<&'a Column>, HashSet<String>),
+    /// Earlier dates (sorted day numbers) and the most days since the latest of them.
+    Follows(Option<&'a Column>, Vec<i32>, Option<f64>),
     /// A number or date against a constant (days for dates).
     VersusConst(Option<&'a Column>, Cmp, f64),
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
@@ -67,6 +69,10 @@ pub trait BindEnv {
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
         HashSet::new()
+    }
+    /// The day numbers of a date field in a row set of the plan, sorted (`follows`).
+    fn dates_of(&self, _from: &str, _field: &str) -> Vec<i32> {
+        Vec::new()
     }
 }
 
@@ -151,6 +157,9 @@ impl Condition {
                 } else {
                     Bound::InSet(ds.column(field), keys.iter().map(|k| normalize(k)).collect())
                 }
+            }
+            Condition::Follows { field, from, within } => {
+                Bound::Follows(ds.column(field), env.dates_of(from, field), *within)
             }
             Condition::Versus { field, cmp, rhs } => {
                 let col = ds.column(field);
@@ -243,6 +252,13 @@ impl Bound<'_> {
                 .and_then(|c| c.days(row))
                 .and_then(crate::bundle::days_to_date)
                 .is_some_and(|d| set.contains(&format!("{:04}-{:02}", d.year(), d.month()))),
+            Bound::Follows(col, dates, within) => {
+                let Some(d) = col.and_then(|c| c.days(row)) else {
+                    return false;
+                };
+                let earlier = dates.partition_point(|p| *p < d);
+                earlier > 0 && within.is_none_or(|n| f64::from(d - dates[earlier - 1]) < n)
+            }
             Bound::VersusConst(col, cmp, value) => comparable(*col, row).is_some_and(|n| compare(n, *cmp, *value)),
             Bound::VersusField(col, cmp, other) => match (comparable(*col, row), comparable(*other, row)) {
                 (Some(a), Some(b)) => compare(a, *cmp, b),

@@ -89,6 +89,13 @@ pub enum Condition {
         keys: String,
         month: bool,
     },
+    /// The date is later than the same field in some row of a row set (less
+    /// than `within` days later than the latest of them, when set).
+    Follows {
+        field: String,
+        from: String,
+        within: Option<f64>,
+    },
     /// A number or date compared with an expression or another field.
     Versus {
         field: String,
@@ -205,7 +212,7 @@ impl Condition {
                 &field,
             )
             .help(
-                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, in_keys, not_in_keys, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
+                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, in_keys, not_in_keys, follows, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
             ));
         }
         let not = |c: Condition| Condition::Not(Box::new(c));
@@ -330,6 +337,29 @@ impl Condition {
                 month: fs.ty == FieldType::Date,
             };
             if raw.in_keys.is_some() { c } else { not(c) }
+        } else if let Some(f) = &raw.follows {
+            require_date(&field, fs.ty, "follows")?;
+            if !names.in_plan || !names.row_sets.iter().any(|(n, d)| *n == f.from && d == dataset) {
+                let known: Vec<&str> = names
+                    .row_sets
+                    .iter()
+                    .filter(|(_, d)| d == dataset)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(CheckError::new(
+                    format!(
+                        "`follows` names `{}`, which is not a row set of `{dataset}` in the plan",
+                        f.from
+                    ),
+                    f.from.clone(),
+                )
+                .help(suggest(&f.from, &known)));
+            }
+            Condition::Follows {
+                field,
+                from: f.from.clone(),
+                within: f.within_days.as_ref().map(|t| number_param(t, params)).transpose()?,
+            }
         } else if let Some(days) = &raw.within_days {
             require_date(&field, fs.ty, "within_days")?;
             let n = threshold_expr(days)?;
@@ -544,6 +574,7 @@ fn operator_names(raw: &RawCondition) -> Vec<&'static str> {
         ("not_in_rows", raw.not_in_rows.is_some()),
         ("in_keys", raw.in_keys.is_some()),
         ("not_in_keys", raw.not_in_keys.is_some()),
+        ("follows", raw.follows.is_some()),
         ("before", raw.before.is_some()),
         ("after", raw.after.is_some()),
         ("on_or_before", raw.on_or_before.is_some()),

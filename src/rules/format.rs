@@ -231,6 +231,11 @@ pub struct RawCondition {
     pub in_keys: Option<String>,
     #[serde(default)]
     pub not_in_keys: Option<String>,
+    /// The date is later than the same date field of some row of a row set of
+    /// the plan (e.g. a version that replaced an earlier one); with
+    /// `within_days`, less than that many days later than the latest such row.
+    #[serde(default)]
+    pub follows: Option<RawFollows>,
     /// Dates: before / after / on or before / on or after a date expression
     /// (`as_of`, `period_start - 90`, a plan value) or `{ field: other_date_field }`.
     #[serde(default)]
@@ -298,6 +303,16 @@ pub struct RawAge {
     pub lt: Option<Threshold>,
     #[serde(default)]
     pub lte: Option<Threshold>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFollows {
+    /// A row set of the plan, of the same dataset.
+    pub from: String,
+    /// Only when the latest earlier row is less than this many days earlier.
+    #[serde(default)]
+    pub within_days: Option<Threshold>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]

@@ -509,6 +509,17 @@ impl BindEnv for Ctx<'_> {
     fn keys_of(&self, name: &str) -> HashSet<String> {
         self.keys(name).into_iter().collect()
     }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
+            return Vec::new();
+        };
+        let Some(col) = self.dataset(dataset).and_then(|d| d.column(field)) else {
+            return Vec::new();
+        };
+        let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r)).collect();
+        dates.sort_unstable();
+        dates
+    }
 }
 
 fn sort_rows(ds: &Dataset, rows: &mut [usize], field: &str, desc: bool) {
@@ -961,6 +972,29 @@ meetings:
             (o.status, o.value, o.threshold, o.formula),
             (Status::NotAssessed, None, None, None)
         );
+    }
+
+    #[test]
+    fn follows_finds_a_later_date_and_its_gap_to_the_latest_earlier_one() {
+        let o = outcome(
+            "let:
+  dated: { rows: { from: positioning, where: { field: status, equals: approved } } }
+  changes: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated } } } }
+  quick: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated, within_days: 100 } } } }
+outcome:
+  - fail: '{changes} changes, {quick} quick'
+findings:
+  - from: quick
+    message: '{id}'",
+            "positioning:
+  - { id: P-1, effective_date: 2024-01-01, status: approved }
+  - { id: P-2, effective_date: 2024-03-01, status: approved }
+  - { id: P-3, effective_date: 2024-09-01, status: approved }
+  - { id: P-4, effective_date: 2024-01-01, status: approved }
+  - { id: P-5, status: approved }",
+        );
+        assert_eq!(o.message, "2 changes, 1 quick");
+        assert_eq!(o.findings[0].message, "P-2");
     }
 
     #[test]

@@ -235,7 +235,7 @@ pub struct RawCondition {
     /// the plan (e.g. a version that replaced an earlier one); with
     /// `within_days`, less than that many days later than the latest such row.
     #[serde(default)]
-    pub follows: Option<RawFollows>,
+    pub follows: Option<Box<RawFollows>>,
     /// Dates: before / after / on or before / on or after a date expression
     /// (`as_of`, `period_start - 90`, a plan value) or `{ field: other_date_field }`.
     #[serde(default)]
@@ -250,8 +250,10 @@ pub struct RawCondition {
     #[serde(default)]
     pub within_days: Option<Threshold>,
     /// Days from the date to the audit date, compared: `age_days: { gt: 30 }`.
+    // Boxed, like `follows`: a condition is deserialized on the stack of each
+    // enclosing struct, and debug builds overflowed a 2 MB worker stack.
     #[serde(default)]
-    pub age_days: Option<RawAge>,
+    pub age_days: Option<Box<RawAge>>,
     /// The range from this date field to `end` overlaps the audited period; a
     /// missing start or end is open.
     #[serde(default)]

@@ -11,6 +11,10 @@ pub fn placeholders(template: &str) -> Vec<String> {
         if let Piece::Placeholder(name, _) = piece {
             out.push(name.to_string());
         }
+        if let Piece::Section(_, name, inner) = piece {
+            out.push(name.to_string());
+            out.extend(placeholders(inner));
+        }
     });
     out
 }
@@ -26,6 +30,11 @@ pub fn render_in(template: &str, lookup: &dyn Fn(&str) -> Option<Value>, currenc
     let mut out = String::with_capacity(template.len() + 16);
     walk(template, |piece| match piece {
         Piece::Text(t) => out.push_str(t),
+        Piece::Section(shown_if, name, inner) => {
+            if lookup(name).is_some_and(|v| truthy(&v)) == shown_if {
+                out.push_str(&render_in(inner, lookup, currency));
+            }
+        }
         Piece::Placeholder(name, format) => {
             let mut known = false;
             let mut shown = None;
@@ -136,6 +145,41 @@ pub fn markdown_escape(s: &str) -> String {
 enum Piece<'a> {
     Text(&'a str),
     Placeholder(&'a str, Option<&'a str>),
+    /// `{?name:text}` (shown when `name` has a value that is not 0, false or
+    /// empty) or `{!name:text}` (shown when it has not); the text may hold
+    /// placeholders.
+    Section(bool, &'a str, &'a str),
+}
+
+/// Whether a value shows a `{?name:…}` section.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => *n != 0.0,
+        Value::Text(t) => !t.is_empty(),
+        Value::List(l) => !l.is_empty(),
+        Value::Date(_) => true,
+    }
+}
+
+/// `name:text}…` after `{?` -> (name, text, bytes up to and including the closing brace).
+fn section(rest: &str) -> Option<(&str, &str, usize)> {
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => {
+                let (name, inner) = rest[..i].split_once(':')?;
+                let name = name.trim();
+                let simple = !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '.'));
+                return simple.then_some((name, inner, i + 1));
+            }
+            '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn walk<'a>(template: &'a str, mut f: impl FnMut(Piece<'a>)) {
@@ -153,6 +197,15 @@ fn walk<'a>(template: &'a str, mut f: impl FnMut(Piece<'a>)) {
         if let Some(stripped) = after.strip_prefix('}') {
             f(Piece::Text("}"));
             rest = stripped;
+            continue;
+        }
+        if let Some(shown_if) = [("{?", true), ("{!", false)]
+            .into_iter()
+            .find_map(|(p, shown_if)| after.starts_with(p).then_some(shown_if))
+            && let Some((name, inner, len)) = section(&after[2..])
+        {
+            f(Piece::Section(shown_if, name, inner));
+            rest = &after[2 + len..];
             continue;
         }
         match after.find('}') {
@@ -195,6 +248,20 @@ mod tests {
             "1,234,568 {literal} (none) {other}"
         );
         assert_eq!(placeholders("a {x} b {y:pct} {{z}}"), vec!["x", "y"]);
+        assert_eq!(
+            render(
+                "KPI{?name: {name} ({value:pct})}{!none:, none}{?none:!}{!name:?}",
+                &lookup
+            ),
+            "KPI Click rate (12.3%), none"
+        );
+        assert_eq!(
+            render("{?other:x}{!other:y}{?cost:{{{cost:money}}}}", &lookup),
+            "y{1,234,568}"
+        );
+        assert_eq!(placeholders("{?name:{value} of {cost}}"), vec!["name", "value", "cost"]);
+        // Not a section: left as written.
+        assert_eq!(render("{?name} {?}", &lookup), "{?name} {?}");
         assert_eq!(format_percent(0.5), "50%");
         let pct1 = |n: f64| format_value(&Value::Number(n), Some("pct1"));
         assert_eq!(

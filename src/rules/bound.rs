@@ -9,7 +9,7 @@ use super::plan::expr::{Expr, Val};
 use super::vocab::{Vocabulary, normalize};
 use crate::bundle::{Column, Dataset};
 use crate::value::FieldType;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -45,6 +45,10 @@ pub enum Bound<'a> {
     ),
     /// Normalised values to find (a semi-join).
     InSet(Option<&'a Column>, HashSet<String>),
+    /// Month labels (`2025-03`) a date's month must be one of.
+    InMonths(Option<&'a Column>, HashSet<String>),
+    /// Earlier dates (sorted day numbers) and the most days since the latest of them.
+    Follows(Option<&'a Column>, Vec<i32>, Option<f64>),
     /// A number or date against a constant (days for dates).
     VersusConst(Option<&'a Column>, Cmp, f64),
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
@@ -62,6 +66,14 @@ pub trait BindEnv {
     /// Normalised values of `fields` in a row set of the plan or a dataset.
     fn values_of(&self, from: &str, fields: &[String]) -> HashSet<String>;
     fn value(&self, e: &Expr) -> Val;
+    /// The keys of a key set of the plan (`in_keys`); none outside a plan.
+    fn keys_of(&self, _name: &str) -> HashSet<String> {
+        HashSet::new()
+    }
+    /// The day numbers of a date field in a row set of the plan, sorted (`follows`).
+    fn dates_of(&self, _from: &str, _field: &str) -> Vec<i32> {
+        Vec::new()
+    }
 }
 
 /// Outside a plan: the period, the audit date and nothing else.
@@ -137,6 +149,17 @@ impl Condition {
                     set.extend(v.normalized().iter().cloned());
                 }
                 Bound::InSet(ds.column(field), set)
+            }
+            Condition::InKeys { field, keys, month } => {
+                let keys = env.keys_of(keys);
+                if *month {
+                    Bound::InMonths(ds.column(field), keys)
+                } else {
+                    Bound::InSet(ds.column(field), keys.iter().map(|k| normalize(k)).collect())
+                }
+            }
+            Condition::Follows { field, from, within } => {
+                Bound::Follows(ds.column(field), env.dates_of(from, field), *within)
             }
             Condition::Versus { field, cmp, rhs } => {
                 let col = ds.column(field);
@@ -224,6 +247,17 @@ impl Bound<'_> {
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
             Bound::InSet(col, set) => {
                 !set.is_empty() && col.is_some_and(|c| c.any_text(row, |t| set.contains(&normalize(t))))
+            }
+            Bound::InMonths(col, set) => col
+                .and_then(|c| c.days(row))
+                .and_then(crate::bundle::days_to_date)
+                .is_some_and(|d| set.contains(&format!("{:04}-{:02}", d.year(), d.month()))),
+            Bound::Follows(col, dates, within) => {
+                let Some(d) = col.and_then(|c| c.days(row)) else {
+                    return false;
+                };
+                let earlier = dates.partition_point(|p| *p < d);
+                earlier > 0 && within.is_none_or(|n| f64::from(d - dates[earlier - 1]) < n)
             }
             Bound::VersusConst(col, cmp, value) => comparable(*col, row).is_some_and(|n| compare(n, *cmp, *value)),
             Bound::VersusField(col, cmp, other) => match (comparable(*col, row), comparable(*other, row)) {

@@ -83,6 +83,19 @@ pub enum Condition {
         fields: Vec<String>,
         or_vocab: Option<String>,
     },
+    /// The value (a date: its month) is a key of a key set of the plan.
+    InKeys {
+        field: String,
+        keys: String,
+        month: bool,
+    },
+    /// The date is later than the same field in some row of a row set (less
+    /// than `within` days later than the latest of them, when set).
+    Follows {
+        field: String,
+        from: String,
+        within: Option<f64>,
+    },
     /// A number or date compared with an expression or another field.
     Versus {
         field: String,
@@ -199,7 +212,7 @@ impl Condition {
                 &field,
             )
             .help(
-                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
+                "operators: matches, not_matches, mentions, not_mentions, equals, not_equals, in, not_in, in_vocab, not_in_vocab, in_rows, not_in_rows, in_keys, not_in_keys, follows, gt, gte, lt, lte, before, after, on_or_before, on_or_after, within_days, age_days, present, in_period, overlaps_period",
             ));
         }
         let not = |c: Condition| Condition::Not(Box::new(c));
@@ -303,6 +316,50 @@ impl Condition {
                 or_vocab: r.or_vocab.clone(),
             };
             if raw.in_rows.is_some() { c } else { not(c) }
+        } else if let Some(k) = raw.in_keys.as_ref().or(raw.not_in_keys.as_ref()) {
+            let is_keys = matches!(k.as_str(), "period_months" | "elapsed_months") || names.values.contains(k);
+            if !names.in_plan || !is_keys {
+                let mut known: Vec<&str> = names.values.iter().map(String::as_str).collect();
+                known.extend(["period_months", "elapsed_months"]);
+                return Err(CheckError::new(
+                    format!("`in_keys` names `{k}`, which is not a key set of the plan"),
+                    k.clone(),
+                )
+                .help(if names.in_plan {
+                    suggest(k, &known)
+                } else {
+                    "`in_keys` works inside a `plan:` check".into()
+                }));
+            }
+            let c = Condition::InKeys {
+                field,
+                keys: k.clone(),
+                month: fs.ty == FieldType::Date,
+            };
+            if raw.in_keys.is_some() { c } else { not(c) }
+        } else if let Some(f) = &raw.follows {
+            require_date(&field, fs.ty, "follows")?;
+            if !names.in_plan || !names.row_sets.iter().any(|(n, d)| *n == f.from && d == dataset) {
+                let known: Vec<&str> = names
+                    .row_sets
+                    .iter()
+                    .filter(|(_, d)| d == dataset)
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                return Err(CheckError::new(
+                    format!(
+                        "`follows` names `{}`, which is not a row set of `{dataset}` in the plan",
+                        f.from
+                    ),
+                    f.from.clone(),
+                )
+                .help(suggest(&f.from, &known)));
+            }
+            Condition::Follows {
+                field,
+                from: f.from.clone(),
+                within: f.within_days.as_ref().map(|t| number_param(t, params)).transpose()?,
+            }
         } else if let Some(days) = &raw.within_days {
             require_date(&field, fs.ty, "within_days")?;
             let n = threshold_expr(days)?;
@@ -515,6 +572,9 @@ fn operator_names(raw: &RawCondition) -> Vec<&'static str> {
         ("not_mentions", raw.not_mentions.is_some()),
         ("in_rows", raw.in_rows.is_some()),
         ("not_in_rows", raw.not_in_rows.is_some()),
+        ("in_keys", raw.in_keys.is_some()),
+        ("not_in_keys", raw.not_in_keys.is_some()),
+        ("follows", raw.follows.is_some()),
         ("before", raw.before.is_some()),
         ("after", raw.after.is_some()),
         ("on_or_before", raw.on_or_before.is_some()),

@@ -225,6 +225,17 @@ pub struct RawCondition {
     pub in_rows: Option<RawInRows>,
     #[serde(default)]
     pub not_in_rows: Option<RawInRows>,
+    /// The value is a key of a key set of the plan (`months`, `groups`, `keys`,
+    /// `period_months`, `elapsed_months`); a date is taken by its month (`2025-03`).
+    #[serde(default)]
+    pub in_keys: Option<String>,
+    #[serde(default)]
+    pub not_in_keys: Option<String>,
+    /// The date is later than the same date field of some row of a row set of
+    /// the plan (e.g. a version that replaced an earlier one); with
+    /// `within_days`, less than that many days later than the latest such row.
+    #[serde(default)]
+    pub follows: Option<Box<RawFollows>>,
     /// Dates: before / after / on or before / on or after a date expression
     /// (`as_of`, `period_start - 90`, a plan value) or `{ field: other_date_field }`.
     #[serde(default)]
@@ -239,8 +250,10 @@ pub struct RawCondition {
     #[serde(default)]
     pub within_days: Option<Threshold>,
     /// Days from the date to the audit date, compared: `age_days: { gt: 30 }`.
+    // Boxed, like `follows`: a condition is deserialized on the stack of each
+    // enclosing struct, and debug builds overflowed a 2 MB worker stack.
     #[serde(default)]
-    pub age_days: Option<RawAge>,
+    pub age_days: Option<Box<RawAge>>,
     /// The range from this date field to `end` overlaps the audited period; a
     /// missing start or end is open.
     #[serde(default)]
@@ -292,6 +305,16 @@ pub struct RawAge {
     pub lt: Option<Threshold>,
     #[serde(default)]
     pub lte: Option<Threshold>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFollows {
+    /// A row set of the plan, of the same dataset.
+    pub from: String,
+    /// Only when the latest earlier row is less than this many days earlier.
+    #[serde(default)]
+    pub within_days: Option<Threshold>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]

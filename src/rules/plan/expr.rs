@@ -689,6 +689,14 @@ mod tests {
     }
 
     #[test]
+    fn if_chooses_one_side() {
+        assert_eq!(ev("if(a < b, d, d + 1)"), Val::Date(100));
+        assert_eq!(ev("if(none > 1, 'x', 'y')"), Val::Text("y".into()));
+        assert_eq!(ev("if(a > b, 1)"), Val::Null);
+        assert_eq!(ev("if(a, b / 0, 0) ?? 5"), Val::Num(5.0));
+    }
+
+    #[test]
     fn errors_name_the_column() {
         let e = parse("a + * b").unwrap_err();
         assert_eq!((e.message.as_str(), e.at), ("unexpected `*`", 4));

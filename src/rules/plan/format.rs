@@ -158,6 +158,9 @@ pub struct RawStepMap {
     /// One of two row sets of the same dataset, by a condition.
     #[serde(default)]
     pub pick: Option<RawPick>,
+    /// A message template rendered once to text, for use in other messages.
+    #[serde(default)]
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

@@ -131,6 +131,8 @@ pub(crate) enum Step {
         then: String,
         otherwise: String,
     },
+    /// A template rendered to text.
+    Text(String),
 }
 
 impl Step {
@@ -319,6 +321,10 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
         }
     }
     judge_reads(raw, &lets, &mut out);
+    // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
+    if let Ok(text) = serde_yaml::to_string(raw) {
+        out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
+    }
     out.sort();
     out.dedup();
     // Only the schema's fields: a template's `{name}` may be a plan value.
@@ -328,6 +334,31 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
             .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
     });
     out
+}
+
+/// Every `name.field` in a text (kept when it names a dataset's field).
+fn dotted_names(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut pairs = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+        match (ident(c) || c == '.', start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                let word = &text[s..i];
+                if let Some((d, f)) = word.split_once('.')
+                    && !f.contains('.')
+                    && !d.is_empty()
+                    && !f.is_empty()
+                {
+                    pairs.push((d, f));
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    pairs.into_iter()
 }
 
 fn in_rows_reads(c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]) {
@@ -525,7 +556,7 @@ impl Compiler<'_> {
         if keys.len() != 1 {
             self.errors.push(CheckError::new(
                 format!(
-                    "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first, pick; found {}",
+                    "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first, pick, text; found {}",
                     if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
                 ),
                 format!("{name}:"),
@@ -764,6 +795,10 @@ impl Compiler<'_> {
                 },
                 Kind::Rows(dataset?),
             ));
+        }
+        if let Some(t) = &m.text {
+            self.message(t);
+            return Some((Step::Text(t.clone()), Kind::Scalar));
         }
         let f = m.first.as_ref().expect("one key is set");
         let (ds, schema) = self.source(&f.from, "first")?;
@@ -1052,6 +1087,7 @@ fn step_keys(m: &RawStepMap) -> Vec<&'static str> {
         ("list", m.list.is_some()),
         ("first", m.first.is_some()),
         ("pick", m.pick.is_some()),
+        ("text", m.text.is_some()),
     ]
     .into_iter()
     .filter(|(_, on)| *on)
@@ -1109,5 +1145,24 @@ impl Plan {
                 Err(c.errors)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_include_the_profile_and_the_fields_expressions_name() {
+        let raw: RawPlan = serde_yaml::from_str(
+            "let:\n  small: org.prospects <= 250\n  tagged: has(budget.purpose)\n\
+             outcome:\n  - if: small\n    warn: '{org.sales_motion} org'\n  - pass: ok, 1.5 of x.y.z\n",
+        )
+        .unwrap();
+        let reads = reads(&raw);
+        for (ds, f) in [("org", "prospects"), ("org", "sales_motion"), ("budget", "purpose")] {
+            assert!(reads.contains(&(ds.into(), Some(f.into()))), "{ds}.{f} in {reads:?}");
+        }
+        assert_eq!(reads.len(), 3, "{reads:?}");
     }
 }

@@ -318,6 +318,7 @@ impl Ctx<'_> {
                 let chosen = if cond.eval(self).truthy() { then } else { otherwise };
                 self.slots.get(chosen).cloned().unwrap_or(Slot::Val(Val::Null))
             }
+            Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None))),
             Step::First { from, field, sort } => {
                 let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
                     return Slot::Val(Val::Null);
@@ -517,6 +518,20 @@ impl BindEnv for Ctx<'_> {
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)
     }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.keys(name).into_iter().collect()
+    }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
+            return Vec::new();
+        };
+        let Some(col) = self.dataset(dataset).and_then(|d| d.column(field)) else {
+            return Vec::new();
+        };
+        let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r)).collect();
+        dates.sort_unstable();
+        dates
+    }
 }
 
 /// One row's fields as names, over the plan's values (a `rows` step's `if`).
@@ -676,6 +691,10 @@ impl Ctx<'_> {
                 _ => None,
             });
             if !b.status.assessed() {
+                // Nothing was measured: no value, and no threshold unless the branch names one.
+                out.value = None;
+                out.formula = None;
+                out.threshold = b.threshold.as_ref().and_then(|t| self.num(t));
                 return out;
             }
         }
@@ -1080,5 +1099,105 @@ tests:
         for r in results {
             assert_eq!(r.verdict, Verdict::Validated, "{}: {}", r.case, r.detail);
         }
+    }
+}
+
+#[cfg(test)]
+mod keys_and_follows_tests {
+    use super::*;
+    use crate::bundle::{Manifest, bundle_from_inline};
+    use crate::error::SourceFile;
+
+    fn outcome(plan: &str, data: &str) -> PlanOutcome {
+        let raw: super::super::format::RawPlan = serde_yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
+        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100)
+    }
+
+    #[test]
+    fn in_keys_keeps_rows_whose_value_or_month_is_a_key() {
+        let o = outcome(
+            "let:
+  attended: { rows: { from: meetings, where: { field: attendees, in_rows: { from: people, fields: [id] } } } }
+  months: { months: { from: meetings, date: date } }
+  covered: { months: { from: attended, date: date } }
+  gaps: { keys: { of: months, minus: covered } }
+  missed: { rows: { from: meetings, where: { field: date, in_keys: gaps } } }
+  ids: { groups: { from: meetings, by: id, having: count > 0 } }
+  named: { rows: { from: meetings, where: { field: id, in_keys: ids } } }
+  other: { rows: { from: meetings, where: { field: date, not_in_keys: gaps } } }
+  note: { text: '{missed} missed{?gaps: in {gaps}}{!named:, none named}' }
+outcome:
+  - fail: '{note}'
+findings:
+  - from: missed
+    if: 'true'
+    message: '{id}'",
+            "people: [{ id: p-cmo }]
+meetings:
+  - { id: M-1, date: 2025-01-07, attendees: p-cro }
+  - { id: M-2, date: 2025-01-28, attendees: p-cmo }
+  - { id: M-3, date: 2025-02-25, attendees: p-cro }
+  - { id: M-4, date: 2025-02-26 }",
+        );
+        assert_eq!(o.message, "2 missed in 2025-02");
+        let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(ids, ["M-3", "M-4"]);
+    }
+
+    #[test]
+    fn a_not_assessed_outcome_carries_no_value() {
+        let o = outcome(
+            "let:\n  n: { count: { from: meetings } }\noutcome:\n  - if: n < 5\n    not_assessed: too few\n  - pass: ok\nvalue: n\nthreshold: 5",
+            "meetings: [{ id: M-1 }]",
+        );
+        assert_eq!(
+            (o.status, o.value, o.threshold, o.formula),
+            (Status::NotAssessed, None, None, None)
+        );
+    }
+
+    #[test]
+    fn follows_finds_a_later_date_and_its_gap_to_the_latest_earlier_one() {
+        let o = outcome(
+            "let:
+  dated: { rows: { from: positioning, where: { field: status, equals: approved } } }
+  changes: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated } } } }
+  quick: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated, within_days: 100 } } } }
+outcome:
+  - fail: '{changes} changes, {quick} quick'
+findings:
+  - from: quick
+    message: '{id}'",
+            "positioning:
+  - { id: P-1, effective_date: 2024-01-01, status: approved }
+  - { id: P-2, effective_date: 2024-03-01, status: approved }
+  - { id: P-3, effective_date: 2024-09-01, status: approved }
+  - { id: P-4, effective_date: 2024-01-01, status: approved }
+  - { id: P-5, status: approved }",
+        );
+        assert_eq!(o.message, "2 changes, 1 quick");
+        assert_eq!(o.findings[0].message, "P-2");
+    }
+
+    #[test]
+    fn in_keys_names_a_key_set_of_the_plan() {
+        let raw: super::super::format::RawPlan = serde_yaml::from_str(
+            "let:
+  x: { rows: { from: meetings, where: { field: date, in_keys: nope } } }
+outcome:
+  - pass: ok",
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors[0].message.contains("`in_keys` names `nope`"), "{errors:?}");
     }
 }

@@ -207,7 +207,7 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
     let outcome = match &rule.check {
         Check::Rows(c) => rows_check(c, &values, bundle, &period, opts, &mut result),
         Check::Aggregate(c) => aggregate_check(c, &values, bundle, &period, opts, &mut result),
-        Check::Script(s) => script_check(rule, s, &values, bundle, &period, opts, &mut result),
+        Check::Script(s) => script_check(rule, s, &values, (bundle, vocabs), &period, opts, &mut result),
         Check::Plan(p) => plan_check(p, &values, vocabs, bundle, &period, opts, &mut result),
     };
     if let Err(message) = outcome {
@@ -616,7 +616,7 @@ fn script_check(
     rule: &Rule,
     script: &CompiledScript,
     values: &ParamValues,
-    bundle: &Arc<Bundle>,
+    (bundle, vocabs): (&Arc<Bundle>, &Vocabularies),
     period: &Period,
     opts: &EvalOptions,
     result: &mut RuleResult,
@@ -625,7 +625,7 @@ fn script_check(
     for (ds, fields) in &rule.optional {
         allowed.entry(ds.clone()).or_default().extend(fields.iter().cloned());
     }
-    let org = Org::new(Arc::clone(bundle), *period, allowed);
+    let org = Org::new(Arc::clone(bundle), *period, allowed).with_vocabularies(vocabs);
     let outcome = script.run(org, values, opts.as_of).map_err(|e| match e.location {
         Some(loc) => format!("{} (at {loc})", e.message),
         None => e.message,

@@ -111,6 +111,8 @@ pub struct Org {
     period: Period,
     /// Dataset -> fields the rule declared (required or optional).
     allowed: Arc<BTreeMap<String, BTreeSet<String>>>,
+    /// The pack's vocabularies (`org.in_vocab`).
+    vocabularies: Arc<super::vocab::Vocabularies>,
 }
 
 impl Org {
@@ -119,7 +121,14 @@ impl Org {
             bundle,
             period,
             allowed: Arc::new(allowed),
+            vocabularies: Arc::default(),
         }
+    }
+
+    /// The vocabularies `org.in_vocab` reads.
+    pub fn with_vocabularies(mut self, vocabularies: &super::vocab::Vocabularies) -> Self {
+        self.vocabularies = Arc::new(vocabularies.clone());
+        self
     }
 
     fn dataset(&self, name: &str) -> Result<Option<&Dataset>, Box<EvalAltResult>> {
@@ -228,6 +237,7 @@ pub const HOST_FUNCTIONS: &[&str] = &[
     "org.group_sum(dataset, key_field, value_field, filter)",
     "org.profile(field)",
     "org.in_period(date)",
+    "org.in_vocab(value, vocabulary)",
     "matches(text, pattern)",
     "days_between(from, to)",
     "month_of(date)",
@@ -368,6 +378,21 @@ fn register_host_api(engine: &mut Engine) {
     engine.register_fn("profile", |org: &mut Org, field: &str| -> R<Dynamic> {
         org.check_field("org", field)?;
         Ok(value_to_dynamic(&org.bundle.profile_value(field)))
+    });
+    engine.register_fn("in_vocab", |org: &mut Org, value: Dynamic, vocab: &str| -> R<bool> {
+        let Some(v) = org.vocabularies.get(vocab) else {
+            let known: Vec<&str> = org.vocabularies.keys().map(String::as_str).collect();
+            return Err(runtime(format!(
+                "no vocabulary is called `{vocab}`: {}",
+                crate::error::suggest(vocab, &known)
+            )));
+        };
+        if value.is_unit() {
+            return Ok(false);
+        }
+        let text = value.to_string();
+        charge_bytes(text.len());
+        Ok(v.contains(&text))
     });
     engine.register_fn("in_period", |org: &mut Org, date: &str| -> R<bool> {
         Ok(org.period.contains(parse_date(date)?))

@@ -44,7 +44,11 @@ pub enum Bound<'a> {
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     /// Normalised values to find (a semi-join).
-    InSet(Option<&'a Column>, HashSet<String>),
+    InSet(
+        Option<&'a Column>,
+        Arc<HashSet<String>>,
+        RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
+    ),
     /// Month labels (`2025-03`) a date's month must be one of.
     InMonths(Option<&'a Column>, HashSet<String>),
     /// Earlier dates (sorted day numbers) and the most days since the latest of them.
@@ -64,7 +68,7 @@ pub trait BindEnv {
     fn as_of(&self) -> NaiveDate;
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
     /// Normalised values of `fields` in a row set of the plan or a dataset.
-    fn values_of(&self, from: &str, fields: &[String]) -> HashSet<String>;
+    fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>>;
     fn value(&self, e: &Expr) -> Val;
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
@@ -89,8 +93,8 @@ impl BindEnv for PeriodEnv {
     fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
         None
     }
-    fn values_of(&self, _: &str, _: &[String]) -> HashSet<String> {
-        HashSet::new()
+    fn values_of(&self, _: &str, _: &[String]) -> Arc<HashSet<String>> {
+        Arc::default()
     }
     fn value(&self, e: &Expr) -> Val {
         struct Dates(Period, NaiveDate);
@@ -146,16 +150,20 @@ impl Condition {
             } => {
                 let mut set = env.values_of(from, fields);
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
-                    set.extend(v.normalized().iter().cloned());
+                    Arc::make_mut(&mut set).extend(v.normalized().iter().cloned());
                 }
-                Bound::InSet(ds.column(field), set)
+                Bound::InSet(ds.column(field), set, RefCell::default())
             }
             Condition::InKeys { field, keys, month } => {
                 let keys = env.keys_of(keys);
                 if *month {
                     Bound::InMonths(ds.column(field), keys)
                 } else {
-                    Bound::InSet(ds.column(field), keys.iter().map(|k| normalize(k)).collect())
+                    Bound::InSet(
+                        ds.column(field),
+                        Arc::new(keys.iter().map(|k| normalize(k)).collect()),
+                        RefCell::default(),
+                    )
                 }
             }
             Condition::Follows { field, from, within } => {
@@ -245,8 +253,8 @@ impl Bound<'_> {
             Bound::Never => false,
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
-            Bound::InSet(col, set) => {
-                !set.is_empty() && col.is_some_and(|c| c.any_text(row, |t| set.contains(&normalize(t))))
+            Bound::InSet(col, set, seen) => {
+                !set.is_empty() && remembered(*col, row, seen, |t| set.contains(&normalize(t)))
             }
             Bound::InMonths(col, set) => col
                 .and_then(|c| c.days(row))

@@ -63,7 +63,13 @@ struct Ctx<'a> {
     vocabs: &'a Vocabularies,
     slots: IndexMap<String, Slot>,
     max_findings: usize,
+    /// Semi-join sets already built in this run, by row set and fields: a
+    /// plan often tests the same join in several values.
+    joins: std::cell::RefCell<Joins>,
 }
+
+/// Semi-join sets by (row set, fields).
+type Joins = HashMap<(String, Vec<String>), Arc<HashSet<String>>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
@@ -166,20 +172,21 @@ impl Ctx<'_> {
 
     /// The rows behind `from`: a named row set, or every row of a dataset.
     fn rows_of(&self, from: &str, dataset: &str) -> (Option<&Dataset>, Vec<usize>) {
-        let ds = self.dataset(dataset);
-        match self.slots.get(from) {
-            Some(Slot::Rows { rows, .. }) => (ds, rows.to_vec()),
-            _ => (ds, ds.map_or_else(Vec::new, |d| (0..d.rows).collect())),
-        }
+        self.filtered(from, dataset, None)
     }
 
+    /// The rows behind `from` that meet `filter`, read in one pass.
     fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<&Dataset>, Vec<usize>) {
-        let (ds, rows) = self.rows_of(from, dataset);
-        let (Some(d), Some(f)) = (ds, filter) else {
-            return (ds, rows);
+        let Some(ds) = self.dataset(dataset) else {
+            return (None, Vec::new());
         };
-        let bound = f.bind_in(d, self);
-        (ds, rows.into_iter().filter(|r| bound.eval(*r)).collect())
+        let bound = filter.map(|f| f.bind_in(ds, self));
+        let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
+        let rows = match self.slots.get(from) {
+            Some(Slot::Rows { rows, .. }) => rows.iter().copied().filter(keep).collect(),
+            _ => (0..ds.rows).filter(keep).collect(),
+        };
+        (Some(ds), rows)
     }
 
     fn keys(&self, name: &str) -> BTreeSet<String> {
@@ -328,7 +335,7 @@ impl Ctx<'_> {
                 };
                 let mut rows = rows.to_vec();
                 if let Some((s, desc)) = sort {
-                    sort_rows(ds, &mut rows, s, *desc);
+                    sort_rows_top(ds, &mut rows, s, *desc, 1);
                 }
                 Slot::Val(rows.first().map_or(Val::Null, |r| to_val(&ds.value(field, *r))))
             }
@@ -494,26 +501,45 @@ impl BindEnv for Ctx<'_> {
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()
     }
-    fn values_of(&self, from: &str, fields: &[String]) -> HashSet<String> {
+    fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>> {
+        let key = (from.to_string(), fields.to_vec());
+        if let Some(set) = self.joins.borrow().get(&key) {
+            return Arc::clone(set);
+        }
         let (ds, rows) = match self.slots.get(from) {
             Some(Slot::Rows { dataset, rows }) => (self.dataset(dataset), rows.to_vec()),
             _ => self.rows_of(from, from),
         };
-        let out = std::cell::RefCell::new(HashSet::new());
-        let Some(ds) = ds else { return HashSet::new() };
-        for f in fields {
-            let Some(col) = ds.column(f) else { continue };
-            for &r in &rows {
-                col.any_text(r, |t| {
-                    let n = normalize(t);
-                    if !n.is_empty() {
-                        out.borrow_mut().insert(n);
+        let mut out = HashSet::new();
+        if let Some(ds) = ds {
+            // Each distinct text is normalised once: a million opportunities
+            // name a few thousand campaigns.
+            let mut seen: HashSet<&str> = HashSet::new();
+            for f in fields {
+                let Some(col) = ds.column(f) else { continue };
+                for &r in &rows {
+                    let Some(text) = col.text(r) else {
+                        // Numbers and dates: their text is made per cell.
+                        let n = normalize(&col.key_text(r));
+                        if !col.is_null(r) && !n.is_empty() {
+                            out.insert(n);
+                        }
+                        continue;
+                    };
+                    for item in text.split('\u{1f}') {
+                        if !item.is_empty() && seen.insert(item) {
+                            let n = normalize(item);
+                            if !n.is_empty() {
+                                out.insert(n);
+                            }
+                        }
                     }
-                    false
-                });
+                }
             }
         }
-        out.into_inner()
+        let set = Arc::new(out);
+        self.joins.borrow_mut().insert(key, Arc::clone(&set));
+        set
     }
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)
@@ -552,8 +578,14 @@ impl Env for RowEnv<'_, '_> {
     }
 }
 
-fn sort_rows(ds: &Dataset, rows: &mut [usize], field: &str, desc: bool) {
-    let Some(col) = ds.column(field) else { return };
+/// Orders rows by a field (missing values last either way, ties in file
+/// order), keeping only the first `keep`: each key is computed once, and a
+/// few findings out of a million rows cost a selection, not a full sort.
+fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
+    let Some(col) = ds.column(field) else {
+        rows.truncate(keep);
+        return;
+    };
     let key = |r: usize| -> (u8, f64, String) {
         if col.is_null(r) {
             return (1, 0.0, String::new());
@@ -566,17 +598,27 @@ fn sort_rows(ds: &Dataset, rows: &mut [usize], field: &str, desc: bool) {
             _ => (0, 0.0, normalize(&col.key_text(r))),
         }
     };
-    // Stable: ties keep file order; missing values last either way.
-    rows.sort_by(|a, b| {
-        let (ka, kb) = (key(*a), key(*b));
-        ka.0.cmp(&kb.0).then_with(|| {
-            let o =
-                ka.1.partial_cmp(&kb.1)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| ka.2.cmp(&kb.2));
-            if desc { o.reverse() } else { o }
-        })
-    });
+    let mut keyed: Vec<((u8, f64, String), usize)> = rows.iter().map(|r| (key(*r), *r)).collect();
+    let order = |a: &((u8, f64, String), usize), b: &((u8, f64, String), usize)| {
+        let (ka, kb) = (&a.0, &b.0);
+        ka.0.cmp(&kb.0)
+            .then_with(|| {
+                let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+                if desc { o.reverse() } else { o }
+            })
+            .then(a.1.cmp(&b.1))
+    };
+    if keep < keyed.len() {
+        keyed.select_nth_unstable_by(keep, order);
+        keyed.truncate(keep);
+    }
+    keyed.sort_unstable_by(order);
+    *rows = keyed.into_iter().map(|(_, r)| r).collect();
+}
+
+fn sort_rows(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool) {
+    let n = rows.len();
+    sort_rows_top(ds, rows, field, desc, n);
 }
 
 fn aggregate(agg: Agg, ds: Option<&Dataset>, field: Option<&str>, rows: &[usize]) -> Val {
@@ -798,10 +840,11 @@ impl Ctx<'_> {
             Some(Slot::Rows { dataset, rows }) => {
                 let Some(ds) = self.dataset(dataset) else { return };
                 let mut rows = rows.to_vec();
+                let total = rows.len();
                 if let Some((s, desc)) = &spec.sort {
-                    sort_rows(ds, &mut rows, s, *desc);
+                    sort_rows_top(ds, &mut rows, s, *desc, limit);
                 }
-                out.unlisted += rows.len().saturating_sub(limit);
+                out.unlisted += total.saturating_sub(limit);
                 for &r in rows.iter().take(limit) {
                     out.findings.push(PlanFinding {
                         message: self.render_row(&spec.message, ds, r),
@@ -926,6 +969,7 @@ pub fn run(
         vocabs,
         slots: IndexMap::new(),
         max_findings,
+        joins: Default::default(),
     };
     let mut datasets = BTreeSet::new();
     for (name, step) in &plan.lets {

@@ -598,7 +598,6 @@ fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, k
             _ => (0, 0.0, normalize(&col.key_text(r))),
         }
     };
-    let mut keyed: Vec<((u8, f64, String), usize)> = rows.iter().map(|r| (key(*r), *r)).collect();
     let order = |a: &((u8, f64, String), usize), b: &((u8, f64, String), usize)| {
         let (ka, kb) = (&a.0, &b.0);
         ka.0.cmp(&kb.0)
@@ -608,6 +607,16 @@ fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, k
             })
             .then(a.1.cmp(&b.1))
     };
+    if keep == 1 {
+        // The first row alone: one pass, nothing stored.
+        let best = rows
+            .iter()
+            .map(|r| (key(*r), *r))
+            .min_by(|a, b| order(a, b));
+        *rows = best.map(|(_, r)| r).into_iter().collect();
+        return;
+    }
+    let mut keyed: Vec<((u8, f64, String), usize)> = rows.iter().map(|r| (key(*r), *r)).collect();
     if keep < keyed.len() {
         keyed.select_nth_unstable_by(keep, order);
         keyed.truncate(keep);

@@ -58,9 +58,27 @@ pub fn configured_pack(
         .cloned()
         .collect();
     dirs.extend(config.rule_dirs());
-    let LoadedRules { mut pack, mut notes } = rules::load_rule_dirs(&dirs)?;
+    let LoadedRules { mut pack, mut notes } = load_packs(&dirs)?;
     notes.extend(config.apply(&mut pack)?);
     Ok((pack, notes))
+}
+
+/// The packs of `dirs`, read once per process: a portfolio audits many
+/// bundles with the same packs.
+fn load_packs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
+    static LOADED: std::sync::Mutex<Vec<(Vec<PathBuf>, LoadedRules)>> = std::sync::Mutex::new(Vec::new());
+    if let Some((_, loaded)) = LOADED
+        .lock()
+        .ok()
+        .and_then(|l| l.iter().find(|(d, _)| d == dirs).cloned())
+    {
+        return Ok(loaded);
+    }
+    let loaded = rules::load_rule_dirs_for_audit(dirs)?;
+    if let Ok(mut l) = LOADED.lock() {
+        l.push((dirs.to_vec(), loaded.clone()));
+    }
+    Ok(loaded)
 }
 
 pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {

@@ -3,8 +3,6 @@ fn main() -> std::process::ExitCode {
     // nested condition recurses: a roomier stack than the 2 MiB default keeps
     // debug builds (whose frames are large) from overflowing. Nesting depth
     // itself is bounded when the YAML is parsed.
-    let _ = rayon::ThreadPoolBuilder::new()
-        .stack_size(16 << 20)
-        .build_global();
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(16 << 20).build_global();
     mktaudit::cli::main()
 }

@@ -49,7 +49,7 @@ fn read_text(path: &Path) -> std::io::Result<String> {
 }
 
 /// The rules of a run and what the user should know about how they combined.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LoadedRules {
     pub pack: RulePack,
     /// e.g. "rule CRED-001 from custom/ overrides the one from rules/".
@@ -59,6 +59,57 @@ pub struct LoadedRules {
 /// Loads every rule under `dirs`, in order: a rule in a later folder replaces
 /// a rule with the same id from an earlier one.
 pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
+    load_dirs(dirs, true)
+}
+
+/// [`load_rule_dirs`] for an audit: the rules' inline tests are not parsed
+/// (they are most of a rule file's text, and an audit never runs them).
+pub fn load_rule_dirs_for_audit(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
+    load_dirs(dirs, false)
+}
+
+/// The text with a top-level `tests:` block blanked out (line breaks kept,
+/// so every position the parser reports is still right).
+fn without_tests(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = text
+        .match_indices("tests:")
+        .map(|(i, _)| i)
+        .find(|i| *i == 0 || text.as_bytes()[i - 1] == b'\n')
+    else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    // The block runs to the next line that starts a top-level key.
+    let mut end = text.len();
+    let mut at = start;
+    for (n, line) in text[start..].split_inclusive('\n').enumerate() {
+        let first = line.as_bytes().first().copied().unwrap_or(b' ');
+        if n > 0 && !matches!(first, b' ' | b'\t' | b'\n' | b'\r' | b'#' | b'-') {
+            end = at;
+            break;
+        }
+        at += line.len();
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..start]);
+    out.extend(text[start..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }));
+    out.push_str(&text[end..]);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tests_are_blanked_in_place() {
+        let text = "id: X\ntests:\n  - name: a\n    expect: pass\n# note\ncheck: { plan: {} }\n";
+        let out = super::without_tests(text);
+        assert_eq!(out.len(), text.len(), "positions stay where they were");
+        assert!(!out.contains("expect") && out.contains("check: { plan: {} }") && out.starts_with("id: X\n"));
+        assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+        assert_eq!(super::without_tests("id: X\nlatests: 1\n"), "id: X\nlatests: 1\n");
+    }
+}
+
+fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems> {
     let mut problems = Problems::default();
     // Vocabularies first: a pack's rules may use another pack's words.
     let mut vocabularies = Vocabularies::new();
@@ -109,6 +160,7 @@ pub fn load_rule_dirs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
                 let context = PackContext {
                     vocabs: &vocab_names,
                     shared: shared.as_ref(),
+                    with_tests,
                 };
                 let rule = load_rule_file(dir, &path, &context, &mut file_problems);
                 (path, rule, file_problems)
@@ -289,6 +341,8 @@ struct PackContext<'a> {
     vocabs: &'a BTreeSet<String>,
     /// The functions of the pack's `shared.rhai`.
     shared: Option<&'a rhai::AST>,
+    /// Whether to read the rules' inline tests.
+    with_tests: bool,
 }
 
 /// The file in a pack's root folder whose functions every script of the pack can call.
@@ -358,7 +412,12 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
         }
     };
     let src = SourceFile::new(path.display().to_string(), text);
-    let raw: RawRule = match serde_yaml::from_str(&src.text) {
+    let parsed = if context.with_tests {
+        std::borrow::Cow::Borrowed(&src.text[..])
+    } else {
+        without_tests(&src.text)
+    };
+    let raw: RawRule = match serde_yaml::from_str(&parsed) {
         Ok(r) => r,
         Err(e) => {
             let msg = e.to_string();

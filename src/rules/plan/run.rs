@@ -609,10 +609,7 @@ fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, k
     };
     if keep == 1 {
         // The first row alone: one pass, nothing stored.
-        let best = rows
-            .iter()
-            .map(|r| (key(*r), *r))
-            .min_by(|a, b| order(a, b));
+        let best = rows.iter().map(|r| (key(*r), *r)).min_by(|a, b| order(a, b));
         *rows = best.map(|(_, r)| r).into_iter().collect();
         return;
     }

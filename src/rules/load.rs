@@ -96,19 +96,6 @@ fn without_tests(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn tests_are_blanked_in_place() {
-        let text = "id: X\ntests:\n  - name: a\n    expect: pass\n# note\ncheck: { plan: {} }\n";
-        let out = super::without_tests(text);
-        assert_eq!(out.len(), text.len(), "positions stay where they were");
-        assert!(!out.contains("expect") && out.contains("check: { plan: {} }") && out.starts_with("id: X\n"));
-        assert_eq!(out.matches('\n').count(), text.matches('\n').count());
-        assert_eq!(super::without_tests("id: X\nlatests: 1\n"), "id: X\nlatests: 1\n");
-    }
-}
-
 fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems> {
     let mut problems = Problems::default();
     // Vocabularies first: a pack's rules may use another pack's words.
@@ -914,5 +901,18 @@ fn check_placeholders(message: &str, allowed: &[&str], report: &mut impl FnMut(C
                 .help(suggest(&name, allowed)),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tests_are_blanked_in_place() {
+        let text = "id: X\ntests:\n  - name: a\n    expect: pass\n# note\ncheck: { plan: {} }\n";
+        let out = super::without_tests(text);
+        assert_eq!(out.len(), text.len(), "positions stay where they were");
+        assert!(!out.contains("expect") && out.contains("check: { plan: {} }") && out.starts_with("id: X\n"));
+        assert_eq!(out.matches('\n').count(), text.matches('\n').count());
+        assert_eq!(super::without_tests("id: X\nlatests: 1\n"), "id: X\nlatests: 1\n");
     }
 }

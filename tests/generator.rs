@@ -119,3 +119,29 @@ fn gen_never_writes_into_a_folder_with_files() {
     assert!(stderr(&o).contains("not empty"), "{}", stderr(&o));
     assert_eq!(std::fs::read_to_string(dir.path().join("leads.csv")).unwrap(), "mine");
 }
+
+/// No default rule ends as an error on a generated org, healthy or troubled,
+/// whatever the audit date: inside the period, at its end, after it, or
+/// before it has started (where a rule needing the period says so).
+#[test]
+fn no_rule_errors_on_a_generated_org_at_any_audit_date() {
+    let dir = tempfile::tempdir().unwrap();
+    for profile in ["healthy", "troubled"] {
+        let out = dir.path().join(profile);
+        assert!(generate(&out, "12000", "7", profile).status.success());
+        for as_of in ["2024-06-30", "2025-01-15", "2025-07-31", "2025-12-31", "2026-06-30"] {
+            let o = mktaudit(&["audit", out.to_str().unwrap(), "--as-of", as_of, "--format", "json"]);
+            assert!(o.status.code().is_some_and(|c| c < 2), "{}", stderr(&o));
+            let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            let errors: Vec<String> = report["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["status"] == "error")
+                .map(|r| format!("{}: {}", r["id"], r["message"]))
+                .collect();
+            assert!(errors.is_empty(), "{profile} as of {as_of}: {errors:?}");
+            assert_eq!(report["results"].as_array().unwrap().len(), 25);
+        }
+    }
+}

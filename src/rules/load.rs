@@ -187,7 +187,7 @@ fn load_vocabularies(
         Ok(v) => Some((text, v)),
         Err(e) => {
             let msg = e.to_string();
-            let at = e.location().map_or(0, |l| l.index());
+            let at = e.offset(&src.text);
             problems.push(
                 Problem::new(
                     "rules::vocabularies",
@@ -358,12 +358,12 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
         }
     };
     let src = SourceFile::new(path.display().to_string(), text);
-    let raw: RawRule = match serde_yaml::from_str(&src.text) {
+    let raw: RawRule = match crate::yaml::from_str(&src.text) {
         Ok(r) => r,
         Err(e) => {
             let msg = e.to_string();
             let reason = crate::error::short_serde_reason(&msg);
-            let at = e.location().map_or(0, |l| l.index());
+            let at = e.offset(&src.text);
             let mut p = Problem::new("rules::parse", format!("`{}` is not a valid rule", path.display()))
                 .at(&src, at, 1, reason);
             p = match crate::error::unknown_key_help(&msg) {
@@ -462,7 +462,7 @@ fn validate(
     for (name, p) in &raw.params {
         let at = find(&src.text, &format!("{name}:"));
         let mut bad_values = Vec::new();
-        let mut convert = |v: &serde_yaml::Value| match yaml_to_value(v) {
+        let mut convert = |v: &crate::yaml::Value| match yaml_to_value(v) {
             Ok(v) => Some(v),
             Err(e) => {
                 bad_values.push(Problem::new("rules::param", format!("param `{name}`: {e}")).at(

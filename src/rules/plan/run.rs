@@ -937,10 +937,10 @@ mod pick_and_branch_value_tests {
     use crate::rules::plan::format::RawPlan;
 
     fn outcome(plan: &str, data: &str) -> PlanOutcome {
-        let raw: RawPlan = serde_yaml::from_str(plan).unwrap();
+        let raw: RawPlan = crate::yaml::from_str(plan).unwrap();
         let params = ParamValues::new();
         let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let data: IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
         let source = SourceFile::new("test", String::new());
         let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
         let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
@@ -1002,7 +1002,7 @@ findings:
 
     #[test]
     fn pick_needs_row_sets_of_one_dataset() {
-        let raw: RawPlan = serde_yaml::from_str(
+        let raw: RawPlan = crate::yaml::from_str(
             r#"
 let:
   a: { rows: { from: plans } }

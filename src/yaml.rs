@@ -4,6 +4,7 @@
 //! The parser is serde-saphyr (pure Rust, no `unsafe`). Before a text is
 //! deserialised, [`check_bounds`] walks its event stream once (linear time,
 //! constant stack) and refuses:
+//! - a text over [`MAX_BYTES`];
 //! - nesting deeper than [`MAX_DEPTH`] (checked as each collection opens, so no
 //!   later stage ever recurses deeper);
 //! - aliases that would expand the document by more than [`MAX_ALIAS_GROWTH`]
@@ -20,6 +21,9 @@ use serde::de::DeserializeOwned;
 /// Numbers, strings, bools, null, sequences and mappings (string keys, in file
 /// order). A YAML date such as `2025-01-01` is a string.
 pub type Value = serde_json::Value;
+
+/// Largest YAML text parsed (a rule file, a config or a bundle's YAML dataset).
+pub const MAX_BYTES: usize = 256 << 20;
 
 /// Deepest nesting of sequences and mappings accepted.
 pub const MAX_DEPTH: usize = 128;
@@ -146,6 +150,21 @@ fn convert(e: &serde_saphyr::Error) -> Error {
 /// [`MAX_DEPTH`] and alias expansions past [`MAX_ALIAS_GROWTH`]. Syntax errors
 /// are left to the deserialiser, which words them.
 pub fn check_bounds(text: &str) -> Result<(), Error> {
+    check_bounds_within(text, MAX_BYTES, MAX_DEPTH, MAX_ALIAS_GROWTH)
+}
+
+fn check_bounds_within(text: &str, max_bytes: usize, max_depth: usize, max_growth: usize) -> Result<(), Error> {
+    if text.len() > max_bytes {
+        return Err(Error {
+            message: format!(
+                "{} MiB of YAML; the limit is {} MiB",
+                text.len().div_ceil(1 << 20),
+                max_bytes >> 20
+            ),
+            line: 0,
+            column: 0,
+        });
+    }
     use serde_saphyr::granit_parser::{Event, Parser};
     let at = |span: &serde_saphyr::granit_parser::Span| (span.start.line(), span.start.col() + 1);
     // Expanded weight of the document so far, and of each anchor once closed.
@@ -166,10 +185,10 @@ pub fn check_bounds(text: &str) -> Result<(), Error> {
             Event::SequenceStart(_, anchor, _) | Event::MappingStart(_, anchor, _) => {
                 total = total.saturating_add(NODE_WEIGHT);
                 open.push((anchor, total));
-                if open.len() > MAX_DEPTH {
+                if open.len() > max_depth {
                     let (line, column) = at(&span);
                     return Err(Error {
-                        message: format!("nesting deeper than {MAX_DEPTH} levels"),
+                        message: format!("nesting deeper than {max_depth} levels"),
                         line,
                         column,
                     });
@@ -193,12 +212,12 @@ pub fn check_bounds(text: &str) -> Result<(), Error> {
                 let weight = anchors.get(id).copied().unwrap_or(NODE_WEIGHT);
                 total = total.saturating_add(weight);
                 growth = growth.saturating_add(weight);
-                if growth > MAX_ALIAS_GROWTH {
+                if growth > max_growth {
                     let (line, column) = at(&span);
                     return Err(Error {
                         message: format!(
                             "aliases expand this document by more than {} MiB (an alias bomb?)",
-                            MAX_ALIAS_GROWTH >> 20
+                            max_growth >> 20
                         ),
                         line,
                         column,
@@ -265,5 +284,30 @@ mod tests {
             e.message.contains("nesting") || e.message.contains("recursion limit"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn each_limit_holds_at_its_edge() {
+        let two_mib = format!("a: {}\n", "x".repeat(2 << 20));
+        let e = check_bounds_within(&two_mib, 1 << 20, 8, 1 << 20).unwrap_err();
+        assert_eq!(e.message, "3 MiB of YAML; the limit is 1 MiB");
+        assert_eq!(e.offset(&two_mib), 0);
+        assert!(check_bounds_within(&two_mib, 4 << 20, 8, 1 << 20).is_ok());
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert!(check_bounds_within(&deep(8), 1 << 20, 8, 1 << 20).is_ok());
+        let e = check_bounds_within(&deep(9), 1 << 20, 8, 1 << 20).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 9));
+        // One alias of a 100-item list grows the document by about 100 nodes.
+        let list = format!("a: &a [{}]\nb: *a\n", vec!["1"; 100].join(","));
+        assert!(check_bounds_within(&list, 1 << 20, 8, 100 * (NODE_WEIGHT + 1) + 2 * NODE_WEIGHT).is_ok());
+        let e = check_bounds_within(&list, 1 << 20, 8, 100 * NODE_WEIGHT).unwrap_err();
+        assert_eq!((e.line, e.column), (2, 4));
+        // Nested aliases count what they repeat, expanded.
+        let nested = format!("{list}c: [*a, *a]\nd: [*c, *c]\n").replace("c: [", "c: &c [");
+        let one = 100 * (NODE_WEIGHT + 1) + NODE_WEIGHT;
+        // b: one; c: two; d: twice c (two and its own node).
+        let total = one + 2 * one + 2 * (2 * one + NODE_WEIGHT);
+        assert!(check_bounds_within(&nested, 1 << 20, 8, total).is_ok());
+        assert!(check_bounds_within(&nested, 1 << 20, 8, total - 1).is_err());
     }
 }

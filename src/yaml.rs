@@ -230,6 +230,74 @@ fn check_bounds_within(text: &str, max_bytes: usize, max_depth: usize, max_growt
     Ok(())
 }
 
+/// A key of the document's top-level mapping: where the key is written and
+/// the bytes its value spans (up to the next top-level key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub key: String,
+    pub key_at: usize,
+    pub value: std::ops::Range<usize>,
+}
+
+/// The top-level keys of a YAML mapping document, in file order, for pointing
+/// a diagnostic into the right part of a file. Empty when the text is not a
+/// mapping; cut short at a syntax error.
+pub fn sections(text: &str) -> Vec<Section> {
+    use serde_saphyr::granit_parser::{Event, Parser};
+    let at = |m: &serde_saphyr::granit_parser::Marker| m.byte_offset().unwrap_or(m.index()).min(text.len());
+    let mut out: Vec<Section> = Vec::new();
+    // Open collections below the document; for mappings, whether a key comes next.
+    let mut open: Vec<Option<bool>> = Vec::new();
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else { break };
+        let start = at(&span.start);
+        let at_root_key = open.len() == 1 && open[0] == Some(true);
+        let is_node = matches!(
+            event,
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+        );
+        if is_node {
+            if at_root_key {
+                if let Some(last) = out.last_mut() {
+                    last.value.end = start;
+                }
+                let key = match &event {
+                    Event::Scalar(k, ..) => k.to_string(),
+                    _ => String::new(),
+                };
+                out.push(Section {
+                    key,
+                    key_at: start,
+                    value: text.len()..text.len(),
+                });
+            } else if open.len() == 1
+                && let Some(last) = out.last_mut()
+                && last.value.start == text.len()
+            {
+                last.value.start = start;
+            }
+            // A node fills the slot of its parent mapping: key, then value.
+            if let Some(Some(next_is_key)) = open.last_mut() {
+                *next_is_key = !*next_is_key;
+            }
+        }
+        match event {
+            Event::SequenceStart(..) => open.push(None),
+            Event::MappingStart(..) => open.push(Some(true)),
+            Event::SequenceEnd | Event::MappingEnd => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    for s in &mut out {
+        if s.value.start > s.value.end {
+            s.value.start = s.value.end;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,5 +377,19 @@ mod tests {
         let total = one + 2 * one + 2 * (2 * one + NODE_WEIGHT);
         assert!(check_bounds_within(&nested, 1 << 20, 8, total).is_ok());
         assert!(check_bounds_within(&nested, 1 << 20, 8, total - 1).is_err());
+    }
+
+    #[test]
+    fn sections_span_the_top_level_values() {
+        let text = "id: X\nreferences:\n  - weight: no\ncheck:\n  rows: { weight: 1 }\n\"quoted\": [1]\n";
+        let s = sections(text);
+        let keys: Vec<&str> = s.iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["id", "references", "check", "quoted"]);
+        assert_eq!(&text[s[0].key_at..s[0].key_at + 2], "id");
+        assert_eq!(&text[s[0].value.clone()], "X\n");
+        assert!(text[s[2].value.clone()].starts_with("rows: { weight: 1 }"));
+        assert_eq!(&text[s[3].key_at..s[3].key_at + 8], "\"quoted\"");
+        assert!(sections("[1, 2]").is_empty());
+        assert!(sections("").is_empty());
     }
 }

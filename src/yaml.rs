@@ -117,6 +117,11 @@ fn options() -> serde_saphyr::Options {
             max_total_scalar_bytes: usize::MAX,
             enforce_alias_anchor_ratio: false,
         },
+        // YAML 1.2 core, as serde_yaml read it: `yes`, `no`, `on` stay text,
+        // and so do `007` (an id, a postcode) and `1_000`.
+        strict_booleans: true,
+        leading_zero_numbers_as_strings: true,
+        underscored_numbers_as_strings: true,
     }
 }
 
@@ -134,6 +139,9 @@ fn convert(e: &serde_saphyr::Error) -> Error {
         }
     }
     // Worded for the user, not for the parser's configuration.
+    if let Some(i) = message.find(", set DuplicateKeyPolicy") {
+        message.truncate(i);
+    }
     if let Some(rest) = message.strip_prefix("non-finite float ")
         && let Some(value) = rest.strip_suffix(" rejected by the configured policy")
     {
@@ -312,6 +320,13 @@ mod tests {
         assert_eq!(v["d"], serde_json::json!(true));
         assert_eq!(v["e"], Value::Null);
         assert_eq!(v["f"], serde_json::json!("2025-01-01"));
+        let w = value_from_str("a: yes\nb: no\nc: on\nd: 007\ne: 1_000\nf: True\ng: 0x1F\n").unwrap();
+        assert_eq!(
+            w,
+            serde_json::json!({"a": "yes", "b": "no", "c": "on", "d": "007", "e": "1_000", "f": true, "g": 31})
+        );
+        let e = value_from_str("a: 1\na: 2\n").unwrap_err();
+        assert_eq!((e.message.as_str(), e.line), ("duplicate mapping key: a", 2));
         assert_eq!(scalar_text(&v["g"]), "[1, two]");
         assert_eq!(scalar_text(&v["h"]), "{k: v}");
     }

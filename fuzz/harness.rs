@@ -124,3 +124,22 @@ pub fn report_template(data: &[u8]) {
         Err(problems) => assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic"),
     }
 }
+
+/// The YAML layer alone (`src/yaml.rs`): bounds, parse into a value, the
+/// top-level sections, and the error's position, which must lie in the text.
+pub fn yaml(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match mktaudit::yaml::value_from_str(text) {
+        Ok(value) => {
+            let _ = mktaudit::yaml::scalar_text(&value);
+        }
+        Err(e) => {
+            assert!(!e.message.trim().is_empty(), "an empty YAML error");
+            assert!(e.offset(text) <= text.len(), "an error past the end");
+        }
+    }
+    for s in mktaudit::yaml::sections(text) {
+        assert!(s.key_at <= text.len() && s.value.start <= s.value.end && s.value.end <= text.len());
+        assert!(text.is_char_boundary(s.value.start) && text.is_char_boundary(s.value.end));
+    }
+}

@@ -300,12 +300,14 @@ impl Diagnostic for Named<'_> {
 /// help listing the allowed keys.
 pub fn unknown_key_help(message: &str) -> Option<String> {
     let unknown = message.split("unknown field `").nth(1)?.split('`').next()?;
-    let expected: Vec<&str> = message
-        .split("expected ")
-        .nth(1)?
-        .split('`')
-        .skip(1)
-        .step_by(2)
+    let list = message.split("expected ").nth(1)?;
+    let list = list.split(" at line ").next().unwrap_or(list);
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    let expected: Vec<&str> = list
+        .split(", ")
+        .flat_map(|part| part.split(" or "))
+        .map(|name| name.trim().trim_matches('`'))
+        .filter(|name| !name.is_empty())
         .collect();
     if unknown.is_empty() || expected.is_empty() {
         return None;

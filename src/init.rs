@@ -93,8 +93,8 @@ fn single_template(name: &str) -> String {
     let mut out = format!("# {}\n# Fill in what you know; leave the rest empty.\n", ds.description);
     for (field, f) in &ds.fields {
         let example = match &f.example {
-            serde_yaml::Value::String(s) => s.clone(),
-            other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+            crate::yaml::Value::String(s) => s.clone(),
+            other => crate::yaml::scalar_text(other),
         };
         let _ = writeln!(out, "{field}:    # {} e.g. {example}", f.description);
     }

@@ -33,3 +33,4 @@ pub mod score;
 pub mod template;
 pub mod value;
 pub mod waivers;
+pub mod yaml;

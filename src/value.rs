@@ -238,7 +238,7 @@ pub fn parse_date_days(t: &str) -> Option<i32> {
 /// Days since 1970-01-01 of a valid year (0-9999), month and day
 /// (H. Hinnant's `days_from_civil`), from a table for the years exports hold.
 fn civil_days(y: u32, m: u32, d: u32) -> Option<i32> {
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     if !(1..=12).contains(&m) || d == 0 || d > month_days[(m - 1) as usize] {
         return None;

@@ -61,3 +61,20 @@ fn every_problem_names_file_line_and_column() {
         "all problems reported together:\n{out}"
     );
 }
+
+#[test]
+fn a_check_error_points_into_the_check_not_at_the_same_words_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    let rule = "title: A rule whose rationale quotes its pattern\n\
+                severity: high\n\
+                rationale: \"flags names matching (?i)click( and others\"\n\
+                remediation: y\n\
+                references:\n  - \"weight: see (?i)click(\"\n\
+                weight: 2\n\
+                check:\n  rows:\n    dataset: kpis\n    flag: { field: name, matches: '(?i)click(' }\n    message: \"{name}\"\n";
+    std::fs::write(cat.join("quoted.yaml"), rule).unwrap();
+    let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(out.contains("quoted.yaml:11:36"), "{out}");
+}

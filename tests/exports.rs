@@ -491,7 +491,7 @@ fn the_documented_mapping_example_is_valid() {
     let doc = std::fs::read_to_string("docs/sources.md").unwrap();
     let section = doc.split("## Writing a mapping").nth(1).unwrap();
     let yaml = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
-    let def: mktaudit::bundle::source::SourceDef = serde_yaml::from_str(yaml).unwrap();
+    let def: mktaudit::bundle::source::SourceDef = mktaudit::yaml::from_str(yaml).unwrap();
     assert_eq!(def.validate(), Vec::<String>::new());
 }
 

@@ -50,3 +50,8 @@ fn workbook_corpus() {
 fn report_template_corpus() {
     replay("report_template", harness::report_template);
 }
+
+#[test]
+fn yaml_corpus() {
+    replay("yaml", harness::yaml);
+}

@@ -119,6 +119,67 @@ fn documented_handlings_bom_crlf_semicolons_latin1_huge_numbers() {
     );
 }
 
+/// A big list (500,000 items, under every count a parser limits) repeated
+/// 99 times by aliases: 50 million values once expanded.
+fn repeated_big_list() -> String {
+    let mut yaml = String::from("items: &big [");
+    yaml.push_str(&vec!["1"; 500_000].join(","));
+    yaml.push_str("]\nrepeats: [");
+    yaml.push_str(&vec!["*big"; 99].join(", "));
+    yaml.push_str("]\n");
+    yaml
+}
+
+/// How long a run took: the refusals below come before anything is built.
+fn timed<T>(run: impl FnOnce() -> T) -> (T, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let out = run();
+    (out, start.elapsed())
+}
+
+#[test]
+fn a_big_list_repeated_by_aliases_is_refused_at_once() {
+    let yaml = repeated_big_list();
+    let ((), took) = timed(|| expect_error(&[("kpis.yaml", yaml.as_bytes())], "kpis.yaml:2:"));
+    assert!(took.as_secs() < 10, "took {took:?}");
+    let dir = bundle_with(&[("kpis.yaml", yaml.as_bytes())]);
+    assert!(stderr(&audit(dir.path())).contains("alias bomb"));
+}
+
+#[test]
+fn a_long_scalar_repeated_by_aliases_is_refused() {
+    let yaml = format!(
+        "note: &long \"{}\"\nrepeats: [{}]\n",
+        "x".repeat(1 << 20),
+        vec!["*long"; 1000].join(", ")
+    );
+    expect_error(&[("org.yaml", yaml.as_bytes())], "alias bomb");
+}
+
+#[test]
+fn very_deep_nesting_is_refused_in_linear_time() {
+    // 128k `[` in a 256 KB file took 65 s with the old parser.
+    let yaml = format!("name: {}{}\n", "[".repeat(128 << 10), "]".repeat(128 << 10));
+    let ((), took) = timed(|| expect_error(&[("org.yaml", yaml.as_bytes())], "org.yaml:1:"));
+    assert!(took.as_secs() < 10, "took {took:?}");
+    let yaml: String = (0..200).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+    expect_error(&[("org.yaml", yaml.as_bytes())], "nesting deeper than 128 levels");
+}
+
+#[test]
+fn a_rule_whose_params_repeat_a_big_list_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    let yaml = repeated_big_list().replace("items:", "params:\n  big:\n    default:");
+    std::fs::write(cat.join("big-params.yaml"), yaml).unwrap();
+    let (o, took) = timed(|| mktaudit(&["rules", "check", dir.path().to_str().unwrap()]));
+    assert!(took.as_secs() < 10, "took {took:?}");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("big-params.yaml") && err.contains("alias bomb"), "{err}");
+}
+
 #[test]
 fn hostile_rule_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();

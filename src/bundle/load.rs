@@ -398,7 +398,7 @@ fn read_dataset(
 /// Problems point at `source`, the file the data was written in.
 pub fn bundle_from_inline(
     root_name: &str,
-    data: &indexmap::IndexMap<String, serde_yaml::Value>,
+    data: &indexmap::IndexMap<String, crate::yaml::Value>,
     manifest: Manifest,
     source: &SourceFile,
 ) -> Result<Bundle, Problems> {
@@ -465,14 +465,11 @@ pub fn bundle_from_inline(
     })
 }
 
-/// A problem at the location serde_yaml reports.
-pub(crate) fn yaml_problem(code: &'static str, src: &SourceFile, e: &serde_yaml::Error, message: &str) -> Problem {
+/// A problem at the location the YAML parser reports.
+pub(crate) fn yaml_problem(code: &'static str, src: &SourceFile, e: &crate::yaml::Error, message: &str) -> Problem {
     let reason = crate::error::short_serde_reason(&e.to_string());
     let p = Problem::new(code, message.to_string());
-    match e.location() {
-        Some(loc) => p.at(src, loc.index(), 1, reason),
-        None => p.at(src, 0, 1, reason),
-    }
+    p.at(src, e.offset(&src.text), 1, reason)
 }
 
 /// Byte offset of `key:` in a YAML text (for pointing at manifest keys).

@@ -109,7 +109,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
     let Some(src) = read_source(root, &path, &mut Vec::new(), problems) else {
         return Default::default();
     };
-    let mut manifest: Manifest = match serde_yaml::from_str(&src.text) {
+    let mut manifest: Manifest = match crate::yaml::from_str(&src.text) {
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
@@ -247,7 +247,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         return None;
     }
     let src = read_source(root, &path, &mut Vec::new(), problems)?;
-    let mut def: SourceDef = match serde_yaml::from_str(&src.text) {
+    let mut def: SourceDef = match crate::yaml::from_str(&src.text) {
         Ok(d) => d,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {

@@ -132,7 +132,7 @@ pub struct Plan {
     pub skip_rows: Vec<String>,
 }
 
-fn pairs(map: &IndexMap<String, serde_yaml::Value>) -> Vec<(String, String)> {
+fn pairs(map: &IndexMap<String, crate::yaml::Value>) -> Vec<(String, String)> {
     map.iter()
         .map(|(k, v)| (k.trim().to_string(), scalar_text(v)))
         .collect()

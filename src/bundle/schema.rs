@@ -37,7 +37,7 @@ pub struct FieldSchema {
     #[serde(rename = "type")]
     pub ty: FieldType,
     pub description: String,
-    pub example: serde_yaml::Value,
+    pub example: crate::yaml::Value,
     #[serde(default)]
     pub aliases: Vec<String>,
     /// The dataset whose ids this field holds (a join `inspect` checks).
@@ -56,7 +56,7 @@ impl Schema {
         SCHEMA.get_or_init(|| Schema {
             // A broken embedded schema is a bug in mktaudit itself, caught by
             // the unit test below, never by a user.
-            datasets: serde_yaml::from_str(DATASETS_YAML).expect("embedded datasets.yaml is valid"),
+            datasets: crate::yaml::from_str(DATASETS_YAML).expect("embedded datasets.yaml is valid"),
         })
     }
 
@@ -123,10 +123,10 @@ pub fn reference_markdown() -> String {
         );
         for (field, f) in &ds.fields {
             let example = match &f.example {
-                serde_yaml::Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+                crate::yaml::Value::String(s) => s.clone(),
+                other => crate::yaml::scalar_text(other),
             };
-            let ty = serde_yaml::to_string(&f.ty).unwrap_or_default().trim().to_string();
+            let ty = crate::yaml::scalar_text(&serde_json::to_value(f.ty).unwrap_or_default());
             let aliases: Vec<String> = f.aliases.iter().map(|a| format!("`{a}`")).collect();
             let _ = writeln!(
                 out,

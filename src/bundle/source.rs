@@ -63,13 +63,13 @@ pub struct SourceDef {
     pub columns: IndexMap<String, Vec<String>>,
     /// Field -> cell value as exported -> value in the bundle format.
     #[serde(default)]
-    pub values: IndexMap<String, IndexMap<String, serde_yaml::Value>>,
+    pub values: IndexMap<String, IndexMap<String, crate::yaml::Value>>,
     /// Fields computed from another field's cell when no column gives them.
     #[serde(default)]
     pub derive: IndexMap<String, Derive>,
     /// Fields set to one value for every row when no column gives them.
     #[serde(default)]
-    pub constants: IndexMap<String, serde_yaml::Value>,
+    pub constants: IndexMap<String, crate::yaml::Value>,
     /// Cell texts that mean "no value" in this export, besides the usual ones.
     #[serde(default)]
     pub nulls: Vec<String>,
@@ -88,17 +88,17 @@ pub struct Derive {
     /// The field whose cell is looked up.
     pub from: String,
     /// Cell value -> value of the derived field.
-    pub map: IndexMap<String, serde_yaml::Value>,
+    pub map: IndexMap<String, crate::yaml::Value>,
     /// Value when the cell matches no key (empty: missing).
     #[serde(default)]
-    pub otherwise: Option<serde_yaml::Value>,
+    pub otherwise: Option<crate::yaml::Value>,
 }
 
-pub(super) fn scalar_text(v: &serde_yaml::Value) -> String {
+pub(super) fn scalar_text(v: &crate::yaml::Value) -> String {
     match v {
-        serde_yaml::Value::String(s) => s.clone(),
-        serde_yaml::Value::Null => String::new(),
-        other => serde_yaml::to_string(other).unwrap_or_default().trim().to_string(),
+        crate::yaml::Value::String(s) => s.clone(),
+        crate::yaml::Value::Null => String::new(),
+        other => crate::yaml::scalar_text(other),
     }
 }
 
@@ -110,7 +110,7 @@ pub fn builtin() -> &'static BTreeMap<String, SourceDef> {
             .iter()
             .map(|(name, text)| {
                 // A broken embedded mapping is a bug in mktaudit, caught by the unit test below.
-                let mut def: SourceDef = serde_yaml::from_str(text).expect("embedded source mappings are valid");
+                let mut def: SourceDef = crate::yaml::from_str(text).expect("embedded source mappings are valid");
                 def.name = (*name).to_string();
                 (def.name.clone(), def)
             })

@@ -6,7 +6,6 @@ use super::load::yaml_problem;
 use super::table::{DatasetBuilder, Loc};
 use crate::error::Problem;
 use crate::value::Value;
-use std::path::Path;
 
 pub(super) enum Structured {
     Json,
@@ -24,26 +23,14 @@ impl DatasetBuilder<'_> {
                         .help("check brackets, commas and quotes near here"),
                 )
             }),
-            Structured::Yaml => serde_yaml::from_str::<serde_yaml::Value>(&self.src.text)
-                .map_err(|e| {
-                    Box::new(yaml_problem(
-                        "bundle::yaml",
-                        self.src,
-                        &e,
-                        &format!("`{}` is not valid YAML", self.rel),
-                    ))
-                })
-                .and_then(|v| {
-                    serde_json::to_value(v).map_err(|e| {
-                        Box::new(
-                            Problem::new(
-                                "bundle::yaml",
-                                format!("`{}` has values JSON cannot hold: {e}", self.rel),
-                            )
-                            .in_file(Path::new(self.rel)),
-                        )
-                    })
-                }),
+            Structured::Yaml => crate::yaml::value_from_str(&self.src.text).map_err(|e| {
+                Box::new(yaml_problem(
+                    "bundle::yaml",
+                    self.src,
+                    &e,
+                    &format!("`{}` is not valid YAML", self.rel),
+                ))
+            }),
         };
         let doc = match parsed {
             Ok(d) => d,

@@ -222,9 +222,9 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
     let config: Config = if src.text.trim().is_empty() {
         Config::default()
     } else {
-        serde_yaml::from_str(&src.text).map_err(|e| {
+        crate::yaml::from_str(&src.text).map_err(|e| {
             let msg = e.to_string();
-            let at = e.location().map_or(0, |l| l.index());
+            let at = e.offset(&src.text);
             let help = unknown_key_help(&msg).unwrap_or_else(|| {
                 "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers, branding"
                     .into()

@@ -43,11 +43,11 @@ pub struct Config {
     /// Rule id -> param -> value.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
-    pub params: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
+    pub params: BTreeMap<String, BTreeMap<String, crate::yaml::Value>>,
     /// Org profile fields that replace (or supply) the bundle's, e.g. `sales_motion: enterprise`.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub profile: BTreeMap<String, serde_yaml::Value>,
+    pub profile: BTreeMap<String, crate::yaml::Value>,
     /// Lowest score for each grade: `{ A: 90, B: 80, C: 70, D: 60 }`.
     #[serde(default)]
     pub grades: Option<GradesConfig>,
@@ -84,7 +84,7 @@ pub struct LoadedConfig {
     from_bundle: bool,
     /// `profile:` of the bundle's own config when it is not trusted in full,
     /// and where it was read from; the user's `profile:` wins field by field.
-    bundle_profile: Option<(String, BTreeMap<String, serde_yaml::Value>)>,
+    bundle_profile: Option<(String, BTreeMap<String, crate::yaml::Value>)>,
     /// Every config that applied, where from, and what was ignored.
     pub uses: Vec<ConfigUse>,
 }
@@ -112,8 +112,8 @@ impl LoadedConfig {
     }
 
     /// The bundle config's profile fields, then the user's over them.
-    fn profile_fields(&self) -> Vec<(&String, &serde_yaml::Value, String)> {
-        let mut fields: BTreeMap<&String, (&serde_yaml::Value, String)> = BTreeMap::new();
+    fn profile_fields(&self) -> Vec<(&String, &crate::yaml::Value, String)> {
+        let mut fields: BTreeMap<&String, (&crate::yaml::Value, String)> = BTreeMap::new();
         if let Some((path, profile)) = &self.bundle_profile {
             for (k, v) in profile {
                 fields.insert(k, (v, path.clone()));
@@ -312,7 +312,7 @@ impl LoadedConfig {
         for (field, value, by) in self.profile_fields() {
             notes.push(format!(
                 "org profile {field} set to {} by {by}",
-                serde_yaml::to_string(value).unwrap_or_default().trim()
+                crate::yaml::scalar_text(value)
             ));
         }
         Ok(notes)
@@ -325,7 +325,7 @@ pub const MAX_PARAM_MAGNITUDE: f64 = 1e15;
 
 /// A config's value for a param: finite, within range, and of the same kind
 /// as the rule's default (a number stays a number).
-fn check_param(raw: &serde_yaml::Value, default: &Value) -> Result<(), String> {
+fn check_param(raw: &crate::yaml::Value, default: &Value) -> Result<(), String> {
     let value = yaml_to_value(raw)?;
     match (&value, default) {
         (Value::Number(n), _) if !n.is_finite() => Err(format!("{n} is not a finite number")),

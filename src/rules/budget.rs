@@ -110,7 +110,7 @@ fn check(ops: u64) -> Option<Dynamic> {
     }
     // Reading the clock costs more than the rest; a few hundred steps
     // between reads is microseconds.
-    if ops % 256 == 0 && started.elapsed() > MAX_RUN_TIME {
+    if ops.is_multiple_of(256) && started.elapsed() > MAX_RUN_TIME {
         return Some(OVER_TIME.into());
     }
     None

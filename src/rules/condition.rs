@@ -704,9 +704,9 @@ pub fn number_param(t: &Threshold, params: &ParamValues) -> Result<f64, CheckErr
     }
 }
 
-fn list_param(v: &serde_yaml::Value, params: &ParamValues) -> Result<Vec<String>, CheckError> {
+fn list_param(v: &crate::yaml::Value, params: &ParamValues) -> Result<Vec<String>, CheckError> {
     let value = match v {
-        serde_yaml::Value::String(s) if param_ref(s).is_some() => {
+        crate::yaml::Value::String(s) if param_ref(s).is_some() => {
             lookup(param_ref(s).expect("checked"), params)?.clone()
         }
         other => super::params::yaml_to_value(other).map_err(|e| CheckError::new(e, "in:"))?,
@@ -752,7 +752,7 @@ mod tests {
     }
 
     fn cond(yaml: &str, params: &ParamValues) -> Result<Condition, CheckError> {
-        let raw: RawCondition = serde_yaml::from_str(yaml).unwrap();
+        let raw: RawCondition = crate::yaml::from_str(yaml).unwrap();
         Condition::compile(&raw, Schema::get().dataset("kpis").unwrap(), "kpis", params)
     }
 

@@ -76,13 +76,13 @@ pub struct ReferenceEntry {
 pub struct RawParam {
     /// The value used unless config or the org profile says otherwise.
     #[schemars(with = "serde_json::Value")]
-    pub default: serde_yaml::Value,
+    pub default: crate::yaml::Value,
     #[serde(default)]
     pub description: Option<String>,
     /// Defaults that depend on the org profile: profile field -> value of that field -> param value.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, BTreeMap<String, serde_json::Value>>")]
-    pub by_profile: BTreeMap<String, BTreeMap<String, serde_yaml::Value>>,
+    pub by_profile: BTreeMap<String, BTreeMap<String, crate::yaml::Value>>,
 }
 
 /// Exactly one of `rows`, `aggregate`, `script`, `script_file`.
@@ -182,17 +182,17 @@ pub struct RawCondition {
     /// Equal, ignoring case and surrounding space for text.
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
-    pub equals: Option<serde_yaml::Value>,
+    pub equals: Option<crate::yaml::Value>,
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
-    pub not_equals: Option<serde_yaml::Value>,
+    pub not_equals: Option<crate::yaml::Value>,
     /// One of these values (a list, or `$param` holding a list).
     #[serde(rename = "in", default)]
     #[schemars(with = "Option<serde_json::Value>")]
-    pub is_in: Option<serde_yaml::Value>,
+    pub is_in: Option<crate::yaml::Value>,
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Value>")]
-    pub not_in: Option<serde_yaml::Value>,
+    pub not_in: Option<crate::yaml::Value>,
     #[serde(default)]
     pub gt: Option<Operand>,
     #[serde(default)]
@@ -411,11 +411,11 @@ pub struct RawTest {
     /// Param values for this test.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
-    pub params: BTreeMap<String, serde_yaml::Value>,
+    pub params: BTreeMap<String, crate::yaml::Value>,
     /// Dataset name -> records (a list; a mapping for `org`).
     #[serde(default)]
     #[schemars(with = "IndexMap<String, serde_json::Value>")]
-    pub data: IndexMap<String, serde_yaml::Value>,
+    pub data: IndexMap<String, crate::yaml::Value>,
     /// A regex the outcome's message (or not-assessed reason) must match.
     #[serde(default)]
     pub expect_message: Option<String>,

@@ -46,10 +46,10 @@ pub fn totals(
     mut rows: impl Iterator<Item = usize>,
     max_groups: usize,
 ) -> Result<BTreeMap<String, f64>, TooManyGroups> {
-    if let Some(ColumnData::Date(days)) = key.map(|c| &c.data) {
-        if let Some(result) = date_totals(days, key, value, &mut rows, max_groups) {
-            return result;
-        }
+    if let Some(ColumnData::Date(days)) = key.map(|c| &c.data)
+        && let Some(result) = date_totals(days, key, value, &mut rows, max_groups)
+    {
+        return result;
     }
     hashed_totals(key, value, rows, max_groups)
 }

@@ -159,7 +159,7 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                 continue;
             };
             if let Some(first) = seen_here.get(&rule.id) {
-                let at = find(&rule.source.text, "id:");
+                let at = find_key(&rule.source.text, "id");
                 problems.push(
                     Problem::new(
                         "rules::duplicate_id",
@@ -226,7 +226,7 @@ fn load_vocabularies(
         Ok(v) => Some((text, v)),
         Err(e) => {
             let msg = e.to_string();
-            let at = e.location().map_or(0, |l| l.index());
+            let at = e.offset(&src.text);
             problems.push(
                 Problem::new(
                     "rules::vocabularies",
@@ -309,8 +309,29 @@ fn find(text: &str, needle: &str) -> usize {
     text.find(needle).unwrap_or(0)
 }
 
+/// Byte offset of `needle` in the value of the top-level key `section`, so
+/// that a word also written elsewhere (a reference, a test) is not taken
+/// for it; else its first occurrence in the file (0 when absent).
+fn find_in(text: &str, section: &str, needle: &str) -> usize {
+    if !needle.is_empty()
+        && let Some(s) = crate::yaml::sections(text).into_iter().find(|s| s.key == section)
+        && let Some(i) = text[s.value.clone()].find(needle)
+    {
+        return s.value.start + i;
+    }
+    find(text, needle)
+}
+
+/// Byte offset of the top-level key `key` as the parser read it.
+fn find_key(text: &str, key: &str) -> usize {
+    crate::yaml::sections(text)
+        .into_iter()
+        .find(|s| s.key == key)
+        .map_or_else(|| find(text, &format!("{key}:")), |s| s.key_at)
+}
+
 fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem {
-    let at = find(&src.text, &e.needle);
+    let at = find_in(&src.text, "check", &e.needle);
     let len = if at == 0 && !src.text.starts_with(&e.needle) {
         1
     } else {
@@ -404,12 +425,12 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
     } else {
         without_tests(&src.text)
     };
-    let raw: RawRule = match serde_yaml::from_str(&parsed) {
+    let raw: RawRule = match crate::yaml::from_str(&parsed) {
         Ok(r) => r,
         Err(e) => {
             let msg = e.to_string();
             let reason = crate::error::short_serde_reason(&msg);
-            let at = e.location().map_or(0, |l| l.index());
+            let at = e.offset(&src.text);
             let mut p = Problem::new("rules::parse", format!("`{}` is not a valid rule", path.display()))
                 .at(&src, at, 1, reason);
             p = match crate::error::unknown_key_help(&msg) {
@@ -451,7 +472,7 @@ fn validate(
                     "rule id `{id}` must start with a letter or digit and use only letters, digits, `-`, `_` and `.`"
                 ),
             )
-            .at(src, find(&src.text, "id:"), 3, "here")
+            .at(src, find_key(&src.text, "id"), 3, "here")
             .help("e.g. `CRED-001` or `kpi-click-rate`"),
         );
     }
@@ -470,7 +491,7 @@ fn validate(
                     "rules::category",
                     format!("the rule says category `{c}` but sits in folder `{folder}`"),
                 )
-                .at(src, find(&src.text, "category:"), 9, "conflicts with the folder")
+                .at(src, find_key(&src.text, "category"), 9, "conflicts with the folder")
                 .help("move the file to the folder of its category, or remove `category:`"),
             );
             c
@@ -498,7 +519,7 @@ fn validate(
                 "rules::weight",
                 format!("weight must be a number from 0 to {}", crate::score::MAX_WEIGHT),
             )
-            .at(src, find(&src.text, "weight:"), 7, "here"),
+            .at(src, find_key(&src.text, "weight"), 7, "here"),
         );
     }
 
@@ -506,9 +527,9 @@ fn validate(
     let mut params = indexmap::IndexMap::new();
     let org_schema = Schema::get().dataset("org").expect("org dataset");
     for (name, p) in &raw.params {
-        let at = find(&src.text, &format!("{name}:"));
+        let at = find_in(&src.text, "params", &format!("{name}:"));
         let mut bad_values = Vec::new();
-        let mut convert = |v: &serde_yaml::Value| match yaml_to_value(v) {
+        let mut convert = |v: &crate::yaml::Value| match yaml_to_value(v) {
             Ok(v) => Some(v),
             Err(e) => {
                 bad_values.push(Problem::new("rules::param", format!("param `{name}`: {e}")).at(
@@ -533,7 +554,7 @@ fn validate(
                     )
                     .at(
                         src,
-                        find(&src.text, &format!("{field}:")),
+                        find_in(&src.text, "params", &format!("{field}:")),
                         field.len(),
                         "unknown profile field",
                     )
@@ -564,14 +585,17 @@ fn validate(
     // Data needs: declared, plus what the check reads.
     let mut requires: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut optional: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (declared, into) in [(&raw.requires, &mut requires), (&raw.optional, &mut optional)] {
+    for (section, declared, into) in [
+        ("requires", &raw.requires, &mut requires),
+        ("optional", &raw.optional, &mut optional),
+    ] {
         for (ds, fields) in declared {
             let Some(schema) = Schema::get().dataset(ds) else {
                 problems.push(
                     Problem::new("rules::dataset", format!("unknown dataset `{ds}`"))
                         .at(
                             src,
-                            find(&src.text, &format!("{ds}:")),
+                            find_in(&src.text, section, &format!("{ds}:")),
                             ds.len(),
                             "not a dataset of the bundle format",
                         )
@@ -583,7 +607,7 @@ fn validate(
                 if !schema.fields.contains_key(f) {
                     problems.push(
                         Problem::new("rules::field", format!("dataset `{ds}` has no field `{f}`"))
-                            .at(src, find(&src.text, f), f.len(), "unknown field")
+                            .at(src, find_in(&src.text, section, f), f.len(), "unknown field")
                             .help(suggest(f, &schema.field_names())),
                     );
                 }
@@ -611,7 +635,12 @@ fn validate(
                         "rules::test",
                         format!("test `{}` has data for unknown dataset `{ds}`", test.name),
                     )
-                    .at(src, find(&src.text, &format!("{ds}:")), ds.len(), "unknown dataset")
+                    .at(
+                        src,
+                        find_in(&src.text, "tests", &format!("{ds}:")),
+                        ds.len(),
+                        "unknown dataset",
+                    )
                     .help(suggest(ds, &Schema::get().dataset_names())),
                 );
             }
@@ -623,7 +652,12 @@ fn validate(
                         "rules::test",
                         format!("test `{}` sets param `{p}`, which the rule does not declare", test.name),
                     )
-                    .at(src, find(&src.text, &format!("{p}:")), p.len(), "undeclared param"),
+                    .at(
+                        src,
+                        find_in(&src.text, "tests", &format!("{p}:")),
+                        p.len(),
+                        "undeclared param",
+                    ),
                 );
             }
         }
@@ -686,7 +720,7 @@ fn validate_check(
                 "rules::check",
                 "`check` needs exactly one of `plan`, `rows`, `aggregate`, `script`, `script_file`",
             )
-            .at(src, find(&src.text, "check:"), 6, "here")
+            .at(src, find_key(&src.text, "check"), 6, "here")
             .help("see docs/rules.md for the kinds of check"),
         );
         return None;
@@ -801,7 +835,7 @@ fn validate_check(
     // Scripts: inline (positions shift by the script's line in the rule file) or a sibling file.
     let (script_src, text, offset, indent) = if let Some(inline) = &check.script {
         let first_line = inline.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
-        let at = find(&src.text, first_line);
+        let at = find_in(&src.text, "check", first_line);
         let (line, column) = src.line_col(at);
         (
             src.clone(),
@@ -827,7 +861,7 @@ fn validate_check(
             };
             problems.push(
                 Problem::new("rules::script_file", format!("script file `{file}` {why}"))
-                    .at(src, find(&src.text, file), file.len(), "here")
+                    .at(src, find_in(&src.text, "check", file), file.len(), "here")
                     .help("name a .rhai file next to the rule file, inside the pack folder"),
             );
             return None;

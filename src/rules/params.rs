@@ -56,24 +56,23 @@ fn profile_default(param: &Param, profile: &dyn Fn(&str) -> Value) -> Option<Val
 }
 
 /// Converts a YAML value (param default, test param) to a `Value`.
-pub fn yaml_to_value(v: &serde_yaml::Value) -> Result<Value, String> {
+pub fn yaml_to_value(v: &crate::yaml::Value) -> Result<Value, String> {
     Ok(match v {
-        serde_yaml::Value::Null => Value::Null,
-        serde_yaml::Value::Bool(b) => Value::Bool(*b),
-        serde_yaml::Value::Number(n) => Value::Number(n.as_f64().ok_or("number out of range")?),
-        serde_yaml::Value::String(s) => Value::Text(s.clone()),
-        serde_yaml::Value::Sequence(items) => Value::List(
+        crate::yaml::Value::Null => Value::Null,
+        crate::yaml::Value::Bool(b) => Value::Bool(*b),
+        crate::yaml::Value::Number(n) => Value::Number(n.as_f64().ok_or("number out of range")?),
+        crate::yaml::Value::String(s) => Value::Text(s.clone()),
+        crate::yaml::Value::Array(items) => Value::List(
             items
                 .iter()
                 .map(|i| match i {
-                    serde_yaml::Value::String(s) => Ok(s.clone()),
-                    serde_yaml::Value::Number(n) => Ok(n.to_string()),
-                    serde_yaml::Value::Bool(b) => Ok(b.to_string()),
+                    crate::yaml::Value::String(s) => Ok(s.clone()),
+                    crate::yaml::Value::Number(n) => Ok(n.to_string()),
+                    crate::yaml::Value::Bool(b) => Ok(b.to_string()),
                     _ => Err("a list param may hold only text, numbers or booleans".to_string()),
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        serde_yaml::Value::Mapping(_) => return Err("a param value cannot be a mapping".into()),
-        serde_yaml::Value::Tagged(t) => return yaml_to_value(&t.value),
+        crate::yaml::Value::Object(_) => return Err("a param value cannot be a mapping".into()),
     })
 }

@@ -66,8 +66,8 @@ impl Vocabulary {
 pub type Vocabularies = BTreeMap<String, Arc<Vocabulary>>;
 
 /// Parses a pack's `vocabularies.yaml`.
-pub fn parse(text: &str) -> Result<BTreeMap<String, RawVocabulary>, serde_yaml::Error> {
-    serde_yaml::from_str(text)
+pub fn parse(text: &str) -> Result<BTreeMap<String, RawVocabulary>, crate::yaml::Error> {
+    crate::yaml::from_str(text)
 }
 
 /// Lower-case words separated by one space: `Exec-Team`, `exec_team`,

@@ -322,7 +322,7 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
     }
     judge_reads(raw, &lets, &mut out);
     // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
-    if let Ok(text) = serde_yaml::to_string(raw) {
+    if let Ok(text) = serde_json::to_string(raw) {
         out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
     }
     out.sort();
@@ -1154,7 +1154,7 @@ mod tests {
 
     #[test]
     fn reads_include_the_profile_and_the_fields_expressions_name() {
-        let raw: RawPlan = serde_yaml::from_str(
+        let raw: RawPlan = crate::yaml::from_str(
             "let:\n  small: org.prospects <= 250\n  tagged: has(budget.purpose)\n\
              outcome:\n  - if: small\n    warn: '{org.sales_motion} org'\n  - pass: ok, 1.5 of x.y.z\n",
         )

@@ -1006,10 +1006,10 @@ mod pick_and_branch_value_tests {
     use crate::rules::plan::format::RawPlan;
 
     fn outcome(plan: &str, data: &str) -> PlanOutcome {
-        let raw: RawPlan = serde_yaml::from_str(plan).unwrap();
+        let raw: RawPlan = crate::yaml::from_str(plan).unwrap();
         let params = ParamValues::new();
         let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let data: IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
         let source = SourceFile::new("test", String::new());
         let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
         let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
@@ -1071,7 +1071,7 @@ findings:
 
     #[test]
     fn pick_needs_row_sets_of_one_dataset() {
-        let raw: RawPlan = serde_yaml::from_str(
+        let raw: RawPlan = crate::yaml::from_str(
             r#"
 let:
   a: { rows: { from: plans } }
@@ -1159,10 +1159,10 @@ mod keys_and_follows_tests {
     use crate::error::SourceFile;
 
     fn outcome(plan: &str, data: &str) -> PlanOutcome {
-        let raw: super::super::format::RawPlan = serde_yaml::from_str(plan).unwrap();
+        let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
         let params = ParamValues::new();
         let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: IndexMap<String, serde_yaml::Value> = serde_yaml::from_str(data).unwrap();
+        let data: IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
         let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
         let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
         let period = Period {
@@ -1240,7 +1240,7 @@ findings:
 
     #[test]
     fn in_keys_names_a_key_set_of_the_plan() {
-        let raw: super::super::format::RawPlan = serde_yaml::from_str(
+        let raw: super::super::format::RawPlan = crate::yaml::from_str(
             "let:
   x: { rows: { from: meetings, where: { field: date, in_keys: nope } } }
 outcome:

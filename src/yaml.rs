@@ -151,6 +151,8 @@ fn convert(e: &serde_saphyr::Error) -> Error {
     // Worded for the user, not for the parser's configuration.
     if message.starts_with("budget breached: Depth") {
         message = format!("nesting deeper than {MAX_DEPTH} levels");
+    } else if message == "recursion limit exceeded" {
+        message = format!("nesting deeper than {MAX_DEPTH} levels (recursion limit exceeded)");
     }
     if let Some(i) = message.find(", set DuplicateKeyPolicy") {
         message.truncate(i);
@@ -404,6 +406,10 @@ mod tests {
         let deeper: String = (0..=n).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
         let e = value_from_str(&deeper).unwrap_err();
         assert_eq!(e.message, format!("nesting deeper than {MAX_DEPTH} levels"));
+        let deeper = format!("{}{}", "[".repeat(n + 1), "]".repeat(n + 1));
+        let e = value_from_str(&deeper).unwrap_err();
+        assert!(e.message.starts_with("nesting deeper than 64 levels"), "{e}");
+        assert_eq!((e.line, e.column), (1, n + 1));
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! All YAML parsing of the project: rule files, vocabularies, `bundle.yaml`,
 //! mapping files, `mktaudit.yaml` and a bundle's YAML datasets.
 //!
-//! The parser is serde-saphyr (pure Rust, no `unsafe`). Before a text is
-//! deserialised, [`check_bounds`] walks its event stream once (linear time,
-//! constant stack) and refuses:
+//! The parser is serde-saphyr (pure Rust, no `unsafe`). Before a text that
+//! may hold an alias (a `*` anywhere) is deserialised, [`check_bounds`] walks
+//! its event stream once (linear time, constant stack) and refuses:
 //! - a text over [`MAX_BYTES`];
 //! - nesting deeper than [`MAX_DEPTH`] (checked as each collection opens, so no
 //!   later stage ever recurses deeper);
@@ -12,8 +12,12 @@
 //!   whole of what it repeats, nested aliases included), so a billion-laughs
 //!   document or a big list repeated many times stops before anything is built.
 //!
-//! Errors carry a 1-based line and column; [`Error::offset`] turns them into a
-//! byte offset of the source for diagnostics.
+//! Without a `*` only the size is checked first: the parser's own budget
+//! holds the depth at [`MAX_DEPTH`] as each collection opens (a big dataset is
+//! not walked twice).
+//!
+//! Errors carry a 1-based line and column; [`Error::offset`] turns them into
+//! a byte offset of the source for diagnostics.
 
 use serde::de::DeserializeOwned;
 
@@ -26,7 +30,7 @@ pub type Value = serde_json::Value;
 pub const MAX_BYTES: usize = 256 << 20;
 
 /// Deepest nesting of sequences and mappings accepted.
-pub const MAX_DEPTH: usize = 128;
+pub const MAX_DEPTH: usize = 64;
 
 /// How many bytes aliases may add to a document, counted as expanded.
 pub const MAX_ALIAS_GROWTH: usize = 16 << 20;
@@ -67,7 +71,13 @@ impl std::error::Error for Error {}
 
 /// Parses one YAML document into `T`, within the limits above.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
-    check_bounds(text)?;
+    if memchr::memchr(b'*', text.as_bytes()).is_some() {
+        check_bounds(text)?;
+    } else {
+        // No alias: the size is all to check here; the parser's own budget
+        // holds the depth at MAX_DEPTH as each collection opens.
+        check_size(text, MAX_BYTES)?;
+    }
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| convert(&e))
 }
 
@@ -139,6 +149,11 @@ fn convert(e: &serde_saphyr::Error) -> Error {
         }
     }
     // Worded for the user, not for the parser's configuration.
+    if message.starts_with("budget breached: Depth") {
+        message = format!("nesting deeper than {MAX_DEPTH} levels");
+    } else if message == "recursion limit exceeded" {
+        message = format!("nesting deeper than {MAX_DEPTH} levels (recursion limit exceeded)");
+    }
     if let Some(i) = message.find(", set DuplicateKeyPolicy") {
         message.truncate(i);
     }
@@ -154,14 +169,7 @@ fn convert(e: &serde_saphyr::Error) -> Error {
     }
 }
 
-/// Walks the event stream of `text` once and refuses nesting deeper than
-/// [`MAX_DEPTH`] and alias expansions past [`MAX_ALIAS_GROWTH`]. Syntax errors
-/// are left to the deserialiser, which words them.
-pub fn check_bounds(text: &str) -> Result<(), Error> {
-    check_bounds_within(text, MAX_BYTES, MAX_DEPTH, MAX_ALIAS_GROWTH)
-}
-
-fn check_bounds_within(text: &str, max_bytes: usize, max_depth: usize, max_growth: usize) -> Result<(), Error> {
+fn check_size(text: &str, max_bytes: usize) -> Result<(), Error> {
     if text.len() > max_bytes {
         return Err(Error {
             message: format!(
@@ -173,6 +181,18 @@ fn check_bounds_within(text: &str, max_bytes: usize, max_depth: usize, max_growt
             column: 0,
         });
     }
+    Ok(())
+}
+
+/// Walks the event stream of `text` once and refuses nesting deeper than
+/// [`MAX_DEPTH`] and alias expansions past [`MAX_ALIAS_GROWTH`]. Syntax errors
+/// are left to the deserialiser, which words them.
+pub fn check_bounds(text: &str) -> Result<(), Error> {
+    check_bounds_within(text, MAX_BYTES, MAX_DEPTH, MAX_ALIAS_GROWTH)
+}
+
+fn check_bounds_within(text: &str, max_bytes: usize, max_depth: usize, max_growth: usize) -> Result<(), Error> {
+    check_size(text, max_bytes)?;
     use serde_saphyr::granit_parser::{Event, Parser};
     let at = |span: &serde_saphyr::granit_parser::Span| (span.start.line(), span.start.col() + 1);
     // Expanded weight of the document so far, and of each anchor once closed.
@@ -367,6 +387,29 @@ mod tests {
             e.message.contains("nesting") || e.message.contains("recursion limit"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_deepest_document_accepted_parses_on_a_small_stack() {
+        let n = MAX_DEPTH;
+        let flow = format!("{}{}", "[".repeat(n), "]".repeat(n));
+        let block: String = (0..n).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        let maps = format!("{}1{}", "{k: ".repeat(n), "}".repeat(n - 1) + "}");
+        for text in [flow, block, maps] {
+            let parsed = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || value_from_str(&text).map(|_| ()))
+                .unwrap()
+                .join();
+            assert!(matches!(parsed, Ok(Ok(()))), "{parsed:?}");
+        }
+        let deeper: String = (0..=n).map(|i| format!("{}k:\n", "  ".repeat(i))).collect();
+        let e = value_from_str(&deeper).unwrap_err();
+        assert_eq!(e.message, format!("nesting deeper than {MAX_DEPTH} levels"));
+        let deeper = format!("{}{}", "[".repeat(n + 1), "]".repeat(n + 1));
+        let e = value_from_str(&deeper).unwrap_err();
+        assert!(e.message.starts_with("nesting deeper than 64 levels"), "{e}");
+        assert_eq!((e.line, e.column), (1, n + 1));
     }
 
     #[test]

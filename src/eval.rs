@@ -508,7 +508,7 @@ fn aggregate_check(
 }
 
 fn plan_check(
-    raw: &crate::rules::plan::format::RawPlan,
+    check: &crate::rules::PlanCheck,
     values: &ParamValues,
     vocabs: &Vocabularies,
     bundle: &Bundle,
@@ -517,9 +517,16 @@ fn plan_check(
     result: &mut RuleResult,
 ) -> Result<(), String> {
     use crate::rules::plan::{Plan, run};
-    // Validated when the rule loaded; compiled again with the params in force.
-    let plan = Plan::compile(raw, values, None)
-        .map_err(|errors| errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))?;
+    // Compiled when the rule loaded, with the params' defaults; compiled again
+    // only when this audit's params differ (a profile band, a config override).
+    let plan = if *values == check.defaults {
+        std::sync::Arc::clone(&check.compiled)
+    } else {
+        std::sync::Arc::new(
+            Plan::compile(&check.raw, values, None)
+                .map_err(|errors| errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))?,
+        )
+    };
     let out = run(&plan, bundle, *period, opts.as_of, values, vocabs, opts.max_findings);
     result.status = out.status;
     result.value = out.value;

@@ -726,12 +726,15 @@ fn validate_check(
         return None;
     }
     if let Some(plan) = &check.plan {
-        if let Err(errors) = super::plan::Plan::compile(plan, defaults, Some(context.vocabs)) {
-            for e in errors {
-                problems.push(check_problem(src, e, "rules::plan"));
+        let compiled = match super::plan::Plan::compile(plan, defaults, Some(context.vocabs)) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in errors {
+                    problems.push(check_problem(src, e, "rules::plan"));
+                }
+                return None;
             }
-            return None;
-        }
+        };
         // What a plan names is read when present; `requires:` says what it cannot do without.
         for (ds, f) in super::plan::reads(plan) {
             let entry = optional.entry(ds).or_default();
@@ -739,7 +742,11 @@ fn validate_check(
                 entry.insert(f);
             }
         }
-        return Some(Check::Plan(plan.clone()));
+        return Some(Check::Plan(Box::new(super::PlanCheck {
+            raw: (**plan).clone(),
+            defaults: defaults.clone(),
+            compiled: Arc::new(compiled),
+        })));
     }
     let mut need = |ds: &str, field: Option<&str>| {
         let entry = requires.entry(ds.to_string()).or_default();

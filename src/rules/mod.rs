@@ -187,7 +187,16 @@ pub enum Check {
     Rows(Box<RawRowsCheck>),
     Aggregate(Box<RawAggregateCheck>),
     Script(Arc<script::CompiledScript>),
-    Plan(Box<plan::format::RawPlan>),
+    Plan(Box<PlanCheck>),
+}
+
+/// A declarative plan as loaded: compiled with the params' defaults (what
+/// almost every audit uses), and the raw form for audits whose params differ.
+#[derive(Debug, Clone)]
+pub struct PlanCheck {
+    pub raw: plan::format::RawPlan,
+    pub defaults: params::ParamValues,
+    pub compiled: Arc<plan::Plan>,
 }
 
 impl Check {

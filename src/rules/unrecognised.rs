@@ -88,7 +88,7 @@ pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
     let mut uses = Uses::default();
     for rule in &pack.rules {
         if let Check::Plan(p) = &rule.check {
-            uses.plan(p, &rule.id);
+            uses.plan(&p.raw, &rule.id);
         }
     }
     let mut notes = Vec::new();

@@ -5,7 +5,7 @@
 //! that would teach it to the audit.
 
 use super::format::RawCondition;
-use super::plan::format::{RawPlan, RawStep};
+use super::plan::format::RawPlan;
 use super::{Check, RulePack};
 use crate::bundle::{Bundle, Note};
 use crate::rules::vocab::normalize;
@@ -40,45 +40,8 @@ impl Uses {
     }
 
     fn plan(&mut self, plan: &RawPlan, rule: &str) {
-        let mut datasets: HashMap<&str, String> = HashMap::new();
-        for (name, step) in &plan.lets {
-            let RawStep::Step(m) = step else { continue };
-            let ds_of = |from: &str, datasets: &HashMap<&str, String>| {
-                datasets.get(from).cloned().unwrap_or_else(|| from.to_string())
-            };
-            if let Some(r) = &m.rows {
-                let ds = ds_of(&r.from, &datasets);
-                if let Some(c) = &r.filter {
-                    self.condition(c, &ds, rule);
-                }
-                datasets.insert(name, ds);
-            }
-            for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
-                .into_iter()
-                .flatten()
-            {
-                if let Some(c) = &a.filter {
-                    self.condition(c, &ds_of(&a.from, &datasets), rule);
-                }
-            }
-            if let Some(mo) = &m.months
-                && let Some(c) = &mo.filter
-            {
-                self.condition(c, &ds_of(&mo.from, &datasets), rule);
-            }
-            if let Some(g) = &m.groups {
-                let ds = ds_of(&g.from, &datasets);
-                for c in [&g.any, &g.none].into_iter().flatten() {
-                    self.condition(c, &ds, rule);
-                }
-                for a in g.lets.values() {
-                    for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
-                        if let Some(c) = &f.filter {
-                            self.condition(c, &ds, rule);
-                        }
-                    }
-                }
-            }
+        for (dataset, c) in super::plan::conditions(plan) {
+            self.condition(c, &dataset, rule);
         }
     }
 }

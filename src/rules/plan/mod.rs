@@ -207,6 +207,50 @@ pub struct Plan {
     root: Judge,
 }
 
+/// Every row condition of a plan's values, with the dataset it filters: a
+/// named row set (or a `pick` of two) stands for its dataset.
+pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
+    let mut out = Vec::new();
+    let mut datasets: Vec<(&str, String)> = Vec::new();
+    let dataset_of = |from: &str, datasets: &[(&str, String)]| {
+        datasets
+            .iter()
+            .find(|(n, _)| *n == from)
+            .map_or_else(|| from.to_string(), |(_, d)| d.clone())
+    };
+    for (name, step) in &raw.lets {
+        let RawStep::Step(m) = step else { continue };
+        if let Some(r) = &m.rows {
+            let ds = dataset_of(&r.from, &datasets);
+            out.extend(r.filter.iter().map(|c| (ds.clone(), c)));
+            datasets.push((name, ds));
+        }
+        if let Some(p) = &m.pick {
+            let ds = dataset_of(&p.then, &datasets);
+            datasets.push((name, ds));
+        }
+        for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
+            .into_iter()
+            .flatten()
+        {
+            out.extend(a.filter.iter().map(|c| (dataset_of(&a.from, &datasets), c)));
+        }
+        if let Some(mo) = &m.months {
+            out.extend(mo.filter.iter().map(|c| (dataset_of(&mo.from, &datasets), c)));
+        }
+        if let Some(g) = &m.groups {
+            let ds = dataset_of(&g.from, &datasets);
+            out.extend([&g.any, &g.none].into_iter().flatten().map(|c| (ds.clone(), c)));
+            for a in g.lets.values() {
+                for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
+                    out.extend(f.filter.iter().map(|c| (ds.clone(), c)));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Datasets and fields a plan may read (its optional data needs).
 pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();

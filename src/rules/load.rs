@@ -683,6 +683,7 @@ fn validate(
         params,
         requires,
         optional,
+        period: raw.period,
         check,
         tests: raw.tests,
         source: src.clone(),

@@ -46,6 +46,22 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
 /// [`load_bundle`] with explicit reading options.
 pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOptions) -> Result<Bundle, Problems> {
     let mut problems = Problems::default();
+    if root.is_file() {
+        problems.push(
+            Problem::new(
+                "bundle::not_a_folder",
+                format!(
+                    "`{}` is a file; a bundle is the folder that holds the org's exports",
+                    root.display()
+                ),
+            )
+            .help(match root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) => format!("pass its folder: `{}`", parent.display()),
+                None => "pass its folder: `.`".to_string(),
+            }),
+        );
+        return Err(problems);
+    }
     if !root.is_dir() {
         problems.push(
             Problem::new(

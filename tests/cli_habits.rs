@@ -461,3 +461,73 @@ fn rules_new_does_not_write_into_the_built_in_pack_by_default() {
     );
     assert!(stdout(&o).contains("--rules my-rules"), "{}", stdout(&o));
 }
+
+#[test]
+fn every_error_code_in_the_source_is_listed_in_the_docs() {
+    fn collect(dir: &std::path::Path, found: &mut std::collections::BTreeSet<String>) {
+        let code = regex::Regex::new(r#"(?:Problem::new\(\s*|\.code = |code: )"([a-z_]+(?:::[a-z_]+)?)""#).unwrap();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                collect(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.extend(code.captures_iter(&text).map(|c| c[1].to_string()));
+            }
+        }
+    }
+    let mut in_source = std::collections::BTreeSet::new();
+    collect(std::path::Path::new("src"), &mut in_source);
+    assert!(in_source.len() > 40, "the scan finds the codes: {in_source:?}");
+    let docs = std::fs::read_to_string("docs/cli.md").unwrap();
+    let table = &docs[docs.find("## Error codes").unwrap()..];
+    let row = regex::Regex::new(r"(?m)^\| `([a-z_:]+)` \|").unwrap();
+    let in_docs: std::collections::BTreeSet<String> = row.captures_iter(table).map(|c| c[1].to_string()).collect();
+    let undocumented: Vec<_> = in_source.difference(&in_docs).collect();
+    let stale: Vec<_> = in_docs.difference(&in_source).collect();
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from docs/cli.md: {undocumented:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "docs/cli.md lists codes the source no longer has: {stale:?}"
+    );
+}
+
+#[test]
+fn years_at_the_calendars_ends_are_a_diagnostic_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "org: Far Future\nperiod:\n  start: +262142-01-01\n  end: +262142-12-31\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("campaigns.csv"),
+        "id,name,start_date\nC1,Launch,2025-01-10\n",
+    )
+    .unwrap();
+    // A pack with a month-by-month check, which once panicked on such a period.
+    let o = mktaudit(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--rules",
+        "tests/fixtures/packs/per-month",
+        "--as-of",
+        "2025-12-31",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("bundle::manifest_period"), "{err}");
+    assert!(err.contains("outside the years 1000 to 9999"), "{err}");
+    assert!(err.contains("bundle.yaml:2"), "names the line: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let o = mktaudit(&["audit", MINI, "--as-of", "+262142-12-31"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the year must be from 1000 to 9999"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -127,11 +127,24 @@ fn something_to_audit(report: &report::Report, bundle: &Path) -> Result<(), Prob
     if !report.bundle.datasets.is_empty() {
         return Ok(());
     }
+    // What was seen and set aside (unknown names, links), so the user sees why.
+    let seen: Vec<String> = report
+        .bundle
+        .notes
+        .iter()
+        .take(5)
+        .map(|n| format!("{}: {}", n.file, n.message))
+        .collect();
+    let found = if seen.is_empty() {
+        String::new()
+    } else {
+        format!(" (found: {})", seen.join("; "))
+    };
     Err(Problems(vec![
         Problem::new(
             "bundle::empty",
             format!(
-                "nothing to audit: `{}` holds no data file that mktaudit recognises",
+                "nothing to audit: `{}` holds no data file that mktaudit recognises{found}",
                 bundle.display()
             ),
         )

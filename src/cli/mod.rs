@@ -216,7 +216,7 @@ pub struct AuditArgs {
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub output_dir: Option<PathBuf>,
     /// The audit date, YYYY-MM-DD (default: the end of the bundle's period, or today if sooner).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = audit_date)]
     pub as_of: Option<chrono::NaiveDate>,
     /// Exit 1 when a rule warns or fails at or above SEVERITY (info, low, medium, high, critical), or any rule ends as an error; `error`: only when a rule ends as an error.
     #[arg(long, value_name = "SEVERITY|error")]
@@ -282,6 +282,20 @@ pub enum RulesCommand {
         #[arg(long, default_value = "my-rules")]
         dir: PathBuf,
     },
+}
+
+/// `--as-of`: a date with a four-digit year, as bundles' periods are.
+fn audit_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike;
+    let date: chrono::NaiveDate = text.parse().map_err(|e| format!("{e}; write it as YYYY-MM-DD"))?;
+    if !(crate::bundle::MIN_YEAR..=crate::bundle::MAX_YEAR).contains(&date.year()) {
+        return Err(format!(
+            "the year must be from {} to {}",
+            crate::bundle::MIN_YEAR,
+            crate::bundle::MAX_YEAR
+        ));
+    }
+    Ok(date)
 }
 
 /// The clap definition with the long `--version`: the number, the default

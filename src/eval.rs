@@ -32,6 +32,9 @@ pub enum Status {
     NotAssessed,
     /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
     NotApplicable,
+    /// Every finding is an accepted exception (a waiver in force): out of the
+    /// score and its coverage, shown as waived, never a pass.
+    Waived,
     Error,
 }
 
@@ -43,6 +46,7 @@ impl Status {
             Status::Fail => "fail",
             Status::NotAssessed => "not_assessed",
             Status::NotApplicable => "not_applicable",
+            Status::Waived => "waived",
             Status::Error => "error",
         }
     }

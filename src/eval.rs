@@ -172,7 +172,9 @@ pub fn evaluate_timed(
 }
 
 pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
-    let profile = |f: &str| bundle.profile_value(f);
+    // A profile value reads as the band a vocabulary says it is ("Enterprise
+    // (named accounts)" is enterprise); audit refuses one no band knows.
+    let profile = |f: &str| crate::config::profile::read(bundle, f, vocabs);
     let (values, origins) = params::resolve(rule, &profile, opts.param_overrides.get(&rule.id));
     let params_used = rule
         .params

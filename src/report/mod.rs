@@ -155,6 +155,7 @@ fn reading_order(s: Status) -> u8 {
         Status::NotAssessed => 3,
         Status::Pass => 4,
         Status::NotApplicable => 5,
+        Status::Waived => 6,
     }
 }
 
@@ -179,7 +180,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         scorecard,
         ..
     } = input;
-    let assessed_weight = scorecard.overall.assessed_weight;
+    let total_weight = scorecard.overall.total_weight;
     let mut rule_reports: Vec<RuleReport> = results
         .iter()
         .filter_map(|r| {
@@ -197,7 +198,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 formula: r.formula.clone(),
                 reason: r.reason.clone(),
                 missing: r.missing.clone(),
-                points_recoverable: score::points_recoverable(rule.weight, r.status, assessed_weight),
+                points_recoverable: score::points_recoverable(rule.weight, r.status, total_weight),
                 findings: r.findings.clone(),
                 findings_total: r.findings_total,
                 rationale: rule.rationale.trim().to_string(),

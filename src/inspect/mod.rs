@@ -75,9 +75,17 @@ pub struct DateRange {
 pub struct RuleReadiness {
     pub id: String,
     pub title: String,
+    /// Whether the audit would judge the rule: decided by evaluating it on
+    /// the bundle, exactly as `audit` does, never by a second reading of its needs.
     pub assessable: bool,
     /// What is missing (`leads`, `opportunities.source`).
     pub missing: Vec<String>,
+    /// Why the rule would not be assessed when no dataset or field is missing
+    /// (e.g. no targets in the period).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `exports` when the rule runs on CRM and ad exports alone, else `documents`.
+    pub tier: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -115,12 +123,20 @@ pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
-    let mut i = inspect(&bundle, &pack);
+    let bundle = std::sync::Arc::new(bundle);
+    let mut eval_opts = crate::eval::EvalOptions::new(crate::audit::default_as_of(&bundle));
+    for (rule, params) in config.param_overrides() {
+        eval_opts.param_overrides.entry(rule).or_default().extend(params);
+    }
+    let results = crate::eval::evaluate(&pack, &bundle, &eval_opts);
+    let mut i = inspect(&bundle, &pack, &results);
     i.configs = config.uses.clone();
     Ok(i)
 }
 
-pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
+/// What `inspect` shows; `results` are the pack's rules evaluated on the
+/// bundle, so what it calls assessable is what the audit assesses.
+pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::RuleResult]) -> Inspection {
     let schema = Schema::get();
     let datasets = bundle
         .reads
@@ -145,13 +161,17 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
     let rules: Vec<RuleReadiness> = pack
         .rules
         .iter()
-        .map(|r| {
-            let missing = crate::eval::missing_data(&r.requires, bundle);
+        .zip(results)
+        .map(|(r, result)| {
+            let assessable = result.status.assessed() || result.status == crate::eval::Status::NotApplicable;
             RuleReadiness {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                assessable: missing.is_empty(),
-                missing,
+                assessable,
+                missing: result.missing.clone(),
+                reason: (!assessable && result.missing.is_empty())
+                    .then(|| result.reason.clone().unwrap_or_else(|| result.message.clone())),
+                tier: Schema::get().tier_of(r.requires.keys().chain(r.optional.keys())),
             }
         })
         .collect();

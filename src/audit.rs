@@ -92,8 +92,18 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     bundle.profile_overrides = config.profile_overrides();
     let unrecognised = rules::unrecognised::notes(&pack, &bundle);
     bundle.notes.extend(unrecognised);
-    let bundle = Arc::new(bundle);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
+    let period = eval::audit_period(&bundle, as_of);
+    let whole = pack.whole_period_datasets();
+    let placed = bundle::coverage::period_notes(
+        &bundle,
+        demand.keys().map(String::as_str),
+        &whole,
+        (period.start, period.end),
+        as_of,
+    );
+    bundle.notes.extend(placed);
+    let bundle = Arc::new(bundle);
     let mut eval_opts = opts.eval.clone().unwrap_or_else(|| EvalOptions::new(as_of));
     eval_opts.as_of = as_of;
     for (rule, params) in config.param_overrides() {

@@ -67,6 +67,12 @@ pub struct DatasetMapping {
     /// A chrono format for dates that are not ISO, e.g. `%d/%m/%Y`.
     #[serde(default)]
     pub date_format: Option<String>,
+    /// The dates the export covers (`{ start: 2025-03-01, end: 2025-03-31 }`),
+    /// when it is narrower than what its rows' dates suggest: an ads report
+    /// of one month, a log exported from a date. Rules that judge the whole
+    /// period are not assessed when it covers less of the period.
+    #[serde(default)]
+    pub covers: Option<Period>,
     /// Column header in the file -> field of the dataset (or `ignore`). These
     /// win over the source mapping; other headers are still matched by the
     /// source, the field's own name and its known aliases.

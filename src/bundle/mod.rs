@@ -5,6 +5,7 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+pub mod coverage;
 mod delimited;
 mod discover;
 pub use discover::is_data_file;

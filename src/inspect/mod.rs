@@ -228,6 +228,17 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
         notes: {
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(pack, bundle));
+            if let Some(p) = bundle.manifest.period {
+                let read = pack.demand();
+                let whole = pack.whole_period_datasets();
+                notes.extend(bundle::coverage::period_notes(
+                    bundle,
+                    read.keys().map(String::as_str),
+                    &whole,
+                    (p.start, p.end),
+                    p.end,
+                ));
+            }
             notes
         },
         configs: Vec::new(),

@@ -632,6 +632,14 @@ fn inspect_and_audit_agree_on_what_is_assessed() {
         .map(|r| (r["id"].as_str().unwrap(), r["tier"].as_str().unwrap()))
         .collect();
     assert!(tiers.contains(&("ACCT-006", "exports")) && tiers.contains(&("CRED-001", "documents")));
+    // The join of opportunities to leads, with its match rate.
+    let rates = i["match_rates"].as_array().unwrap();
+    assert_eq!(rates.len(), 1, "{rates:?}");
+    assert_eq!(rates[0]["join"], "opportunities.lead_id -> leads");
+    assert_eq!(
+        (rates[0]["linked"].as_u64(), rates[0]["matched"].as_u64()),
+        (Some(30), Some(30))
+    );
 }
 
 /// Ad-platform headers, camelCase JSON keys, constants in bundle.yaml and a

@@ -36,6 +36,10 @@ pub struct Inspection {
     /// Fields rules need that a dataset read lacks (or has empty).
     pub missing_fields: Vec<MissingField>,
     pub joins: Vec<JoinIssue>,
+    /// For every reference between two datasets the bundle has (opportunity
+    /// -> lead, lead -> opportunity, member -> campaign...): how many of the
+    /// values find their record.
+    pub match_rates: Vec<MatchRate>,
     pub notes: Vec<Note>,
     /// The configs that applied, and what of a bundle's config was ignored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -104,6 +108,16 @@ pub struct MissingField {
     pub field: String,
     pub file: String,
     pub unlocks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatchRate {
+    /// `opportunities.lead_id -> leads`.
+    pub join: String,
+    /// Rows with a value in the referencing field.
+    pub linked: usize,
+    /// Of those, rows whose value is a record of the target.
+    pub matched: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -216,6 +230,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
         })
         .collect();
     let period = bundle.manifest.period.map(|p| format!("{} to {}", p.start, p.end));
+    let mut match_rates = Vec::new();
     Inspection {
         bundle: bundle.root.display().to_string(),
         org: bundle.org_name(),
@@ -224,7 +239,8 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
         rules,
         to_gather,
         missing_fields,
-        joins: joins(bundle),
+        joins: joins(bundle, &mut match_rates),
+        match_rates,
         notes: {
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(pack, bundle));
@@ -279,7 +295,7 @@ fn id_key(id: &str) -> &str {
 
 const EXAMPLES: usize = 5;
 
-fn joins(bundle: &Bundle) -> Vec<JoinIssue> {
+fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
     let schema = Schema::get();
     let mut out = Vec::new();
     for (name, ds) in &bundle.datasets {
@@ -313,14 +329,23 @@ fn joins(bundle: &Bundle) -> Vec<JoinIssue> {
                 }
             }
             let mut unknown: BTreeSet<String> = BTreeSet::new();
-            let mut count = 0;
+            let (mut count, mut linked) = (0, 0);
             for r in 0..ds.rows {
-                if let Some(v) = col.text(r).filter(|t| !t.is_empty())
-                    && !known.contains(id_key(v))
-                {
+                let Some(v) = col.text(r).filter(|t| !t.is_empty()) else {
+                    continue;
+                };
+                linked += 1;
+                if !known.contains(id_key(v)) {
                     count += 1;
                     unknown.insert(v.to_string());
                 }
+            }
+            if linked > 0 {
+                match_rates.push(MatchRate {
+                    join: format!("{name}.{field} -> {target}"),
+                    linked,
+                    matched: linked - count,
+                });
             }
             if count > 0 {
                 out.push(JoinIssue {

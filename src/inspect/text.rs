@@ -124,6 +124,19 @@ pub fn render_text(i: &Inspection) -> String {
             let _ = writeln!(out, "  {field}: {where_} {} (unlocks {})", m.file, m.unlocks.join(", "));
         }
     }
+    if !i.match_rates.is_empty() {
+        out.push_str("\nMatch rates:\n");
+        for m in &i.match_rates {
+            let _ = writeln!(
+                out,
+                "  {}: {} of {} ({:.0}%) find their record",
+                m.join,
+                m.matched,
+                m.linked,
+                100.0 * m.matched as f64 / m.linked as f64
+            );
+        }
+    }
     out.push_str("\nJoins and checks:\n");
     if i.joins.is_empty() {
         out.push_str("  no unknown references, duplicate ids or dates outside the period\n");

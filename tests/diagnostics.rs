@@ -137,6 +137,19 @@ fn every_mapping_mistake_ends_with_exit_2_and_a_suggestion() {
         &d,
         &["are both mapped to `leads.source`", "map the other to its own field"],
     );
+    // One header listed twice, for two fields: the YAML itself is refused at the second.
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  leads:\n    columns:\n      Lead Source: source\n      Lead Source: campaign_id\n",
+    )]);
+    both_refuse(
+        &d,
+        &[
+            "bundle.yaml:5:7",
+            "duplicate mapping key: Lead Source",
+            "a key appears once",
+        ],
+    );
     // A source none of whose columns the file has.
     let d = crm_bundle(&[
         ("campaigns.csv", "Kampagne,Kosten\nFrühjahr,1200\n"),

@@ -157,6 +157,36 @@ fn the_real_maven_pipeline_loads_and_attribution_is_not_assessed() {
         .unwrap();
     assert_eq!(acct["status"], "not_assessed");
     assert!(acct["missing"].to_string().contains("opportunities.source"), "{acct}");
+    // The exports tier of the default pack judges what the pipeline export alone can show.
+    let out = mktaudit(&["audit", "../shared/data", "--as-of", "2017-12-31", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        let r = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (s, m) = status("COMP-006");
+    assert_eq!(s, "warn", "{m}");
+    // Maven leaves close_value empty on the 2,089 deals still open.
+    assert!(m.contains("2089 of 8800 have no amount or no stage"), "{m}");
+    assert_eq!(status("CRED-006").0, "pass");
+    let (s, m) = status("STRAT-008");
+    assert_eq!(s, "pass", "{m}");
+    assert!(m.starts_with("0 of 4238 won deals"), "{m}");
+    assert_eq!(status("ACCT-007").0, "not_assessed");
+    let tiers = &report["bundle"]["tiers"];
+    assert_eq!(
+        (tiers[0]["tier"].as_str(), tiers[0]["assessed"].as_u64()),
+        (Some("exports"), Some(3))
+    );
 
     let out = with_starter(&["inspect", "../shared/data"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

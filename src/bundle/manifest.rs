@@ -129,7 +129,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, columns); see docs/bundle.md".into()
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; see docs/bundle.md".into()
             });
             problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
             return Default::default();

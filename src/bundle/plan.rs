@@ -34,6 +34,7 @@ impl Origin {
             Origin::FieldName => "field name".into(),
             Origin::Alias => "alias".into(),
             Origin::Derived { source } => format!("derived by source {source}"),
+            Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
         }
     }

@@ -293,6 +293,17 @@ pub fn split_list(t: &str) -> Vec<String> {
         .collect()
 }
 
+/// A column name with every separator and case difference removed:
+/// `campaignName`, `CampaignName`, `campaign_name` and `Campaign Name` are
+/// all `campaignname`. Headers are matched to fields on this form, so any
+/// spelling of a known name maps.
+pub fn compact_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Normalises names for matching: lower case, every run of non-alphanumerics
 /// becomes one `_`. "Lead Source" and "lead-source" both become "lead_source".
 pub fn normalize_name(name: &str) -> String {

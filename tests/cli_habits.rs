@@ -344,10 +344,7 @@ fn version_names_the_pack_and_the_methodology() {
         out.starts_with(&format!("mktaudit {}", env!("CARGO_PKG_VERSION"))),
         "{out}"
     );
-    assert!(
-        out.contains("default rule pack ") && out.contains("(25 rules)"),
-        "{out}"
-    );
+    assert!(out.contains("default rule pack ") && out.contains(" rules)"), "{out}");
     // The same pack hash the reports carry.
     let report = mktaudit(&[
         "audit",
@@ -360,6 +357,8 @@ fn version_names_the_pack_and_the_methodology() {
     let r: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     let hash = r["methodology"]["rule_pack_hash"].as_str().unwrap();
     assert!(out.contains(&hash[..12]), "{out} vs {hash}");
+    let rules = r["results"].as_array().unwrap().len();
+    assert!(out.contains(&format!("({rules} rules)")), "{out} vs {rules} rules");
     // And the scoring method the reports are graded with.
     let method = r["methodology"]["scoring_method_version"].as_str().unwrap();
     assert!(out.contains(&format!("scoring method v{method}")), "{out} vs {method}");

@@ -78,3 +78,115 @@ fn a_check_error_points_into_the_check_not_at_the_same_words_elsewhere() {
     let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
     assert!(out.contains("quoted.yaml:11:36"), "{out}");
 }
+
+/// A bundle of the CRM-only fixture (a leads and an opportunities export)
+/// plus `extra` files, in a temporary folder.
+fn crm_bundle(extra: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["leads.csv", "opportunities.csv"] {
+        std::fs::copy(format!("tests/fixtures/exports/crm-only/{f}"), dir.path().join(f)).unwrap();
+    }
+    for (name, text) in extra {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Runs `audit` and `inspect` on a bundle: both must end with exit 2 and
+/// say `expected` (the suggestion), never panic (exit 101).
+fn both_refuse(dir: &tempfile::TempDir, expected: &[&str]) {
+    let path = dir.path().to_str().unwrap();
+    for cmd in ["audit", "inspect"] {
+        let args: &[&str] = if cmd == "audit" {
+            &[cmd, path, "--as-of", "2025-12-31"]
+        } else {
+            &[cmd, path]
+        };
+        let o = mktaudit(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: expected exit 2\n{err}");
+        for e in expected {
+            assert!(err.contains(e), "{cmd}: expected `{e}` in\n{err}");
+        }
+    }
+}
+
+#[test]
+fn every_mapping_mistake_ends_with_exit_2_and_a_suggestion() {
+    // A header mapped to a misspelled field (it panicked at plan.rs:161).
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  leads:\n    columns:\n      Lead Source: sorce\n",
+    )]);
+    both_refuse(&d, &["bundle.yaml:4:7", "did you mean `source`?"]);
+    // A misspelled header: named, with the file's header closest to it.
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  leads:\n    columns:\n      Lead Sorce: source\n",
+    )]);
+    both_refuse(
+        &d,
+        &["bundle.yaml:4:7", "has no such column", "did you mean `Lead Source`?"],
+    );
+    // Two headers for one field: the second is not silently dropped.
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  leads:\n    columns:\n      Lead Source: source\n      Status: source\n",
+    )]);
+    both_refuse(
+        &d,
+        &["are both mapped to `leads.source`", "map the other to its own field"],
+    );
+    // One header listed twice, for two fields: the YAML itself is refused at the second.
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  leads:\n    columns:\n      Lead Source: source\n      Lead Source: campaign_id\n",
+    )]);
+    both_refuse(
+        &d,
+        &[
+            "bundle.yaml:5:7",
+            "duplicate mapping key: Lead Source",
+            "a key appears once",
+        ],
+    );
+    // A source none of whose columns the file has.
+    let d = crm_bundle(&[
+        ("campaigns.csv", "Kampagne,Kosten\nFrühjahr,1200\n"),
+        (
+            "bundle.yaml",
+            "datasets:\n  campaigns:\n    source: meta-ads-campaigns\n",
+        ),
+    ]);
+    both_refuse(
+        &d,
+        &["bundle.yaml:3:5", "reads none of the 2 columns", "remove `source:`"],
+    );
+    // A constant for a field the dataset lacks, and one of the wrong type.
+    let d = crm_bundle(&[(
+        "bundle.yaml",
+        "datasets:\n  opportunities:\n    constants:\n      sorce: marketing\n      amount: lots\n",
+    )]);
+    both_refuse(&d, &["did you mean `source`?", "constant `opportunities.amount`"]);
+    // US dates with a time: the help is the date_format line that reads them.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("opportunities.csv"),
+        "id,source,amount,created_date,close_date\nO1,web,100,2/26/2018 19:58,3/28/2018 10:00\n",
+    )
+    .unwrap();
+    both_refuse(&dir, &["add `date_format: \"%m/%d/%Y\"`", "`datasets: opportunities:`"]);
+    // ...and that line does read them.
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "datasets:\n  opportunities:\n    date_format: \"%m/%d/%Y\"\n",
+    )
+    .unwrap();
+    let o = mktaudit(&["inspect", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("created_date: 2018-02-26 to 2018-02-26"),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -157,6 +157,36 @@ fn the_real_maven_pipeline_loads_and_attribution_is_not_assessed() {
         .unwrap();
     assert_eq!(acct["status"], "not_assessed");
     assert!(acct["missing"].to_string().contains("opportunities.source"), "{acct}");
+    // The exports tier of the default pack judges what the pipeline export alone can show.
+    let out = mktaudit(&["audit", "../shared/data", "--as-of", "2017-12-31", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |id: &str| {
+        let r = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap();
+        (
+            r["status"].as_str().unwrap().to_string(),
+            r["message"].as_str().unwrap().to_string(),
+        )
+    };
+    let (s, m) = status("COMP-006");
+    assert_eq!(s, "warn", "{m}");
+    // Maven leaves close_value empty on the 2,089 deals still open.
+    assert!(m.contains("2089 of 8800 have no amount or no stage"), "{m}");
+    assert_eq!(status("CRED-006").0, "pass");
+    let (s, m) = status("STRAT-008");
+    assert_eq!(s, "pass", "{m}");
+    assert!(m.starts_with("0 of 4238 won deals"), "{m}");
+    assert_eq!(status("ACCT-007").0, "not_assessed");
+    let tiers = &report["bundle"]["tiers"];
+    assert_eq!(
+        (tiers[0]["tier"].as_str(), tiers[0]["assessed"].as_u64()),
+        (Some("exports"), Some(3))
+    );
 
     let out = with_starter(&["inspect", "../shared/data"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -550,4 +580,137 @@ fn a_source_applies_to_json_records_too() {
     assert_eq!(value(&b, "opportunities", "is_won", 0), Value::Bool(true));
     assert_eq!(value(&b, "opportunities", "is_closed", 1), Value::Bool(false));
     assert_eq!(value(&b, "opportunities", "amount", 0), num(85000.0));
+}
+
+/// Issue 17's "done when": a leads export and an opportunities export
+/// carrying `lead_id`, no bundle.yaml: at least 8 rules assessed, and the
+/// report shows conversion by lead source with the unknown-source share.
+#[test]
+fn leads_and_opportunities_alone_make_an_audit() {
+    let dir = Path::new("tests/fixtures/exports/crm-only");
+    assert!(!dir.join("bundle.yaml").exists());
+    let o = mktaudit(&[
+        "audit",
+        dir.to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = r["results"].as_array().unwrap();
+    let assessed: Vec<&str> = results
+        .iter()
+        .filter(|x| matches!(x["status"].as_str(), Some("pass" | "warn" | "fail")))
+        .map(|x| x["id"].as_str().unwrap())
+        .collect();
+    assert!(assessed.len() >= 8, "only {} assessed: {assessed:?}", assessed.len());
+    let conversion = results.iter().find(|x| x["id"] == "ACCT-006").unwrap();
+    let message = conversion["message"].as_str().unwrap();
+    // 39 of the 120 leads have a blank source or "Other"; 30 became deals.
+    assert!(
+        message.starts_with("39 of 120 leads (33%) have a blank or unknown source"),
+        "{message}"
+    );
+    assert!(
+        message.contains("Converted to an opportunity: 30 of 120 (25%)"),
+        "{message}"
+    );
+    assert!(message.contains("by source: Employee Referral 4 of 13;"), "{message}");
+    assert_eq!(conversion["status"], "fail");
+    // The join is checked: every lead id on an opportunity is in the leads export.
+    let join = results.iter().find(|x| x["id"] == "COMP-007").unwrap();
+    assert_eq!(join["status"], "pass", "{join}");
+    assert!(
+        join["message"].as_str().unwrap().starts_with("30 of 30 links"),
+        "{join}"
+    );
+}
+
+/// `inspect` calls a rule assessable exactly when `audit` assesses it:
+/// both decide by evaluating the rule (ACCT-001 has no `requires:` and ends
+/// not assessed from its plan; inspect once called it ready).
+#[test]
+fn inspect_and_audit_agree_on_what_is_assessed() {
+    let dir = "tests/fixtures/exports/crm-only";
+    let i = mktaudit(&["inspect", dir, "--format", "json"]);
+    assert_eq!(i.status.code(), Some(0), "{}", stderr(&i));
+    let i: serde_json::Value = serde_json::from_str(&stdout(&i)).unwrap();
+    let a = mktaudit(&["audit", dir, "--format", "json"]);
+    let a: serde_json::Value = serde_json::from_str(&stdout(&a)).unwrap();
+    let ready: std::collections::BTreeMap<&str, bool> = i["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["assessable"].as_bool().unwrap()))
+        .collect();
+    for r in a["results"].as_array().unwrap() {
+        let id = r["id"].as_str().unwrap();
+        let assessed = !matches!(r["status"].as_str(), Some("not_assessed" | "error"));
+        assert_eq!(
+            ready[id], assessed,
+            "{id}: inspect and audit disagree ({})",
+            r["status"]
+        );
+    }
+    assert!(!ready["ACCT-001"], "ACCT-001 has no targets or KPIs to judge");
+    let tiers: Vec<(&str, &str)> = i["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["tier"].as_str().unwrap()))
+        .collect();
+    assert!(tiers.contains(&("ACCT-006", "exports")) && tiers.contains(&("CRED-001", "documents")));
+    // The join of opportunities to leads, with its match rate.
+    let rates = i["match_rates"].as_array().unwrap();
+    assert_eq!(rates.len(), 1, "{rates:?}");
+    assert_eq!(rates[0]["join"], "opportunities.lead_id -> leads");
+    assert_eq!(
+        (rates[0]["linked"].as_u64(), rates[0]["matched"].as_u64()),
+        (Some(30), Some(30))
+    );
+}
+
+/// Ad-platform headers, camelCase JSON keys, constants in bundle.yaml and a
+/// hint for a near-miss header, each read without editing the export.
+#[test]
+fn exports_map_without_traps() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("campaigns.csv"),
+        "Campaign name,Spent,Impr.,Conv.\nSpring promo,\"1,200.50\",\"34,000\",12\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("leads.json"),
+        r#"[{"leadId": "L1", "LeadSource": "Webinar", "campaignId": "C1", "createdDate": "2025-03-01", "Lead Sourse Detail": "x", "Emial": "a@b.c"}]"#,
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("deals.csv"), "Deal ID,Amount\nD1,100\n").unwrap();
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "datasets:\n  opportunities:\n    constants:\n      source: marketing\n",
+    )
+    .unwrap();
+    let b = load(dir.path());
+    assert_eq!(value(&b, "campaigns", "cost", 0), num(1200.5));
+    assert_eq!(value(&b, "campaigns", "impressions", 0), num(34000.0));
+    assert_eq!(value(&b, "campaigns", "leads", 0), num(12.0));
+    assert_eq!(value(&b, "leads", "id", 0), text("L1"));
+    assert_eq!(value(&b, "leads", "source", 0), text("Webinar"));
+    assert_eq!(value(&b, "leads", "campaign_id", 0), text("C1"));
+    assert_eq!(value(&b, "leads", "created_date", 0), date("2025-03-01"));
+    assert_eq!(value(&b, "opportunities", "source", 0), text("marketing"));
+    let hint = b
+        .notes
+        .iter()
+        .find(|n| n.message.contains("`Emial`"))
+        .unwrap_or_else(|| panic!("no hint for Emial in {:?}", b.notes));
+    assert!(
+        hint.message
+            .contains("add `Emial: email` under `datasets: leads: columns:`"),
+        "{}",
+        hint.message
+    );
 }

@@ -349,7 +349,9 @@ fn read_dataset(
             schema,
             overrides: entry.map(|e| &e.columns),
             source: source.map(|(d, _)| d),
+            constants: entry.map(|e| &e.constants),
         },
+        manifest_src: manifest.source_file.as_ref(),
         source_fixed: source.is_some(),
         date_format: entry.and_then(|e| e.date_format.as_deref()),
         wanted,
@@ -430,7 +432,9 @@ pub fn bundle_from_inline(
                 schema,
                 overrides: manifest.datasets.get(name).map(|m| &m.columns),
                 source: None,
+                constants: manifest.datasets.get(name).map(|m| &m.constants),
             },
+            manifest_src: None,
             source_fixed: true,
             date_format: None,
             wanted: None,
@@ -466,9 +470,28 @@ pub(crate) fn yaml_problem(code: &'static str, src: &SourceFile, e: &crate::yaml
 
 /// Byte offset of `key:` in a YAML text (for pointing at manifest keys).
 pub(crate) fn find_key(text: &str, key: &str) -> usize {
+    find_key_from(text, 0, key).unwrap_or(0)
+}
+
+/// Byte offset of the last key of `path`, each key looked for after the one
+/// before (`[datasets, leads, columns, Orign]`), so a key that appears under
+/// several datasets is found under the right one; else of the deepest found.
+pub(crate) fn find_key_path(text: &str, path: &[&str]) -> usize {
+    let mut at = 0;
+    for key in path {
+        match find_key_from(text, at, key) {
+            Some(found) => at = found,
+            None => break,
+        }
+    }
+    at
+}
+
+fn find_key_from(text: &str, start: usize, key: &str) -> Option<usize> {
     let normalized = normalize_name(key);
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
+    let start = text.get(start..).map_or(text.len(), |_| start);
+    let mut offset = start;
+    for line in text[start..].split_inclusive('\n') {
         let content = line.trim_start();
         let k = content
             .split(':')
@@ -477,9 +500,9 @@ pub(crate) fn find_key(text: &str, key: &str) -> usize {
             .trim()
             .trim_matches(['"', '\'']);
         if content.contains(':') && (k == key || normalize_name(k) == normalized) {
-            return offset + (line.len() - content.len());
+            return Some(offset + (line.len() - content.len()));
         }
         offset += line.len();
     }
-    0
+    None
 }

@@ -2,7 +2,8 @@
 //! audited period and the currency, and maps files and columns with other
 //! names onto the bundle format, so an export loads without being edited.
 
-use super::load::{find_key, read_source, yaml_problem};
+use super::load::{find_key, find_key_path, read_source, yaml_problem};
+use super::plan::IGNORE;
 use super::schema::Schema;
 use super::source::SourceDef;
 use crate::error::{Problem, Problems, SourceFile, suggest};
@@ -30,6 +31,11 @@ pub struct Manifest {
     /// Per dataset: which file holds it and how its columns are named.
     #[serde(default)]
     pub datasets: BTreeMap<String, DatasetMapping>,
+    /// The text of bundle.yaml, for problems found when the files are read
+    /// (a mapped column the file does not have).
+    #[serde(skip)]
+    #[schemars(skip)]
+    pub(crate) source_file: Option<SourceFile>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
@@ -72,6 +78,10 @@ pub struct DatasetMapping {
     /// source, the field's own name and its known aliases.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// Field -> a value every row of the file has, e.g. `source: marketing`
+    /// for a file of marketing-sourced deals. Wins over any column.
+    #[serde(default)]
+    pub constants: BTreeMap<String, crate::yaml::Value>,
 }
 
 impl Manifest {
@@ -119,7 +129,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, columns); see docs/bundle.md".into()
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; see docs/bundle.md".into()
             });
             problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
             return Default::default();
@@ -146,8 +156,8 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
             continue;
         };
         for (column, field) in &mapping.columns {
-            if field != "ignore" && !ds.fields.contains_key(field) {
-                let at = find_key(&src.text, column);
+            if field != IGNORE && !ds.fields.contains_key(field) {
+                let at = find_key_path(&src.text, &["datasets", name, "columns", column]);
                 problems.push(
                     Problem::new(
                         "bundle::manifest_field",
@@ -156,6 +166,47 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                     .at(&src, at, column.len(), "unknown field")
                     .help(format!("{} (or `ignore`)", suggest(field, &ds.field_names()))),
                 );
+            }
+        }
+        let mut fed_by: BTreeMap<&str, &str> = BTreeMap::new();
+        for (column, field) in &mapping.columns {
+            if field == IGNORE {
+                continue;
+            }
+            if let Some(first) = fed_by.insert(field.as_str(), column.as_str()) {
+                let at = find_key_path(&src.text, &["datasets", name, "columns", column]);
+                problems.push(
+                    Problem::new(
+                        "bundle::manifest_field",
+                        format!("columns `{first}` and `{column}` are both mapped to `{name}.{field}`; one column feeds a field"),
+                    )
+                    .at(&src, at, column.len(), "second column for the same field")
+                    .help(format!(
+                        "keep the column that holds `{field}` and map the other to its own field, or to `ignore`"
+                    )),
+                );
+            }
+        }
+        for (field, value) in &mapping.constants {
+            let at = find_key_path(&src.text, &["datasets", name, "constants", field]);
+            match ds.fields.get(field) {
+                None => problems.push(
+                    Problem::new(
+                        "bundle::manifest_field",
+                        format!("constant `{field}`: `{name}` has no such field"),
+                    )
+                    .at(&src, at, field.len(), "unknown field")
+                    .help(suggest(field, &ds.field_names())),
+                ),
+                Some(f) => {
+                    if let Err(e) = crate::value::parse_cell(&super::source::scalar_text(value), f.ty) {
+                        problems.push(
+                            Problem::new("bundle::manifest_field", format!("constant `{name}.{field}`: {e}"))
+                                .at(&src, at, field.len(), "not a value of this field")
+                                .help(format!("`{name}.{field}` is {}", super::table::type_word(f.ty))),
+                        );
+                    }
+                }
             }
         }
         if let Some(chosen) = manifest_source(root, &src, name, mapping, problems) {
@@ -192,6 +243,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 .help("swap start and end"),
         );
     }
+    manifest.source_file = Some(src);
     (manifest, sources)
 }
 

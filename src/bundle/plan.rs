@@ -3,7 +3,7 @@
 
 use super::schema::DatasetSchema;
 use super::source::{SourceDef, scalar_text};
-use crate::value::{FieldType, normalize_name};
+use crate::value::{FieldType, compact_name, normalize_name};
 use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -34,6 +34,7 @@ impl Origin {
             Origin::FieldName => "field name".into(),
             Origin::Alias => "alias".into(),
             Origin::Derived { source } => format!("derived by source {source}"),
+            Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
         }
     }
@@ -45,6 +46,8 @@ pub struct Resolver<'a> {
     pub schema: &'a DatasetSchema,
     pub overrides: Option<&'a BTreeMap<String, String>>,
     pub source: Option<&'a SourceDef>,
+    /// `constants:` of the dataset in bundle.yaml: field -> the value of every row.
+    pub constants: Option<&'a BTreeMap<String, crate::yaml::Value>>,
 }
 
 /// The mapping target that drops a column on purpose (no note about it).
@@ -60,11 +63,14 @@ impl Resolver<'_> {
             let hit = overrides.get(header).or_else(|| {
                 overrides
                     .iter()
-                    .find(|(k, _)| normalize_name(k) == normalized)
+                    .find(|(k, _)| compact_name(k) == compact_name(&normalized))
                     .map(|(_, v)| v)
             });
             if let Some(target) = hit {
-                return Some(((target != IGNORE).then(|| target.clone()), Origin::Manifest));
+                // A field the dataset lacks is a manifest error, reported
+                // where bundle.yaml is read: the column is left out meanwhile.
+                let field = (target != IGNORE && self.schema.fields.contains_key(target)).then(|| target.clone());
+                return Some((field, Origin::Manifest));
             }
         }
         if let Some(source) = self.source
@@ -130,6 +136,10 @@ pub struct Plan {
     pub nulls: Vec<String>,
     pub date_formats: Vec<String>,
     pub skip_rows: Vec<String>,
+    /// Ignored headers close to a field no column feeds: (header, field).
+    pub near_misses: Vec<(String, String)>,
+    /// Columns the source mapping recognised.
+    pub source_columns: usize,
 }
 
 fn pairs(map: &IndexMap<String, crate::yaml::Value>) -> Vec<(String, String)> {
@@ -143,12 +153,24 @@ impl Plan {
     pub fn new(resolver: &Resolver<'_>, headers: &[String], date_format: Option<&str>) -> Plan {
         let mut plan = Plan::default();
         let mut claimed: BTreeSet<String> = BTreeSet::new();
+        // A constant of bundle.yaml is what the user says of every row: it wins.
+        for (field, value) in resolver.constants.into_iter().flatten() {
+            let Some(f) = resolver.schema.fields.get(field) else {
+                continue; // reported where bundle.yaml is read
+            };
+            claimed.insert(field.clone());
+            plan.constants
+                .push((field.clone(), f.ty, scalar_text(value), "bundle.yaml".to_string()));
+        }
         for (index, header) in headers.iter().enumerate() {
             match resolver.resolve(header) {
                 Some((Some(field), _)) if claimed.contains(&field) => {
                     plan.ignored.push(format!("{header} (duplicate of `{field}`)"));
                 }
                 Some((Some(field), origin)) => {
+                    if matches!(origin, Origin::Source { .. }) {
+                        plan.source_columns += 1;
+                    }
                     let values = resolver
                         .source
                         .and_then(|s| s.values.get(&field))
@@ -170,6 +192,7 @@ impl Plan {
             }
         }
         plan.date_formats.extend(date_format.map(str::to_string));
+        plan.near_misses = near_misses(resolver.schema, &plan.ignored, &claimed);
         let Some(source) = resolver.source else {
             return plan;
         };
@@ -222,6 +245,35 @@ impl Plan {
     }
 }
 
+/// Ignored headers that are probably a field under another spelling
+/// (`Campain Name`, `Lead Sourse`): close to the compact name of a field, or
+/// of one of its aliases, that no column feeds.
+fn near_misses(schema: &DatasetSchema, ignored: &[String], claimed: &BTreeSet<String>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for header in ignored {
+        let compact = compact_name(header);
+        let h = compact.as_str();
+        if h.len() < 4 {
+            continue;
+        }
+        let best = schema
+            .fields
+            .iter()
+            .filter(|(field, _)| !claimed.contains(*field))
+            .flat_map(|(field, f)| {
+                std::iter::once(field)
+                    .chain(&f.aliases)
+                    .map(move |name| (strsim::jaro_winkler(h, &compact_name(name)), field))
+            })
+            .filter(|(score, _)| *score >= 0.9)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((_, field)) = best {
+            out.push((header.clone(), field.clone()));
+        }
+    }
+    out
+}
+
 fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.len() >= prefix.len()
         && text.is_char_boundary(prefix.len())
@@ -242,6 +294,21 @@ pub fn map_value<'c>(map: &'c [(String, String)], cell: &'c str) -> &'c str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn misspelled_headers_are_named_as_near_misses() {
+        let schema = crate::bundle::schema::Schema::get().dataset("leads").unwrap();
+        let claimed = BTreeSet::from(["id".to_string()]);
+        let ignored = vec![
+            "Lead Sourse".to_string(),
+            "Favourite colour".to_string(),
+            "ID".to_string(),
+        ];
+        assert_eq!(
+            near_misses(schema, &ignored, &claimed),
+            vec![("Lead Sourse".to_string(), "source".to_string())]
+        );
+    }
 
     #[test]
     fn values_map_case_insensitively() {

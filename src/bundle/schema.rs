@@ -3,7 +3,7 @@
 //! Keeping the schema as data means the loader, the docs, `init` templates and
 //! the JSON Schema cannot drift apart: they all read this one description.
 
-use crate::value::{FieldType, normalize_name};
+use crate::value::{FieldType, compact_name, normalize_name};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -22,6 +22,10 @@ pub struct DatasetSchema {
     pub dates: Option<Dates>,
     #[serde(default)]
     pub gather: Option<Gather>,
+    /// Exported from a system (CRM, marketing automation, ad platform) as
+    /// opposed to a document someone writes (KPI list, plans, targets).
+    #[serde(default)]
+    pub export: bool,
     pub fields: IndexMap<String, FieldSchema>,
 }
 
@@ -84,6 +88,21 @@ impl Schema {
             .map(|(name, _)| name.as_str())
     }
 
+    /// The tier of a rule that reads these datasets: `exports` when it reads
+    /// only exports (and the org profile), so a client can run it from what
+    /// their systems export today; `documents` otherwise.
+    pub fn tier_of<'a>(&self, datasets: impl Iterator<Item = &'a String>) -> &'static str {
+        let mut any_export = false;
+        for name in datasets {
+            match self.dataset(name) {
+                Some(ds) if ds.export => any_export = true,
+                _ if name == "org" => {}
+                _ => return "documents",
+            }
+        }
+        if any_export { "exports" } else { "documents" }
+    }
+
     pub fn dataset_names(&self) -> Vec<&str> {
         self.datasets.keys().map(String::as_str).collect()
     }
@@ -92,10 +111,10 @@ impl Schema {
 impl DatasetSchema {
     /// The field a column header stands for: its name or one of its aliases.
     pub fn field_for_column(&self, column: &str) -> Option<&str> {
-        let col = normalize_name(column);
+        let col = compact_name(column);
         self.fields
             .iter()
-            .find(|(name, f)| **name == col || f.aliases.contains(&col))
+            .find(|(name, f)| compact_name(name) == col || f.aliases.iter().any(|a| compact_name(a) == col))
             .map(|(name, _)| name.as_str())
     }
 
@@ -206,7 +225,8 @@ mod tests {
                     assert_eq!(other, name, "file stem `{stem}` claimed by {other} and {name}");
                 }
             }
-            let mut cols: BTreeMap<&str, &str> = BTreeMap::new();
+            // Headers match on their compact form: two fields must not share one.
+            let mut cols: BTreeMap<String, &str> = BTreeMap::new();
             for (field, f) in &ds.fields {
                 for col in std::iter::once(field).chain(&f.aliases) {
                     assert_eq!(
@@ -214,7 +234,9 @@ mod tests {
                         *col,
                         "{name}.{field}: alias `{col}` is not normalised"
                     );
-                    if let Some(other) = cols.insert(col, field) {
+                    if let Some(other) = cols.insert(compact_name(col), field)
+                        && other != field
+                    {
                         panic!("{name}: column `{col}` claimed by {other} and {field}");
                     }
                 }
@@ -231,5 +253,19 @@ mod tests {
         let opps = schema.dataset("opportunities").unwrap();
         assert_eq!(opps.field_for_column("StageName"), Some("stage"));
         assert_eq!(opps.field_for_column("Close Date"), Some("close_date"));
+        // JSON exports write camelCase or PascalCase keys; they match like any spelling.
+        let campaigns = schema.dataset("campaigns").unwrap();
+        for (key, field) in [
+            ("campaignName", "name"),
+            ("CampaignName", "name"),
+            ("campaign_name", "name"),
+            ("campaignType", "type"),
+            ("alwaysOn", "always_on"),
+            ("AlwaysOn", "always_on"),
+            ("campaignId", "id"),
+            ("startDate", "start_date"),
+        ] {
+            assert_eq!(campaigns.field_for_column(key), Some(field), "{key}");
+        }
     }
 }

@@ -194,7 +194,11 @@ impl SourceDef {
     pub(super) fn field_for_header(&self, normalized: &str) -> Option<&str> {
         self.columns
             .iter()
-            .find(|(_, headers)| headers.iter().any(|h| normalize_name(h) == normalized))
+            .find(|(_, headers)| {
+                headers
+                    .iter()
+                    .any(|h| crate::value::compact_name(h) == crate::value::compact_name(normalized))
+            })
             .map(|(f, _)| f.as_str())
     }
 }

@@ -5,9 +5,11 @@
 //! how many of its cells map to fields; the mapping is resolved once for it
 //! ([`Plan`]); rows then go straight into the columns.
 
+use super::load::find_key_path;
 use super::plan::{Origin, Plan, Resolver};
 use super::{ColumnRead, Dataset, DatasetRead, Note, schema::DatasetSchema};
-use crate::error::{Problem, Problems, SourceFile};
+use crate::error::{Problem, Problems, SourceFile, suggest};
+use crate::value::compact_name;
 use crate::value::{CellError, FieldType};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -85,6 +87,8 @@ pub(super) struct DatasetBuilder<'a> {
     pub decimal_comma: bool,
     /// See [`super::LoadOptions`].
     pub stretch_bytes: usize,
+    /// bundle.yaml, to point at its lines when the file does not have what it maps.
+    pub manifest_src: Option<&'a SourceFile>,
 }
 
 impl DatasetBuilder<'_> {
@@ -146,7 +150,80 @@ impl DatasetBuilder<'_> {
             );
             self.notes.push(note(self.rel, &message));
         }
+        for (header, field) in &plan.near_misses {
+            let message = format!(
+                "column `{header}` is not read, but looks like `{}.{field}`: to read it, add `{}: {field}` under `datasets: {}: columns:` in bundle.yaml",
+                self.name,
+                yaml_key(header),
+                self.name
+            );
+            self.notes.push(note(self.rel, &message));
+        }
+        self.check_manifest_mapping(headers, &plan);
         plan
+    }
+
+    /// What bundle.yaml says of this file that its header contradicts: a
+    /// mapped column it does not have, a source none of its columns match.
+    fn check_manifest_mapping(&mut self, headers: &[String], plan: &Plan) {
+        let Some(msrc) = self.manifest_src else {
+            return;
+        };
+        let present: Vec<&str> = headers
+            .iter()
+            .map(String::as_str)
+            .filter(|h| !h.trim().is_empty())
+            .collect();
+        let compact: BTreeSet<String> = present.iter().map(|h| compact_name(h)).collect();
+        for column in self.resolver.overrides.into_iter().flat_map(|o| o.keys()) {
+            if compact.contains(&compact_name(column)) {
+                continue;
+            }
+            let at = find_key_path(&msrc.text, &["datasets", self.name, "columns", column]);
+            let help = match suggest(column, &present) {
+                s if s.starts_with("did you mean") => s,
+                _ => format!(
+                    "its columns are: {}",
+                    capped_list(&present.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+                ),
+            };
+            self.problems.push(
+                Problem::new(
+                    "bundle::manifest_column",
+                    format!(
+                        "bundle.yaml maps a column `{column}`, but `{}` has no such column",
+                        self.rel
+                    ),
+                )
+                .at(msrc, at, column.len(), "not a column of the file")
+                .help(help),
+            );
+        }
+        let named_source = self.resolver.source.filter(|_| self.source_fixed);
+        if let Some(source) = named_source
+            && plan.source_columns == 0
+            && !source.columns.is_empty()
+        {
+            let at = find_key_path(&msrc.text, &["datasets", self.name, "source"]);
+            let detected = super::source::detect(headers, Some(self.name))
+                .map(|d| format!("its header looks like `{}`; ", d.name))
+                .unwrap_or_default();
+            self.problems.push(
+                Problem::new(
+                    "bundle::manifest_source",
+                    format!(
+                        "`{}` reads none of the {} columns of `{}`: it is not that export",
+                        source.name,
+                        present.len(),
+                        self.rel
+                    ),
+                )
+                .at(msrc, at, 6, "no column of the file matches this source")
+                .help(format!(
+                    "{detected}remove `source:` (columns named like the fields are read without it), or map the columns under `columns:`"
+                )),
+            );
+        }
     }
 
     /// Chooses the header among the first rows, and the source mapping when
@@ -359,7 +436,21 @@ impl DatasetBuilder<'_> {
     }
 
     fn cell_message(&self, field: &str, header: &str, err: &CellError) -> Problem {
-        Problem::new("bundle::cell", format!("`{header}` ({}.{field}): {err}", self.name)).help(format!(
+        let p = Problem::new("bundle::cell", format!("`{header}` ({}.{field}): {err}", self.name));
+        if err.expected == FieldType::Date
+            && let Some((format, other)) = date_format_for(&err.found)
+        {
+            // An export writes every date of a column one way: one line of
+            // bundle.yaml reads them all, where editing the data would not.
+            let or = other
+                .map(|o| format!(" (or `\"{o}\"` if the other order is right)"))
+                .unwrap_or_default();
+            return p.help(format!(
+                "the dates are written like `{}`: add `date_format: \"{format}\"`{or} under `datasets: {}:` in bundle.yaml to read them",
+                err.found, self.name
+            ));
+        }
+        p.help(format!(
             "correct the value, or leave the cell empty if it is unknown; `{}.{field}` is {}",
             self.name,
             type_word(err.expected)
@@ -385,6 +476,41 @@ impl DatasetBuilder<'_> {
             .cell_message(field, header, err)
             .at(self.src, at, len, format!("not {}", type_word(err.expected)));
         self.problems.push(p);
+    }
+}
+
+/// Date formats exports write, tried on a cell the ISO reader refused. Month
+/// first comes before day first (Salesforce and Google Ads in the US write
+/// `2/26/2018`); when both read a cell, the help says which was chosen.
+const DATE_FORMATS: &[&str] = &[
+    "%m/%d/%Y", "%d/%m/%Y", "%m/%d/%y", "%d/%m/%y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y%m%d", "%d-%b-%Y",
+    "%Y.%m.%d",
+];
+
+/// The `date_format:` that reads a cell as the loader applies it (to the
+/// first word of the cell, so `2/26/2018 19:58` reads with `%m/%d/%Y`), and
+/// another that reads it too (`3/4/2025`: month or day first).
+pub(super) fn date_format_for(cell: &str) -> Option<(&'static str, Option<&'static str>)> {
+    let head = cell.split_whitespace().next()?;
+    let mut fits = DATE_FORMATS
+        .iter()
+        .copied()
+        .filter(|f| !f.contains(' ') && chrono::NaiveDate::parse_from_str(head, f).is_ok());
+    let first = fits.next()?;
+    Some((first, fits.next()))
+}
+
+/// A header as a YAML key: quoted when YAML would read it otherwise.
+fn yaml_key(header: &str) -> String {
+    let plain = header
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '(' | ')'))
+        && !header.starts_with([' ', '-'])
+        && !header.ends_with(' ');
+    if plain {
+        header.to_string()
+    } else {
+        format!("\"{}\"", header.replace('\\', "\\\\").replace('"', "\\\""))
     }
 }
 

@@ -211,7 +211,12 @@ fn write_leads(w: &mut dyn Write, rng: &mut Rng, rows: u64, campaigns: u64, prof
     )?;
     for i in 0..rows {
         let created = rng.below(330);
-        let source = rng.pick(LEAD_SOURCES);
+        // The troubled org leaves a third of its lead sources blank.
+        let source = if profile == Profile::Troubled && rng.chance(0.35) {
+            ""
+        } else {
+            rng.pick(LEAD_SOURCES)
+        };
         let campaign = rng.below(campaigns);
         // A healthy funnel: 40% reach MQL, 60% of those are accepted, half
         // of those qualify. A troubled one: sales accepts one MQL in nine.
@@ -260,6 +265,8 @@ fn write_opportunities(
         let marketing = rng.chance(if profile == Profile::Troubled { 0.05 } else { 0.3 });
         let source = if marketing {
             rng.pick(&LEAD_SOURCES[..6])
+        } else if profile == Profile::Troubled && rng.chance(0.4) {
+            "" // untagged deals: nobody can say who sourced them
         } else {
             rng.pick(&["Sales", "Partner", "Outbound"])
         };
@@ -271,6 +278,9 @@ fn write_opportunities(
         let (stage, close, won, closed) = match rng.below(10) {
             0..=2 => ("Closed Won", day(created + 60 + rng.below(90)), true, true),
             3..=5 => ("Closed Lost", day(created + 30 + rng.below(90)), false, true),
+            // The troubled org's open deals keep the close date they were
+            // created with, long past; the healthy org's have none.
+            _ if profile == Profile::Troubled => (rng.pick(STAGES), day(created + 20), false, false),
             _ => (rng.pick(STAGES), String::new(), false, false),
         };
         writeln!(

@@ -39,6 +39,10 @@ pub struct Inspection {
     pub joins: Vec<JoinIssue>,
     /// Each value of a field the rules read through a vocabulary, and what it was read as.
     pub vocabulary_values: Vec<rules::unrecognised::FieldReading>,
+    /// For every reference between two datasets the bundle has (opportunity
+    /// -> lead, lead -> opportunity, member -> campaign...): how many of the
+    /// values find their record.
+    pub match_rates: Vec<MatchRate>,
     pub notes: Vec<Note>,
     /// The configs that applied, and what of a bundle's config was ignored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -78,9 +82,17 @@ pub struct DateRange {
 pub struct RuleReadiness {
     pub id: String,
     pub title: String,
+    /// Whether the audit would judge the rule: decided by evaluating it on
+    /// the bundle, exactly as `audit` does, never by a second reading of its needs.
     pub assessable: bool,
     /// What is missing (`leads`, `opportunities.source`).
     pub missing: Vec<String>,
+    /// Why the rule would not be assessed when no dataset or field is missing
+    /// (e.g. no targets in the period).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `exports` when the rule runs on CRM and ad exports alone, else `documents`.
+    pub tier: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -99,6 +111,16 @@ pub struct MissingField {
     pub field: String,
     pub file: String,
     pub unlocks: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MatchRate {
+    /// `opportunities.lead_id -> leads`.
+    pub join: String,
+    /// Rows with a value in the referencing field.
+    pub linked: usize,
+    /// Of those, rows whose value is a record of the target.
+    pub matched: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -123,12 +145,20 @@ pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
-    let mut i = inspect(&bundle, &pack);
+    let bundle = std::sync::Arc::new(bundle);
+    let mut eval_opts = crate::eval::EvalOptions::new(crate::audit::default_as_of(&bundle));
+    for (rule, params) in config.param_overrides() {
+        eval_opts.param_overrides.entry(rule).or_default().extend(params);
+    }
+    let results = crate::eval::evaluate(&pack, &bundle, &eval_opts);
+    let mut i = inspect(&bundle, &pack, &results);
     i.configs = config.uses.clone();
     Ok(i)
 }
 
-pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
+/// What `inspect` shows; `results` are the pack's rules evaluated on the
+/// bundle, so what it calls assessable is what the audit assesses.
+pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::RuleResult]) -> Inspection {
     let schema = Schema::get();
     let datasets = bundle
         .reads
@@ -153,13 +183,17 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
     let rules: Vec<RuleReadiness> = pack
         .rules
         .iter()
-        .map(|r| {
-            let missing = crate::eval::missing_data(&r.requires, bundle);
+        .zip(results)
+        .map(|(r, result)| {
+            let assessable = result.status.assessed() || result.status == crate::eval::Status::NotApplicable;
             RuleReadiness {
                 id: r.id.clone(),
                 title: r.title.clone(),
-                assessable: missing.is_empty(),
-                missing,
+                assessable,
+                missing: result.missing.clone(),
+                reason: (!assessable && result.missing.is_empty())
+                    .then(|| result.reason.clone().unwrap_or_else(|| result.message.clone())),
+                tier: Schema::get().tier_of(r.requires.keys().chain(r.optional.keys())),
             }
         })
         .collect();
@@ -204,6 +238,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         })
         .collect();
     let period = bundle.manifest.period.map(|p| format!("{} to {}", p.start, p.end));
+    let mut match_rates = Vec::new();
     Inspection {
         bundle: bundle.root.display().to_string(),
         org: bundle.org_name(),
@@ -212,8 +247,9 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         rules,
         to_gather,
         missing_fields,
-        joins: joins(bundle),
+        joins: joins(bundle, &mut match_rates),
         vocabulary_values: rules::unrecognised::readings(pack, bundle),
+        match_rates,
         notes: {
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(pack, bundle));
@@ -268,7 +304,7 @@ fn id_key(id: &str) -> &str {
 
 const EXAMPLES: usize = 5;
 
-fn joins(bundle: &Bundle) -> Vec<JoinIssue> {
+fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
     let schema = Schema::get();
     let mut out = Vec::new();
     for (name, ds) in &bundle.datasets {
@@ -302,14 +338,23 @@ fn joins(bundle: &Bundle) -> Vec<JoinIssue> {
                 }
             }
             let mut unknown: BTreeSet<String> = BTreeSet::new();
-            let mut count = 0;
+            let (mut count, mut linked) = (0, 0);
             for r in 0..ds.rows {
-                if let Some(v) = col.text(r).filter(|t| !t.is_empty())
-                    && !known.contains(id_key(v))
-                {
+                let Some(v) = col.text(r).filter(|t| !t.is_empty()) else {
+                    continue;
+                };
+                linked += 1;
+                if !known.contains(id_key(v)) {
                     count += 1;
                     unknown.insert(v.to_string());
                 }
+            }
+            if linked > 0 {
+                match_rates.push(MatchRate {
+                    join: format!("{name}.{field} -> {target}"),
+                    linked,
+                    matched: linked - count,
+                });
             }
             if count > 0 {
                 out.push(JoinIssue {

@@ -67,6 +67,20 @@ pub fn render_text(i: &Inspection) -> String {
     }
     let ready = i.rules.iter().filter(|r| r.assessable).count();
     let _ = writeln!(out, "\nRules: {ready} of {} can be assessed", i.rules.len());
+    for tier in ["exports", "documents"] {
+        let of_tier: Vec<_> = i.rules.iter().filter(|r| r.tier == tier).collect();
+        let words = if tier == "exports" {
+            "from your exports (CRM, ads)"
+        } else {
+            "from the documents you gave us"
+        };
+        let _ = writeln!(
+            out,
+            "  {words}: {} of {}",
+            of_tier.iter().filter(|r| r.assessable).count(),
+            of_tier.len()
+        );
+    }
     for r in &i.rules {
         if r.assessable {
             let _ = writeln!(out, "  ok    {:<10} {}", r.id, r.title);
@@ -75,10 +89,14 @@ pub fn render_text(i: &Inspection) -> String {
     for r in i.rules.iter().filter(|r| !r.assessable) {
         let _ = writeln!(
             out,
-            "  NOT   {:<10} {}\n        missing: {}",
+            "  NOT   {:<10} {}\n        {}",
             r.id,
             r.title,
-            r.missing.join(", ")
+            if r.missing.is_empty() {
+                format!("why: {}", r.reason.as_deref().unwrap_or_default())
+            } else {
+                format!("missing: {}", r.missing.join(", "))
+            }
         );
     }
     if !i.to_gather.is_empty() {
@@ -107,6 +125,19 @@ pub fn render_text(i: &Inspection) -> String {
                 None => (m.field.as_str(), "not in"),
             };
             let _ = writeln!(out, "  {field}: {where_} {} (unlocks {})", m.file, m.unlocks.join(", "));
+        }
+    }
+    if !i.match_rates.is_empty() {
+        out.push_str("\nMatch rates:\n");
+        for m in &i.match_rates {
+            let _ = writeln!(
+                out,
+                "  {}: {} of {} ({:.0}%) find their record",
+                m.join,
+                m.matched,
+                m.linked,
+                100.0 * m.matched as f64 / m.linked as f64
+            );
         }
     }
     out.push_str("\nJoins and checks:\n");

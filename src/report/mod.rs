@@ -135,6 +135,49 @@ pub struct ChangedParam {
 pub struct BundleInfo {
     pub datasets: Vec<DatasetInfo>,
     pub notes: Vec<Note>,
+    /// Coverage of the two tiers of rules: those that run on the CRM and ad
+    /// exports alone, and those that need the documents (KPI list, plans,
+    /// targets, meetings), so an exports-only audit says what documents add.
+    pub tiers: Vec<TierCoverage>,
+}
+
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct TierCoverage {
+    /// `exports` or `documents`.
+    pub tier: String,
+    /// How the report names it: "from your exports", "from the documents you gave us".
+    pub label: String,
+    pub rules: usize,
+    /// Rules of the tier that were assessed (pass, warn or fail).
+    pub assessed: usize,
+}
+
+/// The tier coverage of a run: each rule's tier from the datasets it reads.
+fn tier_coverage(pack: &crate::rules::RulePack, reports: &[RuleReport]) -> Vec<TierCoverage> {
+    let schema = crate::bundle::schema::Schema::get();
+    [
+        ("exports", "from your exports"),
+        ("documents", "from the documents you gave us"),
+    ]
+    .into_iter()
+    .map(|(tier, label)| {
+        let rules: Vec<&crate::rules::Rule> = pack
+            .rules
+            .iter()
+            .filter(|r| schema.tier_of(r.requires.keys().chain(r.optional.keys())) == tier)
+            .collect();
+        let assessed = rules
+            .iter()
+            .filter(|r| reports.iter().any(|x| x.id == r.id && x.status.assessed()))
+            .count();
+        TierCoverage {
+            tier: tier.to_string(),
+            label: label.to_string(),
+            rules: rules.len(),
+            assessed,
+        }
+    })
+    .collect()
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -259,6 +302,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             fields: d.mapped_from.keys().cloned().collect(),
         })
         .collect();
+    let tiers = tier_coverage(pack, &rule_reports);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -294,6 +338,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         bundle: BundleInfo {
             datasets,
             notes: bundle.notes.clone(),
+            tiers,
         },
         waivers: input.waivers.clone(),
         baseline: None,

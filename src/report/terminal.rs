@@ -89,6 +89,10 @@ pub fn render(report: &Report, color: bool) -> String {
             );
         }
     }
+    let tiers = super::view::tiers_text(&report.bundle.tiers);
+    if !tiers.is_empty() {
+        let _ = writeln!(out, "  {tiers}.");
+    }
     if s.provisional {
         let _ = writeln!(
             out,

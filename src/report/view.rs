@@ -58,6 +58,8 @@ pub struct SummaryView {
     pub capped_text: String,
     pub counts: Counts,
     pub flagged: usize,
+    /// "From your exports: 9 of 13 rules assessed; from the documents you gave us: 0 of 21".
+    pub tiers: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -318,6 +320,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             capped_text: capped_text(report),
             counts: s.counts.clone(),
             flagged: plan.len(),
+            tiers: tiers_text(&report.bundle.tiers),
         },
         categories,
         top_risks: plan.iter().take(TOP_RISKS).cloned().collect(),
@@ -393,4 +396,18 @@ pub fn config_lines(configs: &[crate::config::ConfigUse]) -> Vec<String> {
         return vec!["none: built-in defaults and command-line options only".to_string()];
     }
     configs.iter().map(crate::config::ConfigUse::describe).collect()
+}
+
+/// The two tiers' coverage in one sentence.
+pub(crate) fn tiers_text(tiers: &[super::TierCoverage]) -> String {
+    let parts: Vec<String> = tiers
+        .iter()
+        .filter(|t| t.rules > 0)
+        .map(|t| format!("{}: {} of {} rules assessed", t.label, t.assessed, t.rules))
+        .collect();
+    let mut text = parts.join("; ");
+    if let Some(first) = text.get(..1) {
+        text = first.to_uppercase() + &text[1..];
+    }
+    text
 }

@@ -448,6 +448,9 @@ struct Compiler<'a> {
     vocabs: Option<&'a BTreeSet<String>>,
     kinds: Vec<(String, Kind)>,
     value_names: Vec<String>,
+    /// The values computed per group (`let:` of every `groups`, and
+    /// `count`): a key's template may show them.
+    group_values: Vec<String>,
     row_sets: Vec<(String, String)>,
     errors: Vec<CheckError>,
 }
@@ -460,6 +463,16 @@ impl Compiler<'_> {
             vocabs: self.vocabs,
             in_plan: true,
         }
+    }
+
+    /// A template shown per key of a key set: `{key}` and, for groups, the
+    /// values computed per group (`{count}`, `{won}`).
+    fn key_template(&mut self, template: &str) {
+        let before = self.value_names.len();
+        self.value_names.push("key".into());
+        self.value_names.extend(self.group_values.clone());
+        self.message(template);
+        self.value_names.truncate(before);
     }
 
     fn expr(&mut self, src: &str) -> Option<Expr> {
@@ -726,6 +739,7 @@ impl Compiler<'_> {
                 let filter = self.cond(f.filter.as_ref(), schema, &ds);
                 lets.push((n.clone(), *agg, f.field.clone(), filter));
             }
+            self.group_values.extend(lets.iter().map(|(n, ..)| n.clone()));
             let having = match &g.having {
                 Some(h) => {
                     // A group's own values are names in `having`.
@@ -785,7 +799,11 @@ impl Compiler<'_> {
                     .kinds
                     .iter()
                     .any(|(n, k)| *n == l.from && matches!(k, Kind::Keys(_)));
-            if !is_keys {
+            if is_keys {
+                if let Some(show) = &l.show {
+                    self.key_template(show);
+                }
+            } else {
                 let (ds, schema) = self.source(&l.from, "list")?;
                 if let Some(s) = &l.sort_by {
                     self.field(schema, &ds, s, None);
@@ -1071,11 +1089,7 @@ impl Compiler<'_> {
                             self.field(schema, &ds, s, None);
                         }
                     }
-                    Some(Kind::Keys(_)) => {
-                        self.value_names.push("key".into());
-                        self.message(&f.message);
-                        self.value_names.pop();
-                    }
+                    Some(Kind::Keys(_)) => self.key_template(&f.message),
                     _ => {
                         let known: Vec<&str> = self
                             .kinds
@@ -1152,6 +1166,7 @@ impl Plan {
             vocabs,
             kinds: Vec::new(),
             value_names: Vec::new(),
+            group_values: vec!["count".into()],
             row_sets: Vec::new(),
             errors: Vec::new(),
         };

@@ -26,8 +26,13 @@ enum Slot {
     Keys {
         dataset: Option<String>,
         keys: Arc<BTreeSet<String>>,
+        /// Per key of a `groups` set: its `count` and `let:` values, for templates.
+        values: Arc<GroupValues>,
     },
 }
+
+/// Key -> (name, value) of the values computed for that group.
+type GroupValues = BTreeMap<String, Vec<(String, Value)>>;
 
 /// One record (or key, or the org) behind an outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -291,6 +296,7 @@ impl Ctx<'_> {
                 Slot::Keys {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
+                    values: Arc::default(),
                 }
             }
             Step::Groups {
@@ -302,10 +308,14 @@ impl Ctx<'_> {
                 none,
                 lets,
                 having,
-            } => Slot::Keys {
-                dataset: Some(dataset.clone()),
-                keys: Arc::new(self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref())),
-            },
+            } => {
+                let (keys, values) = self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref());
+                Slot::Keys {
+                    dataset: Some(dataset.clone()),
+                    keys: Arc::new(keys),
+                    values: Arc::new(values),
+                }
+            }
             Step::Keys { of, op } => {
                 let a = self.keys(of);
                 let keys = match op {
@@ -319,13 +329,14 @@ impl Ctx<'_> {
                         }
                     }
                 };
-                let dataset = match self.slot(of) {
-                    Some(Slot::Keys { dataset, .. }) => dataset.clone(),
-                    _ => None,
+                let (dataset, values) = match self.slot(of) {
+                    Some(Slot::Keys { dataset, values, .. }) => (dataset.clone(), Arc::clone(values)),
+                    _ => (None, Arc::default()),
                 };
                 Slot::Keys {
                     dataset,
                     keys: Arc::new(keys),
+                    values,
                 }
             }
             Step::List {
@@ -375,13 +386,13 @@ impl Ctx<'_> {
         none: &Option<Condition>,
         lets: &[(String, Agg, Option<String>, Option<Condition>)],
         having: Option<&Expr>,
-    ) -> BTreeSet<String> {
+    ) -> (BTreeSet<String>, GroupValues) {
         let (ds, rows) = self.rows_of(from, dataset);
         let Some(ds) = ds else {
-            return BTreeSet::new();
+            return Default::default();
         };
         let Some(key_col) = ds.column(by) else {
-            return BTreeSet::new();
+            return Default::default();
         };
         let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for r in rows {
@@ -403,6 +414,7 @@ impl Ctx<'_> {
             .map(|(_, _, _, f)| f.as_ref().map(|f| f.bind_in(ds, self)))
             .collect();
         let mut out = BTreeSet::new();
+        let mut shown = GroupValues::new();
         for (key, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
                 continue;
@@ -410,16 +422,16 @@ impl Ctx<'_> {
             if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
                 continue;
             }
+            let mut values: HashMap<&str, Val> = HashMap::new();
+            values.insert("count", Val::Num(rows.len() as f64));
+            for ((name, agg, field, _), filter) in lets.iter().zip(&filters) {
+                let rows: Vec<usize> = match filter {
+                    Some(f) => rows.iter().copied().filter(|r| f.eval(*r)).collect(),
+                    None => rows.clone(),
+                };
+                values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), &rows));
+            }
             if let Some(h) = having {
-                let mut values: HashMap<&str, Val> = HashMap::new();
-                values.insert("count", Val::Num(rows.len() as f64));
-                for ((name, agg, field, _), filter) in lets.iter().zip(&filters) {
-                    let rows: Vec<usize> = match filter {
-                        Some(f) => rows.iter().copied().filter(|r| f.eval(*r)).collect(),
-                        None => rows.clone(),
-                    };
-                    values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), &rows));
-                }
                 struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
                 impl Env for Group<'_, '_> {
                     fn name(&self, name: &str) -> Val {
@@ -436,9 +448,25 @@ impl Ctx<'_> {
                     continue;
                 }
             }
+            let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            shown.insert(key.clone(), named);
             out.insert(key);
         }
-        out
+        (out, shown)
+    }
+
+    /// A template rendered for one key of a key set: `{key}`, and the
+    /// group's own values when the set comes from `groups`.
+    fn render_key(&self, template: &str, values: &GroupValues, key: &str) -> String {
+        let own = values.get(key);
+        self.render(template, &|n| {
+            if n == "key" {
+                return Some(Value::Text(key.to_string()));
+            }
+            own.and_then(|v| v.iter().find(|(name, _)| name == n))
+                .map(|(_, v)| v.clone())
+        })
     }
 
     fn list(
@@ -466,6 +494,10 @@ impl Ctx<'_> {
                     })
                     .collect()
             }
+            Some(Slot::Keys { keys, values, .. }) => match show {
+                Some(t) => keys.iter().map(|k| self.render_key(t, values, k)).collect(),
+                None => keys.iter().cloned().collect(),
+            },
             _ => self.keys(from).into_iter().collect(),
         };
         if distinct {
@@ -914,12 +946,12 @@ impl Ctx<'_> {
                     });
                 }
             }
-            Some(Slot::Keys { dataset, keys }) => {
+            Some(Slot::Keys { dataset, keys, values }) => {
                 out.unlisted += keys.len().saturating_sub(limit);
                 for k in keys.iter().take(limit) {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
                     out.findings.push(PlanFinding {
-                        message: self.render(&spec.message, &|n| (n == "key").then(|| Value::Text(k.clone()))),
+                        message: self.render_key(&spec.message, values, k),
                         dataset: dataset.clone(),
                         row: None,
                         key: Some(if is_month {

@@ -7,6 +7,8 @@ pub(super) const AFTER_HELP: &str = "\
 Examples:
   mktaudit audit examples/acme-vanity
   mktaudit audit BUNDLE -o out/report.html             the format follows the extension
+  mktaudit audit BUNDLE -o mktaudit.sarif              SARIF 2.1.0 for code-scanning dashboards
+  mktaudit audit BUNDLE -o junit.xml                   JUnit XML for CI test reports
   mktaudit audit BUNDLE --format html,json --output-dir out/
   mktaudit audit BUNDLE --select CRED,strategic --ignore STRAT-004
   mktaudit audit clients/ --output-dir out/            a portfolio: each subfolder is a bundle
@@ -103,7 +105,14 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
 
 /// The formats asked for: `--format`, else the one `-o`'s extension names, else terminal.
 fn report_formats(args: &AuditArgs) -> Result<Vec<Format>, Problems> {
-    const ALL: &[Format] = &[Format::Terminal, Format::Json, Format::Markdown, Format::Html];
+    const ALL: &[Format] = &[
+        Format::Terminal,
+        Format::Json,
+        Format::Markdown,
+        Format::Html,
+        Format::Sarif,
+        Format::Junit,
+    ];
     let Some(names) = &args.format else {
         let inferred = match &args.output {
             Some(path) => formats::from_extension(path)?,

@@ -206,7 +206,7 @@ pub struct AuditArgs {
     pub bundles: Vec<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
-    /// Output format(s), comma-separated: terminal, json, md, html (default: from the extension of --output, else terminal).
+    /// Output format(s), comma-separated: terminal, json, md, html, sarif, junit (default: from the extension of --output, else terminal).
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to this file instead of standard output (one format; missing folders are created).

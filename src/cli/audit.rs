@@ -5,7 +5,7 @@ use super::*;
 /// The audit's own help: the gates and what a rule error does to the exit code.
 pub(super) const AFTER_HELP: &str = "\
 Examples:
-  mktaudit audit examples/acme-vanity
+  mktaudit audit acme-2025/
   mktaudit audit BUNDLE -o out/report.html             the format follows the extension
   mktaudit audit BUNDLE -o mktaudit.sarif              SARIF 2.1.0 for code-scanning dashboards
   mktaudit audit BUNDLE -o junit.xml                   JUnit XML for CI test reports

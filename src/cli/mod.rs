@@ -29,13 +29,15 @@ use ui::{note, stderr_color, stdout_color, verbose};
 
 const AFTER_HELP: &str = "\
 Examples:
-  mktaudit audit examples/acme-vanity                 terminal report of a bundle folder
+  mktaudit init acme-2025/                            start a bundle: templates and what to gather
+  mktaudit audit acme-2025/                           terminal report of a bundle folder
   mktaudit audit BUNDLE -o out/report.html            the format follows the extension
   mktaudit audit BUNDLE --fail-on high --fail-under C a CI gate (exit 1, the reason on stderr)
   mktaudit audit BUNDLE --baseline last.json --fail-on-new
   mktaudit inspect BUNDLE                             what was read and what is missing
   mktaudit explain CRED-001                           why a rule matters and what to do
   mktaudit schema config                              the JSON Schema of mktaudit.yaml
+  mktaudit docs rules                                 the rule language (`mktaudit docs` lists the pages)
 
 Exit codes:
   0  the command ran; no gate tripped
@@ -141,6 +143,11 @@ pub enum Command {
         id: String,
         #[command(flatten)]
         packs: PackArgs,
+    },
+    /// Print a reference page (rules, bundle, sources, reports, cli, ...); without TOPIC, list them.
+    Docs {
+        /// The page, e.g. `rules` or `bundle`.
+        topic: Option<String>,
     },
     /// The built-in report templates, to start a custom one from.
     #[command(subcommand)]
@@ -383,6 +390,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 format!("kinds: {}", crate::schema::KINDS.join(", ")),
             )),
         },
+        Command::Docs { topic } => tools::docs(topic.as_deref()),
         Command::Templates(TemplatesCommand::Export { dir }) => tools::export_templates(&dir),
         Command::Completions { shell } => tools::completions(shell, command()),
         Command::Man => tools::man(command()),

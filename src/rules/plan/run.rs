@@ -355,11 +355,11 @@ impl Ctx<'_> {
                 let Some(ds) = self.dataset(dataset) else {
                     return Slot::Val(Val::Null);
                 };
-                let mut rows = rows.to_vec();
-                if let Some((s, desc)) = sort {
-                    sort_rows_top(ds, &mut rows, s, *desc, 1);
-                }
-                Slot::Val(rows.first().map_or(Val::Null, |r| to_val(&ds.value(field, *r))))
+                let first = match sort {
+                    Some((s, desc)) => first_row(ds, rows, s, *desc),
+                    None => rows.first().copied(),
+                };
+                Slot::Val(first.map_or(Val::Null, |r| to_val(&ds.value(field, r))))
             }
         }
     }
@@ -603,39 +603,53 @@ impl Env for RowEnv<'_, '_> {
 /// Orders rows by a field (missing values last either way, ties in file
 /// order), keeping only the first `keep`: each key is computed once, and a
 /// few findings out of a million rows cost a selection, not a full sort.
+/// A row's sort key: nulls last, then numbers and dates, or normalised text.
+type SortKey = (u8, f64, String);
+
+fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
+    if col.is_null(r) {
+        return (1, 0.0, String::new());
+    }
+    match col.ty {
+        FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0), String::new()),
+        FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
+        _ => (0, 0.0, normalize(&col.key_text(r))),
+    }
+}
+
+/// Nulls last whatever the direction; ties in file order.
+fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp::Ordering {
+    let (ka, kb) = (&a.0, &b.0);
+    ka.0.cmp(&kb.0)
+        .then_with(|| {
+            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+        .then(a.1.cmp(&b.1))
+}
+
+/// The first row in sort order: one pass, nothing copied.
+fn first_row(ds: &Dataset, rows: &[usize], field: &str, desc: bool) -> Option<usize> {
+    let Some(col) = ds.column(field) else {
+        return rows.first().copied();
+    };
+    rows.iter()
+        .map(|r| (sort_key(col, *r), *r))
+        .min_by(|a, b| key_order(a, b, desc))
+        .map(|(_, r)| r)
+}
+
 fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
     let Some(col) = ds.column(field) else {
         rows.truncate(keep);
         return;
     };
-    let key = |r: usize| -> (u8, f64, String) {
-        if col.is_null(r) {
-            return (1, 0.0, String::new());
-        }
-        match col.ty {
-            FieldType::Number | FieldType::Percent | FieldType::Bool => {
-                (0, col.number(r).unwrap_or(0.0), String::new())
-            }
-            FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
-            _ => (0, 0.0, normalize(&col.key_text(r))),
-        }
-    };
-    let order = |a: &((u8, f64, String), usize), b: &((u8, f64, String), usize)| {
-        let (ka, kb) = (&a.0, &b.0);
-        ka.0.cmp(&kb.0)
-            .then_with(|| {
-                let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
-                if desc { o.reverse() } else { o }
-            })
-            .then(a.1.cmp(&b.1))
-    };
     if keep == 1 {
-        // The first row alone: one pass, nothing stored.
-        let best = rows.iter().map(|r| (key(*r), *r)).min_by(|a, b| order(a, b));
-        *rows = best.map(|(_, r)| r).into_iter().collect();
+        *rows = first_row(ds, rows, field, desc).into_iter().collect();
         return;
     }
-    let mut keyed: Vec<((u8, f64, String), usize)> = rows.iter().map(|r| (key(*r), *r)).collect();
+    let order = |a: &(SortKey, usize), b: &(SortKey, usize)| key_order(a, b, desc);
+    let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|r| (sort_key(col, *r), *r)).collect();
     if keep < keyed.len() {
         keyed.select_nth_unstable_by(keep, order);
         keyed.truncate(keep);

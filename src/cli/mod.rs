@@ -24,7 +24,6 @@ use data::{generate, init, inspect};
 use formats::format_named;
 use history::{diff, trend};
 use rule_packs::{check, explain, list, load, new_rule, test};
-pub use ui::ColorChoice;
 use ui::{note, stderr_color, stdout_color, verbose};
 
 const AFTER_HELP: &str = "\
@@ -32,7 +31,8 @@ Examples:
   mktaudit init acme-2025/                            start a bundle: templates and what to gather
   mktaudit audit acme-2025/                           terminal report of a bundle folder
   mktaudit audit BUNDLE -o out/report.html            the format follows the extension
-  mktaudit audit BUNDLE --fail-on high --fail-under C a CI gate (exit 1, the reason on stderr)
+  mktaudit audit BUNDLE --fail-on high --fail-under C
+                                                      a CI gate (exit 1, the reason on stderr)
   mktaudit audit BUNDLE --baseline last.json --fail-on-new
   mktaudit inspect BUNDLE                             what was read and what is missing
   mktaudit explain CRED-001                           why a rule matters and what to do

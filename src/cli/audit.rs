@@ -137,17 +137,16 @@ fn something_to_audit(report: &report::Report, bundle: &Path) -> Result<(), Prob
         return Ok(());
     }
     // What was seen and set aside (unknown names, links), so the user sees why.
-    let seen: Vec<String> = report
-        .bundle
-        .notes
+    let notes = &report.bundle.notes;
+    let seen: Vec<String> = notes
         .iter()
-        .take(5)
+        .take(2)
         .map(|n| format!("{}: {}", n.file, n.message))
         .collect();
-    let found = if seen.is_empty() {
-        String::new()
-    } else {
-        format!(" (found: {})", seen.join("; "))
+    let found = match notes.len() {
+        0 => String::new(),
+        1 | 2 => format!(" (found: {})", seen.join("; ")),
+        n => format!(" (found: {}; and {} more)", seen.join("; "), n - 2),
     };
     Err(Problems(vec![
         Problem::new(

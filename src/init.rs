@@ -55,7 +55,7 @@ pub fn init(dir: &Path, pack: &RulePack) -> Result<Vec<PathBuf>, String> {
 fn manifest_template() -> String {
     let mut out = String::from(
         "# yaml-language-server: $schema=bundle.schema.json\n\
-         # The bundle manifest (docs/bundle.md). Everything here is optional: uncomment\n\
+         # The bundle manifest (`mktaudit docs bundle`). Everything here is optional: uncomment\n\
          # what you need.\n\
          \n\
          # org: Your Company                               # name shown in the report\n\
@@ -65,7 +65,7 @@ fn manifest_template() -> String {
          # Drop exports in this folder as they come. Files named like a dataset\n\
          # (opportunities.csv, kpis.xlsx…) and known exports (recognised by their\n\
          # header) are read without any entry here. For any other file, say which\n\
-         # dataset it holds and which export it is (docs/sources.md):\n\
+         # dataset it holds and which export it is (`mktaudit docs sources`):\n\
          # datasets:\n\
          #   opportunities:\n\
          #     file: exports/report1767196800000.csv     # any path inside this folder\n\

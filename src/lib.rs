@@ -2,9 +2,14 @@
 //!
 //! Data flows one way: [`bundle`] (load the org's exports) -> [`rules`]
 //! (load rule packs) -> [`eval`] (evaluate) -> [`score`] -> [`report`]
-//! (render). [`audit::run_audit`] runs the whole pipeline.
+//! (render). [`audit::run_audit`] runs the whole pipeline; [`cli_main`] is
+//! the command line, the binary's whole `main`.
 
 pub mod audit;
+
+/// Parses the process arguments, runs the command and returns its exit code
+/// (0 ran, 1 a gate tripped, 2 bad input or usage).
+pub use cli::main as cli_main;
 
 /// Counts the bytes each thread holds, so a script run can be held to a
 /// memory budget (`rules::budget`); otherwise the system allocator.
@@ -12,7 +17,7 @@ pub mod audit;
 static ALLOCATOR: rules::budget::CountingAlloc = rules::budget::CountingAlloc;
 
 pub mod bundle;
-pub mod cli;
+mod cli;
 pub mod compare;
 pub mod config;
 pub mod error;

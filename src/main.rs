@@ -4,5 +4,5 @@ fn main() -> std::process::ExitCode {
     // debug builds (whose frames are large) from overflowing. Nesting depth
     // itself is bounded when the YAML is parsed.
     let _ = rayon::ThreadPoolBuilder::new().stack_size(16 << 20).build_global();
-    mktaudit::cli::main()
+    mktaudit::cli_main()
 }

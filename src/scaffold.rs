@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 const DECLARATIVE: &str = r#"# Editor completion: run `mktaudit schema rule > rule.schema.json` once, then point this
 # comment at it: yaml-language-server: $schema=../rule.schema.json
-# Rule {ID}. Format reference: docs/rules.md. Check it with `mktaudit rules check`,
+# Rule {ID}. Format reference: `mktaudit docs rules`. Check it with `mktaudit rules check`,
 # test it with `mktaudit rules test --rule {ID}`, read it with `mktaudit explain {ID}`.
 
 id: {ID}
@@ -38,7 +38,7 @@ params:
 #   kpis: [name]
 check:
   # rows: flag records; aggregate: compare a computed value with thresholds;
-  # script / script_file: a Rhai script (docs/rhai-api.md).
+  # script / script_file: a Rhai script (`mktaudit docs rhai-api`).
   rows:
     dataset: kpis
     where: { field: audience, in: $leadership_audiences }
@@ -68,7 +68,7 @@ tests:
 const SCRIPTED: &str = r#"# Editor completion: run `mktaudit schema rule > rule.schema.json` once, then point this
 # comment at it: yaml-language-server: $schema=../rule.schema.json
 # Rule {ID}, checked by the Rhai script {ID}.rhai next to this file.
-# Format reference: docs/rules.md; script API: docs/rhai-api.md.
+# Format reference: `mktaudit docs rules`; script API: `mktaudit docs rhai-api`.
 
 id: {ID}
 title: Marketing is missing from revenue forecast meetings

@@ -532,3 +532,45 @@ fn years_at_the_calendars_ends_are_a_diagnostic_not_a_panic() {
         stderr(&o)
     );
 }
+
+#[test]
+fn help_and_errors_point_at_installed_commands_not_source_files() {
+    // The pages help points at are in the binary.
+    let list = stdout(&mktaudit(&["docs"]));
+    for topic in ["rules", "bundle", "sources", "reports", "rhai-api", "cli"] {
+        assert!(list.contains(topic), "{list}");
+    }
+    let page = mktaudit(&["docs", "rules"]);
+    assert_eq!(page.status.code(), Some(0));
+    assert_eq!(stdout(&page), std::fs::read_to_string("docs/rules.md").unwrap());
+    let o = mktaudit(&["docs", "rulez"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("rules"), "a suggestion: {}", stderr(&o));
+    // No string the binary shows names a docs/*.md file (comments may).
+    let literal = regex::Regex::new(r#""[^"\n]*docs/[a-z-]+\.md[^"\n]*""#).unwrap();
+    let mut found = Vec::new();
+    let mut stack = vec![std::path::PathBuf::from("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                for line in std::fs::read_to_string(&path).unwrap().lines() {
+                    let code = line.split("//").next().unwrap_or_default();
+                    if literal.is_match(code) && !code.contains("include_str!") {
+                        found.push(format!("{}: {}", path.display(), line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "help or errors naming source files:\n{}",
+        found.join("\n")
+    );
+    // A nonexistent bundle points at `init`, not at the source tree's examples.
+    let o = mktaudit(&["audit", "no/such/folder"]);
+    assert!(stderr(&o).contains("mktaudit init DIR"), "{}", stderr(&o));
+}

@@ -68,7 +68,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
                 "bundle::not_found",
                 format!("bundle folder `{}` does not exist", root.display()),
             )
-            .help("pass the folder that holds the org's exports, e.g. `mktaudit audit examples/acme-vanity`"),
+            .help("pass the folder that holds the org's exports; `mktaudit init DIR` starts one"),
         );
         return Err(problems);
     }

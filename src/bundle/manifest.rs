@@ -129,7 +129,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; see docs/bundle.md".into()
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
             });
             problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
             return Default::default();
@@ -283,7 +283,7 @@ fn manifest_source(
                     Problem::new("bundle::manifest_source", format!("unknown source `{name}`"))
                         .at(manifest_src, at, name.len(), "not a known export")
                         .help(format!(
-                            "{} (docs/sources.md lists them; `mapping: FILE` reads a mapping of your own)",
+                            "{} (`mktaudit docs sources` lists them; `mapping: FILE` reads a mapping of your own)",
                             suggest(name, &super::source::builtin_names())
                         )),
                 );
@@ -335,7 +335,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         Ok(d) => d,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "keys: name, title, dataset, detect, columns, values, derive, constants, nulls, date_formats, skip_rows; see docs/sources.md".into()
+                "keys: name, title, dataset, detect, columns, values, derive, constants, nulls, date_formats, skip_rows; `mktaudit docs sources` describes them".into()
             });
             problems.push(yaml_problem("bundle::mapping", &src, &e, "not a valid mapping file").help(help));
             return None;
@@ -353,7 +353,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         problems.push(
             Problem::new("bundle::mapping", format!("mapping `{}`: {e}", def.name))
                 .at(&src, at, key.len().max(1), "here")
-                .help("fields are those of the dataset in docs/bundle.md"),
+                .help("fields are those of the dataset in `mktaudit docs bundle`"),
         );
     }
     errors.is_empty().then_some(def)

@@ -87,7 +87,7 @@ impl DatasetBuilder<'_> {
                         format!("`{}` holds a single value, not records", self.rel),
                     )
                     .at(self.src, 0, 1, "here")
-                    .help("see docs/bundle.md for the shape of each dataset"),
+                    .help("`mktaudit docs bundle` gives the shape of each dataset"),
                 );
                 return None;
             }

@@ -5,8 +5,10 @@ use super::*;
 /// The audit's own help: the gates and what a rule error does to the exit code.
 pub(super) const AFTER_HELP: &str = "\
 Examples:
-  mktaudit audit examples/acme-vanity
+  mktaudit audit acme-2025/
   mktaudit audit BUNDLE -o out/report.html             the format follows the extension
+  mktaudit audit BUNDLE -o mktaudit.sarif              SARIF 2.1.0 for code-scanning dashboards
+  mktaudit audit BUNDLE -o junit.xml                   JUnit XML for CI test reports
   mktaudit audit BUNDLE --format html,json --output-dir out/
   mktaudit audit BUNDLE --select CRED,strategic --ignore STRAT-004
   mktaudit audit clients/ --output-dir out/            a portfolio: each subfolder is a bundle
@@ -103,7 +105,14 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
 
 /// The formats asked for: `--format`, else the one `-o`'s extension names, else terminal.
 fn report_formats(args: &AuditArgs) -> Result<Vec<Format>, Problems> {
-    const ALL: &[Format] = &[Format::Terminal, Format::Json, Format::Markdown, Format::Html];
+    const ALL: &[Format] = &[
+        Format::Terminal,
+        Format::Json,
+        Format::Markdown,
+        Format::Html,
+        Format::Sarif,
+        Format::Junit,
+    ];
     let Some(names) = &args.format else {
         let inferred = match &args.output {
             Some(path) => formats::from_extension(path)?,
@@ -128,17 +137,16 @@ fn something_to_audit(report: &report::Report, bundle: &Path) -> Result<(), Prob
         return Ok(());
     }
     // What was seen and set aside (unknown names, links), so the user sees why.
-    let seen: Vec<String> = report
-        .bundle
-        .notes
+    let notes = &report.bundle.notes;
+    let seen: Vec<String> = notes
         .iter()
-        .take(5)
+        .take(2)
         .map(|n| format!("{}: {}", n.file, n.message))
         .collect();
-    let found = if seen.is_empty() {
-        String::new()
-    } else {
-        format!(" (found: {})", seen.join("; "))
+    let found = match notes.len() {
+        0 => String::new(),
+        1 | 2 => format!(" (found: {})", seen.join("; ")),
+        n => format!(" (found: {}; and {} more)", seen.join("; "), n - 2),
     };
     Err(Problems(vec![
         Problem::new(

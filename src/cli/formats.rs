@@ -1,4 +1,5 @@
-//! One set of format names for every command: terminal, json, md, html.
+//! One set of format names for every command: terminal, json, md, html
+//! (and sarif, junit for audit).
 //! Older names (`text` of inspect, `table` of rules list, `markdown`, `txt`)
 //! are still read, so scripts written for them keep working.
 
@@ -44,6 +45,7 @@ pub(super) fn from_extension(path: &Path) -> Result<Option<Format>, Problems> {
         "htm" => Some(Format::Html),
         "markdown" => Some(Format::Markdown),
         "txt" | "text" => Some(Format::Terminal),
+        "xml" => Some(Format::Junit),
         other => Format::ALL
             .iter()
             .find(|(_, f)| f.extension() == other)
@@ -53,7 +55,7 @@ pub(super) fn from_extension(path: &Path) -> Result<Option<Format>, Problems> {
         Some(f) => Ok(Some(f)),
         None => Err(usage(
             format!("cannot tell the report format from `{}`", path.display()),
-            "name the file .html, .md, .json or .txt, or give --format",
+            "name the file .html, .md, .json, .txt, .sarif or .xml (JUnit), or give --format",
         )),
     }
 }

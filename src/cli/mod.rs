@@ -24,18 +24,20 @@ use data::{generate, init, inspect};
 use formats::format_named;
 use history::{diff, trend};
 use rule_packs::{check, explain, list, load, new_rule, test};
-pub use ui::ColorChoice;
 use ui::{note, stderr_color, stdout_color, verbose};
 
 const AFTER_HELP: &str = "\
 Examples:
-  mktaudit audit examples/acme-vanity                 terminal report of a bundle folder
+  mktaudit init acme-2025/                            start a bundle: templates and what to gather
+  mktaudit audit acme-2025/                           terminal report of a bundle folder
   mktaudit audit BUNDLE -o out/report.html            the format follows the extension
-  mktaudit audit BUNDLE --fail-on high --fail-under C a CI gate (exit 1, the reason on stderr)
+  mktaudit audit BUNDLE --fail-on high --fail-under C
+                                                      a CI gate (exit 1, the reason on stderr)
   mktaudit audit BUNDLE --baseline last.json --fail-on-new
   mktaudit inspect BUNDLE                             what was read and what is missing
   mktaudit explain CRED-001                           why a rule matters and what to do
   mktaudit schema config                              the JSON Schema of mktaudit.yaml
+  mktaudit docs rules                                 the rule language (`mktaudit docs` lists the pages)
 
 Exit codes:
   0  the command ran; no gate tripped
@@ -142,6 +144,11 @@ pub enum Command {
         #[command(flatten)]
         packs: PackArgs,
     },
+    /// Print a reference page (rules, bundle, sources, reports, cli, ...); without TOPIC, list them.
+    Docs {
+        /// The page, e.g. `rules` or `bundle`.
+        topic: Option<String>,
+    },
     /// The built-in report templates, to start a custom one from.
     #[command(subcommand)]
     Templates(TemplatesCommand),
@@ -206,7 +213,7 @@ pub struct AuditArgs {
     pub bundles: Vec<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
-    /// Output format(s), comma-separated: terminal, json, md, html (default: from the extension of --output, else terminal).
+    /// Output format(s), comma-separated: terminal, json, md, html, sarif, junit (default: from the extension of --output, else terminal).
     #[arg(long, short, value_name = "FORMAT")]
     pub format: Option<String>,
     /// Write the report to this file instead of standard output (one format; missing folders are created).
@@ -383,6 +390,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 format!("kinds: {}", crate::schema::KINDS.join(", ")),
             )),
         },
+        Command::Docs { topic } => tools::docs(topic.as_deref()),
         Command::Templates(TemplatesCommand::Export { dir }) => tools::export_templates(&dir),
         Command::Completions { shell } => tools::completions(shell, command()),
         Command::Man => tools::man(command()),

@@ -1,7 +1,94 @@
-//! Commands about the tool itself: templates to start from, shell
-//! completions and the manual page (both generated from the clap definition).
+//! Commands about the tool itself: its documentation, templates to start
+//! from, shell completions and the manual page (both generated from the clap
+//! definition).
 
 use super::*;
+
+/// The reference pages, built into the binary so an installed mktaudit, which
+/// has no source tree, can show what its help and errors point at.
+pub(super) const DOCS: &[(&str, &str, &str)] = &[
+    (
+        "cli",
+        "the command line: exit codes, gates, formats, error codes",
+        include_str!("../../docs/cli.md"),
+    ),
+    (
+        "bundle",
+        "the bundle format: datasets and their fields, bundle.yaml",
+        include_str!("../../docs/bundle.md"),
+    ),
+    (
+        "sources",
+        "CRM and ad-platform exports read as they are, and mappings",
+        include_str!("../../docs/sources.md"),
+    ),
+    (
+        "rules",
+        "the rule language, with runnable examples",
+        include_str!("../../docs/rules.md"),
+    ),
+    (
+        "rule-authoring",
+        "writing a rule step by step",
+        include_str!("../../docs/rule-authoring.md"),
+    ),
+    (
+        "rhai-api",
+        "the API of scripted rules",
+        include_str!("../../docs/rhai-api.md"),
+    ),
+    (
+        "scoring",
+        "how scores, grades and coverage are computed",
+        include_str!("../../docs/scoring.md"),
+    ),
+    (
+        "reports",
+        "report formats, branding and templates",
+        include_str!("../../docs/reports.md"),
+    ),
+    (
+        "report-json",
+        "the JSON report's fields",
+        include_str!("../../docs/report-json.md"),
+    ),
+    (
+        "quarterly",
+        "audits every quarter: baselines, diff, trend, waivers",
+        include_str!("../../docs/quarterly.md"),
+    ),
+    (
+        "security",
+        "what a bundle and a rule pack may and may not do",
+        include_str!("../../docs/security.md"),
+    ),
+];
+
+/// `mktaudit docs [TOPIC]`: a page, or the list of pages.
+pub(super) fn docs(topic: Option<&str>) -> Result<u8, Problems> {
+    let Some(topic) = topic else {
+        let mut out = String::from("mktaudit docs TOPIC prints a reference page:\n\n");
+        for (name, what, _) in DOCS {
+            out.push_str(&format!("  {name:<15} {what}\n"));
+        }
+        print(&out);
+        return Ok(0);
+    };
+    let wanted = topic.trim().trim_end_matches(".md").trim_start_matches("docs/");
+    match DOCS.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(wanted)) {
+        Some((_, _, text)) => {
+            print(text);
+            Ok(0)
+        }
+        None => {
+            let names: Vec<&str> = DOCS.iter().map(|(n, _, _)| *n).collect();
+            Err(usage(
+                format!("no documentation page `{topic}`"),
+                crate::error::suggest(topic, &names),
+            ))
+        }
+    }
+}
 
 /// Writes the built-in templates into `dir`, refusing before writing
 /// anything when one of them is already there: a customised template is

@@ -93,7 +93,7 @@ pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -
                         "report::template",
                         format!("cannot read template `{}`: {e}", path.display()),
                     )
-                    .help("--template takes a template file; see docs/reports.md"),
+                    .help("--template takes a template file; `mktaudit templates export DIR` writes the built-in ones to start from"),
                 ])
             })?;
             let root = path
@@ -244,7 +244,7 @@ fn problem(e: &Error, sources: &Sources, top: &str) -> Problem {
     let found = sources.get(e.name().unwrap_or(top));
     let name = found.map_or_else(|| e.name().unwrap_or(top).to_string(), |(d, _)| d.clone());
     let p = Problem::new("report::template", format!("template `{name}`: {}", e.kind()))
-        .help("see docs/reports.md for the fields and filters a template can use");
+        .help("`mktaudit docs reports` lists the fields and filters a template can use");
     match (found, e.range(), e.line()) {
         (Some((display, text)), Some(range), _) => {
             let src = SourceFile::new(display.clone(), text.clone());

@@ -12,7 +12,9 @@ mod engine;
 pub(crate) use engine::BUILT_IN as BUILT_IN_TEMPLATES;
 pub mod html;
 pub mod json;
+pub mod junit;
 pub mod markdown;
+pub mod sarif;
 pub mod svg;
 pub mod terminal;
 pub mod trend;
@@ -377,6 +379,8 @@ pub enum Format {
     Json,
     Markdown,
     Html,
+    Sarif,
+    Junit,
 }
 
 impl Format {
@@ -386,6 +390,8 @@ impl Format {
         ("md", Format::Markdown),
         ("markdown", Format::Markdown),
         ("html", Format::Html),
+        ("sarif", Format::Sarif),
+        ("junit", Format::Junit),
     ];
 
     pub fn parse(s: &str) -> Option<Format> {
@@ -401,6 +407,8 @@ impl Format {
             Format::Json => "json",
             Format::Markdown => "md",
             Format::Html => "html",
+            Format::Sarif => "sarif",
+            Format::Junit => "xml",
         }
     }
 }
@@ -418,7 +426,7 @@ impl RenderOptions {
         match format {
             Format::Html => self.branding.templates.html.as_deref(),
             Format::Markdown => self.branding.templates.md.as_deref(),
-            Format::Terminal | Format::Json => None,
+            Format::Terminal | Format::Json | Format::Sarif | Format::Junit => None,
         }
     }
 }
@@ -430,6 +438,8 @@ pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> Result<S
             Ok(crate::safe_text::for_terminal(&terminal::render(report, opts.color), opts.color).into_owned())
         }
         Format::Json => Ok(json::render(report)),
+        Format::Sarif => Ok(sarif::render(report)),
+        Format::Junit => Ok(junit::render(report)),
         Format::Markdown => markdown::render(report, &opts.branding, opts.template(format)),
         Format::Html => html::render(report, &opts.branding, opts.template(format)),
     }

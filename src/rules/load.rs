@@ -454,7 +454,7 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
                 .at(&src, at, 1, reason);
             p = match crate::error::unknown_key_help(&msg) {
                 Some(h) => p.help(h),
-                None => p.help("see docs/rules.md for the rule format"),
+                None => p.help("`mktaudit docs rules` describes the rule format; `mktaudit rules new ID --category C` writes a commented example"),
             };
             problems.push(p);
             return None;
@@ -741,7 +741,7 @@ fn validate_check(
                 "`check` needs exactly one of `plan`, `rows`, `aggregate`, `script`, `script_file`",
             )
             .at(src, find_key(&src.text, "check"), 6, "here")
-            .help("see docs/rules.md for the kinds of check"),
+            .help("`mktaudit docs rules` describes the kinds of check"),
         );
         return None;
     }
@@ -943,7 +943,7 @@ fn validate_check(
             problems.push(
                 Problem::new("rules::script_syntax", format!("script does not compile: {msg}"))
                     .at(&script_src, at, 1, msg)
-                    .help("see docs/rhai-api.md for the script API"),
+                    .help("`mktaudit docs rhai-api` lists the script API"),
             );
             None
         }

@@ -654,10 +654,15 @@ fn empty_outcome(empty: EmptyOutcome, result: &mut RuleResult, why: &str) -> Res
 /// Calendar months overlapping the period: ("2025-03", first day, last day).
 fn months(period: &Period) -> Vec<(String, NaiveDate, NaiveDate)> {
     let mut out = Vec::new();
-    let mut cursor = NaiveDate::from_ymd_opt(period.start.year(), period.start.month(), 1).expect("valid month start");
+    let Some(mut cursor) = NaiveDate::from_ymd_opt(period.start.year(), period.start.month(), 1) else {
+        return out;
+    };
     while cursor <= period.end && out.len() < 1200 {
-        let next = cursor.checked_add_months(Months::new(1)).expect("date in range");
-        let last = next.pred_opt().expect("date in range");
+        // At the calendar's last month there is no next one: stop, never panic.
+        let Some(next) = cursor.checked_add_months(Months::new(1)) else {
+            break;
+        };
+        let Some(last) = next.pred_opt() else { break };
         out.push((
             cursor.format("%Y-%m").to_string(),
             cursor.max(period.start),

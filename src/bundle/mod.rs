@@ -11,6 +11,7 @@ mod discover;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
+pub use manifest::{MAX_YEAR, MIN_YEAR};
 pub mod plan;
 mod rows;
 pub mod schema;

@@ -3,14 +3,15 @@
 use super::*;
 
 pub(super) fn diff(old: &Path, new: &Path, format: &str) -> Result<u8, Problems> {
+    let format = format_named(format, &[Format::Terminal, Format::Json], "diff")?;
     let c = crate::compare::compare(&crate::compare::read_report(old)?, &crate::compare::read_report(new)?);
-    match format {
-        "terminal" => print(&crate::compare::render_text(&c)),
-        "json" => print(&format!(
+    if format == Format::Json {
+        print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&c).expect("serialisable")
-        )),
-        other => return Err(usage(format!("`{other}` is not a diff format"), "use terminal or json")),
+        ));
+    } else {
+        print(&crate::compare::render_text(&c));
     }
     Ok(0)
 }
@@ -20,7 +21,13 @@ pub(super) fn trend(
     format: &str,
     template: Option<&Path>,
     config: Option<&Path>,
+    no_config: bool,
 ) -> Result<u8, Problems> {
+    let format = format_named(
+        format,
+        &[Format::Terminal, Format::Json, Format::Markdown, Format::Html],
+        "trend",
+    )?;
     let mut reports = Vec::new();
     let mut problems = Problems::default();
     for p in paths {
@@ -34,21 +41,24 @@ pub(super) fn trend(
     }
     let t = crate::compare::trend(&reports);
     match format {
-        "terminal" => print(&crate::compare::render_trend_text(&t)),
-        "md" | "markdown" | "html" => {
-            let branding = crate::config::load_user_config(config)?.branding()?;
-            print(&report::trend::render(&t, format == "html", &branding, template)?);
+        Format::Markdown | Format::Html => {
+            let config = if no_config {
+                crate::config::LoadedConfig::none()
+            } else {
+                crate::config::load_user_config(config)?
+            };
+            print(&report::trend::render(
+                &t,
+                format == Format::Html,
+                &config.branding()?,
+                template,
+            )?);
         }
-        "json" => print(&format!(
+        Format::Json => print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&t).expect("serialisable")
         )),
-        other => {
-            return Err(usage(
-                format!("`{other}` is not a trend format"),
-                "use terminal, md, html or json",
-            ));
-        }
+        _ => print(&crate::compare::render_trend_text(&t)),
     }
     Ok(0)
 }

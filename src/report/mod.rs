@@ -8,6 +8,8 @@
 pub mod branding;
 pub mod changes;
 mod engine;
+/// The built-in templates (file name, text), for `mktaudit templates export`.
+pub(crate) use engine::BUILT_IN as BUILT_IN_TEMPLATES;
 pub mod html;
 pub mod json;
 pub mod markdown;

@@ -83,7 +83,7 @@ pub fn check(pack: &RulePack, bundle: &Bundle) -> Problems {
         let hint = suggest(&normalize(&text).replace(' ', "_"), &names);
         let example = names.first().copied().unwrap_or("enterprise");
         let mut problem = Problem::new(
-            "profile-value",
+            "bundle::profile_value",
             format!(
                 "the org profile's `{field}` is \"{text}\", which is none of the values the rules know ({})",
                 names.join(", ")

@@ -53,7 +53,7 @@ pub fn render(report: &Report) -> String {
             rules.len(),
             in_cat(&[Status::Fail, Status::Warn]),
             in_cat(&[Status::Error]),
-            in_cat(&[Status::NotAssessed, Status::NotApplicable]),
+            in_cat(&[Status::NotAssessed, Status::NotApplicable, Status::Waived]),
         );
         for r in rules {
             let name = xml(&format!("{} {}", r.id, r.title));
@@ -96,7 +96,8 @@ pub fn render(report: &Report) -> String {
                         xml(&r.message)
                     );
                 }
-                Status::NotAssessed | Status::NotApplicable => {
+                // A waived rule is judged elsewhere (its waiver), never a pass.
+                Status::NotAssessed | Status::NotApplicable | Status::Waived => {
                     let why = r.reason.as_deref().unwrap_or(&r.message);
                     let _ = writeln!(
                         out,

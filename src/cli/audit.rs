@@ -58,7 +58,12 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
     let mut report = run_audit(&audit_options(args, bundle))?;
     if let Some(path) = &args.baseline {
         let old = crate::compare::read_report(path)?;
-        report.baseline = Some(crate::compare::compare(&old, &crate::compare::saved(&report)));
+        let new = crate::compare::saved(&report);
+        crate::compare::check_same_org(
+            &[(path.as_path(), &old), (bundle.as_path(), &new)],
+            args.allow_other_org,
+        )?;
+        report.baseline = Some(crate::compare::compare(&old, &new));
     }
     if let Some(dir) = &args.output_dir {
         write_reports(&report, &formats, dir, bundle, &opts)?;
@@ -66,6 +71,7 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
         write_report(path, &report::render(&report, formats[0], &opts)?, bundle, &opts)?;
     } else {
         opts.color = stdout_color();
+        opts.width = Some(report::terminal::stdout_width());
         print(&report::render(&report, formats[0], &opts)?);
     }
     Ok(u8::from(gates.trip(&report)))
@@ -99,6 +105,7 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
 fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptions, Problems> {
     let mut opts = report::RenderOptions {
         color: false,
+        width: None,
         branding: crate::config::load_config(args.config.as_deref(), bundle, args.trust_bundle_config)?.branding()?,
     };
     for t in &args.template {

@@ -18,7 +18,7 @@ mod rule_packs;
 
 use audit::audit;
 use data::{generate, init, inspect};
-use history::{diff, trend};
+use history::{TrendOptions, diff, trend};
 use rule_packs::{check, explain, list, load, new_rule, test};
 
 #[derive(Debug, Parser)]
@@ -41,19 +41,34 @@ pub enum Command {
     Rules(RulesCommand),
     /// Compare two JSON reports of the same org: score changes and new, resolved and persisting findings.
     Diff {
+        /// The earlier JSON report.
         old: PathBuf,
+        /// The later JSON report.
         new: PathBuf,
-        /// terminal or json.
-        #[arg(long, short, default_value = "terminal")]
-        format: String,
+        /// terminal or json (default: from the extension of --output, else terminal).
+        #[arg(long, short)]
+        format: Option<String>,
+        /// Write to FILE instead of printing (folders are created).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Compare reports of different orgs (e.g. after a rename); refused otherwise.
+        #[arg(long)]
+        allow_other_org: bool,
     },
     /// Overall and category scores over time, from JSON reports (any order).
     Trend {
+        /// JSON reports of the same org, in any order.
         #[arg(required = true)]
         reports: Vec<PathBuf>,
-        /// terminal, json, md or html.
-        #[arg(long, short, default_value = "terminal")]
-        format: String,
+        /// terminal, json, md or html (default: from the extension of --output, else terminal).
+        #[arg(long, short)]
+        format: Option<String>,
+        /// Write to FILE instead of printing (folders are created).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Chart reports of different orgs together; refused otherwise.
+        #[arg(long)]
+        allow_other_org: bool,
         /// Your own template for the md or html trend (see docs/reports.md).
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
@@ -165,9 +180,12 @@ pub struct AuditArgs {
     /// Exit with code 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F).
     #[arg(long, value_name = "SCORE|GRADE")]
     pub fail_under: Option<String>,
-    /// A previous JSON report: show score changes and new, resolved and persisting findings.
+    /// A previous JSON report of the same org: show score changes and new, resolved and persisting problems.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
+    /// Accept a --baseline of another org (e.g. after a rename); refused otherwise.
+    #[arg(long, requires = "baseline")]
+    pub allow_other_org: bool,
     /// Your own HTML (.html) or Markdown (.md) report template, replacing the built-in one (repeatable).
     #[arg(long, value_name = "FILE")]
     pub template: Vec<PathBuf>,
@@ -247,13 +265,30 @@ pub fn run(cli: Cli) -> ExitCode {
             trust_bundle_config,
             format,
         } => inspect(bundle, &packs, config, trust_bundle_config, &format),
-        Command::Diff { old, new, format } => diff(&old, &new, &format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+            allow_other_org,
+        } => diff(&old, &new, format.as_deref(), output.as_deref(), allow_other_org),
         Command::Trend {
             reports,
             format,
+            output,
+            allow_other_org,
             template,
             config,
-        } => trend(&reports, &format, template.as_deref(), config.as_deref()),
+        } => trend(
+            &reports,
+            &TrendOptions {
+                format: format.as_deref(),
+                output: output.as_deref(),
+                allow_other_org,
+                template: template.as_deref(),
+                config: config.as_deref(),
+            },
+        ),
         Command::Gen {
             rows,
             out,

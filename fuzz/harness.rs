@@ -143,3 +143,39 @@ pub fn yaml(data: &[u8]) {
         assert!(text.is_char_boundary(s.value.start) && text.is_char_boundary(s.value.end));
     }
 }
+
+/// The default pack (its month-by-month and period checks) over a bundle
+/// whose period and audit date are fuzzed: the input's first three lines are
+/// the period's start and end and the audit date, the rest a campaigns.csv.
+/// Hostile dates (years at the calendar's ends, end before start) must give
+/// a diagnostic or a report, never a panic.
+pub fn period_eval(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.splitn(4, '\n');
+    let (start, end, as_of) = (
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default(),
+    );
+    let campaigns = lines.next().unwrap_or_default();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let manifest = format!("org: Fuzz\nperiod:\n  start: {start}\n  end: {end}\n");
+    std::fs::write(dir.path().join("bundle.yaml"), manifest).expect("the input is written");
+    std::fs::write(dir.path().join("campaigns.csv"), campaigns).expect("the input is written");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = if root.join("../tests/fixtures").is_dir() {
+        root.join("..")
+    } else {
+        root.to_path_buf()
+    };
+    let _ = mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+        bundle: dir.path().to_path_buf(),
+        // The default pack's period rules, and a check run month by month.
+        rule_dirs: vec![
+            mktaudit::audit::default_rules_dir(),
+            root.join("tests/fixtures/packs/per-month"),
+        ],
+        as_of: as_of.trim().parse::<chrono::NaiveDate>().ok(),
+        ..Default::default()
+    });
+}

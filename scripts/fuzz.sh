@@ -12,7 +12,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(bundle_loader rule_loader check_eval yaml)
+    targets=(bundle_loader rule_loader check_eval period_eval yaml)
 fi
 for t in "${targets[@]}"; do
     echo "== fuzz $t for ${seconds}s"

@@ -34,6 +34,80 @@ pub struct AuditOptions {
     /// The audit date; None: the end of the bundle's period, or today if sooner.
     pub as_of: Option<NaiveDate>,
     pub eval: Option<EvalOptions>,
+    /// `--no-config`: read no config file at all (neither the user's nor the bundle's).
+    pub no_config: bool,
+    /// `--select` / `--ignore`: rules kept or dropped after the config's `disable:`.
+    pub selection: Selection,
+}
+
+/// The configs that apply to an audit of `bundle`, or none with `--no-config`.
+pub fn load_config(
+    explicit: Option<&std::path::Path>,
+    bundle: &std::path::Path,
+    trust_bundle: bool,
+    no_config: bool,
+) -> Result<config::LoadedConfig, Problems> {
+    if no_config {
+        return Ok(config::LoadedConfig::none());
+    }
+    config::load_config(explicit, bundle, trust_bundle)
+}
+
+/// Rule selection from the command line (`--select`, `--ignore`): each entry
+/// is a rule id, an id prefix (`STRAT`, `CRED-00`) or a category
+/// (`credible`), case-insensitive. Applied like the config's `disable:`: a
+/// rule left out is not run, and the methodology notes say why.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    fn matches(entry: &str, rule: &rules::Rule) -> bool {
+        let entry = entry.trim();
+        rule.category.as_str().eq_ignore_ascii_case(entry)
+            || rule
+                .id
+                .get(..entry.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(entry))
+    }
+
+    /// Keeps the selected rules, less the ignored ones. An entry that matches
+    /// no rule is an error: a typo must not quietly widen or narrow the audit.
+    pub fn apply(&self, pack: &mut rules::RulePack) -> Result<Vec<String>, Problems> {
+        let ids: Vec<&str> = pack.rules.iter().map(|r| r.id.as_str()).collect();
+        let mut problems = Problems::default();
+        for (flag, entries) in [("--select", &self.select), ("--ignore", &self.ignore)] {
+            for e in entries
+                .iter()
+                .filter(|e| !pack.rules.iter().any(|r| Self::matches(e, r)))
+            {
+                problems.push(
+                    crate::error::Problem::new(
+                        "usage",
+                        format!("{flag} `{e}` matches no rule id, id prefix or category of the loaded packs"),
+                    )
+                    .help(crate::error::suggest(e, &ids)),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut notes = Vec::new();
+        pack.rules.retain(|r| {
+            let selected = self.select.is_empty() || self.select.iter().any(|e| Self::matches(e, r));
+            let ignored = self.ignore.iter().any(|e| Self::matches(e, r));
+            if !selected {
+                notes.push(format!("rule {} not run: not in --select", r.id));
+            } else if ignored {
+                notes.push(format!("rule {} not run: --ignore", r.id));
+            }
+            selected && !ignored
+        });
+        Ok(notes)
+    }
 }
 
 /// The audit date when none is given: today, or the end of the audited
@@ -82,9 +156,15 @@ fn load_packs(dirs: &[PathBuf]) -> Result<LoadedRules, Problems> {
 }
 
 pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
-    let config = config::load_config(opts.config.as_deref(), &opts.bundle, opts.trust_bundle_config)?;
+    let config = load_config(
+        opts.config.as_deref(),
+        &opts.bundle,
+        opts.trust_bundle_config,
+        opts.no_config,
+    )?;
     let timings = Timings::from_env();
-    let (pack, notes) = configured_pack(&opts.rule_dirs, &config)?;
+    let (mut pack, mut notes) = configured_pack(&opts.rule_dirs, &config)?;
+    notes.extend(opts.selection.apply(&mut pack)?);
     timings.lap("load rules");
     let demand = pack.demand();
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
@@ -92,8 +172,18 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     bundle.profile_overrides = config.profile_overrides();
     let unrecognised = rules::unrecognised::notes(&pack, &bundle);
     bundle.notes.extend(unrecognised);
-    let bundle = Arc::new(bundle);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
+    let period = eval::audit_period(&bundle, as_of);
+    let whole = pack.whole_period_datasets();
+    let placed = bundle::coverage::period_notes(
+        &bundle,
+        demand.keys().map(String::as_str),
+        &whole,
+        (period.start, period.end),
+        as_of,
+    );
+    bundle.notes.extend(placed);
+    let bundle = Arc::new(bundle);
     let mut eval_opts = opts.eval.clone().unwrap_or_else(|| EvalOptions::new(as_of));
     eval_opts.as_of = as_of;
     for (rule, params) in config.param_overrides() {

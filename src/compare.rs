@@ -8,7 +8,7 @@
 //! (its `rule_hash`), or that exists in only one, is counted as a
 //! methodology change, apart from real change.
 
-use crate::error::{Problem as Diagnostic, Problems};
+use crate::error::Problems;
 use crate::eval::Status;
 use crate::report::comparison::{
     CategoryDelta, Comparison, FindingRef, MethodologyChange, Problem, Side, Trend, TrendPoint,
@@ -123,7 +123,9 @@ pub struct SavedMethodology {
 }
 
 fn read_problem(message: String, help: &str) -> Problems {
-    Problems(vec![Diagnostic::new("compare::read", message).help(help.to_string())])
+    Problems(vec![
+        crate::error::Problem::new("compare::read", message).help(help.to_string()),
+    ])
 }
 
 /// Reads a JSON report written by `mktaudit audit --format json`.
@@ -135,7 +137,7 @@ pub fn read_report(path: &Path) -> Result<SavedReport, Problems> {
         let src = crate::error::SourceFile::new(path.display().to_string(), text.clone());
         let at = src.offset(e.line(), e.column());
         Problems(vec![
-            Diagnostic::new(
+            crate::error::Problem::new(
                 "compare::parse",
                 format!("`{}` is not a mktaudit JSON report", path.display()),
             )
@@ -173,7 +175,7 @@ pub fn check_same_org(reports: &[(&Path, &SavedReport)], allow: bool) -> Result<
     match reports.iter().find(|(_, r)| r.audit.org != first.audit.org) {
         None => Ok(()),
         Some((path, other)) => Err(Problems(vec![
-            Diagnostic::new(
+            crate::error::Problem::new(
                 "compare::other_org",
                 format!(
                     "`{}` is an audit of {:?} but `{}` is of {:?}: a comparison across organisations is not a change of either",

@@ -203,6 +203,17 @@ impl Problems {
     /// Renders every problem as miette does, with source snippets. Colour is
     /// off for files and tests, on for terminals that allow it.
     pub fn render(&self, color: bool) -> String {
+        let n = self.0.len();
+        format!(
+            "{}{n} problem{} found; nothing was audited or written.\n",
+            self.render_items(color),
+            if n == 1 { "" } else { "s" }
+        )
+    }
+
+    /// The problems alone, without the closing line: a portfolio says
+    /// itself what a bad bundle means for the others.
+    pub fn render_items(&self, color: bool) -> String {
         let theme = if color {
             miette::GraphicalTheme::unicode()
         } else {
@@ -221,11 +232,6 @@ impl Problems {
             }
             out.push('\n');
         }
-        let n = self.0.len();
-        out.push_str(&format!(
-            "{n} problem{} found; nothing was audited or written.\n",
-            if n == 1 { "" } else { "s" }
-        ));
         // Messages and snippets quote the user's files, which may hold
         // terminal control sequences, or lines of megabytes.
         crate::safe_text::for_terminal(&cut_long_lines(&out), color).into_owned()

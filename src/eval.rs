@@ -2,9 +2,9 @@
 //! fail, not assessed (its data is missing: never a pass) or error (the
 //! rule itself broke; the audit goes on). Findings carry their evidence.
 
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, coverage};
 use crate::rules::condition::{Condition, Period, number_param};
-use crate::rules::format::{EmptyOutcome, RawAggregateCheck, RawRowsCheck};
+use crate::rules::format::{EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsCheck};
 use crate::rules::metric::{Metric, Window};
 use crate::rules::params::{self, ParamOrigin, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
@@ -204,6 +204,22 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         return result;
     }
     let period = audit_period(bundle, opts.as_of);
+    if let Some(short) = period_shortfall(rule, bundle, &period, opts.as_of) {
+        let end = period.end.min(opts.as_of);
+        let exports: Vec<String> = short.iter().map(|(ds, why)| format!("the {ds} export {why}")).collect();
+        result.status = Status::NotAssessed;
+        result.reason = Some(format!("data does not cover the period: {}", exports.join("; ")));
+        result.message = format!(
+            "Not assessed: this rule judges the whole period ({} to {end}), but {}. Give data for the whole period, or audit the period the data covers.",
+            period.start,
+            exports.join(", and ")
+        );
+        result.missing = short
+            .iter()
+            .map(|(ds, _)| format!("{ds} from {} to {end}", period.start))
+            .collect();
+        return result;
+    }
     let outcome = match &rule.check {
         Check::Rows(c) => rows_check(c, &values, bundle, &period, opts, &mut result),
         Check::Aggregate(c) => aggregate_check(c, &values, bundle, &period, opts, &mut result),
@@ -218,6 +234,33 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         result.findings_total = 0;
     }
     result
+}
+
+/// The datasets a rule reads, needed or when present.
+fn rule_datasets(rule: &Rule) -> impl Iterator<Item = &str> {
+    let mut names: BTreeSet<&str> = rule.requires.keys().map(String::as_str).collect();
+    names.extend(rule.optional.keys().map(String::as_str));
+    names.into_iter()
+}
+
+/// For a rule that judges the whole period: each dated dataset it reads that
+/// covers less of the period (up to the audit date), with what it covers.
+fn period_shortfall(rule: &Rule, bundle: &Bundle, period: &Period, as_of: NaiveDate) -> Option<Vec<(String, String)>> {
+    if rule.period != PeriodNeed::Whole {
+        return None;
+    }
+    let end = period.end.min(as_of);
+    if end < period.start {
+        // Before the period starts there is nothing of it to cover; the rule says what it judges then.
+        return None;
+    }
+    let short: Vec<(String, String)> = rule_datasets(rule)
+        .filter_map(|ds| {
+            let why = coverage::coverage(bundle, ds)?.shortfall(period.start, end)?;
+            Some((ds.to_string(), why))
+        })
+        .collect();
+    (!short.is_empty()).then_some(short)
 }
 
 /// Datasets and fields a rule needs that the bundle does not have (or has empty).
@@ -605,10 +648,15 @@ fn empty_outcome(empty: EmptyOutcome, result: &mut RuleResult, why: &str) -> Res
 /// Calendar months overlapping the period: ("2025-03", first day, last day).
 fn months(period: &Period) -> Vec<(String, NaiveDate, NaiveDate)> {
     let mut out = Vec::new();
-    let mut cursor = NaiveDate::from_ymd_opt(period.start.year(), period.start.month(), 1).expect("valid month start");
+    let Some(mut cursor) = NaiveDate::from_ymd_opt(period.start.year(), period.start.month(), 1) else {
+        return out;
+    };
     while cursor <= period.end && out.len() < 1200 {
-        let next = cursor.checked_add_months(Months::new(1)).expect("date in range");
-        let last = next.pred_opt().expect("date in range");
+        // At the calendar's last month there is no next one: stop, never panic.
+        let Some(next) = cursor.checked_add_months(Months::new(1)) else {
+            break;
+        };
+        let Some(last) = next.pred_opt() else { break };
         out.push((
             cursor.format("%Y-%m").to_string(),
             cursor.max(period.start),

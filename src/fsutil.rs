@@ -26,17 +26,31 @@ const TEMP_MARK: &str = ".mktaudit-tmp-";
 const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn temp_name(path: &Path, kind: &str) -> std::path::PathBuf {
+    path.with_file_name(format!("{}{}.{kind}", temp_prefix(path), std::process::id()))
+}
+
+/// `.NAME.mktaudit-tmp-`: the start of every temporary file for `path`.
+fn temp_prefix(path: &Path) -> String {
     let name = path
         .file_name()
         .map_or_else(|| "report".into(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".{name}{TEMP_MARK}{}.{kind}", std::process::id()))
+    format!(".{name}{TEMP_MARK}")
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// Writes every file or none: all are written to temporary files beside
-/// their targets first, then renamed over them; should a rename fail, the
-/// files already replaced get their previous contents back. A replaced
-/// file keeps its permissions; a read-only one is refused before anything
-/// is written. Temporary files of killed runs beside the targets are removed.
+/// their targets first (tempfile's, removed if anything fails), then
+/// persisted over them; should one fail, the files already replaced get
+/// their previous contents back. A replaced file keeps its permissions; a
+/// new one gets the usual ones (0666 less the umask), not tempfile's 0600.
+/// A read-only target is refused before anything is written. Temporary
+/// files of killed runs beside the targets are removed.
 pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> std::io::Result<()> {
     for (path, _) in files {
         remove_stale_temps(path);
@@ -49,44 +63,46 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> std::io::Result<()> {
             ));
         }
     }
-    let mut temps: Vec<std::path::PathBuf> = Vec::new();
-    let cleanup = |temps: &[std::path::PathBuf]| {
-        for t in temps {
-            let _ = std::fs::remove_file(t);
+    let mut temps: Vec<tempfile::NamedTempFile> = Vec::new();
+    for (path, bytes) in files {
+        let mut builder = tempfile::Builder::new();
+        // The process id in the name lets a later run tell a killed run's file.
+        let prefix = format!("{}{}.", temp_prefix(path), std::process::id());
+        builder.prefix(&prefix).suffix(".tmp");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(std::fs::Permissions::from_mode(0o666));
+        }
+        // On error, the temporaries made so far are dropped, which deletes them.
+        let mut tmp = builder.tempfile_in(folder_of(path))?;
+        tmp.write_all(bytes)?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            tmp.as_file().set_permissions(meta.permissions())?;
+        }
+        tmp.as_file().sync_all()?;
+        temps.push(tmp);
+    }
+    // Keep each file about to be replaced, to put it back if a later persist fails.
+    let mut backups: Vec<Option<std::path::PathBuf>> = Vec::new();
+    let remove = |paths: &[std::path::PathBuf]| {
+        for p in paths {
+            let _ = std::fs::remove_file(p);
         }
     };
-    for (path, bytes) in files {
-        let tmp = temp_name(path, "tmp");
-        temps.push(tmp.clone());
-        let written = (|| {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(bytes)?;
-            if let Ok(meta) = std::fs::metadata(path) {
-                f.set_permissions(meta.permissions())?;
-            }
-            f.sync_all()
-        })();
-        if let Err(e) = written {
-            cleanup(&temps);
-            return Err(e);
-        }
-    }
-    // Keep each file about to be replaced, to put it back if a later rename fails.
-    let mut backups: Vec<Option<std::path::PathBuf>> = Vec::new();
     for (path, _) in files {
         let backup = path.exists().then(|| temp_name(path, "old"));
         if let Some(b) = &backup {
             let _ = std::fs::remove_file(b);
             if let Err(e) = std::fs::hard_link(path, b).or_else(|_| std::fs::copy(path, b).map(|_| ())) {
-                cleanup(&temps);
-                cleanup(&backups.iter().flatten().cloned().collect::<Vec<_>>());
+                remove(&backups.iter().flatten().cloned().collect::<Vec<_>>());
                 return Err(e);
             }
         }
         backups.push(backup);
     }
-    for (i, ((path, _), tmp)) in files.iter().zip(&temps).enumerate() {
-        if let Err(e) = std::fs::rename(tmp, path) {
+    for (i, ((path, _), tmp)) in files.iter().zip(temps).enumerate() {
+        if let Err(e) = tmp.persist(path) {
             for ((done, _), backup) in files[..i].iter().zip(&backups) {
                 match backup {
                     Some(b) => {
@@ -97,12 +113,13 @@ pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> std::io::Result<()> {
                     }
                 }
             }
-            cleanup(&temps[i..]);
-            cleanup(&backups.iter().flatten().cloned().collect::<Vec<_>>());
-            return Err(e);
+            // The temporaries not yet persisted are dropped (deleted) with `e`
+            // and the rest of the iterator.
+            remove(&backups.iter().flatten().cloned().collect::<Vec<_>>());
+            return Err(e.error);
         }
     }
-    cleanup(&backups.into_iter().flatten().collect::<Vec<_>>());
+    remove(&backups.into_iter().flatten().collect::<Vec<_>>());
     Ok(())
 }
 

@@ -25,6 +25,9 @@ pub fn bundles_in(folder: &Path) -> Vec<PathBuf> {
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink()))
         .map(|e| e.path())
         .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        // A build or cache folder (Cargo's `target/`, ...) marks itself so:
+        // it is never a client's bundle.
+        .filter(|p| !p.join("CACHEDIR.TAG").is_file())
         // A link to a file is not a client folder; one to a folder, or a
         // broken one, is looked at (and a broken one reported).
         .filter(|p| !p.is_file())

@@ -326,6 +326,95 @@ pub fn sections(text: &str) -> Vec<Section> {
     out
 }
 
+/// The bytes of the value at `path` (mapping keys, and sequence indices as
+/// numbers) in a YAML document, for pointing a diagnostic at the part of a
+/// file it is about rather than at the first place its words appear.
+pub fn value_span(text: &str, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    use serde_saphyr::granit_parser::{Event, Parser};
+    enum Frame {
+        Map { next_is_key: bool, key: String },
+        Seq { index: usize },
+    }
+    let at = |m: &serde_saphyr::granit_parser::Marker| m.byte_offset().unwrap_or(m.index()).min(text.len());
+    let mut frames: Vec<Frame> = Vec::new();
+    // The path of the node each open frame belongs to.
+    let mut here: Vec<String> = Vec::new();
+    // Depth of the collection that is the target, once found; and its start.
+    let mut found: Option<(usize, usize)> = None;
+    for item in Parser::new_from_str(text) {
+        let Ok((event, span)) = item else { return None };
+        let is_node = matches!(
+            event,
+            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(_)
+        );
+        if is_node && found.is_none() {
+            // Where this node sits: a key, or the value at `here` + its slot.
+            let slot = match frames.last_mut() {
+                Some(Frame::Map { next_is_key, key }) => {
+                    let is_key = *next_is_key;
+                    *next_is_key = !is_key;
+                    if is_key {
+                        if let Event::Scalar(k, ..) = &event {
+                            *key = k.to_string();
+                        }
+                        None
+                    } else {
+                        Some(key.clone())
+                    }
+                }
+                Some(Frame::Seq { index }) => {
+                    *index += 1;
+                    Some((*index - 1).to_string())
+                }
+                None => Some(String::new()),
+            };
+            if let Some(slot) = slot {
+                let depth = frames.len();
+                let node_path: Vec<&str> = here
+                    .iter()
+                    .map(String::as_str)
+                    .chain(std::iter::once(slot.as_str()))
+                    .skip(1)
+                    .collect();
+                let is_target = depth > 0 && node_path == path || depth == 0 && path.is_empty();
+                let opens = matches!(event, Event::SequenceStart(..) | Event::MappingStart(..));
+                if is_target {
+                    if !opens {
+                        return Some(at(&span.start)..at(&span.end));
+                    }
+                    found = Some((depth, at(&span.start)));
+                }
+                if opens {
+                    here.push(slot);
+                }
+            } else if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..)) {
+                // A collection as a key: keep `here` in step with the frames.
+                here.push(String::new());
+            }
+        } else if is_node && matches!(event, Event::SequenceStart(..) | Event::MappingStart(..)) {
+            here.push(String::new());
+        }
+        match event {
+            Event::SequenceStart(..) => frames.push(Frame::Seq { index: 0 }),
+            Event::MappingStart(..) => frames.push(Frame::Map {
+                next_is_key: true,
+                key: String::new(),
+            }),
+            Event::SequenceEnd | Event::MappingEnd => {
+                frames.pop();
+                here.pop();
+                if let Some((depth, start)) = found
+                    && frames.len() == depth
+                {
+                    return Some(start..at(&span.end));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +524,24 @@ mod tests {
         let total = one + 2 * one + 2 * (2 * one + NODE_WEIGHT);
         assert!(check_bounds_within(&nested, 1 << 20, 8, total).is_ok());
         assert!(check_bounds_within(&nested, 1 << 20, 8, total - 1).is_err());
+    }
+
+    #[test]
+    fn value_spans_follow_keys_and_indices() {
+        let text = "title: a\ncheck:\n  plan:\n    let:\n      dated: { rows: { from: x } }\n      n: count(dated)\n    findings:\n      - from: dated\n        message: hi\n";
+        let at = |p: &[&str]| value_span(text, p).map(|r| &text[r]);
+        assert_eq!(at(&["title"]), Some("a"));
+        assert_eq!(at(&["check", "plan", "let", "dated"]), Some("{ rows: { from: x } }"));
+        assert_eq!(at(&["check", "plan", "let", "dated", "rows", "from"]), Some("x"));
+        assert_eq!(at(&["check", "plan", "let", "n"]), Some("count(dated)"));
+        assert_eq!(at(&["check", "plan", "findings", "0", "message"]), Some("hi"));
+        assert!(
+            at(&["check", "plan", "findings", "0"])
+                .unwrap()
+                .starts_with("from: dated")
+        );
+        assert_eq!(at(&["check", "plan", "let", "missing"]), None);
+        assert_eq!(at(&["title", "x"]), None);
     }
 
     #[test]

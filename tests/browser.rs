@@ -2,8 +2,9 @@
 //! blocked or fails to load, no script runs, and the page prints to PDF.
 //! The screenshots and PDFs are kept in `target/browser-artifacts/`.
 //!
-//! Without Chromium the test is skipped with a loud message, except under
-//! CI (`CI` set), where it fails: `.ci/run` installs Debian's `chromium`.
+//! Without Chromium the test fails, saying how to install it; to run the
+//! other tests on a machine without a browser, set `MKTAUDIT_SKIP_BROWSER=1`
+//! (never under CI, where `.ci/run` installs Debian's `chromium`).
 
 mod common;
 mod hostile;
@@ -164,13 +165,16 @@ fn pages(tmp: &Path) -> Vec<(String, PathBuf)> {
 #[test]
 fn html_reports_render_load_nothing_run_no_script_and_print() {
     let Some(bin) = chromium() else {
-        let msg =
-            "\n\n*** browser test SKIPPED: no chromium found (install Debian's `chromium`, or set CHROMIUM) ***\n\n";
-        if std::env::var_os("CI").is_some() {
-            panic!("{msg}under CI the browser test must run: .ci/run installs chromium");
+        // A skip the harness would print as `ok` is not a pass: only an
+        // explicit opt-out, outside CI, lets the test end without a browser.
+        let opted_out = std::env::var_os("MKTAUDIT_SKIP_BROWSER").is_some_and(|v| !v.is_empty() && v != "0");
+        if opted_out && std::env::var_os("CI").is_none() {
+            return;
         }
-        eprintln!("{msg}");
-        return;
+        panic!(
+            "no chromium found: install Debian's `chromium` (or set CHROMIUM to a Chromium binary); \
+             to run the other tests without a browser, set MKTAUDIT_SKIP_BROWSER=1 (ignored under CI)"
+        );
     };
     let browser = Browser {
         bin,

@@ -55,3 +55,8 @@ fn report_template_corpus() {
 fn yaml_corpus() {
     replay("yaml", harness::yaml);
 }
+
+#[test]
+fn period_eval_corpus() {
+    replay("period_eval", harness::period_eval);
+}

@@ -202,3 +202,29 @@ fn values_no_vocabulary_recognises_are_named_with_the_line_to_add() {
         "{text}"
     );
 }
+
+#[test]
+fn a_plan_error_points_at_the_step_it_is_in() {
+    // `owner` is written first in a valid step; the error is in the third.
+    let rule = r#"id: T-002
+title: Campaigns have an owner
+severity: low
+rationale: r
+remediation: r
+check:
+  plan:
+    let:
+      owners: { rows: { from: people, where: { field: role, mentions: owner } } }
+      costed: { rows: { from: campaigns, where: { field: cost, gt: 0 } } }
+      owned: { rows: { from: costed, where: { field: owner, present: true } } }
+    value: count(owned)
+    outcome:
+      - pass: ok
+"#;
+    let err = run_pack(&[("competent/T-002.yaml", rule)]).unwrap_err();
+    assert!(err.contains("has no field `owner`"), "{err}");
+    assert!(
+        err.contains("T-002.yaml:11:"),
+        "the diagnostic points at line 11, the `owned` step: {err}"
+    );
+}

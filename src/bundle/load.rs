@@ -46,6 +46,22 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
 /// [`load_bundle`] with explicit reading options.
 pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOptions) -> Result<Bundle, Problems> {
     let mut problems = Problems::default();
+    if root.is_file() {
+        problems.push(
+            Problem::new(
+                "bundle::not_a_folder",
+                format!(
+                    "`{}` is a file; a bundle is the folder that holds the org's exports",
+                    root.display()
+                ),
+            )
+            .help(match root.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) => format!("pass its folder: `{}`", parent.display()),
+                None => "pass its folder: `.`".to_string(),
+            }),
+        );
+        return Err(problems);
+    }
     if !root.is_dir() {
         problems.push(
             Problem::new(
@@ -127,28 +143,17 @@ pub(super) fn relative(root: &Path, path: &Path) -> String {
 /// tools write Windows-1252; every ASCII byte, so all structure, reads the
 /// same). Returns the text and, for Latin-1, the first bad byte's offset.
 pub(super) fn decode(bytes: Vec<u8>) -> (String, Option<usize>) {
-    let utf16 = |le: bool| {
-        let units: Vec<u16> = bytes[2..]
-            .chunks_exact(2)
-            .map(|c| {
-                if le {
-                    u16::from_le_bytes([c[0], c[1]])
-                } else {
-                    u16::from_be_bytes([c[0], c[1]])
-                }
-            })
-            .collect();
-        String::from_utf16_lossy(&units)
+    let from = |encoding: &'static encoding_rs::Encoding, bytes: &[u8]| {
+        encoding.decode_without_bom_handling(bytes).0.into_owned()
     };
     let text = match bytes.get(..2) {
-        Some([0xFF, 0xFE]) => utf16(true),
-        Some([0xFE, 0xFF]) => utf16(false),
+        Some([0xFF, 0xFE]) => from(encoding_rs::UTF_16LE, &bytes[2..]),
+        Some([0xFE, 0xFF]) => from(encoding_rs::UTF_16BE, &bytes[2..]),
         _ => match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
-                let bytes = e.into_bytes();
-                let bad = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), |_| 0);
-                return (bytes.iter().map(|&b| windows_1252(b)).collect(), Some(bad));
+                let bad = e.utf8_error().valid_up_to();
+                return (from(encoding_rs::WINDOWS_1252, e.as_bytes()), Some(bad));
             }
         },
     };
@@ -172,19 +177,6 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
         (false, true) if even * 20 <= pairs => Some(true),
         (true, false) if odd * 20 <= pairs => Some(false),
         _ => None,
-    }
-}
-
-/// A Windows-1252 byte as a char: Latin-1, except 0x80-0x9F, where Windows
-/// puts €, curly quotes and dashes (the ones spreadsheets write).
-fn windows_1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}', '\u{90}', '‘',
-        '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
-    ];
-    match b {
-        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
     }
 }
 

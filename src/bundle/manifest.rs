@@ -6,7 +6,7 @@ use super::load::{find_key, read_source, yaml_problem};
 use super::schema::Schema;
 use super::source::SourceDef;
 use crate::error::{Problem, Problems, SourceFile, suggest};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -61,6 +61,12 @@ pub struct DatasetMapping {
     /// A chrono format for dates that are not ISO, e.g. `%d/%m/%Y`.
     #[serde(default)]
     pub date_format: Option<String>,
+    /// The dates the export covers (`{ start: 2025-03-01, end: 2025-03-31 }`),
+    /// when it is narrower than what its rows' dates suggest: an ads report
+    /// of one month, a log exported from a date. Rules that judge the whole
+    /// period are not assessed when it covers less of the period.
+    #[serde(default)]
+    pub covers: Option<Period>,
     /// Column header in the file -> field of the dataset (or `ignore`). These
     /// win over the source mapping; other headers are still matched by the
     /// source, the field's own name and its known aliases.
@@ -157,6 +163,26 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         }
     }
     if let Some(p) = manifest.period
+        && [p.start, p.end]
+            .iter()
+            .any(|d| !(MIN_YEAR..=MAX_YEAR).contains(&d.year()))
+    {
+        let at = find_key(&src.text, "period");
+        problems.push(
+            Problem::new(
+                "bundle::manifest_period",
+                format!(
+                    "the period {} to {} is outside the years {MIN_YEAR} to {MAX_YEAR}",
+                    p.start, p.end
+                ),
+            )
+            .at(&src, at, 6, "a year out of range")
+            .help("write the dates as YYYY-MM-DD, e.g. start: 2025-01-01 and end: 2025-12-31"),
+        );
+        // An out-of-range period is not audited: month arithmetic near the
+        // calendar's ends has no next month.
+        manifest.period = None;
+    } else if let Some(p) = manifest.period
         && p.start > p.end
     {
         let at = find_key(&src.text, "period");
@@ -168,6 +194,12 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
     }
     (manifest, sources)
 }
+
+/// The years a manifest's period may span: every export writes four-digit
+/// years, and date arithmetic (the months of a period) stays far from the
+/// calendar's ends.
+pub const MIN_YEAR: i32 = 1000;
+pub const MAX_YEAR: i32 = 9999;
 
 /// The source mapping a dataset entry of bundle.yaml names (`source:` or
 /// `mapping:`), checked against the dataset.

@@ -5,11 +5,13 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+pub mod coverage;
 mod delimited;
 mod discover;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
+pub use manifest::{MAX_YEAR, MIN_YEAR};
 pub mod plan;
 mod rows;
 pub mod schema;

@@ -19,8 +19,19 @@ pub struct DatasetSchema {
     pub single: bool,
     pub id: String,
     #[serde(default)]
+    pub dates: Option<Dates>,
+    #[serde(default)]
     pub gather: Option<Gather>,
     pub fields: IndexMap<String, FieldSchema>,
+}
+
+/// The fields that place a record in time: a day, or a range from `from` to `to`.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dates {
+    pub from: String,
+    #[serde(default)]
+    pub to: Option<String>,
 }
 
 /// Who usually holds a dataset and what to ask them for.
@@ -114,6 +125,16 @@ pub fn reference_markdown() -> String {
             },
             ds.id
         );
+        if let Some(d) = &ds.dates {
+            let range = match &d.to {
+                Some(to) => format!("from `{}` to `{to}`", d.from),
+                None => format!("on `{}`", d.from),
+            };
+            let _ = writeln!(
+                out,
+                "A record is placed in time {range}: rows dated outside the audit period, or not dated, are counted in the report's notes and left out of what the period measures.\n"
+            );
+        }
         if let Some(g) = &ds.gather {
             let _ = writeln!(out, "Ask: {}. {}\n", g.who, g.what);
         }
@@ -157,6 +178,13 @@ mod tests {
                 ds.id
             );
             assert!(ds.gather.is_some(), "{name}: say who to ask for it (`gather`)");
+            for date in ds.dates.iter().flat_map(|d| std::iter::once(&d.from).chain(&d.to)) {
+                let f = ds.fields.get(date);
+                assert!(
+                    f.is_some_and(|f| f.ty == FieldType::Date),
+                    "{name}: `dates` names `{date}`, which is not a date field"
+                );
+            }
             for (field, f) in &ds.fields {
                 if let Some(target) = &f.references {
                     assert!(

@@ -2,32 +2,45 @@
 
 use super::*;
 
+/// The audit's own help: the gates and what a rule error does to the exit code.
+pub(super) const AFTER_HELP: &str = "\
+Examples:
+  mktaudit audit examples/acme-vanity
+  mktaudit audit BUNDLE -o out/report.html             the format follows the extension
+  mktaudit audit BUNDLE --format html,json --output-dir out/
+  mktaudit audit BUNDLE --select CRED,strategic --ignore STRAT-004
+  mktaudit audit clients/ --output-dir out/            a portfolio: each subfolder is a bundle
+
+Gates (exit 1, and one line on stderr says why):
+  --fail-on SEVERITY   a rule warns or fails at or above SEVERITY, or any rule ends as an error
+                       (a rule that could not run cannot clear a gate)
+  --fail-on error      a rule ends as an error (broken script, budget exceeded)
+  --fail-under B|70    the grade is worse than B or the score below 70; no score trips it too
+  --fail-on-new        a warning or failure that the --baseline report does not have
+Without a gate, rule errors are listed in the report and noted on stderr; the exit code stays 0.
+A rule that cannot be assessed (its data is missing) never trips --fail-on: see the report's coverage.
+
+Exit codes: 0 ran, no gate tripped; 1 a gate tripped; 2 bad input or usage, including a folder
+with no data mktaudit recognises (nothing is written).";
+
 pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
-    let mut formats = Vec::new();
-    for name in args.format.split(',') {
-        match Format::parse(name) {
-            Some(f) if !formats.contains(&f) => formats.push(f),
-            Some(_) => {}
-            None => {
-                let known: Vec<&str> = Format::ALL.iter().map(|(n, _)| *n).collect();
-                return Err(usage(
-                    format!("`{name}` is not a known format"),
-                    format!("formats: {}", known.join(", ")),
-                ));
-            }
-        }
+    // Before anything else, so that naming a bundle file is answered as such.
+    if let Some(path) = &args.output
+        && args.bundles.iter().any(|b| crate::fsutil::is_inside(path, b))
+    {
+        return Err(usage(
+            format!(
+                "`{}` is a file of the bundle; mktaudit never overwrites its input",
+                path.display()
+            ),
+            "write the report somewhere else",
+        ));
     }
+    let formats = report_formats(args)?;
     let gates = Gates {
-        fail_on: match &args.fail_on {
-            None => None,
-            Some(s) => Some(Severity::parse(s).ok_or_else(|| {
-                usage(
-                    format!("`{s}` is not a severity"),
-                    "use one of: info, low, medium, high, critical",
-                )
-            })?),
-        },
+        fail_on: args.fail_on.as_deref().map(parse_fail_on).transpose()?,
         fail_under: args.fail_under.as_deref().map(parse_fail_under).transpose()?,
+        fail_on_new: args.fail_on_new,
     };
     for t in &args.template {
         if !matches!(
@@ -56,6 +69,7 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
     }
     let mut opts = render_options(args, bundle)?;
     let mut report = run_audit(&audit_options(args, bundle))?;
+    something_to_audit(&report, bundle)?;
     if let Some(path) = &args.baseline {
         let old = crate::compare::read_report(path)?;
         let new = crate::compare::saved(&report);
@@ -65,28 +79,214 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
         )?;
         report.baseline = Some(crate::compare::compare(&old, &new));
     }
+    tell_what_applied(&report);
     if let Some(dir) = &args.output_dir {
         write_reports(&report, &formats, dir, bundle, &opts)?;
     } else if let Some(path) = &args.output {
         write_report(path, &report::render(&report, formats[0], &opts)?, bundle, &opts)?;
+        verbose(&format!("wrote {}", path.display()));
     } else {
         opts.color = stdout_color();
         opts.width = Some(report::terminal::stdout_width());
         print(&report::render(&report, formats[0], &opts)?);
     }
-    Ok(u8::from(gates.trip(&report)))
+    let reasons = gates.reasons(&report);
+    for r in &reasons {
+        eprintln!("mktaudit: exit 1: {r}");
+    }
+    if gates.fail_on.is_none() {
+        let errors = rules_in_error(&report);
+        if !errors.is_empty() {
+            note(&format!(
+                "note: {} rule(s) ended as an error ({}); the exit code stays 0 without --fail-on (--fail-on error gates on them)",
+                errors.len(),
+                errors.join(", ")
+            ));
+        }
+    }
+    Ok(u8::from(!reasons.is_empty()))
 }
 
-/// `--fail-on` and `--fail-under`: exit 1 when either trips.
+/// The formats asked for: `--format`, else the one `-o`'s extension names, else terminal.
+fn report_formats(args: &AuditArgs) -> Result<Vec<Format>, Problems> {
+    const ALL: &[Format] = &[Format::Terminal, Format::Json, Format::Markdown, Format::Html];
+    let Some(names) = &args.format else {
+        let inferred = match &args.output {
+            Some(path) => formats::from_extension(path)?,
+            None => None,
+        };
+        return Ok(vec![inferred.unwrap_or(Format::Terminal)]);
+    };
+    let mut formats = Vec::new();
+    for name in names.split(',') {
+        let f = format_named(name, ALL, "audit")?;
+        if !formats.contains(&f) {
+            formats.push(f);
+        }
+    }
+    Ok(formats)
+}
+
+/// A folder with no data mktaudit recognises is not an org with nothing
+/// wrong: it is the wrong folder, and saying "every rule passed" would be a lie.
+fn something_to_audit(report: &report::Report, bundle: &Path) -> Result<(), Problems> {
+    if !report.bundle.datasets.is_empty() {
+        return Ok(());
+    }
+    // What was seen and set aside (unknown names, links), so the user sees why.
+    let seen: Vec<String> = report
+        .bundle
+        .notes
+        .iter()
+        .take(5)
+        .map(|n| format!("{}: {}", n.file, n.message))
+        .collect();
+    let found = if seen.is_empty() {
+        String::new()
+    } else {
+        format!(" (found: {})", seen.join("; "))
+    };
+    Err(Problems(vec![
+        Problem::new(
+            "bundle::empty",
+            format!(
+                "nothing to audit: `{}` holds no data file that mktaudit recognises{found}",
+                bundle.display()
+            ),
+        )
+        .help(format!(
+            "pass the folder of the org's exports (CSV, XLSX, JSON or YAML files named after their dataset, or listed in bundle.yaml); `mktaudit inspect {}` shows what was found, `mktaudit init DIR` starts a bundle",
+            bundle.display()
+        )),
+    ]))
+}
+
+/// With --verbose: the configs, packs and datasets the audit used.
+fn tell_what_applied(report: &report::Report) {
+    let m = &report.methodology;
+    if m.configs.is_empty() {
+        verbose("config: none (built-in defaults and command-line options only)");
+    }
+    for c in &m.configs {
+        verbose(&format!("config: {}", c.describe()));
+    }
+    verbose(&format!(
+        "rules: {} from {} (pack {})",
+        m.rules,
+        m.rule_pack_dirs.join(", "),
+        m.rule_pack_hash.get(..12).unwrap_or(&m.rule_pack_hash)
+    ));
+    for d in &report.bundle.datasets {
+        verbose(&format!("data: {} from {} ({} rows)", d.name, d.file, d.rows));
+    }
+}
+
+fn rules_in_error(report: &report::Report) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.status == crate::eval::Status::Error)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// `--fail-on`: a severity, or rule errors only.
+#[derive(Debug, Clone, Copy)]
+enum FailOn {
+    Severity(Severity),
+    Errors,
+}
+
+fn parse_fail_on(s: &str) -> Result<FailOn, Problems> {
+    if s.trim().eq_ignore_ascii_case("error") {
+        return Ok(FailOn::Errors);
+    }
+    Severity::parse(s).map(FailOn::Severity).ok_or_else(|| {
+        usage(
+            format!("`{s}` is not a severity"),
+            "use one of: info, low, medium, high, critical, or error (rules that ended as an error)",
+        )
+    })
+}
+
+/// `--fail-on`, `--fail-under` and `--fail-on-new`: exit 1 when any trips.
 #[derive(Debug, Clone, Copy)]
 struct Gates {
-    fail_on: Option<Severity>,
+    fail_on: Option<FailOn>,
     fail_under: Option<FailUnder>,
+    fail_on_new: bool,
+}
+
+/// At most this many rule ids or findings are named in an exit reason.
+const NAMED: usize = 5;
+
+fn some_of(items: &[String]) -> String {
+    let mut text = items.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > NAMED {
+        text.push_str(&format!(" and {} more", items.len() - NAMED));
+    }
+    text
 }
 
 impl Gates {
-    fn trip(self, report: &report::Report) -> bool {
-        self.fail_on.is_some_and(|s| report.reaches(s)) || self.fail_under.is_some_and(|g| g.trips(report))
+    /// Why each tripped gate tripped, one line each; empty when none did.
+    fn reasons(self, report: &report::Report) -> Vec<String> {
+        use crate::eval::Status;
+        let mut reasons = Vec::new();
+        if let Some(FailOn::Severity(min)) = self.fail_on {
+            let hits: Vec<String> = report
+                .results
+                .iter()
+                .filter(|r| matches!(r.status, Status::Fail | Status::Warn) && r.severity >= min)
+                .map(|r| format!("{} ({} {})", r.id, r.status.as_str(), r.severity))
+                .collect();
+            if !hits.is_empty() {
+                reasons.push(format!(
+                    "--fail-on {min}: {} rule(s) warn or fail at or above {min}: {}",
+                    hits.len(),
+                    some_of(&hits)
+                ));
+            }
+        }
+        if let Some(gate) = self.fail_on {
+            let errors = rules_in_error(report);
+            if !errors.is_empty() {
+                let flag = match gate {
+                    FailOn::Severity(s) => format!("--fail-on {s}"),
+                    FailOn::Errors => "--fail-on error".to_string(),
+                };
+                reasons.push(format!(
+                    "{flag}: {} rule(s) ended as an error and could not be judged: {}",
+                    errors.len(),
+                    some_of(&errors)
+                ));
+            }
+        }
+        if let Some(gate) = self.fail_under
+            && let Some(why) = gate.trips(report)
+        {
+            reasons.push(why);
+        }
+        if self.fail_on_new
+            && let Some(c) = &report.baseline
+        {
+            // A problem is its rule and subject (report::comparison): new is a
+            // rule flagged now and not in the baseline.
+            let new: Vec<String> = c
+                .new_problems
+                .iter()
+                .chain(&c.methodology.problems_new)
+                .map(|p| p.rule.clone())
+                .collect();
+            if !new.is_empty() {
+                reasons.push(format!(
+                    "--fail-on-new: {} problem(s) not in the baseline: {}",
+                    new.len(),
+                    some_of(&new)
+                ));
+            }
+        }
+        reasons
     }
 }
 
@@ -94,8 +294,13 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
     AuditOptions {
         bundle: bundle.to_path_buf(),
         rule_dirs: args.packs.dirs(),
-        config: args.config.clone(),
-        trust_bundle_config: args.trust_bundle_config,
+        config: args.config.config.clone(),
+        trust_bundle_config: args.config.trust_bundle_config,
+        no_config: args.config.no_config,
+        selection: crate::audit::Selection {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+        },
         as_of: args.as_of,
         eval: None,
     }
@@ -103,10 +308,16 @@ fn audit_options(args: &AuditArgs, bundle: &Path) -> AuditOptions {
 
 /// Branding from the config that applies to `bundle`, and `--template`s.
 fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptions, Problems> {
+    let config = crate::audit::load_config(
+        args.config.config.as_deref(),
+        bundle,
+        args.config.trust_bundle_config,
+        args.config.no_config,
+    )?;
     let mut opts = report::RenderOptions {
         color: false,
         width: None,
-        branding: crate::config::load_config(args.config.as_deref(), bundle, args.trust_bundle_config)?.branding()?,
+        branding: config.branding()?,
     };
     for t in &args.template {
         match Format::parse(&t.extension().unwrap_or_default().to_string_lossy()) {
@@ -127,12 +338,7 @@ fn write_reports(
     bundle: &Path,
     opts: &report::RenderOptions,
 ) -> Result<(), Problems> {
-    std::fs::create_dir_all(dir).map_err(|e| {
-        usage(
-            format!("cannot create `{}`: {e}", dir.display()),
-            "check the path and permissions",
-        )
-    })?;
+    create_folder(dir)?;
     let mut rendered = Vec::new();
     for f in formats {
         rendered.push((
@@ -152,12 +358,26 @@ fn write_reports(
             ),
             "check the path and permissions",
         )
+    })?;
+    for (path, _) in &rendered {
+        verbose(&format!("wrote {}", path.display()));
+    }
+    Ok(())
+}
+
+fn create_folder(dir: &Path) -> Result<(), Problems> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        usage(
+            format!("cannot create `{}`: {e}", dir.display()),
+            "check the path and permissions",
+        )
     })
 }
 
 /// Many bundles in parallel: each one's reports under `--output-dir/<name>/`,
-/// a summary table of grades on stdout and `portfolio.json` beside the reports.
-/// A bundle with bad input is reported in its row and the others go on.
+/// a summary of grades on stdout (a table, or JSON with `--format json`) and
+/// `portfolio.json` beside the reports. A bundle with bad input is reported
+/// in its row and the others go on.
 fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], gates: Gates) -> Result<u8, Problems> {
     if args.baseline.is_some() || args.output.is_some() {
         return Err(usage(
@@ -174,7 +394,7 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
     };
     let progress = indicatif::ProgressBar::with_draw_target(
         Some(bundles.len() as u64),
-        if std::io::stderr().is_terminal() {
+        if ui::progress() {
             indicatif::ProgressDrawTarget::stderr()
         } else {
             indicatif::ProgressDrawTarget::hidden()
@@ -185,30 +405,40 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
     progress.finish_and_clear();
 
     let mut entries = Vec::new();
-    let (mut bad_input, mut tripped) = (false, false);
+    let (mut bad_input, mut tripped) = (0usize, false);
     let names = crate::portfolio::entry_names(bundles);
     for ((bundle, result), name) in results.into_iter().zip(names) {
-        let outcome = result.and_then(|report| match &args.output_dir {
-            Some(dir) => {
-                let dir = dir.join(&name);
-                render_options(args, &bundle)
-                    .and_then(|o| write_reports(&report, &file_formats, &dir, &bundle, &o))
-                    .map(|()| report)
+        let outcome = result
+            .and_then(|report| something_to_audit(&report, &bundle).map(|()| report))
+            .and_then(|report| match &args.output_dir {
+                Some(dir) => {
+                    let dir = dir.join(&name);
+                    render_options(args, &bundle)
+                        .and_then(|o| write_reports(&report, &file_formats, &dir, &bundle, &o))
+                        .map(|()| report)
+                }
+                None => Ok(report),
+            });
+        match &outcome {
+            Err(p) => {
+                bad_input += 1;
+                eprintln!("== {}", bundle.display());
+                eprint!("{}", p.render_items(stderr_color()));
+                eprintln!("this bundle was not audited and none of its reports was written; the others go on.\n");
             }
-            None => Ok(report),
-        });
-        if let Err(p) = &outcome {
-            bad_input = true;
-            eprintln!("== {}", bundle.display());
-            eprint!("{}", p.render(stderr_color()));
-        }
-        if let Ok(report) = &outcome {
-            tripped |= gates.trip(report);
+            Ok(report) => {
+                let reasons = gates.reasons(report);
+                for r in &reasons {
+                    eprintln!("mktaudit: exit 1: {}: {r}", bundle.display());
+                }
+                tripped |= !reasons.is_empty();
+            }
         }
         entries.push(crate::portfolio::entry(&bundle, &name, &outcome));
     }
+    let json = serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n";
     if let Some(dir) = &args.output_dir {
-        let json = serde_json::to_string_pretty(&entries).expect("entries serialise") + "\n";
+        create_folder(dir)?;
         crate::fsutil::write_atomic(&dir.join("portfolio.json"), json.as_bytes()).map_err(|e| {
             usage(
                 format!("cannot write `{}`: {e}", dir.join("portfolio.json").display()),
@@ -216,10 +446,26 @@ fn audit_portfolio(args: &AuditArgs, bundles: &[PathBuf], formats: &[Format], ga
             )
         })?;
     } else {
-        eprintln!("reports not kept: add --output-dir DIR to write each bundle's report and portfolio.json");
+        note("reports not kept: add --output-dir DIR to write each bundle's report and portfolio.json");
     }
-    print(&crate::portfolio::summary_table(&entries));
-    Ok(if bad_input { 2 } else { u8::from(tripped) })
+    if formats == [Format::Json] {
+        print(&json);
+    } else {
+        print(&crate::portfolio::summary_table(&entries));
+    }
+    if bad_input > 0 {
+        let done = bundles.len() - bad_input;
+        eprintln!(
+            "mktaudit: exit 2: {bad_input} of {} bundle(s) could not be audited (above); {done} {} audited{}",
+            bundles.len(),
+            if done == 1 { "was" } else { "were" },
+            match &args.output_dir {
+                Some(dir) if done > 0 => format!(" and written into {}", dir.display()),
+                _ => String::new(),
+            }
+        );
+    }
+    Ok(if bad_input > 0 { 2 } else { u8::from(tripped) })
 }
 
 /// `--fail-under`: a minimum score or grade.
@@ -230,13 +476,31 @@ enum FailUnder {
 }
 
 impl FailUnder {
-    /// No score at all (nothing assessed) trips the gate: missing data is never a pass.
-    fn trips(self, report: &report::Report) -> bool {
+    /// Why the gate trips, if it does. No score at all (nothing assessed)
+    /// trips it: missing data is never a pass.
+    fn trips(self, report: &report::Report) -> Option<String> {
         match (self, report.summary.score, report.summary.grade) {
             // A score that is not a number cannot clear a gate.
-            (FailUnder::Score(min), Some(s), _) => !s.is_finite() || s < min,
-            (FailUnder::Grade(min), _, Some(g)) => g > min,
-            _ => true,
+            (FailUnder::Score(min), Some(s), _) if !s.is_finite() || s < min => Some(format!(
+                "--fail-under {}: the score {} is below {}",
+                crate::value::format_number(min),
+                crate::value::format_number((s * 10.0).round() / 10.0),
+                crate::value::format_number(min)
+            )),
+            (FailUnder::Grade(min), _, Some(g)) if g > min => Some(format!(
+                "--fail-under {}: the grade {} is worse than {}",
+                min.as_str(),
+                g.as_str(),
+                min.as_str()
+            )),
+            (FailUnder::Score(_), Some(_), _) | (FailUnder::Grade(_), _, Some(_)) => None,
+            (gate, _, _) => Some(format!(
+                "--fail-under {}: there is no score (no rule could be assessed; see the report's coverage)",
+                match gate {
+                    FailUnder::Score(min) => crate::value::format_number(min),
+                    FailUnder::Grade(g) => g.as_str().to_string(),
+                }
+            )),
         }
     }
 }
@@ -267,6 +531,9 @@ fn parse_fail_under(s: &str) -> Result<FailUnder, Problems> {
 /// half-written report, and refuses to replace a file of the bundle or a template.
 fn write_report(path: &Path, text: &str, bundle: &Path, opts: &report::RenderOptions) -> Result<(), Problems> {
     refuse_input(path, bundle, opts)?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_folder(parent)?;
+    }
     crate::fsutil::write_atomic(path, text.as_bytes()).map_err(|e| {
         usage(
             format!("cannot write `{}`: {e}", path.display()),

@@ -5,12 +5,16 @@ use super::*;
 pub(super) fn generate(out: &Path, rows: u64, seed: u64, profile: crate::generator::Profile) -> Result<u8, Problems> {
     match crate::generator::generate_profile(out, rows, seed, profile) {
         Ok(g) => {
-            eprintln!(
-                "wrote {} files ({:.1} MB) into {}",
-                g.files,
-                g.bytes as f64 / 1e6,
-                out.display()
-            );
+            // Like `init`: what was written is the command's output, on stdout.
+            if !ui::quiet() {
+                print(&format!(
+                    "wrote {} files ({:.1} MB) into {}\nnext: `mktaudit audit {}`\n",
+                    g.files,
+                    g.bytes as f64 / 1e6,
+                    out.display(),
+                    out.display()
+                ));
+            }
             Ok(0)
         }
         Err(e) => Err(Problems(vec![
@@ -33,30 +37,22 @@ pub(super) fn init(dir: &Path, packs: &PackArgs) -> Result<u8, Problems> {
         dir.display(),
         dir.display()
     ));
-    print(&out);
+    if !ui::quiet() {
+        print(&out);
+    }
     Ok(0)
 }
 
-pub(super) fn inspect(
-    bundle: PathBuf,
-    packs: &PackArgs,
-    config: Option<PathBuf>,
-    trust_bundle_config: bool,
-    format: &str,
-) -> Result<u8, Problems> {
-    if !matches!(format, "text" | "json") {
-        return Err(usage(
-            format!("`{format}` is not an inspect format"),
-            "use text or json",
-        ));
-    }
+pub(super) fn inspect(bundle: PathBuf, packs: &PackArgs, config: &ConfigArgs, format: &str) -> Result<u8, Problems> {
+    let format = format_named(format, &[Format::Terminal, Format::Json], "inspect")?;
     let i = crate::inspect::run_inspect(&crate::inspect::InspectOptions {
         bundle,
         rule_dirs: packs.dirs(),
-        config,
-        trust_bundle_config,
+        config: config.config.clone(),
+        trust_bundle_config: config.trust_bundle_config,
+        no_config: config.no_config,
     })?;
-    if format == "json" {
+    if format == Format::Json {
         print(&format!(
             "{}\n",
             serde_json::to_string_pretty(&i).expect("serialisable")

@@ -21,13 +21,22 @@ fn read_all(paths: &[&Path], allow_other_org: bool) -> Result<Vec<SavedReport>, 
 }
 
 /// The format asked for, else the one `--output`'s extension names, else terminal.
-fn pick_format<'a>(format: Option<&'a str>, output: Option<&Path>) -> &'a str {
-    format.unwrap_or_else(|| match output.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("json") => "json",
-        Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => "html",
-        Some(e) if e.eq_ignore_ascii_case("md") => "md",
-        _ => "terminal",
-    })
+fn pick_format(
+    format: Option<&str>,
+    output: Option<&Path>,
+    allowed: &[Format],
+    command: &str,
+) -> Result<Format, Problems> {
+    let format = match (format, output) {
+        (Some(name), _) => format_named(name, allowed, command)?,
+        (None, Some(path)) => formats::from_extension(path)?.unwrap_or(Format::Terminal),
+        (None, None) => Format::Terminal,
+    };
+    if allowed.contains(&format) {
+        Ok(format)
+    } else {
+        format_named(formats::name_of(format), allowed, command)
+    }
 }
 
 /// Prints `text`, or writes it to `output` (never over one of the reports read).
@@ -66,12 +75,13 @@ pub(super) fn diff(
     output: Option<&Path>,
     allow_other_org: bool,
 ) -> Result<u8, Problems> {
+    let format = pick_format(format, output, &[Format::Terminal, Format::Json], "diff")?;
     let reports = read_all(&[old, new], allow_other_org)?;
     let c = compare::compare(&reports[0], &reports[1]);
-    let text = match pick_format(format, output) {
-        "terminal" => report::changes::render_text(&c),
-        "json" => format!("{}\n", serde_json::to_string_pretty(&c).expect("serialisable")),
-        other => return Err(usage(format!("`{other}` is not a diff format"), "use terminal or json")),
+    let text = if format == Format::Json {
+        format!("{}\n", serde_json::to_string_pretty(&c).expect("serialisable"))
+    } else {
+        report::changes::render_text(&c)
     };
     emit(&text, output, &[old, new])?;
     Ok(0)
@@ -83,25 +93,30 @@ pub(super) struct TrendOptions<'a> {
     pub allow_other_org: bool,
     pub template: Option<&'a Path>,
     pub config: Option<&'a Path>,
+    pub no_config: bool,
 }
 
 pub(super) fn trend(paths: &[PathBuf], o: &TrendOptions<'_>) -> Result<u8, Problems> {
+    let format = pick_format(
+        o.format,
+        o.output,
+        &[Format::Terminal, Format::Json, Format::Markdown, Format::Html],
+        "trend",
+    )?;
     let inputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let reports = read_all(&inputs, o.allow_other_org)?;
     let t = compare::trend(&reports);
-    let text = match pick_format(o.format, o.output) {
-        "terminal" => report::trend::render_text(&t),
-        format @ ("md" | "markdown" | "html") => {
-            let branding = crate::config::load_user_config(o.config)?.branding()?;
-            report::trend::render(&t, format == "html", &branding, o.template)?
+    let text = match format {
+        Format::Markdown | Format::Html => {
+            let config = if o.no_config {
+                crate::config::LoadedConfig::none()
+            } else {
+                crate::config::load_user_config(o.config)?
+            };
+            report::trend::render(&t, format == Format::Html, &config.branding()?, o.template)?
         }
-        "json" => format!("{}\n", serde_json::to_string_pretty(&t).expect("serialisable")),
-        other => {
-            return Err(usage(
-                format!("`{other}` is not a trend format"),
-                "use terminal, md, html or json",
-            ));
-        }
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&t).expect("serialisable")),
+        _ => report::trend::render_text(&t),
     };
     emit(&text, o.output, &inputs)?;
     Ok(0)

@@ -6,44 +6,73 @@ use crate::error::{Problem, Problems};
 use crate::report::{self, Format};
 use crate::rules::{self, Category, RulePack, Severity};
 use crate::ruletest::{self, Verdict};
-use clap::{Args, Parser, Subcommand};
-use std::io::{IsTerminal, Write};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod audit;
 mod data;
+mod formats;
 mod history;
 mod rule_packs;
+mod tools;
+mod ui;
 
 use audit::audit;
 use data::{generate, init, inspect};
+use formats::format_named;
 use history::{TrendOptions, diff, trend};
 use rule_packs::{check, explain, list, load, new_rule, test};
+pub use ui::ColorChoice;
+use ui::{note, stderr_color, stdout_color, verbose};
+
+const AFTER_HELP: &str = "\
+Examples:
+  mktaudit audit examples/acme-vanity                 terminal report of a bundle folder
+  mktaudit audit BUNDLE -o out/report.html            the format follows the extension
+  mktaudit audit BUNDLE --fail-on high --fail-under C a CI gate (exit 1, the reason on stderr)
+  mktaudit audit BUNDLE --baseline last.json --fail-on-new
+  mktaudit inspect BUNDLE                             what was read and what is missing
+  mktaudit explain CRED-001                           why a rule matters and what to do
+  mktaudit schema config                              the JSON Schema of mktaudit.yaml
+
+Exit codes:
+  0  the command ran; no gate tripped
+  1  a gate tripped (--fail-on, --fail-under, --fail-on-new; the reason is on stderr),
+     or `rules test` found a failing case
+  2  bad input or usage: nothing to audit, a file that cannot be read or parsed, an unknown
+     option; a diagnostic names the file, line and column, and nothing is written
+
+Environment: NO_COLOR, CLICOLOR_FORCE, FORCE_COLOR and TERM=dumb are honoured (see --color).";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mktaudit",
     version,
-    about = "Audit a marketing organisation's exports against rules for known anti-patterns, and get a graded, evidenced report."
+    about = "Audit a marketing organisation's exports against rules for known anti-patterns, and get a graded, evidenced report.",
+    after_help = AFTER_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    #[command(flatten)]
+    pub ui: ui::UiArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit a bundle (a folder of exports) and print or write the report.
+    #[command(after_help = audit::AFTER_HELP)]
     Audit(AuditArgs),
     /// List, test and check rule packs.
     #[command(subcommand)]
     Rules(RulesCommand),
     /// Compare two JSON reports of the same org: score changes and new, resolved and persisting findings.
     Diff {
-        /// The earlier JSON report.
+        /// The earlier JSON report (`audit --format json`).
         old: PathBuf,
-        /// The later JSON report.
+        /// The later JSON report of the same org.
         new: PathBuf,
         /// terminal or json (default: from the extension of --output, else terminal).
         #[arg(long, short)]
@@ -57,8 +86,8 @@ pub enum Command {
     },
     /// Overall and category scores over time, from JSON reports (any order).
     Trend {
-        /// JSON reports of the same org, in any order.
-        #[arg(required = true)]
+        /// JSON reports of the same org (`audit --format json`), in any order: they are sorted by audit date.
+        #[arg(required = true, value_name = "REPORT.json")]
         reports: Vec<PathBuf>,
         /// terminal, json, md or html (default: from the extension of --output, else terminal).
         #[arg(long, short)]
@@ -69,12 +98,15 @@ pub enum Command {
         /// Chart reports of different orgs together; refused otherwise.
         #[arg(long)]
         allow_other_org: bool,
-        /// Your own template for the md or html trend (see docs/reports.md).
+        /// Your own template for the md or html trend (`mktaudit templates export DIR` gives the built-in ones to start from).
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
         /// Config with the `branding:` for md and html (default: mktaudit.yaml in the working folder).
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
         config: Option<PathBuf>,
+        /// Read no config file.
+        #[arg(long)]
+        no_config: bool,
     },
     /// Print the JSON Schema of a file kind (rule, bundle, config, report) for editors and tools.
     Schema {
@@ -109,14 +141,10 @@ pub enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         packs: PackArgs,
-        /// Your config file (default: mktaudit.yaml in the working folder). A mktaudit.yaml inside the bundle may only set `profile:`.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Apply the bundle's own mktaudit.yaml in full, as if it were yours (see `audit --help`).
-        #[arg(long)]
-        trust_bundle_config: bool,
-        /// text or json.
-        #[arg(long, short, default_value = "text")]
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// terminal or json.
+        #[arg(long, short, default_value = "terminal")]
         format: String,
     },
     /// Explain a rule: why it matters, what to do, its params and the data it needs.
@@ -125,6 +153,26 @@ pub enum Command {
         id: String,
         #[command(flatten)]
         packs: PackArgs,
+    },
+    /// The built-in report templates, to start a custom one from.
+    #[command(subcommand)]
+    Templates(TemplatesCommand),
+    /// Print a shell completion script, e.g. `mktaudit completions bash > /etc/bash_completion.d/mktaudit`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `mktaudit man > ~/.local/share/man/man1/mktaudit.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Write the built-in templates (report.html, report.md, trend.html, trend.md) into DIR; existing files are never overwritten.
+    Export {
+        /// The folder to write into (created if missing).
+        dir: PathBuf,
     },
 }
 
@@ -149,6 +197,20 @@ impl PackArgs {
     }
 }
 
+/// Which config applies: the user's, the bundle's, or none.
+#[derive(Debug, Args, Clone)]
+pub struct ConfigArgs {
+    /// Your config file (default: mktaudit.yaml in the working folder). A mktaudit.yaml inside the bundle may only set `profile:`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Apply the bundle's own mktaudit.yaml in full (rules, weights, waivers, branding, ...), as if it were yours; without --config only.
+    #[arg(long)]
+    pub trust_bundle_config: bool,
+    /// Read no config file at all: neither yours nor the bundle's (built-in defaults and command-line options only).
+    #[arg(long, conflicts_with_all = ["config", "trust_bundle_config"])]
+    pub no_config: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// The bundle folder; several, or a folder of bundle folders, audit a portfolio in parallel.
@@ -156,28 +218,24 @@ pub struct AuditArgs {
     pub bundles: Vec<PathBuf>,
     #[command(flatten)]
     pub packs: PackArgs,
-    /// Output format(s), comma-separated: terminal, json, md, html.
-    #[arg(long, short, default_value = "terminal", value_name = "FORMAT")]
-    pub format: String,
-    /// Write the report to this file instead of standard output (one format).
+    /// Output format(s), comma-separated: terminal, json, md, html (default: from the extension of --output, else terminal).
+    #[arg(long, short, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Write the report to this file instead of standard output (one format; missing folders are created).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Write one file per format into this folder (report.<ext>).
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub output_dir: Option<PathBuf>,
     /// The audit date, YYYY-MM-DD (default: the end of the bundle's period, or today if sooner).
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = audit_date)]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Exit with code 1 when a warning or failure at or above this severity is found (info, low, medium, high, critical).
-    #[arg(long, value_name = "SEVERITY")]
+    /// Exit 1 when a rule warns or fails at or above SEVERITY (info, low, medium, high, critical), or any rule ends as an error; `error`: only when a rule ends as an error.
+    #[arg(long, value_name = "SEVERITY|error")]
     pub fail_on: Option<String>,
-    /// Your config file (default: mktaudit.yaml in the working folder). A mktaudit.yaml inside the bundle may only set `profile:`.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Apply the bundle's own mktaudit.yaml in full (rules, weights, waivers, branding, ...), as if it were yours; without --config only.
-    #[arg(long)]
-    pub trust_bundle_config: bool,
-    /// Exit with code 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Exit 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F); no score at all trips it too.
     #[arg(long, value_name = "SCORE|GRADE")]
     pub fail_under: Option<String>,
     /// A previous JSON report of the same org: show score changes and new, resolved and persisting problems.
@@ -186,6 +244,15 @@ pub struct AuditArgs {
     /// Accept a --baseline of another org (e.g. after a rename); refused otherwise.
     #[arg(long, requires = "baseline")]
     pub allow_other_org: bool,
+    /// Exit 1 when a rule warns or fails that did not in the --baseline report (a problem is its rule and subject, as in `diff`).
+    #[arg(long, requires = "baseline")]
+    pub fail_on_new: bool,
+    /// Run only these rules: ids, id prefixes (STRAT, CRED-00) or categories (credible), comma-separated or repeated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules: ids, id prefixes or categories, comma-separated or repeated (applied after --select).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub ignore: Vec<String>,
     /// Your own HTML (.html) or Markdown (.md) report template, replacing the built-in one (repeatable).
     #[arg(long, value_name = "FILE")]
     pub template: Vec<PathBuf>,
@@ -197,8 +264,8 @@ pub enum RulesCommand {
     List {
         #[command(flatten)]
         packs: PackArgs,
-        /// table or json.
-        #[arg(long, default_value = "table")]
+        /// terminal or json.
+        #[arg(long, short, default_value = "terminal")]
         format: String,
     },
     /// Run every rule's inline tests and report noisy and missing rules.
@@ -226,15 +293,57 @@ pub enum RulesCommand {
         /// Write a Rhai script rule (ID.yaml + ID.rhai) instead of a declarative one.
         #[arg(long)]
         script: bool,
-        /// The pack folder to write into.
-        #[arg(long, default_value = "rules")]
+        /// The pack folder to write into (created if missing); use it with `--rules DIR`.
+        #[arg(long, default_value = "my-rules")]
         dir: PathBuf,
     },
 }
 
+/// `--as-of`: a date with a four-digit year, as bundles' periods are.
+fn audit_date(text: &str) -> Result<chrono::NaiveDate, String> {
+    use chrono::Datelike;
+    let date: chrono::NaiveDate = text.parse().map_err(|e| format!("{e}; write it as YYYY-MM-DD"))?;
+    if !(crate::bundle::MIN_YEAR..=crate::bundle::MAX_YEAR).contains(&date.year()) {
+        return Err(format!(
+            "the year must be from {} to {}",
+            crate::bundle::MIN_YEAR,
+            crate::bundle::MAX_YEAR
+        ));
+    }
+    Ok(date)
+}
+
+/// The clap definition with the long `--version`: the number, the default
+/// pack's hash and the scoring method, so a report can be traced to a build.
+fn command() -> clap::Command {
+    let cmd = Cli::command();
+    let asks_version = std::env::args_os().skip(1).any(|a| a == "--version" || a == "-V");
+    if !asks_version {
+        return cmd;
+    }
+    let pack = match rules::load_rule_dirs(&[default_rules_dir()]) {
+        Ok(l) => format!(
+            "{} ({} rules)",
+            &l.pack.hash[..l.pack.hash.len().min(12)],
+            l.pack.rules.len()
+        ),
+        Err(_) => "unreadable".to_string(),
+    };
+    let long = format!(
+        "{}\ndefault rule pack {pack}\nscoring method v{}\nreport schema {}",
+        env!("CARGO_PKG_VERSION"),
+        crate::score::METHOD_VERSION,
+        report::SCHEMA_VERSION
+    );
+    // Computed once per process, when asked for: clap keeps `'static` text.
+    let long: &'static str = Box::leak(long.into_boxed_str());
+    cmd.long_version(long).version(long)
+}
+
 /// Parses the process arguments and runs; the binary's whole `main`.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
@@ -245,6 +354,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    ui::set(&cli.ui);
     let result = match cli.command {
         Command::Audit(args) => audit(&args),
         Command::Rules(RulesCommand::List { packs, format }) => list(&packs, &format),
@@ -262,9 +372,8 @@ pub fn run(cli: Cli) -> ExitCode {
             bundle,
             packs,
             config,
-            trust_bundle_config,
             format,
-        } => inspect(bundle, &packs, config, trust_bundle_config, &format),
+        } => inspect(bundle, &packs, &config, &format),
         Command::Diff {
             old,
             new,
@@ -279,6 +388,7 @@ pub fn run(cli: Cli) -> ExitCode {
             allow_other_org,
             template,
             config,
+            no_config,
         } => trend(
             &reports,
             &TrendOptions {
@@ -287,6 +397,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 allow_other_org,
                 template: template.as_deref(),
                 config: config.as_deref(),
+                no_config,
             },
         ),
         Command::Gen {
@@ -305,12 +416,14 @@ pub fn run(cli: Cli) -> ExitCode {
                 format!("kinds: {}", crate::schema::KINDS.join(", ")),
             )),
         },
+        Command::Templates(TemplatesCommand::Export { dir }) => tools::export_templates(&dir),
+        Command::Completions { shell } => tools::completions(shell, command()),
+        Command::Man => tools::man(command()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
         Err(problems) => {
-            let color = stderr_color();
-            eprint!("{}", problems.render(color));
+            eprint!("{}", problems.render(stderr_color()));
             ExitCode::from(2)
         }
     }
@@ -318,14 +431,6 @@ pub fn run(cli: Cli) -> ExitCode {
 
 pub(super) fn usage(message: impl Into<String>, help: impl Into<String>) -> Problems {
     Problems(vec![Problem::new("usage", message).help(help)])
-}
-
-pub(super) fn stdout_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-}
-
-pub(super) fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// Writes to stdout, control characters from data shown escaped (see `safe_text`).

@@ -7,9 +7,10 @@ pub(super) fn load(packs: &PackArgs) -> Result<RulePack, Problems> {
 }
 
 pub(super) fn list(packs: &PackArgs, format: &str) -> Result<u8, Problems> {
+    let format = format_named(format, &[Format::Terminal, Format::Json], "rules list")?;
     let pack = load(packs)?;
     match format {
-        "json" => {
+        Format::Json => {
             let rows: Vec<serde_json::Value> = pack
                 .rules
                 .iter()
@@ -25,7 +26,7 @@ pub(super) fn list(packs: &PackArgs, format: &str) -> Result<u8, Problems> {
                 serde_json::to_string_pretty(&rows).expect("serialisable")
             ));
         }
-        "table" => {
+        _ => {
             let mut out = format!(
                 "{:<12} {:<12} {:<9} {:>6}  {:<9} {}\n",
                 "ID", "CATEGORY", "SEVERITY", "WEIGHT", "CHECK", "TITLE"
@@ -46,7 +47,6 @@ pub(super) fn list(packs: &PackArgs, format: &str) -> Result<u8, Problems> {
             out.push_str(&format!("{} rules\n", pack.rules.len()));
             print(&out);
         }
-        other => return Err(usage(format!("`{other}` is not a list format"), "use table or json")),
     }
     Ok(0)
 }
@@ -161,10 +161,13 @@ pub(super) fn new_rule(id: &str, category: &str, script: bool, dir: &Path) -> Re
         out.push_str(&format!("wrote {}\n", p.display()));
     }
     out.push_str(&format!(
-        "next: edit it, then `mktaudit rules check {}` and `mktaudit rules test {} --rule {id}`\n",
+        "next: edit it, then `mktaudit rules check {}`, `mktaudit rules test {} --rule {id}`, and audit with `--rules {}`\n",
+        dir.display(),
         dir.display(),
         dir.display()
     ));
-    print(&out);
+    if !ui::quiet() {
+        print(&out);
+    }
     Ok(0)
 }

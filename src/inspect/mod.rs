@@ -5,7 +5,6 @@
 
 use crate::bundle::schema::Schema;
 use crate::bundle::{self, Bundle, ColumnData, ColumnRead, Note};
-use crate::config;
 use crate::error::Problems;
 use crate::rules;
 use serde::Serialize;
@@ -21,6 +20,8 @@ pub struct InspectOptions {
     pub rule_dirs: Vec<PathBuf>,
     pub config: Option<PathBuf>,
     pub trust_bundle_config: bool,
+    /// `--no-config`: read no config file.
+    pub no_config: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,7 +112,12 @@ pub struct JoinIssue {
 
 /// Loads the rules as `audit` does (packs, config) and the whole bundle.
 pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
-    let config = config::load_config(opts.config.as_deref(), &opts.bundle, opts.trust_bundle_config)?;
+    let config = crate::audit::load_config(
+        opts.config.as_deref(),
+        &opts.bundle,
+        opts.trust_bundle_config,
+        opts.no_config,
+    )?;
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
@@ -208,6 +214,17 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         notes: {
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(pack, bundle));
+            if let Some(p) = bundle.manifest.period {
+                let read = pack.demand();
+                let whole = pack.whole_period_datasets();
+                notes.extend(bundle::coverage::period_notes(
+                    bundle,
+                    read.keys().map(String::as_str),
+                    &whole,
+                    (p.start, p.end),
+                    p.end,
+                ));
+            }
             notes
         },
         configs: Vec::new(),

@@ -24,7 +24,7 @@ pub enum Escape {
 const MARKDOWN: AutoEscape = AutoEscape::Custom("markdown");
 
 /// The built-in templates, compiled into the binary so an installed mktaudit needs no files.
-const BUILT_IN: &[(&str, &str)] = &[
+pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("report.html", include_str!("../../reports/templates/report.html")),
     ("report.md", include_str!("../../reports/templates/report.md")),
     ("trend.html", include_str!("../../reports/templates/trend.html")),

@@ -9,6 +9,8 @@ pub mod branding;
 pub mod changes;
 pub mod comparison;
 mod engine;
+/// The built-in templates (file name, text), for `mktaudit templates export`.
+pub(crate) use engine::BUILT_IN as BUILT_IN_TEMPLATES;
 pub mod html;
 pub mod json;
 pub mod markdown;
@@ -295,7 +297,10 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             category: r.category,
             reason: r.reason.clone().unwrap_or_default(),
             missing: r.missing.clone(),
-            needs: pack.get(&r.id).map(|rule| needs(&rule.requires)).unwrap_or_default(),
+            needs: pack
+                .get(&r.id)
+                .map(|rule| needs(&rule.requires, &rule.optional))
+                .unwrap_or_default(),
         })
         .collect();
     let changed_params = rule_reports
@@ -364,10 +369,17 @@ pub fn build(input: &ReportInput<'_>) -> Report {
     }
 }
 
-/// A rule's data needs as lines a reader can act on: `meetings: type, date, attendees`.
-fn needs(requires: &BTreeMap<String, std::collections::BTreeSet<String>>) -> Vec<String> {
-    requires
-        .iter()
+/// A rule's data needs as lines a reader can act on: `meetings: type, date,
+/// attendees`; what it reads when present (a script's optional data) too.
+fn needs(
+    requires: &BTreeMap<String, std::collections::BTreeSet<String>>,
+    optional: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let mut all = requires.clone();
+    for (dataset, fields) in optional {
+        all.entry(dataset.clone()).or_default().extend(fields.iter().cloned());
+    }
+    all.iter()
         .map(|(dataset, fields)| {
             if fields.is_empty() {
                 dataset.clone()

@@ -86,12 +86,14 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
                 .collect()
         };
         if highest > lowest {
+            let (best, worst) = (named(highest), named(lowest));
             out.push(format!(
-                "The strongest area is {} ({}); the weakest {} {} ({}).",
-                and_list(&named(highest)),
+                "The strongest {} {} ({}); the weakest {} {} ({}).",
+                if best.len() == 1 { "area is" } else { "areas are" },
+                and_list(&best),
                 format_number(highest),
-                if named(lowest).len() == 1 { "is" } else { "are" },
-                and_list(&named(lowest)),
+                if worst.len() == 1 { "is" } else { "are" },
+                and_list(&worst),
                 format_number(lowest)
             ));
         } else {

@@ -21,6 +21,9 @@ pub struct CheckError {
     /// Text in the rule file to point at.
     pub needle: String,
     pub help: Option<String>,
+    /// Where below `check:` the error was found (`plan`, `let`, `dated`): the
+    /// needle is looked for there first, not at its first use in the file.
+    pub scope: Vec<String>,
 }
 
 impl CheckError {
@@ -29,6 +32,7 @@ impl CheckError {
             message: message.into(),
             needle: needle.into(),
             help: None,
+            scope: Vec::new(),
         }
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -50,6 +50,11 @@ pub struct RawRule {
     /// Datasets and fields a script may read when present; their absence does not stop the rule.
     #[serde(default)]
     pub optional: BTreeMap<String, Vec<String>>,
+    /// `whole`: the rule judges the whole audit period (months in market, a
+    /// year's load of requests), so it is not assessed when a dated dataset it
+    /// reads covers less of the period. `any` (the default): any stretch will do.
+    #[serde(default)]
+    pub period: PeriodNeed,
     pub check: RawCheck,
     /// Small inline bundles with the outcome the rule must give on each.
     #[serde(default)]
@@ -73,6 +78,15 @@ impl Effort {
             Effort::Major => "major",
         }
     }
+}
+
+/// How much of the audit period a rule's data must cover.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodNeed {
+    #[default]
+    Any,
+    Whole,
 }
 
 /// A reference: a plain string, or a structured entry.

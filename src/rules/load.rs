@@ -330,13 +330,32 @@ fn find_key(text: &str, key: &str) -> usize {
         .map_or_else(|| find(text, &format!("{key}:")), |s| s.key_at)
 }
 
-fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem {
-    let at = find_in(&src.text, "check", &e.needle);
-    let len = if at == 0 && !src.text.starts_with(&e.needle) {
-        1
+/// Byte offset and length of a check error: its needle within the part of
+/// the check it was found in (a plan's step), else within `check:`.
+fn locate(text: &str, e: &CheckError) -> (usize, usize) {
+    let len = e.needle.len().max(1);
+    if !e.scope.is_empty() {
+        let path: Vec<&str> = std::iter::once("check")
+            .chain(e.scope.iter().map(String::as_str))
+            .collect();
+        if let Some(span) = crate::yaml::value_span(text, &path) {
+            return match text[span.clone()].find(&e.needle) {
+                Some(i) if !e.needle.is_empty() => (span.start + i, len),
+                // The step itself, up to the end of its first line.
+                _ => (span.start, text[span.clone()].find('\n').unwrap_or(span.len()).max(1)),
+            };
+        }
+    }
+    let at = find_in(text, "check", &e.needle);
+    if at == 0 && !text.starts_with(&e.needle) {
+        (at, 1)
     } else {
-        e.needle.len().max(1)
-    };
+        (at, len)
+    }
+}
+
+fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem {
+    let (at, len) = locate(&src.text, &e);
     let p = Problem::new(code, e.message.clone()).at(src, at, len, "here");
     match e.help {
         Some(h) => p.help(h),
@@ -685,6 +704,7 @@ fn validate(
         params,
         requires,
         optional,
+        period: raw.period,
         check,
         tests: raw.tests,
         source: src.clone(),

@@ -175,6 +175,8 @@ pub struct Rule {
     pub requires: BTreeMap<String, BTreeSet<String>>,
     /// Datasets and fields read when present (scripts).
     pub optional: BTreeMap<String, BTreeSet<String>>,
+    /// Whether the rule's dated datasets must cover the whole audit period.
+    pub period: format::PeriodNeed,
     pub check: Check,
     pub tests: Vec<RawTest>,
     /// The rule file (for diagnostics and the pack hash).
@@ -231,6 +233,16 @@ impl RulePack {
     }
 
     /// Union of every rule's data needs: what the bundle loader must keep.
+    /// Datasets read by rules that judge the whole period.
+    pub fn whole_period_datasets(&self) -> BTreeSet<&str> {
+        self.rules
+            .iter()
+            .filter(|r| r.period == format::PeriodNeed::Whole)
+            .flat_map(|r| r.requires.keys().chain(r.optional.keys()))
+            .map(String::as_str)
+            .collect()
+    }
+
     pub fn demand(&self) -> crate::bundle::Demand {
         let mut demand = crate::bundle::Demand::new();
         for rule in &self.rules {

@@ -1169,7 +1169,14 @@ impl Plan {
                     .push(CheckError::new(format!("`{name}` is named twice"), format!("{name}:")));
                 continue;
             }
-            if let Some((step, kind)) = c.step(name, raw_step) {
+            let before = c.errors.len();
+            let compiled = c.step(name, raw_step);
+            for e in &mut c.errors[before..] {
+                if e.scope.is_empty() {
+                    e.scope = vec!["plan".into(), "let".into(), name.clone()];
+                }
+            }
+            if let Some((step, kind)) = compiled {
                 if let Kind::Rows(ds) = &kind {
                     c.row_sets.push((name.clone(), ds.clone()));
                 }

@@ -12,7 +12,6 @@ use crate::rules::params::ParamValues;
 use crate::rules::vocab::{Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
-use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -61,7 +60,14 @@ struct Ctx<'a> {
     as_of: NaiveDate,
     params: &'a ParamValues,
     vocabs: &'a Vocabularies,
-    slots: IndexMap<String, Slot>,
+    /// The plan's named steps, each computed the first time it is needed: an
+    /// outcome decided by a KPI list never reads the million leads its later
+    /// branches would judge.
+    steps: &'a [(String, Step)],
+    index: HashMap<&'a str, usize>,
+    slots: Vec<std::cell::OnceCell<Slot>>,
+    /// Steps before this index are visible to the names being evaluated.
+    visible: std::cell::Cell<usize>,
     max_findings: usize,
     /// Semi-join sets already built in this run, by row set and fields: a
     /// plan often tests the same join in several values.
@@ -73,7 +79,7 @@ type Joins = HashMap<(String, Vec<String>), Arc<HashSet<String>>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
-        match self.slots.get(name) {
+        match self.slot(name) {
             Some(Slot::Val(v)) => v.clone(),
             Some(Slot::Rows { rows, .. }) => Val::Num(rows.len() as f64),
             Some(Slot::Keys { keys, .. }) => Val::Num(keys.len() as f64),
@@ -139,6 +145,22 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<String> {
 }
 
 impl Ctx<'_> {
+    /// A named step's result, computed on first use.
+    fn slot(&self, name: &str) -> Option<&Slot> {
+        let i = *self.index.get(name)?;
+        // A step sees the steps before it only: in `leads: { rows: { from:
+        // leads } }` the `from` is the dataset, as when the plan compiled.
+        if i >= self.visible.get() {
+            return None;
+        }
+        Some(self.slots[i].get_or_init(|| {
+            let outer = self.visible.replace(i);
+            let slot = self.step(&self.steps[i].1);
+            self.visible.set(outer);
+            slot
+        }))
+    }
+
     fn builtin(&self, name: &str) -> Val {
         if let Some(v) = builtin_date(name, &self.period, self.as_of) {
             return v;
@@ -182,7 +204,7 @@ impl Ctx<'_> {
         };
         let bound = filter.map(|f| f.bind_in(ds, self));
         let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
-        let rows = match self.slots.get(from) {
+        let rows = match self.slot(from) {
             Some(Slot::Rows { rows, .. }) => rows.iter().copied().filter(keep).collect(),
             _ => (0..ds.rows).filter(keep).collect(),
         };
@@ -193,7 +215,7 @@ impl Ctx<'_> {
         match name {
             "period_months" => self.period_months().into_iter().collect(),
             "elapsed_months" => self.elapsed_months().into_iter().collect(),
-            _ => match self.slots.get(name) {
+            _ => match self.slot(name) {
                 Some(Slot::Keys { keys, .. }) => (**keys).clone(),
                 _ => BTreeSet::new(),
             },
@@ -297,7 +319,7 @@ impl Ctx<'_> {
                         }
                     }
                 };
-                let dataset = match self.slots.get(of) {
+                let dataset = match self.slot(of) {
                     Some(Slot::Keys { dataset, .. }) => dataset.clone(),
                     _ => None,
                 };
@@ -323,21 +345,21 @@ impl Ctx<'_> {
             ))),
             Step::Pick { cond, then, otherwise } => {
                 let chosen = if cond.eval(self).truthy() { then } else { otherwise };
-                self.slots.get(chosen).cloned().unwrap_or(Slot::Val(Val::Null))
+                self.slot(chosen).cloned().unwrap_or(Slot::Val(Val::Null))
             }
             Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None))),
             Step::First { from, field, sort } => {
-                let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
+                let Some(Slot::Rows { dataset, rows }) = self.slot(from) else {
                     return Slot::Val(Val::Null);
                 };
                 let Some(ds) = self.dataset(dataset) else {
                     return Slot::Val(Val::Null);
                 };
-                let mut rows = rows.to_vec();
-                if let Some((s, desc)) = sort {
-                    sort_rows_top(ds, &mut rows, s, *desc, 1);
-                }
-                Slot::Val(rows.first().map_or(Val::Null, |r| to_val(&ds.value(field, *r))))
+                let first = match sort {
+                    Some((s, desc)) => first_row(ds, rows, s, *desc),
+                    None => rows.first().copied(),
+                };
+                Slot::Val(first.map_or(Val::Null, |r| to_val(&ds.value(field, r))))
             }
         }
     }
@@ -428,7 +450,7 @@ impl Ctx<'_> {
         sep: &str,
         distinct: bool,
     ) -> String {
-        let mut items: Vec<String> = match self.slots.get(from) {
+        let mut items: Vec<String> = match self.slot(from) {
             Some(Slot::Rows { dataset, rows }) => {
                 let Some(ds) = self.dataset(dataset) else {
                     return String::new();
@@ -461,7 +483,7 @@ impl Ctx<'_> {
 
     /// A plan-level name as a template value: row sets show their count, key sets their keys.
     fn template_value(&self, name: &str) -> Option<Value> {
-        if let Some(slot) = self.slots.get(name) {
+        if let Some(slot) = self.slot(name) {
             return Some(match slot {
                 Slot::Val(v) => to_value(v),
                 Slot::Rows { rows, .. } => Value::Number(rows.len() as f64),
@@ -506,7 +528,7 @@ impl BindEnv for Ctx<'_> {
         if let Some(set) = self.joins.borrow().get(&key) {
             return Arc::clone(set);
         }
-        let (ds, rows) = match self.slots.get(from) {
+        let (ds, rows) = match self.slot(from) {
             Some(Slot::Rows { dataset, rows }) => (self.dataset(dataset), rows.to_vec()),
             _ => self.rows_of(from, from),
         };
@@ -548,7 +570,7 @@ impl BindEnv for Ctx<'_> {
         self.keys(name).into_iter().collect()
     }
     fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
-        let Some(Slot::Rows { dataset, rows }) = self.slots.get(from) else {
+        let Some(Slot::Rows { dataset, rows }) = self.slot(from) else {
             return Vec::new();
         };
         let Some(col) = self.dataset(dataset).and_then(|d| d.column(field)) else {
@@ -581,39 +603,53 @@ impl Env for RowEnv<'_, '_> {
 /// Orders rows by a field (missing values last either way, ties in file
 /// order), keeping only the first `keep`: each key is computed once, and a
 /// few findings out of a million rows cost a selection, not a full sort.
+/// A row's sort key: nulls last, then numbers and dates, or normalised text.
+type SortKey = (u8, f64, String);
+
+fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
+    if col.is_null(r) {
+        return (1, 0.0, String::new());
+    }
+    match col.ty {
+        FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0), String::new()),
+        FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
+        _ => (0, 0.0, normalize(&col.key_text(r))),
+    }
+}
+
+/// Nulls last whatever the direction; ties in file order.
+fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp::Ordering {
+    let (ka, kb) = (&a.0, &b.0);
+    ka.0.cmp(&kb.0)
+        .then_with(|| {
+            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+        .then(a.1.cmp(&b.1))
+}
+
+/// The first row in sort order: one pass, nothing copied.
+fn first_row(ds: &Dataset, rows: &[usize], field: &str, desc: bool) -> Option<usize> {
+    let Some(col) = ds.column(field) else {
+        return rows.first().copied();
+    };
+    rows.iter()
+        .map(|r| (sort_key(col, *r), *r))
+        .min_by(|a, b| key_order(a, b, desc))
+        .map(|(_, r)| r)
+}
+
 fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
     let Some(col) = ds.column(field) else {
         rows.truncate(keep);
         return;
     };
-    let key = |r: usize| -> (u8, f64, String) {
-        if col.is_null(r) {
-            return (1, 0.0, String::new());
-        }
-        match col.ty {
-            FieldType::Number | FieldType::Percent | FieldType::Bool => {
-                (0, col.number(r).unwrap_or(0.0), String::new())
-            }
-            FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
-            _ => (0, 0.0, normalize(&col.key_text(r))),
-        }
-    };
-    let order = |a: &((u8, f64, String), usize), b: &((u8, f64, String), usize)| {
-        let (ka, kb) = (&a.0, &b.0);
-        ka.0.cmp(&kb.0)
-            .then_with(|| {
-                let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
-                if desc { o.reverse() } else { o }
-            })
-            .then(a.1.cmp(&b.1))
-    };
     if keep == 1 {
-        // The first row alone: one pass, nothing stored.
-        let best = rows.iter().map(|r| (key(*r), *r)).min_by(|a, b| order(a, b));
-        *rows = best.map(|(_, r)| r).into_iter().collect();
+        *rows = first_row(ds, rows, field, desc).into_iter().collect();
         return;
     }
-    let mut keyed: Vec<((u8, f64, String), usize)> = rows.iter().map(|r| (key(*r), *r)).collect();
+    let order = |a: &(SortKey, usize), b: &(SortKey, usize)| key_order(a, b, desc);
+    let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|r| (sort_key(col, *r), *r)).collect();
     if keep < keyed.len() {
         keyed.select_nth_unstable_by(keep, order);
         keyed.truncate(keep);
@@ -842,7 +878,7 @@ impl Ctx<'_> {
             return;
         }
         let limit = spec.limit.unwrap_or(usize::MAX).min(self.max_findings);
-        match spec.from.as_deref().and_then(|f| self.slots.get(f)) {
+        match spec.from.as_deref().and_then(|f| self.slot(f)) {
             Some(Slot::Rows { dataset, rows }) => {
                 let Some(ds) = self.dataset(dataset) else { return };
                 let mut rows = rows.to_vec();
@@ -934,11 +970,21 @@ fn formula(e: &Expr, src: &str, ctx: &Ctx<'_>) -> String {
             Expr::Call(f, args) => {
                 out.push_str(f);
                 out.push('(');
+                // The branch `if` did not take is not computed (it may be a
+                // pass over a million rows): shown as `…`.
+                let skipped = match (f.as_str(), args.first()) {
+                    ("if", Some(cond)) => Some(if cond.eval(ctx).truthy() { 2 } else { 1 }),
+                    _ => None,
+                };
                 for (i, a) in args.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    show(a, ctx, out);
+                    if skipped == Some(i) {
+                        out.push('…');
+                    } else {
+                        show(a, ctx, out);
+                    }
                 }
                 out.push(')');
             }
@@ -967,24 +1013,31 @@ pub fn run(
     vocabs: &Vocabularies,
     max_findings: usize,
 ) -> PlanOutcome {
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         bundle,
         period,
         as_of,
         params,
         vocabs,
-        slots: IndexMap::new(),
+        steps: &plan.lets,
+        index: plan
+            .lets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.as_str(), i))
+            .collect(),
+        slots: plan.lets.iter().map(|_| std::cell::OnceCell::new()).collect(),
+        visible: std::cell::Cell::new(plan.lets.len()),
         max_findings,
         joins: Default::default(),
     };
-    let mut datasets = BTreeSet::new();
-    for (name, step) in &plan.lets {
-        let slot = ctx.step(step);
-        if let Some(ds) = step.dataset().filter(|d| bundle.dataset(d).is_some()) {
-            datasets.insert(ds.to_string());
-        }
-        ctx.slots.insert(name.clone(), slot);
-    }
+    let datasets: BTreeSet<String> = plan
+        .lets
+        .iter()
+        .filter_map(|(_, step)| step.dataset())
+        .filter(|d| bundle.dataset(d).is_some())
+        .map(str::to_string)
+        .collect();
     let j = ctx.judge(&plan.root);
     PlanOutcome {
         status: j.status,
@@ -1009,7 +1062,7 @@ mod pick_and_branch_value_tests {
         let raw: RawPlan = crate::yaml::from_str(plan).unwrap();
         let params = ParamValues::new();
         let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
         let source = SourceFile::new("test", String::new());
         let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
         let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
@@ -1162,7 +1215,7 @@ mod keys_and_follows_tests {
         let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
         let params = ParamValues::new();
         let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
         let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
         let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
         let period = Period {

@@ -170,6 +170,10 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
     timings.lap("load bundle");
     bundle.profile_overrides = config.profile_overrides();
+    let unknown_profile = config::profile::check(&pack, &bundle);
+    if !unknown_profile.is_empty() {
+        return Err(unknown_profile);
+    }
     let unrecognised = rules::unrecognised::notes(&pack, &bundle);
     bundle.notes.extend(unrecognised);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));

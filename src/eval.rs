@@ -32,6 +32,9 @@ pub enum Status {
     NotAssessed,
     /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
     NotApplicable,
+    /// Every finding is an accepted exception (a waiver in force): out of the
+    /// score and its coverage, shown as waived, never a pass.
+    Waived,
     Error,
 }
 
@@ -43,6 +46,7 @@ impl Status {
             Status::Fail => "fail",
             Status::NotAssessed => "not_assessed",
             Status::NotApplicable => "not_applicable",
+            Status::Waived => "waived",
             Status::Error => "error",
         }
     }
@@ -168,7 +172,9 @@ pub fn evaluate_timed(
 }
 
 pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
-    let profile = |f: &str| bundle.profile_value(f);
+    // A profile value reads as the band a vocabulary says it is ("Enterprise
+    // (named accounts)" is enterprise); audit refuses one no band knows.
+    let profile = |f: &str| crate::config::profile::read(bundle, f, vocabs);
     let (values, origins) = params::resolve(rule, &profile, opts.param_overrides.get(&rule.id));
     let params_used = rule
         .params

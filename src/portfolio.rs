@@ -180,7 +180,9 @@ pub fn summary_table(entries: &[Entry]) -> String {
         }
     }
     if entries.iter().any(|e| e.provisional == Some(true)) {
-        out.push_str("\n  * provisional: too little of the audit could be assessed to stand behind the grade\n");
+        out.push_str(
+            "\n  * provisional: data not assessed could change the grade (\"-\": below the coverage floor, no grade)\n",
+        );
     }
     out
 }

@@ -1,6 +1,6 @@
 //! Waivers: a known exception accepted for a while, with a reason, an owner
-//! and an expiry date. A waived finding is listed apart and not scored as a
-//! failure; after its expiry the finding comes back with a warning; a waiver
+//! and an expiry date. A waived finding is listed apart and scored neither
+//! as a failure nor as a pass; after its expiry the finding comes back with a warning; a waiver
 //! that matches nothing is reported, so stale waivers do not pile up.
 
 use crate::eval::{Finding, RuleResult, Status};
@@ -69,7 +69,8 @@ pub struct WaiverOutcome {
 }
 
 /// Applies waivers in force on `as_of`. A rule whose every finding is waived
-/// is scored as a pass; one with findings left keeps its status.
+/// ends as waived (outside the score, never a pass); one with findings left
+/// keeps its status.
 pub fn apply(results: &mut [RuleResult], waivers: &[Waiver], as_of: NaiveDate) -> WaiverOutcome {
     let mut outcome = WaiverOutcome::default();
     let mut used = vec![false; waivers.len()];
@@ -114,7 +115,7 @@ pub fn apply(results: &mut [RuleResult], waivers: &[Waiver], as_of: NaiveDate) -
         result.findings = kept;
         result.findings_total -= waived_here.min(result.findings_total);
         if waived_here > 0 && result.findings_total == 0 {
-            result.status = Status::Pass;
+            result.status = Status::Waived;
             result.message = format!("Waived: {waived_here} finding(s) accepted as exceptions (see waivers).");
         }
     }
@@ -185,7 +186,11 @@ mod tests {
             waiver("D", None, "2026-06-30"),
         ];
         let out = apply(&mut results, &waivers, as_of);
-        assert_eq!(results[0].status, Status::Pass, "all findings waived");
+        assert_eq!(
+            results[0].status,
+            Status::Waived,
+            "all findings waived: waived, not a pass"
+        );
         assert_eq!(results[1].status, Status::Fail, "one finding left");
         assert_eq!(results[1].findings_total, 1);
         assert_eq!(results[2].status, Status::Fail, "expired waiver: finding back");

@@ -348,7 +348,6 @@ fn version_names_the_pack_and_the_methodology() {
         out.contains("default rule pack ") && out.contains("(25 rules)"),
         "{out}"
     );
-    assert!(out.contains("scoring method v1"), "{out}");
     // The same pack hash the reports carry.
     let report = mktaudit(&[
         "audit",
@@ -361,6 +360,9 @@ fn version_names_the_pack_and_the_methodology() {
     let r: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
     let hash = r["methodology"]["rule_pack_hash"].as_str().unwrap();
     assert!(out.contains(&hash[..12]), "{out} vs {hash}");
+    // And the scoring method the reports are graded with.
+    let method = r["methodology"]["scoring_method_version"].as_str().unwrap();
+    assert!(out.contains(&format!("scoring method v{method}")), "{out} vs {method}");
 }
 
 #[test]

@@ -96,6 +96,10 @@ fn seedling_startup_is_provisional_and_says_what_to_gather() {
     let r = audit_json("examples/seedling-startup", &["--as-of", "2025-12-31"]);
     assert_eq!(r["summary"]["provisional"], true);
     assert!(r["summary"]["coverage"].as_f64().unwrap() < 0.6);
+    // Below the coverage floor: no letter, only the range the data leaves open.
+    assert_eq!(r["summary"]["grade"], Value::Null);
+    assert_eq!(r["summary"]["grade_range"]["low"], "F");
+    assert_eq!(r["summary"]["grade_range"]["high"], "B");
     let not_assessed = r["not_assessed"].as_array().unwrap();
     assert!(not_assessed.len() >= 10, "{}", not_assessed.len());
     assert!(
@@ -152,6 +156,15 @@ fn the_quarterly_series_tells_its_story() {
             .unwrap()
     };
     assert!(integrated(&q4) < integrated(&q1), "one category gets worse");
+    // Integrated fails in Q3 and Q4: the overall grade is held one letter above it,
+    // though the overall score is above 90 (docs/scoring.md).
+    for r in [read(&reports[2]), q4.clone()] {
+        assert!(score(&r) >= 90.0);
+        assert_eq!(r["summary"]["grade"], "D");
+        assert_eq!(r["summary"]["capped_by"], "integrated");
+    }
+    // Q1's waived rule is listed as waived, not scored as a pass.
+    assert_eq!(status(&q1, "INTG-003"), "waived");
     // The waiver that expired between Q2 and Q3 brings its finding back with a warning.
     let q3 = read(&reports[2]);
     let warnings = q3["waivers"]["warnings"].to_string();

@@ -87,10 +87,13 @@ fn the_healthy_org_passes_every_assessed_rule_and_the_troubled_one_fails_most() 
     assert!(generate(&troubled, "5000", "1", "troubled").status.success());
 
     let (grade, statuses) = audit(&healthy);
-    assert_eq!(grade, "A");
+    // The generator leaves two strategic rules without data (one marketer for
+    // the request effort, no market-share target): strategic's low end is C,
+    // so the grade is B, provisional, with A in reach once they are gathered.
+    assert_eq!(grade, "B");
     let not_passing: Vec<_> = statuses
         .iter()
-        .filter(|(_, s)| s != "pass" && s != "not_assessed")
+        .filter(|(_, s)| !matches!(s.as_str(), "pass" | "not_assessed" | "not_applicable"))
         .collect();
     assert!(not_passing.is_empty(), "the healthy org should pass: {not_passing:?}");
 

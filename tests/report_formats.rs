@@ -38,7 +38,7 @@ fn several_formats_from_one_run_carry_the_same_content() {
         let id = r["id"].as_str().unwrap();
         assert!(html.contains(id) && md.contains(id), "rule {id} in every format");
     }
-    for text in ["18.8", "72.7%", "Ad hoc", "+37.5", "kpis.csv", "leads"] {
+    for text in ["13.6", "72.7%", "Ad hoc", "+27.3", "kpis.csv", "leads"] {
         assert!(html.contains(text), "html lacks {text}");
         assert!(md.contains(text), "md lacks {text}");
     }
@@ -80,9 +80,9 @@ fn html_is_self_contained_and_in_reading_order() {
     // The remediation plan is ranked by points recoverable.
     let plan = &html[html.find("id=\"plan\"").unwrap()..html.find("id=\"categories\"").unwrap()];
     let (a, b, c) = (
-        plan.find("+37.5").unwrap(),
-        plan.find("+25").unwrap(),
-        plan.find("+18.8").unwrap(),
+        plan.find("+27.3").unwrap(),
+        plan.find("+18.2").unwrap(),
+        plan.find("+13.6").unwrap(),
     );
     assert!(a < b && b < c, "{plan}");
 }
@@ -203,7 +203,7 @@ fn a_user_template_replaces_the_built_in_one_and_includes_only_its_folder() {
     );
     assert_eq!(rest, "<h1>Mini Corp</h1><p>Grade F</p>");
     let o = audit_mini(&["--format", "md", "--template", t.join("mine.md").to_str().unwrap()]);
-    assert_eq!(stdout(&o), "# Mini Corp scored 18.8\n");
+    assert_eq!(stdout(&o), "# Mini Corp scored 13.6\n");
 
     std::fs::write(dir.path().join("secret.html"), "secret").unwrap();
     for include in ["../secret.html", "/etc/hostname", "sub/../../secret.html"] {
@@ -311,7 +311,7 @@ fn trend_charts_in_html_and_markdown() {
     );
     assert!(md.contains("x-axis [\"2025-09-30\", \"2025-12-31\"]"), "{md}");
     assert!(
-        md.contains("| 2025-12-31 | 18.8 | F | 72.7% | - | 0 | 0 | 50 | - |"),
+        md.contains("| 2025-12-31 | 13.6 | F | 72.7% | - | 0 | 0 | 50 | - |"),
         "{md}"
     );
     let cfg = dir.path().join("mktaudit.yaml");
@@ -328,7 +328,7 @@ fn trend_charts_in_html_and_markdown() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let html = stdout(&o);
     assert!(html.contains("<svg") && html.contains("<path d=\"M"), "{html}");
-    assert!(html.contains("Overall 18.8</text>"), "{html}");
+    assert!(html.contains("Overall 13.6</text>"), "{html}");
     assert!(
         html.contains("Northwind &lt;Advisory&gt;") && html.contains("#7b2d26"),
         "branded"

@@ -71,6 +71,7 @@ fn keys_set(c: &Config) -> Vec<&'static str> {
         ("weight", !c.weight.is_empty()),
         ("params", !c.params.is_empty()),
         ("profile", !c.profile.is_empty()),
+        ("vocabularies", !c.vocabularies.is_empty()),
         ("grades", c.grades.is_some()),
         ("waivers", !c.waivers.is_empty()),
         ("branding", c.branding.is_some()),
@@ -79,7 +80,7 @@ fn keys_set(c: &Config) -> Vec<&'static str> {
 }
 
 /// The keys a bundle's own config may set without `--trust-bundle-config`.
-pub const BUNDLE_KEYS: &[&str] = &["profile"];
+pub const BUNDLE_KEYS: &[&str] = &["profile", "vocabularies"];
 
 /// The config file in `dir`, if any (`mktaudit.yaml`, then `mktaudit.yml`).
 /// A symbolic link counts as present, so that it can be refused.
@@ -171,6 +172,9 @@ pub fn load_config(explicit: Option<&Path>, bundle: &Path, trust_bundle: bool) -
                     path: label.clone(),
                     ..use_of(&path, ConfigOrigin::Bundle, &b.config, &ignored)
                 });
+                if !b.config.vocabularies.is_empty() {
+                    loaded.bundle_vocabularies = Some((label.clone(), b.config.vocabularies));
+                }
                 if !b.config.profile.is_empty() {
                     loaded.bundle_profile = Some((label, b.config.profile));
                 }
@@ -242,6 +246,7 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
         source: Some(src),
         from_bundle: false,
         bundle_profile: None,
+        bundle_vocabularies: None,
         uses: Vec::new(),
     })
 }

@@ -10,6 +10,7 @@
 //! `--trust-bundle-config`. docs/security.md explains the trust model.
 
 mod find;
+pub mod profile;
 pub use find::{ConfigOrigin, ConfigUse, load_config, load_user_config};
 
 use crate::error::{Problem, Problems, SourceFile, suggest};
@@ -85,6 +86,9 @@ pub struct LoadedConfig {
     /// `profile:` of the bundle's own config when it is not trusted in full,
     /// and where it was read from; the user's `profile:` wins field by field.
     bundle_profile: Option<(String, BTreeMap<String, crate::yaml::Value>)>,
+    /// `vocabularies:` of the bundle's own config when it is not trusted in
+    /// full: the org's words for its own data, added to the user's.
+    bundle_vocabularies: Option<(String, BTreeMap<String, Vec<String>>)>,
     /// Every config that applied, where from, and what was ignored.
     pub uses: Vec<ConfigUse>,
 }
@@ -97,6 +101,7 @@ impl LoadedConfig {
             source: None,
             from_bundle: false,
             bundle_profile: None,
+            bundle_vocabularies: None,
             uses: Vec::new(),
         }
     }
@@ -244,7 +249,8 @@ impl LoadedConfig {
             ));
         }
         let vocab_names: Vec<&str> = pack.vocabularies.keys().map(String::as_str).collect();
-        for name in self.config.vocabularies.keys() {
+        let bundle_vocabularies = self.bundle_vocabularies.iter().flat_map(|(_, v)| v.keys());
+        for name in self.config.vocabularies.keys().chain(bundle_vocabularies) {
             if !pack.vocabularies.contains_key(name) {
                 problems.push(self.problem_at(
                     name,
@@ -299,14 +305,15 @@ impl LoadedConfig {
                 rule.weight = *w;
             }
         }
-        for (name, terms) in &self.config.vocabularies {
+        let own = self.config.vocabularies.iter().map(|(n, t)| (n, t, self.where_()));
+        let bundle = self
+            .bundle_vocabularies
+            .iter()
+            .flat_map(|(by, v)| v.iter().map(move |(n, t)| (n, t, by.clone())));
+        for (name, terms, by) in own.chain(bundle) {
             if let Some(v) = pack.vocabularies.get_mut(name) {
                 std::sync::Arc::make_mut(v).extend(terms);
-                notes.push(format!(
-                    "vocabulary {name} extended with {} by {}",
-                    terms.join(", "),
-                    self.where_()
-                ));
+                notes.push(format!("vocabulary {name} extended with {} by {by}", terms.join(", ")));
             }
         }
         for (field, value, by) in self.profile_fields() {

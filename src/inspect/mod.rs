@@ -37,6 +37,8 @@ pub struct Inspection {
     /// Fields rules need that a dataset read lacks (or has empty).
     pub missing_fields: Vec<MissingField>,
     pub joins: Vec<JoinIssue>,
+    /// Each value of a field the rules read through a vocabulary, and what it was read as.
+    pub vocabulary_values: Vec<rules::unrecognised::FieldReading>,
     pub notes: Vec<Note>,
     /// The configs that applied, and what of a bundle's config was ignored.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -211,6 +213,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack) -> Inspection {
         to_gather,
         missing_fields,
         joins: joins(bundle),
+        vocabulary_values: rules::unrecognised::readings(pack, bundle),
         notes: {
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(pack, bundle));

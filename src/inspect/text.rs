@@ -5,6 +5,9 @@
 use super::Inspection;
 use std::fmt::Write;
 
+/// Values listed per field in the text output (JSON has them all).
+const VALUES_SHOWN: usize = 12;
+
 /// The human-readable inspection.
 pub fn render_text(i: &Inspection) -> String {
     let mut out = String::new();
@@ -117,6 +120,30 @@ pub fn render_text(i: &Inspection) -> String {
             format!(" (e.g. {})", j.examples.join(", "))
         };
         let _ = writeln!(out, "  {}{examples}", j.message);
+    }
+    if !i.vocabulary_values.is_empty() {
+        out.push_str("\nValues the rules interpret (value (count): read as):\n");
+        for f in &i.vocabulary_values {
+            let _ = writeln!(
+                out,
+                "  {}.{} ({}; rules {}):",
+                f.dataset,
+                f.field,
+                f.file,
+                f.rules.join(", ")
+            );
+            for v in f.values.iter().take(VALUES_SHOWN) {
+                let read_as = if v.read_as.is_empty() {
+                    "none of these (not recognised)".to_string()
+                } else {
+                    v.read_as.join(", ")
+                };
+                let _ = writeln!(out, "    \"{}\" ({}): {read_as}", v.value, v.count);
+            }
+            if f.values.len() > VALUES_SHOWN {
+                let _ = writeln!(out, "    ... and {} more values", f.values.len() - VALUES_SHOWN);
+            }
+        }
     }
     if !i.notes.is_empty() {
         out.push_str("\nNotes:\n");

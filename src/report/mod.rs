@@ -167,6 +167,7 @@ fn reading_order(s: Status) -> u8 {
         Status::NotAssessed => 3,
         Status::Pass => 4,
         Status::NotApplicable => 5,
+        Status::Waived => 6,
     }
 }
 
@@ -235,7 +236,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         scorecard,
         ..
     } = input;
-    let assessed_weight = scorecard.overall.assessed_weight;
+    let total_weight = scorecard.overall.total_weight;
     let names = person_names(bundle);
     let mut rule_reports: Vec<RuleReport> = results
         .iter()
@@ -255,7 +256,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 formula: r.formula.clone(),
                 reason: r.reason.clone(),
                 missing: r.missing.clone(),
-                points_recoverable: score::points_recoverable(rule.weight, r.status, assessed_weight),
+                points_recoverable: score::points_recoverable(rule.weight, r.status, total_weight),
                 findings: r
                     .findings
                     .iter()

@@ -41,14 +41,17 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
         ));
         return out;
     };
-    let grade = s.grade.map_or("-", |g| g.as_str());
+    // Below the coverage floor scoring gives no letter: say so rather than print a dash.
+    let grade = s
+        .grade
+        .map_or_else(|| "no grade yet".to_string(), |g| format!("grade {}", g.as_str()));
     let checked = if assessed == total {
         format!("all {total} checks")
     } else {
         format!("{assessed} of {total} checks")
     };
     let mut first = format!(
-        "{org} scores {} out of 100 (grade {grade}{}) on {checked} of marketing health: {} passed, {} and {}.",
+        "{org} scores {} out of 100 ({grade}{}) on {checked} of marketing health: {} passed, {} and {}.",
         format_number(score),
         s.maturity.map(|m| format!(", maturity {m}")).unwrap_or_default(),
         c.pass,
@@ -57,7 +60,7 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
     );
     if s.provisional {
         first.push_str(&format!(
-            " Only {} of the audit could be assessed, below the {} needed to stand behind the grade, so it is provisional.",
+            " Only {} of the audit could be assessed, below the {} needed to stand behind a grade, so the result is provisional.",
             format_percent(s.coverage),
             format_percent(report.methodology.coverage_floor)
         ));

@@ -34,6 +34,7 @@ impl Paint {
             Status::Fail => ("31;1", "✗ FAIL"),
             Status::NotAssessed => ("2", "○ N/A "),
             Status::NotApplicable => ("2", "– N/APP"),
+            Status::Waived => ("2", "~ WAIVED"),
             Status::Error => ("35", "⚠ ERROR"),
         };
         self.wrap(code, label)
@@ -149,6 +150,14 @@ fn render_lines(report: &Report, color: bool) -> String {
                 format_percent(s.coverage)
             );
         }
+        (Some(score), None) => {
+            let _ = writeln!(
+                out,
+                "  Overall score {} / 100   no grade (below the coverage floor)   coverage {}",
+                p.bold(&format_number(score)),
+                format_percent(s.coverage)
+            );
+        }
         _ => {
             let _ = writeln!(
                 out,
@@ -164,12 +173,16 @@ fn render_lines(report: &Report, color: bool) -> String {
             p.wrap(
                 "33",
                 &format!(
-                    "PROVISIONAL: only {} of the audit could be assessed (floor {}); see \"Not assessed\" for the data to gather.",
-                    format_percent(s.coverage),
-                    format_percent(report.methodology.coverage_floor)
+                    "PROVISIONAL ({}): {}; see \"Not assessed\" for the data to gather.",
+                    crate::score::range_text(s.grade_range, s.coverage),
+                    super::view::provisional_text(s, report.methodology.coverage_floor)
                 )
             )
         );
+    }
+    let capped = super::view::capped_text(report);
+    if !capped.is_empty() {
+        let _ = writeln!(out, "  {}", p.wrap("33", &format!("CAPPED: {capped}.")));
     }
     out.push('\n');
     let _ = writeln!(

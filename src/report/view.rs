@@ -55,6 +55,12 @@ pub struct SummaryView {
     pub coverage: String,
     pub coverage_floor: String,
     pub provisional: bool,
+    /// "C to A, 64% assessed", or "no grade, 26% assessed".
+    pub range: String,
+    /// Why the grade is provisional or missing (empty when it is neither).
+    pub provisional_text: String,
+    /// Which category held the overall letter down (empty when none did).
+    pub capped_text: String,
     pub counts: Counts,
     pub flagged: usize,
 }
@@ -151,6 +157,40 @@ pub struct ChangedParamView {
     pub origin: &'static str,
 }
 
+/// The sentence behind "provisional" on the grade card.
+pub(super) fn provisional_text(s: &crate::score::Overall, floor: f64) -> String {
+    match (s.grade, s.grade_range) {
+        _ if !s.provisional => String::new(),
+        (None, _) => format!(
+            "Only {} of the audit could be assessed, below the {} floor, so there is no grade",
+            format_percent(s.coverage),
+            format_percent(floor)
+        ),
+        (Some(_), range) => format!(
+            "The grade is the low end of {}: every rule not assessed counts as failed until its data is gathered",
+            crate::score::range_text(range, s.coverage)
+        ),
+    }
+}
+
+/// The sentence naming the category that held the overall letter down.
+pub(super) fn capped_text(report: &Report) -> String {
+    let Some(category) = report.summary.capped_by else {
+        return String::new();
+    };
+    let worst = report
+        .categories
+        .iter()
+        .find(|c| c.category == category)
+        .and_then(|c| c.grade_range)
+        .map_or("-", |r| r.low.as_str());
+    format!(
+        "The overall grade is held at {}: {} grades {worst}, and the overall grade is at most one letter above the weakest category",
+        report.summary.grade.map_or("-", |g| g.as_str()),
+        category.title()
+    )
+}
+
 pub(super) fn score_text(s: Option<f64>) -> String {
     s.map_or_else(|| "-".to_string(), format_number)
 }
@@ -166,6 +206,7 @@ pub fn status_label(s: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::NotAssessed => "NOT ASSESSED",
         Status::NotApplicable => "NOT APPLICABLE",
+        Status::Waived => "WAIVED",
         Status::Error => "RULE ERROR",
     }
 }
@@ -385,6 +426,9 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             coverage: format_percent(s.coverage),
             coverage_floor: format_percent(m.coverage_floor),
             provisional: s.provisional,
+            range: crate::score::range_text(s.grade_range, s.coverage),
+            provisional_text: provisional_text(s, m.coverage_floor),
+            capped_text: capped_text(report),
             counts: s.counts.clone(),
             flagged: plan.len(),
         },

@@ -46,19 +46,44 @@ impl Uses {
     }
 }
 
-/// One note per field whose values the rules' vocabularies did not all recognise.
-pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
+/// How the rules read one field's values: each distinct value (list items one
+/// by one), how often it occurs, and the vocabularies it matched.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FieldReading {
+    pub dataset: String,
+    pub field: String,
+    pub file: String,
+    /// The vocabularies the rules read the field with.
+    pub vocabularies: Vec<String>,
+    /// The rules that read it so.
+    pub rules: Vec<String>,
+    /// Most frequent first; `read_as` empty when no vocabulary knew the value.
+    pub values: Vec<ValueReading>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ValueReading {
+    pub value: String,
+    pub count: usize,
+    pub read_as: Vec<String>,
+}
+
+/// Every field a rule reads through a vocabulary, with what each value was read as.
+pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
     let mut uses = Uses::default();
     for rule in &pack.rules {
         if let Check::Plan(p) = &rule.check {
             uses.plan(&p.raw, &rule.id);
         }
     }
-    let mut notes = Vec::new();
+    let mut out = Vec::new();
     for ((dataset, field), (vocabs, rules)) in &uses.by_field {
         let Some(ds) = bundle.dataset(dataset) else { continue };
         let Some(col) = ds.column(field) else { continue };
-        let known: Vec<_> = vocabs.iter().filter_map(|v| pack.vocabularies.get(v)).collect();
+        let known: Vec<_> = vocabs
+            .iter()
+            .filter_map(|v| Some((v, pack.vocabularies.get(v)?)))
+            .collect();
         // Distinct texts (list items one by one), with how often each occurs.
         let mut counts: HashMap<&str, usize> = HashMap::new();
         let mut too_many = false;
@@ -79,33 +104,57 @@ pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
         if too_many {
             continue;
         }
-        let mut unknown: Vec<(&str, usize)> = counts
+        let mut values: Vec<ValueReading> = counts
             .into_iter()
-            .filter(|(t, _)| !normalize(t).is_empty() && !known.iter().any(|v| v.contains(t)))
+            .filter(|(t, _)| !normalize(t).is_empty())
+            .map(|(t, n)| ValueReading {
+                value: t.to_string(),
+                count: n,
+                read_as: known
+                    .iter()
+                    .filter(|(_, v)| v.contains(t))
+                    .map(|(name, _)| (*name).clone())
+                    .collect(),
+            })
             .collect();
-        if unknown.is_empty() {
-            continue;
-        }
-        unknown.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+        out.push(FieldReading {
+            dataset: dataset.clone(),
+            field: field.clone(),
+            file: ds.file.clone(),
+            vocabularies: vocabs.iter().cloned().collect(),
+            rules: rules.iter().cloned().collect(),
+            values,
+        });
+    }
+    out
+}
+
+/// One note per field whose values the rules' vocabularies did not all recognise.
+pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
+    let mut notes = Vec::new();
+    for reading in readings(pack, bundle) {
+        let unknown: Vec<&ValueReading> = reading.values.iter().filter(|v| v.read_as.is_empty()).collect();
+        let Some(first) = unknown.first() else { continue };
         let shown: Vec<String> = unknown
             .iter()
             .take(MAX_SHOWN)
-            .map(|(t, n)| format!("\"{}\" ({n})", t))
+            .map(|v| format!("\"{}\" ({})", v.value, v.count))
             .collect();
         let more = unknown.len().saturating_sub(MAX_SHOWN);
-        let vocab_list: Vec<&str> = vocabs.iter().map(String::as_str).collect();
-        let first_vocab = vocab_list.first().copied().unwrap_or_default();
+        let first_vocab = reading.vocabularies.first().map_or("", String::as_str);
+        let (dataset, field) = (&reading.dataset, &reading.field);
         notes.push(Note {
-            file: ds.file.clone(),
+            file: reading.file.clone(),
             message: format!(
                 "{} value{} of `{dataset}.{field}` matched none of the words the rules read it with ({}): {}{}. Rules {} treat them as none of these. If one means one of them, add it to mktaudit.yaml, e.g. `vocabularies: {{ {first_vocab}: [\"{}\"] }}`",
                 unknown.len(),
                 if unknown.len() == 1 { "" } else { "s" },
-                vocab_list.join(", "),
+                reading.vocabularies.join(", "),
                 shown.join(", "),
                 if more > 0 { format!(", and {more} more") } else { String::new() },
-                rules.iter().cloned().collect::<Vec<_>>().join(", "),
-                unknown[0].0,
+                reading.rules.join(", "),
+                first.value,
             ),
         });
     }

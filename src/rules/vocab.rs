@@ -31,22 +31,31 @@ pub struct Vocabulary {
     /// The terms as written (for docs and reports).
     pub terms: Vec<String>,
     set: HashSet<String>,
+    /// Multi-word terms with their words sorted, so `Review Pipeline` and
+    /// `Team, Executive` match; terms with a negation are left out (word
+    /// order matters in `not qualified`).
+    bags: HashSet<String>,
 }
 
 impl Vocabulary {
     pub fn new(description: String, terms: Vec<String>) -> Self {
-        let set = terms.iter().map(|t| normalize(t)).filter(|t| !t.is_empty()).collect();
-        Self {
+        let mut v = Self {
             description,
-            terms,
-            set,
-        }
+            terms: Vec::new(),
+            set: HashSet::new(),
+            bags: HashSet::new(),
+        };
+        v.extend(&terms);
+        v
     }
 
     /// Adds terms (an org's own words).
     pub fn extend(&mut self, terms: &[String]) {
         for t in terms {
             let n = normalize(t);
+            if let Some(bag) = word_bag(&n) {
+                self.bags.insert(bag);
+            }
             if !n.is_empty() && self.set.insert(n) {
                 self.terms.push(t.clone());
             }
@@ -54,7 +63,8 @@ impl Vocabulary {
     }
 
     pub fn contains(&self, text: &str) -> bool {
-        self.set.contains(&normalize(text))
+        let n = normalize(text);
+        self.set.contains(&n) || word_bag(&n).is_some_and(|b| self.bags.contains(&b))
     }
 
     pub fn normalized(&self) -> &HashSet<String> {
@@ -68,6 +78,21 @@ pub type Vocabularies = BTreeMap<String, Arc<Vocabulary>>;
 /// Parses a pack's `vocabularies.yaml`.
 pub fn parse(text: &str) -> Result<BTreeMap<String, RawVocabulary>, crate::yaml::Error> {
     crate::yaml::from_str(text)
+}
+
+/// The sorted words of a normalised multi-word term, or None where word
+/// order is not safe to ignore (one word, or a negation).
+fn word_bag(normalized: &str) -> Option<String> {
+    let mut words: Vec<&str> = normalized.split(' ').filter(|w| !w.is_empty()).collect();
+    if words.len() < 2
+        || words
+            .iter()
+            .any(|w| matches!(*w, "not" | "no" | "non" | "without" | "un"))
+    {
+        return None;
+    }
+    words.sort_unstable();
+    Some(words.join(" "))
 }
 
 /// Lower-case words separated by one space: `Exec-Team`, `exec_team`,
@@ -141,5 +166,19 @@ mod tests {
         v.extend(&["Board of Directors".into(), "board".into()]);
         assert!(v.contains("board-of-directors"));
         assert_eq!(v.terms.len(), 3, "a term already there is not added twice");
+    }
+
+    #[test]
+    fn word_order_is_ignored_where_safe() {
+        let v = Vocabulary::new(
+            "meetings".into(),
+            vec!["pipeline review".into(), "not qualified".into()],
+        );
+        assert!(v.contains("Review - Pipeline"));
+        assert!(v.contains("PipelineReview"));
+        assert!(!v.contains("pipeline"), "a part of a term is not the term");
+        assert!(v.contains("not qualified"));
+        assert!(!v.contains("qualified not"), "a negation keeps its word order");
+        assert!(!v.contains("review pipeline review"), "words are not counted loosely");
     }
 }

@@ -840,6 +840,24 @@ impl Ctx<'_> {
                     return out;
                 }
                 let worst = assessed.iter().map(|r| r.status).max().unwrap_or(Status::Pass);
+                let unassessed: Vec<String> = results
+                    .iter()
+                    .filter(|(_, r)| r.status == Status::NotAssessed)
+                    .map(|(n, r)| format!("{}: {}", n.unwrap_or("part"), r.message))
+                    .collect();
+                // A part that could not be judged might have failed: only a
+                // failure is certain without it. Passing or warning on the
+                // rest would let withholding one part's data lift the rule.
+                if worst != Status::Fail && !unassessed.is_empty() {
+                    let judged: Vec<String> = results
+                        .iter()
+                        .filter(|(_, r)| r.status.assessed())
+                        .map(|(n, r)| format!("{} {} ({})", n.unwrap_or("part"), r.status.as_str(), r.message))
+                        .collect();
+                    out.status = Status::NotAssessed;
+                    out.message = format!("{}; judged without it: {}", unassessed.join("; "), judged.join("; "));
+                    return out;
+                }
                 out.status = worst;
                 out.message = capitalise(
                     &assessed

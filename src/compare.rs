@@ -2,18 +2,30 @@
 //! --baseline`, `diff`) and a series over time (`trend`). History lives in
 //! the JSON reports themselves, so nothing needs a server.
 //!
-//! Findings are matched by rule and business entity (the finding `key`, e.g.
-//! `kpis:K-03`), never by line number. A rule whose definition changed
-//! between the two reports (its `rule_hash`), or that exists in only one,
-//! is counted as a methodology change, apart from real change.
+//! What a comparison is (problems by rule and subject, records as detail)
+//! is the model in `report::comparison`; this module reads saved reports
+//! and computes it. A rule whose definition changed between the two reports
+//! (its `rule_hash`), or that exists in only one, is counted as a
+//! methodology change, apart from real change.
 
-use crate::error::{Problem, Problems};
-use serde::{Deserialize, Serialize};
+use crate::error::Problems;
+use crate::eval::Status;
+use crate::report::comparison::{
+    CategoryDelta, Comparison, FindingRef, MethodologyChange, Problem, Side, Trend, TrendPoint,
+};
+use crate::rules::{Category, Severity};
+use crate::score::Grade;
+use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The parts of a saved JSON report that comparisons read. Unknown fields
-/// are ignored so newer reports (minor schema versions) still compare.
+/// The major versions of the report JSON a comparison can read: they all
+/// carry the fields below with the same meaning.
+const READABLE_MAJORS: &[&str] = &["1", "2"];
+
+/// The parts of a saved JSON report that comparisons read, typed as the
+/// report writes them. Unknown fields are ignored so newer minor versions
+/// still compare; another major version is refused (`read_report`).
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedReport {
     pub schema_version: String,
@@ -47,13 +59,13 @@ pub struct SavedAudit {
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedSummary {
     pub score: Option<f64>,
-    pub grade: Option<String>,
+    pub grade: Option<Grade>,
     pub coverage: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct SavedCategory {
-    pub category: String,
+    pub category: Category,
     pub score: Option<f64>,
 }
 
@@ -61,7 +73,11 @@ pub struct SavedCategory {
 pub struct SavedResult {
     pub id: String,
     pub title: String,
-    pub status: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub status: Status,
+    #[serde(default)]
+    pub message: String,
     #[serde(default)]
     pub findings: Vec<SavedFinding>,
     #[serde(default)]
@@ -84,6 +100,14 @@ impl SavedResult {
             || self.weight != other.weight
             || self.params != other.params
     }
+
+    fn flagged(&self) -> bool {
+        matches!(self.status, Status::Warn | Status::Fail)
+    }
+
+    fn keys(&self) -> BTreeSet<&str> {
+        self.findings.iter().map(|f| f.key.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,26 +122,72 @@ pub struct SavedMethodology {
     pub rule_pack_hash: String,
 }
 
+fn read_problem(message: String, help: &str) -> Problems {
+    Problems(vec![
+        crate::error::Problem::new("compare::read", message).help(help.to_string()),
+    ])
+}
+
 /// Reads a JSON report written by `mktaudit audit --format json`.
 pub fn read_report(path: &Path) -> Result<SavedReport, Problems> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Problems(vec![
-            Problem::new("compare::read", format!("cannot read report `{}`: {e}", path.display()))
-                .help("pass a report written with `mktaudit audit BUNDLE --format json --output FILE`"),
-        ])
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
+    let help = "pass a report written with `mktaudit audit BUNDLE --format json --output FILE`";
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| read_problem(format!("cannot read report `{}`: {e}", path.display()), help))?;
+    let report: SavedReport = serde_json::from_str(&text).map_err(|e| {
         let src = crate::error::SourceFile::new(path.display().to_string(), text.clone());
         let at = src.offset(e.line(), e.column());
         Problems(vec![
-            Problem::new(
+            crate::error::Problem::new(
                 "compare::parse",
                 format!("`{}` is not a mktaudit JSON report", path.display()),
             )
             .at(&src, at, 1, e.to_string())
             .help("pass a report written with `--format json`"),
         ])
-    })
+    })?;
+    let major = report.schema_version.split('.').next().unwrap_or_default();
+    if !READABLE_MAJORS.contains(&major) {
+        return Err(read_problem(
+            format!(
+                "`{}` is a report of schema version {}, which this mktaudit cannot compare (it reads {})",
+                path.display(),
+                report.schema_version,
+                READABLE_MAJORS
+                    .iter()
+                    .map(|m| format!("{m}.x"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+            "audit the bundle again with this mktaudit, or compare with the mktaudit version that wrote the report",
+        ));
+    }
+    Ok(report)
+}
+
+/// Refuses to compare reports of different orgs, unless `allow` (a flag the user gave).
+pub fn check_same_org(reports: &[(&Path, &SavedReport)], allow: bool) -> Result<(), Problems> {
+    let Some((first_path, first)) = reports.first() else {
+        return Ok(());
+    };
+    if allow {
+        return Ok(());
+    }
+    match reports.iter().find(|(_, r)| r.audit.org != first.audit.org) {
+        None => Ok(()),
+        Some((path, other)) => Err(Problems(vec![
+            crate::error::Problem::new(
+                "compare::other_org",
+                format!(
+                    "`{}` is an audit of {:?} but `{}` is of {:?}: a comparison across organisations is not a change of either",
+                    first_path.display(),
+                    first.audit.org,
+                    path.display(),
+                    other.audit.org
+                ),
+            )
+            .help("compare reports of the same org, or pass --allow-other-org if the org was renamed"),
+        ])),
+    }
 }
 
 /// Report JSON -> the saved form (for comparing with a fresh audit).
@@ -126,67 +196,12 @@ pub fn saved(report: &crate::report::Report) -> SavedReport {
     serde_json::from_value(value).expect("a fresh report has every field a saved one needs")
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct Side {
-    pub as_of: String,
-    pub score: Option<f64>,
-    pub grade: Option<String>,
-    pub coverage: f64,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct CategoryDelta {
-    pub category: String,
-    pub old: Option<f64>,
-    pub new: Option<f64>,
-    pub delta: Option<f64>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct FindingRef {
-    pub rule: String,
-    pub title: String,
-    pub key: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, Default, schemars::JsonSchema)]
-pub struct MethodologyChange {
-    pub scoring_method_changed: bool,
-    pub rule_pack_changed: bool,
-    pub rules_added: Vec<String>,
-    pub rules_removed: Vec<String>,
-    /// Rules in both reports whose definition, weight or param values changed.
-    pub rules_changed: Vec<String>,
-    /// Findings that appear or disappear only because rules were added, removed or changed.
-    pub findings_new: Vec<FindingRef>,
-    pub findings_gone: Vec<FindingRef>,
-}
-
-/// What changed between two audits of the same org.
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct Comparison {
-    pub old: Side,
-    pub new: Side,
-    pub overall_delta: Option<f64>,
-    pub categories: Vec<CategoryDelta>,
-    /// Real change: findings of unchanged rules, matched by rule and entity.
-    pub new_findings: Vec<FindingRef>,
-    pub resolved_findings: Vec<FindingRef>,
-    pub persisting_findings: Vec<FindingRef>,
-    /// Findings that left the score because a waiver now covers them (not resolved).
-    pub newly_waived: Vec<FindingRef>,
-    /// Findings waived in the old audit that count again (the waiver expired
-    /// or was removed): not new problems, old ones back on the books.
-    pub back_from_waiver: Vec<FindingRef>,
-    pub methodology: MethodologyChange,
-}
-
 fn side(r: &SavedReport) -> Side {
     Side {
+        org: r.audit.org.clone(),
         as_of: r.audit.as_of.clone(),
         score: r.summary.score,
-        grade: r.summary.grade.clone(),
+        grade: r.summary.grade.map(|g| g.as_str().to_string()),
         coverage: r.summary.coverage,
     }
 }
@@ -199,22 +214,53 @@ fn delta(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     Some(round1(b? - a?))
 }
 
-fn findings(r: &SavedResult) -> BTreeMap<String, FindingRef> {
-    let flagged = matches!(r.status.as_str(), "warn" | "fail");
-    r.findings
-        .iter()
-        .filter(|_| flagged)
-        .map(|f| {
-            let fr = FindingRef {
-                rule: r.id.clone(),
-                title: r.title.clone(),
-                key: f.key.clone(),
-                message: f.message.clone(),
-            };
-            // Rule-level findings (empty key) match by rule alone.
-            (f.key.clone(), fr)
-        })
-        .collect()
+fn flagged_keys(r: Option<&SavedResult>) -> BTreeSet<&str> {
+    r.filter(|r| r.flagged()).map(SavedResult::keys).unwrap_or_default()
+}
+
+fn problem(old: Option<&SavedResult>, new: Option<&SavedResult>) -> Problem {
+    let latest = new.filter(|n| n.flagged()).or(old).expect("a problem has a side");
+    let keys = flagged_keys;
+    let (was, now) = (keys(old), keys(new));
+    let both = !was.is_empty() && !now.is_empty();
+    let own = |s: &BTreeSet<&str>| s.iter().filter(|k| !k.is_empty()).map(|k| k.to_string()).collect();
+    Problem {
+        rule: latest.id.clone(),
+        title: latest.title.clone(),
+        category: latest.category,
+        severity: latest.severity,
+        old_status: old.map(|r| r.status),
+        new_status: new.map(|r| r.status),
+        message: latest.message.clone(),
+        records: own(&keys(Some(latest))),
+        records_added: if both {
+            own(&now.difference(&was).copied().collect())
+        } else {
+            Vec::new()
+        },
+        records_gone: if both {
+            own(&was.difference(&now).copied().collect())
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn finding_ref(r: &SavedResult, key: &str) -> FindingRef {
+    FindingRef {
+        rule: r.id.clone(),
+        title: r.title.clone(),
+        key: key.to_string(),
+        message: r
+            .findings
+            .iter()
+            .find(|f| f.key == key)
+            .map_or_else(|| r.message.clone(), |f| f.message.clone()),
+    }
+}
+
+fn waived_in(report: &SavedReport, rule: &str, key: &str) -> bool {
+    report.waivers.waived.iter().any(|w| w.rule == rule && w.key == key)
 }
 
 pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
@@ -226,9 +272,10 @@ pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
         new: side(new),
         overall_delta: delta(old.summary.score, new.summary.score),
         categories: Vec::new(),
-        new_findings: Vec::new(),
-        resolved_findings: Vec::new(),
-        persisting_findings: Vec::new(),
+        different_orgs: old.audit.org != new.audit.org,
+        new_problems: Vec::new(),
+        resolved_problems: Vec::new(),
+        persisting_problems: Vec::new(),
         newly_waived: Vec::new(),
         back_from_waiver: Vec::new(),
         methodology: MethodologyChange {
@@ -237,30 +284,25 @@ pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
             ..MethodologyChange::default()
         },
     };
-    let cats: BTreeSet<&str> = old
+    let score_of =
+        |r: &SavedReport, cat: Category| r.categories.iter().find(|c| c.category == cat).and_then(|c| c.score);
+    let cats: BTreeSet<Category> = old
         .categories
         .iter()
         .chain(&new.categories)
-        .map(|c| c.category.as_str())
+        .map(|c| c.category)
         .collect();
-    let score_of = |r: &SavedReport, cat: &str| r.categories.iter().find(|c| c.category == cat).and_then(|c| c.score);
-    // Keep the report's category order (the five characteristics), not alphabetical.
-    let mut ordered: Vec<&str> = new.categories.iter().map(|c| c.category.as_str()).collect();
-    let extra: Vec<&str> = cats.iter().copied().filter(|c| !ordered.contains(c)).collect();
-    ordered.extend(extra);
-    for cat in ordered {
+    for cat in cats {
         let (a, b) = (score_of(old, cat), score_of(new, cat));
         c.categories.push(CategoryDelta {
-            category: cat.to_string(),
+            category: cat,
             old: a,
             new: b,
             delta: delta(a, b),
         });
     }
     for id in ids {
-        let (o, n) = (old_rules.get(id), new_rules.get(id));
-        let of = o.map(|r| findings(r)).unwrap_or_default();
-        let nf = n.map(|r| findings(r)).unwrap_or_default();
+        let (o, n) = (old_rules.get(id).copied(), new_rules.get(id).copied());
         let methodology = match (o, n) {
             (None, Some(_)) => {
                 c.methodology.rules_added.push(id.to_string());
@@ -276,137 +318,52 @@ pub fn compare(old: &SavedReport, new: &SavedReport) -> Comparison {
             }
             _ => false,
         };
-        for (key, f) in &nf {
-            let was_waived = || old.waivers.waived.iter().any(|w| w.rule == id && w.key == *key);
-            match (of.contains_key(key), methodology) {
-                (true, _) => c.persisting_findings.push(f.clone()),
-                (false, _) if was_waived() => c.back_from_waiver.push(f.clone()),
-                (false, false) => c.new_findings.push(f.clone()),
-                (false, true) => c.methodology.findings_new.push(f.clone()),
+        let was = o.filter(|r| r.flagged());
+        let now = n.filter(|r| r.flagged());
+        // Record-level waiver changes, whatever happens to the problem.
+        if let (Some(a), Some(b)) = (was, n) {
+            let still = if b.flagged() { b.keys() } else { BTreeSet::new() };
+            for key in a.keys().difference(&still) {
+                if waived_in(new, id, key) {
+                    c.newly_waived.push(finding_ref(a, key));
+                }
             }
         }
-        for (key, f) in &of {
-            if !nf.contains_key(key) {
-                let waived = new.waivers.waived.iter().any(|w| w.rule == id && w.key == *key);
-                if waived {
-                    c.newly_waived.push(f.clone());
-                } else if methodology {
-                    c.methodology.findings_gone.push(f.clone());
-                } else {
-                    c.resolved_findings.push(f.clone());
+        if let (Some(b), Some(a)) = (now, o) {
+            let before = if a.flagged() { a.keys() } else { BTreeSet::new() };
+            for key in b.keys().difference(&before) {
+                if waived_in(old, id, key) {
+                    c.back_from_waiver.push(finding_ref(b, key));
+                }
+            }
+        }
+        match (was, now) {
+            (None, None) => {}
+            (Some(_), Some(_)) if !methodology => c.persisting_problems.push(problem(o, n)),
+            (Some(_), Some(_)) => {
+                // Judged by another rule now: the old problem went with the old rule.
+                c.methodology.problems_gone.push(problem(o, None));
+                c.methodology.problems_new.push(problem(None, n));
+            }
+            (Some(a), None) => {
+                let all_waived = !a.keys().is_empty() && a.keys().iter().all(|k| waived_in(new, id, k));
+                if methodology {
+                    c.methodology.problems_gone.push(problem(o, n));
+                } else if !all_waived {
+                    c.resolved_problems.push(problem(o, n));
+                }
+            }
+            (None, Some(b)) => {
+                let all_back = !b.keys().is_empty() && b.keys().iter().all(|k| waived_in(old, id, k));
+                if methodology {
+                    c.methodology.problems_new.push(problem(o, n));
+                } else if !all_back {
+                    c.new_problems.push(problem(o, n));
                 }
             }
         }
     }
     c
-}
-
-fn fmt_score(s: Option<f64>) -> String {
-    s.map_or_else(|| "-".to_string(), crate::value::format_number)
-}
-
-fn fmt_delta(d: Option<f64>) -> String {
-    match d {
-        None => "-".into(),
-        Some(d) if d > 0.0 => format!("+{}", crate::value::format_number(d)),
-        Some(d) => crate::value::format_number(d),
-    }
-}
-
-/// The comparison as plain text (terminal).
-pub fn render_text(c: &Comparison) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Compared with the audit of {}: overall {} -> {} ({}), grade {} -> {}",
-        c.old.as_of,
-        fmt_score(c.old.score),
-        fmt_score(c.new.score),
-        fmt_delta(c.overall_delta),
-        c.old.grade.as_deref().unwrap_or("-"),
-        c.new.grade.as_deref().unwrap_or("-")
-    );
-    let _ = writeln!(out, "  {:<12} {:>6} {:>6} {:>7}", "Category", "before", "now", "change");
-    for d in &c.categories {
-        let _ = writeln!(
-            out,
-            "  {:<12} {:>6} {:>6} {:>7}",
-            d.category,
-            fmt_score(d.old),
-            fmt_score(d.new),
-            fmt_delta(d.delta)
-        );
-    }
-    let list = |out: &mut String, title: &str, items: &[FindingRef]| {
-        if items.is_empty() {
-            return;
-        }
-        let _ = writeln!(out, "  {title} ({}):", items.len());
-        for f in items {
-            let subject = if f.key.is_empty() {
-                f.rule.clone()
-            } else {
-                format!("{} {}", f.rule, f.key)
-            };
-            let _ = writeln!(out, "    {subject}: {}", f.message);
-        }
-    };
-    list(&mut out, "New findings", &c.new_findings);
-    list(&mut out, "Resolved", &c.resolved_findings);
-    list(&mut out, "Waived since (not resolved)", &c.newly_waived);
-    list(&mut out, "Back from a waiver (expired or removed)", &c.back_from_waiver);
-    let _ = writeln!(out, "  Persisting: {}", c.persisting_findings.len());
-    let m = &c.methodology;
-    if m.scoring_method_changed || m.rule_pack_changed || !m.rules_changed.is_empty() {
-        let _ = writeln!(
-            out,
-            "  Methodology changed between the two audits ({}): part of the change is not the organisation's.",
-            [
-                m.scoring_method_changed.then_some("scoring method"),
-                m.rule_pack_changed.then_some("rule pack"),
-                (!m.rules_changed.is_empty()).then_some("rules, weights or thresholds"),
-            ]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ")
-        );
-        for (label, ids) in [
-            ("added", &m.rules_added),
-            ("removed", &m.rules_removed),
-            ("changed", &m.rules_changed),
-        ] {
-            if !ids.is_empty() {
-                let _ = writeln!(out, "    rules {label}: {}", ids.join(", "));
-            }
-        }
-        list(&mut out, "  findings from new or changed rules", &m.findings_new);
-        list(
-            &mut out,
-            "  findings gone with removed or changed rules",
-            &m.findings_gone,
-        );
-    }
-    out
-}
-
-/// Overall and category scores over time, oldest first.
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct Trend {
-    pub org: String,
-    pub points: Vec<TrendPoint>,
-    /// Set when the rule pack or scoring method differs along the series.
-    pub methodology_changes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
-pub struct TrendPoint {
-    pub as_of: String,
-    pub score: Option<f64>,
-    pub grade: Option<String>,
-    pub coverage: f64,
-    pub categories: BTreeMap<String, Option<f64>>,
 }
 
 pub fn trend(reports: &[SavedReport]) -> Trend {
@@ -428,85 +385,97 @@ pub fn trend(reports: &[SavedReport]) -> Trend {
             ));
         }
     }
+    let points: Vec<TrendPoint> = sorted
+        .iter()
+        .map(|r| TrendPoint {
+            as_of: r.audit.as_of.clone(),
+            score: r.summary.score,
+            grade: r.summary.grade.map(|g| g.as_str().to_string()),
+            coverage: r.summary.coverage,
+            categories: r.categories.iter().map(|c| (c.category, c.score)).collect(),
+        })
+        .collect();
     Trend {
         org: sorted.last().map(|r| r.audit.org.clone()).unwrap_or_default(),
-        points: sorted
-            .iter()
-            .map(|r| TrendPoint {
-                as_of: r.audit.as_of.clone(),
-                score: r.summary.score,
-                grade: r.summary.grade.clone(),
-                coverage: r.summary.coverage,
-                categories: r.categories.iter().map(|c| (c.category.clone(), c.score)).collect(),
-            })
-            .collect(),
+        commentary: commentary(&points),
+        points,
         methodology_changes: changes,
     }
 }
 
-const CATEGORY_ORDER: [&str; 5] = ["competent", "credible", "accountable", "strategic", "integrated"];
-
-pub fn render_trend_text(t: &Trend) -> String {
-    use std::fmt::Write;
-    let mut out = format!("Trend for {}\n\n", t.org);
-    let _ = write!(
-        out,
-        "  {:<11} {:>7} {:>5} {:>8}",
-        "as of", "overall", "grade", "coverage"
-    );
-    for c in CATEGORY_ORDER {
-        let _ = write!(out, " {:>11}", c);
+/// What moved most over the series, in a few sentences: the overall change,
+/// the category that rose most and the one that fell most (first to last
+/// audit), and a category that went against the overall direction.
+fn commentary(points: &[TrendPoint]) -> Vec<String> {
+    let fmt = crate::value::format_number;
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Vec::new();
+    };
+    if points.len() < 2 {
+        return vec![format!("One audit only ({}): a trend needs two or more.", first.as_of)];
     }
-    out.push('\n');
-    for p in &t.points {
-        let _ = write!(
-            out,
-            "  {:<11} {:>7} {:>5} {:>8}",
-            p.as_of,
-            fmt_score(p.score),
-            p.grade.as_deref().unwrap_or("-"),
-            crate::template::format_percent(p.coverage)
-        );
-        for c in CATEGORY_ORDER {
-            let _ = write!(out, " {:>11}", fmt_score(p.categories.get(c).copied().flatten()));
-        }
-        out.push('\n');
+    let mut out = Vec::new();
+    match (first.score, last.score) {
+        (Some(a), Some(b)) => out.push(format!(
+            "Overall, the score went from {} ({}) on {} to {} ({}) on {}: {}.",
+            fmt(a),
+            first.grade.as_deref().unwrap_or("-"),
+            first.as_of,
+            fmt(b),
+            last.grade.as_deref().unwrap_or("-"),
+            last.as_of,
+            change_words(b - a)
+        )),
+        _ => out.push("The overall score could not be computed at one end of the series.".to_string()),
     }
-    for m in &t.methodology_changes {
-        let _ = writeln!(out, "  note: {m}; scores on either side are not strictly comparable");
+    let moves: Vec<(Category, f64, f64, f64)> = Category::ALL
+        .into_iter()
+        .filter_map(|c| {
+            let a = first.categories.get(&c).copied().flatten()?;
+            let b = last.categories.get(&c).copied().flatten()?;
+            Some((c, a, b, round1(b - a)))
+        })
+        .collect();
+    let rose = moves.iter().filter(|m| m.3 > 0.0).max_by(|x, y| x.3.total_cmp(&y.3));
+    let fell = moves.iter().filter(|m| m.3 < 0.0).min_by(|x, y| x.3.total_cmp(&y.3));
+    if let Some((c, a, b, d)) = rose {
+        out.push(format!(
+            "{} rose most: {} to {} (+{}).",
+            c.title(),
+            fmt(*a),
+            fmt(*b),
+            fmt(*d)
+        ));
+    }
+    if let Some((c, a, b, d)) = fell {
+        let against = last.score.zip(first.score).is_some_and(|(b, a)| b > a);
+        out.push(format!(
+            "{} fell {}: {} to {} ({}){}.",
+            c.title(),
+            if against {
+                "while the overall score rose"
+            } else {
+                "most"
+            },
+            fmt(*a),
+            fmt(*b),
+            fmt(*d),
+            if against { ", so the overall grade hides it" } else { "" }
+        ));
+    }
+    if rose.is_none() && fell.is_none() && !moves.is_empty() {
+        out.push("No category score changed between the first and the last audit.".to_string());
     }
     out
 }
 
-/// The trend as a Markdown table.
-pub fn render_trend_markdown(t: &Trend) -> String {
-    use std::fmt::Write;
-    let mut out = format!(
-        "# Trend for {}\n\n| as of | overall | grade | coverage |",
-        crate::template::markdown_escape(&t.org)
-    );
-    for c in CATEGORY_ORDER {
-        let _ = write!(out, " {c} |");
+fn change_words(d: f64) -> String {
+    let d = round1(d);
+    if d > 0.0 {
+        format!("up {} points", crate::value::format_number(d))
+    } else if d < 0.0 {
+        format!("down {} points", crate::value::format_number(-d))
+    } else {
+        "unchanged".to_string()
     }
-    out.push_str("\n|---|---|---|---|");
-    out.push_str(&"---|".repeat(CATEGORY_ORDER.len()));
-    out.push('\n');
-    for p in &t.points {
-        let _ = write!(
-            out,
-            "| {} | {} | {} | {} |",
-            p.as_of,
-            fmt_score(p.score),
-            p.grade.as_deref().unwrap_or("-"),
-            crate::template::format_percent(p.coverage)
-        );
-        for c in CATEGORY_ORDER {
-            let _ = write!(out, " {} |", fmt_score(p.categories.get(c).copied().flatten()));
-        }
-        out.push('\n');
-    }
-    for m in &t.methodology_changes {
-        let _ = writeln!(out, "\n> Note: {m}; scores on either side are not strictly comparable.");
-    }
-    out
 }

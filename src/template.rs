@@ -1,6 +1,8 @@
 //! Message templates: `{name}` is replaced by a value, `{name:pct}` shows a
 //! fraction as a percentage, `{name:money}` with thousands separators,
-//! `{name:int}` rounded. `{{` and `}}` are literal braces.
+//! `{name:int}` rounded, `{name:n year}` a count with its noun ("1 year",
+//! "3 years"; `{name:n person/people}` names the plural). `{{` and `}}` are
+//! literal braces.
 
 use crate::value::{Value, format_number};
 
@@ -82,7 +84,26 @@ pub fn format_currency(n: f64, currency: &str) -> String {
     }
 }
 
+/// `n` with `noun` after it, in the plural unless `n` is 1: `noun` is
+/// `year` (plural `years`) or `person/people`.
+fn counted(n: f64, noun: &str) -> String {
+    let (one, many) = match noun.split_once('/') {
+        Some((one, many)) => (one.trim().to_string(), many.trim().to_string()),
+        None => (noun.to_string(), format!("{noun}s")),
+    };
+    format!("{} {}", format_number(n), if n == 1.0 { one } else { many })
+}
+
 pub fn format_value(v: &Value, format: Option<&str>) -> String {
+    if let Some(noun) = format.and_then(|f| f.strip_prefix("n "))
+        && let Some(n) = match v {
+            Value::Number(n) => Some(*n),
+            Value::List(items) => Some(items.len() as f64),
+            _ => None,
+        }
+    {
+        return counted(n, noun.trim());
+    }
     match (v, format) {
         (Value::Null, _) => "(none)".to_string(),
         (Value::Number(n), Some("pct")) => format_percent(*n),
@@ -232,6 +253,19 @@ fn walk<'a>(template: &'a str, mut f: impl FnMut(Piece<'a>)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_unless_one() {
+        let lookup = |n: &str| match n {
+            "one" => Some(Value::Number(1.0)),
+            "three" => Some(Value::Number(3.0)),
+            "people" => Some(Value::List(vec!["a".into(), "b".into()])),
+            _ => None,
+        };
+        assert_eq!(render("{one:n year}, {three:n year}", &lookup), "1 year, 3 years");
+        assert_eq!(render("{people:n person/people}", &lookup), "2 people");
+        assert_eq!(render("{one:n person/people}", &lookup), "1 person");
+    }
 
     #[test]
     fn renders_placeholders_and_formats() {

@@ -261,3 +261,145 @@ fn html_reports_render_load_nothing_run_no_script_and_print() {
         eprintln!("{name}: screenshot {} and PDF {}", png.display(), pdf.display());
     }
 }
+
+/// `page` with `@page { size: auto; ...}` set to `size`, and cut before
+/// `cut_at` when given (the appendices), written to `dir/name.html`.
+fn print_copy(page: &Path, dir: &Path, name: &str, size: &str, cut_at: Option<&str>) -> PathBuf {
+    let mut html = std::fs::read_to_string(page).unwrap();
+    assert!(html.contains("@page { size: auto;"), "the report sets its own page");
+    html = html.replace("@page { size: auto;", &format!("@page {{ size: {size};"));
+    if let Some(marker) = cut_at {
+        let at = html
+            .find(marker)
+            .unwrap_or_else(|| panic!("{marker} not in the report"));
+        html.truncate(at);
+        html.push_str("</main></body></html>");
+    }
+    let path = dir.join(format!("{name}.html"));
+    std::fs::write(&path, html).unwrap();
+    path
+}
+
+fn pdf_pages(browser: &Browser, page: &Path, pdf: &Path) -> usize {
+    let _ = std::fs::remove_file(pdf);
+    let run = browser.run(
+        page,
+        &[
+            "--no-pdf-header-footer".into(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
+    let bytes = std::fs::read(pdf).unwrap_or_else(|_| panic!("no PDF of {}\n{}", page.display(), run.stderr));
+    // Each page is one `/Type /Page` object (the page tree is `/Type /Pages`).
+    let text = String::from_utf8_lossy(&bytes);
+    let re = regex::Regex::new(r"/Type\s*/Page\b").unwrap();
+    re.find_iter(&text).count()
+}
+
+/// How wide the page lays out on a 390 px phone: the rightmost edge of any
+/// element when the page is 390 px wide. Headless Chromium keeps windows at
+/// least 500 px wide, so the window is 500 px (the phone styles, below 640
+/// px, apply) and the page is held to 390 px; a test copy without the
+/// report's CSP runs one line of script that writes the measure into the DOM.
+fn layout_width(browser: &Browser, page: &Path, dir: &Path, name: &str) -> u32 {
+    let html = std::fs::read_to_string(page).unwrap();
+    let csp = html
+        .find("<meta http-equiv=\"Content-Security-Policy\"")
+        .expect("a CSP");
+    let end = csp + html[csp..].find('>').unwrap() + 1;
+    let probe = format!(
+        "{}{}",
+        &html[..csp],
+        html[end..].replace(
+            "</body>",
+            "<style>html { width: 390px; overflow: hidden; }</style><script>document.body.setAttribute('data-width', \
+             String(Math.ceil(Math.max(...Array.from(document.querySelectorAll('body *'), e => e.getBoundingClientRect().right)))))</script></body>"
+        )
+    );
+    let path = dir.join(format!("{name}-probe.html"));
+    std::fs::write(&path, probe).unwrap();
+    let run = browser.run(&path, &["--window-size=500,844".into(), "--dump-dom".into()]);
+    let re = regex::Regex::new(r#"data-width="(\d+)""#).unwrap();
+    re.captures(&run.stdout)
+        .unwrap_or_else(|| panic!("{name}: no width measured\n{}", run.stderr))[1]
+        .parse()
+        .unwrap()
+}
+
+/// Acme's report prints as a one-page summary plus at most 10 pages on A4
+/// and on Letter, with the evidence appendix after them; on a 390 px phone
+/// nothing lays out wider than the screen.
+#[test]
+fn acme_prints_to_a_summary_and_ten_pages_and_fits_a_phone() {
+    let Some(bin) = chromium() else {
+        if std::env::var_os("CI").is_some() {
+            panic!("under CI the browser test must run: .ci/run installs chromium");
+        }
+        eprintln!("\n\n*** browser print test SKIPPED: no chromium found ***\n\n");
+        return;
+    };
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = artefacts();
+    let acme = Path::new("reports/samples/acme-vanity.html");
+    let html = std::fs::read_to_string(acme).unwrap();
+    assert!(
+        html.contains("<h2>Appendix: evidence</h2>"),
+        "the evidence appendix is marked"
+    );
+    assert!(
+        html.contains("@bottom-right { content: \"Page \" counter(page)"),
+        "page numbers in the running footer"
+    );
+    for size in ["A4", "Letter"] {
+        let summary = print_copy(
+            acme,
+            tmp.path(),
+            &format!("summary-{size}"),
+            size,
+            Some("<section id=\"plan\""),
+        );
+        let body = print_copy(
+            acme,
+            tmp.path(),
+            &format!("body-{size}"),
+            size,
+            Some("<section id=\"evidence\""),
+        );
+        let full = print_copy(acme, tmp.path(), &format!("acme-{size}"), size, None);
+        let pages = |p: &Path, n: &str| pdf_pages(&browser, p, &out.join(format!("acme-{n}-{size}.pdf")));
+        assert_eq!(pages(&summary, "summary"), 1, "{size}: the summary is one page");
+        let body_pages = pages(&body, "body");
+        assert!(
+            body_pages <= 11,
+            "{size}: summary and body take {body_pages} pages, more than 1 + 10"
+        );
+        let all = pages(&full, "full");
+        assert!(
+            all > body_pages,
+            "{size}: the appendix follows the body ({all} pages in all)"
+        );
+        eprintln!("acme on {size}: {body_pages} pages, {all} with the appendices");
+    }
+    let trend = tmp.path().join("trend.html");
+    let (q3, q4) = (tmp.path().join("q3.json"), tmp.path().join("q4.json"));
+    for (date, path) in [("2025-09-30", &q3), ("2025-12-31", &q4)] {
+        let o = audit_mini_as_of(date, &["--format", "json", "-o", path.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let o = mktaudit(&[
+        "trend",
+        q3.to_str().unwrap(),
+        q4.to_str().unwrap(),
+        "-o",
+        trend.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for (name, page) in [("acme", acme.to_path_buf()), ("trend", trend)] {
+        let width = layout_width(&browser, &page, tmp.path(), name);
+        assert!(width <= 390, "{name} lays out {width} px wide in a 390 px window");
+    }
+}

@@ -159,10 +159,7 @@ fn rows_outside_the_period_or_undated_are_counted_and_left_out() {
         "{r}"
     );
     assert!(
-        r["message"]
-            .as_str()
-            .unwrap()
-            .contains("1 undated campaign(s) not placed"),
+        r["message"].as_str().unwrap().contains("1 undated campaign not placed"),
         "{r}"
     );
 }

@@ -70,11 +70,11 @@ fn baseline_diff_and_trend() {
         "a waived finding is not resolved"
     );
     assert!(
-        base["resolved_findings"].as_array().unwrap().is_empty(),
+        base["resolved_problems"].as_array().unwrap().is_empty(),
         "a tuned threshold is not progress"
     );
     assert_eq!(base["methodology"]["rules_changed"][0], "sourced-share");
-    assert_eq!(base["methodology"]["findings_gone"][0]["rule"], "sourced-share");
+    assert_eq!(base["methodology"]["problems_gone"][0]["rule"], "sourced-share");
 
     insta::assert_snapshot!("diff", stdout(&mktaudit(&["diff", q3s, q4s])));
     insta::assert_snapshot!("trend", stdout(&mktaudit(&["trend", q4s, q3s])));
@@ -99,11 +99,11 @@ fn a_finding_back_from_an_expired_waiver_is_not_new() {
     let base = &q2["baseline"];
     assert_eq!(base["back_from_waiver"][0]["key"], "kpis:K1", "{base:#}");
     assert!(
-        base["new_findings"]
+        base["new_problems"].as_array().unwrap().iter().all(|p| p["records"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|f| f["key"] != "kpis:K1"),
+            .all(|k| k != "kpis:K1")),
         "{base:#}"
     );
     let md = stdout(&audit_mini_as_of(
@@ -139,9 +139,9 @@ fn a_changed_rule_is_methodology_not_progress() {
     let m = &report["baseline"]["methodology"];
     assert_eq!(m["rule_pack_changed"], true);
     assert_eq!(m["rules_changed"][0], "vanity-kpi");
-    assert_eq!(m["findings_gone"][0]["rule"], "vanity-kpi");
+    assert_eq!(m["problems_gone"][0]["rule"], "vanity-kpi");
     assert!(
-        report["baseline"]["resolved_findings"].as_array().unwrap().is_empty(),
+        report["baseline"]["resolved_problems"].as_array().unwrap().is_empty(),
         "not counted as progress"
     );
 }
@@ -159,5 +159,145 @@ fn ci_gates() {
     assert_eq!(
         mktaudit(&["diff", "no-such.json", "nor-this.json"]).status.code(),
         Some(2)
+    );
+}
+
+/// Harbor Q3 -> Q4: marketing misses forecasts and product planning in both
+/// quarters (other meetings each time). A problem is its rule and subject,
+/// so both persist, with the meetings as detail; neither is new or resolved.
+#[test]
+fn a_problem_that_persists_with_other_records_is_persisting() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = "examples/quarterly/mktaudit.yaml";
+    let q3 = dir.path().join("q3.json");
+    let q3s = q3.to_str().unwrap();
+    let o = mktaudit(&[
+        "audit",
+        "examples/quarterly/q3",
+        "--as-of",
+        "2025-09-30",
+        "--config",
+        cfg,
+        "--format",
+        "json",
+        "-o",
+        q3s,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let q4 = json(&mktaudit(&[
+        "audit",
+        "examples/quarterly/q4",
+        "--as-of",
+        "2025-12-31",
+        "--config",
+        cfg,
+        "--baseline",
+        q3s,
+        "--format",
+        "json",
+    ]));
+    let base = &q4["baseline"];
+    let rules = |list: &str| -> Vec<String> {
+        base[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let persisting = rules("persisting_problems");
+    for id in ["INTG-001", "INTG-003"] {
+        assert!(persisting.contains(&id.to_string()), "{id} persists: {base:#}");
+        assert!(!rules("new_problems").contains(&id.to_string()), "{id} is not new");
+        assert!(
+            !rules("resolved_problems").contains(&id.to_string()),
+            "{id} is not resolved"
+        );
+    }
+    let intg1 = base["persisting_problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["rule"] == "INTG-001")
+        .unwrap();
+    assert_eq!(intg1["old_status"], "fail");
+    assert_eq!(intg1["new_status"], "fail");
+    assert!(
+        !intg1["records"].as_array().unwrap().is_empty(),
+        "the meetings are its detail"
+    );
+    assert!(
+        !intg1["records_added"].as_array().unwrap().is_empty(),
+        "Q4's meetings are new records"
+    );
+}
+
+#[test]
+fn reports_of_another_org_are_compared_only_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("acme.json"), dir.path().join("north.json"));
+    for (bundle, out) in [("examples/acme-vanity", &a), ("examples/northwind-healthy", &b)] {
+        let o = mktaudit(&[
+            "audit",
+            bundle,
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    let (a, b) = (a.to_str().unwrap(), b.to_str().unwrap());
+    for args in [vec!["diff", a, b], vec!["trend", a, b]] {
+        let o = mktaudit(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?} is refused");
+        assert!(
+            stderr(&o).contains("Acme Robotics") && stderr(&o).contains("--allow-other-org"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    let baseline = mktaudit(&[
+        "audit",
+        "examples/northwind-healthy",
+        "--as-of",
+        "2025-12-31",
+        "--baseline",
+        a,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(baseline.status.code(), Some(2), "a baseline of another org is refused");
+    let o = mktaudit(&["diff", a, b, "--allow-other-org"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("compared on request"), "{}", stdout(&o));
+}
+
+#[test]
+fn diff_and_trend_write_files_in_the_format_of_their_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let (q3, q4) = (dir.path().join("q3.json"), dir.path().join("q4.json"));
+    audit_mini_as_of("2025-09-30", &["--format", "json", "-o", q3.to_str().unwrap()]);
+    audit_mini(&["--format", "json", "-o", q4.to_str().unwrap()]);
+    let (q3s, q4s) = (q3.to_str().unwrap(), q4.to_str().unwrap());
+    let html = dir.path().join("out/trend.html");
+    let o = mktaudit(&["trend", q3s, q4s, "-o", html.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "written, not printed");
+    let text = std::fs::read_to_string(&html).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>") && text.contains("<svg"), "{text}");
+    let diff = dir.path().join("diff.json");
+    let o = mktaudit(&["diff", q3s, q4s, "-o", diff.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&diff).unwrap()).unwrap();
+    assert!(written["overall_delta"].is_number(), "{written:#}");
+    // Never over one of the reports read.
+    let o = mktaudit(&["diff", q3s, q4s, "--format", "terminal", "-o", q4s]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        std::fs::read_to_string(&q4).unwrap().starts_with('{'),
+        "the input is intact"
     );
 }

@@ -154,6 +154,21 @@ fn bad_branding_is_a_diagnostic_at_the_config_line() {
         "{}",
         stderr(&o)
     );
+    // A light accent would leave headings and points unreadable: refused, with a darker shade to use.
+    let o = run("branding:\n  firm: X\n  accent: \"#f5d90a\"\n");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("too light") && err.contains("mktaudit.yaml:3:") && err.contains("4.5:1"),
+        "{err}"
+    );
+    let suggested = err
+        .split("e.g. accent: \"")
+        .nth(1)
+        .and_then(|r| r.get(..7))
+        .expect("a suggested colour");
+    let o = run(&format!("branding:\n  firm: X\n  accent: \"{suggested}\"\n"));
+    assert_eq!(o.status.code(), Some(0), "the suggestion is accepted: {}", stderr(&o));
     let o = run("branding:\n  logo: missing.png\n");
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("cannot read logo"), "{}", stderr(&o));
@@ -290,7 +305,10 @@ fn trend_charts_in_html_and_markdown() {
         "--format",
         "md",
     ]));
-    assert!(md.contains("```mermaid\nxychart-beta"), "{md}");
+    assert!(
+        md.contains("```mermaid\n%%{init") && md.contains("xychart-beta"),
+        "{md}"
+    );
     assert!(md.contains("x-axis [\"2025-09-30\", \"2025-12-31\"]"), "{md}");
     assert!(
         md.contains("| 2025-12-31 | 13.6 | F | 72.7% | - | 0 | 0 | 50 | - |"),

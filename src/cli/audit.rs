@@ -74,7 +74,12 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
     something_to_audit(&report, bundle)?;
     if let Some(path) = &args.baseline {
         let old = crate::compare::read_report(path)?;
-        report.baseline = Some(crate::compare::compare(&old, &crate::compare::saved(&report)));
+        let new = crate::compare::saved(&report);
+        crate::compare::check_same_org(
+            &[(path.as_path(), &old), (bundle.as_path(), &new)],
+            args.allow_other_org,
+        )?;
+        report.baseline = Some(crate::compare::compare(&old, &new));
     }
     tell_what_applied(&report);
     if let Some(dir) = &args.output_dir {
@@ -84,6 +89,7 @@ pub(super) fn audit(args: &AuditArgs) -> Result<u8, Problems> {
         verbose(&format!("wrote {}", path.display()));
     } else {
         opts.color = stdout_color();
+        opts.width = Some(report::terminal::stdout_width());
         print(&report::render(&report, formats[0], &opts)?);
     }
     let reasons = gates.reasons(&report);
@@ -272,21 +278,17 @@ impl Gates {
         if self.fail_on_new
             && let Some(c) = &report.baseline
         {
+            // A problem is its rule and subject (report::comparison): new is a
+            // rule flagged now and not in the baseline.
             let new: Vec<String> = c
-                .new_findings
+                .new_problems
                 .iter()
-                .chain(&c.methodology.findings_new)
-                .map(|f| {
-                    if f.key.is_empty() {
-                        f.rule.clone()
-                    } else {
-                        format!("{} {}", f.rule, f.key)
-                    }
-                })
+                .chain(&c.methodology.problems_new)
+                .map(|p| p.rule.clone())
                 .collect();
             if !new.is_empty() {
                 reasons.push(format!(
-                    "--fail-on-new: {} finding(s) not in the baseline: {}",
+                    "--fail-on-new: {} problem(s) not in the baseline: {}",
                     new.len(),
                     some_of(&new)
                 ));
@@ -322,6 +324,7 @@ fn render_options(args: &AuditArgs, bundle: &Path) -> Result<report::RenderOptio
     )?;
     let mut opts = report::RenderOptions {
         color: false,
+        width: None,
         branding: config.branding()?,
     };
     for t in &args.template {

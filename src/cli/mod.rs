@@ -22,7 +22,7 @@ mod ui;
 use audit::audit;
 use data::{generate, init, inspect};
 use formats::format_named;
-use history::{diff, trend};
+use history::{TrendOptions, diff, trend};
 use rule_packs::{check, explain, list, load, new_rule, test};
 use ui::{note, stderr_color, stdout_color, verbose};
 
@@ -76,18 +76,30 @@ pub enum Command {
         old: PathBuf,
         /// The later JSON report of the same org.
         new: PathBuf,
-        /// terminal or json.
-        #[arg(long, short, default_value = "terminal")]
-        format: String,
+        /// terminal or json (default: from the extension of --output, else terminal).
+        #[arg(long, short)]
+        format: Option<String>,
+        /// Write to FILE instead of printing (folders are created).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Compare reports of different orgs (e.g. after a rename); refused otherwise.
+        #[arg(long)]
+        allow_other_org: bool,
     },
     /// Overall and category scores over time, from JSON reports (any order).
     Trend {
         /// JSON reports of the same org (`audit --format json`), in any order: they are sorted by audit date.
         #[arg(required = true, value_name = "REPORT.json")]
         reports: Vec<PathBuf>,
-        /// terminal, json, md or html.
-        #[arg(long, short, default_value = "terminal")]
-        format: String,
+        /// terminal, json, md or html (default: from the extension of --output, else terminal).
+        #[arg(long, short)]
+        format: Option<String>,
+        /// Write to FILE instead of printing (folders are created).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Chart reports of different orgs together; refused otherwise.
+        #[arg(long)]
+        allow_other_org: bool,
         /// Your own template for the md or html trend (`mktaudit templates export DIR` gives the built-in ones to start from).
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
@@ -233,10 +245,13 @@ pub struct AuditArgs {
     /// Exit 1 when the overall score is below SCORE (0-100) or the grade worse than GRADE (A-F); no score at all trips it too.
     #[arg(long, value_name = "SCORE|GRADE")]
     pub fail_under: Option<String>,
-    /// A previous JSON report: show score changes and new, resolved and persisting findings.
+    /// A previous JSON report of the same org: show score changes and new, resolved and persisting problems.
     #[arg(long, value_name = "REPORT.json")]
     pub baseline: Option<PathBuf>,
-    /// Exit 1 when a warning or failure is not in the --baseline report (matched by rule and entity, as `diff` does).
+    /// Accept a --baseline of another org (e.g. after a rename); refused otherwise.
+    #[arg(long, requires = "baseline")]
+    pub allow_other_org: bool,
+    /// Exit 1 when a rule warns or fails that did not in the --baseline report (a problem is its rule and subject, as in `diff`).
     #[arg(long, requires = "baseline")]
     pub fail_on_new: bool,
     /// Run only these rules: ids, id prefixes (STRAT, CRED-00) or categories (credible), comma-separated or repeated.
@@ -366,14 +381,32 @@ pub fn run(cli: Cli) -> ExitCode {
             config,
             format,
         } => inspect(bundle, &packs, &config, &format),
-        Command::Diff { old, new, format } => diff(&old, &new, &format),
+        Command::Diff {
+            old,
+            new,
+            format,
+            output,
+            allow_other_org,
+        } => diff(&old, &new, format.as_deref(), output.as_deref(), allow_other_org),
         Command::Trend {
             reports,
             format,
+            output,
+            allow_other_org,
             template,
             config,
             no_config,
-        } => trend(&reports, &format, template.as_deref(), config.as_deref(), no_config),
+        } => trend(
+            &reports,
+            &TrendOptions {
+                format: format.as_deref(),
+                output: output.as_deref(),
+                allow_other_org,
+                template: template.as_deref(),
+                config: config.as_deref(),
+                no_config,
+            },
+        ),
         Command::Gen {
             rows,
             out,

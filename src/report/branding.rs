@@ -84,6 +84,54 @@ pub fn valid_accent(s: &str) -> bool {
     s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// The lightest background accent-coloured text sits on (the report's header band).
+const LIGHTEST_BACKGROUND: (u8, u8, u8) = (0xf4, 0xf6, 0xf8);
+/// WCAG 2 contrast for normal text (success criterion 1.4.3, level AA).
+pub const MIN_CONTRAST: f64 = 4.5;
+
+fn rgb(hex: &str) -> (u8, u8, u8) {
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+    (byte(1), byte(3), byte(5))
+}
+
+/// WCAG relative luminance of an sRGB colour.
+fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+}
+
+/// WCAG contrast ratio of two colours (1 to 21).
+fn contrast(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// The contrast of accent-coloured text (`#RRGGBB`) on the report's lightest background.
+pub fn accent_contrast(accent: &str) -> f64 {
+    contrast(rgb(accent), LIGHTEST_BACKGROUND)
+}
+
+/// The same hue darkened just enough to reach `MIN_CONTRAST`: what to suggest instead.
+fn darker_accent(accent: &str) -> String {
+    let (r, g, b) = rgb(accent);
+    let mut f = 1.0;
+    loop {
+        let scaled = |c: u8| (f64::from(c) * f).round() as u8;
+        let c = (scaled(r), scaled(g), scaled(b));
+        if contrast(c, LIGHTEST_BACKGROUND) >= MIN_CONTRAST || f <= 0.0 {
+            return format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2);
+        }
+        f -= 0.01;
+    }
+}
+
 /// Builds a problem pointing at the config text that names `needle`.
 pub type ProblemAt<'a> = dyn Fn(&str, String, String) -> Problem + 'a;
 
@@ -106,7 +154,21 @@ pub fn resolve(
         ..Branding::default()
     };
     if let Some(accent) = &cfg.accent {
-        if valid_accent(accent) {
+        if valid_accent(accent) && accent_contrast(accent) < MIN_CONTRAST {
+            // Headings, points and the firm name are written in the accent.
+            problems.push(problem_at(
+                accent,
+                format!(
+                    "accent `{accent}` is too light to read as text: {:.2}:1 against the report's background, below the {MIN_CONTRAST}:1 that WCAG asks of text",
+                    accent_contrast(accent)
+                ),
+                format!(
+                    "use a darker shade of it, e.g. accent: \"{}\" ({:.1}:1)",
+                    darker_accent(accent),
+                    accent_contrast(&darker_accent(accent))
+                ),
+            ));
+        } else if valid_accent(accent) {
             branding.accent = accent.to_ascii_lowercase();
         } else {
             problems.push(problem_at(
@@ -212,4 +274,23 @@ fn read_logo(path: &Path) -> Result<String, (String, String)> {
         "data:{mime};base64,{}",
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn light_accents_are_refused_with_a_darker_shade_that_passes() {
+        assert!((contrast((0, 0, 0), (255, 255, 255)) - 21.0).abs() < 1e-9);
+        assert!(accent_contrast("#f5d90a") < 1.6, "the yellow of the issue");
+        assert!(accent_contrast(DEFAULT_ACCENT) >= MIN_CONTRAST);
+        let suggested = darker_accent("#f5d90a");
+        assert!(valid_accent(&suggested));
+        assert!(accent_contrast(&suggested) >= MIN_CONTRAST, "{suggested}");
+        assert!(
+            accent_contrast(&suggested) < MIN_CONTRAST + 0.5,
+            "no darker than needed: {suggested}"
+        );
+    }
 }

@@ -7,6 +7,7 @@
 
 pub mod branding;
 pub mod changes;
+pub mod comparison;
 mod engine;
 /// The built-in templates (file name, text), for `mktaudit templates export`.
 pub(crate) use engine::BUILT_IN as BUILT_IN_TEMPLATES;
@@ -15,6 +16,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 pub mod sarif;
+pub mod story;
 pub mod svg;
 pub mod terminal;
 pub mod trend;
@@ -28,7 +30,7 @@ use crate::score::{self, CategoryScore, Overall, Scorecard};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
@@ -47,7 +49,7 @@ pub struct Report {
     pub waivers: crate::waivers::WaiverOutcome,
     /// The comparison with a previous audit (`--baseline`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub baseline: Option<crate::compare::Comparison>,
+    pub baseline: Option<comparison::Comparison>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -68,7 +70,11 @@ pub struct AuditInfo {
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RuleReport {
     pub id: String,
+    /// Names the problem the rule looks for.
     pub title: String,
+    /// Names what is working when the rule passes, if the rule says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_title: Option<String>,
     pub category: Category,
     pub severity: Severity,
     pub weight: f64,
@@ -91,6 +97,9 @@ pub struct RuleReport {
     pub findings_total: usize,
     pub rationale: String,
     pub remediation: String,
+    /// How much work the remediation is, if the rule says: quick, moderate or major.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effort: Option<crate::rules::format::Effort>,
     pub references: Vec<Reference>,
     pub params: BTreeMap<String, ParamUse>,
     /// sha256 of the rule's definition: a baseline comparison uses it to tell
@@ -106,6 +115,9 @@ pub struct NotAssessed {
     pub reason: String,
     /// Datasets and fields to gather.
     pub missing: Vec<String>,
+    /// The data the rule reads (`dataset: field, field`): where the records it
+    /// lacked belong, when nothing is missing outright.
+    pub needs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -217,6 +229,50 @@ pub struct ReportInput<'a> {
     pub grade_bands: &'a score::GradeBands,
 }
 
+/// Person ids of the bundle's `people` (those that read as codes: with a
+/// digit, `-` or `_`) -> the person's name, else role, so that a client
+/// reads "Sam Okafor" where the export says `p-cro`.
+fn person_names(bundle: &Bundle) -> BTreeMap<String, String> {
+    let Some(people) = bundle.dataset("people") else {
+        return BTreeMap::new();
+    };
+    (0..people.rows)
+        .filter_map(|row| {
+            let id = people.value(&people.id_field, row).to_text();
+            let coded = id.chars().any(|c| c.is_ascii_digit() || c == '-' || c == '_');
+            let label = [people.value("name", row), people.value("role", row)]
+                .into_iter()
+                .map(|v| v.to_text())
+                .find(|t| !t.trim().is_empty() && *t != id)?;
+            (coded && !id.is_empty()).then(|| (id, label.trim().to_string()))
+        })
+        .collect()
+}
+
+/// `text` with every whole-word person id replaced by the person's name.
+fn with_names(text: &str, names: &BTreeMap<String, String>) -> String {
+    if names.is_empty() {
+        return text.to_string();
+    }
+    let is_word = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        out.push_str(names.get(word.as_str()).map_or(word.as_str(), String::as_str));
+        word.clear();
+    };
+    for c in text.chars() {
+        if is_word(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 pub fn build(input: &ReportInput<'_>) -> Report {
     let ReportInput {
         pack,
@@ -226,6 +282,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         ..
     } = input;
     let total_weight = scorecard.overall.total_weight;
+    let names = person_names(bundle);
     let mut rule_reports: Vec<RuleReport> = results
         .iter()
         .filter_map(|r| {
@@ -233,21 +290,30 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             Some(RuleReport {
                 id: rule.id.clone(),
                 title: rule.title.clone(),
+                pass_title: rule.pass_title.clone(),
                 category: rule.category,
                 severity: rule.severity,
                 weight: rule.weight,
                 status: r.status,
-                message: r.message.clone(),
+                message: with_names(&r.message, &names),
                 value: r.value,
                 threshold: r.threshold,
                 formula: r.formula.clone(),
                 reason: r.reason.clone(),
                 missing: r.missing.clone(),
                 points_recoverable: score::points_recoverable(rule.weight, r.status, total_weight),
-                findings: r.findings.clone(),
+                findings: r
+                    .findings
+                    .iter()
+                    .map(|f| Finding {
+                        message: with_names(&f.message, &names),
+                        ..f.clone()
+                    })
+                    .collect(),
                 findings_total: r.findings_total,
                 rationale: rule.rationale.trim().to_string(),
                 remediation: rule.remediation.trim().to_string(),
+                effort: rule.effort,
                 references: rule.references.clone(),
                 params: r.params.clone(),
                 rule_hash: rule.hash.clone(),
@@ -277,6 +343,10 @@ pub fn build(input: &ReportInput<'_>) -> Report {
             category: r.category,
             reason: r.reason.clone().unwrap_or_default(),
             missing: r.missing.clone(),
+            needs: pack
+                .get(&r.id)
+                .map(|rule| needs(&rule.requires, &rule.optional))
+                .unwrap_or_default(),
         })
         .collect();
     let changed_params = rule_reports
@@ -347,17 +417,44 @@ pub fn build(input: &ReportInput<'_>) -> Report {
     }
 }
 
+/// A rule's data needs as lines a reader can act on: `meetings: type, date,
+/// attendees`; what it reads when present (a script's optional data) too.
+fn needs(
+    requires: &BTreeMap<String, std::collections::BTreeSet<String>>,
+    optional: &BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let mut all = requires.clone();
+    for (dataset, fields) in optional {
+        all.entry(dataset.clone()).or_default().extend(fields.iter().cloned());
+    }
+    all.iter()
+        .map(|(dataset, fields)| {
+            if fields.is_empty() {
+                dataset.clone()
+            } else {
+                format!("{dataset}: {}", fields.iter().cloned().collect::<Vec<_>>().join(", "))
+            }
+        })
+        .collect()
+}
+
 impl Report {
-    /// Rules with failures or warnings, most points recoverable first.
+    /// Rules with failures or warnings, most points recoverable first; among
+    /// equal points, quick wins first (a rule that does not say its effort
+    /// after those that do), then the more severe, then by id.
     pub fn remediation_plan(&self) -> Vec<&RuleReport> {
         let mut plan: Vec<&RuleReport> = self
             .results
             .iter()
             .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
             .collect();
+        let effort_rank = |r: &RuleReport| r.effort.map_or(u8::MAX, |e| e as u8);
         plan.sort_by(|a, b| {
-            b.points_recoverable
-                .total_cmp(&a.points_recoverable)
+            // Points are shown to one decimal: ties are ties as the reader sees them.
+            let shown = |r: &RuleReport| (r.points_recoverable * 10.0).round() as i64;
+            shown(b)
+                .cmp(&shown(a))
+                .then(effort_rank(a).cmp(&effort_rank(b)))
                 .then(b.severity.cmp(&a.severity))
                 .then(a.id.cmp(&b.id))
         });
@@ -417,6 +514,8 @@ impl Format {
 #[derive(Debug, Clone, Default)]
 pub struct RenderOptions {
     pub color: bool,
+    /// Columns the terminal report wraps to (`terminal::DEFAULT_WIDTH` when unset).
+    pub width: Option<usize>,
     pub branding: branding::Branding,
 }
 
@@ -435,7 +534,8 @@ impl RenderOptions {
 pub fn render(report: &Report, format: Format, opts: &RenderOptions) -> Result<String, crate::error::Problems> {
     match format {
         Format::Terminal => {
-            Ok(crate::safe_text::for_terminal(&terminal::render(report, opts.color), opts.color).into_owned())
+            let width = opts.width.unwrap_or(terminal::DEFAULT_WIDTH);
+            Ok(crate::safe_text::for_terminal(&terminal::render(report, opts.color, width), opts.color).into_owned())
         }
         Format::Json => Ok(json::render(report)),
         Format::Sarif => Ok(sarif::render(report)),

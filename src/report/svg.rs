@@ -70,7 +70,7 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
         let mid = y + ROW / 2.0 + 5.0;
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{mid}\" font-size=\"14\" text-anchor=\"end\" fill=\"#222\">{}</text>\
+            "<text class=\"lbl\" x=\"{}\" y=\"{mid}\" font-size=\"14\" text-anchor=\"end\" fill=\"#222\">{}</text>\
              <rect x=\"{LEFT}\" y=\"{}\" width=\"{WIDTH}\" height=\"{}\" fill=\"#eef0f3\"/>",
             LEFT - 10.0,
             xml_escape(b.label),
@@ -83,7 +83,7 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
                 let _ = writeln!(
                     out,
                     "<rect x=\"{LEFT}\" y=\"{}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"/>\
-                     <text x=\"{:.1}\" y=\"{mid}\" font-size=\"14\" font-weight=\"bold\" fill=\"#222\">{} · {}</text>",
+                     <text class=\"lbl\" x=\"{:.1}\" y=\"{mid}\" font-size=\"14\" font-weight=\"bold\" fill=\"#222\">{} · {}</text>",
                     y + 8.0,
                     ROW - 16.0,
                     grade_colour(grade),
@@ -95,7 +95,7 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
             (None, _) => {
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{mid}\" font-size=\"13\" font-style=\"italic\" fill=\"#666\">not assessed</text>",
+                    "<text class=\"lbl\" x=\"{}\" y=\"{mid}\" font-size=\"13\" font-style=\"italic\" fill=\"#666\">not assessed</text>",
                     LEFT + 6.0
                 );
             }
@@ -107,7 +107,7 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
         let _ = writeln!(
             out,
             "<line x1=\"{gx}\" y1=\"{}\" x2=\"{gx}\" y2=\"{bottom}\" stroke=\"#bbb\" stroke-dasharray=\"3 3\"/>\
-             <text x=\"{gx}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{} {}</text>",
+             <text x=\"{gx}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{} {}</text>",
             TOP - 14.0,
             TOP - 4.0,
             xml_escape(grade),
@@ -117,7 +117,7 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
     for tick in [0.0, 50.0, 100.0] {
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
             x(tick),
             bottom + 16.0,
             format_number(tick)
@@ -159,7 +159,7 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
         let _ = writeln!(
             out,
             "<line x1=\"{LEFT}\" y1=\"{ty}\" x2=\"{}\" y2=\"{ty}\" stroke=\"#ddd\"/>\
-             <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">{}</text>",
+             <text x=\"{}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"end\" fill=\"#555\">{}</text>",
             LEFT + PLOT_W,
             LEFT - 6.0,
             y(tick) + 4.0,
@@ -177,7 +177,7 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
         };
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#555\">{}</text>",
+            "<text x=\"{}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"{anchor}\" fill=\"#555\">{}</text>",
             x(i),
             TOP + PLOT_H + 18.0,
             xml_escape(label)
@@ -249,7 +249,7 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\" font-weight=\"{}\">{} {}</text>",
+            "<text class=\"lbl\" x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\" font-weight=\"{}\">{} {}</text>",
             LEFT + PLOT_W + 10.0,
             ly + 4.0,
             s.colour,

@@ -1,5 +1,7 @@
-//! Terminal output: the grade at the top, a category table, then findings
-//! with their evidence. Colour only when asked (TTY and no NO_COLOR).
+//! Terminal output: the grade at the top, a category table, the summary in
+//! words, the top of the remediation plan, then findings with their
+//! evidence, every line wrapped to the terminal's width. Colour only when
+//! asked (TTY and no NO_COLOR).
 
 use super::{Report, RuleReport};
 use crate::eval::Status;
@@ -47,7 +49,82 @@ impl Paint {
     }
 }
 
-pub fn render(report: &Report, color: bool) -> String {
+/// Columns when neither `COLUMNS` nor the terminal says: a file or a pipe.
+pub const DEFAULT_WIDTH: usize = 100;
+/// Narrowest wrap: below it, lines are left whole.
+const MIN_WIDTH: usize = 40;
+/// Plan items the terminal lists; the rest are counted (every one is in the other formats).
+const PLAN_SHOWN: usize = 10;
+
+/// The width to wrap stdout to: `COLUMNS`, else the terminal's, else `DEFAULT_WIDTH`.
+pub fn stdout_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|c| *c > 0)
+        .or_else(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)))
+        .unwrap_or(DEFAULT_WIDTH)
+}
+
+/// Columns a line takes on screen: colour codes take none.
+fn visible_width(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, _) => n += 1,
+        }
+    }
+    n
+}
+
+/// Wraps each line longer than `width` at spaces; continuation lines are
+/// indented two more than the line they continue.
+fn wrap(text: &str, width: usize) -> String {
+    let width = width.max(MIN_WIDTH);
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+        if visible_width(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let pad = " ".repeat((indent + 2).min(width / 2));
+        let mut current = " ".repeat(indent);
+        let mut used = indent;
+        let mut first_word = true;
+        for word in body.trim_start_matches(' ').split(' ') {
+            let w = visible_width(word);
+            if !first_word && used + 1 + w > width {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = pad.clone();
+                used = pad.len();
+                first_word = true;
+            }
+            if !first_word {
+                current.push(' ');
+                used += 1;
+            }
+            current.push_str(word);
+            used += w;
+            first_word = false;
+        }
+        out.push_str(&current);
+        out.push_str(newline);
+    }
+    out
+}
+
+pub fn render(report: &Report, color: bool, width: usize) -> String {
+    wrap(&render_lines(report, color), width)
+}
+
+fn render_lines(report: &Report, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
     let a = &report.audit;
@@ -134,9 +211,45 @@ pub fn render(report: &Report, color: bool) -> String {
             c.counts.error
         );
     }
+    out.push('\n');
+    for para in super::story::executive_summary(report) {
+        let _ = writeln!(out, "  {para}");
+    }
     if let Some(c) = &report.baseline {
         out.push('\n');
-        out.push_str(&crate::compare::render_text(c));
+        out.push_str(&super::changes::render_text(c));
+    }
+    let plan = report.remediation_plan();
+    if !plan.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            p.bold(&format!(
+                "Remediation plan ({}): most points first, quick wins first among equals",
+                plan.len()
+            ))
+        );
+        for (i, r) in plan.iter().take(PLAN_SHOWN).enumerate() {
+            let effort = r.effort.map(|e| format!(", {}", e.label())).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "  {:>2}. {} {}  {}",
+                i + 1,
+                p.bold(&format!("+{}", format_number(r.points_recoverable))),
+                r.title,
+                p.dim(&format!("[{}{effort}]", r.id))
+            );
+        }
+        if plan.len() > PLAN_SHOWN {
+            let _ = writeln!(
+                out,
+                "  {}",
+                p.dim(&format!(
+                    "… and {} more: the HTML and Markdown reports list every one with what to do",
+                    plan.len() - PLAN_SHOWN
+                ))
+            );
+        }
     }
 
     let flagged: Vec<&RuleReport> = report

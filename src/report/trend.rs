@@ -1,11 +1,11 @@
-//! `mktaudit trend --format md|html`: the score table over time with a line
-//! chart (SVG in HTML, Mermaid in Markdown). Layout lives in
-//! `reports/templates/trend.{html,md}`.
+//! `mktaudit trend`: the score table over time, per category, with a line
+//! chart (SVG in HTML, Mermaid in Markdown) and a short written commentary.
+//! Layout of the md and html trend lives in `reports/templates/trend.{html,md}`.
 
 use super::branding::Branding;
+use super::comparison::Trend;
 use super::engine::{self, Escape};
 use super::svg::{self, Series};
-use crate::compare::Trend;
 use crate::error::Problems;
 use crate::rules::Category;
 use crate::template::format_percent;
@@ -20,6 +20,10 @@ struct TrendView {
     branding: Branding,
     categories: Vec<&'static str>,
     points: Vec<PointView>,
+    /// First to last audit, per category ("+12.5").
+    changes: Vec<String>,
+    overall_change: String,
+    commentary: Vec<String>,
     methodology_changes: Vec<String>,
 }
 
@@ -39,7 +43,7 @@ fn text(s: Option<f64>) -> String {
 fn category_values(t: &Trend, c: Category) -> Vec<Option<f64>> {
     t.points
         .iter()
-        .map(|p| p.categories.get(c.as_str()).copied().flatten())
+        .map(|p| p.categories.get(&c).copied().flatten())
         .collect()
 }
 
@@ -78,24 +82,125 @@ fn plain_label(s: &str) -> String {
     s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
 }
 
-/// Mermaid has no legend for several lines, so the chart shows the overall
-/// score; the table beside it has every category.
+/// Mermaid's xychart has no legend: the lines take the colours of
+/// `LINE_STYLES` (overall first, in black), and the template names them
+/// in that order under the chart; the table beside it has the numbers.
 fn mermaid_chart(t: &Trend) -> String {
-    let points: Vec<(String, f64)> = t
-        .points
-        .iter()
-        .filter_map(|p| p.score.map(|s| (plain_label(&p.as_of), s)))
-        .collect();
-    if points.is_empty() {
+    if t.points.iter().all(|p| p.score.is_none()) {
         return String::new();
     }
-    let labels: Vec<String> = points.iter().map(|(l, _)| format!("\"{l}\"")).collect();
-    let values: Vec<String> = points.iter().map(|(_, v)| format_number(*v)).collect();
+    let labels: Vec<String> = t
+        .points
+        .iter()
+        .map(|p| format!("\"{}\"", plain_label(&p.as_of)))
+        .collect();
+    // A line needs a value at every point: a gap is drawn at 0 by Mermaid, so
+    // a series with a gap is left to the table.
+    let line = |values: Vec<Option<f64>>| -> Option<String> {
+        let vs: Option<Vec<String>> = values.into_iter().map(|v| v.map(format_number)).collect();
+        vs.map(|vs| format!("    line [{}]\n", vs.join(", ")))
+    };
+    let mut lines = String::new();
+    let mut colours = Vec::new();
+    if let Some(l) = line(t.points.iter().map(|p| p.score).collect()) {
+        lines.push_str(&l);
+        colours.push("#1d1d1f");
+    }
+    for (c, (colour, _)) in Category::ALL.into_iter().zip(LINE_STYLES) {
+        if let Some(l) = line(category_values(t, c)) {
+            lines.push_str(&l);
+            colours.push(colour);
+        }
+    }
     format!(
-        "```mermaid\nxychart-beta\n    title \"Overall score over time\"\n    x-axis [{}]\n    y-axis \"Score\" 0 --> 100\n    line [{}]\n```\n",
-        labels.join(", "),
-        values.join(", ")
+        "```mermaid\n%%{{init: {{\"themeVariables\": {{\"xyChart\": {{\"plotColorPalette\": \"{}\"}}}}}}}}%%\nxychart-beta\n    title \"Scores over time\"\n    x-axis [{}]\n    y-axis \"Score\" 0 --> 100\n{lines}```\n",
+        colours.join(", "),
+        labels.join(", ")
     )
+}
+
+/// Which line is which in the Mermaid chart, in its colours' order.
+fn mermaid_legend(t: &Trend) -> Vec<String> {
+    let complete = |values: Vec<Option<f64>>| values.iter().all(Option::is_some);
+    let mut names = Vec::new();
+    if complete(t.points.iter().map(|p| p.score).collect()) {
+        names.push("Overall (black)".to_string());
+    }
+    for (c, name) in Category::ALL
+        .into_iter()
+        .zip(["purple", "teal", "orange", "green", "brown"])
+    {
+        if complete(category_values(t, c)) {
+            names.push(format!("{} ({name})", c.title()));
+        }
+    }
+    names
+}
+
+fn change(first: Option<f64>, last: Option<f64>) -> String {
+    super::changes::delta_text(first.zip(last).map(|(a, b)| ((b - a) * 10.0).round() / 10.0))
+}
+
+/// The trend as plain text (terminal).
+pub fn render_text(t: &Trend) -> String {
+    use std::fmt::Write;
+    let mut out = format!("Trend for {}\n\n", t.org);
+    let _ = write!(
+        out,
+        "  {:<11} {:>7} {:>5} {:>8}",
+        "as of", "overall", "grade", "coverage"
+    );
+    for c in Category::ALL {
+        let _ = write!(out, " {:>11}", c.title());
+    }
+    out.push('\n');
+    for p in &t.points {
+        let _ = write!(
+            out,
+            "  {:<11} {:>7} {:>5} {:>8}",
+            p.as_of,
+            text(p.score),
+            p.grade.as_deref().unwrap_or("-"),
+            format_percent(p.coverage)
+        );
+        for c in Category::ALL {
+            let _ = write!(out, " {:>11}", text(p.categories.get(&c).copied().flatten()));
+        }
+        out.push('\n');
+    }
+    if let (Some(first), Some(last)) = (t.points.first(), t.points.last())
+        && t.points.len() > 1
+    {
+        let _ = write!(
+            out,
+            "  {:<11} {:>7} {:>5} {:>8}",
+            "change",
+            change(first.score, last.score),
+            "",
+            ""
+        );
+        for c in Category::ALL {
+            let _ = write!(
+                out,
+                " {:>11}",
+                change(
+                    first.categories.get(&c).copied().flatten(),
+                    last.categories.get(&c).copied().flatten()
+                )
+            );
+        }
+        out.push('\n');
+    }
+    if !t.commentary.is_empty() {
+        out.push('\n');
+        for line in &t.commentary {
+            let _ = writeln!(out, "  {line}");
+        }
+    }
+    for m in &t.methodology_changes {
+        let _ = writeln!(out, "  note: {m}; scores on either side are not strictly comparable");
+    }
+    out
 }
 
 pub fn render(t: &Trend, html: bool, branding: &Branding, template: Option<&Path>) -> Result<String, Problems> {
@@ -113,12 +218,26 @@ pub fn render(t: &Trend, html: bool, branding: &Branding, template: Option<&Path
                 coverage: format_percent(p.coverage),
                 categories: Category::ALL
                     .iter()
-                    .map(|c| text(p.categories.get(c.as_str()).copied().flatten()))
+                    .map(|c| text(p.categories.get(c).copied().flatten()))
                     .collect(),
             })
             .collect(),
+        changes: Category::ALL
+            .iter()
+            .map(|c| {
+                let at =
+                    |p: Option<&super::comparison::TrendPoint>| p.and_then(|p| p.categories.get(c).copied().flatten());
+                change(at(t.points.first()), at(t.points.last()))
+            })
+            .collect(),
+        overall_change: change(
+            t.points.first().and_then(|p| p.score),
+            t.points.last().and_then(|p| p.score),
+        ),
+        commentary: t.commentary.clone(),
         methodology_changes: t.methodology_changes.clone(),
     };
+    let legend = if html { Vec::new() } else { mermaid_legend(t) };
     let (chart, name, escape) = if html {
         (svg_chart(t, &branding.accent), "trend.html", Escape::Html)
     } else {
@@ -126,6 +245,7 @@ pub fn render(t: &Trend, html: bool, branding: &Branding, template: Option<&Path
     };
     let ctx = context! {
         chart => Value::from_safe_string(chart),
+        legend => legend,
         ..Value::from_serialize(&view)
     };
     engine::render(name, template, escape, ctx)

@@ -6,7 +6,6 @@
 use super::branding::Branding;
 use super::{Report, RuleReport};
 use crate::eval::Status;
-use crate::rules::Category;
 use crate::rules::format::Reference;
 use crate::score::Counts;
 use crate::template::format_percent;
@@ -24,10 +23,16 @@ pub struct View {
     pub period_end: String,
     pub currency: String,
     pub tool_version: &'static str,
+    /// The running footer of a printed page, escaped for a CSS string.
+    pub print_title: String,
     pub branding: Branding,
     pub summary: SummaryView,
+    /// The executive summary in words, one paragraph per entry.
+    pub story: Vec<String>,
     pub categories: Vec<CategoryView>,
     pub top_risks: Vec<RuleView>,
+    /// Passed rules, in their pass wording: what is working.
+    pub working: Vec<RuleView>,
     /// Warned and failed rules, most points recoverable first.
     pub plan: Vec<RuleView>,
     pub not_assessed: Vec<NotAssessedView>,
@@ -72,12 +77,15 @@ pub struct CategoryView {
     pub grade_class: String,
     pub coverage: String,
     pub counts: Counts,
+    /// A short paragraph on the category, in words.
+    pub story: String,
     pub rules: Vec<RuleView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleView {
     pub id: String,
+    /// The title for this outcome: what is working for a pass, the problem otherwise.
     pub title: String,
     pub category: &'static str,
     pub severity: &'static str,
@@ -85,10 +93,15 @@ pub struct RuleView {
     pub status_label: &'static str,
     pub flagged: bool,
     pub points: String,
+    /// "quick win", "moderate", "major", or empty when the rule does not say.
+    pub effort: &'static str,
     pub message: String,
     pub rationale: String,
     pub remediation: String,
+    /// Published sources (title, link when it is http(s)).
     pub references: Vec<ReferenceView>,
+    /// How the rule's thresholds were set where no source sets them.
+    pub conventions: Vec<String>,
     /// One row per piece of evidence (a finding without evidence gets one row).
     pub evidence: Vec<EvidenceRow>,
     /// Findings beyond those listed (the report keeps at most 50 per rule).
@@ -118,6 +131,8 @@ pub struct NotAssessedView {
     pub status_label: &'static str,
     pub reason: String,
     pub missing: Vec<String>,
+    /// The data that would let the rule run, always named.
+    pub data_needed: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -198,10 +213,6 @@ pub fn status_label(s: Status) -> &'static str {
     }
 }
 
-pub(super) fn category_title(name: &str) -> String {
-    Category::parse(name).map_or_else(|| name.to_string(), |c| c.title().to_string())
-}
-
 fn reference(r: &Reference) -> ReferenceView {
     match r {
         Reference::Text(t) => ReferenceView {
@@ -209,11 +220,8 @@ fn reference(r: &Reference) -> ReferenceView {
             url: None,
         },
         Reference::Entry(e) => {
-            let text = [e.title.as_deref(), e.convention.as_deref()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" · ");
+            // A convention is not a source: it is listed apart (`conventions`).
+            let text = e.title.clone().unwrap_or_default();
             let url = e
                 .url
                 .clone()
@@ -230,12 +238,60 @@ fn reference(r: &Reference) -> ReferenceView {
     }
 }
 
+/// Text as a client reads it: a name a rule quoted in backticks gets
+/// quotation marks, and a snake_case field or value name becomes words
+/// (`follow_up_sla` -> "follow up sla"). The JSON keeps the text as the rule wrote it.
+pub fn client_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut open = false;
+    let quoted = text.matches('`').count().is_multiple_of(2);
+    for c in text.chars() {
+        match c {
+            '`' if quoted => {
+                out.push(if open { '\u{201d}' } else { '\u{201c}' });
+                open = !open;
+            }
+            _ => out.push(c),
+        }
+    }
+    snake_to_words(&out)
+}
+
+/// `demand_creation` -> `demand creation`, for whole words of lowercase
+/// letters joined by underscores only (never an id such as `K_01`).
+fn snake_to_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let snake = word.contains('_')
+            && !word.starts_with('_')
+            && !word.ends_with('_')
+            && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if snake {
+            out.push_str(&word.replace('_', " "));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 fn rule_view(r: &RuleReport) -> RuleView {
     let mut evidence = Vec::new();
     for f in &r.findings {
         if f.evidence.is_empty() {
             evidence.push(EvidenceRow {
-                finding: f.message.clone(),
+                finding: client_text(&f.message),
                 file: "-".into(),
                 line: "-".into(),
                 record: "-".into(),
@@ -243,7 +299,7 @@ fn rule_view(r: &RuleReport) -> RuleView {
         }
         for e in &f.evidence {
             evidence.push(EvidenceRow {
-                finding: f.message.clone(),
+                finding: client_text(&f.message),
                 file: e.file.clone(),
                 line: e.line.map_or_else(|| "-".to_string(), |l| l.to_string()),
                 record: e.record.clone().unwrap_or_else(|| "-".into()),
@@ -252,16 +308,25 @@ fn rule_view(r: &RuleReport) -> RuleView {
     }
     RuleView {
         id: r.id.clone(),
-        title: r.title.clone(),
+        title: if r.status == Status::Pass {
+            super::story::pass_title(r)
+        } else {
+            r.title.clone()
+        },
         category: r.category.title(),
         severity: r.severity.as_str(),
         status: r.status.as_str(),
         status_label: status_label(r.status),
         flagged: matches!(r.status, Status::Fail | Status::Warn),
         points: format!("+{}", format_number(r.points_recoverable)),
-        message: r.message.clone(),
-        rationale: r.rationale.clone(),
-        remediation: r.remediation.clone(),
+        effort: r.effort.map_or("", |e| e.label()),
+        message: if r.status == Status::Error {
+            r.message.clone()
+        } else {
+            client_text(&r.message)
+        },
+        rationale: client_text(&r.rationale),
+        remediation: client_text(&r.remediation),
         // A reference to an internal seed article alone means nothing to a client.
         references: r
             .references
@@ -269,9 +334,45 @@ fn rule_view(r: &RuleReport) -> RuleView {
             .map(reference)
             .filter(|v| !v.text.is_empty())
             .collect(),
+        conventions: r
+            .references
+            .iter()
+            .filter_map(|r| match r {
+                Reference::Entry(e) => e.convention.as_deref().map(client_text),
+                Reference::Text(_) => None,
+            })
+            .collect(),
         evidence,
         more_findings: r.findings_total.saturating_sub(r.findings.len()),
     }
+}
+
+/// What to gather for a rule that could not run: what is missing outright,
+/// else the records its data lacked (the reason says which), in the data it reads.
+fn data_needed(n: &super::NotAssessed, status: Status) -> String {
+    if status == Status::Error {
+        "none: the rule itself broke, not the data; its author can fix it".to_string()
+    } else if !n.missing.is_empty() {
+        n.missing.join(", ")
+    } else if !n.needs.is_empty() {
+        format!("the records the reason names, in {}", n.needs.join("; "))
+    } else {
+        "none named by the rule: its reason says what it lacked".to_string()
+    }
+}
+
+/// `text` as a CSS string body: every character that is not a letter,
+/// digit or space written as a CSS escape, so no name can end the string.
+fn css_string(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == ' ' {
+                c.to_string()
+            } else {
+                format!("\\{:06x}", c as u32)
+            }
+        })
+        .collect()
 }
 
 pub fn build(report: &Report, branding: &Branding) -> View {
@@ -289,6 +390,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             grade_class: grade_class(c.grade.map(|g| g.as_str())),
             coverage: format_percent(c.coverage),
             counts: c.counts.clone(),
+            story: super::story::category_paragraph(report, c),
             rules: report
                 .results
                 .iter()
@@ -298,6 +400,13 @@ pub fn build(report: &Report, branding: &Branding) -> View {
         })
         .collect();
     let m = &report.methodology;
+    let status_of = |n: &super::NotAssessed| {
+        report
+            .results
+            .iter()
+            .find(|r| r.id == n.rule)
+            .map_or(Status::NotAssessed, |r| r.status)
+    };
     View {
         org: report.audit.org.clone(),
         as_of: report.audit.as_of.clone(),
@@ -305,6 +414,10 @@ pub fn build(report: &Report, branding: &Branding) -> View {
         period_end: report.audit.period_end.clone(),
         currency: report.audit.currency.clone(),
         tool_version: report.tool.version,
+        print_title: css_string(&format!(
+            "Marketing health audit: {} \u{b7} as of {}",
+            report.audit.org, report.audit.as_of
+        )),
         branding: branding.clone(),
         summary: SummaryView {
             has_score: s.score.is_some(),
@@ -322,20 +435,32 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             flagged: plan.len(),
             tiers: tiers_text(&report.bundle.tiers),
         },
+        story: super::story::executive_summary(report),
         categories,
         top_risks: plan.iter().take(TOP_RISKS).cloned().collect(),
-        plan,
-        not_assessed: report
+        working: report
             .results
             .iter()
-            .filter(|r| matches!(r.status, Status::NotAssessed | Status::Error))
-            .map(|r| NotAssessedView {
-                rule: r.id.clone(),
-                title: r.title.clone(),
-                category: r.category.title(),
-                status_label: status_label(r.status),
-                reason: r.reason.clone().unwrap_or_default(),
-                missing: r.missing.clone(),
+            .filter(|r| r.status == Status::Pass)
+            .map(rule_view)
+            .collect(),
+        plan,
+        not_assessed: report
+            .not_assessed
+            .iter()
+            .map(|n| NotAssessedView {
+                rule: n.rule.clone(),
+                title: n.title.clone(),
+                category: n.category.title(),
+                status_label: status_label(status_of(n)),
+                // A rule error names code (functions, files): shown as written.
+                reason: if status_of(n) == Status::Error {
+                    n.reason.clone()
+                } else {
+                    client_text(&n.reason)
+                },
+                missing: n.missing.clone(),
+                data_needed: data_needed(n, status_of(n)),
             })
             .collect(),
         waived: report.waivers.waived.clone(),

@@ -17,6 +17,10 @@ pub struct RawRule {
     pub id: Option<String>,
     /// One line that names the problem the rule flags.
     pub title: String,
+    /// One line that names what is working when the rule passes (the report's
+    /// "what is working" section); without it a pass is shown as "Checked: <title>".
+    #[serde(default)]
+    pub pass_title: Option<String>,
     /// competent, credible, accountable, strategic or integrated. Defaults to the folder name.
     #[serde(default)]
     pub category: Option<Category>,
@@ -29,6 +33,11 @@ pub struct RawRule {
     pub rationale: String,
     /// What to do about it.
     pub remediation: String,
+    /// How much work the remediation is: quick (days, one owner), moderate
+    /// (weeks, a project) or major (a quarter or more, several teams). Orders
+    /// the remediation plan among rules worth the same points: quick wins first.
+    #[serde(default)]
+    pub effort: Option<Effort>,
     /// Sources: the seed article, benchmark sources, or a note that a threshold is convention.
     #[serde(default)]
     pub references: Vec<Reference>,
@@ -50,6 +59,25 @@ pub struct RawRule {
     /// Small inline bundles with the outcome the rule must give on each.
     #[serde(default)]
     pub tests: Vec<RawTest>,
+}
+
+/// How much work a remediation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Effort {
+    Quick,
+    Moderate,
+    Major,
+}
+
+impl Effort {
+    pub fn label(self) -> &'static str {
+        match self {
+            Effort::Quick => "quick win",
+            Effort::Moderate => "moderate",
+            Effort::Major => "major",
+        }
+    }
 }
 
 /// How much of the audit period a rule's data must cover.

@@ -162,11 +162,13 @@ pub struct Param {
 pub struct Rule {
     pub id: String,
     pub title: String,
+    pub pass_title: Option<String>,
     pub category: Category,
     pub severity: Severity,
     pub weight: f64,
     pub rationale: String,
     pub remediation: String,
+    pub effort: Option<format::Effort>,
     pub references: Vec<Reference>,
     pub params: IndexMap<String, Param>,
     /// Datasets and fields the rule needs: declared plus those its check names.

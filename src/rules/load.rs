@@ -112,7 +112,9 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                     // A later pack adds words to a vocabulary of the same name.
                     Some(existing) => Arc::make_mut(existing).extend(&v.terms),
                     None => {
-                        vocabularies.insert(name, Arc::new(Vocabulary::new(v.description, v.terms)));
+                        let mut vocabulary = Vocabulary::new(v.description, v.terms);
+                        vocabulary.describes = v.describes;
+                        vocabularies.insert(name, Arc::new(vocabulary));
                     }
                 }
             }

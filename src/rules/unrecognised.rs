@@ -78,10 +78,19 @@ pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
     }
     let mut out = Vec::new();
     for ((dataset, field), (vocabs, rules)) in &uses.by_field {
+        // Words for the values rules read as "none of these" on purpose.
+        let path = format!("{dataset}.{field}");
+        let describing: Vec<&String> = pack
+            .vocabularies
+            .iter()
+            .filter(|(name, v)| !vocabs.contains(*name) && v.describes.contains(&path))
+            .map(|(name, _)| name)
+            .collect();
         let Some(ds) = bundle.dataset(dataset) else { continue };
         let Some(col) = ds.column(field) else { continue };
         let known: Vec<_> = vocabs
             .iter()
+            .chain(describing)
             .filter_map(|v| Some((v, pack.vocabularies.get(v)?)))
             .collect();
         // Distinct texts (list items one by one), with how often each occurs.

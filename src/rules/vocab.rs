@@ -22,6 +22,12 @@ pub struct RawVocabulary {
     pub description: String,
     /// The values that belong to it, as real exports write them.
     pub terms: Vec<String>,
+    /// Fields (`kpis.audience`) whose values this vocabulary also names, though
+    /// no rule tests them with it: the values rules read as "none of these" on
+    /// purpose (a `channel` audience, a `ceo` who is not in marketing), so
+    /// they are not reported as values the audit did not understand.
+    #[serde(default)]
+    pub describes: Vec<String>,
 }
 
 /// A vocabulary ready to match: its terms normalised into a set.
@@ -30,6 +36,8 @@ pub struct Vocabulary {
     pub description: String,
     /// The terms as written (for docs and reports).
     pub terms: Vec<String>,
+    /// Fields whose values it names besides those rules test with it.
+    pub describes: Vec<String>,
     set: HashSet<String>,
     /// Multi-word terms with their words sorted, so `Review Pipeline` and
     /// `Team, Executive` match; terms with a negation are left out (word
@@ -42,6 +50,7 @@ impl Vocabulary {
         let mut v = Self {
             description,
             terms: Vec::new(),
+            describes: Vec::new(),
             set: HashSet::new(),
             bags: HashSet::new(),
         };

@@ -69,4 +69,12 @@ fn an_unknown_sales_motion_is_an_error_with_a_suggestion() {
     assert!(err.contains("did you mean `enterprise`?"), "{err}");
     assert!(err.contains("org.yaml:2:15"), "{err}");
     assert!(o.stdout.is_empty(), "nothing audited");
+    // `inspect` says the same, where a user checks a bundle before auditing it.
+    let o = mktaudit(&["inspect", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("did you mean `enterprise`?") && err.contains("org.yaml:2:15"),
+        "{err}"
+    );
 }

@@ -145,6 +145,11 @@ pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
     let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
     bundle.profile_overrides = config.profile_overrides();
+    // The same error `audit` gives: a profile value no band knows is never a silent default.
+    let unknown_profile = crate::config::profile::check(&pack, &bundle);
+    if !unknown_profile.is_empty() {
+        return Err(unknown_profile);
+    }
     let bundle = std::sync::Arc::new(bundle);
     let mut eval_opts = crate::eval::EvalOptions::new(crate::audit::default_as_of(&bundle));
     for (rule, params) in config.param_overrides() {

@@ -242,13 +242,6 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
     result
 }
 
-/// The datasets a rule reads, needed or when present.
-fn rule_datasets(rule: &Rule) -> impl Iterator<Item = &str> {
-    let mut names: BTreeSet<&str> = rule.requires.keys().map(String::as_str).collect();
-    names.extend(rule.optional.keys().map(String::as_str));
-    names.into_iter()
-}
-
 /// For a rule that judges the whole period: each dated dataset it reads that
 /// covers less of the period (up to the audit date), with what it covers.
 fn period_shortfall(rule: &Rule, bundle: &Bundle, period: &Period, as_of: NaiveDate) -> Option<Vec<(String, String)>> {
@@ -260,7 +253,9 @@ fn period_shortfall(rule: &Rule, bundle: &Bundle, period: &Period, as_of: NaiveD
         // Before the period starts there is nothing of it to cover; the rule says what it judges then.
         return None;
     }
-    let short: Vec<(String, String)> = rule_datasets(rule)
+    let short: Vec<(String, String)> = rule
+        .datasets()
+        .into_iter()
         .filter_map(|ds| {
             let why = coverage::coverage(bundle, ds)?.shortfall(period.start, end)?;
             Some((ds.to_string(), why))

@@ -186,6 +186,17 @@ pub struct Rule {
     pub path: PathBuf,
 }
 
+impl Rule {
+    /// The datasets the rule reads, needed or when present.
+    pub fn datasets(&self) -> BTreeSet<&str> {
+        self.requires
+            .keys()
+            .chain(self.optional.keys())
+            .map(String::as_str)
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Check {
     Rows(Box<RawRowsCheck>),
@@ -238,8 +249,7 @@ impl RulePack {
         self.rules
             .iter()
             .filter(|r| r.period == format::PeriodNeed::Whole)
-            .flat_map(|r| r.requires.keys().chain(r.optional.keys()))
-            .map(String::as_str)
+            .flat_map(Rule::datasets)
             .collect()
     }
 

@@ -174,8 +174,8 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     if !unknown_profile.is_empty() {
         return Err(unknown_profile);
     }
-    let unrecognised = rules::unrecognised::notes(&pack, &bundle);
-    bundle.notes.extend(unrecognised);
+    let readings = rules::unrecognised::readings(&pack, &bundle);
+    bundle.notes.extend(rules::unrecognised::notes(&readings));
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
     let period = eval::audit_period(&bundle, as_of);
     let whole = pack.whole_period_datasets();
@@ -211,6 +211,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         configs: &config.uses,
         waivers: &waived,
         grade_bands: &bands,
+        readings: &readings,
     }))
 }
 

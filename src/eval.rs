@@ -201,7 +201,12 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         findings_total: 0,
         params: params_used,
     };
-    let missing = missing_data(&rule.requires, bundle);
+    let mut missing = missing_data(&rule.requires, bundle);
+    for m in missing_interpreted(rule, bundle) {
+        if !missing.contains(&m) {
+            missing.push(m);
+        }
+    }
     if !missing.is_empty() {
         result.status = Status::NotAssessed;
         result.reason = Some(format!("missing data: {}", missing.join(", ")));
@@ -284,6 +289,30 @@ pub fn missing_data(requires: &BTreeMap<String, BTreeSet<String>>, bundle: &Bund
             } else if ds.rows > 0 && ds.column(f).is_some() && !ds.has_values(f) {
                 missing.push(format!("{ds_name}.{f} (every value empty)"));
             }
+        }
+    }
+    missing
+}
+
+/// Fields a rule reads through a vocabulary that a dataset it has lacks, or
+/// holds no value in: read as "none of these" on every row, they would pass or
+/// fail the rule on nothing. (A dataset absent altogether is the rule's to
+/// judge: its `requires:` says whether it can do without.)
+fn missing_interpreted(rule: &Rule, bundle: &Bundle) -> Vec<String> {
+    let mut missing = Vec::new();
+    for (dataset, field) in rule
+        .interprets
+        .iter()
+        .flat_map(|(d, fs)| fs.iter().map(move |f| (d, f)))
+    {
+        let Some(ds) = bundle.dataset(dataset) else { continue };
+        if ds.rows == 0 {
+            continue;
+        }
+        if !ds.has_field(field) {
+            missing.push(format!("{dataset}.{field}"));
+        } else if ds.column(field).is_some() && !ds.has_values(field) {
+            missing.push(format!("{dataset}.{field} (every value empty)"));
         }
     }
     missing

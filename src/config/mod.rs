@@ -59,9 +59,45 @@ pub struct Config {
     #[serde(default)]
     pub branding: Option<crate::report::branding::BrandingConfig>,
     /// The org's own words for a vocabulary of the rule packs, e.g.
-    /// `leadership_audience: [Führungskreis]`: added to the pack's terms.
+    /// `leadership_audience: [Führungskreis]` (added to the pack's terms), or
+    /// `marketing_source: { add: [Field Events], remove: [Referrals] }`.
     #[serde(default)]
-    pub vocabularies: BTreeMap<String, Vec<String>>,
+    pub vocabularies: BTreeMap<String, VocabularyWords>,
+}
+
+/// An org's change to a vocabulary: words to add (a list), or words to add
+/// and words to remove, for an org whose definition differs from the pack's
+/// (its "marketing-sourced" leaves out referrals).
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum VocabularyWords {
+    Add(Vec<String>),
+    Edit(VocabularyEdit),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VocabularyEdit {
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+impl VocabularyWords {
+    pub fn added(&self) -> &[String] {
+        match self {
+            Self::Add(words) => words,
+            Self::Edit(e) => &e.add,
+        }
+    }
+
+    pub fn removed(&self) -> &[String] {
+        match self {
+            Self::Add(_) => &[],
+            Self::Edit(e) => &e.remove,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, schemars::JsonSchema)]
@@ -88,7 +124,7 @@ pub struct LoadedConfig {
     bundle_profile: Option<(String, BTreeMap<String, crate::yaml::Value>)>,
     /// `vocabularies:` of the bundle's own config when it is not trusted in
     /// full: the org's words for its own data, added to the user's.
-    bundle_vocabularies: Option<(String, BTreeMap<String, Vec<String>>)>,
+    bundle_vocabularies: Option<(String, BTreeMap<String, VocabularyWords>)>,
     /// Every config that applied, where from, and what was ignored.
     pub uses: Vec<ConfigUse>,
 }
@@ -305,15 +341,31 @@ impl LoadedConfig {
                 rule.weight = *w;
             }
         }
-        let own = self.config.vocabularies.iter().map(|(n, t)| (n, t, self.where_()));
+        // The bundle's words first, then the user's: what the user's config
+        // adds, a bundle's config cannot remove.
         let bundle = self
             .bundle_vocabularies
             .iter()
             .flat_map(|(by, v)| v.iter().map(move |(n, t)| (n, t, by.clone())));
-        for (name, terms, by) in own.chain(bundle) {
-            if let Some(v) = pack.vocabularies.get_mut(name) {
-                std::sync::Arc::make_mut(v).extend(terms);
-                notes.push(format!("vocabulary {name} extended with {} by {by}", terms.join(", ")));
+        let own = self.config.vocabularies.iter().map(|(n, t)| (n, t, self.where_()));
+        for (name, words, by) in bundle.chain(own) {
+            let Some(v) = pack.vocabularies.get_mut(name) else {
+                continue;
+            };
+            let v = std::sync::Arc::make_mut(v);
+            if !words.removed().is_empty() {
+                v.remove(words.removed());
+                notes.push(format!(
+                    "vocabulary {name}: {} removed by {by}",
+                    words.removed().join(", ")
+                ));
+            }
+            if !words.added().is_empty() {
+                v.extend(words.added());
+                notes.push(format!(
+                    "vocabulary {name} extended with {} by {by}",
+                    words.added().join(", ")
+                ));
             }
         }
         for (field, value, by) in self.profile_fields() {

@@ -244,6 +244,7 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
         .collect();
     let period = bundle.manifest.period.map(|p| format!("{} to {}", p.start, p.end));
     let mut match_rates = Vec::new();
+    let readings = rules::unrecognised::readings(pack, bundle);
     Inspection {
         bundle: bundle.root.display().to_string(),
         org: bundle.org_name(),
@@ -253,11 +254,11 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
         to_gather,
         missing_fields,
         joins: joins(bundle, &mut match_rates),
-        vocabulary_values: rules::unrecognised::readings(pack, bundle),
+        vocabulary_values: readings.clone(),
         match_rates,
         notes: {
             let mut notes = bundle.notes.clone();
-            notes.extend(rules::unrecognised::notes(pack, bundle));
+            notes.extend(rules::unrecognised::notes(&readings));
             if let Some(p) = bundle.manifest.period {
                 let read = pack.demand();
                 let whole = pack.whole_period_datasets();

@@ -15,6 +15,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod readings;
 pub mod sarif;
 pub mod story;
 pub mod svg;
@@ -30,7 +31,7 @@ use crate::score::{self, CategoryScore, Overall, Scorecard};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
@@ -149,6 +150,10 @@ pub struct ChangedParam {
 pub struct BundleInfo {
     pub datasets: Vec<DatasetInfo>,
     pub notes: Vec<Note>,
+    /// Each field the rules read through a vocabulary: its distinct values
+    /// (most frequent first), what each was read as (vocabulary names; none
+    /// when no word of the pack knew it) and the rules that read it.
+    pub values: Vec<crate::rules::unrecognised::FieldReading>,
     /// Coverage of the two tiers of rules: those that run on the CRM and ad
     /// exports alone, and those that need the documents (KPI list, plans,
     /// targets, meetings), so an exports-only audit says what documents add.
@@ -227,6 +232,8 @@ pub struct ReportInput<'a> {
     pub configs: &'a [crate::config::ConfigUse],
     pub waivers: &'a crate::waivers::WaiverOutcome,
     pub grade_bands: &'a score::GradeBands,
+    /// How the rules read each field they interpret through a vocabulary.
+    pub readings: &'a [crate::rules::unrecognised::FieldReading],
 }
 
 /// Person ids of the bundle's `people` (those that read as codes: with a
@@ -410,6 +417,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         bundle: BundleInfo {
             datasets,
             notes: bundle.notes.clone(),
+            values: input.readings.to_vec(),
             tiers,
         },
         waivers: input.waivers.clone(),

@@ -379,6 +379,13 @@ fn render_lines(report: &Report, color: bool) -> String {
     for n in &report.methodology.notes {
         let _ = writeln!(out, "  {}", p.dim(n));
     }
+    if !report.bundle.values.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            p.dim("Every value of the fields the rules interpret, and what it was read as: the HTML or Markdown report, or `mktaudit inspect`.")
+        );
+    }
 
     let _ = writeln!(
         out,

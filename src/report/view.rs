@@ -42,6 +42,7 @@ pub struct View {
     pub methodology: MethodologyView,
     pub datasets: Vec<super::DatasetInfo>,
     pub bundle_notes: Vec<crate::bundle::Note>,
+    pub field_values: Vec<super::readings::FieldValuesView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -498,6 +499,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
         },
         datasets: report.bundle.datasets.clone(),
         bundle_notes: report.bundle.notes.clone(),
+        field_values: super::readings::field_values(&report.bundle.values),
     }
 }
 

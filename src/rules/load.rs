@@ -691,7 +691,7 @@ fn validate(
     }
     optional.retain(|ds, fields| !fields.is_empty() || !requires.contains_key(ds));
     let hash = rule_hash(src, &check);
-    Some(Rule {
+    let mut rule = Rule {
         hash,
         id,
         title: raw.title,
@@ -706,12 +706,34 @@ fn validate(
         params,
         requires,
         optional,
+        interprets: BTreeMap::new(),
         period: raw.period,
         check,
         tests: raw.tests,
         source: src.clone(),
         path: path.to_path_buf(),
-    })
+    };
+    if matches!(rule.check, Check::Rows(_) | Check::Aggregate(_)) && !rule.vocabulary_reads().is_empty() {
+        // The older check kinds bind conditions without the run's vocabularies:
+        // an `in_vocab` there would match nothing, in silence.
+        let at = find_in(&src.text, "check", "in_vocab");
+        problems.push(
+            Problem::new(
+                "rules::check",
+                "`in_vocab` works in `plan:` checks, not in `rows:` or `aggregate:`",
+            )
+            .at(src, at, "in_vocab".len(), "here")
+            .help("write the check as a `plan:` (`mktaudit docs rules` shows how)"),
+        );
+        return None;
+    }
+    for (ds, field) in rule.vocabulary_reads().into_keys() {
+        let declared = |m: &BTreeMap<String, Vec<String>>| m.get(&ds).is_some_and(|f| f.contains(&field));
+        if !declared(&raw.optional) && !declared(&raw.requires) {
+            rule.interprets.entry(ds).or_default().insert(field);
+        }
+    }
+    Some(rule)
 }
 
 /// Datasets and fields a rule needs, and those it reads when present.

@@ -175,6 +175,11 @@ pub struct Rule {
     pub requires: BTreeMap<String, BTreeSet<String>>,
     /// Datasets and fields read when present (scripts).
     pub optional: BTreeMap<String, BTreeSet<String>>,
+    /// Fields the check reads through a vocabulary that it cannot do without
+    /// when their dataset is there: read as "none of these" on every row, an
+    /// absent column would decide the rule. Those the rule declares in
+    /// `optional:` are left out (it handles their absence on purpose).
+    pub interprets: BTreeMap<String, BTreeSet<String>>,
     /// Whether the rule's dated datasets must cover the whole audit period.
     pub period: format::PeriodNeed,
     pub check: Check,
@@ -194,6 +199,71 @@ impl Rule {
             .chain(self.optional.keys())
             .map(String::as_str)
             .collect()
+    }
+
+    /// The fields the rule reads through a vocabulary, each with the
+    /// vocabularies: `(dataset, field) -> vocabularies`. Their values are
+    /// interpreted, so an absent column cannot read as "none of these".
+    pub fn vocabulary_reads(&self) -> BTreeMap<(String, String), BTreeSet<String>> {
+        let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        match &self.check {
+            Check::Plan(p) => {
+                for (dataset, c) in plan::conditions(&p.raw) {
+                    vocabulary_condition(c, &dataset, &mut out);
+                }
+            }
+            Check::Rows(r) => {
+                for c in std::iter::once(&r.flag).chain(&r.filter) {
+                    vocabulary_condition(c, &r.dataset, &mut out);
+                }
+            }
+            Check::Aggregate(a) => vocabulary_metric(&a.value, &mut out),
+            Check::Script(_) => {}
+        }
+        out
+    }
+}
+
+fn vocabulary_metric(m: &format::RawMetric, out: &mut BTreeMap<(String, String), BTreeSet<String>>) {
+    for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(c) = &a.filter {
+            vocabulary_condition(c, &a.dataset, out);
+        }
+    }
+    if let Some(s) = &m.share {
+        for c in std::iter::once(&s.filter).chain(&s.within) {
+            vocabulary_condition(c, &s.dataset, out);
+        }
+    }
+    if let Some(r) = &m.ratio {
+        vocabulary_metric(&r.of, out);
+        vocabulary_metric(&r.to, out);
+    }
+    for list in [&m.sub, &m.mul].into_iter().flatten() {
+        list.iter().for_each(|m| vocabulary_metric(m, out));
+    }
+}
+
+fn vocabulary_condition(
+    c: &format::RawCondition,
+    dataset: &str,
+    out: &mut BTreeMap<(String, String), BTreeSet<String>>,
+) {
+    if let Some(field) = &c.field {
+        for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
+            out.entry((dataset.to_string(), field.clone()))
+                .or_default()
+                .insert(v.clone());
+        }
+    }
+    for list in [&c.all, &c.any].into_iter().flatten() {
+        list.iter().for_each(|c| vocabulary_condition(c, dataset, out));
+    }
+    if let Some(n) = &c.not {
+        vocabulary_condition(n, dataset, out);
     }
 }
 

@@ -4,9 +4,7 @@
 //! `inspect` and the report's notes, with the rules it affects and the line
 //! that would teach it to the audit.
 
-use super::format::RawCondition;
-use super::plan::format::RawPlan;
-use super::{Check, RulePack};
+use super::RulePack;
 use crate::bundle::{Bundle, Note};
 use crate::rules::vocab::normalize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -16,39 +14,10 @@ const MAX_DISTINCT: usize = 5_000;
 /// Values named per field in a note.
 const MAX_SHOWN: usize = 8;
 
-/// Which vocabularies the rules apply to which fields, and which rules do.
-#[derive(Default)]
-struct Uses {
-    by_field: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)>,
-}
-
-impl Uses {
-    fn condition(&mut self, c: &RawCondition, dataset: &str, rule: &str) {
-        if let Some(field) = &c.field {
-            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
-                let entry = self.by_field.entry((dataset.to_string(), field.clone())).or_default();
-                entry.0.insert(v.clone());
-                entry.1.insert(rule.to_string());
-            }
-        }
-        for list in [&c.all, &c.any].into_iter().flatten() {
-            list.iter().for_each(|c| self.condition(c, dataset, rule));
-        }
-        if let Some(n) = &c.not {
-            self.condition(n, dataset, rule);
-        }
-    }
-
-    fn plan(&mut self, plan: &RawPlan, rule: &str) {
-        for (dataset, c) in super::plan::conditions(plan) {
-            self.condition(c, &dataset, rule);
-        }
-    }
-}
-
 /// How the rules read one field's values: each distinct value (list items one
 /// by one), how often it occurs, and the vocabularies it matched.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldReading {
     pub dataset: String,
     pub field: String,
@@ -61,7 +30,8 @@ pub struct FieldReading {
     pub values: Vec<ValueReading>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ValueReading {
     pub value: String,
     pub count: usize,
@@ -70,14 +40,17 @@ pub struct ValueReading {
 
 /// Every field a rule reads through a vocabulary, with what each value was read as.
 pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
-    let mut uses = Uses::default();
+    // (dataset, field) -> the vocabularies that read it and the rules that do.
+    let mut uses: BTreeMap<(String, String), (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
     for rule in &pack.rules {
-        if let Check::Plan(p) = &rule.check {
-            uses.plan(&p.raw, &rule.id);
+        for (key, vocabs) in rule.vocabulary_reads() {
+            let entry = uses.entry(key).or_default();
+            entry.0.extend(vocabs);
+            entry.1.insert(rule.id.clone());
         }
     }
     let mut out = Vec::new();
-    for ((dataset, field), (vocabs, rules)) in &uses.by_field {
+    for ((dataset, field), (vocabs, rules)) in &uses {
         // Words for the values rules read as "none of these" on purpose.
         let path = format!("{dataset}.{field}");
         let describing: Vec<&String> = pack
@@ -140,9 +113,9 @@ pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
 }
 
 /// One note per field whose values the rules' vocabularies did not all recognise.
-pub fn notes(pack: &RulePack, bundle: &Bundle) -> Vec<Note> {
+pub fn notes(readings: &[FieldReading]) -> Vec<Note> {
     let mut notes = Vec::new();
-    for reading in readings(pack, bundle) {
+    for reading in readings {
         let unknown: Vec<&ValueReading> = reading.values.iter().filter(|v| v.read_as.is_empty()).collect();
         let Some(first) = unknown.first() else { continue };
         let shown: Vec<String> = unknown

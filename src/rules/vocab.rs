@@ -71,6 +71,16 @@ impl Vocabulary {
         }
     }
 
+    /// Takes terms out (an org whose definition is narrower than the pack's).
+    /// A term is removed as it normalises, with its word-order form.
+    pub fn remove(&mut self, terms: &[String]) {
+        let gone: HashSet<String> = terms.iter().map(|t| normalize(t)).collect();
+        self.set.retain(|t| !gone.contains(t));
+        self.terms.retain(|t| !gone.contains(&normalize(t)));
+        // Bags are rebuilt from what is left: two terms may share one.
+        self.bags = self.set.iter().filter_map(|t| word_bag(t)).collect();
+    }
+
     pub fn contains(&self, text: &str) -> bool {
         let n = normalize(text);
         self.set.contains(&n) || word_bag(&n).is_some_and(|b| self.bags.contains(&b))

@@ -71,10 +71,14 @@ pub(super) fn healthy(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> {
         ),
         (
             "targets.csv",
-            "id,metric,value,baseline,owner,period_start,period_end\n\
-             T-1,marketing_sourced_pipeline,12000000,,p-cmo,2025-01-01,2025-12-31\n\
-             T-2,leads,12000,,p-cmo,2025-01-01,2025-12-31\n"
-                .into(),
+            // New ARR in proportion to the rows, so the target fits the funnel at every size.
+            format!(
+                "id,metric,value,baseline,owner,period_start,period_end\n\
+                 T-1,marketing_sourced_pipeline,12000000,,p-cmo,2025-01-01,2025-12-31\n\
+                 T-2,leads,12000,,p-cmo,2025-01-01,2025-12-31\n\
+                 T-3,new_arr,{},,p-cro,2025-01-01,2025-12-31\n",
+                rows * 1000
+            ),
         ),
         (
             "positioning.csv",

@@ -176,6 +176,8 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     }
     let readings = rules::unrecognised::readings(&pack, &bundle);
     bundle.notes.extend(rules::unrecognised::notes(&readings));
+    let duplicates = bundle::integrity::notes(&bundle, demand.keys().map(String::as_str));
+    bundle.notes.extend(duplicates);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
     let period = eval::audit_period(&bundle, as_of);
     let whole = pack.whole_period_datasets();

@@ -8,6 +8,7 @@
 pub mod coverage;
 mod delimited;
 mod discover;
+pub mod integrity;
 pub use discover::is_data_file;
 mod load;
 mod manifest;

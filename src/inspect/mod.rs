@@ -376,35 +376,18 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
                 });
             }
         }
-        if !ds_schema.single
-            && let Some(col) = ds.column(&ds.id_field)
-        {
-            let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
-            for r in 0..ds.rows {
-                if let Some(t) = col.text(r).filter(|t| !t.is_empty()) {
-                    *seen.entry(t).or_default() += 1;
-                }
-            }
-            let dups: Vec<(&str, usize)> = seen.into_iter().filter(|(_, n)| *n > 1).collect();
-            if !dups.is_empty() {
-                let extra: usize = dups.iter().map(|(_, n)| n - 1).sum();
-                out.push(JoinIssue {
-                    kind: "duplicate_id",
-                    dataset: name.clone(),
-                    field: ds.id_field.clone(),
-                    count: dups.len(),
-                    examples: dups
-                        .iter()
-                        .take(EXAMPLES)
-                        .map(|(id, n)| format!("{id} ({n}x)"))
-                        .collect(),
-                    message: format!(
-                        "{} {name} ids appear more than once ({extra} extra rows in `{}`)",
-                        dups.len(),
-                        ds.file
-                    ),
-                });
-            }
+        if let Some(d) = bundle::integrity::duplicate_ids(bundle, name) {
+            out.push(JoinIssue {
+                kind: "duplicate_id",
+                dataset: name.clone(),
+                field: ds.id_field.clone(),
+                count: d.ids,
+                message: format!(
+                    "{} {name} ids appear more than once ({} extra rows in `{}`)",
+                    d.ids, d.extra_rows, ds.file
+                ),
+                examples: d.examples,
+            });
         }
         if let Some(p) = bundle.manifest.period {
             for (field, col) in &ds.columns {

@@ -714,3 +714,29 @@ fn exports_map_without_traps() {
         hint.message
     );
 }
+
+#[test]
+fn marketo_list_export_and_bulk_lead_extract() {
+    // A list export: column labels, CRLF, US dates with a time, a blank source.
+    let dir = bundle_of(&[("marketo-people-export.csv", "Webinar leads Q1-Q2.csv")], None);
+    let b = load(dir.path());
+    let l = "leads";
+    assert_eq!(b.reads[l].source.as_deref(), Some("marketo-leads"), "recognised by its header");
+    assert_eq!(b.dataset(l).unwrap().rows, 4);
+    assert_eq!(value(&b, l, "created_date", 0), date("2025-03-14"));
+    assert_eq!(value(&b, l, "stage", 0), text("mql"));
+    assert_eq!(value(&b, l, "stage", 2), text("opportunity"));
+    assert_eq!(value(&b, l, "stage", 3), text("recycled"));
+    assert_eq!(value(&b, l, "source", 3), Value::Null);
+    assert_eq!(value(&b, l, "email", 1), text("ben@initech.com"));
+    assert_eq!(value(&b, l, "campaign_id", 1), text("2025-04 TPM Booth"));
+
+    // The REST Bulk Lead Extract: API names and ISO timestamps.
+    let dir = bundle_of(&[("marketo-bulk-lead-extract.csv", "leads.csv")], None);
+    let b = load(dir.path());
+    assert_eq!(b.reads[l].source.as_deref(), Some("marketo-leads"));
+    assert_eq!(value(&b, l, "created_date", 1), date("2025-06-04"));
+    assert_eq!(value(&b, l, "stage", 1), text("sal"));
+    assert_eq!(value(&b, l, "source", 1), text("Content Syndication"));
+    assert_eq!(value(&b, l, "campaign_id", 0), text("1188"));
+}

@@ -25,6 +25,7 @@ const BUILTIN: &[(&str, &str)] = &[
         "maven-crm-opportunities",
         include_str!("sources/maven-crm-opportunities.yaml"),
     ),
+    ("marketo-leads", include_str!("sources/marketo-leads.yaml")),
     ("meta-ads-campaigns", include_str!("sources/meta-ads-campaigns.yaml")),
     ("salesforce-campaign", include_str!("sources/salesforce-campaign.yaml")),
     (

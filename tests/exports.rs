@@ -721,7 +721,11 @@ fn marketo_list_export_and_bulk_lead_extract() {
     let dir = bundle_of(&[("marketo-people-export.csv", "Webinar leads Q1-Q2.csv")], None);
     let b = load(dir.path());
     let l = "leads";
-    assert_eq!(b.reads[l].source.as_deref(), Some("marketo-leads"), "recognised by its header");
+    assert_eq!(
+        b.reads[l].source.as_deref(),
+        Some("marketo-leads"),
+        "recognised by its header"
+    );
     assert_eq!(b.dataset(l).unwrap().rows, 4);
     assert_eq!(value(&b, l, "created_date", 0), date("2025-03-14"));
     assert_eq!(value(&b, l, "stage", 0), text("mql"));

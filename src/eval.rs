@@ -4,12 +4,12 @@
 
 use crate::bundle::{Bundle, coverage};
 use crate::rules::condition::{Condition, Period, number_param};
-use crate::rules::format::{EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsCheck};
+use crate::rules::format::{Effort, EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsCheck, Reference};
 use crate::rules::metric::{Metric, Window};
 use crate::rules::params::{self, ParamOrigin, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
 use crate::rules::vocab::Vocabularies;
-use crate::rules::{Check, Rule, RulePack};
+use crate::rules::{Category, Check, Rule, RulePack, Severity};
 use crate::template;
 use crate::value::Value;
 use chrono::{Datelike, Months, NaiveDate};
@@ -87,17 +87,31 @@ pub struct ParamUse {
     pub origin: ParamOrigin,
 }
 
-/// The outcome of one rule.
+/// The outcome of one rule, and the one model of it: evaluation fills it,
+/// scoring and waivers read it, and the report writes it as is (its
+/// `results[]`), so an outcome field is declared here and nowhere else.
+/// The rule's own words travel with it so that a consumer never has to look
+/// the rule up again to explain an outcome.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+// The report schema has always called a result `RuleReport`.
+#[schemars(rename = "RuleReport")]
 pub struct RuleResult {
-    pub rule: String,
+    pub id: String,
+    /// Names the problem the rule looks for.
+    pub title: String,
+    /// Names what is working when the rule passes, if the rule says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pass_title: Option<String>,
+    pub category: Category,
+    pub severity: Severity,
+    pub weight: f64,
     pub status: Status,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<f64>,
-    /// How the value was computed, with the numbers that went in (declarative rules).
+    /// How the value was computed, with the numbers that went in (`attended / meetings = 3 / 10`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub formula: Option<String>,
     /// Not assessed: why; error: what broke.
@@ -106,10 +120,52 @@ pub struct RuleResult {
     /// Datasets or fields whose absence stopped the rule (`leads`, `kpis.audience`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// How much the overall score would rise if this rule passed. Zero until
+    /// the report is built: it needs the scorecard's total weight.
+    pub points_recoverable: f64,
     pub findings: Vec<Finding>,
     /// All findings, including those beyond the kept sample.
     pub findings_total: usize,
+    pub rationale: String,
+    pub remediation: String,
+    /// How much work the remediation is, if the rule says: quick, moderate or major.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effort: Option<Effort>,
+    pub references: Vec<Reference>,
     pub params: BTreeMap<String, ParamUse>,
+    /// sha256 of the rule's definition: a baseline comparison uses it to tell
+    /// a changed rule from a changed organisation.
+    pub rule_hash: String,
+}
+
+impl RuleResult {
+    /// A pass with no message yet, carrying the rule's own words.
+    pub fn new(rule: &Rule, params: BTreeMap<String, ParamUse>) -> Self {
+        RuleResult {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            pass_title: rule.pass_title.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            weight: rule.weight,
+            status: Status::Pass,
+            message: String::new(),
+            value: None,
+            threshold: None,
+            formula: None,
+            reason: None,
+            missing: Vec::new(),
+            points_recoverable: 0.0,
+            findings: Vec::new(),
+            findings_total: 0,
+            rationale: rule.rationale.trim().to_string(),
+            remediation: rule.remediation.trim().to_string(),
+            effort: rule.effort,
+            references: rule.references.clone(),
+            params,
+            rule_hash: rule.hash.clone(),
+        }
+    }
 }
 
 /// Everything about a run that is not the rules or the data.
@@ -188,19 +244,7 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
             (name.clone(), use_)
         })
         .collect();
-    let mut result = RuleResult {
-        rule: rule.id.clone(),
-        status: Status::Pass,
-        message: String::new(),
-        value: None,
-        threshold: None,
-        formula: None,
-        reason: None,
-        missing: Vec::new(),
-        findings: Vec::new(),
-        findings_total: 0,
-        params: params_used,
-    };
+    let mut result = RuleResult::new(rule, params_used);
     let missing = missing_data(&rule.requires, bundle);
     if !missing.is_empty() {
         result.status = Status::NotAssessed;

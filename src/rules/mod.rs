@@ -18,7 +18,7 @@ pub mod script;
 pub mod unrecognised;
 pub mod vocab;
 
-pub use load::{DEFAULT_PACK, LoadedRules, default_pack_dir, load_rule_dirs, load_rule_dirs_for_audit};
+pub use load::{LoadedRules, default_pack_dir, load_rule_dirs, load_rule_dirs_for_audit};
 
 use crate::error::SourceFile;
 use crate::value::Value;

@@ -8,7 +8,7 @@ pub mod expr;
 pub mod format;
 mod run;
 
-pub use run::{PlanFinding, PlanOutcome, run};
+pub use run::run;
 
 use super::condition::{CheckError, Condition, Names, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};

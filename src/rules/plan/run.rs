@@ -549,9 +549,6 @@ impl BindEnv for Ctx<'_> {
     fn period(&self) -> Period {
         self.period
     }
-    fn as_of(&self) -> NaiveDate {
-        self.as_of
-    }
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()
     }

@@ -21,40 +21,8 @@ use std::sync::Arc;
 /// Findings kept per rule; the rest are counted, not listed.
 pub const DEFAULT_MAX_FINDINGS: usize = 50;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-    NotAssessed,
-    /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
-    NotApplicable,
-    /// Every finding is an accepted exception (a waiver in force): out of the
-    /// score and its coverage, shown as waived, never a pass.
-    Waived,
-    Error,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::NotAssessed => "not_assessed",
-            Status::NotApplicable => "not_applicable",
-            Status::Waived => "waived",
-            Status::Error => "error",
-        }
-    }
-    /// Whether the rule was assessed (and so counts in the score).
-    pub fn assessed(self) -> bool {
-        matches!(self, Status::Pass | Status::Warn | Status::Fail)
-    }
-}
+// What a rule can end as; declared with the rules, which produce it.
+pub use crate::rules::Status;
 
 /// Where a finding's evidence sits in the bundle.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
@@ -87,11 +55,12 @@ pub struct ParamUse {
     pub origin: ParamOrigin,
 }
 
-/// The outcome of one rule, and the one model of it: evaluation fills it,
-/// scoring and waivers read it, and the report writes it as is (its
-/// `results[]`), so an outcome field is declared here and nowhere else.
-/// The rule's own words travel with it so that a consumer never has to look
-/// the rule up again to explain an outcome.
+// The outcome of one rule, and the one model of it: evaluation fills it,
+// scoring and waivers read it, and the report writes it as is (its
+// `results[]`), so an outcome field is declared here and nowhere else. The
+// rule's own words travel with it, so nothing looks the rule up again to
+// explain an outcome. Plain comments where the report schema had no
+// description, so the published schema keeps its bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 // The report schema has always called a result `RuleReport`.
 #[schemars(rename = "RuleReport")]
@@ -114,17 +83,17 @@ pub struct RuleResult {
     /// How the value was computed, with the numbers that went in (`attended / meetings = 3 / 10`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub formula: Option<String>,
-    /// Not assessed: why; error: what broke.
+    // Not assessed: why; error: what broke.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// Datasets or fields whose absence stopped the rule (`leads`, `kpis.audience`).
+    // Datasets or fields whose absence stopped the rule (`leads`, `kpis.audience`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
-    /// How much the overall score would rise if this rule passed. Zero until
-    /// the report is built: it needs the scorecard's total weight.
+    /// How much the overall score would rise if this rule passed.
+    // Zero until the report is built: it needs the scorecard's total weight.
     pub points_recoverable: f64,
     pub findings: Vec<Finding>,
-    /// All findings, including those beyond the kept sample.
+    // All findings, including those beyond the kept sample.
     pub findings_total: usize,
     pub rationale: String,
     pub remediation: String,
@@ -730,12 +699,7 @@ fn script_check(
         Some(loc) => format!("{} (at {loc})", e.message),
         None => e.message,
     })?;
-    result.status = match outcome.status.as_str() {
-        "pass" => Status::Pass,
-        "warn" => Status::Warn,
-        "fail" => Status::Fail,
-        _ => Status::NotAssessed,
-    };
+    result.status = outcome.status;
     result.value = outcome.value;
     result.threshold = outcome.threshold;
     result.message = outcome.message.clone();

@@ -40,6 +40,7 @@ fn lower_layers_do_not_name_higher_ones() {
         ("value.rs", "bundle"),
         ("value.rs", "config"),
         ("report", "compare"),
+        ("rules", "eval"),
         ("eval.rs", "report"),
         ("score.rs", "report"),
     ] {
@@ -52,4 +53,28 @@ fn lower_layers_do_not_name_higher_ones() {
 fn the_scan_sees_a_real_arrow() {
     // compare reads the report's model: the scan must find that, or it finds nothing.
     assert!(!arrows("compare.rs", "report").is_empty());
+}
+
+/// The library's API is the binary's entry point: a module made `pub` again
+/// would put its items in the docs and hide its dead code from the compiler.
+#[test]
+fn the_library_exports_only_the_entry_point_and_the_hidden_test_facade() {
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let mut public = Vec::new();
+    let mut hidden = false;
+    for line in lib.lines().map(str::trim) {
+        if line == "#[doc(hidden)]" {
+            hidden = true;
+            continue;
+        }
+        if line.starts_with("pub ") && !(hidden && line == "pub mod testing;") {
+            public.push(line.to_string());
+        }
+        hidden = false;
+    }
+    assert_eq!(
+        public,
+        ["pub use cli::main as cli_main;"],
+        "src/lib.rs exports more than the entry point"
+    );
 }

@@ -15,7 +15,7 @@ use super::format::{RawCondition, Threshold};
 use super::params::ParamValues;
 use crate::bundle::schema::{DatasetSchema, Schema};
 use crate::error::suggest;
-use crate::eval::Status;
+use crate::rules::Status;
 use crate::value::FieldType;
 use chrono::NaiveDate;
 use expr::{Expr, Val};

@@ -5,7 +5,7 @@
 use super::expr::{Env, Expr, Val};
 use super::{Agg, Body, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
-use crate::eval::Status;
+use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;

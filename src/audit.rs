@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The default rule pack shipped with mktaudit: built into the binary from
-/// the source tree's `rules/`, and named [`rules::DEFAULT_PACK`] in lists of packs.
+/// the source tree's `rules/`, and named `DEFAULT_PACK` (rules::load) in lists of packs.
 pub fn default_rules_dir() -> PathBuf {
     rules::default_pack_dir()
 }

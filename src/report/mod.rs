@@ -242,7 +242,8 @@ pub fn build(input: &ReportInput<'_>) -> Report {
     } = input;
     let total_weight = scorecard.overall.total_weight;
     let names = person_names(bundle);
-    // Only the pack's rules are reported.
+    // The pack is the report's list of rules, as it is the scorecard's: a
+    // result from elsewhere is left out of both.
     let mut rule_reports: Vec<RuleResult> = results
         .iter()
         .filter(|r| pack.get(&r.id).is_some())

@@ -16,7 +16,7 @@
 //! `MKTAUDIT_BENCH_SIZES=10000,100000` picks sizes, `MKTAUDIT_BENCH_PROFILES=troubled`
 //! the orgs; `MKTAUDIT_BENCH_RUNS` the repetitions (default 5). Bundles are cached under `target/tmp/`.
 
-use mktaudit::generator::Profile;
+use mktaudit::testing::generator::Profile;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -29,7 +29,7 @@ fn bundle(rows: u64, profile: Profile) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     if !dir.join("opportunities.csv").exists() {
         let _ = std::fs::remove_dir_all(&dir);
-        mktaudit::generator::generate_profile(&dir, rows, SEED, profile).expect("the bundle is generated");
+        mktaudit::testing::generator::generate_profile(&dir, rows, SEED, profile).expect("the bundle is generated");
     }
     dir
 }

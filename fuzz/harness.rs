@@ -35,7 +35,7 @@ fn write_bundle(data: &[u8]) -> tempfile::TempDir {
 /// The bundle loader on one file of any kind.
 pub fn bundle_loader(data: &[u8]) {
     let dir = write_bundle(data);
-    if let Err(problems) = mktaudit::bundle::load_bundle(dir.path(), None) {
+    if let Err(problems) = mktaudit::testing::bundle::load_bundle(dir.path(), None) {
         // A refusal must say what is wrong, not be an empty error.
         assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic");
     }
@@ -48,8 +48,8 @@ pub fn rule_loader(data: &[u8]) {
     let category = dir.path().join("competent");
     std::fs::create_dir_all(&category).expect("a category folder");
     std::fs::write(category.join("FUZZ-001.yaml"), data).expect("the input is written");
-    if let Ok(loaded) = mktaudit::rules::load_rule_dirs(&[dir.path().to_path_buf()]) {
-        let _ = mktaudit::ruletest::run_pack_tests(&loaded.pack, None);
+    if let Ok(loaded) = mktaudit::testing::rules::load_rule_dirs(&[dir.path().to_path_buf()]) {
+        let _ = mktaudit::testing::ruletest::run_pack_tests(&loaded.pack, None);
     }
 }
 
@@ -62,7 +62,7 @@ pub fn check_eval(data: &[u8]) {
     } else {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/packs/core")
     };
-    let _ = mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+    let _ = mktaudit::testing::audit::run_audit(&mktaudit::testing::audit::AuditOptions {
         bundle: dir.path().to_path_buf(),
         rule_dirs: vec![pack],
         as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
@@ -75,7 +75,7 @@ pub fn check_eval(data: &[u8]) {
 pub fn workbook(data: &[u8]) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     std::fs::write(dir.path().join("kpis.xlsx"), data).expect("the input is written");
-    if let Err(problems) = mktaudit::bundle::load_bundle(dir.path(), None) {
+    if let Err(problems) = mktaudit::testing::bundle::load_bundle(dir.path(), None) {
         assert!(!problems.to_string().trim().is_empty(), "an empty diagnostic");
     }
 }
@@ -84,8 +84,8 @@ pub fn workbook(data: &[u8]) {
 /// (its first byte even) or Markdown: it must render or fail with a
 /// diagnostic, within the template fuel and output limits.
 pub fn report_template(data: &[u8]) {
-    use mktaudit::report::{Format, RenderOptions};
-    static REPORT: std::sync::OnceLock<mktaudit::report::Report> = std::sync::OnceLock::new();
+    use mktaudit::testing::report::{Format, RenderOptions};
+    static REPORT: std::sync::OnceLock<mktaudit::testing::report::Report> = std::sync::OnceLock::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let root = if root.join("../tests/fixtures").is_dir() {
         root.join("..")
@@ -93,7 +93,7 @@ pub fn report_template(data: &[u8]) {
         root.to_path_buf()
     };
     let report = REPORT.get_or_init(|| {
-        mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+        mktaudit::testing::audit::run_audit(&mktaudit::testing::audit::AuditOptions {
             bundle: root.join("tests/fixtures/bundles/mini"),
             rule_dirs: vec![root.join("tests/fixtures/packs/core")],
             as_of: chrono::NaiveDate::from_ymd_opt(2025, 12, 31),
@@ -116,7 +116,7 @@ pub fn report_template(data: &[u8]) {
         opts.branding.templates.md = Some(path);
         Format::Markdown
     };
-    match mktaudit::report::render(report, format, &opts) {
+    match mktaudit::testing::report::render(report, format, &opts) {
         Ok(out) => assert!(
             !html || out.contains("Content-Security-Policy"),
             "an HTML report without its policy"
@@ -129,16 +129,16 @@ pub fn report_template(data: &[u8]) {
 /// top-level sections, and the error's position, which must lie in the text.
 pub fn yaml(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    match mktaudit::yaml::value_from_str(text) {
+    match mktaudit::testing::yaml::value_from_str(text) {
         Ok(value) => {
-            let _ = mktaudit::yaml::scalar_text(&value);
+            let _ = mktaudit::testing::yaml::scalar_text(&value);
         }
         Err(e) => {
             assert!(!e.message.trim().is_empty(), "an empty YAML error");
             assert!(e.offset(text) <= text.len(), "an error past the end");
         }
     }
-    for s in mktaudit::yaml::sections(text) {
+    for s in mktaudit::testing::yaml::sections(text) {
         assert!(s.key_at <= text.len() && s.value.start <= s.value.end && s.value.end <= text.len());
         assert!(text.is_char_boundary(s.value.start) && text.is_char_boundary(s.value.end));
     }
@@ -168,11 +168,11 @@ pub fn period_eval(data: &[u8]) {
     } else {
         root.to_path_buf()
     };
-    let _ = mktaudit::audit::run_audit(&mktaudit::audit::AuditOptions {
+    let _ = mktaudit::testing::audit::run_audit(&mktaudit::testing::audit::AuditOptions {
         bundle: dir.path().to_path_buf(),
         // The default pack's period rules, and a check run month by month.
         rule_dirs: vec![
-            mktaudit::audit::default_rules_dir(),
+            mktaudit::testing::audit::default_rules_dir(),
             root.join("tests/fixtures/packs/per-month"),
         ],
         as_of: as_of.trim().parse::<chrono::NaiveDate>().ok(),

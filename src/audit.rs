@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 /// The default rule pack shipped with mktaudit: built into the binary from
-/// the source tree's `rules/`, and named [`rules::DEFAULT_PACK`] in lists of packs.
+/// the source tree's `rules/`, and named `DEFAULT_PACK` (rules::load) in lists of packs.
 pub fn default_rules_dir() -> PathBuf {
     rules::default_pack_dir()
 }
@@ -85,7 +85,7 @@ impl Selection {
             {
                 problems.push(
                     crate::error::Problem::new(
-                        "usage",
+                        crate::error::ErrorCode::Usage,
                         format!("{flag} `{e}` matches no rule id, id prefix or category of the loaded packs"),
                     )
                     .help(crate::error::suggest(e, &ids)),
@@ -240,7 +240,7 @@ impl Timings {
         if self.0.is_none() {
             return;
         }
-        let mut by_time: Vec<_> = timed.iter().map(|(r, d)| (d, &r.rule)).collect();
+        let mut by_time: Vec<_> = timed.iter().map(|(r, d)| (d, &r.id)).collect();
         by_time.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
         for (took, rule) in by_time.into_iter().take(50) {
             eprintln!("{:>12}  {rule}: {:.3} s", "", took.as_secs_f64());

@@ -8,6 +8,7 @@
 //! (its `rule_hash`), or that exists in only one, is counted as a
 //! methodology change, apart from real change.
 
+use crate::error::ErrorCode;
 use crate::error::Problems;
 use crate::eval::Status;
 use crate::report::comparison::{
@@ -124,7 +125,7 @@ pub struct SavedMethodology {
 
 fn read_problem(message: String, help: &str) -> Problems {
     Problems(vec![
-        crate::error::Problem::new("compare::read", message).help(help.to_string()),
+        crate::error::Problem::new(ErrorCode::CompareRead, message).help(help.to_string()),
     ])
 }
 
@@ -138,7 +139,7 @@ pub fn read_report(path: &Path) -> Result<SavedReport, Problems> {
         let at = src.offset(e.line(), e.column());
         Problems(vec![
             crate::error::Problem::new(
-                "compare::parse",
+                ErrorCode::CompareParse,
                 format!("`{}` is not a mktaudit JSON report", path.display()),
             )
             .at(&src, at, 1, e.to_string())
@@ -176,7 +177,7 @@ pub fn check_same_org(reports: &[(&Path, &SavedReport)], allow: bool) -> Result<
         None => Ok(()),
         Some((path, other)) => Err(Problems(vec![
             crate::error::Problem::new(
-                "compare::other_org",
+                ErrorCode::CompareOtherOrg,
                 format!(
                     "`{}` is an audit of {:?} but `{}` is of {:?}: a comparison across organisations is not a change of either",
                     first_path.display(),

@@ -118,7 +118,7 @@ pub fn explain_text(rule: &Rule) -> String {
     out
 }
 
-/// The generated reference page of a rule (docs/rules/<ID>.md).
+/// The generated reference page of a rule (`docs/rules/<ID>.md`).
 pub fn rule_page(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(

@@ -197,17 +197,13 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-/// Scores results against the pack they came from (weights and categories).
-pub fn score(pack: &RulePack, results: &[RuleResult]) -> Scorecard {
-    score_with(pack, results, &GRADE_BANDS)
-}
-
-/// `score` with the grade bands in force.
+/// Scores results against the pack they came from (weights and categories),
+/// with the grade bands in force.
 pub fn score_with(pack: &RulePack, results: &[RuleResult], bands: &GradeBands) -> Scorecard {
     let items: Vec<Scored> = results
         .iter()
         .filter_map(|r| {
-            let rule = pack.get(&r.rule)?;
+            let rule = pack.get(&r.id)?;
             Some(Scored {
                 category: rule.category,
                 weight: rule.weight,

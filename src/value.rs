@@ -232,7 +232,19 @@ pub fn parse_date_days(t: &str) -> Option<i32> {
         let d = digit(d0)? * 10 + digit(d1)?;
         return civil_days(y, m, d);
     }
-    parse_date(t).map(crate::bundle::date_to_days)
+    parse_date(t).map(date_to_days)
+}
+
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// A date as the day number date columns store (days since 1970-01-01).
+pub fn date_to_days(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
+}
+
+pub fn days_to_date(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE)
 }
 
 /// Days since 1970-01-01 of a valid year (0-9999), month and day
@@ -406,7 +418,7 @@ mod tests {
         use chrono::Datelike;
         let check = |d: NaiveDate| {
             let text = d.format("%Y-%m-%d").to_string();
-            assert_eq!(parse_date_days(&text), Some(crate::bundle::date_to_days(d)), "{text}");
+            assert_eq!(parse_date_days(&text), Some(date_to_days(d)), "{text}");
         };
         // Every day around and across the table's years, and the edges of
         // every other year.
@@ -432,11 +444,11 @@ mod tests {
         }
         assert_eq!(
             parse_date_days("2024-02-29"),
-            parse_date("2024-02-29").map(crate::bundle::date_to_days)
+            parse_date("2024-02-29").map(date_to_days)
         );
         assert_eq!(
             parse_date_days("2025-03-04T10:00"),
-            parse_date("2025-03-04").map(crate::bundle::date_to_days)
+            parse_date("2025-03-04").map(date_to_days)
         );
     }
 }

@@ -84,7 +84,7 @@ pub fn apply(results: &mut [RuleResult], waivers: &[Waiver], as_of: NaiveDate) -
             let matching = waivers
                 .iter()
                 .enumerate()
-                .find(|(_, w)| w.matches(&result.rule, &finding));
+                .find(|(_, w)| w.matches(&result.id, &finding));
             match matching {
                 Some((i, w)) => {
                     used[i] = true;
@@ -100,7 +100,7 @@ pub fn apply(results: &mut [RuleResult], waivers: &[Waiver], as_of: NaiveDate) -
                     } else {
                         waived_here += 1;
                         outcome.waived.push(WaivedFinding {
-                            rule: result.rule.clone(),
+                            rule: result.id.clone(),
                             key: finding.key.clone(),
                             message: finding.message.clone(),
                             reason: w.reason.clone(),
@@ -137,7 +137,12 @@ mod tests {
 
     fn result(rule: &str, records: &[&str]) -> RuleResult {
         RuleResult {
-            rule: rule.into(),
+            id: rule.into(),
+            title: "t".into(),
+            pass_title: None,
+            category: crate::rules::Category::ALL[0],
+            severity: crate::rules::Severity::High,
+            weight: 1.0,
             status: Status::Fail,
             message: "m".into(),
             value: None,
@@ -160,8 +165,14 @@ mod tests {
                     }],
                 })
                 .collect(),
+            points_recoverable: 0.0,
             findings_total: records.len(),
+            rationale: String::new(),
+            remediation: String::new(),
+            effort: None,
+            references: vec![],
             params: Default::default(),
+            rule_hash: String::new(),
         }
     }
 

@@ -29,14 +29,38 @@ fn bundle_reference_matches_the_schema() {
         head.contains("# The bundle format"),
         "docs/bundle.md lost its hand-written introduction"
     );
-    let expected = format!("{head}{MARKER}{}", mktaudit::bundle::schema::reference_markdown());
+    let expected = format!(
+        "{head}{MARKER}{}",
+        mktaudit::testing::bundle::schema::reference_markdown()
+    );
+    check_or_update(path, &expected);
+}
+
+/// The error-code table is made from the enum that every diagnostic takes its
+/// code from, so a new code cannot ship without its line in docs/cli.md.
+#[test]
+fn error_code_table_is_the_enum() {
+    let path = Path::new("docs/cli.md");
+    let current = std::fs::read_to_string(path).unwrap();
+    let heading = current
+        .find("## Error codes")
+        .expect("docs/cli.md has an Error codes section");
+    let start = heading
+        + current[heading..]
+            .find("\n| code |")
+            .expect("the section has its table")
+        + 1;
+    let end = current[start..].find("\n\n").map_or(current.len(), |i| start + i + 1);
+    let table = mktaudit::testing::error::ErrorCode::docs_table();
+    assert!(table.contains("| `bundle::csv` | 2 |"), "{table}");
+    let expected = format!("{}{table}{}", &current[..start], &current[end..]);
     check_or_update(path, &expected);
 }
 
 #[test]
 fn rhai_api_doc_lists_every_host_function() {
     let doc = std::fs::read_to_string("docs/rhai-api.md").expect("docs/rhai-api.md exists");
-    for f in mktaudit::rules::script::HOST_FUNCTIONS {
+    for f in mktaudit::testing::rules::script::HOST_FUNCTIONS {
         assert!(
             doc.contains(&format!("`{f}`")),
             "docs/rhai-api.md does not document `{f}`"
@@ -46,8 +70,8 @@ fn rhai_api_doc_lists_every_host_function() {
 
 #[test]
 fn json_schemas_match_the_types() {
-    for kind in mktaudit::schema::KINDS {
-        let expected = mktaudit::schema::schema(kind).unwrap();
+    for kind in mktaudit::testing::schema::KINDS {
+        let expected = mktaudit::testing::schema::schema(kind).unwrap();
         check_or_update(&Path::new("docs/schema").join(format!("{kind}.schema.json")), &expected);
     }
 }
@@ -68,27 +92,27 @@ fn tutorial_quotes_the_tested_pack_verbatim() {
             "docs/rule-authoring.md no longer quotes {file} as it is"
         );
     }
-    let loaded = mktaudit::rules::load_rule_dirs(&[pack.to_path_buf()])
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[pack.to_path_buf()])
         .map_err(|p| p.to_string())
         .unwrap();
-    for case in mktaudit::ruletest::run_pack_tests(&loaded.pack, None) {
+    for case in mktaudit::testing::ruletest::run_pack_tests(&loaded.pack, None) {
         assert_eq!(
             case.verdict,
-            mktaudit::ruletest::Verdict::Validated,
+            mktaudit::testing::ruletest::Verdict::Validated,
             "{} {}: {}",
             case.rule,
             case.case,
             case.detail
         );
     }
-    assert!(mktaudit::ruletest::incomplete_rules(&loaded.pack).is_empty());
+    assert!(mktaudit::testing::ruletest::incomplete_rules(&loaded.pack).is_empty());
 }
 
 /// One reference page per rule of the default pack, and an index, so a
 /// consultant can cite a rule's rationale and thresholds by link.
 #[test]
 fn rule_reference_pages_match_the_default_pack() {
-    let loaded = mktaudit::rules::load_rule_dirs(&[Path::new("rules").to_path_buf()])
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[Path::new("rules").to_path_buf()])
         .map_err(|p| p.to_string())
         .unwrap();
     let dir = Path::new("docs/rules");
@@ -101,7 +125,7 @@ fn rule_reference_pages_match_the_default_pack() {
          One page per rule: why it matters, what to do, its params with their defaults, the data \
          it needs and its sources. `mktaudit explain ID` prints the same in a terminal.\n",
     );
-    for category in mktaudit::rules::Category::ALL {
+    for category in mktaudit::testing::rules::Category::ALL {
         index.push_str(&format!(
             "\n## {category}\n\n| rule | title | severity |\n|---|---|---|\n"
         ));
@@ -113,7 +137,7 @@ fn rule_reference_pages_match_the_default_pack() {
                 id = rule.id
             ));
             let page = dir.join(format!("{}.md", rule.id));
-            check_or_update(&page, &mktaudit::explain::rule_page(rule));
+            check_or_update(&page, &mktaudit::testing::explain::rule_page(rule));
         }
     }
     check_or_update(&dir.join("README.md"), &index);
@@ -154,16 +178,19 @@ fn the_rule_language_reference_examples_run() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, block).unwrap();
     }
-    let loaded = mktaudit::rules::load_rule_dirs(&[mktaudit::rules::default_pack_dir(), dir.path().to_path_buf()])
-        .unwrap_or_else(|p| panic!("the examples load:\n{p}"));
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[
+        mktaudit::testing::rules::default_pack_dir(),
+        dir.path().to_path_buf(),
+    ])
+    .unwrap_or_else(|p| panic!("the examples load:\n{p}"));
     let mut ran = 0;
     for rule in loaded.pack.rules.iter().filter(|r| r.id.starts_with("DOC-")) {
-        let cases = mktaudit::ruletest::run_rule_tests(rule, &loaded.pack);
+        let cases = mktaudit::testing::ruletest::run_rule_tests(rule, &loaded.pack);
         assert!(cases.len() >= 2, "{} has a passing and a failing case", rule.id);
         for c in cases {
             assert_eq!(
                 c.verdict,
-                mktaudit::ruletest::Verdict::Validated,
+                mktaudit::testing::ruletest::Verdict::Validated,
                 "{} :: {}: {}",
                 c.rule,
                 c.case,

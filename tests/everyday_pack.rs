@@ -54,7 +54,7 @@ fn words(s: &str) -> String {
 
 fn vocabulary(name: &str) -> BTreeSet<String> {
     let text = std::fs::read_to_string("rules/vocabularies.yaml").unwrap();
-    let all: mktaudit::yaml::Value = mktaudit::yaml::from_str(&text).unwrap();
+    let all: mktaudit::testing::yaml::Value = mktaudit::testing::yaml::from_str(&text).unwrap();
     all[name]["terms"]
         .as_array()
         .unwrap()
@@ -70,7 +70,8 @@ fn param(rule: &str, name: &str) -> String {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_stem().is_some_and(|s| s == rule))
         .unwrap();
-    let rule: mktaudit::yaml::Value = mktaudit::yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rule: mktaudit::testing::yaml::Value =
+        mktaudit::testing::yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let v = &rule["params"][name]["default"];
     v.as_str().map_or_else(|| v.as_f64().unwrap().to_string(), String::from)
 }

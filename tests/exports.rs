@@ -4,8 +4,8 @@
 
 mod common;
 use common::*;
-use mktaudit::bundle::{Bundle, Origin, load_bundle};
-use mktaudit::value::Value;
+use mktaudit::testing::bundle::{Bundle, Origin, load_bundle};
+use mktaudit::testing::value::Value;
 use std::path::{Path, PathBuf};
 
 const FORMATS: &str = "tests/fixtures/exports/formats";
@@ -506,7 +506,10 @@ fn sources_reference_matches_the_mapping_files() {
         head.contains("# Reading exports as they come"),
         "docs/sources.md lost its introduction"
     );
-    let expected = format!("{head}{MARKER}{}", mktaudit::bundle::source::reference_markdown());
+    let expected = format!(
+        "{head}{MARKER}{}",
+        mktaudit::testing::bundle::source::reference_markdown()
+    );
     if current != expected {
         if std::env::var_os("UPDATE_DOCS").is_some() {
             std::fs::write(path, expected).unwrap();
@@ -521,7 +524,7 @@ fn the_documented_mapping_example_is_valid() {
     let doc = std::fs::read_to_string("docs/sources.md").unwrap();
     let section = doc.split("## Writing a mapping").nth(1).unwrap();
     let yaml = section.split("```yaml\n").nth(1).unwrap().split("```").next().unwrap();
-    let def: mktaudit::bundle::source::SourceDef = mktaudit::yaml::from_str(yaml).unwrap();
+    let def: mktaudit::testing::bundle::source::SourceDef = mktaudit::testing::yaml::from_str(yaml).unwrap();
     assert_eq!(def.validate(), Vec::<String>::new());
 }
 

@@ -139,7 +139,7 @@ fn init_writes_templates_and_a_checklist_that_load() {
         .chain(&lines[start..end])
         .map(|l| format!("{}\n", &l[2..]))
         .collect();
-    let parsed: Result<mktaudit::bundle::Manifest, _> = mktaudit::yaml::from_str(&uncommented);
+    let parsed: Result<mktaudit::testing::bundle::Manifest, _> = mktaudit::testing::yaml::from_str(&uncommented);
     assert!(parsed.is_ok(), "{uncommented}\n{parsed:?}");
     let gather = std::fs::read_to_string(dir.join("GATHER.md")).unwrap();
     assert!(gather.contains("## [ ] `opportunities`"), "{gather}");

@@ -1,8 +1,8 @@
 //! The rule language from an author's side: packs written to a temporary
 //! folder, loaded as a user's pack would be, their tests run.
 
-use mktaudit::rules::load_rule_dirs;
-use mktaudit::ruletest::{Verdict, run_pack_tests};
+use mktaudit::testing::rules::load_rule_dirs;
+use mktaudit::testing::ruletest::{Verdict, run_pack_tests};
 use std::path::Path;
 
 fn write(dir: &Path, files: &[(&str, &str)]) {

@@ -1,9 +1,9 @@
 //! The default rule pack (`rules/`): every anti-pattern of the catalog has a
 //! rule, every rule's own tests pass, and every rule says where it comes from.
 
-use mktaudit::rules::format::Reference;
-use mktaudit::rules::{RulePack, load_rule_dirs};
-use mktaudit::ruletest::{Verdict, incomplete_rules, run_pack_tests};
+use mktaudit::testing::rules::format::Reference;
+use mktaudit::testing::rules::{RulePack, load_rule_dirs};
+use mktaudit::testing::ruletest::{Verdict, incomplete_rules, run_pack_tests};
 use std::path::PathBuf;
 
 /// The rows of `shared/domain/anti-patterns.md`: one rule each. Ids are
@@ -96,7 +96,7 @@ fn every_rule_cites_its_seed_and_the_source_of_its_thresholds() {
         let numeric_params = rule
             .params
             .values()
-            .any(|p| matches!(p.default, mktaudit::value::Value::Number(_)));
+            .any(|p| matches!(p.default, mktaudit::testing::value::Value::Number(_)));
         if numeric_params {
             assert!(
                 entries.iter().any(|e| e.url.is_some() || e.convention.is_some()),
@@ -115,7 +115,7 @@ fn every_rule_cites_its_seed_and_the_source_of_its_thresholds() {
 /// folder, even one holding a `rules/` folder of its own.
 #[test]
 fn the_built_in_pack_is_the_rules_folder_and_works_from_anywhere() {
-    let built_in = load_rule_dirs(&[mktaudit::rules::default_pack_dir()])
+    let built_in = load_rule_dirs(&[mktaudit::testing::rules::default_pack_dir()])
         .unwrap_or_else(|p| panic!("the built-in pack loads:\n{p}"))
         .pack;
     let folder = default_pack();

@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use mktaudit::audit::{AuditOptions, run_audit};
+use mktaudit::testing::audit::{AuditOptions, run_audit};
 use std::path::Path;
 
 fn pack_with(scripts: &[(&str, &str)]) -> tempfile::TempDir {
@@ -24,7 +24,7 @@ fn pack_with(scripts: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-fn audit_with(pack: &Path) -> mktaudit::report::Report {
+fn audit_with(pack: &Path) -> mktaudit::testing::report::Report {
     run_audit(&AuditOptions {
         bundle: MINI.into(),
         rule_dirs: vec![CORE_PACK.into(), pack.to_path_buf()],
@@ -69,13 +69,13 @@ fn runaway_scripts_end_as_errors_and_the_audit_completes() {
             .iter()
             .find(|r| r.id == *id)
             .unwrap_or_else(|| panic!("{id} missing"));
-        assert_eq!(r.status, mktaudit::eval::Status::Error, "{id}: {}", r.message);
+        assert_eq!(r.status, mktaudit::testing::eval::Status::Error, "{id}: {}", r.message);
         let reason = r.reason.as_deref().unwrap_or_default();
         assert!(reason.contains(expected), "{id}: expected `{expected}` in `{reason}`");
     }
     // The other rules were still evaluated.
     let vanity = report.results.iter().find(|r| r.id == "vanity-kpi").unwrap();
-    assert_eq!(vanity.status, mktaudit::eval::Status::Fail);
+    assert_eq!(vanity.status, mktaudit::testing::eval::Status::Fail);
 }
 
 #[test]
@@ -85,7 +85,7 @@ fn eval_import_and_files_are_refused_at_load() {
         ("uses-import", "import \"secrets\" as s;\npass()", "import"),
     ] {
         let pack = pack_with(&[(id, script)]);
-        let err = mktaudit::rules::load_rule_dirs(&[pack.path().to_path_buf()]).expect_err(id);
+        let err = mktaudit::testing::rules::load_rule_dirs(&[pack.path().to_path_buf()]).expect_err(id);
         let text = err.to_string();
         assert!(
             text.contains("script does not compile") && text.contains(expected),
@@ -103,7 +103,7 @@ fn findings_per_rule_are_capped_with_a_total() {
     let report = audit_with(pack.path());
     let r = report.results.iter().find(|r| r.id == "many-findings").unwrap();
     assert_eq!(r.findings_total, 500);
-    assert_eq!(r.findings.len(), mktaudit::eval::DEFAULT_MAX_FINDINGS);
+    assert_eq!(r.findings.len(), mktaudit::testing::eval::DEFAULT_MAX_FINDINGS);
 }
 
 #[test]
@@ -142,7 +142,13 @@ check:
     .unwrap();
     let report = audit_with(dir.path());
     let r = report.results.iter().find(|r| r.id == "scope-check").unwrap();
-    assert_eq!(r.status, mktaudit::eval::Status::Pass, "{} {:?}", r.message, r.reason);
+    assert_eq!(
+        r.status,
+        mktaudit::testing::eval::Status::Pass,
+        "{} {:?}",
+        r.message,
+        r.reason
+    );
 }
 
 #[test]
@@ -153,8 +159,8 @@ fn huge_returned_messages_are_cut_on_the_rust_side() {
     )]);
     let report = audit_with(pack.path());
     let r = report.results.iter().find(|r| r.id == "huge-message").unwrap();
-    assert_eq!(r.status, mktaudit::eval::Status::Fail, "{:?}", r.reason);
-    let limit = mktaudit::rules::script::MAX_MESSAGE_CHARS + 100;
+    assert_eq!(r.status, mktaudit::testing::eval::Status::Fail, "{:?}", r.reason);
+    let limit = mktaudit::testing::rules::script::MAX_MESSAGE_CHARS + 100;
     assert!(r.message.chars().count() < limit, "{}", r.message.len());
     assert!(r.findings[0].message.chars().count() < limit);
     assert!(r.message.contains("cut at"));
@@ -165,7 +171,7 @@ fn huge_returned_messages_are_cut_on_the_rust_side() {
 #[test]
 fn a_rows_check_over_many_rows_keeps_a_sample_and_the_full_count() {
     let bundle = tempfile::tempdir().unwrap();
-    mktaudit::generator::generate(bundle.path(), 3000, 5).unwrap();
+    mktaudit::testing::generator::generate(bundle.path(), 3000, 5).unwrap();
     let pack = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(pack.path().join("competent")).unwrap();
     std::fs::write(
@@ -193,7 +199,7 @@ fn a_rows_check_over_many_rows_keeps_a_sample_and_the_full_count() {
     assert!(inquiries.len() > 1000, "the generator makes most leads inquiries");
     assert_eq!(r.findings_total, inquiries.len());
     assert_eq!(r.value, Some(inquiries.len() as f64));
-    assert_eq!(r.findings.len(), mktaudit::eval::DEFAULT_MAX_FINDINGS);
+    assert_eq!(r.findings.len(), mktaudit::testing::eval::DEFAULT_MAX_FINDINGS);
     for (finding, (line, id)) in r.findings.iter().zip(&inquiries) {
         assert_eq!(finding.message, format!("{id} of {} is an inquiry", inquiries.len()));
         assert_eq!(finding.evidence[0].line, Some(*line as u32), "{finding:?}");

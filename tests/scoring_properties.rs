@@ -4,9 +4,9 @@
 //! grades never get better as the score falls, no letter below the coverage
 //! floor, and the overall letter stays within one of the worst category.
 
-use mktaudit::eval::Status;
-use mktaudit::rules::Category;
-use mktaudit::score::{COVERAGE_FLOOR, GRADE_BANDS, Grade, Scorecard, Scored, score_items};
+use mktaudit::testing::eval::Status;
+use mktaudit::testing::rules::Category;
+use mktaudit::testing::score::{COVERAGE_FLOOR, GRADE_BANDS, Grade, Scorecard, Scored, score_items};
 use proptest::prelude::*;
 
 fn status() -> impl Strategy<Value = Status> {

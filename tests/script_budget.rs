@@ -3,8 +3,8 @@
 //! an error inside a sort comparer ends the rule instead of being dropped.
 //! Each hostile script stops in seconds and the audit goes on.
 
-use mktaudit::audit::{AuditOptions, run_audit};
-use mktaudit::eval::Status;
+use mktaudit::testing::audit::{AuditOptions, run_audit};
+use mktaudit::testing::eval::Status;
 use std::path::Path;
 
 /// A bundle whose KPI list has `rows` rows.

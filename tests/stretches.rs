@@ -3,7 +3,7 @@
 //! problems as one pass over each file: these tests load the same files with
 //! stretches of a few bytes and with one stretch, and compare everything.
 
-use mktaudit::bundle::{LoadOptions, load_bundle_with};
+use mktaudit::testing::bundle::{LoadOptions, load_bundle_with};
 use std::path::Path;
 
 /// The whole outcome of a load, as text (NaN-safe, unlike `==` on columns).
@@ -41,7 +41,7 @@ fn bundle_with(files: &[(&str, &str)]) -> tempfile::TempDir {
 #[test]
 fn a_generated_bundle_loads_the_same_in_stretches() {
     let dir = tempfile::tempdir().unwrap();
-    mktaudit::generator::generate(dir.path(), 400, 7).unwrap();
+    mktaudit::testing::generator::generate(dir.path(), 400, 7).unwrap();
     let whole = assert_stretch_independent(dir.path());
     assert!(whole.contains("rows: 400"), "the generated leads are all loaded");
 }
@@ -51,7 +51,7 @@ fn a_generated_bundle_loads_the_same_in_stretches() {
 #[test]
 fn mapped_files_read_in_stretches_load_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    mktaudit::generator::generate(dir.path(), 20_000, 11).unwrap();
+    mktaudit::testing::generator::generate(dir.path(), 20_000, 11).unwrap();
     let leads = std::fs::metadata(dir.path().join("leads.csv")).unwrap().len();
     assert!(
         leads > 1 << 20,

@@ -7,8 +7,8 @@
 //! taken off the board's list) is what fixing it looks like, so a grade may
 //! rightly rise.
 
-use mktaudit::audit::{AuditOptions, default_rules_dir, run_audit};
-use mktaudit::score::Grade;
+use mktaudit::testing::audit::{AuditOptions, default_rules_dir, run_audit};
+use mktaudit::testing::score::Grade;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 

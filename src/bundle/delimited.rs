@@ -5,6 +5,7 @@
 use super::Dataset;
 use super::rows::{RowSink, Stop};
 use super::table::{DatasetBuilder, Loc, TableRow};
+use crate::error::ErrorCode;
 use crate::error::{Problem, SourceFile};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -73,7 +74,7 @@ impl DatasetBuilder<'_> {
                     Err(e) => {
                         let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
                         Some(Err(Box::new(
-                            Problem::new("bundle::csv", format!("`{rel}` is not valid CSV: {e}"))
+                            Problem::new(ErrorCode::BundleCsv, format!("`{rel}` is not valid CSV: {e}"))
                                 .at_line(src, line, 1, "here")
                                 .help("check the quoting on this line"),
                         )))
@@ -244,7 +245,7 @@ fn long_line(text: &[u8], max_lines: Option<usize>) -> Option<(usize, usize)> {
 
 pub(super) fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Problem {
     Problem::new(
-        "bundle::csv_line_too_long",
+        ErrorCode::BundleCsvLineTooLong,
         format!(
             "{}:{line}: a line of {} MiB; the limit is {} MiB",
             src.name,

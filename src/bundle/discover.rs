@@ -3,16 +3,16 @@
 
 use super::Note;
 use super::load::{decode, relative};
-use super::manifest::{ChosenSources, MANIFEST_NAMES, Manifest};
+use super::manifest::{CONFIG_NAMES, ChosenSources, MANIFEST_NAMES, Manifest};
 use super::schema::Schema;
 use super::source::SourceDef;
 use super::table::note;
 use super::xlsx::SHEET_EXTENSIONS;
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::config::CONFIG_NAMES;
 const TEXT_EXTENSIONS: &[&str] = &["csv", "tsv", "yaml", "yml", "json"];
 /// Whether a file could hold a dataset: a data extension, and not the config.
 pub fn is_data_file(path: &Path) -> bool {
@@ -60,7 +60,7 @@ pub(super) fn discover(
             if let Some(link) = linked_part(root, &file) {
                 problems.push(
                     Problem::new(
-                        "bundle::manifest_file",
+                        ErrorCode::BundleManifestFile,
                         format!(
                             "bundle.yaml maps dataset `{name}` to `{file}`, but `{link}` is a symbolic link; mktaudit follows no link"
                         ),
@@ -71,7 +71,7 @@ pub(super) fn discover(
             } else if !root.join(&file).is_file() {
                 problems.push(
                     Problem::new(
-                        "bundle::manifest_file",
+                        ErrorCode::BundleManifestFile,
                         format!("bundle.yaml maps dataset `{name}` to `{file}`, which does not exist"),
                     )
                     .in_file(&root.join("bundle.yaml"))
@@ -93,7 +93,7 @@ pub(super) fn discover(
             Ok(e) => e,
             Err(e) => {
                 problems.push(Problem::new(
-                    "bundle::walk",
+                    ErrorCode::BundleWalk,
                     format!("cannot read the bundle folder: {e}"),
                 ));
                 continue;
@@ -195,7 +195,7 @@ pub(super) fn discover(
                 }
                 problems.push(
                     Problem::new(
-                        "bundle::duplicate_dataset",
+                        ErrorCode::BundleDuplicateDataset,
                         format!("two files provide dataset `{dataset}`: `{}` and `{rel}`", first.rel),
                     )
                     .in_file(entry.path())

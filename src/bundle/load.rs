@@ -11,6 +11,7 @@ use super::structured::Structured;
 use super::table::{DatasetBuilder, MAX_CELL_ERRORS_PER_FILE, note};
 use super::xlsx::SHEET_EXTENSIONS;
 use super::{Bundle, Dataset, DatasetRead, Note};
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::fsutil::{FileBytes, FileText};
 use crate::value::normalize_name;
@@ -49,7 +50,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
     if root.is_file() {
         problems.push(
             Problem::new(
-                "bundle::not_a_folder",
+                ErrorCode::BundleNotAFolder,
                 format!(
                     "`{}` is a file; a bundle is the folder that holds the org's exports",
                     root.display()
@@ -65,7 +66,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
     if !root.is_dir() {
         problems.push(
             Problem::new(
-                "bundle::not_found",
+                ErrorCode::BundleNotFound,
                 format!("bundle folder `{}` does not exist", root.display()),
             )
             .help("pass the folder that holds the org's exports; `mktaudit init DIR` starts one"),
@@ -192,7 +193,7 @@ pub(super) fn read_source(
     let bytes = match FileText::bytes_of(path) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(Problem::new("bundle::read", format!("cannot read `{rel}`: {e}")).in_file(path));
+            problems.push(Problem::new(ErrorCode::BundleRead, format!("cannot read `{rel}`: {e}")).in_file(path));
             return None;
         }
     };
@@ -307,7 +308,7 @@ fn read_dataset(
             Ok(n) => n,
             Err(e) => {
                 problems.push(
-                    Problem::new("bundle::xlsx", format!("cannot open the workbook `{rel}`: {e}"))
+                    Problem::new(ErrorCode::BundleXlsx, format!("cannot open the workbook `{rel}`: {e}"))
                         .in_file(&path)
                         .help(
                             "open it in a spreadsheet program and save it again as .xlsx, or export the sheet as CSV",
@@ -322,7 +323,7 @@ fn read_dataset(
             None => {
                 problems.push(
                     Problem::new(
-                        "bundle::xlsx_sheet",
+                        ErrorCode::BundleXlsxSheet,
                         format!("`{rel}` has no sheet `{}`", wanted_sheet.unwrap_or_default()),
                     )
                     .in_file(&root.join("bundle.yaml"))
@@ -374,7 +375,7 @@ fn read_dataset(
         let more = builder.cell_errors - MAX_CELL_ERRORS_PER_FILE;
         builder.problems.push(
             Problem::new(
-                "bundle::cell",
+                ErrorCode::BundleCell,
                 format!("{more} more cells in `{rel}` could not be read"),
             )
             .in_file(&path)
@@ -402,7 +403,7 @@ pub fn bundle_from_inline(
     for (name, value) in data {
         let Some(schema) = Schema::get().dataset(name) else {
             problems.push(
-                Problem::new("bundle::inline", format!("unknown dataset `{name}`"))
+                Problem::new(ErrorCode::BundleInline, format!("unknown dataset `{name}`"))
                     .at(
                         source,
                         find_key(&source.text, name),
@@ -417,7 +418,7 @@ pub fn bundle_from_inline(
             Ok(d) => d,
             Err(e) => {
                 problems.push(Problem::new(
-                    "bundle::inline",
+                    ErrorCode::BundleInline,
                     format!("data for `{name}` cannot be read: {e}"),
                 ));
                 continue;
@@ -462,7 +463,7 @@ pub fn bundle_from_inline(
 }
 
 /// A problem at the location the YAML parser reports.
-pub(crate) fn yaml_problem(code: &'static str, src: &SourceFile, e: &crate::yaml::Error, message: &str) -> Problem {
+pub(crate) fn yaml_problem(code: ErrorCode, src: &SourceFile, e: &crate::yaml::Error, message: &str) -> Problem {
     let reason = crate::error::short_serde_reason(&e.to_string());
     let p = Problem::new(code, message.to_string());
     p.at(src, e.offset(&src.text), 1, reason)

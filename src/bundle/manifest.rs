@@ -6,6 +6,7 @@ use super::load::{find_key, find_key_path, read_source, yaml_problem};
 use super::plan::IGNORE;
 use super::schema::Schema;
 use super::source::SourceDef;
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,10 @@ use std::path::Path;
 
 /// The manifest file names, in the order they are looked for.
 pub const MANIFEST_NAMES: &[&str] = &["bundle.yaml", "bundle.yml"];
+/// The config's file names. Declared here, below the config, because
+/// discovery must know them to leave the config out of the data; the config
+/// module looks for these same names.
+pub const CONFIG_NAMES: &[&str] = &["mktaudit.yaml", "mktaudit.yml"];
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -108,7 +113,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
     if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
         problems.push(
             Problem::new(
-                "bundle::manifest_link",
+                ErrorCode::BundleManifestLink,
                 format!(
                     "`{}` is a symbolic link; mktaudit reads only files inside the bundle and follows no link",
                     path.file_name().unwrap_or_default().to_string_lossy()
@@ -131,7 +136,15 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
                 "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
             });
-            problems.push(yaml_problem("bundle::manifest", &src, &e, "bundle.yaml is not a valid manifest").help(help));
+            problems.push(
+                yaml_problem(
+                    ErrorCode::BundleManifest,
+                    &src,
+                    &e,
+                    "bundle.yaml is not a valid manifest",
+                )
+                .help(help),
+            );
             return Default::default();
         }
     };
@@ -147,7 +160,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
             let at = find_key(&src.text, name);
             problems.push(
                 Problem::new(
-                    "bundle::manifest_dataset",
+                    ErrorCode::BundleManifestDataset,
                     format!("unknown dataset `{name}` in bundle.yaml"),
                 )
                 .at(&src, at, name.len(), "not a dataset of the bundle format")
@@ -160,7 +173,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 let at = find_key_path(&src.text, &["datasets", name, "columns", column]);
                 problems.push(
                     Problem::new(
-                        "bundle::manifest_field",
+                        ErrorCode::BundleManifestField,
                         format!("column `{column}` is mapped to `{field}`, which `{name}` does not have"),
                     )
                     .at(&src, at, column.len(), "unknown field")
@@ -177,7 +190,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 let at = find_key_path(&src.text, &["datasets", name, "columns", column]);
                 problems.push(
                     Problem::new(
-                        "bundle::manifest_field",
+                        ErrorCode::BundleManifestField,
                         format!("columns `{first}` and `{column}` are both mapped to `{name}.{field}`; one column feeds a field"),
                     )
                     .at(&src, at, column.len(), "second column for the same field")
@@ -192,7 +205,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
             match ds.fields.get(field) {
                 None => problems.push(
                     Problem::new(
-                        "bundle::manifest_field",
+                        ErrorCode::BundleManifestField,
                         format!("constant `{field}`: `{name}` has no such field"),
                     )
                     .at(&src, at, field.len(), "unknown field")
@@ -201,9 +214,12 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 Some(f) => {
                     if let Err(e) = crate::value::parse_cell(&super::source::scalar_text(value), f.ty) {
                         problems.push(
-                            Problem::new("bundle::manifest_field", format!("constant `{name}.{field}`: {e}"))
-                                .at(&src, at, field.len(), "not a value of this field")
-                                .help(format!("`{name}.{field}` is {}", super::table::type_word(f.ty))),
+                            Problem::new(
+                                ErrorCode::BundleManifestField,
+                                format!("constant `{name}.{field}`: {e}"),
+                            )
+                            .at(&src, at, field.len(), "not a value of this field")
+                            .help(format!("`{name}.{field}` is {}", super::table::type_word(f.ty))),
                         );
                     }
                 }
@@ -221,7 +237,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         let at = find_key(&src.text, "period");
         problems.push(
             Problem::new(
-                "bundle::manifest_period",
+                ErrorCode::BundleManifestPeriod,
                 format!(
                     "the period {} to {} is outside the years {MIN_YEAR} to {MAX_YEAR}",
                     p.start, p.end
@@ -238,7 +254,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
     {
         let at = find_key(&src.text, "period");
         problems.push(
-            Problem::new("bundle::manifest_period", "the period ends before it starts")
+            Problem::new(ErrorCode::BundleManifestPeriod, "the period ends before it starts")
                 .at(&src, at, 6, "start is after end")
                 .help("swap start and end"),
         );
@@ -268,7 +284,7 @@ fn manifest_source(
             let at = find_key(&manifest_src.text, "mapping");
             problems.push(
                 Problem::new(
-                    "bundle::manifest_source",
+                    ErrorCode::BundleManifestSource,
                     format!("dataset `{dataset}` names both a `source` and a `mapping`"),
                 )
                 .at(manifest_src, at, 7, "one or the other")
@@ -280,7 +296,7 @@ fn manifest_source(
             let Some(def) = super::source::builtin().get(name.as_str()) else {
                 let at = manifest_src.text.find(name.as_str()).unwrap_or(0);
                 problems.push(
-                    Problem::new("bundle::manifest_source", format!("unknown source `{name}`"))
+                    Problem::new(ErrorCode::BundleManifestSource, format!("unknown source `{name}`"))
                         .at(manifest_src, at, name.len(), "not a known export")
                         .help(format!(
                             "{} (`mktaudit docs sources` lists them; `mapping: FILE` reads a mapping of your own)",
@@ -297,7 +313,7 @@ fn manifest_source(
         let at = manifest_src.text.find(def.name.as_str()).unwrap_or(0);
         problems.push(
             Problem::new(
-                "bundle::manifest_source",
+                ErrorCode::BundleManifestSource,
                 format!(
                     "`{}` maps an export onto `{}`, but bundle.yaml uses it for `{dataset}`",
                     def.name, def.dataset
@@ -322,7 +338,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
     if !inside {
         problems.push(
             Problem::new(
-                "bundle::mapping",
+                ErrorCode::BundleMapping,
                 format!("mapping file `{file}` is not a file inside the bundle"),
             )
             .in_file(&root.join("bundle.yaml"))
@@ -337,7 +353,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
                 "keys: name, title, dataset, detect, columns, values, derive, constants, nulls, date_formats, skip_rows; `mktaudit docs sources` describes them".into()
             });
-            problems.push(yaml_problem("bundle::mapping", &src, &e, "not a valid mapping file").help(help));
+            problems.push(yaml_problem(ErrorCode::BundleMapping, &src, &e, "not a valid mapping file").help(help));
             return None;
         }
     };
@@ -351,7 +367,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         let key = e.split('`').nth(1).unwrap_or_default();
         let at = find_key(&src.text, key);
         problems.push(
-            Problem::new("bundle::mapping", format!("mapping `{}`: {e}", def.name))
+            Problem::new(ErrorCode::BundleMapping, format!("mapping `{}`: {e}", def.name))
                 .at(&src, at, key.len().max(1), "here")
                 .help("fields are those of the dataset in `mktaudit docs bundle`"),
         );
@@ -376,7 +392,7 @@ fn inside_path(file: &str, src: &SourceFile, problems: &mut Problems) -> Option<
         let at = src.text.find(file).unwrap_or(0);
         problems.push(
             Problem::new(
-                "bundle::manifest_file",
+                ErrorCode::BundleManifestFile,
                 format!("`{file}` is not a path inside the bundle"),
             )
             .at(src, at, file.len(), "outside the bundle")

@@ -12,7 +12,7 @@ pub mod integrity;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
-pub use manifest::{MAX_YEAR, MIN_YEAR};
+pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
 pub mod plan;
 mod rows;
 pub mod schema;
@@ -22,7 +22,7 @@ mod table;
 mod xlsx;
 
 pub use load::{Demand, LoadOptions, bundle_from_inline, load_bundle, load_bundle_with};
-pub use manifest::{DatasetMapping, Manifest, Period};
+pub use manifest::Manifest;
 pub use plan::Origin;
 
 /// The JSON Schema `mktaudit init` writes beside bundle.yaml for editors.
@@ -231,17 +231,7 @@ fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: Vec<Column>, take: impl Fn(Col
 const LIST_SEP: char = '\u{1f}';
 /// The stored day number of a date cell that is empty or not a date.
 pub const NULL_DATE: i32 = i32::MIN;
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
-/// A date as the day number date columns store.
-pub fn date_to_days(d: NaiveDate) -> i32 {
-    use chrono::Datelike;
-    d.num_days_from_ce() - EPOCH_DAYS_FROM_CE
-}
-
-pub fn days_to_date(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days + EPOCH_DAYS_FROM_CE)
-}
+pub use crate::value::{date_to_days, days_to_date};
 
 impl Column {
     pub fn new(ty: FieldType) -> Self {

@@ -4,6 +4,7 @@
 use super::Dataset;
 use super::load::yaml_problem;
 use super::table::{DatasetBuilder, Loc};
+use crate::error::ErrorCode;
 use crate::error::Problem;
 use crate::value::Value;
 
@@ -18,14 +19,14 @@ impl DatasetBuilder<'_> {
             Structured::Json => serde_json::from_str(&self.src.text).map_err(|e| {
                 let at = self.src.offset(e.line(), e.column());
                 Box::new(
-                    Problem::new("bundle::json", format!("`{}` is not valid JSON", self.rel))
+                    Problem::new(ErrorCode::BundleJson, format!("`{}` is not valid JSON", self.rel))
                         .at(self.src, at, 1, e.to_string())
                         .help("check brackets, commas and quotes near here"),
                 )
             }),
             Structured::Yaml => crate::yaml::value_from_str(&self.src.text).map_err(|e| {
                 Box::new(yaml_problem(
-                    "bundle::yaml",
+                    ErrorCode::BundleYaml,
                     self.src,
                     &e,
                     &format!("`{}` is not valid YAML", self.rel),
@@ -53,7 +54,7 @@ impl DatasetBuilder<'_> {
                 None => {
                     self.problems.push(
                         Problem::new(
-                            "bundle::shape",
+                            ErrorCode::BundleShape,
                             format!("`{}` should hold a list of `{}` records", self.rel, self.name),
                         )
                         .at(self.src, 0, 1, "a mapping was found")
@@ -70,7 +71,7 @@ impl DatasetBuilder<'_> {
                 if objects.len() != a.len() {
                     self.problems.push(
                         Problem::new(
-                            "bundle::shape",
+                            ErrorCode::BundleShape,
                             format!("every item of `{}` must be a record (key: value)", self.rel),
                         )
                         .at(self.src, 0, 1, "a list item is not a record")
@@ -83,7 +84,7 @@ impl DatasetBuilder<'_> {
             _ => {
                 self.problems.push(
                     Problem::new(
-                        "bundle::shape",
+                        ErrorCode::BundleShape,
                         format!("`{}` holds a single value, not records", self.rel),
                     )
                     .at(self.src, 0, 1, "here")

@@ -8,6 +8,7 @@
 use super::load::find_key_path;
 use super::plan::{Origin, Plan, Resolver};
 use super::{ColumnRead, Dataset, DatasetRead, Note, schema::DatasetSchema};
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::value::compact_name;
 use crate::value::{CellError, FieldType};
@@ -189,7 +190,7 @@ impl DatasetBuilder<'_> {
             };
             self.problems.push(
                 Problem::new(
-                    "bundle::manifest_column",
+                    ErrorCode::BundleManifestColumn,
                     format!(
                         "bundle.yaml maps a column `{column}`, but `{}` has no such column",
                         self.rel
@@ -210,7 +211,7 @@ impl DatasetBuilder<'_> {
                 .unwrap_or_default();
             self.problems.push(
                 Problem::new(
-                    "bundle::manifest_source",
+                    ErrorCode::BundleManifestSource,
                     format!(
                         "`{}` reads none of the {} columns of `{}`: it is not that export",
                         source.name,
@@ -366,9 +367,12 @@ impl DatasetBuilder<'_> {
                 return false;
             }
             Some(Stop::Csv { line, message }) => {
-                let p = Problem::new("bundle::csv", format!("`{}` is not valid CSV: {message}", self.rel))
-                    .at_line(self.src, line, 1, "here")
-                    .help("check the quoting on this line");
+                let p = Problem::new(
+                    ErrorCode::BundleCsv,
+                    format!("`{}` is not valid CSV: {message}", self.rel),
+                )
+                .at_line(self.src, line, 1, "here")
+                .help("check the quoting on this line");
                 self.problems.push(p);
                 return false;
             }
@@ -397,7 +401,7 @@ impl DatasetBuilder<'_> {
 
     fn shape_problem(&mut self, loc: Loc, width: usize, header: usize) {
         let p = Problem::new(
-            "bundle::csv_shape",
+            ErrorCode::BundleCsvShape,
             format!("row has {width} fields but the header has {header}"),
         )
         .help("a field with a comma or line break inside must be quoted with \"…\"");
@@ -436,7 +440,10 @@ impl DatasetBuilder<'_> {
     }
 
     fn cell_message(&self, field: &str, header: &str, err: &CellError) -> Problem {
-        let p = Problem::new("bundle::cell", format!("`{header}` ({}.{field}): {err}", self.name));
+        let p = Problem::new(
+            ErrorCode::BundleCell,
+            format!("`{header}` ({}.{field}): {err}", self.name),
+        );
         if err.expected == FieldType::Date
             && let Some((format, other)) = date_format_for(&err.found)
         {

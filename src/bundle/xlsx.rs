@@ -4,6 +4,7 @@
 
 use super::Dataset;
 use super::table::{DatasetBuilder, Loc};
+use crate::error::ErrorCode;
 use crate::error::Problem;
 use crate::value::{format_number, normalize_name};
 use calamine::{Data, Reader};
@@ -112,7 +113,7 @@ impl DatasetBuilder<'_> {
             Ok(r) => r,
             Err(e) => {
                 let p = Problem::new(
-                    "bundle::xlsx",
+                    ErrorCode::BundleXlsx,
                     format!("cannot read sheet `{sheet}` of `{}`: {e}", self.rel),
                 )
                 .help("open it in a spreadsheet program and save it again as .xlsx, or export the sheet as CSV");

@@ -1,6 +1,7 @@
 //! `mktaudit audit`: one bundle, or a portfolio of bundles in parallel.
 
 use super::*;
+use crate::error::ErrorCode;
 
 /// The audit's own help: the gates and what a rule error does to the exit code.
 pub(super) const AFTER_HELP: &str = "\
@@ -156,7 +157,7 @@ fn something_to_audit(report: &report::Report, bundle: &Path) -> Result<(), Prob
     };
     Err(Problems(vec![
         Problem::new(
-            "bundle::empty",
+            ErrorCode::BundleEmpty,
             format!(
                 "nothing to audit: `{}` holds no data file that mktaudit recognises{found}",
                 bundle.display()

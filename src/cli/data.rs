@@ -1,6 +1,7 @@
 //! `mktaudit init`, `inspect` and `gen`: preparing and checking bundles.
 
 use super::*;
+use crate::error::ErrorCode;
 
 pub(super) fn generate(out: &Path, rows: u64, seed: u64, profile: crate::generator::Profile) -> Result<u8, Problems> {
     match crate::generator::generate_profile(out, rows, seed, profile) {
@@ -18,8 +19,11 @@ pub(super) fn generate(out: &Path, rows: u64, seed: u64, profile: crate::generat
             Ok(0)
         }
         Err(e) => Err(Problems(vec![
-            Problem::new("gen::write", format!("cannot generate into {}: {e}", out.display()))
-                .help("name a new or empty folder, e.g. --out target/bench/1m"),
+            Problem::new(
+                ErrorCode::GenWrite,
+                format!("cannot generate into {}: {e}", out.display()),
+            )
+            .help("name a new or empty folder, e.g. --out target/bench/1m"),
         ])),
     }
 }

@@ -2,6 +2,7 @@
 //! outcomes to exit codes (0 ran clean, 1 a gate tripped, 2 bad input/usage).
 
 use crate::audit::{AuditOptions, default_rules_dir, run_audit};
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems};
 use crate::report::{self, Format};
 use crate::rules::{self, Category, RulePack, Severity};
@@ -432,13 +433,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(problems) => {
             eprint!("{}", problems.render(stderr_color()));
-            ExitCode::from(2)
+            ExitCode::from(problems.exit_code())
         }
     }
 }
 
 pub(super) fn usage(message: impl Into<String>, help: impl Into<String>) -> Problems {
-    Problems(vec![Problem::new("usage", message).help(help)])
+    Problems(vec![Problem::new(ErrorCode::Usage, message).help(help)])
 }
 
 /// Writes to stdout, control characters from data shown escaped (see `safe_text`).

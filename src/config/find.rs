@@ -11,6 +11,7 @@
 //! `--trust-bundle-config`, which makes the bundle's config count as their own.
 
 use super::{CONFIG_NAMES, Config, LoadedConfig};
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, unknown_key_help};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -116,7 +117,7 @@ pub fn load_config(explicit: Option<&Path>, bundle: &Path, trust_bundle: bool) -
     {
         return Err(Problems(vec![
             Problem::new(
-                "config::not_found",
+                ErrorCode::ConfigNotFound,
                 format!("config file `{}` does not exist", p.display()),
             )
             .help("give the path of a mktaudit.yaml"),
@@ -207,7 +208,7 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
         if is_link || !inside(path, root) {
             return Err(Problems(vec![
                 Problem::new(
-                    "config::outside",
+                    ErrorCode::ConfigOutside,
                     format!(
                         "`{}` in the bundle is a symbolic link; mktaudit reads only files inside the bundle",
                         path.display()
@@ -219,7 +220,7 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
     }
     let text = std::fs::read_to_string(path).map_err(|e| {
         Problems(vec![
-            Problem::new("config::read", format!("cannot read `{}`: {e}", path.display())).in_file(path),
+            Problem::new(ErrorCode::ConfigRead, format!("cannot read `{}`: {e}", path.display())).in_file(path),
         ])
     })?;
     let src = SourceFile::new(path.display().to_string(), text);
@@ -234,9 +235,12 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
                     .into()
             });
             Problems(vec![
-                Problem::new("config::parse", format!("`{}` is not a valid config", path.display()))
-                    .at(&src, at, 1, crate::error::short_serde_reason(&msg))
-                    .help(help),
+                Problem::new(
+                    ErrorCode::ConfigParse,
+                    format!("`{}` is not a valid config", path.display()),
+                )
+                .at(&src, at, 1, crate::error::short_serde_reason(&msg))
+                .help(help),
             ])
         })?
     };

@@ -11,8 +11,9 @@
 
 mod find;
 pub mod profile;
-pub use find::{ConfigOrigin, ConfigUse, load_config, load_user_config};
+pub use find::{ConfigUse, load_config, load_user_config};
 
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::rules::params::yaml_to_value;
 use crate::rules::{RulePack, Severity};
@@ -21,7 +22,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const CONFIG_NAMES: &[&str] = &["mktaudit.yaml", "mktaudit.yml"];
+pub use crate::bundle::CONFIG_NAMES;
 
 #[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -205,14 +206,14 @@ impl LoadedConfig {
             confine,
             &|needle, message, help| {
                 let mut p = self.problem_at(needle, message, help);
-                p.code = "config::branding";
+                p.code = ErrorCode::ConfigBranding;
                 p
             },
         )
     }
 
     fn problem_at(&self, needle: &str, message: String, help: String) -> Problem {
-        let p = Problem::new("config::rule", message).help(help);
+        let p = Problem::new(ErrorCode::ConfigRule, message).help(help);
         match &self.source {
             Some(src) => {
                 let at = src.text.find(needle).unwrap_or(0);

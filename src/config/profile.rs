@@ -5,6 +5,7 @@
 //! unrecognised motion never falls back to the default band in silence.
 
 use crate::bundle::Bundle;
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::rules::RulePack;
 use crate::rules::vocab::{Vocabularies, normalize};
@@ -83,7 +84,7 @@ pub fn check(pack: &RulePack, bundle: &Bundle) -> Problems {
         let hint = suggest(&normalize(&text).replace(' ', "_"), &names);
         let example = names.first().copied().unwrap_or("enterprise");
         let mut problem = Problem::new(
-            "bundle::profile_value",
+            ErrorCode::BundleProfileValue,
             format!(
                 "the org profile's `{field}` is \"{text}\", which is none of the values the rules know ({})",
                 names.join(", ")

@@ -9,6 +9,7 @@
 //! A user template (`--template FILE`) may include or extend other files of
 //! its own folder only: no absolute paths, no `..`, no symlink out of it.
 
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile};
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
@@ -90,7 +91,7 @@ pub fn render(built_in: &str, user: Option<&Path>, escape: Escape, ctx: Value) -
             let text = std::fs::read_to_string(path).map_err(|e| {
                 Problems(vec![
                     Problem::new(
-                        "report::template",
+                        ErrorCode::ReportTemplate,
                         format!("cannot read template `{}`: {e}", path.display()),
                     )
                     .help("--template takes a template file; `mktaudit templates export DIR` writes the built-in ones to start from"),
@@ -243,7 +244,7 @@ fn problem(e: &Error, sources: &Sources, top: &str) -> Problem {
     let sources = sources.lock().expect("not poisoned");
     let found = sources.get(e.name().unwrap_or(top));
     let name = found.map_or_else(|| e.name().unwrap_or(top).to_string(), |(d, _)| d.clone());
-    let p = Problem::new("report::template", format!("template `{name}`: {}", e.kind()))
+    let p = Problem::new(ErrorCode::ReportTemplate, format!("template `{name}`: {}", e.kind()))
         .help("`mktaudit docs reports` lists the fields and filters a template can use");
     match (found, e.range(), e.line()) {
         (Some((display, text)), Some(range), _) => {

@@ -24,8 +24,7 @@ pub mod trend;
 pub mod view;
 
 use crate::bundle::{Bundle, Note};
-use crate::eval::{Finding, ParamUse, RuleResult, Status};
-use crate::rules::format::Reference;
+use crate::eval::{Finding, RuleResult, Status};
 use crate::rules::{Category, RulePack, Severity};
 use crate::score::{self, CategoryScore, Overall, Scorecard};
 use serde::Serialize;
@@ -41,7 +40,7 @@ pub struct Report {
     pub summary: Overall,
     pub categories: Vec<CategoryScore>,
     /// One entry per rule, worst first within each category.
-    pub results: Vec<RuleReport>,
+    pub results: Vec<RuleResult>,
     /// Rules that could not be assessed, and the data that would fix that.
     pub not_assessed: Vec<NotAssessed>,
     pub methodology: Methodology,
@@ -66,46 +65,6 @@ pub struct AuditInfo {
     pub period_start: String,
     pub period_end: String,
     pub currency: String,
-}
-
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
-pub struct RuleReport {
-    pub id: String,
-    /// Names the problem the rule looks for.
-    pub title: String,
-    /// Names what is working when the rule passes, if the rule says.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pass_title: Option<String>,
-    pub category: Category,
-    pub severity: Severity,
-    pub weight: f64,
-    pub status: Status,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    /// How the value was computed, with the numbers that went in (`attended / meetings = 3 / 10`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub formula: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
-    /// How much the overall score would rise if this rule passed.
-    pub points_recoverable: f64,
-    pub findings: Vec<Finding>,
-    pub findings_total: usize,
-    pub rationale: String,
-    pub remediation: String,
-    /// How much work the remediation is, if the rule says: quick, moderate or major.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub effort: Option<crate::rules::format::Effort>,
-    pub references: Vec<Reference>,
-    pub params: BTreeMap<String, ParamUse>,
-    /// sha256 of the rule's definition: a baseline comparison uses it to tell
-    /// a changed rule from a changed organisation.
-    pub rule_hash: String,
 }
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -172,7 +131,7 @@ pub struct TierCoverage {
 }
 
 /// The tier coverage of a run: each rule's tier from the datasets it reads.
-fn tier_coverage(pack: &crate::rules::RulePack, reports: &[RuleReport]) -> Vec<TierCoverage> {
+fn tier_coverage(pack: &crate::rules::RulePack, reports: &[RuleResult]) -> Vec<TierCoverage> {
     let schema = crate::bundle::schema::Schema::get();
     [
         ("exports", "from your exports"),
@@ -290,41 +249,23 @@ pub fn build(input: &ReportInput<'_>) -> Report {
     } = input;
     let total_weight = scorecard.overall.total_weight;
     let names = person_names(bundle);
-    let mut rule_reports: Vec<RuleReport> = results
+    // The pack is the report's list of rules, as it is the scorecard's: a
+    // result from elsewhere is left out of both.
+    let mut rule_reports: Vec<RuleResult> = results
         .iter()
-        .filter_map(|r| {
-            let rule = pack.get(&r.rule)?;
-            Some(RuleReport {
-                id: rule.id.clone(),
-                title: rule.title.clone(),
-                pass_title: rule.pass_title.clone(),
-                category: rule.category,
-                severity: rule.severity,
-                weight: rule.weight,
-                status: r.status,
-                message: with_names(&r.message, &names),
-                value: r.value,
-                threshold: r.threshold,
-                formula: r.formula.clone(),
-                reason: r.reason.clone(),
-                missing: r.missing.clone(),
-                points_recoverable: score::points_recoverable(rule.weight, r.status, total_weight),
-                findings: r
-                    .findings
-                    .iter()
-                    .map(|f| Finding {
-                        message: with_names(&f.message, &names),
-                        ..f.clone()
-                    })
-                    .collect(),
-                findings_total: r.findings_total,
-                rationale: rule.rationale.trim().to_string(),
-                remediation: rule.remediation.trim().to_string(),
-                effort: rule.effort,
-                references: rule.references.clone(),
-                params: r.params.clone(),
-                rule_hash: rule.hash.clone(),
-            })
+        .filter(|r| pack.get(&r.id).is_some())
+        .map(|r| RuleResult {
+            message: with_names(&r.message, &names),
+            points_recoverable: score::points_recoverable(r.weight, r.status, total_weight),
+            findings: r
+                .findings
+                .iter()
+                .map(|f| Finding {
+                    message: with_names(&f.message, &names),
+                    ..f.clone()
+                })
+                .collect(),
+            ..r.clone()
         })
         .collect();
     rule_reports.sort_by(|a, b| {
@@ -450,16 +391,16 @@ impl Report {
     /// Rules with failures or warnings, most points recoverable first; among
     /// equal points, quick wins first (a rule that does not say its effort
     /// after those that do), then the more severe, then by id.
-    pub fn remediation_plan(&self) -> Vec<&RuleReport> {
-        let mut plan: Vec<&RuleReport> = self
+    pub fn remediation_plan(&self) -> Vec<&RuleResult> {
+        let mut plan: Vec<&RuleResult> = self
             .results
             .iter()
             .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
             .collect();
-        let effort_rank = |r: &RuleReport| r.effort.map_or(u8::MAX, |e| e as u8);
+        let effort_rank = |r: &RuleResult| r.effort.map_or(u8::MAX, |e| e as u8);
         plan.sort_by(|a, b| {
             // Points are shown to one decimal: ties are ties as the reader sees them.
-            let shown = |r: &RuleReport| (r.points_recoverable * 10.0).round() as i64;
+            let shown = |r: &RuleResult| (r.points_recoverable * 10.0).round() as i64;
             shown(b)
                 .cmp(&shown(a))
                 .then(effort_rank(a).cmp(&effort_rank(b)))

@@ -3,7 +3,7 @@
 //! model), so the same results always read the same. Sentences name
 //! numbers the tables also show; nothing here judges beyond the rules.
 
-use super::{Report, RuleReport};
+use super::{Report, RuleResult};
 use crate::eval::Status;
 use crate::score::CategoryScore;
 use crate::template::format_percent;
@@ -22,7 +22,7 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
-fn flagged(r: &RuleReport) -> bool {
+fn flagged(r: &RuleResult) -> bool {
     matches!(r.status, Status::Fail | Status::Warn)
 }
 
@@ -113,7 +113,7 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
             top.title,
             format_number(top.points_recoverable)
         );
-        let quick: Vec<&&RuleReport> = plan
+        let quick: Vec<&&RuleResult> = plan
             .iter()
             .filter(|r| r.effort == Some(crate::rules::format::Effort::Quick))
             .collect();
@@ -157,7 +157,7 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
 
 /// A short paragraph on one category: its score, what fails, what works.
 pub fn category_paragraph(report: &Report, cat: &CategoryScore) -> String {
-    let rules: Vec<&RuleReport> = report.results.iter().filter(|r| r.category == cat.category).collect();
+    let rules: Vec<&RuleResult> = report.results.iter().filter(|r| r.category == cat.category).collect();
     if rules.is_empty() {
         return String::new();
     }
@@ -168,8 +168,8 @@ pub fn category_paragraph(report: &Report, cat: &CategoryScore) -> String {
             format!("None of the {} checks here could be assessed.", rules.len())
         };
     };
-    let failing: Vec<&&RuleReport> = rules.iter().filter(|r| flagged(r)).collect();
-    let passing: Vec<&&RuleReport> = rules.iter().filter(|r| r.status == Status::Pass).collect();
+    let failing: Vec<&&RuleResult> = rules.iter().filter(|r| flagged(r)).collect();
+    let passing: Vec<&&RuleResult> = rules.iter().filter(|r| r.status == Status::Pass).collect();
     let mut text = format!(
         "{} scores {} with {} of {} assessed checks passing.",
         cat.category.title(),
@@ -195,7 +195,7 @@ pub fn category_paragraph(report: &Report, cat: &CategoryScore) -> String {
 }
 
 /// What a passing rule shows, in its own words when it has them.
-pub fn pass_title(r: &RuleReport) -> String {
+pub fn pass_title(r: &RuleResult) -> String {
     r.pass_title.clone().unwrap_or_else(|| format!("checked: {}", r.title))
 }
 

@@ -3,7 +3,7 @@
 //! evidence, every line wrapped to the terminal's width. Colour only when
 //! asked (TTY and no NO_COLOR).
 
-use super::{Report, RuleReport};
+use super::{Report, RuleResult};
 use crate::eval::Status;
 use crate::template::format_percent;
 use crate::value::format_number;
@@ -252,7 +252,7 @@ fn render_lines(report: &Report, color: bool) -> String {
         }
     }
 
-    let flagged: Vec<&RuleReport> = report
+    let flagged: Vec<&RuleResult> = report
         .results
         .iter()
         .filter(|r| matches!(r.status, Status::Fail | Status::Warn))
@@ -297,7 +297,7 @@ fn render_lines(report: &Report, color: bool) -> String {
         }
     }
 
-    let errors: Vec<&RuleReport> = report.results.iter().filter(|r| r.status == Status::Error).collect();
+    let errors: Vec<&RuleResult> = report.results.iter().filter(|r| r.status == Status::Error).collect();
     if !errors.is_empty() {
         let _ = writeln!(
             out,
@@ -318,7 +318,7 @@ fn render_lines(report: &Report, color: bool) -> String {
         }
     }
 
-    let na: Vec<&RuleReport> = report
+    let na: Vec<&RuleResult> = report
         .results
         .iter()
         .filter(|r| r.status == Status::NotAssessed)

@@ -4,7 +4,7 @@
 //! text; the template engine escapes them for the format.
 
 use super::branding::Branding;
-use super::{Report, RuleReport};
+use super::{Report, RuleResult};
 use crate::eval::Status;
 use crate::rules::format::Reference;
 use crate::score::Counts;
@@ -90,7 +90,8 @@ pub struct RuleView {
     pub title: String,
     pub category: &'static str,
     pub severity: &'static str,
-    pub status: &'static str,
+    /// Serialises as the JSON report's status word (`fail`), which templates compare against.
+    pub status: Status,
     pub status_label: &'static str,
     pub flagged: bool,
     pub points: String,
@@ -287,7 +288,7 @@ fn snake_to_words(text: &str) -> String {
     out
 }
 
-fn rule_view(r: &RuleReport) -> RuleView {
+fn rule_view(r: &RuleResult) -> RuleView {
     let mut evidence = Vec::new();
     for f in &r.findings {
         if f.evidence.is_empty() {
@@ -316,7 +317,7 @@ fn rule_view(r: &RuleReport) -> RuleView {
         },
         category: r.category.title(),
         severity: r.severity.as_str(),
-        status: r.status.as_str(),
+        status: r.status,
         status_label: status_label(r.status),
         flagged: matches!(r.status, Status::Fail | Status::Warn),
         points: format!("+{}", format_number(r.points_recoverable)),

@@ -65,7 +65,6 @@ pub enum Bound<'a> {
 /// What a condition needs besides its dataset when it is bound for a pass.
 pub trait BindEnv {
     fn period(&self) -> Period;
-    fn as_of(&self) -> NaiveDate;
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
     /// Normalised values of `fields` in a row set of the plan or a dataset.
     fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>>;
@@ -86,9 +85,6 @@ pub struct PeriodEnv(pub Period, pub NaiveDate);
 impl BindEnv for PeriodEnv {
     fn period(&self) -> Period {
         self.0
-    }
-    fn as_of(&self) -> NaiveDate {
-        self.1
     }
     fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
         None

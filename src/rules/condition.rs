@@ -7,7 +7,6 @@
 use super::format::{Operand, RawCondition, Threshold};
 use super::params::ParamValues;
 use super::plan::expr::{self, Expr};
-use crate::bundle::Dataset;
 use crate::bundle::schema::DatasetSchema;
 use crate::error::suggest;
 use crate::value::{FieldType, Value};
@@ -548,12 +547,6 @@ impl Condition {
             Condition::fields_of(c, out);
         }
     }
-
-    /// Whether one row meets the condition. Over many rows, [`Condition::bind`]
-    /// once and evaluate the bound condition instead.
-    pub fn eval(&self, ds: &Dataset, row: usize, period: &Period) -> bool {
-        self.bind(ds, period).eval(row)
-    }
 }
 
 fn operator_names(raw: &RawCondition) -> Vec<&'static str> {
@@ -725,8 +718,8 @@ fn list_param(v: &crate::yaml::Value, params: &ParamValues) -> Result<Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::Column;
     use crate::bundle::schema::Schema;
+    use crate::bundle::{Column, Dataset};
 
     fn kpis() -> Dataset {
         let schema = Schema::get().dataset("kpis").unwrap();
@@ -770,7 +763,8 @@ mod tests {
             start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
             end: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
         };
-        (0..ds.rows).filter(|r| c.eval(&ds, *r, &period)).collect()
+        let bound = c.bind(&ds, &period);
+        (0..ds.rows).filter(|r| bound.eval(*r)).collect()
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::script;
 use super::vocab::{Vocabularies, Vocabulary};
 use super::{Category, Check, Param, Rule, RulePack};
 use crate::bundle::schema::Schema;
+use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use crate::value::FieldType;
 use rayon::prelude::*;
@@ -127,7 +128,7 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
         if *dir != default_pack_dir() && !dir.is_dir() {
             problems.push(
                 Problem::new(
-                    "rules::not_found",
+                    ErrorCode::RulesNotFound,
                     format!("rule folder `{}` does not exist", dir.display()),
                 )
                 .help("pass a folder of rule files with --rules (the default pack is built in and always loaded, unless --no-default-rules)"),
@@ -164,7 +165,7 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                 let at = find_key(&rule.source.text, "id");
                 problems.push(
                     Problem::new(
-                        "rules::duplicate_id",
+                        ErrorCode::RulesDuplicateId,
                         format!("rule id `{}` is defined twice in `{}`", rule.id, dir.display()),
                     )
                     .at(&rule.source, at, 3, format!("first defined in {}", first.display()))
@@ -219,7 +220,7 @@ fn load_vocabularies(
     let text = match read_text(&path) {
         Ok(t) => t,
         Err(e) => {
-            problems.push(Problem::new("rules::read", format!("cannot read vocabularies: {e}")).in_file(&path));
+            problems.push(Problem::new(ErrorCode::RulesRead, format!("cannot read vocabularies: {e}")).in_file(&path));
             return None;
         }
     };
@@ -231,7 +232,7 @@ fn load_vocabularies(
             let at = e.offset(&src.text);
             problems.push(
                 Problem::new(
-                    "rules::vocabularies",
+                    ErrorCode::RulesVocabularies,
                     format!("`{}` is not a valid vocabulary file", path.display()),
                 )
                 .at(&src, at, 1, crate::error::short_serde_reason(&msg))
@@ -265,7 +266,10 @@ fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
                 }
             }
             Ok(_) => {}
-            Err(e) => problems.push(Problem::new("rules::walk", format!("cannot read rule folder: {e}"))),
+            Err(e) => problems.push(Problem::new(
+                ErrorCode::RulesWalk,
+                format!("cannot read rule folder: {e}"),
+            )),
         }
     }
     files
@@ -356,7 +360,7 @@ fn locate(text: &str, e: &CheckError) -> (usize, usize) {
     }
 }
 
-fn check_problem(src: &SourceFile, e: CheckError, code: &'static str) -> Problem {
+fn check_problem(src: &SourceFile, e: CheckError, code: ErrorCode) -> Problem {
     let (at, len) = locate(&src.text, &e);
     let p = Problem::new(code, e.message.clone()).at(src, at, len, "here");
     match e.help {
@@ -386,7 +390,8 @@ fn load_shared_script(dir: &Path, problems: &mut Problems) -> Option<(String, rh
     let text = match read_text(&path) {
         Ok(t) => t,
         Err(e) => {
-            problems.push(Problem::new("rules::read", format!("cannot read the shared script: {e}")).in_file(&path));
+            problems
+                .push(Problem::new(ErrorCode::RulesRead, format!("cannot read the shared script: {e}")).in_file(&path));
             return None;
         }
     };
@@ -397,7 +402,7 @@ fn load_shared_script(dir: &Path, problems: &mut Problems) -> Option<(String, rh
             if let Some(line) = top_level_statement(&text) {
                 problems.push(
                     Problem::new(
-                        "rules::shared_script",
+                        ErrorCode::RulesSharedScript,
                         "the shared script may hold only `fn` definitions",
                     )
                     .at(&src, src.offset(line, 1), 1, "a statement outside any function")
@@ -410,8 +415,11 @@ fn load_shared_script(dir: &Path, problems: &mut Problems) -> Option<(String, rh
         Err((msg, line, col)) => {
             let at = src.offset(line, col);
             problems.push(
-                Problem::new("rules::script_syntax", format!("shared script does not compile: {msg}"))
-                    .at(&src, at, 1, msg),
+                Problem::new(
+                    ErrorCode::RulesScriptSyntax,
+                    format!("shared script does not compile: {msg}"),
+                )
+                .at(&src, at, 1, msg),
             );
             None
         }
@@ -436,7 +444,7 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
     let text = match read_text(path) {
         Ok(t) => t,
         Err(e) => {
-            problems.push(Problem::new("rules::read", format!("cannot read rule file: {e}")).in_file(path));
+            problems.push(Problem::new(ErrorCode::RulesRead, format!("cannot read rule file: {e}")).in_file(path));
             return None;
         }
     };
@@ -452,8 +460,11 @@ fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, probl
             let msg = e.to_string();
             let reason = crate::error::short_serde_reason(&msg);
             let at = e.offset(&src.text);
-            let mut p = Problem::new("rules::parse", format!("`{}` is not a valid rule", path.display()))
-                .at(&src, at, 1, reason);
+            let mut p = Problem::new(
+                ErrorCode::RulesParse,
+                format!("`{}` is not a valid rule", path.display()),
+            )
+            .at(&src, at, 1, reason);
             p = match crate::error::unknown_key_help(&msg) {
                 Some(h) => p.help(h),
                 None => p.help("`mktaudit docs rules` describes the rule format; `mktaudit rules new ID --category C` writes a commented example"),
@@ -488,7 +499,7 @@ fn validate(
     {
         problems.push(
             Problem::new(
-                "rules::id",
+                ErrorCode::RulesId,
                 format!(
                     "rule id `{id}` must start with a letter or digit and use only letters, digits, `-`, `_` and `.`"
                 ),
@@ -509,7 +520,7 @@ fn validate(
         (Some(c), Some(f)) if c != f => {
             problems.push(
                 Problem::new(
-                    "rules::category",
+                    ErrorCode::RulesCategory,
                     format!("the rule says category `{c}` but sits in folder `{folder}`"),
                 )
                 .at(src, find_key(&src.text, "category"), 9, "conflicts with the folder")
@@ -522,7 +533,7 @@ fn validate(
         (None, None) => {
             let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
             problems.push(
-                Problem::new("rules::category", format!("rule `{id}` has no category"))
+                Problem::new(ErrorCode::RulesCategory, format!("rule `{id}` has no category"))
                     .at(src, 0, 1, "no `category:` key, and the folder is not a category")
                     .help(format!(
                         "add `category: …` or put the file in a folder named after one of: {}",
@@ -537,7 +548,7 @@ fn validate(
     if !(weight.is_finite() && (0.0..=crate::score::MAX_WEIGHT).contains(&weight)) {
         problems.push(
             Problem::new(
-                "rules::weight",
+                ErrorCode::RulesWeight,
                 format!("weight must be a number from 0 to {}", crate::score::MAX_WEIGHT),
             )
             .at(src, find_key(&src.text, "weight"), 7, "here"),
@@ -553,7 +564,7 @@ fn validate(
         let mut convert = |v: &crate::yaml::Value| match yaml_to_value(v) {
             Ok(v) => Some(v),
             Err(e) => {
-                bad_values.push(Problem::new("rules::param", format!("param `{name}`: {e}")).at(
+                bad_values.push(Problem::new(ErrorCode::RulesParam, format!("param `{name}`: {e}")).at(
                     src,
                     at,
                     name.len(),
@@ -568,7 +579,7 @@ fn validate(
             if !org_schema.fields.contains_key(field) {
                 problems.push(
                     Problem::new(
-                        "rules::param",
+                        ErrorCode::RulesParam,
                         format!(
                             "param `{name}` depends on profile field `{field}`, which the org profile does not have"
                         ),
@@ -613,7 +624,7 @@ fn validate(
         for (ds, fields) in declared {
             let Some(schema) = Schema::get().dataset(ds) else {
                 problems.push(
-                    Problem::new("rules::dataset", format!("unknown dataset `{ds}`"))
+                    Problem::new(ErrorCode::RulesDataset, format!("unknown dataset `{ds}`"))
                         .at(
                             src,
                             find_in(&src.text, section, &format!("{ds}:")),
@@ -627,7 +638,7 @@ fn validate(
             for f in fields {
                 if !schema.fields.contains_key(f) {
                     problems.push(
-                        Problem::new("rules::field", format!("dataset `{ds}` has no field `{f}`"))
+                        Problem::new(ErrorCode::RulesField, format!("dataset `{ds}` has no field `{f}`"))
                             .at(src, find_in(&src.text, section, f), f.len(), "unknown field")
                             .help(suggest(f, &schema.field_names())),
                     );
@@ -653,7 +664,7 @@ fn validate(
             if Schema::get().dataset(ds).is_none() {
                 problems.push(
                     Problem::new(
-                        "rules::test",
+                        ErrorCode::RulesTest,
                         format!("test `{}` has data for unknown dataset `{ds}`", test.name),
                     )
                     .at(
@@ -670,7 +681,7 @@ fn validate(
             if !params.contains_key(p) {
                 problems.push(
                     Problem::new(
-                        "rules::test",
+                        ErrorCode::RulesTest,
                         format!("test `{}` sets param `{p}`, which the rule does not declare", test.name),
                     )
                     .at(
@@ -719,7 +730,7 @@ fn validate(
         let at = find_in(&src.text, "check", "in_vocab");
         problems.push(
             Problem::new(
-                "rules::check",
+                ErrorCode::RulesCheck,
                 "`in_vocab` works in `plan:` checks, not in `rows:` or `aggregate:`",
             )
             .at(src, at, "in_vocab".len(), "here")
@@ -763,7 +774,7 @@ fn validate_check(
     if kinds.iter().filter(|k| **k).count() != 1 {
         problems.push(
             Problem::new(
-                "rules::check",
+                ErrorCode::RulesCheck,
                 "`check` needs exactly one of `plan`, `rows`, `aggregate`, `script`, `script_file`",
             )
             .at(src, find_key(&src.text, "check"), 6, "here")
@@ -776,7 +787,7 @@ fn validate_check(
             Ok(c) => c,
             Err(errors) => {
                 for e in errors {
-                    problems.push(check_problem(src, e, "rules::plan"));
+                    problems.push(check_problem(src, e, ErrorCode::RulesPlan));
                 }
                 return None;
             }
@@ -800,7 +811,7 @@ fn validate_check(
             entry.insert(f.to_string());
         }
     };
-    let mut report = |e: CheckError| problems.push(check_problem(src, e, "rules::check"));
+    let mut report = |e: CheckError| problems.push(check_problem(src, e, ErrorCode::RulesCheck));
 
     if let Some(rows) = &check.rows {
         let Some(schema) = Schema::get().dataset(&rows.dataset) else {
@@ -913,7 +924,7 @@ fn validate_check(
                 "does not exist"
             };
             problems.push(
-                Problem::new("rules::script_file", format!("script file `{file}` {why}"))
+                Problem::new(ErrorCode::RulesScriptFile, format!("script file `{file}` {why}"))
                     .at(src, find_in(&src.text, "check", file), file.len(), "here")
                     .help("name a .rhai file next to the rule file, inside the pack folder"),
             );
@@ -923,7 +934,8 @@ fn validate_check(
             Ok(t) => (SourceFile::new(script_path.display().to_string(), t.clone()), t, 0, 0),
             Err(e) => {
                 problems.push(
-                    Problem::new("rules::script_file", format!("cannot read `{file}`: {e}")).in_file(&script_path),
+                    Problem::new(ErrorCode::RulesScriptFile, format!("cannot read `{file}`: {e}"))
+                        .in_file(&script_path),
                 );
                 return None;
             }
@@ -943,7 +955,7 @@ fn validate_check(
                         let needle = format!("fn {}", f.name);
                         problems.push(
                             Problem::new(
-                                "rules::script_helper",
+                                ErrorCode::RulesScriptHelper,
                                 format!(
                                     "`{}` is defined in the pack's shared.rhai; the script defines it again",
                                     f.name
@@ -967,7 +979,7 @@ fn validate_check(
         Err((msg, line, col)) => {
             let at = script_src.offset(line, col);
             problems.push(
-                Problem::new("rules::script_syntax", format!("script does not compile: {msg}"))
+                Problem::new(ErrorCode::RulesScriptSyntax, format!("script does not compile: {msg}"))
                     .at(&script_src, at, 1, msg)
                     .help("`mktaudit docs rhai-api` lists the script API"),
             );

@@ -18,7 +18,7 @@ pub mod script;
 pub mod unrecognised;
 pub mod vocab;
 
-pub use load::{DEFAULT_PACK, LoadedRules, default_pack_dir, load_rule_dirs, load_rule_dirs_for_audit};
+pub use load::{LoadedRules, default_pack_dir, load_rule_dirs, load_rule_dirs_for_audit};
 
 use crate::error::SourceFile;
 use crate::value::Value;
@@ -338,5 +338,42 @@ impl RulePack {
             }
         }
         demand
+    }
+}
+
+// What a rule ends as: pass, warn, fail, not assessed (its data is missing:
+// never a pass), not applicable, waived, or error (the rule itself broke; the
+// audit goes on). No doc comment: it would become the report schema's
+// description, and the schema keeps its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    NotAssessed,
+    /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
+    NotApplicable,
+    /// Every finding is an accepted exception (a waiver in force): out of the
+    /// score and its coverage, shown as waived, never a pass.
+    Waived,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::NotAssessed => "not_assessed",
+            Status::NotApplicable => "not_applicable",
+            Status::Waived => "waived",
+            Status::Error => "error",
+        }
+    }
+    /// Whether the rule was assessed (and so counts in the score).
+    pub fn assessed(self) -> bool {
+        matches!(self, Status::Pass | Status::Warn | Status::Fail)
     }
 }

@@ -432,7 +432,8 @@ fn register_host_api(engine: &mut Engine) {
 /// What a script returned, before it becomes a rule result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptOutcome {
-    pub status: String,
+    /// Pass, warn, fail or not assessed: the only ends a script may choose.
+    pub status: super::Status,
     pub message: String,
     pub reason: Option<String>,
     pub value: Option<f64>,
@@ -553,11 +554,17 @@ impl CompiledScript {
             }
         };
         let status = text("status").unwrap_or_default();
-        if !matches!(status.as_str(), "pass" | "warn" | "fail" | "not_assessed") {
-            return Err(bad(format!(
-                "`status` must be pass, warn, fail or not_assessed, got `{status}`"
-            )));
-        }
+        let status = match status.as_str() {
+            "pass" => super::Status::Pass,
+            "warn" => super::Status::Warn,
+            "fail" => super::Status::Fail,
+            "not_assessed" => super::Status::NotAssessed,
+            _ => {
+                return Err(bad(format!(
+                    "`status` must be pass, warn, fail or not_assessed, got `{status}`"
+                )));
+            }
+        };
         let mut findings = Vec::new();
         if let Some(list) = map.get("findings") {
             let list = list

@@ -8,14 +8,14 @@ pub mod expr;
 pub mod format;
 mod run;
 
-pub use run::{PlanFinding, PlanOutcome, run};
+pub use run::run;
 
 use super::condition::{CheckError, Condition, Names, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};
 use super::params::ParamValues;
 use crate::bundle::schema::{DatasetSchema, Schema};
 use crate::error::suggest;
-use crate::eval::Status;
+use crate::rules::Status;
 use crate::value::FieldType;
 use chrono::NaiveDate;
 use expr::{Expr, Val};

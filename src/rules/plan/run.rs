@@ -5,7 +5,7 @@
 use super::expr::{Env, Expr, Val};
 use super::{Agg, Body, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
-use crate::eval::Status;
+use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
@@ -548,9 +548,6 @@ impl Ctx<'_> {
 impl BindEnv for Ctx<'_> {
     fn period(&self) -> Period {
         self.period
-    }
-    fn as_of(&self) -> NaiveDate {
-        self.as_of
     }
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()

@@ -6,7 +6,7 @@ use crate::bundle::{Bundle, coverage};
 use crate::rules::condition::{Condition, Period, number_param};
 use crate::rules::format::{EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsCheck};
 use crate::rules::metric::{Metric, Window};
-use crate::rules::params::{self, ParamOrigin, ParamValues};
+use crate::rules::params::{self, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
 use crate::rules::vocab::Vocabularies;
 use crate::rules::{Check, Rule, RulePack};
@@ -14,103 +14,17 @@ use crate::template;
 use crate::value::Value;
 use chrono::{Datelike, Months, NaiveDate};
 use rayon::prelude::*;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// Findings kept per rule; the rest are counted, not listed.
 pub const DEFAULT_MAX_FINDINGS: usize = 50;
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-    NotAssessed,
-    /// The rule's subject is absent (no SLA to judge): neither a pass nor missing data.
-    NotApplicable,
-    /// Every finding is an accepted exception (a waiver in force): out of the
-    /// score and its coverage, shown as waived, never a pass.
-    Waived,
-    Error,
-}
+// What a rule can end as; declared with the rules, which produce it.
+pub use crate::rules::Status;
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-            Status::NotAssessed => "not_assessed",
-            Status::NotApplicable => "not_applicable",
-            Status::Waived => "waived",
-            Status::Error => "error",
-        }
-    }
-    /// Whether the rule was assessed (and so counts in the score).
-    pub fn assessed(self) -> bool {
-        matches!(self, Status::Pass | Status::Warn | Status::Fail)
-    }
-}
-
-/// Where a finding's evidence sits in the bundle.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Evidence {
-    pub dataset: String,
-    pub file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct Finding {
-    pub message: String,
-    /// The business entity the finding is about (`kpis:K-01`, `month:2025-03`,
-    /// or empty for the org as a whole): stable across quarters, unlike lines.
-    pub key: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    pub evidence: Vec<Evidence>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct ParamUse {
-    pub value: Value,
-    pub default: Value,
-    pub origin: ParamOrigin,
-}
-
-/// The outcome of one rule.
-#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
-pub struct RuleResult {
-    pub rule: String,
-    pub status: Status,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub threshold: Option<f64>,
-    /// How the value was computed, with the numbers that went in (declarative rules).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub formula: Option<String>,
-    /// Not assessed: why; error: what broke.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Datasets or fields whose absence stopped the rule (`leads`, `kpis.audience`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
-    pub findings: Vec<Finding>,
-    /// All findings, including those beyond the kept sample.
-    pub findings_total: usize,
-    pub params: BTreeMap<String, ParamUse>,
-}
+mod outcome;
+pub use outcome::{Evidence, Finding, ParamUse, RuleResult};
 
 /// Everything about a run that is not the rules or the data.
 #[derive(Debug, Clone)]
@@ -188,19 +102,7 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
             (name.clone(), use_)
         })
         .collect();
-    let mut result = RuleResult {
-        rule: rule.id.clone(),
-        status: Status::Pass,
-        message: String::new(),
-        value: None,
-        threshold: None,
-        formula: None,
-        reason: None,
-        missing: Vec::new(),
-        findings: Vec::new(),
-        findings_total: 0,
-        params: params_used,
-    };
+    let mut result = RuleResult::new(rule, params_used);
     let mut missing = missing_data(&rule.requires, bundle);
     for m in missing_interpreted(rule, bundle) {
         if !missing.contains(&m) {
@@ -715,12 +617,7 @@ fn script_check(
         Some(loc) => format!("{} (at {loc})", e.message),
         None => e.message,
     })?;
-    result.status = match outcome.status.as_str() {
-        "pass" => Status::Pass,
-        "warn" => Status::Warn,
-        "fail" => Status::Fail,
-        _ => Status::NotAssessed,
-    };
+    result.status = outcome.status;
     result.value = outcome.value;
     result.threshold = outcome.threshold;
     result.message = outcome.message.clone();

@@ -12,6 +12,9 @@ use std::sync::Arc;
 
 pub use crate::fsutil::FileText;
 
+mod code;
+pub use code::ErrorCode;
+
 /// A file's text kept for diagnostics, with the name the user knows it by.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -70,7 +73,7 @@ const MAX_SNIPPET_LINE: usize = 2000;
 /// One problem with the user's input.
 #[derive(Debug, Clone)]
 pub struct Problem {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub help: Option<String>,
     pub source: Option<SourceFile>,
@@ -81,7 +84,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -194,6 +197,10 @@ impl Problems {
     }
     pub fn extend(&mut self, other: Problems) {
         self.0.extend(other.0);
+    }
+    /// The process exit code: the highest of the problems' codes'.
+    pub fn exit_code(&self) -> u8 {
+        self.0.iter().map(|p| p.code.exit_code()).max().unwrap_or(2)
     }
     /// Ok(value) when nothing went wrong, the problems otherwise.
     pub fn into_result<T>(self, value: T) -> Result<T, Problems> {
@@ -386,7 +393,7 @@ mod tests {
     #[test]
     fn render_names_file_line_and_help() {
         let src = SourceFile::new("bundle/leads.csv", "id,amount\nL1,lots\n");
-        let p = Problem::new("bundle::cell", "bad number")
+        let p = Problem::new(ErrorCode::BundleCell, "bad number")
             .at(&src, 13, 4, "not a number")
             .help("write a number");
         assert_eq!(p.location().as_deref(), Some("bundle/leads.csv:2:4"));

@@ -87,6 +87,15 @@ pub struct ParamUse {
     pub origin: ParamOrigin,
 }
 
+/// Money a warning or failure puts at stake, as the data records it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct AtStake {
+    /// In the bundle's currency (`audit.currency`), above 0.
+    pub amount: f64,
+    /// What the amount is, as words that follow it ("of ad spend with no conversion").
+    pub label: String,
+}
+
 /// The outcome of one rule.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct RuleResult {
@@ -110,6 +119,9 @@ pub struct RuleResult {
     /// All findings, including those beyond the kept sample.
     pub findings_total: usize,
     pub params: BTreeMap<String, ParamUse>,
+    /// The money at stake, when the rule names it and the data has the amounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_stake: Option<AtStake>,
 }
 
 /// Everything about a run that is not the rules or the data.
@@ -200,6 +212,7 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         findings: Vec::new(),
         findings_total: 0,
         params: params_used,
+        at_stake: None,
     };
     let missing = missing_data(&rule.requires, bundle);
     if !missing.is_empty() {
@@ -576,6 +589,7 @@ fn plan_check(
     result.value = out.value;
     result.threshold = out.threshold;
     result.formula = out.formula;
+    result.at_stake = out.at_stake.map(|(amount, label)| AtStake { amount, label });
     match out.status {
         Status::NotAssessed => {
             result.reason = Some(out.message.clone());

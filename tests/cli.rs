@@ -153,7 +153,7 @@ fn output_is_written_atomically_and_never_over_the_bundle() {
     let o = audit_mini(&["--format", "json", "--output", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(written["schema_version"], "2.0");
+    assert_eq!(written["schema_version"], "2.1");
     assert!(stdout(&o).is_empty());
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(leftovers.len(), 1, "no temporary files left behind");

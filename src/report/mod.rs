@@ -21,6 +21,7 @@ pub mod svg;
 pub mod terminal;
 pub mod trend;
 pub mod view;
+pub mod wording;
 
 use crate::bundle::{Bundle, Note};
 use crate::eval::{Finding, ParamUse, RuleResult, Status};
@@ -30,7 +31,7 @@ use crate::score::{self, CategoryScore, Overall, Scorecard};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "2.1";
 
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Report {
@@ -93,6 +94,10 @@ pub struct RuleReport {
     pub missing: Vec<String>,
     /// How much the overall score would rise if this rule passed.
     pub points_recoverable: f64,
+    /// The money a warning or failure puts at stake, in `audit.currency`,
+    /// when the rule names it and the data records the amounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_stake: Option<crate::eval::AtStake>,
     pub findings: Vec<Finding>,
     pub findings_total: usize,
     pub rationale: String,
@@ -302,6 +307,10 @@ pub fn build(input: &ReportInput<'_>) -> Report {
                 reason: r.reason.clone(),
                 missing: r.missing.clone(),
                 points_recoverable: score::points_recoverable(rule.weight, r.status, total_weight),
+                at_stake: r
+                    .at_stake
+                    .clone()
+                    .filter(|_| matches!(r.status, Status::Fail | Status::Warn)),
                 findings: r
                     .findings
                     .iter()

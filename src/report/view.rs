@@ -93,6 +93,9 @@ pub struct RuleView {
     pub status_label: &'static str,
     pub flagged: bool,
     pub points: String,
+    /// The money at stake in the bundle's currency ("$48,200 of ad spend with
+    /// no conversion"), or empty when the rule names none or the data has no amounts.
+    pub at_stake: String,
     /// "quick win", "moderate", "major", or empty when the rule does not say.
     pub effort: &'static str,
     pub message: String,
@@ -238,55 +241,9 @@ fn reference(r: &Reference) -> ReferenceView {
     }
 }
 
-/// Text as a client reads it: a name a rule quoted in backticks gets
-/// quotation marks, and a snake_case field or value name becomes words
-/// (`follow_up_sla` -> "follow up sla"). The JSON keeps the text as the rule wrote it.
-pub fn client_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut open = false;
-    let quoted = text.matches('`').count().is_multiple_of(2);
-    for c in text.chars() {
-        match c {
-            '`' if quoted => {
-                out.push(if open { '\u{201d}' } else { '\u{201c}' });
-                open = !open;
-            }
-            _ => out.push(c),
-        }
-    }
-    snake_to_words(&out)
-}
+pub use super::wording::client_text;
 
-/// `demand_creation` -> `demand creation`, for whole words of lowercase
-/// letters joined by underscores only (never an id such as `K_01`).
-fn snake_to_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let snake = word.contains('_')
-            && !word.starts_with('_')
-            && !word.ends_with('_')
-            && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-        if snake {
-            out.push_str(&word.replace('_', " "));
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-fn rule_view(r: &RuleReport) -> RuleView {
+fn rule_view(r: &RuleReport, currency: &str) -> RuleView {
     let mut evidence = Vec::new();
     for f in &r.findings {
         if f.evidence.is_empty() {
@@ -319,6 +276,7 @@ fn rule_view(r: &RuleReport) -> RuleView {
         status_label: status_label(r.status),
         flagged: matches!(r.status, Status::Fail | Status::Warn),
         points: format!("+{}", format_number(r.points_recoverable)),
+        at_stake: at_stake_text(r, currency),
         effort: r.effort.map_or("", |e| e.label()),
         message: if r.status == Status::Error {
             r.message.clone()
@@ -345,6 +303,17 @@ fn rule_view(r: &RuleReport) -> RuleView {
         evidence,
         more_findings: r.findings_total.saturating_sub(r.findings.len()),
     }
+}
+
+/// "$48,200 of ad spend with no conversion": the amount a rule puts at stake.
+pub fn at_stake_text(r: &RuleReport, currency: &str) -> String {
+    r.at_stake.as_ref().map_or_else(String::new, |a| {
+        format!(
+            "{} {}",
+            crate::template::format_currency(a.amount, currency),
+            client_text(&a.label)
+        )
+    })
 }
 
 /// What to gather for a rule that could not run: what is missing outright,
@@ -377,7 +346,11 @@ fn css_string(text: &str) -> String {
 
 pub fn build(report: &Report, branding: &Branding) -> View {
     let s = &report.summary;
-    let plan: Vec<RuleView> = report.remediation_plan().into_iter().map(rule_view).collect();
+    let plan: Vec<RuleView> = report
+        .remediation_plan()
+        .into_iter()
+        .map(|r| rule_view(r, &report.audit.currency))
+        .collect();
     let categories = report
         .categories
         .iter()
@@ -395,7 +368,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
                 .results
                 .iter()
                 .filter(|r| r.category == c.category)
-                .map(rule_view)
+                .map(|r| rule_view(r, &report.audit.currency))
                 .collect(),
         })
         .collect();
@@ -442,7 +415,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             .results
             .iter()
             .filter(|r| r.status == Status::Pass)
-            .map(rule_view)
+            .map(|r| rule_view(r, &report.audit.currency))
             .collect(),
         plan,
         not_assessed: report
@@ -528,7 +501,15 @@ pub(crate) fn tiers_text(tiers: &[super::TierCoverage]) -> String {
     let parts: Vec<String> = tiers
         .iter()
         .filter(|t| t.rules > 0)
-        .map(|t| format!("{}: {} of {} rules assessed", t.label, t.assessed, t.rules))
+        .map(|t| {
+            format!(
+                "{}: {} of {} {} assessed",
+                t.label,
+                t.assessed,
+                t.rules,
+                if t.rules == 1 { "rule" } else { "rules" }
+            )
+        })
         .collect();
     let mut text = parts.join("; ");
     if let Some(first) = text.get(..1) {

@@ -332,13 +332,15 @@ fn data_needed(n: &super::NotAssessed, status: Status) -> String {
 
 /// `text` as a CSS string body: every character that is not a letter,
 /// digit or space written as a CSS escape, so no name can end the string.
+/// Each escape ends with a space: CSS reads one whitespace after a hex
+/// escape as its end, so without it "audit: Acme" printed "audit:Acme".
 fn css_string(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == ' ' {
                 c.to_string()
             } else {
-                format!("\\{:06x}", c as u32)
+                format!("\\{:06x} ", c as u32)
             }
         })
         .collect()
@@ -516,4 +518,12 @@ pub(crate) fn tiers_text(tiers: &[super::TierCoverage]) -> String {
         text = first.to_uppercase() + &text[1..];
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_css_escape_keeps_the_space_after_it() {
+        assert_eq!(super::css_string("a: b\""), "a\\00003a  b\\000022 ");
+    }
 }

@@ -425,9 +425,10 @@ fn rows_check(
     };
     let noun = if in_scope == 1 { "record" } else { "records" };
     result.message = match (result.status, result.findings.first()) {
-        (Status::Pass, _) if n == 0 => format!("No issue in {in_scope} `{}` {noun}.", c.dataset),
+        // The dataset is named as the export a client handed over, not as a code.
+        (Status::Pass, _) if n == 0 => format!("No issue found in the {} export ({in_scope} {noun}).", c.dataset),
         (_, Some(f)) if n == 1 => f.message.clone(),
-        _ => format!("{n} of {in_scope} `{}` {noun} flagged.", c.dataset),
+        _ => format!("{n} of the {in_scope} {noun} in the {} export flagged.", c.dataset),
     };
     Ok(())
 }

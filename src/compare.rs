@@ -472,11 +472,28 @@ fn commentary(points: &[TrendPoint]) -> Vec<String> {
 
 fn change_words(d: f64) -> String {
     let d = round1(d);
+    let points = |n: f64| {
+        format!(
+            "{} {}",
+            crate::value::format_number(n),
+            if n == 1.0 { "point" } else { "points" }
+        )
+    };
     if d > 0.0 {
-        format!("up {} points", crate::value::format_number(d))
+        format!("up {}", points(d))
     } else if d < 0.0 {
-        format!("down {} points", crate::value::format_number(-d))
+        format!("down {}", points(-d))
     } else {
         "unchanged".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_point_is_singular() {
+        assert_eq!(super::change_words(1.0), "up 1 point");
+        assert_eq!(super::change_words(-2.5), "down 2.5 points");
+        assert_eq!(super::change_words(0.01), "unchanged");
     }
 }

@@ -130,7 +130,11 @@ pub fn entry(bundle: &Path, name: &str, result: &Result<Report, Problems>) -> En
             let n = p.0.len();
             let first = p.0.first().map(|x| x.message.clone()).unwrap_or_default();
             e.error = Some(if n > 1 {
-                format!("{first} (and {} more problems)", n - 1)
+                format!(
+                    "{first} (and {} more {})",
+                    n - 1,
+                    if n == 2 { "problem" } else { "problems" }
+                )
             } else {
                 first
             });
@@ -150,8 +154,9 @@ pub fn summary_table(entries: &[Entry]) -> String {
     });
     let width = sorted.iter().map(|e| e.name.chars().count()).max().unwrap_or(6).max(6);
     let mut out = format!(
-        "Portfolio: {} bundles\n\n  {:<width$}  {:>6}  {:<5}  {:>8}  {:>5}  org\n",
+        "Portfolio: {} {}\n\n  {:<width$}  {:>6}  {:<5}  {:>8}  {:>5}  org\n",
         entries.len(),
+        if entries.len() == 1 { "bundle" } else { "bundles" },
         "bundle",
         "score",
         "grade",
@@ -198,5 +203,15 @@ mod tests {
             .map(PathBuf::from)
             .collect();
         assert_eq!(entry_names(&paths), ["acme", "acme-3", "acme-2", "acme-4", "zeta"]);
+    }
+
+    #[test]
+    fn the_summary_counts_one_bundle_in_the_singular() {
+        let one = |name: &str| Entry {
+            name: name.into(),
+            ..Entry::default()
+        };
+        assert!(summary_table(&[one("acme")]).starts_with("Portfolio: 1 bundle\n"));
+        assert!(summary_table(&[one("acme"), one("zeta")]).starts_with("Portfolio: 2 bundles\n"));
     }
 }

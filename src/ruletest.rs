@@ -95,7 +95,8 @@ pub fn run_rule_tests(rule: &Rule, pack: &RulePack) -> Vec<CaseResult> {
                 text,
                 result.findings_total,
             )
-            .or(score_mismatch);
+            .or(score_mismatch)
+            .or_else(|| at_stake_mismatch(t.expect_at_stake, result.at_stake.as_ref()));
             let verdict = if result.status == expected && mismatch.is_none() {
                 Verdict::Validated
             } else if result.status == expected {
@@ -165,6 +166,16 @@ fn detail_mismatch(pattern: Option<&str>, findings: Option<usize>, text: &str, t
     }
 }
 
+/// What a case's `expect_at_stake` says that the outcome does not (0: none named).
+fn at_stake_mismatch(want: Option<f64>, got: Option<&crate::eval::AtStake>) -> Option<String> {
+    let want = want?;
+    let got_amount = got.map_or(0.0, |a| a.amount);
+    ((got_amount - want).abs() >= 0.005).then(|| match got {
+        Some(a) => format!("expected {want} at stake, got {} {}", a.amount, a.label),
+        None => format!("expected {want} at stake, got none"),
+    })
+}
+
 /// Runs the tests of every rule (or of one), in id order.
 pub fn run_pack_tests(pack: &RulePack, only: Option<&str>) -> Vec<CaseResult> {
     pack.rules
@@ -193,4 +204,23 @@ pub fn incomplete_rules(pack: &RulePack) -> Vec<(String, Vec<&'static str>)> {
             (!lacking.is_empty()).then(|| (r.id.clone(), lacking))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expect_at_stake_catches_a_wrong_or_missing_amount() {
+        let named = crate::eval::AtStake {
+            amount: 3000.0,
+            label: "of ad spend".into(),
+        };
+        assert_eq!(at_stake_mismatch(Some(3000.0), Some(&named)), None);
+        assert_eq!(at_stake_mismatch(None, Some(&named)), None);
+        assert_eq!(at_stake_mismatch(Some(0.0), None), None);
+        assert!(at_stake_mismatch(Some(2500.0), Some(&named)).is_some());
+        assert!(at_stake_mismatch(Some(0.0), Some(&named)).is_some());
+        assert!(at_stake_mismatch(Some(3000.0), None).is_some());
+    }
 }

@@ -53,6 +53,7 @@ fn report_schema() -> Value {
         ("RuleReport", "weight", &non_negative),
         ("RuleReport", "points_recoverable", &score),
         ("RuleReport", "rule_hash", &hash),
+        ("AtStake", "amount", &json!({ "exclusiveMinimum": 0 })),
         ("Methodology", "coverage_floor", &share),
         ("Methodology", "rule_pack_hash", &hash),
         ("WaivedFinding", "expires", &date),

@@ -114,9 +114,17 @@ pub fn apply(results: &mut [RuleResult], waivers: &[Waiver], as_of: NaiveDate) -
         }
         result.findings = kept;
         result.findings_total -= waived_here.min(result.findings_total);
+        if waived_here > 0 {
+            // The rule's amount counts the accepted exceptions too: no honest figure is left.
+            result.at_stake = None;
+        }
         if waived_here > 0 && result.findings_total == 0 {
             result.status = Status::Waived;
-            result.message = format!("Waived: {waived_here} finding(s) accepted as exceptions (see waivers).");
+            result.message = if waived_here == 1 {
+                "Waived: 1 finding accepted as an exception (see waivers).".to_string()
+            } else {
+                format!("Waived: {waived_here} findings accepted as exceptions (see waivers).")
+            };
         }
     }
     for (w, used) in waivers.iter().zip(used) {
@@ -149,6 +157,7 @@ mod tests {
             threshold: None,
             formula: None,
             reason: None,
+            at_stake: None,
             missing: vec![],
             findings: records
                 .iter()

@@ -2,106 +2,21 @@
 //! blocked or fails to load, no script runs, and the page prints to PDF.
 //! The screenshots and PDFs are kept in `target/browser-artifacts/`.
 //!
+//! Accessibility: axe-core (the engine behind most accessibility scanners)
+//! runs in the browser on every page, and a structural check without a
+//! browser covers what a screen reader relies on.
+//!
 //! Without Chromium the test fails, saying how to install it; to run the
 //! other tests on a machine without a browser, set `MKTAUDIT_SKIP_BROWSER=1`
 //! (never under CI, where `.ci/run` installs Debian's `chromium`).
 
+mod chromium;
 mod common;
 mod hostile;
+use chromium::a11y::{axe_core, axe_violations, structure_problems};
+use chromium::*;
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn chromium() -> Option<PathBuf> {
-    let names = ["chromium", "chromium-browser", "google-chrome"];
-    let from_env = std::env::var_os("CHROMIUM").map(PathBuf::from);
-    from_env.into_iter().chain(names.iter().map(PathBuf::from)).find(|c| {
-        Command::new(c)
-            .arg("--version")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    })
-}
-
-struct Browser {
-    bin: PathBuf,
-    profile: tempfile::TempDir,
-}
-
-struct Run {
-    stdout: String,
-    stderr: String,
-}
-
-impl Browser {
-    /// Runs headless Chromium on a local file with `args`; console messages go to stderr.
-    fn run(&self, page: &Path, args: &[String]) -> Run {
-        let url = format!("file://{}", page.canonicalize().unwrap().display());
-        let mut child = Command::new(&self.bin)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--hide-scrollbars",
-                "--enable-logging=stderr",
-                "--v=0",
-            ])
-            .arg(format!("--user-data-dir={}", self.profile.path().display()))
-            .args(args)
-            .arg(&url)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("chromium starts");
-        // Read the pipes on threads so a chatty browser cannot block on a full pipe.
-        let mut out = child.stdout.take().unwrap();
-        let mut err = child.stderr.take().unwrap();
-        let out_t = std::thread::spawn(move || {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut out, &mut s).ok();
-            s
-        });
-        let err_t = std::thread::spawn(move || {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut err, &mut s).ok();
-            s
-        });
-        let start = Instant::now();
-        loop {
-            if child.try_wait().unwrap().is_some() {
-                break;
-            }
-            if start.elapsed() > Duration::from_secs(120) {
-                let _ = child.kill();
-                panic!("chromium did not finish within 120 s on {url}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Run {
-            stdout: out_t.join().unwrap(),
-            stderr: err_t.join().unwrap(),
-        }
-    }
-}
-
-/// Console messages Chromium logged for the page (CSP violations, failed loads, script errors).
-fn console(stderr: &str) -> Vec<&str> {
-    stderr.lines().filter(|l| l.contains(":CONSOLE")).collect()
-}
-
-fn artefacts() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/browser-artifacts");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// The sample of each example, a branded report with an embedded logo, and a trend.
 fn pages(tmp: &Path) -> Vec<(String, PathBuf)> {
@@ -401,5 +316,63 @@ fn acme_prints_to_a_summary_and_ten_pages_and_fits_a_phone() {
     for (name, page) in [("acme", acme.to_path_buf()), ("trend", trend)] {
         let width = layout_width(&browser, &page, tmp.path(), name);
         assert!(width <= 390, "{name} lays out {width} px wide in a 390 px window");
+    }
+}
+
+#[test]
+fn html_reports_have_the_structure_a_screen_reader_needs() {
+    // The check sees a broken page (so a pass below means something).
+    let broken = "<html><head></head><body><h1>a</h1><h3>b</h3><img src=x><svg viewBox=\"0 0 1 1\"></svg>\
+                  <table><tr><td>1</td></tr></table><a href=\"#x\"> </a><p id=\"x\"></p><p id=\"x\"></p></body></html>";
+    let found = structure_problems(broken);
+    for want in [
+        "no lang",
+        "no <title>",
+        "h3 follows h1",
+        "without alt",
+        "chart without",
+        "table without",
+        "link without",
+        "id x used twice",
+    ] {
+        assert!(found.iter().any(|p| p.contains(want)), "missed {want:?} in {found:?}");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, page) in pages(tmp.path()) {
+        let html = std::fs::read_to_string(&page).unwrap();
+        let problems = structure_problems(&html);
+        assert!(problems.is_empty(), "{name}: {problems:#?}");
+    }
+}
+
+#[test]
+fn html_reports_pass_an_axe_core_accessibility_scan() {
+    let (Some(bin), Some(axe)) = (chromium(), axe_core()) else {
+        if std::env::var_os("CI").is_some() {
+            panic!("under CI the accessibility scan must run: .ci/run installs chromium and axe-core");
+        }
+        eprintln!(
+            "\n\n*** accessibility scan SKIPPED: needs chromium and axe-core (npm pack axe-core, see .ci/run) ***\n\n"
+        );
+        return;
+    };
+    let browser = Browser {
+        bin,
+        profile: tempfile::tempdir().unwrap(),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // The scan sees a violation: an unnamed image on an otherwise clean page.
+    let canary = tmp.path().join("canary.html");
+    std::fs::write(
+        &canary,
+        "<!DOCTYPE html><html lang=\"en\"><head><title>c</title></head><body><main><h1>c</h1>\
+         <img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"></main></body></html>",
+    )
+    .unwrap();
+    let found = axe_violations(&browser, &axe, &canary, tmp.path(), "canary");
+    assert!(found.iter().any(|v| v.starts_with("image-alt")), "{found:?}");
+    for (name, page) in pages(tmp.path()) {
+        let found = axe_violations(&browser, &axe, &page, tmp.path(), &name);
+        assert!(found.is_empty(), "{name}: {found:#?}");
     }
 }

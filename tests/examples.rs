@@ -179,3 +179,59 @@ fn the_quarterly_series_tells_its_story() {
     assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
     insta::assert_snapshot!("quarterly_diff_q2_q3", stdout(&diff));
 }
+
+/// Where acme's exports record amounts, a flagged rule says what is at stake
+/// in the bundle's currency, in every format: the ad spend with no conversion
+/// is the sum of the costs of campaigns.csv rows with no lead. A pass names
+/// nothing, and the summary never adds different rules' amounts together.
+#[test]
+fn acme_names_the_money_at_stake_in_every_format() {
+    let json = audit_json("examples/acme-vanity", &["--as-of", "2025-12-31"]);
+    let results = json["results"].as_array().unwrap();
+    let staked: Vec<(&str, f64)> = results
+        .iter()
+        .filter(|r| r.get("at_stake").is_some())
+        .map(|r| (r["id"].as_str().unwrap(), r["at_stake"]["amount"].as_f64().unwrap()))
+        .collect();
+    for r in results.iter().filter(|r| r.get("at_stake").is_some()) {
+        assert!(matches!(r["status"].as_str(), Some("warn" | "fail")), "{}", r["id"]);
+    }
+    assert!(staked.len() >= 3, "{staked:?}");
+    let acct008 = staked
+        .iter()
+        .find(|(id, _)| *id == "ACCT-008")
+        .expect("ACCT-008 at stake")
+        .1;
+    assert_eq!(acct008, 407_800.0);
+    let want = "$407,800 of campaign spend with no conversion";
+    let total: f64 = staked.iter().map(|(_, a)| a).sum();
+    let total = format!("${}", mktaudit_money(total));
+    for format in ["md", "html", "terminal"] {
+        let o = mktaudit(&[
+            "audit",
+            "examples/acme-vanity",
+            "--as-of",
+            "2025-12-31",
+            "--format",
+            format,
+        ]);
+        // The terminal wraps lines: compare the words.
+        let text = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(text.contains(want), "{format} lacks {want:?}");
+        assert!(text.contains("Money at stake, as the exports record it"), "{format}");
+        assert!(!text.contains(&total), "{format} adds the amounts up to {total}");
+    }
+}
+
+/// 1234567.0 -> "1,234,567", as the reports write amounts.
+fn mktaudit_money(n: f64) -> String {
+    let digits = format!("{:.0}", n.round());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -116,7 +116,7 @@ fn the_schema_refuses_what_no_report_writes() {
     ]);
     let report: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(problems(&v, &report), Vec::<String>::new());
-    let breakages: [(&str, Breakage); 9] = [
+    let breakages: [(&str, Breakage); 11] = [
         ("an unknown top-level field", |r| r["surprise"] = json!(1)),
         ("an unknown field in a result", |r| {
             r["results"][0]["extra"] = json!("x")
@@ -133,6 +133,12 @@ fn the_schema_refuses_what_no_report_writes() {
         ("an unknown status", |r| r["results"][0]["status"] = json!("passed")),
         ("a required field missing", |r| {
             r["results"][0].as_object_mut().unwrap().remove("rule_hash");
+        }),
+        ("nothing at stake written as an amount of 0", |r| {
+            r["results"][0]["at_stake"] = json!({ "amount": 0, "label": "of spend" })
+        }),
+        ("an amount at stake without its label", |r| {
+            r["results"][0]["at_stake"] = json!({ "amount": 1200 })
         }),
     ];
     for (what, break_it) in breakages {

@@ -24,7 +24,7 @@ pub const DEFAULT_MAX_FINDINGS: usize = 50;
 pub use crate::rules::Status;
 
 mod outcome;
-pub use outcome::{Evidence, Finding, ParamUse, RuleResult};
+pub use outcome::{AtStake, Evidence, Finding, ParamUse, RuleResult};
 
 /// Everything about a run that is not the rules or the data.
 #[derive(Debug, Clone)]
@@ -343,9 +343,10 @@ fn rows_check(
     };
     let noun = if in_scope == 1 { "record" } else { "records" };
     result.message = match (result.status, result.findings.first()) {
-        (Status::Pass, _) if n == 0 => format!("No issue in {in_scope} `{}` {noun}.", c.dataset),
+        // The dataset is named as the export a client handed over, not as a code.
+        (Status::Pass, _) if n == 0 => format!("No issue found in the {} export ({in_scope} {noun}).", c.dataset),
         (_, Some(f)) if n == 1 => f.message.clone(),
-        _ => format!("{n} of {in_scope} `{}` {noun} flagged.", c.dataset),
+        _ => format!("{n} of the {in_scope} {noun} in the {} export flagged.", c.dataset),
     };
     Ok(())
 }
@@ -507,6 +508,7 @@ fn plan_check(
     result.value = out.value;
     result.threshold = out.threshold;
     result.formula = out.formula;
+    result.at_stake = out.at_stake.map(|(amount, label)| AtStake { amount, label });
     match out.status {
         Status::NotAssessed => {
             result.reason = Some(out.message.clone());

@@ -40,6 +40,15 @@ pub struct ParamUse {
     pub origin: ParamOrigin,
 }
 
+/// Money a warning or failure puts at stake, as the data records it.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct AtStake {
+    /// In the bundle's currency (`audit.currency`), above 0.
+    pub amount: f64,
+    /// What the amount is, as words that follow it ("of ad spend with no conversion").
+    pub label: String,
+}
+
 // The outcome of one rule, and the one model of it: evaluation fills it,
 // scoring and waivers read it, and the report writes it as is (its
 // `results[]`), so an outcome field is declared here and nowhere else. The
@@ -77,6 +86,10 @@ pub struct RuleResult {
     /// How much the overall score would rise if this rule passed.
     // Zero until the report is built: it needs the scorecard's total weight.
     pub points_recoverable: f64,
+    /// The money a warning or failure puts at stake, in `audit.currency`,
+    /// when the rule names it and the data records the amounts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_stake: Option<AtStake>,
     pub findings: Vec<Finding>,
     // All findings, including those beyond the kept sample.
     pub findings_total: usize,
@@ -110,6 +123,7 @@ impl RuleResult {
             reason: None,
             missing: Vec::new(),
             points_recoverable: 0.0,
+            at_stake: None,
             findings: Vec::new(),
             findings_total: 0,
             rationale: rule.rationale.trim().to_string(),

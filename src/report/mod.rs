@@ -22,6 +22,7 @@ pub mod svg;
 pub mod terminal;
 pub mod trend;
 pub mod view;
+pub mod wording;
 
 use crate::bundle::{Bundle, Note};
 use crate::eval::{Finding, RuleResult, Status};
@@ -257,6 +258,10 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         .map(|r| RuleResult {
             message: with_names(&r.message, &names),
             points_recoverable: score::points_recoverable(r.weight, r.status, total_weight),
+            at_stake: r
+                .at_stake
+                .clone()
+                .filter(|_| matches!(r.status, Status::Fail | Status::Warn)),
             findings: r
                 .findings
                 .iter()

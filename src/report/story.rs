@@ -128,6 +128,9 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
             ));
         }
         out.push(fix);
+        if let Some(money) = money_at_stake(&plan, &report.audit.currency) {
+            out.push(money);
+        }
     } else if assessed > 0 {
         out.push("No assessed check warned or failed: the remediation plan is empty.".to_string());
     }
@@ -153,6 +156,38 @@ pub fn executive_summary(report: &Report) -> Vec<String> {
         ));
     }
     out
+}
+
+/// How many amounts at stake the summary names; the plan shows the rest.
+const MONEY_NAMED: usize = 3;
+
+/// The money the flagged rules put at stake, as the data records it,
+/// largest first. Never a total: the amounts are of different kinds (spend,
+/// pipeline) and may count the same campaign twice.
+fn money_at_stake(plan: &[&RuleResult], currency: &str) -> Option<String> {
+    // Largest first; the plan's order breaks ties, so the text is the same every run.
+    let mut staked: Vec<(f64, &&RuleResult)> = plan
+        .iter()
+        .filter_map(|r| r.at_stake.as_ref().map(|a| (a.amount, r)))
+        .collect();
+    staked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let named: Vec<String> = staked
+        .iter()
+        .map(|(_, r)| super::view::at_stake_text(r, currency))
+        .collect();
+    if named.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = named.iter().take(MONEY_NAMED).cloned().collect();
+    // Semicolons: a label may hold commas or an "or" of its own.
+    let mut text = format!("Money at stake, as the exports record it: {}.", shown.join("; "));
+    if named.len() > MONEY_NAMED {
+        text.push_str(&format!(" The plan names {} more.", named.len() - MONEY_NAMED));
+    }
+    if named.len() > 1 {
+        text.push_str(" They can overlap, so they are not added up.");
+    }
+    Some(text)
 }
 
 /// A short paragraph on one category: its score, what fails, what works.

@@ -22,6 +22,8 @@ pub fn xml_escape(s: &str) -> String {
 }
 
 /// Fill colour of a grade; the grade letter is always printed beside it.
+/// No text sits on these fills (the grade card in report.html, which puts
+/// white text on its grade colour, uses darker shades for 4.5:1 contrast).
 pub fn grade_colour(grade: Option<&str>) -> &'static str {
     match grade {
         Some("A") => "#2e7d32",
@@ -101,13 +103,15 @@ pub fn category_bars(bars: &[Bar<'_>], bands: &[(String, f64)]) -> String {
             }
         }
     }
-    // Band marks go over the bars so the thresholds stay visible.
+    // Band marks go over the bars so the thresholds stay visible. The score
+    // a band starts at is a tspan a narrow screen may hide: at phone type
+    // sizes "D 60" and "C 70" would run into each other.
     for (grade, threshold) in bands {
         let gx = x(*threshold);
         let _ = writeln!(
             out,
             "<line x1=\"{gx}\" y1=\"{}\" x2=\"{gx}\" y2=\"{bottom}\" stroke=\"#bbb\" stroke-dasharray=\"3 3\"/>\
-             <text x=\"{gx}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{} {}</text>",
+             <text x=\"{gx}\" y=\"{}\" class=\"tick\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}<tspan class=\"band-from\"> {}</tspan></text>",
             TOP - 14.0,
             TOP - 4.0,
             xml_escape(grade),
@@ -135,13 +139,23 @@ pub struct Series<'a> {
     pub dash: &'a str,
 }
 
-/// Scores over time: one line per series, labelled at its last point; a
-/// missing value breaks the line instead of dropping it to zero.
+/// Scores over time: one line per series, with a legend under the plot
+/// (line sample, name, last score); a missing value breaks the line instead
+/// of dropping it to zero. Drawn 450 units wide and shown at most 560 px
+/// wide, so on a 390 px phone it scales by about 0.8 and its type stays
+/// near 12 px (labels at the line ends would need a wider drawing and so
+/// shrink to 8 px there).
 pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
-    const LEFT: f64 = 44.0;
-    const TOP: f64 = 16.0;
-    const PLOT_W: f64 = 520.0;
-    const PLOT_H: f64 = 240.0;
+    const LEFT: f64 = 34.0;
+    const TOP: f64 = 12.0;
+    const PLOT_W: f64 = 400.0;
+    const PLOT_H: f64 = 200.0;
+    const VIEW_W: f64 = 450.0;
+    const LEGEND_ROW: f64 = 20.0;
+    const LEGEND_COL: f64 = 210.0;
+    // A date is about 85 units wide at the phone's type size, and the first
+    // one is anchored at its start: dates closer than this would touch.
+    const LABEL_GAP: f64 = 130.0;
     let n = x_labels.len().max(1);
     let x = |i: usize| {
         if n == 1 {
@@ -151,9 +165,13 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
         }
     };
     let y = |v: f64| TOP + PLOT_H * (1.0 - v.clamp(0.0, 100.0) / 100.0);
-    let mut out = String::from(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 300\" width=\"720\" height=\"300\" role=\"img\" \
+    let legend_top = TOP + PLOT_H + 34.0;
+    let rows = series.len().div_ceil(2);
+    let height = legend_top + LEGEND_ROW * rows as f64 + 4.0;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {VIEW_W} {height}\" width=\"560\" height=\"{:.0}\" role=\"img\" \
          aria-label=\"Scores over time\" class=\"chart\">\n<title>Overall and category scores over time</title>\n",
+        height * 560.0 / VIEW_W
     );
     for tick in [0.0, 20.0, 40.0, 60.0, 80.0, 100.0] {
         let _ = writeln!(
@@ -167,8 +185,16 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
             ty = y(tick)
         );
     }
+    let spacing = if n > 1 { PLOT_W / (n - 1) as f64 } else { PLOT_W };
+    let step = ((LABEL_GAP / spacing).ceil() as usize).max(1);
     for (i, label) in x_labels.iter().enumerate() {
-        // The outer dates align inwards so the last one stays clear of the line labels.
+        // The first and last dates always show; between them every step-th one
+        // that stays clear of the last.
+        let shown = i == 0 || i + 1 == n || (i % step == 0 && (n - 1 - i) as f64 * spacing >= LABEL_GAP);
+        if !shown {
+            continue;
+        }
+        // The outer dates align inwards so they stay inside the drawing.
         let anchor = match i {
             _ if n == 1 => "middle",
             0 => "start",
@@ -183,7 +209,6 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
             xml_escape(label)
         );
     }
-    let mut end_labels: Vec<(f64, &Series<'_>)> = Vec::new();
     for s in series {
         let mut d = String::new();
         let mut pen_down = false;
@@ -196,17 +221,13 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
                 None => pen_down = false,
             }
         }
-        let dash = if s.dash.is_empty() {
-            String::new()
-        } else {
-            format!(" stroke-dasharray=\"{}\"", s.dash)
-        };
         let _ = writeln!(
             out,
-            "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{dash}/>",
+            "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\"{}/>",
             d.trim_end(),
             s.colour,
-            s.width
+            s.width,
+            dash_attr(s.dash)
         );
         for (i, v) in s.values.iter().enumerate() {
             if let Some(v) = v {
@@ -223,36 +244,28 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
                 );
             }
         }
-        if let Some(v) = s.values.iter().rev().find_map(|v| *v) {
-            end_labels.push((y(v), s));
-        }
     }
-    // Labels at the right edge, nudged apart so lines ending at the same score stay readable.
-    end_labels.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut ys: Vec<f64> = Vec::with_capacity(end_labels.len());
-    for (ly, _) in &end_labels {
-        ys.push(ys.last().map_or(*ly, |prev| ly.max(prev + 14.0)));
-    }
-    // Then back up from the bottom of the plot, so no label falls below the axis.
-    let mut floor = TOP + PLOT_H;
-    for y in ys.iter_mut().rev() {
-        *y = y.min(floor);
-        floor = *y - 14.0;
-    }
-    for (ly, (_, s)) in ys.into_iter().zip(end_labels) {
+    // The legend, two columns: each line's style, name and last score.
+    for (k, s) in series.iter().enumerate() {
+        let lx = LEFT + LEGEND_COL * (k % 2) as f64;
+        let ly = legend_top + LEGEND_ROW * (k / 2) as f64;
         let last_value = s
             .values
             .iter()
             .rev()
             .find_map(|v| *v)
-            .map(format_number)
-            .unwrap_or_default();
+            .map_or_else(|| "not scored".to_string(), format_number);
         let _ = writeln!(
             out,
-            "<text class=\"lbl\" x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\" font-weight=\"{}\">{} {}</text>",
-            LEFT + PLOT_W + 10.0,
-            ly + 4.0,
+            "<line x1=\"{lx}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"{}\" stroke-width=\"{}\"{}/>\
+             <text class=\"lbl\" x=\"{}\" y=\"{ly}\" font-size=\"12\" fill=\"#222\" font-weight=\"{}\">{} {}</text>",
+            ly - 4.0,
+            lx + 24.0,
+            ly - 4.0,
             s.colour,
+            s.width.max(2.0),
+            dash_attr(s.dash),
+            lx + 30.0,
             if s.width > 2.0 { "bold" } else { "normal" },
             xml_escape(s.label),
             last_value
@@ -260,6 +273,14 @@ pub fn line_chart(x_labels: &[String], series: &[Series<'_>]) -> String {
     }
     out.push_str("</svg>");
     out
+}
+
+fn dash_attr(dash: &str) -> String {
+    if dash.is_empty() {
+        String::new()
+    } else {
+        format!(" stroke-dasharray=\"{dash}\"")
+    }
 }
 
 #[cfg(test)]
@@ -289,6 +310,38 @@ mod tests {
             }],
         );
         assert!(!line.contains("<b>") && !line.contains("a\"b"), "{line}");
+    }
+
+    #[test]
+    fn dates_on_a_long_trend_are_thinned_so_they_never_overlap() {
+        let labels: Vec<String> = (1..=12).map(|m| format!("2025-{m:02}-28")).collect();
+        let svg = line_chart(
+            &labels,
+            &[Series {
+                label: "x",
+                values: vec![Some(50.0); 12],
+                colour: "#000",
+                width: 1.0,
+                dash: "",
+            }],
+        );
+        let xs: Vec<f64> = svg
+            .lines()
+            .filter(|l| l.contains(">2025-"))
+            .map(|l| {
+                l.split("x=\"")
+                    .nth(1)
+                    .unwrap()
+                    .split('"')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(svg.contains(">2025-01-28<") && svg.contains(">2025-12-28<"), "{svg}");
+        assert!(xs.len() < 12, "{xs:?}");
+        assert!(xs.windows(2).all(|w| w[1] - w[0] >= 130.0), "{xs:?}");
     }
 
     #[test]

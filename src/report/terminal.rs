@@ -3,6 +3,7 @@
 //! evidence, every line wrapped to the terminal's width. Colour only when
 //! asked (TTY and no NO_COLOR).
 
+use super::wording::client_text;
 use super::{Report, RuleResult};
 use crate::eval::Status;
 use crate::template::format_percent;
@@ -239,6 +240,10 @@ fn render_lines(report: &Report, color: bool) -> String {
                 r.title,
                 p.dim(&format!("[{}{effort}]", r.id))
             );
+            let stake = super::view::at_stake_text(r, &report.audit.currency);
+            if !stake.is_empty() {
+                let _ = writeln!(out, "      at stake: {stake}");
+            }
         }
         if plan.len() > PLAN_SHOWN {
             let _ = writeln!(
@@ -277,11 +282,15 @@ fn render_lines(report: &Report, color: bool) -> String {
                 format_number(r.points_recoverable)
             ))
         );
-        let _ = writeln!(out, "      {}", r.message);
+        let _ = writeln!(out, "      {}", client_text(&r.message));
+        let stake = super::view::at_stake_text(r, &report.audit.currency);
+        if !stake.is_empty() {
+            let _ = writeln!(out, "      At stake: {stake}.");
+        }
         let shown = r.findings.iter().take(5);
         for f in shown {
             if r.findings_total > 1 || f.message != r.message {
-                let _ = writeln!(out, "      - {}", f.message);
+                let _ = writeln!(out, "      - {}", client_text(&f.message));
             }
             for e in &f.evidence {
                 let loc = match e.line {
@@ -336,7 +345,7 @@ fn render_lines(report: &Report, color: bool) -> String {
                 p.status(r.status),
                 p.bold(&r.id),
                 r.title,
-                r.reason.as_deref().unwrap_or("")
+                client_text(r.reason.as_deref().unwrap_or(""))
             );
         }
     }
@@ -367,7 +376,8 @@ fn render_lines(report: &Report, color: bool) -> String {
         out,
         "\n{}",
         p.dim(&format!(
-            "{passed} rules passed. `mktaudit explain <ID>` shows why a rule matters and what to do."
+            "{passed} {} passed. `mktaudit explain <ID>` shows why a rule matters and what to do.",
+            if passed == 1 { "rule" } else { "rules" }
         ))
     );
     if !report.bundle.notes.is_empty() {
@@ -391,9 +401,10 @@ fn render_lines(report: &Report, color: bool) -> String {
         out,
         "\n{}",
         p.dim(&format!(
-            "rule pack {} ({} rules), scoring method v{}",
+            "rule pack {} ({} {}), scoring method v{}",
             &report.methodology.rule_pack_hash[..12.min(report.methodology.rule_pack_hash.len())],
             report.methodology.rules,
+            if report.methodology.rules == 1 { "rule" } else { "rules" },
             report.methodology.scoring_method_version
         ))
     );

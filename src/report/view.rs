@@ -95,6 +95,9 @@ pub struct RuleView {
     pub status_label: &'static str,
     pub flagged: bool,
     pub points: String,
+    /// The money at stake in the bundle's currency ("$48,200 of ad spend with
+    /// no conversion"), or empty when the rule names none or the data has no amounts.
+    pub at_stake: String,
     /// "quick win", "moderate", "major", or empty when the rule does not say.
     pub effort: &'static str,
     pub message: String,
@@ -240,55 +243,9 @@ fn reference(r: &Reference) -> ReferenceView {
     }
 }
 
-/// Text as a client reads it: a name a rule quoted in backticks gets
-/// quotation marks, and a snake_case field or value name becomes words
-/// (`follow_up_sla` -> "follow up sla"). The JSON keeps the text as the rule wrote it.
-pub fn client_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut open = false;
-    let quoted = text.matches('`').count().is_multiple_of(2);
-    for c in text.chars() {
-        match c {
-            '`' if quoted => {
-                out.push(if open { '\u{201d}' } else { '\u{201c}' });
-                open = !open;
-            }
-            _ => out.push(c),
-        }
-    }
-    snake_to_words(&out)
-}
+pub use super::wording::client_text;
 
-/// `demand_creation` -> `demand creation`, for whole words of lowercase
-/// letters joined by underscores only (never an id such as `K_01`).
-fn snake_to_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        let snake = word.contains('_')
-            && !word.starts_with('_')
-            && !word.ends_with('_')
-            && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-        if snake {
-            out.push_str(&word.replace('_', " "));
-        } else {
-            out.push_str(word);
-        }
-        word.clear();
-    };
-    for c in text.chars() {
-        if c.is_alphanumeric() || c == '_' {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
-}
-
-fn rule_view(r: &RuleResult) -> RuleView {
+fn rule_view(r: &RuleResult, currency: &str) -> RuleView {
     let mut evidence = Vec::new();
     for f in &r.findings {
         if f.evidence.is_empty() {
@@ -321,6 +278,7 @@ fn rule_view(r: &RuleResult) -> RuleView {
         status_label: status_label(r.status),
         flagged: matches!(r.status, Status::Fail | Status::Warn),
         points: format!("+{}", format_number(r.points_recoverable)),
+        at_stake: at_stake_text(r, currency),
         effort: r.effort.map_or("", |e| e.label()),
         message: if r.status == Status::Error {
             r.message.clone()
@@ -349,6 +307,17 @@ fn rule_view(r: &RuleResult) -> RuleView {
     }
 }
 
+/// "$48,200 of ad spend with no conversion": the amount a rule puts at stake.
+pub fn at_stake_text(r: &RuleResult, currency: &str) -> String {
+    r.at_stake.as_ref().map_or_else(String::new, |a| {
+        format!(
+            "{} {}",
+            crate::template::format_currency(a.amount, currency),
+            client_text(&a.label)
+        )
+    })
+}
+
 /// What to gather for a rule that could not run: what is missing outright,
 /// else the records its data lacked (the reason says which), in the data it reads.
 fn data_needed(n: &super::NotAssessed, status: Status) -> String {
@@ -365,13 +334,15 @@ fn data_needed(n: &super::NotAssessed, status: Status) -> String {
 
 /// `text` as a CSS string body: every character that is not a letter,
 /// digit or space written as a CSS escape, so no name can end the string.
+/// Each escape ends with a space: CSS reads one whitespace after a hex
+/// escape as its end, so without it "audit: Acme" printed "audit:Acme".
 fn css_string(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == ' ' {
                 c.to_string()
             } else {
-                format!("\\{:06x}", c as u32)
+                format!("\\{:06x} ", c as u32)
             }
         })
         .collect()
@@ -379,7 +350,11 @@ fn css_string(text: &str) -> String {
 
 pub fn build(report: &Report, branding: &Branding) -> View {
     let s = &report.summary;
-    let plan: Vec<RuleView> = report.remediation_plan().into_iter().map(rule_view).collect();
+    let plan: Vec<RuleView> = report
+        .remediation_plan()
+        .into_iter()
+        .map(|r| rule_view(r, &report.audit.currency))
+        .collect();
     let categories = report
         .categories
         .iter()
@@ -397,7 +372,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
                 .results
                 .iter()
                 .filter(|r| r.category == c.category)
-                .map(rule_view)
+                .map(|r| rule_view(r, &report.audit.currency))
                 .collect(),
         })
         .collect();
@@ -444,7 +419,7 @@ pub fn build(report: &Report, branding: &Branding) -> View {
             .results
             .iter()
             .filter(|r| r.status == Status::Pass)
-            .map(rule_view)
+            .map(|r| rule_view(r, &report.audit.currency))
             .collect(),
         plan,
         not_assessed: report
@@ -531,11 +506,27 @@ pub(crate) fn tiers_text(tiers: &[super::TierCoverage]) -> String {
     let parts: Vec<String> = tiers
         .iter()
         .filter(|t| t.rules > 0)
-        .map(|t| format!("{}: {} of {} rules assessed", t.label, t.assessed, t.rules))
+        .map(|t| {
+            format!(
+                "{}: {} of {} {} assessed",
+                t.label,
+                t.assessed,
+                t.rules,
+                if t.rules == 1 { "rule" } else { "rules" }
+            )
+        })
         .collect();
     let mut text = parts.join("; ");
     if let Some(first) = text.get(..1) {
         text = first.to_uppercase() + &text[1..];
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_css_escape_keeps_the_space_after_it() {
+        assert_eq!(super::css_string("a: b\""), "a\\00003a  b\\000022 ");
+    }
 }

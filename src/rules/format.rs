@@ -464,6 +464,10 @@ pub struct RawTest {
     /// How many findings the outcome must list (its `findings_total`).
     #[serde(default)]
     pub expect_findings: Option<usize>,
+    /// The money at stake the outcome must name (the plan's `at_stake`
+    /// amount); 0 pins that it names none.
+    #[serde(default)]
+    pub expect_at_stake: Option<f64>,
     /// The score (0-100) of the rule's category when every rule of that
     /// category in the pack is run on this case's data: pins how the fixture
     /// grades, not only what this rule says.

@@ -53,6 +53,23 @@ pub struct RawPlan {
     /// The records (or months, groups) behind the outcome.
     #[serde(default)]
     pub findings: Vec<RawFindings>,
+    /// The money at stake when the rule warns or fails: an amount the data
+    /// holds, in the bundle's currency (top of the plan only).
+    #[serde(default)]
+    pub at_stake: Option<RawAtStake>,
+}
+
+/// What a warning or failure puts at stake, in money the data records
+/// (spend, pipeline), never an estimate: the report shows it beside the fix.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawAtStake {
+    /// An expression giving the amount, in the bundle's currency (a `sum` of
+    /// a money field); nothing is shown when it is missing or not above 0.
+    pub amount: String,
+    /// What the amount is, as words that follow it: "of ad spend with no
+    /// conversion". A template: `{name}` shows plan values and params.
+    pub label: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

@@ -191,6 +191,8 @@ pub(crate) struct FindingSpec {
 #[derive(Debug, Clone)]
 pub(crate) struct Judge {
     name: Option<String>,
+    /// The amount at stake (an expression) and its label template.
+    at_stake: Option<(Expr, String)>,
     when: Option<(Expr, String)>,
     min_sample: Option<(Expr, Expr, String)>,
     branches: Vec<Branch>,
@@ -935,6 +937,20 @@ impl Compiler<'_> {
         if !top && raw.name.is_none() {
             self.errors.push(CheckError::new("each part needs a `name`", "parts:"));
         }
+        // One amount per rule: parts' amounts may count the same money twice.
+        if !top && raw.at_stake.is_some() {
+            self.errors.push(CheckError::new(
+                "a part cannot have its own `at_stake`: name the amount at the top of the plan",
+                "at_stake:",
+            ));
+        }
+        let at_stake = match raw.at_stake.as_ref().filter(|_| top) {
+            Some(a) => {
+                self.message(&a.label);
+                Some((self.expr(&a.amount)?, a.label.clone()))
+            }
+            None => None,
+        };
         let when = match (&raw.when, &raw.otherwise) {
             (Some(w), Some(o)) => {
                 self.message(o);
@@ -1118,6 +1134,7 @@ impl Compiler<'_> {
         }
         Some(Judge {
             name: raw.name.clone(),
+            at_stake,
             when,
             min_sample,
             branches,

@@ -57,6 +57,9 @@ pub struct PlanOutcome {
     pub unlisted: usize,
     /// Datasets the plan read (evidence for org-level findings).
     pub datasets: Vec<String>,
+    /// The money at stake (amount, label) of a warning or failure, when the
+    /// plan names it and the data gives an amount above 0.
+    pub at_stake: Option<(f64, String)>,
 }
 
 struct Ctx<'a> {
@@ -1086,7 +1089,15 @@ pub fn run(
         .map(str::to_string)
         .collect();
     let j = ctx.judge(&plan.root);
+    let at_stake = match &plan.root.at_stake {
+        Some((amount, label)) if matches!(j.status, Status::Warn | Status::Fail) => ctx
+            .num(amount)
+            .filter(|a| a.is_finite() && *a > 0.0)
+            .map(|a| (a, ctx.render(label, &|_| None))),
+        _ => None,
+    };
     PlanOutcome {
+        at_stake,
         status: j.status,
         message: j.message,
         value: j.value,
@@ -1147,6 +1158,44 @@ findings:
         assert_eq!(o.status, Status::Warn);
         let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(ids, ["A", "B", "C"]);
+    }
+
+    const AT_STAKE: &str = r#"
+let:
+  idle: { rows: { from: campaigns, where: { field: leads, lte: 0 } } }
+  idle_cost: { sum: { from: idle, field: cost } }
+outcome:
+  - if: idle > 0
+    fail: "{idle} idle"
+  - pass: none idle
+at_stake:
+  amount: idle_cost
+  label: "of spend on {idle:n idle campaign}"
+"#;
+
+    #[test]
+    fn the_money_at_stake_is_named_only_for_a_warning_or_failure_with_an_amount() {
+        let o = outcome(
+            AT_STAKE,
+            "campaigns: [{id: A, leads: 0, cost: 1200}, {id: B, leads: 3, cost: 50}]",
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.at_stake, Some((1200.0, "of spend on 1 idle campaign".to_string())));
+        let o = outcome(AT_STAKE, "campaigns: [{id: A, leads: 2, cost: 1200}]");
+        assert_eq!((o.status, o.at_stake), (Status::Pass, None));
+        // No amount recorded: nothing is at stake rather than a made-up 0.
+        let o = outcome(AT_STAKE, "campaigns: [{id: A, leads: 0}]");
+        assert_eq!((o.status, o.at_stake), (Status::Fail, None));
+    }
+
+    #[test]
+    fn a_part_cannot_name_its_own_money_at_stake() {
+        let raw: RawPlan = crate::yaml::from_str(
+            "parts:\n  - name: a\n    outcome: [{ pass: ok }]\n    at_stake: { amount: '1', label: x }\n",
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors.iter().any(|e| e.message.contains("`at_stake`")), "{errors:?}");
     }
 
     #[test]

@@ -80,6 +80,17 @@ pub trait BindEnv {
     }
 }
 
+/// Where a bound condition finds its columns by name.
+pub trait Columns<'a> {
+    fn column(&self, field: &str) -> Option<&'a Column>;
+}
+
+impl<'a> Columns<'a> for &'a Dataset {
+    fn column(&self, field: &str) -> Option<&'a Column> {
+        Dataset::column(self, field)
+    }
+}
+
 /// Outside a plan: the period, the audit date and nothing else.
 pub struct PeriodEnv(pub Period, pub NaiveDate);
 
@@ -119,8 +130,14 @@ impl Condition {
     }
 
     pub fn bind_in<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
+        self.bind_cols(&ds, env)
+    }
+
+    /// [`Condition::bind_in`] over any columns: a dataset, or a row set's
+    /// view of one with its computed fields.
+    pub fn bind_cols<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
         let period = &env.period();
-        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_in(ds, env)).collect();
+        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_cols(ds, env)).collect();
         match self {
             Condition::Matches { field, regex } => Bound::Matches(ds.column(field), regex, RefCell::default()),
             Condition::OneOf { field, values } => Bound::OneOf(
@@ -136,7 +153,7 @@ impl Condition {
             ),
             Condition::All(list) => Bound::All(bind_all(list)),
             Condition::Any(list) => Bound::Any(bind_all(list)),
-            Condition::Not(c) => Bound::Not(Box::new(c.bind_in(ds, env))),
+            Condition::Not(c) => Bound::Not(Box::new(c.bind_cols(ds, env))),
             Condition::InVocab { field, vocab } => match env.vocabulary(vocab) {
                 Some(v) => Bound::Vocab(ds.column(field), v, RefCell::default()),
                 None => Bound::Never,

@@ -6,8 +6,12 @@
 
 pub mod expr;
 pub mod format;
+mod reads;
+mod rows;
 mod run;
+mod table;
 
+pub use reads::{conditions, reads};
 pub use run::{PlanFinding, PlanOutcome, run};
 
 use super::condition::{CheckError, Condition, Names, check_expr_names, param_ref};
@@ -19,8 +23,10 @@ use crate::eval::Status;
 use crate::value::FieldType;
 use chrono::NaiveDate;
 use expr::{Expr, Val};
-use format::{OpenRange, RawPlan, RawStep, RawStepMap};
+use format::{OpenRange, RawComputed, RawPlan, RawStep, RawStepMap};
+use indexmap::IndexMap;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Names every expression and message may use besides the plan's own values.
 pub const BUILTINS: &[&str] = &[
@@ -82,6 +88,8 @@ pub(crate) enum Step {
         filter: Option<Condition>,
         /// A per-row expression, and which of its names are the row's fields.
         test: Option<(Expr, Vec<String>)>,
+        /// Fields computed for each kept row, in order.
+        with: Vec<ComputedField>,
     },
     Agg {
         agg: Agg,
@@ -148,6 +156,39 @@ impl Step {
     }
 }
 
+/// A field a `rows` step computes for each of its rows (`with:`).
+#[derive(Debug, Clone)]
+pub(crate) struct ComputedField {
+    name: String,
+    ty: FieldType,
+    how: Computation,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Computation {
+    /// An expression, with the names in it that are the row's fields.
+    Expr(Expr, Vec<String>),
+    /// A message template rendered for the row.
+    Text(String),
+}
+
+/// A dataset's schema, or a row set's: the dataset's with its computed fields.
+#[derive(Clone)]
+enum SchemaRef {
+    Dataset(&'static DatasetSchema),
+    Computed(Arc<DatasetSchema>),
+}
+
+impl std::ops::Deref for SchemaRef {
+    type Target = DatasetSchema;
+    fn deref(&self) -> &DatasetSchema {
+        match self {
+            SchemaRef::Dataset(s) => s,
+            SchemaRef::Computed(s) => s,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SetOp {
     Minus,
@@ -207,242 +248,6 @@ pub struct Plan {
     root: Judge,
 }
 
-/// Every row condition of a plan's values, with the dataset it filters: a
-/// named row set (or a `pick` of two) stands for its dataset.
-pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
-    let mut out = Vec::new();
-    let mut datasets: Vec<(&str, String)> = Vec::new();
-    let dataset_of = |from: &str, datasets: &[(&str, String)]| {
-        datasets
-            .iter()
-            .find(|(n, _)| *n == from)
-            .map_or_else(|| from.to_string(), |(_, d)| d.clone())
-    };
-    for (name, step) in &raw.lets {
-        let RawStep::Step(m) = step else { continue };
-        if let Some(r) = &m.rows {
-            let ds = dataset_of(&r.from, &datasets);
-            out.extend(r.filter.iter().map(|c| (ds.clone(), c)));
-            datasets.push((name, ds));
-        }
-        if let Some(p) = &m.pick {
-            let ds = dataset_of(&p.then, &datasets);
-            datasets.push((name, ds));
-        }
-        for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
-            .into_iter()
-            .flatten()
-        {
-            out.extend(a.filter.iter().map(|c| (dataset_of(&a.from, &datasets), c)));
-        }
-        if let Some(mo) = &m.months {
-            out.extend(mo.filter.iter().map(|c| (dataset_of(&mo.from, &datasets), c)));
-        }
-        if let Some(g) = &m.groups {
-            let ds = dataset_of(&g.from, &datasets);
-            out.extend([&g.any, &g.none].into_iter().flatten().map(|c| (ds.clone(), c)));
-            for a in g.lets.values() {
-                for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
-                    out.extend(f.filter.iter().map(|c| (ds.clone(), c)));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Datasets and fields a plan may read (its optional data needs).
-pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut lets: Vec<(String, String)> = Vec::new();
-    let dataset_of = |from: &str, lets: &[(String, String)]| {
-        lets.iter()
-            .find(|(n, _)| n == from)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_else(|| from.to_string())
-    };
-    let cond = |ds: &str, c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]| {
-        let mut fields = Vec::new();
-        Condition::fields_of(c, &mut fields);
-        out.extend(fields.into_iter().map(|f| (ds.to_string(), Some(f))));
-        in_rows_reads(c, out, lets);
-    };
-    for (name, step) in &raw.lets {
-        let RawStep::Step(m) = step else { continue };
-        let m: &RawStepMap = m;
-        let from_field = |from: &str,
-                          fields: &[Option<&String>],
-                          filter: Option<&RawCondition>,
-                          out: &mut Vec<_>,
-                          lets: &mut Vec<(String, String)>,
-                          keep: bool| {
-            let ds = dataset_of(from, lets);
-            out.push((ds.clone(), None));
-            for f in fields.iter().flatten() {
-                out.push((ds.clone(), Some((*f).clone())));
-            }
-            if let Some(c) = filter {
-                cond(&ds, c, out, lets);
-            }
-            if keep {
-                lets.push((name.clone(), ds));
-            }
-        };
-        if let Some(r) = &m.rows {
-            if let Some(e) = r.test.as_deref().and_then(|t| expr::parse(t).ok()) {
-                let (mut used, mut params) = (Vec::new(), Vec::new());
-                e.names(&mut used, &mut params);
-                let ds = dataset_of(&r.from, &lets);
-                out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
-            }
-            from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
-        }
-        if let Some(p) = &m.pick {
-            let ds = dataset_of(&p.then, &lets);
-            lets.push((name.clone(), ds));
-        }
-        for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
-            .into_iter()
-            .flatten()
-        {
-            from_field(
-                &a.from,
-                &[a.field.as_ref()],
-                a.filter.as_ref(),
-                &mut out,
-                &mut lets,
-                false,
-            );
-        }
-        if let Some(mo) = &m.months {
-            from_field(
-                &mo.from,
-                &[Some(&mo.date), mo.end.as_ref()],
-                mo.filter.as_ref(),
-                &mut out,
-                &mut lets,
-                false,
-            );
-        }
-        if let Some(g) = &m.groups {
-            let ds = dataset_of(&g.from, &lets);
-            from_field(
-                &g.from,
-                &[g.by.as_ref(), g.by_month.as_ref()],
-                None,
-                &mut out,
-                &mut lets,
-                false,
-            );
-            for c in [&g.any, &g.none].into_iter().flatten() {
-                cond(&ds, c, &mut out, &lets);
-            }
-            for a in g.lets.values() {
-                for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
-                    if let Some(field) = &f.field {
-                        out.push((ds.clone(), Some(field.clone())));
-                    }
-                    if let Some(c) = &f.filter {
-                        cond(&ds, c, &mut out, &lets);
-                    }
-                }
-            }
-        }
-        for (from, field, sort) in [
-            m.first.as_ref().map(|f| (&f.from, Some(&f.field), f.sort_by.as_ref())),
-            m.list.as_ref().map(|l| (&l.from, None, l.sort_by.as_ref())),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let ds = dataset_of(from, &lets);
-            for f in [field, sort].into_iter().flatten() {
-                out.push((ds.clone(), Some(f.clone())));
-            }
-            if let Some(show) = m.list.as_ref().and_then(|l| l.show.as_ref()) {
-                template_reads(show, &ds, &mut out);
-            }
-        }
-    }
-    judge_reads(raw, &lets, &mut out);
-    // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
-    if let Ok(text) = serde_json::to_string(raw) {
-        out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
-    }
-    out.sort();
-    out.dedup();
-    // Only the schema's fields: a template's `{name}` may be a plan value.
-    out.retain(|(ds, f)| {
-        Schema::get()
-            .dataset(ds)
-            .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
-    });
-    out
-}
-
-/// Every `name.field` in a text (kept when it names a dataset's field).
-fn dotted_names(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut pairs = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        match (ident(c) || c == '.', start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                let word = &text[s..i];
-                if let Some((d, f)) = word.split_once('.')
-                    && !f.contains('.')
-                    && !d.is_empty()
-                    && !f.is_empty()
-                {
-                    pairs.push((d, f));
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    pairs.into_iter()
-}
-
-fn in_rows_reads(c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]) {
-    for r in [&c.in_rows, &c.not_in_rows].into_iter().flatten() {
-        let ds = lets
-            .iter()
-            .find(|(n, _)| *n == r.from)
-            .map_or_else(|| r.from.clone(), |(_, d)| d.clone());
-        out.extend(r.fields.iter().map(|f| (ds.clone(), Some(f.clone()))));
-    }
-    for list in [&c.all, &c.any].into_iter().flatten() {
-        list.iter().for_each(|c| in_rows_reads(c, out, lets));
-    }
-    if let Some(n) = &c.not {
-        in_rows_reads(n, out, lets);
-    }
-}
-
-fn template_reads(template: &str, ds: &str, out: &mut Vec<(String, Option<String>)>) {
-    for name in crate::template::placeholders(template) {
-        for alt in name.split('|') {
-            out.push((ds.to_string(), Some(alt.trim().to_string())));
-        }
-    }
-}
-
-fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, Option<String>)>) {
-    for f in &raw.findings {
-        if let Some(ds) = f.from.as_ref().and_then(|from| lets.iter().find(|(n, _)| n == from)) {
-            template_reads(&f.message, &ds.1, out);
-            if let Some(s) = &f.sort_by {
-                out.push((ds.1.clone(), Some(s.clone())));
-            }
-        }
-    }
-    for p in raw.parts.iter().flatten() {
-        judge_reads(p, lets, out);
-    }
-}
-
 struct Compiler<'a> {
     params: &'a ParamValues,
     vocabs: Option<&'a BTreeSet<String>>,
@@ -452,6 +257,10 @@ struct Compiler<'a> {
     /// `count`): a key's template may show them.
     group_values: Vec<String>,
     row_sets: Vec<(String, String)>,
+    /// Row sets with computed fields, and their schema with those fields.
+    schemas: Vec<(String, Arc<DatasetSchema>)>,
+    /// The types of the plan's single values, for computed fields that use them.
+    scalar_types: Vec<(String, FieldType)>,
     errors: Vec<CheckError>,
 }
 
@@ -478,7 +287,8 @@ impl Compiler<'_> {
     fn expr(&mut self, src: &str) -> Option<Expr> {
         match expr::parse(src) {
             Ok(e) => match check_expr_names(&e, src, self.params, &self.names()) {
-                Ok(()) => Some(e),
+                Ok(()) if self.vocab_calls(&e, src) => Some(e),
+                Ok(()) => None,
                 Err(err) => {
                     self.errors.push(err);
                     None
@@ -494,11 +304,53 @@ impl Compiler<'_> {
         }
     }
 
+    /// Each `in_vocab(x, 'name')` names a vocabulary of the pack, as a text.
+    fn vocab_calls(&mut self, e: &Expr, src: &str) -> bool {
+        match e {
+            Expr::Call(f, args) if f == "in_vocab" => {
+                let known = |v: &str| self.vocabs.is_none_or(|k| k.contains(v));
+                match args.as_slice() {
+                    [x, Expr::Lit(Val::Text(v))] if known(v) => self.vocab_calls(x, src),
+                    [_, Expr::Lit(Val::Text(v))] => {
+                        let names: Vec<&str> = self.vocabs.into_iter().flatten().map(String::as_str).collect();
+                        let help = suggest(v, &names);
+                        self.errors.push(
+                            CheckError::new(format!("in `{src}`: no vocabulary is called `{v}`"), src).help(help),
+                        );
+                        false
+                    }
+                    _ => {
+                        self.errors.push(CheckError::new(
+                            format!("in `{src}`: `in_vocab` takes a value and a vocabulary's name in quotes, e.g. in_vocab(metric, 'market_share_metric')"),
+                            src,
+                        ));
+                        false
+                    }
+                }
+            }
+            Expr::Call(_, args) => args.iter().all(|a| self.vocab_calls(a, src)),
+            Expr::Neg(x) | Expr::Not(x) => self.vocab_calls(x, src),
+            Expr::Bin(_, a, b) => self.vocab_calls(a, src) && self.vocab_calls(b, src),
+            Expr::Lit(_) | Expr::Name(_) | Expr::Param(_) => true,
+        }
+    }
+
     /// An expression over one row: the dataset's fields are names too (they
     /// win over plan values of the same name). Returns the fields it reads.
     fn row_expr(&mut self, src: &str, schema: &DatasetSchema) -> Option<(Expr, Vec<String>)> {
+        self.row_expr_with(src, schema, &[])
+    }
+
+    /// [`Compiler::row_expr`] with the fields a `with:` computed before this one.
+    fn row_expr_with(
+        &mut self,
+        src: &str,
+        schema: &DatasetSchema,
+        extra: &[(String, FieldType)],
+    ) -> Option<(Expr, Vec<String>)> {
         let before = self.value_names.len();
         self.value_names.extend(schema.fields.keys().cloned());
+        self.value_names.extend(extra.iter().map(|(n, _)| n.clone()));
         let e = self.expr(src);
         self.value_names.truncate(before);
         let e = e?;
@@ -506,7 +358,7 @@ impl Compiler<'_> {
         e.names(&mut used, &mut params);
         let mut fields: Vec<String> = used
             .into_iter()
-            .filter(|n| schema.fields.contains_key(*n))
+            .filter(|n| schema.fields.contains_key(*n) || extra.iter().any(|(x, _)| x == n))
             .map(str::to_string)
             .collect();
         fields.sort();
@@ -522,7 +374,11 @@ impl Compiler<'_> {
     }
 
     /// The dataset behind `from`: a named row set, or a dataset of the schema.
-    fn source(&mut self, from: &str, what: &str) -> Option<(String, &'static DatasetSchema)> {
+    fn source(&mut self, from: &str, what: &str) -> Option<(String, SchemaRef)> {
+        if let Some((_, s)) = self.schemas.iter().find(|(n, _)| n == from) {
+            let ds = self.row_sets.iter().find(|(n, _)| n == from).map(|(_, d)| d.clone())?;
+            return Some((ds, SchemaRef::Computed(Arc::clone(s))));
+        }
         let ds = match self.kinds.iter().find(|(n, _)| n == from) {
             Some((_, Kind::Rows(ds))) => ds.clone(),
             Some(_) => {
@@ -535,7 +391,7 @@ impl Compiler<'_> {
             None => from.to_string(),
         };
         match Schema::get().dataset(&ds) {
-            Some(s) => Some((ds, s)),
+            Some(s) => Some((ds, SchemaRef::Dataset(s))),
             None => {
                 let mut known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
                 known.extend(Schema::get().dataset_names());
@@ -622,17 +478,29 @@ impl Compiler<'_> {
         }
         if let Some(r) = &m.rows {
             let (ds, schema) = self.source(&r.from, "rows")?;
-            let filter = self.cond(r.filter.as_ref(), schema, &ds);
+            let filter = self.cond(r.filter.as_ref(), &schema, &ds);
             let test = match &r.test {
-                Some(t) => Some(self.row_expr(t, schema)?),
+                Some(t) => Some(self.row_expr(t, &schema)?),
                 None => None,
             };
+            let with = self.computed(&r.with, &schema, &ds);
+            // The row set's own schema: its source's, with the fields computed here.
+            let own = if with.is_empty() {
+                schema
+            } else {
+                let extra: Vec<(String, FieldType)> = with.iter().map(|f| (f.name.clone(), f.ty)).collect();
+                SchemaRef::Computed(Arc::new(table::extend_schema(&schema, &extra)))
+            };
+            if let SchemaRef::Computed(s) = own {
+                self.schemas.push((name.to_string(), s));
+            }
             return Some((
                 Step::Rows {
                     from: r.from.clone(),
                     dataset: ds.clone(),
                     filter,
                     test,
+                    with,
                 },
                 Kind::Rows(ds),
             ));
@@ -650,10 +518,10 @@ impl Compiler<'_> {
             let (ds, schema) = self.source(&a.from, keys[0])?;
             match (&a.field, agg) {
                 (Some(f), Agg::Count | Agg::Distinct) => {
-                    self.field(schema, &ds, f, None);
+                    self.field(&schema, &ds, f, None);
                 }
                 (Some(f), _) => {
-                    self.field(schema, &ds, f, Some(FieldType::Number));
+                    self.field(&schema, &ds, f, Some(FieldType::Number));
                 }
                 (None, Agg::Count) => {}
                 (None, _) => self.errors.push(CheckError::new(
@@ -661,7 +529,7 @@ impl Compiler<'_> {
                     format!("{name}:"),
                 )),
             }
-            let filter = self.cond(a.filter.as_ref(), schema, &ds);
+            let filter = self.cond(a.filter.as_ref(), &schema, &ds);
             return Some((
                 Step::Agg {
                     agg,
@@ -675,11 +543,11 @@ impl Compiler<'_> {
         }
         if let Some(mo) = &m.months {
             let (ds, schema) = self.source(&mo.from, "months")?;
-            self.field(schema, &ds, &mo.date, Some(FieldType::Date));
+            self.field(&schema, &ds, &mo.date, Some(FieldType::Date));
             if let Some(e) = &mo.end {
-                self.field(schema, &ds, e, Some(FieldType::Date));
+                self.field(&schema, &ds, e, Some(FieldType::Date));
             }
-            let filter = self.cond(mo.filter.as_ref(), schema, &ds);
+            let filter = self.cond(mo.filter.as_ref(), &schema, &ds);
             return Some((
                 Step::Months {
                     from: mo.from.clone(),
@@ -696,11 +564,11 @@ impl Compiler<'_> {
             let (ds, schema) = self.source(&g.from, "groups")?;
             let (by, by_month) = match (&g.by, &g.by_month) {
                 (Some(f), None) => {
-                    self.field(schema, &ds, f, None);
+                    self.field(&schema, &ds, f, None);
                     (f.clone(), false)
                 }
                 (None, Some(f)) => {
-                    self.field(schema, &ds, f, Some(FieldType::Date));
+                    self.field(&schema, &ds, f, Some(FieldType::Date));
                     (f.clone(), true)
                 }
                 _ => {
@@ -711,8 +579,8 @@ impl Compiler<'_> {
                     return None;
                 }
             };
-            let any = self.cond(g.any.as_ref(), schema, &ds);
-            let none = self.cond(g.none.as_ref(), schema, &ds);
+            let any = self.cond(g.any.as_ref(), &schema, &ds);
+            let none = self.cond(g.none.as_ref(), &schema, &ds);
             let mut lets = Vec::new();
             for (n, a) in &g.lets {
                 let found = [
@@ -734,9 +602,9 @@ impl Compiler<'_> {
                 };
                 if let Some(field) = &f.field {
                     let want = (*agg != Agg::Count).then_some(FieldType::Number);
-                    self.field(schema, &ds, field, want);
+                    self.field(&schema, &ds, field, want);
                 }
-                let filter = self.cond(f.filter.as_ref(), schema, &ds);
+                let filter = self.cond(f.filter.as_ref(), &schema, &ds);
                 lets.push((n.clone(), *agg, f.field.clone(), filter));
             }
             self.group_values.extend(lets.iter().map(|(n, ..)| n.clone()));
@@ -806,10 +674,10 @@ impl Compiler<'_> {
             } else {
                 let (ds, schema) = self.source(&l.from, "list")?;
                 if let Some(s) = &l.sort_by {
-                    self.field(schema, &ds, s, None);
+                    self.field(&schema, &ds, s, None);
                 }
                 if let Some(show) = &l.show {
-                    self.row_template(show, schema, &ds);
+                    self.row_template(show, &schema, &ds);
                 }
             }
             return Some((
@@ -849,6 +717,13 @@ impl Compiler<'_> {
                     }
                 }
             }
+            // A pick of two row sets with the same computed fields has them too.
+            let computed_of = |n: &str| self.schemas.iter().find(|(x, _)| x == n).map(|(_, s)| Arc::clone(s));
+            if let (Some(a), Some(b)) = (computed_of(&p.then), computed_of(&p.otherwise))
+                && a.fields.keys().eq(b.fields.keys())
+            {
+                self.schemas.push((name.to_string(), a));
+            }
             return Some((
                 Step::Pick {
                     cond: cond?,
@@ -864,9 +739,11 @@ impl Compiler<'_> {
         }
         let f = m.first.as_ref().expect("one key is set");
         let (ds, schema) = self.source(&f.from, "first")?;
-        self.field(schema, &ds, &f.field, None);
+        if self.field(&schema, &ds, &f.field, None) {
+            self.scalar_types.push((name.to_string(), schema.fields[&f.field].ty));
+        }
         if let Some(s) = &f.sort_by {
-            self.field(schema, &ds, s, None);
+            self.field(&schema, &ds, s, None);
         }
         Some((
             Step::First {
@@ -876,6 +753,63 @@ impl Compiler<'_> {
             },
             Kind::Scalar,
         ))
+    }
+
+    /// The fields of a `with:`, in order: each name is new to the row set,
+    /// and each value may use the row's fields and the fields before it.
+    fn computed(
+        &mut self,
+        raw: &IndexMap<String, RawComputed>,
+        schema: &DatasetSchema,
+        ds: &str,
+    ) -> Vec<ComputedField> {
+        let mut out: Vec<ComputedField> = Vec::new();
+        let mut extra: Vec<(String, FieldType)> = Vec::new();
+        for (name, c) in raw {
+            if schema.fields.contains_key(name) || extra.iter().any(|(n, _)| n == name) {
+                self.errors.push(
+                    CheckError::new(
+                        format!("`{name}` is already a field of this row set of `{ds}`: give the computed field another name"),
+                        format!("{name}:"),
+                    )
+                    .help("a computed field may not hide a field of the data"),
+                );
+                continue;
+            }
+            let compiled = match c {
+                RawComputed::Number(n) => Some((
+                    Computation::Expr(Expr::Lit(Val::Num(*n)), Vec::new()),
+                    FieldType::Number,
+                )),
+                RawComputed::Expr(src) => self.row_expr_with(src, schema, &extra).map(|(e, fields)| {
+                    let ty = table::infer(&e, &|n| {
+                        schema
+                            .fields
+                            .get(n)
+                            .map(|f| f.ty)
+                            .or_else(|| extra.iter().find(|(x, _)| x == n).map(|(_, t)| *t))
+                            .or_else(|| self.scalar_types.iter().find(|(x, _)| x == n).map(|(_, t)| *t))
+                    });
+                    (Computation::Expr(e, fields), ty)
+                }),
+                RawComputed::Text(t) => {
+                    let extended = table::extend_schema(schema, &extra);
+                    self.row_template(&t.text, &extended, ds);
+                    Some((Computation::Text(t.text.clone()), FieldType::Text))
+                }
+            };
+            // Named even when broken, so later uses do not repeat the error.
+            let ty = compiled.as_ref().map_or(FieldType::Text, |(_, t)| *t);
+            extra.push((name.clone(), ty));
+            if let Some((how, ty)) = compiled {
+                out.push(ComputedField {
+                    name: name.clone(),
+                    ty,
+                    how,
+                });
+            }
+        }
+        out
     }
 
     /// A per-row template names the row's fields, plan values or params.
@@ -1083,10 +1017,12 @@ impl Compiler<'_> {
             match f.from.as_deref() {
                 Some(from) => match self.kinds.iter().find(|(n, _)| n == from).map(|(_, k)| k.clone()) {
                     Some(Kind::Rows(ds)) => {
-                        let schema = Schema::get().dataset(&ds).expect("known dataset");
-                        self.row_template(&f.message, schema, &ds);
+                        let Some((_, schema)) = self.source(from, "findings") else {
+                            continue;
+                        };
+                        self.row_template(&f.message, &schema, &ds);
                         if let Some(s) = &f.sort_by {
-                            self.field(schema, &ds, s, None);
+                            self.field(&schema, &ds, s, None);
                         }
                     }
                     Some(Kind::Keys(_)) => self.key_template(&f.message),
@@ -1168,6 +1104,8 @@ impl Plan {
             value_names: Vec::new(),
             group_values: vec!["count".into()],
             row_sets: Vec::new(),
+            schemas: Vec::new(),
+            scalar_types: Vec::new(),
             errors: Vec::new(),
         };
         let mut lets = Vec::new();
@@ -1192,6 +1130,17 @@ impl Plan {
                 }
             }
             if let Some((step, kind)) = compiled {
+                let ty = match &step {
+                    Step::Expr(e) => Some(table::infer(e, &|n| {
+                        c.scalar_types.iter().find(|(x, _)| x == n).map(|(_, t)| *t)
+                    })),
+                    Step::Text(_) | Step::List { .. } => Some(FieldType::Text),
+                    Step::Agg { .. } => Some(FieldType::Number),
+                    _ => None,
+                };
+                if let Some(ty) = ty {
+                    c.scalar_types.push((name.clone(), ty));
+                }
                 if let Kind::Rows(ds) = &kind {
                     c.row_sets.push((name.clone(), ds.clone()));
                 }

@@ -253,6 +253,11 @@ impl RulePack {
             .collect()
     }
 
+    /// Every dataset a rule of the pack reads, needed or when present.
+    pub fn datasets(&self) -> BTreeSet<&str> {
+        self.rules.iter().flat_map(Rule::datasets).collect()
+    }
+
     pub fn demand(&self) -> crate::bundle::Demand {
         let mut demand = crate::bundle::Demand::new();
         for rule in &self.rules {

@@ -205,13 +205,13 @@ pub enum Check {
     Plan(Box<PlanCheck>),
 }
 
-/// A declarative plan as loaded: compiled with the params' defaults (what
-/// almost every audit uses), and the raw form for audits whose params differ.
+/// A declarative plan as loaded: compiled once, run with each audit's params.
 #[derive(Debug, Clone)]
 pub struct PlanCheck {
-    pub raw: plan::format::RawPlan,
-    pub defaults: params::ParamValues,
     pub compiled: Arc<plan::Plan>,
+    /// (dataset, field, vocabulary) the plan's conditions read with
+    /// `in_vocab`: what the notes on unrecognised values look at.
+    pub vocab_uses: Vec<(String, String, String)>,
 }
 
 impl Check {

@@ -6,6 +6,29 @@
 
 use super::format::RawCondition;
 use super::plan::format::RawPlan;
+
+/// (dataset, field, vocabulary) for each `in_vocab` / `not_in_vocab` of a
+/// plan's conditions, found when the rule loads.
+pub fn vocab_uses(plan: &RawPlan) -> Vec<(String, String, String)> {
+    fn walk(c: &RawCondition, dataset: &str, out: &mut Vec<(String, String, String)>) {
+        if let Some(field) = &c.field {
+            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
+                out.push((dataset.to_string(), field.clone(), v.clone()));
+            }
+        }
+        for list in [&c.all, &c.any].into_iter().flatten() {
+            list.iter().for_each(|c| walk(c, dataset, out));
+        }
+        if let Some(n) = &c.not {
+            walk(n, dataset, out);
+        }
+    }
+    let mut out = Vec::new();
+    for (dataset, c) in super::plan::conditions(plan) {
+        walk(c, &dataset, &mut out);
+    }
+    out
+}
 use super::{Check, RulePack};
 use crate::bundle::{Bundle, Note};
 use crate::rules::vocab::normalize;
@@ -23,25 +46,11 @@ struct Uses {
 }
 
 impl Uses {
-    fn condition(&mut self, c: &RawCondition, dataset: &str, rule: &str) {
-        if let Some(field) = &c.field {
-            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
-                let entry = self.by_field.entry((dataset.to_string(), field.clone())).or_default();
-                entry.0.insert(v.clone());
-                entry.1.insert(rule.to_string());
-            }
-        }
-        for list in [&c.all, &c.any].into_iter().flatten() {
-            list.iter().for_each(|c| self.condition(c, dataset, rule));
-        }
-        if let Some(n) = &c.not {
-            self.condition(n, dataset, rule);
-        }
-    }
-
-    fn plan(&mut self, plan: &RawPlan, rule: &str) {
-        for (dataset, c) in super::plan::conditions(plan) {
-            self.condition(c, &dataset, rule);
+    fn plan(&mut self, uses: &[(String, String, String)], rule: &str) {
+        for (dataset, field, vocab) in uses {
+            let entry = self.by_field.entry((dataset.clone(), field.clone())).or_default();
+            entry.0.insert(vocab.clone());
+            entry.1.insert(rule.to_string());
         }
     }
 }
@@ -73,7 +82,7 @@ pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
     let mut uses = Uses::default();
     for rule in &pack.rules {
         if let Check::Plan(p) = &rule.check {
-            uses.plan(&p.raw, &rule.id);
+            uses.plan(&p.vocab_uses, &rule.id);
         }
     }
     let mut out = Vec::new();

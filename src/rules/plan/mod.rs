@@ -14,7 +14,7 @@ mod table;
 pub use reads::{conditions, reads};
 pub use run::{PlanFinding, PlanOutcome, run};
 
-use super::condition::{CheckError, Condition, Names, check_expr_names, param_ref};
+use super::condition::{CheckError, Condition, Names, ParamUse, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};
 use super::params::ParamValues;
 use crate::bundle::schema::{DatasetSchema, Schema};
@@ -144,6 +144,21 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// The row conditions of the step.
+    fn conditions(&self) -> Vec<&Condition> {
+        match self {
+            Step::Rows { filter, .. } | Step::Agg { filter, .. } | Step::Months { filter, .. } => {
+                filter.iter().collect()
+            }
+            Step::Groups { any, none, lets, .. } => any
+                .iter()
+                .chain(none)
+                .chain(lets.iter().filter_map(|(_, _, _, f)| f.as_ref()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The dataset a step reads, if any.
     fn dataset(&self) -> Option<&str> {
         match self {
@@ -241,11 +256,24 @@ pub(crate) struct Judge {
     findings: Vec<FindingSpec>,
 }
 
-/// A compiled plan, for one set of param values.
+/// A compiled plan. It is compiled once, when its rule loads, and run with
+/// each audit's param values: expressions read `$param` as they run, and
+/// conditions bind theirs when bound for a pass.
 #[derive(Debug, Clone)]
 pub struct Plan {
     lets: Vec<(String, Step)>,
     root: Judge,
+    /// The params its conditions bind at run time, and what each must be.
+    param_uses: Vec<(String, ParamUse)>,
+}
+
+/// How many plans this process has compiled: a test that an audit with
+/// other params than the defaults runs the plan compiled at load.
+static COMPILED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+#[doc(hidden)]
+pub fn compilations() -> usize {
+    COMPILED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 struct Compiler<'a> {
@@ -1090,7 +1118,36 @@ fn step_keys(m: &RawStepMap) -> Vec<&'static str> {
 }
 
 impl Plan {
-    /// Compiles a plan with the params in force; `vocabs` lists the known
+    /// Whether `values` suit the plan's conditions: a config or a test may
+    /// set a param the plan compiled with its default. Checked before a run,
+    /// so a pattern that is not a regex is the rule's error, not a silent miss.
+    pub fn check_params(&self, values: &ParamValues) -> Result<(), String> {
+        let mut problems = Vec::new();
+        for (name, use_) in &self.param_uses {
+            let Some(v) = values.get(name) else { continue };
+            match use_ {
+                ParamUse::Regex => {
+                    if let Err(e) = regex::Regex::new(&v.to_text()) {
+                        let why = e.to_string();
+                        let why = why.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                        problems.push(format!("param `${name}` is not a valid regex: {why}"));
+                    }
+                }
+                ParamUse::Number if v.as_f64().is_none() => {
+                    problems.push(format!("param `${name}` must be a number here"));
+                }
+                ParamUse::Number | ParamUse::List => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// Compiles a plan with the params' defaults (their values only check
+    /// it: each run binds its own); `vocabs` lists the known
     /// vocabularies (None: not checked). Returns every problem found.
     pub fn compile(
         raw: &RawPlan,
@@ -1151,8 +1208,17 @@ impl Plan {
             c.value_names.push(name.clone());
         }
         let root = c.judge(raw, true);
+        COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut param_uses = Vec::new();
+        for (_, step) in &lets {
+            for cond in step.conditions() {
+                super::condition::param_uses(cond, &mut param_uses);
+            }
+        }
+        param_uses.sort_by(|a, b| a.0.cmp(&b.0));
+        param_uses.dedup();
         match root {
-            Some(root) if c.errors.is_empty() => Ok(Plan { lets, root }),
+            Some(root) if c.errors.is_empty() => Ok(Plan { lets, root, param_uses }),
             _ => {
                 if c.errors.is_empty() {
                     c.errors.push(CheckError::new("the plan is incomplete", "plan:"));
@@ -1166,6 +1232,28 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_another_run_binds_are_checked_as_the_compiler_checked_the_defaults() {
+        let raw: RawPlan = crate::yaml::from_str(
+            "let:\n  v: { rows: { from: kpis, where: { all: [{ field: name, matches: $vanity }, { field: actual, gt: $floor }] } } }\n\
+             outcome:\n  - pass: '{v}'\n",
+        )
+        .unwrap();
+        let mut params = ParamValues::new();
+        params.insert("vanity".into(), crate::value::Value::Text("(?i)click".into()));
+        params.insert("floor".into(), crate::value::Value::Number(1.0));
+        let plan = Plan::compile(&raw, &params, None).unwrap();
+        assert_eq!(plan.check_params(&params), Ok(()));
+        params.insert("vanity".into(), crate::value::Value::Text("(unclosed".into()));
+        params.insert("floor".into(), crate::value::Value::Text("high".into()));
+        let err = plan.check_params(&params).unwrap_err();
+        assert!(
+            err.contains("param `$vanity` is not a valid regex")
+                && err.contains("param `$floor` must be a number here"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn reads_include_the_profile_and_the_fields_expressions_name() {

@@ -626,6 +626,9 @@ impl BindEnv for Ctx<'_> {
     fn keys_of(&self, name: &str) -> HashSet<String> {
         self.keys(name).into_iter().collect()
     }
+    fn param_value(&self, name: &str) -> Value {
+        self.params.get(name).cloned().unwrap_or(Value::Null)
+    }
     fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
         let Some(Slot::Rows { dataset, rows, .. }) = self.slot(from) else {
             return Vec::new();

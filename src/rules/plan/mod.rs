@@ -289,10 +289,26 @@ struct Compiler<'a> {
     schemas: Vec<(String, Arc<DatasetSchema>)>,
     /// The types of the plan's single values, for computed fields that use them.
     scalar_types: Vec<(String, FieldType)>,
+    /// Where in the plan the compiler is (`plan`, `outcome`, `1`): an error
+    /// found there is pointed at that node of the file, its words looked for
+    /// inside it only.
+    at: Vec<String>,
     errors: Vec<CheckError>,
 }
 
 impl Compiler<'_> {
+    fn error(&mut self, mut e: CheckError) {
+        if e.scope.is_empty() {
+            e.scope = self.at.clone();
+        }
+        self.errors.push(e);
+    }
+
+    /// The scope below the judge at `base`: `base` + `keys`.
+    fn at_in(&mut self, base: &[String], keys: &[&str]) {
+        self.at = base.iter().cloned().chain(keys.iter().map(|k| k.to_string())).collect();
+    }
+
     fn names(&self) -> Names<'_> {
         Names {
             row_sets: &self.row_sets,
@@ -318,12 +334,12 @@ impl Compiler<'_> {
                 Ok(()) if self.vocab_calls(&e, src) => Some(e),
                 Ok(()) => None,
                 Err(err) => {
-                    self.errors.push(err);
+                    self.error(err);
                     None
                 }
             },
             Err(e) => {
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("in `{src}`: {} (column {})", e.message, e.at + 1), src)
                         .help("expressions: + - * /, < <= > >= == !=, and, or, not, ??, functions min, max, abs, round, days, has, is_null, month"),
                 );
@@ -342,13 +358,13 @@ impl Compiler<'_> {
                     [_, Expr::Lit(Val::Text(v))] => {
                         let names: Vec<&str> = self.vocabs.into_iter().flatten().map(String::as_str).collect();
                         let help = suggest(v, &names);
-                        self.errors.push(
+                        self.error(
                             CheckError::new(format!("in `{src}`: no vocabulary is called `{v}`"), src).help(help),
                         );
                         false
                     }
                     _ => {
-                        self.errors.push(CheckError::new(
+                        self.error(CheckError::new(
                             format!("in `{src}`: `in_vocab` takes a value and a vocabulary's name in quotes, e.g. in_vocab(metric, 'market_share_metric')"),
                             src,
                         ));
@@ -410,7 +426,7 @@ impl Compiler<'_> {
         let ds = match self.kinds.iter().find(|(n, _)| n == from) {
             Some((_, Kind::Rows(ds))) => ds.clone(),
             Some(_) => {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     format!("`{what}` needs rows, and `{from}` is not a row set"),
                     from,
                 ));
@@ -423,7 +439,7 @@ impl Compiler<'_> {
             None => {
                 let mut known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
                 known.extend(Schema::get().dataset_names());
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("`{from}` is neither a row set of the plan nor a dataset"), from)
                         .help(suggest(from, &known)),
                 );
@@ -435,7 +451,7 @@ impl Compiler<'_> {
     fn field(&mut self, schema: &DatasetSchema, ds: &str, field: &str, want: Option<FieldType>) -> bool {
         match schema.fields.get(field) {
             None => {
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("dataset `{ds}` has no field `{field}`"), field)
                         .help(suggest(field, &schema.field_names())),
                 );
@@ -443,15 +459,13 @@ impl Compiler<'_> {
             }
             Some(f) => match want {
                 Some(FieldType::Date) if f.ty != FieldType::Date => {
-                    self.errors
-                        .push(CheckError::new(format!("`{ds}.{field}` is not a date"), field));
+                    self.error(CheckError::new(format!("`{ds}.{field}` is not a date"), field));
                     false
                 }
                 Some(FieldType::Number)
                     if !matches!(f.ty, FieldType::Number | FieldType::Percent | FieldType::Bool) =>
                 {
-                    self.errors
-                        .push(CheckError::new(format!("`{ds}.{field}` is not a number"), field));
+                    self.error(CheckError::new(format!("`{ds}.{field}` is not a number"), field));
                     false
                 }
                 _ => true,
@@ -464,7 +478,7 @@ impl Compiler<'_> {
         match Condition::compile_in(raw, schema, ds, self.params, &self.names()) {
             Ok(c) => Some(c),
             Err(e) => {
-                self.errors.push(e);
+                self.error(e);
                 None
             }
         }
@@ -481,7 +495,7 @@ impl Compiler<'_> {
                 .map(|(n, _)| n.as_str())
                 .chain(["period_months", "elapsed_months"])
                 .collect();
-            self.errors.push(
+            self.error(
                 CheckError::new(format!("`{name}` is not a set of months or groups"), name).help(suggest(name, &known)),
             );
         }
@@ -495,7 +509,7 @@ impl Compiler<'_> {
         };
         let keys = step_keys(m);
         if keys.len() != 1 {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 format!(
                     "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first, pick, text; found {}",
                     if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
@@ -552,7 +566,7 @@ impl Compiler<'_> {
                     self.field(&schema, &ds, f, Some(FieldType::Number));
                 }
                 (None, Agg::Count) => {}
-                (None, _) => self.errors.push(CheckError::new(
+                (None, _) => self.error(CheckError::new(
                     format!("`{}` needs a `field`", keys[0]),
                     format!("{name}:"),
                 )),
@@ -600,7 +614,7 @@ impl Compiler<'_> {
                     (f.clone(), true)
                 }
                 _ => {
-                    self.errors.push(CheckError::new(
+                    self.error(CheckError::new(
                         "`groups` needs exactly one of `by`, `by_month`",
                         format!("{name}:"),
                     ));
@@ -622,7 +636,7 @@ impl Compiler<'_> {
                 .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
                 .collect::<Vec<_>>();
                 let [(agg, f)] = found.as_slice() else {
-                    self.errors.push(CheckError::new(
+                    self.error(CheckError::new(
                         format!("group value `{n}` needs exactly one of count, sum, avg, min, max"),
                         format!("{n}:"),
                     ));
@@ -670,7 +684,7 @@ impl Compiler<'_> {
                 .filter_map(|(o, n)| n.as_ref().map(|n| (o, n)))
                 .collect();
             if ops.len() > 1 {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "`keys` takes one of `minus`, `and`, `or`",
                     format!("{name}:"),
                 ));
@@ -726,7 +740,7 @@ impl Compiler<'_> {
             for set in [&p.then, &p.otherwise] {
                 match self.kinds.iter().find(|(n, _)| n == set) {
                     Some((_, Kind::Rows(ds))) if dataset.as_ref().is_none_or(|d| d == ds) => dataset = Some(ds.clone()),
-                    Some((_, Kind::Rows(_))) => self.errors.push(CheckError::new(
+                    Some((_, Kind::Rows(_))) => self.error(CheckError::new(
                         format!(
                             "`pick` chooses between row sets of one dataset; `{}` and `{}` are not",
                             p.then, p.otherwise
@@ -735,7 +749,7 @@ impl Compiler<'_> {
                     )),
                     _ => {
                         let known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
-                        self.errors.push(
+                        self.error(
                             CheckError::new(
                                 format!("`pick` needs row sets of the plan; `{set}` is not one"),
                                 set.clone(),
@@ -793,9 +807,11 @@ impl Compiler<'_> {
     ) -> Vec<ComputedField> {
         let mut out: Vec<ComputedField> = Vec::new();
         let mut extra: Vec<(String, FieldType)> = Vec::new();
+        let outer = self.at.clone();
         for (name, c) in raw {
+            self.at_in(&outer, &["rows", "with", name]);
             if schema.fields.contains_key(name) || extra.iter().any(|(n, _)| n == name) {
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         format!("`{name}` is already a field of this row set of `{ds}`: give the computed field another name"),
                         format!("{name}:"),
@@ -837,6 +853,7 @@ impl Compiler<'_> {
                 });
             }
         }
+        self.at = outer;
         out
     }
 
@@ -849,7 +866,7 @@ impl Compiler<'_> {
                 }
                 let mut known = schema.field_names();
                 known.extend(self.value_names.iter().map(String::as_str));
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         format!("`{{{alt}}}` names no field of `{ds}`, plan value or param"),
                         format!("{{{name}"),
@@ -876,7 +893,7 @@ impl Compiler<'_> {
                 let mut known: Vec<&str> = self.value_names.iter().map(String::as_str).collect();
                 known.extend(self.params.keys().map(String::as_str));
                 known.extend(BUILTINS);
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         format!("message placeholder `{{{alt}}}` names no plan value, param or built-in"),
                         format!("{{{name}"),
@@ -887,23 +904,28 @@ impl Compiler<'_> {
         }
     }
 
-    fn judge(&mut self, raw: &RawPlan, top: bool) -> Option<Judge> {
+    /// A judge: the plan itself (`path` is `[plan]`) or one of its parts
+    /// (`[plan, parts, 1]`).
+    fn judge(&mut self, raw: &RawPlan, path: &[String]) -> Option<Judge> {
+        let top = path.len() == 1;
+        self.at = path.to_vec();
         if !top && !raw.lets.is_empty() {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "a part cannot have its own `let`: name values at the top of the plan",
                 "let:",
             ));
         }
         if !top && raw.name.is_none() {
-            self.errors.push(CheckError::new("each part needs a `name`", "parts:"));
+            self.error(CheckError::new("each part needs a `name`", "parts:"));
         }
+        self.at_in(path, &["when"]);
         let when = match (&raw.when, &raw.otherwise) {
             (Some(w), Some(o)) => {
                 self.message(o);
                 Some((self.expr(w)?, o.clone()))
             }
             (Some(w), None) => {
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         "`when:` needs `otherwise:`, the message shown when the rule does not apply",
                         w,
@@ -913,11 +935,12 @@ impl Compiler<'_> {
                 None
             }
             (None, Some(o)) => {
-                self.errors.push(CheckError::new("`otherwise:` goes with `when:`", o));
+                self.error(CheckError::new("`otherwise:` goes with `when:`", o));
                 None
             }
             (None, None) => None,
         };
+        self.at_in(path, &["min_sample"]);
         let min_sample = match &raw.min_sample {
             Some(m) => {
                 self.message(&m.reason);
@@ -933,23 +956,27 @@ impl Compiler<'_> {
         } else {
             raw.name.as_deref().unwrap_or("parts:")
         };
+        self.at = path.to_vec();
         if has_thresholds && raw.parts.is_some() {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "a plan decides with `parts:` or with thresholds on `value`, not both",
                 at,
             ));
             return None;
         }
+        self.at_in(path, &["value"]);
         let value = match &raw.value {
             Some(v) => Some((self.expr(v)?, v.clone())),
             None => None,
         };
+        self.at_in(path, &["threshold"]);
         let threshold = match &raw.threshold {
             Some(t) => Some(self.threshold(t)?),
             None => None,
         };
         let mut branches = Vec::new();
-        for b in raw.outcome.iter().flatten() {
+        for (i, b) in raw.outcome.iter().flatten().enumerate() {
+            self.at_in(path, &["outcome", &i.to_string()]);
             let set = [
                 (Status::Pass, &b.pass),
                 (Status::Warn, &b.warn),
@@ -962,7 +989,7 @@ impl Compiler<'_> {
                 .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
                 .collect();
             let [(status, message)] = set.as_slice() else {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "each outcome needs exactly one of pass, warn, fail, not_assessed, not_applicable (with its message)",
                     b.cond.clone().unwrap_or_else(|| "outcome:".into()),
                 ));
@@ -989,45 +1016,57 @@ impl Compiler<'_> {
                 value,
             });
         }
+        self.at = path.to_vec();
         if let Some(pos) = branches.iter().position(|b| b.cond.is_none())
             && pos + 1 < branches.len()
         {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "an outcome without `if` decides everything after it: make it the last one",
                 "outcome:",
             ));
         }
         let decided = branches.last().is_some_and(|b| b.cond.is_none());
         let body = if let Some(parts) = &raw.parts {
-            Body::Parts(parts.iter().filter_map(|p| self.judge(p, false)).collect())
+            let mut judged = Vec::new();
+            for (k, p) in parts.iter().enumerate() {
+                let part: Vec<String> = path.iter().cloned().chain(["parts".into(), k.to_string()]).collect();
+                judged.extend(self.judge(p, &part));
+            }
+            self.at = path.to_vec();
+            Body::Parts(judged)
         } else if has_thresholds {
             let Some(message) = &raw.message else {
-                self.errors.push(CheckError::new("thresholds need a `message`", at));
+                self.error(CheckError::new("thresholds need a `message`", at));
                 return None;
             };
             if value.is_none() {
-                self.errors
-                    .push(CheckError::new("thresholds need a `value` to compare", at));
+                self.error(CheckError::new("thresholds need a `value` to compare", at));
             }
+            self.at_in(path, &["message"]);
             self.message(message);
-            let mut t = |x: &Option<Threshold>| x.as_ref().and_then(|t| self.threshold(t));
-            Body::Thresholds {
-                fail_below: t(&raw.fail_below),
-                warn_below: t(&raw.warn_below),
-                fail_above: t(&raw.fail_above),
-                warn_above: t(&raw.warn_above),
+            let mut t = |key: &str, x: &Option<Threshold>| {
+                self.at_in(path, &[key]);
+                x.as_ref().and_then(|t| self.threshold(t))
+            };
+            let body = Body::Thresholds {
+                fail_below: t("fail_below", &raw.fail_below),
+                warn_below: t("warn_below", &raw.warn_below),
+                fail_above: t("fail_above", &raw.fail_above),
+                warn_above: t("warn_above", &raw.warn_above),
                 message: message.clone(),
-            }
+            };
+            self.at = path.to_vec();
+            body
         } else if decided {
             if raw.message.is_some() {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "`message` goes with thresholds; each outcome carries its own message",
                     at,
                 ));
             }
             Body::Branches
         } else {
-            self.errors.push(
+            self.error(
                 CheckError::new(
                     "the plan does not always decide: end `outcome:` with a branch without `if`, or add thresholds on `value` (fail_below, warn_below, fail_above, warn_above) or `parts:`",
                     at,
@@ -1037,7 +1076,8 @@ impl Compiler<'_> {
             return None;
         };
         let mut findings = Vec::new();
-        for f in &raw.findings {
+        for (j, f) in raw.findings.iter().enumerate() {
+            self.at_in(path, &["findings", &j.to_string()]);
             let cond = match &f.cond {
                 Some(c) => Some(self.expr(c)?),
                 None => None,
@@ -1061,7 +1101,7 @@ impl Compiler<'_> {
                             .filter(|(_, k)| !matches!(k, Kind::Scalar))
                             .map(|(n, _)| n.as_str())
                             .collect();
-                        self.errors.push(
+                        self.error(
                             CheckError::new(
                                 format!("findings come from a row or key set; `{from}` is neither"),
                                 from,
@@ -1163,20 +1203,21 @@ impl Plan {
             row_sets: Vec::new(),
             schemas: Vec::new(),
             scalar_types: Vec::new(),
+            at: Vec::new(),
             errors: Vec::new(),
         };
         let mut lets = Vec::new();
         for (name, raw_step) in &raw.lets {
+            c.at = vec!["plan".into(), "let".into(), name.clone()];
             if is_builtin(name) || name == "value" || name == "threshold" || name == "key" {
-                c.errors.push(CheckError::new(
+                c.error(CheckError::new(
                     format!("`{name}` is a built-in name: choose another"),
                     format!("{name}:"),
                 ));
                 continue;
             }
             if param_ref(name).is_some() || c.value_names.contains(name) {
-                c.errors
-                    .push(CheckError::new(format!("`{name}` is named twice"), format!("{name}:")));
+                c.error(CheckError::new(format!("`{name}` is named twice"), format!("{name}:")));
                 continue;
             }
             let before = c.errors.len();
@@ -1207,7 +1248,7 @@ impl Plan {
             // Named even when broken, so later uses do not repeat the error.
             c.value_names.push(name.clone());
         }
-        let root = c.judge(raw, true);
+        let root = c.judge(raw, &["plan".to_string()]);
         COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut param_uses = Vec::new();
         for (_, step) in &lets {

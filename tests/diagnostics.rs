@@ -209,6 +209,13 @@ check:
     let:
       shown: { rows: { from: kpis, with: { label: "name", size: "nme" } } }
       names: { list: { from: shown, show: "{label}" } }
+      board:
+        rows:
+          from: kpis
+          where:
+            all:
+              - { field: audience, equals: board }
+              - { field: audience, gt: 3 }
     outcome:
       - if: shown > 0
         fail: "{names} are shown"
@@ -223,8 +230,11 @@ check:
     let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
     // `nme` in the second computed field, not `name` in the first.
     assert!(out.contains("scoped.yaml:9:"), "{out}");
-    // `{nam}` in the second branch (line 15), not `{names}` of the first.
-    assert!(out.contains("scoped.yaml:15:"), "{out}");
-    // `{lab}` in the finding (line 19), not `{label}` of the list (line 10).
-    assert!(out.contains("scoped.yaml:19:"), "{out}");
+    // `gt` on a text field in the second condition (line 17), not the
+    // same field in the first.
+    assert!(out.contains("scoped.yaml:17:"), "{out}");
+    // `{nam}` in the second branch (line 22), not `{names}` of the first.
+    assert!(out.contains("scoped.yaml:22:"), "{out}");
+    // `{lab}` in the finding (line 26), not `{label}` of the list (line 10).
+    assert!(out.contains("scoped.yaml:26:"), "{out}");
 }

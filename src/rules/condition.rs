@@ -194,23 +194,30 @@ impl Condition {
                 )
                 .help("split it: put the field test inside `all: [...]`"));
             }
-            let compile_all = |list: &Vec<RawCondition>| {
+            // An error below names its place in the condition (`all, 1`), so
+            // the diagnostic finds its words there and not in a sibling.
+            let within = |mut e: CheckError, keys: &[&str]| {
+                e.scope.splice(0..0, keys.iter().map(|k| k.to_string()));
+                e
+            };
+            let compile_all = |key: &str, list: &Vec<RawCondition>| {
                 list.iter()
-                    .map(|c| Condition::compile_in(c, schema, dataset, params, names))
+                    .enumerate()
+                    .map(|(i, c)| {
+                        Condition::compile_in(c, schema, dataset, params, names)
+                            .map_err(|e| within(e, &[key, &i.to_string()]))
+                    })
                     .collect::<Result<Vec<_>, _>>()
             };
             return Ok(if let Some(list) = &raw.all {
-                Condition::All(compile_all(list)?)
+                Condition::All(compile_all("all", list)?)
             } else if let Some(list) = &raw.any {
-                Condition::Any(compile_all(list)?)
+                Condition::Any(compile_all("any", list)?)
             } else {
-                Condition::Not(Box::new(Condition::compile_in(
-                    raw.not.as_ref().expect("checked"),
-                    schema,
-                    dataset,
-                    params,
-                    names,
-                )?))
+                Condition::Not(Box::new(
+                    Condition::compile_in(raw.not.as_ref().expect("checked"), schema, dataset, params, names)
+                        .map_err(|e| within(e, &["not"]))?,
+                ))
             });
         }
         let Some(field) = raw.field.clone() else {

@@ -473,11 +473,26 @@ impl Compiler<'_> {
         }
     }
 
-    fn cond(&mut self, raw: Option<&RawCondition>, schema: &DatasetSchema, ds: &str) -> Option<Condition> {
+    /// A condition of the step being compiled, written under `keys` in it
+    /// (`rows, where`): an error points inside that condition.
+    fn cond(
+        &mut self,
+        raw: Option<&RawCondition>,
+        schema: &DatasetSchema,
+        ds: &str,
+        keys: &[&str],
+    ) -> Option<Condition> {
         let raw = raw?;
         match Condition::compile_in(raw, schema, ds, self.params, &self.names()) {
             Ok(c) => Some(c),
-            Err(e) => {
+            Err(mut e) => {
+                let path: Vec<String> = self
+                    .at
+                    .iter()
+                    .cloned()
+                    .chain(keys.iter().map(|k| k.to_string()))
+                    .collect();
+                e.scope.splice(0..0, path);
                 self.error(e);
                 None
             }
@@ -520,7 +535,7 @@ impl Compiler<'_> {
         }
         if let Some(r) = &m.rows {
             let (ds, schema) = self.source(&r.from, "rows")?;
-            let filter = self.cond(r.filter.as_ref(), &schema, &ds);
+            let filter = self.cond(r.filter.as_ref(), &schema, &ds, &["rows", "where"]);
             let test = match &r.test {
                 Some(t) => Some(self.row_expr(t, &schema)?),
                 None => None,
@@ -571,7 +586,7 @@ impl Compiler<'_> {
                     format!("{name}:"),
                 )),
             }
-            let filter = self.cond(a.filter.as_ref(), &schema, &ds);
+            let filter = self.cond(a.filter.as_ref(), &schema, &ds, &[keys[0], "where"]);
             return Some((
                 Step::Agg {
                     agg,
@@ -589,7 +604,7 @@ impl Compiler<'_> {
             if let Some(e) = &mo.end {
                 self.field(&schema, &ds, e, Some(FieldType::Date));
             }
-            let filter = self.cond(mo.filter.as_ref(), &schema, &ds);
+            let filter = self.cond(mo.filter.as_ref(), &schema, &ds, &["months", "where"]);
             return Some((
                 Step::Months {
                     from: mo.from.clone(),
@@ -621,8 +636,8 @@ impl Compiler<'_> {
                     return None;
                 }
             };
-            let any = self.cond(g.any.as_ref(), &schema, &ds);
-            let none = self.cond(g.none.as_ref(), &schema, &ds);
+            let any = self.cond(g.any.as_ref(), &schema, &ds, &["groups", "any"]);
+            let none = self.cond(g.none.as_ref(), &schema, &ds, &["groups", "none"]);
             let mut lets = Vec::new();
             for (n, a) in &g.lets {
                 let found = [
@@ -646,7 +661,14 @@ impl Compiler<'_> {
                     let want = (*agg != Agg::Count).then_some(FieldType::Number);
                     self.field(&schema, &ds, field, want);
                 }
-                let filter = self.cond(f.filter.as_ref(), &schema, &ds);
+                let kind = match agg {
+                    Agg::Count => "count",
+                    Agg::Sum => "sum",
+                    Agg::Avg => "avg",
+                    Agg::Min => "min",
+                    _ => "max",
+                };
+                let filter = self.cond(f.filter.as_ref(), &schema, &ds, &["groups", "let", n, kind, "where"]);
                 lets.push((n.clone(), *agg, f.field.clone(), filter));
             }
             self.group_values.extend(lets.iter().map(|(n, ..)| n.clone()));

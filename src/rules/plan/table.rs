@@ -155,6 +155,16 @@ pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Colu
             }
         }
         ColumnData::Text { buf, ends } => {
+            // Filled row by row: the values in row order (a row set's rows are).
+            let sorted: Vec<(usize, Val)>;
+            let values = if values.is_sorted_by_key(|(r, _)| *r) {
+                values
+            } else {
+                let mut v = values.to_vec();
+                v.sort_by_key(|(r, _)| *r);
+                sorted = v;
+                &sorted
+            };
             let mut next = values.iter().peekable();
             for r in 0..len {
                 if let Some((_, x)) = next.next_if(|(at, _)| *at == r) {
@@ -175,5 +185,36 @@ fn text(v: &Val) -> String {
         Val::Num(n) => crate::value::format_number(*n),
         Val::Bool(b) => b.to_string(),
         Val::Date(d) => days_to_date(*d).map_or_else(String::new, |d| d.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_computed_column_holds_each_value_at_its_row_and_nothing_elsewhere() {
+        let text = column(
+            FieldType::Text,
+            4,
+            &[(2, Val::Text("b".into())), (0, Val::Text("a".into()))],
+        );
+        let got: Vec<Value> = (0..4).map(|r| text.value(r)).collect();
+        assert_eq!(
+            got,
+            [
+                Value::Text("a".into()),
+                Value::Null,
+                Value::Text("b".into()),
+                Value::Null
+            ]
+        );
+        let days = column(FieldType::Date, 2, &[(1, Val::Date(0))]);
+        assert_eq!((days.days(0), days.days(1)), (None, Some(0)));
+        let flags = column(FieldType::Bool, 3, &[(0, Val::Bool(true)), (1, Val::Null)]);
+        assert_eq!(
+            (flags.value(0), flags.value(1), flags.value(2)),
+            (Value::Bool(true), Value::Null, Value::Null)
+        );
     }
 }

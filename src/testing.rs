@@ -51,6 +51,10 @@ pub mod rules {
         pub use crate::rules::format::Reference;
     }
 
+    pub mod plan {
+        pub use crate::rules::plan::compilations;
+    }
+
     pub mod script {
         pub use crate::rules::script::{HOST_FUNCTIONS, MAX_MESSAGE_CHARS};
     }

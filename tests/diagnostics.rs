@@ -190,3 +190,51 @@ fn every_mapping_mistake_ends_with_exit_2_and_a_suggestion() {
         stdout(&o)
     );
 }
+
+#[test]
+fn a_plan_error_points_at_its_own_branch_or_finding() {
+    // The same words appear earlier in the plan: each error points at the
+    // node it is in (a branch, a finding, a computed field), not at the
+    // first place its words appear.
+    let dir = tempfile::tempdir().unwrap();
+    let cat = dir.path().join("credible");
+    std::fs::create_dir_all(&cat).unwrap();
+    let rule = r#"title: Errors in judges and computed fields
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+check:
+  plan:
+    let:
+      shown: { rows: { from: kpis, with: { label: "name", size: "nme" } } }
+      names: { list: { from: shown, show: "{label}" } }
+      board:
+        rows:
+          from: kpis
+          where:
+            all:
+              - { field: audience, equals: board }
+              - { field: audience, gt: 3 }
+    outcome:
+      - if: shown > 0
+        fail: "{names} are shown"
+      - if: shown > 0
+        warn: "{nam} are shown"
+      - pass: none
+    findings:
+      - from: shown
+        message: "{names} {lab}"
+"#;
+    std::fs::write(cat.join("scoped.yaml"), rule).unwrap();
+    let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
+    // `nme` in the second computed field, not `name` in the first.
+    assert!(out.contains("scoped.yaml:9:"), "{out}");
+    // `gt` on a text field in the second condition (line 17), not the
+    // same field in the first.
+    assert!(out.contains("scoped.yaml:17:"), "{out}");
+    // `{nam}` in the second branch (line 22), not `{names}` of the first.
+    assert!(out.contains("scoped.yaml:22:"), "{out}");
+    // `{lab}` in the finding (line 26), not `{label}` of the list (line 10).
+    assert!(out.contains("scoped.yaml:26:"), "{out}");
+}

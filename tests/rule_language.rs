@@ -231,3 +231,96 @@ check:
         "the diagnostic points at line 11, the `owned` step: {err}"
     );
 }
+
+/// A rule whose plan computes per-row fields: a later set filters on one,
+/// an aggregate and a sort read them, and messages show them.
+const COMPUTED_RULE: &str = r#"
+id: T-003
+title: Targets are far from their baseline
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+params:
+  max_gain: { default: 0.5, description: Most growth over the baseline. }
+check:
+  plan:
+    let:
+      dated:
+        rows:
+          from: targets
+          where: { field: baseline, gt: 0 }
+          with:
+            gain: value / baseline - 1
+            share: in_vocab(metric, 'market_share_metric')
+            label: { text: "{id} (+{gain:pct}{?share:, a share})" }
+      steep: { rows: { from: dated, where: { field: gain, gt: $max_gain }, with: { double: gain * 2 } } }
+      biggest: { max: { from: steep, field: double } }
+      first: { first: { from: steep, field: label, sort_by: gain, desc: true } }
+      names: { list: { from: steep, show: "{label}", sort_by: gain } }
+    outcome:
+      - if: steep > 0
+        fail: "{steep} steep: {names}; first {first}; twice the biggest gain {biggest:pct}"
+      - pass: none steep
+    findings:
+      - from: steep
+        message: "{label}"
+        sort_by: double
+        desc: true
+tests:
+  - name: two steep targets, sorted by their gain
+    expect: fail
+    expect_findings: 2
+    expect_message: '^2 steep: T-3 \(\+60%\), T-2 \(\+100%, a share\); first T-2 \(\+100%, a share\); twice the biggest gain 200%$'
+    data:
+      targets:
+        - { id: T-1, metric: revenue, value: 110, baseline: 100 }
+        - { id: T-2, metric: Market Share, value: 0.1, baseline: 0.05 }
+        - { id: T-3, metric: leads, value: 160, baseline: 100 }
+        - { id: T-4, metric: leads, value: 500 }
+  - name: gentle targets
+    expect: pass
+    data:
+      targets: [{ id: T-1, metric: revenue, value: 110, baseline: 100 }]
+"#;
+
+#[test]
+fn computed_fields_are_read_by_later_steps_like_fields() {
+    assert_all_ok(&run_pack(&[("competent/T-003.yaml", COMPUTED_RULE)]).unwrap());
+}
+
+#[test]
+fn a_computed_field_may_not_hide_a_field_nor_name_an_unknown_vocabulary() {
+    let clash = COMPUTED_RULE.replace("gain: value / baseline - 1", "value: value / baseline - 1");
+    let err = run_pack(&[("competent/T-003.yaml", &clash)]).unwrap_err();
+    assert!(err.contains("`value` is already a field"), "{err}");
+    let vocab = COMPUTED_RULE.replace("'market_share_metric'", "'market_shares'");
+    let err = run_pack(&[("competent/T-003.yaml", &vocab)]).unwrap_err();
+    assert!(
+        err.contains("no vocabulary is called `market_shares`") && err.contains("T-003.yaml:19:"),
+        "the error points at the computed field's line: {err}"
+    );
+}
+
+#[test]
+fn scripts_format_numbers_as_templates_do() {
+    let rule = r#"
+id: T-004
+title: Numbers in a script's message
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+requires: { budget: [amount] }
+check:
+  script: |
+    let total = org.sum("budget", "amount");
+    fail(`${fmt(0.125, "pct")} ${fmt(0.1, "pct")} ${fmt(0.05, "pct1")} ${fmt(1234567.8, "num")} ${fmt(2, "n point")} ${fmt((), "pct")} ${org.money(total)}`)
+tests:
+  - name: every format
+    expect: fail
+    expect_message: '^12\.5% 10% 5\.0% 1,234,568 2 points \(none\) \$1,500$'
+    data: { budget: [{ id: B1, amount: 1000 }, { id: B2, amount: 500 }] }
+"#;
+    assert_all_ok(&run_pack(&[("competent/T-004.yaml", rule)]).unwrap());
+}

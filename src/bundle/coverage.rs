@@ -106,17 +106,45 @@ fn row_span(bundle: &Bundle, name: &str) -> Option<(NaiveDate, NaiveDate)> {
 pub fn placement(bundle: &Bundle, name: &str, start: NaiveDate, end: NaiveDate) -> Option<Placement> {
     let ds = bundle.dataset(name)?;
     let (from, to) = date_fields(name, ds)?;
+    Some(place(ds, from, to, start, end, |_| {}))
+}
+
+/// Where the rows of a dataset fall against `[start, end]` by one date
+/// field, with the rows outside it (`inspect` names them by record).
+pub fn placement_by(ds: &Dataset, field: &str, start: NaiveDate, end: NaiveDate) -> Option<(Placement, Vec<usize>)> {
+    let col = ds.column(field)?;
+    let mut outside = Vec::new();
+    let p = place(ds, col, None, start, end, |row| outside.push(row));
+    Some((p, outside))
+}
+
+/// The one reading of a record against the period: undated, before, after
+/// or overlapping it; `outside` hears each row before or after.
+fn place(
+    ds: &Dataset,
+    from: &super::Column,
+    to: Option<&super::Column>,
+    start: NaiveDate,
+    end: NaiveDate,
+    mut outside: impl FnMut(usize),
+) -> Placement {
     let (p0, p1) = (date_to_days(start), date_to_days(end));
     let mut out = Placement::default();
     for row in 0..ds.rows {
         match span(from, to, row) {
             None => out.undated += 1,
-            Some((_, e)) if e < p0 => out.before += 1,
-            Some((s, _)) if s > p1 => out.after += 1,
+            Some((_, e)) if e < p0 => {
+                out.before += 1;
+                outside(row);
+            }
+            Some((s, _)) if s > p1 => {
+                out.after += 1;
+                outside(row);
+            }
             Some(_) => {}
         }
     }
-    Some(out)
+    out
 }
 
 /// A note per dataset read by the rules with rows outside `[start, end]` or

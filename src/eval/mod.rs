@@ -492,18 +492,11 @@ fn plan_check(
     opts: &EvalOptions,
     result: &mut RuleResult,
 ) -> Result<(), String> {
-    use crate::rules::plan::{Plan, run};
-    // Compiled when the rule loaded, with the params' defaults; compiled again
-    // only when this audit's params differ (a profile band, a config override).
-    let plan = if *values == check.defaults {
-        std::sync::Arc::clone(&check.compiled)
-    } else {
-        std::sync::Arc::new(
-            Plan::compile(&check.raw, values, None)
-                .map_err(|errors| errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))?,
-        )
-    };
-    let out = run(&plan, bundle, *period, opts.as_of, values, vocabs, opts.max_findings);
+    // Compiled once when the rule loaded; this audit's params (a profile
+    // band, a config override) are bound as it runs.
+    let plan = &check.compiled;
+    plan.check_params(values)?;
+    let out = crate::rules::plan::run(plan, bundle, *period, opts.as_of, values, vocabs, opts.max_findings);
     result.status = out.status;
     result.value = out.value;
     result.threshold = out.threshold;

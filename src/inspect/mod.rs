@@ -260,11 +260,11 @@ pub fn inspect(bundle: &Bundle, pack: &rules::RulePack, results: &[crate::eval::
             let mut notes = bundle.notes.clone();
             notes.extend(rules::unrecognised::notes(&readings));
             if let Some(p) = bundle.manifest.period {
-                let read = pack.demand();
+                // The datasets only: the fields a full demand adds are not needed here.
                 let whole = pack.whole_period_datasets();
                 notes.extend(bundle::coverage::period_notes(
                     bundle,
-                    read.keys().map(String::as_str),
+                    pack.datasets(),
                     &whole,
                     (p.start, p.end),
                     p.end,
@@ -394,9 +394,10 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
                 if !matches!(col.data, ColumnData::Date(_)) {
                     continue;
                 }
-                let outside: Vec<usize> = (0..ds.rows)
-                    .filter(|r| col.date(*r).is_some_and(|d| d < p.start || d > p.end))
-                    .collect();
+                // Each date column on its own, read as the audit reads a record's dates.
+                let Some((_, outside)) = bundle::coverage::placement_by(ds, field, p.start, p.end) else {
+                    continue;
+                };
                 if outside.is_empty() {
                     continue;
                 }

@@ -3,7 +3,7 @@
 //! numbers, and `in:` lists become hashed sets, so a condition costs a few
 //! comparisons per row over a million rows.
 
-use super::condition::{Cmp, Condition, Period, Rhs};
+use super::condition::{Cmp, Condition, ParamOr, Period, Rhs, value_list};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
 use super::vocab::{Vocabulary, normalize};
@@ -24,7 +24,7 @@ pub enum Bound<'a> {
     /// (sources, stages) over a million rows.
     Matches(
         Option<&'a Column>,
-        &'a Regex,
+        Regex,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     OneOf(Option<&'a Column>, Wanted),
@@ -40,7 +40,7 @@ pub enum Bound<'a> {
     ),
     Mentions(
         Option<&'a Column>,
-        &'a Regex,
+        Regex,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     /// Normalised values to find (a semi-join).
@@ -76,6 +76,50 @@ pub trait BindEnv {
     /// The day numbers of a date field in a row set of the plan, sorted (`follows`).
     fn dates_of(&self, _from: &str, _field: &str) -> Vec<i32> {
         Vec::new()
+    }
+    /// A param's value in this run (a plan's conditions bind theirs here).
+    fn param_value(&self, _name: &str) -> crate::value::Value {
+        crate::value::Value::Null
+    }
+}
+
+/// A param's pattern as a regex: compiled once per distinct pattern, as
+/// the audits of a portfolio bind the same values again and again. None for
+/// an invalid one (`Plan::check_params` reports it before the run).
+pub fn param_regex(pattern: &str) -> Option<Regex> {
+    static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Option<Regex>>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cache.len() > 1_000 {
+        cache.clear();
+    }
+    cache
+        .entry(pattern.to_string())
+        .or_insert_with(|| Regex::new(pattern).ok())
+        .clone()
+}
+
+impl<T> ParamOr<T> {
+    /// The value in force: written in the rule, or the param's in `env`.
+    fn resolve(&self, env: &dyn BindEnv, from_param: impl Fn(&crate::value::Value) -> Option<T>) -> Option<T>
+    where
+        T: Clone,
+    {
+        match self {
+            ParamOr::Fixed(v) => Some(v.clone()),
+            ParamOr::Param(name) => from_param(&env.param_value(name)),
+        }
+    }
+}
+
+/// Where a bound condition finds its columns by name.
+pub trait Columns<'a> {
+    fn column(&self, field: &str) -> Option<&'a Column>;
+}
+
+impl<'a> Columns<'a> for &'a Dataset {
+    fn column(&self, field: &str) -> Option<&'a Column> {
+        Dataset::column(self, field)
     }
 }
 
@@ -115,15 +159,27 @@ impl Condition {
     }
 
     pub fn bind_in<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
+        self.bind_cols(&ds, env)
+    }
+
+    /// [`Condition::bind_in`] over any columns: a dataset, or a row set's
+    /// view of one with its computed fields.
+    pub fn bind_cols<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
         let period = &env.period();
-        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_in(ds, env)).collect();
+        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_cols(ds, env)).collect();
         match self {
-            Condition::Matches { field, regex } => Bound::Matches(ds.column(field), regex, RefCell::default()),
-            Condition::OneOf { field, values } => Bound::OneOf(
-                ds.column(field),
-                Wanted::new(values.iter().cloned().map(Some).collect()),
-            ),
-            Condition::Compare { field, cmp, value } => Bound::Compare(ds.column(field), *cmp, *value),
+            Condition::Matches { field, regex } => match regex.resolve(env, |v| param_regex(&v.to_text())) {
+                Some(regex) => Bound::Matches(ds.column(field), regex, RefCell::default()),
+                None => Bound::Never,
+            },
+            Condition::OneOf { field, values } => match values.resolve(env, |v| Some(value_list(v))) {
+                Some(values) => Bound::OneOf(ds.column(field), Wanted::new(values.into_iter().map(Some).collect())),
+                None => Bound::Never,
+            },
+            Condition::Compare { field, cmp, value } => match value.resolve(env, crate::value::Value::as_f64) {
+                Some(value) => Bound::Compare(ds.column(field), *cmp, value),
+                None => Bound::Never,
+            },
             Condition::Present { field } => Bound::Present(ds.column(field)),
             Condition::InPeriod { field } => Bound::InPeriod(
                 ds.column(field),
@@ -132,12 +188,15 @@ impl Condition {
             ),
             Condition::All(list) => Bound::All(bind_all(list)),
             Condition::Any(list) => Bound::Any(bind_all(list)),
-            Condition::Not(c) => Bound::Not(Box::new(c.bind_in(ds, env))),
+            Condition::Not(c) => Bound::Not(Box::new(c.bind_cols(ds, env))),
             Condition::InVocab { field, vocab } => match env.vocabulary(vocab) {
                 Some(v) => Bound::Vocab(ds.column(field), v, RefCell::default()),
                 None => Bound::Never,
             },
-            Condition::Mentions { field, regex } => Bound::Mentions(ds.column(field), regex, RefCell::default()),
+            Condition::Mentions { field, regex } => match regex.resolve(env, |v| param_regex(&v.to_text())) {
+                Some(regex) => Bound::Mentions(ds.column(field), regex, RefCell::default()),
+                None => Bound::Never,
+            },
             Condition::InRows {
                 field,
                 from,
@@ -163,7 +222,14 @@ impl Condition {
                 }
             }
             Condition::Follows { field, from, within } => {
-                Bound::Follows(ds.column(field), env.dates_of(from, field), *within)
+                let within = match within {
+                    Some(w) => match w.resolve(env, crate::value::Value::as_f64) {
+                        Some(n) => Some(n),
+                        None => return Bound::Never,
+                    },
+                    None => None,
+                };
+                Bound::Follows(ds.column(field), env.dates_of(from, field), within)
             }
             Condition::Versus { field, cmp, rhs } => {
                 let col = ds.column(field);

@@ -48,20 +48,37 @@ pub enum Cmp {
     Lte,
 }
 
+/// A value a condition compares with: written in the rule, or a param's,
+/// bound when the condition is bound for a pass (a plan is compiled once,
+/// with the params' defaults, and each audit supplies its own values).
+#[derive(Debug, Clone)]
+pub enum ParamOr<T> {
+    Fixed(T),
+    Param(String),
+}
+
+/// What a param bound at run time must be, for [`param_uses`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamUse {
+    Regex,
+    Number,
+    List,
+}
+
 #[derive(Debug, Clone)]
 pub enum Condition {
     Matches {
         field: String,
-        regex: Regex,
+        regex: ParamOr<Regex>,
     },
     OneOf {
         field: String,
-        values: Vec<String>,
+        values: ParamOr<Vec<String>>,
     },
     Compare {
         field: String,
         cmp: Cmp,
-        value: f64,
+        value: ParamOr<f64>,
     },
     Present {
         field: String,
@@ -77,7 +94,7 @@ pub enum Condition {
     /// A regex over the text with separators and camelCase read as spaces.
     Mentions {
         field: String,
-        regex: Regex,
+        regex: ParamOr<Regex>,
     },
     /// The text (or a list item) is among the values of `fields` in a row set.
     InRows {
@@ -97,7 +114,7 @@ pub enum Condition {
     Follows {
         field: String,
         from: String,
-        within: Option<f64>,
+        within: Option<ParamOr<f64>>,
     },
     /// A number or date compared with an expression or another field.
     Versus {
@@ -127,7 +144,8 @@ pub struct Names<'a> {
     pub values: &'a [String],
     /// Known vocabularies (None: not checked here).
     pub vocabs: Option<&'a std::collections::BTreeSet<String>>,
-    /// Whether plan-only operators (expressions, row sets) are allowed.
+    /// Whether plan-only operators (expressions, row sets) are allowed;
+    /// inside a plan, params are also bound at run time ([`ParamOr`]).
     pub in_plan: bool,
 }
 
@@ -175,23 +193,30 @@ impl Condition {
                 )
                 .help("split it: put the field test inside `all: [...]`"));
             }
-            let compile_all = |list: &Vec<RawCondition>| {
+            // An error below names its place in the condition (`all, 1`), so
+            // the diagnostic finds its words there and not in a sibling.
+            let within = |mut e: CheckError, keys: &[&str]| {
+                e.scope.splice(0..0, keys.iter().map(|k| k.to_string()));
+                e
+            };
+            let compile_all = |key: &str, list: &Vec<RawCondition>| {
                 list.iter()
-                    .map(|c| Condition::compile_in(c, schema, dataset, params, names))
+                    .enumerate()
+                    .map(|(i, c)| {
+                        Condition::compile_in(c, schema, dataset, params, names)
+                            .map_err(|e| within(e, &[key, &i.to_string()]))
+                    })
                     .collect::<Result<Vec<_>, _>>()
             };
             return Ok(if let Some(list) = &raw.all {
-                Condition::All(compile_all(list)?)
+                Condition::All(compile_all("all", list)?)
             } else if let Some(list) = &raw.any {
-                Condition::Any(compile_all(list)?)
+                Condition::Any(compile_all("any", list)?)
             } else {
-                Condition::Not(Box::new(Condition::compile_in(
-                    raw.not.as_ref().expect("checked"),
-                    schema,
-                    dataset,
-                    params,
-                    names,
-                )?))
+                Condition::Not(Box::new(
+                    Condition::compile_in(raw.not.as_ref().expect("checked"), schema, dataset, params, names)
+                        .map_err(|e| within(e, &["not"]))?,
+                ))
             });
         }
         let Some(field) = raw.field.clone() else {
@@ -219,6 +244,9 @@ impl Condition {
             ));
         }
         let not = |c: Condition| Condition::Not(Box::new(c));
+        // Checked with the values in force when the rule compiles (the
+        // params' defaults for a plan): a bad default is an error at its line.
+        let bind = |s: &str| param_ref(s).filter(|_| names.in_plan).map(str::to_string);
         let cond = if let Some(re) = raw.matches.as_ref().or(raw.not_matches.as_ref()) {
             let pattern = text_param(re, params)?;
             let regex = Regex::new(&pattern).map_err(|e| {
@@ -228,18 +256,19 @@ impl Condition {
                 )
                 .help("regex syntax: https://docs.rs/regex/#syntax; escape special characters with \\")
             })?;
+            let regex = bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
             let c = Condition::Matches { field, regex };
             if raw.matches.is_some() { c } else { not(c) }
         } else if let Some(v) = raw.equals.as_ref().or(raw.not_equals.as_ref()) {
             let c = Condition::OneOf {
                 field,
-                values: list_param(v, params)?,
+                values: bind_list(v, list_param(v, params)?, names),
             };
             if raw.equals.is_some() { c } else { not(c) }
         } else if let Some(v) = raw.is_in.as_ref().or(raw.not_in.as_ref()) {
             let c = Condition::OneOf {
                 field,
-                values: list_param(v, params)?,
+                values: bind_list(v, list_param(v, params)?, names),
             };
             if raw.is_in.is_some() { c } else { not(c) }
         } else if let Some(present) = raw.present {
@@ -269,6 +298,7 @@ impl Condition {
                     re.clone(),
                 )
             })?;
+            let regex = bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
             let c = Condition::Mentions { field, regex };
             if raw.mentions.is_some() { c } else { not(c) }
         } else if let Some(r) = raw.in_rows.as_ref().or(raw.not_in_rows.as_ref()) {
@@ -361,7 +391,17 @@ impl Condition {
             Condition::Follows {
                 field,
                 from: f.from.clone(),
-                within: f.within_days.as_ref().map(|t| number_param(t, params)).transpose()?,
+                within: match &f.within_days {
+                    Some(t) => {
+                        let n = number_param(t, params)?;
+                        let param = match t {
+                            Threshold::Param(s) => bind(s),
+                            Threshold::Number(_) => None,
+                        };
+                        Some(param.map_or(ParamOr::Fixed(n), ParamOr::Param))
+                    }
+                    None => None,
+                },
             }
         } else if let Some(days) = &raw.within_days {
             require_date(&field, fs.ty, "within_days")?;
@@ -459,11 +499,18 @@ impl Condition {
                 ));
             }
             match t {
-                Operand::Number(n) if !dated => Condition::Compare { field, cmp, value: *n },
+                Operand::Number(n) if !dated => Condition::Compare {
+                    field,
+                    cmp,
+                    value: ParamOr::Fixed(*n),
+                },
                 Operand::Expr(s) if !dated && param_ref(s).is_some() => Condition::Compare {
                     field,
                     cmp,
-                    value: number_param(&Threshold::Param(s.clone()), params)?,
+                    value: {
+                        let n = number_param(&Threshold::Param(s.clone()), params)?;
+                        bind(s).map_or(ParamOr::Fixed(n), ParamOr::Param)
+                    },
                 },
                 Operand::Number(n) => {
                     return Err(CheckError::new(
@@ -546,6 +593,54 @@ impl Condition {
         if let Some(c) = &raw.not {
             Condition::fields_of(c, out);
         }
+    }
+}
+
+/// A list written in the rule, or a `$param` bound at run time inside a plan.
+fn bind_list(raw: &crate::yaml::Value, fixed: Vec<String>, names: &Names<'_>) -> ParamOr<Vec<String>> {
+    match raw {
+        crate::yaml::Value::String(s) if names.in_plan && param_ref(s).is_some() => {
+            ParamOr::Param(param_ref(s).expect("checked").to_string())
+        }
+        _ => ParamOr::Fixed(fixed),
+    }
+}
+
+/// The params a condition binds at run time, and what each must be.
+pub fn param_uses(c: &Condition, out: &mut Vec<(String, ParamUse)>) {
+    match c {
+        Condition::Matches {
+            regex: ParamOr::Param(p),
+            ..
+        }
+        | Condition::Mentions {
+            regex: ParamOr::Param(p),
+            ..
+        } => out.push((p.clone(), ParamUse::Regex)),
+        Condition::OneOf {
+            values: ParamOr::Param(p),
+            ..
+        } => out.push((p.clone(), ParamUse::List)),
+        Condition::Compare {
+            value: ParamOr::Param(p),
+            ..
+        }
+        | Condition::Follows {
+            within: Some(ParamOr::Param(p)),
+            ..
+        } => out.push((p.clone(), ParamUse::Number)),
+        Condition::All(list) | Condition::Any(list) => list.iter().for_each(|c| param_uses(c, out)),
+        Condition::Not(c) => param_uses(c, out),
+        _ => {}
+    }
+}
+
+/// A param's value as a list to match: a list, or one value.
+pub fn value_list(value: &Value) -> Vec<String> {
+    match value {
+        Value::List(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.to_text()],
     }
 }
 
@@ -708,11 +803,7 @@ fn list_param(v: &crate::yaml::Value, params: &ParamValues) -> Result<Vec<String
         }
         other => super::params::yaml_to_value(other).map_err(|e| CheckError::new(e, "in:"))?,
     };
-    Ok(match value {
-        Value::List(items) => items,
-        Value::Null => Vec::new(),
-        other => vec![other.to_text()],
-    })
+    Ok(value_list(&value))
 }
 
 #[cfg(test)]

@@ -800,9 +800,8 @@ fn validate_check(
             }
         }
         return Some(Check::Plan(Box::new(super::PlanCheck {
-            raw: (**plan).clone(),
-            defaults: defaults.clone(),
             compiled: Arc::new(compiled),
+            vocab_uses: super::unrecognised::vocab_uses(plan),
         })));
     }
     let mut need = |ds: &str, field: Option<&str>| {

@@ -208,8 +208,10 @@ impl Rule {
         let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
         match &self.check {
             Check::Plan(p) => {
-                for (dataset, c) in plan::conditions(&p.raw) {
-                    vocabulary_condition(c, &dataset, &mut out);
+                for (dataset, field, vocab) in &p.vocab_uses {
+                    out.entry((dataset.clone(), field.clone()))
+                        .or_default()
+                        .insert(vocab.clone());
                 }
             }
             Check::Rows(r) => {
@@ -275,13 +277,13 @@ pub enum Check {
     Plan(Box<PlanCheck>),
 }
 
-/// A declarative plan as loaded: compiled with the params' defaults (what
-/// almost every audit uses), and the raw form for audits whose params differ.
+/// A declarative plan as loaded: compiled once, run with each audit's params.
 #[derive(Debug, Clone)]
 pub struct PlanCheck {
-    pub raw: plan::format::RawPlan,
-    pub defaults: params::ParamValues,
     pub compiled: Arc<plan::Plan>,
+    /// (dataset, field, vocabulary) the plan's conditions read with
+    /// `in_vocab`: what the notes on unrecognised values look at.
+    pub vocab_uses: Vec<(String, String, String)>,
 }
 
 impl Check {
@@ -321,6 +323,11 @@ impl RulePack {
             .filter(|r| r.period == format::PeriodNeed::Whole)
             .flat_map(Rule::datasets)
             .collect()
+    }
+
+    /// Every dataset a rule of the pack reads, needed or when present.
+    pub fn datasets(&self) -> BTreeSet<&str> {
+        self.rules.iter().flat_map(Rule::datasets).collect()
     }
 
     pub fn demand(&self) -> crate::bundle::Demand {

@@ -241,6 +241,8 @@ pub const HOST_FUNCTIONS: &[&str] = &[
     "matches(text, pattern)",
     "days_between(from, to)",
     "month_of(date)",
+    "fmt(value, format)",
+    "org.money(amount)",
     "pass()",
     "pass(message)",
     "warn(message)",
@@ -279,6 +281,13 @@ fn matches(text: &str, pattern: &str) -> R<bool> {
         }
         Ok(cache[pattern].is_match(text))
     })
+}
+
+/// A number shown by a template format (`pct`, `pct0`, `pct1`, `num`, `int`,
+/// `n noun`); an unknown format shows the number as it is.
+fn fmt(v: Value, format: &str) -> String {
+    charge_bytes(format.len());
+    crate::template::format_value(&v, Some(format))
 }
 
 fn register_host_api(engine: &mut Engine) {
@@ -404,6 +413,17 @@ fn register_host_api(engine: &mut Engine) {
     });
     engine.register_fn("month_of", |date: &str| -> R<String> {
         Ok(parse_date(date)?.format("%Y-%m").to_string())
+    });
+    // The message templates' formatters, so a script's numbers read as a
+    // plan's do: `fmt(0.125, "pct")` is what `{x:pct}` shows, "12.5%".
+    engine.register_fn("fmt", |x: f64, format: &str| fmt(Value::Number(x), format));
+    engine.register_fn("fmt", |x: i64, format: &str| fmt(Value::Number(x as f64), format));
+    engine.register_fn("fmt", |_: (), format: &str| fmt(Value::Null, format));
+    engine.register_fn("money", |org: &mut Org, x: f64| {
+        crate::template::format_currency(x, org.bundle.manifest.currency())
+    });
+    engine.register_fn("money", |org: &mut Org, x: i64| {
+        crate::template::format_currency(x as f64, org.bundle.manifest.currency())
     });
     engine.register_fn("pass", || outcome("pass", ""));
     engine.register_fn("pass", |m: &str| outcome("pass", m));

@@ -4,6 +4,31 @@
 //! `inspect` and the report's notes, with the rules it affects and the line
 //! that would teach it to the audit.
 
+use super::format::RawCondition;
+use super::plan::format::RawPlan;
+
+/// (dataset, field, vocabulary) for each `in_vocab` / `not_in_vocab` of a
+/// plan's conditions, found when the rule loads.
+pub fn vocab_uses(plan: &RawPlan) -> Vec<(String, String, String)> {
+    fn walk(c: &RawCondition, dataset: &str, out: &mut Vec<(String, String, String)>) {
+        if let Some(field) = &c.field {
+            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
+                out.push((dataset.to_string(), field.clone(), v.clone()));
+            }
+        }
+        for list in [&c.all, &c.any].into_iter().flatten() {
+            list.iter().for_each(|c| walk(c, dataset, out));
+        }
+        if let Some(n) = &c.not {
+            walk(n, dataset, out);
+        }
+    }
+    let mut out = Vec::new();
+    for (dataset, c) in super::plan::conditions(plan) {
+        walk(c, &dataset, &mut out);
+    }
+    out
+}
 use super::RulePack;
 use crate::bundle::{Bundle, Note};
 use crate::rules::vocab::normalize;

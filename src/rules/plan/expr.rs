@@ -110,6 +110,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
         "if",
         "if(cond, a, b): a when cond holds, else b (only the one chosen is computed)",
     ),
+    (
+        "in_vocab",
+        "in_vocab(text, 'vocabulary'): whether the text is a term of the vocabulary (as `in_vocab:` reads it)",
+    ),
 ];
 
 /// How many times a year a cadence such as `monthly`, `bi-weekly` or
@@ -460,6 +464,10 @@ pub trait Env {
     fn name(&self, name: &str) -> Val;
     fn param(&self, name: &str) -> Val;
     fn has(&self, path: &str) -> bool;
+    /// Whether `text` is a term of the vocabulary; false where there are none.
+    fn in_vocab(&self, _vocab: &str, _text: &str) -> bool {
+        false
+    }
 }
 
 fn binary(op: BinOp, a: &Expr, b: &Expr, env: &dyn Env) -> Val {
@@ -592,6 +600,11 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
         }
         "has" => match args.first() {
             Some(Expr::Name(path)) => Val::Bool(env.has(path)),
+            _ => Val::Bool(false),
+        },
+        // A missing value is no term, as with `in_vocab:` on a field.
+        "in_vocab" => match (one(), args.get(1)) {
+            (Val::Text(t), Some(Expr::Lit(Val::Text(vocab)))) => Val::Bool(env.in_vocab(vocab, &t)),
             _ => Val::Bool(false),
         },
         _ => Val::Null,

@@ -190,6 +190,26 @@ pub struct RawRows {
     /// values and params), for what a condition cannot say: `per_year(cadence) >= $min`.
     #[serde(rename = "if", default)]
     pub test: Option<String>,
+    /// Computed fields: per kept row, an expression over the row's fields
+    /// (and the plan's values and params), or a message template; in order,
+    /// each may use the ones before it. Later steps read them as fields.
+    #[serde(rename = "with", default)]
+    pub with: IndexMap<String, RawComputed>,
+}
+
+/// A computed field: an expression, or `{ text: TEMPLATE }` rendered per row.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RawComputed {
+    Expr(String),
+    Number(f64),
+    Text(RawText),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

@@ -6,11 +6,15 @@
 
 pub mod expr;
 pub mod format;
+mod reads;
+mod rows;
 mod run;
+mod table;
 
+pub use reads::{conditions, reads};
 pub use run::run;
 
-use super::condition::{CheckError, Condition, Names, check_expr_names, param_ref};
+use super::condition::{CheckError, Condition, Names, ParamUse, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};
 use super::params::ParamValues;
 use crate::bundle::schema::{DatasetSchema, Schema};
@@ -19,8 +23,10 @@ use crate::rules::Status;
 use crate::value::FieldType;
 use chrono::NaiveDate;
 use expr::{Expr, Val};
-use format::{OpenRange, RawPlan, RawStep, RawStepMap};
+use format::{OpenRange, RawComputed, RawPlan, RawStep, RawStepMap};
+use indexmap::IndexMap;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Names every expression and message may use besides the plan's own values.
 pub const BUILTINS: &[&str] = &[
@@ -82,6 +88,8 @@ pub(crate) enum Step {
         filter: Option<Condition>,
         /// A per-row expression, and which of its names are the row's fields.
         test: Option<(Expr, Vec<String>)>,
+        /// Fields computed for each kept row, in order.
+        with: Vec<ComputedField>,
     },
     Agg {
         agg: Agg,
@@ -136,6 +144,21 @@ pub(crate) enum Step {
 }
 
 impl Step {
+    /// The row conditions of the step.
+    fn conditions(&self) -> Vec<&Condition> {
+        match self {
+            Step::Rows { filter, .. } | Step::Agg { filter, .. } | Step::Months { filter, .. } => {
+                filter.iter().collect()
+            }
+            Step::Groups { any, none, lets, .. } => any
+                .iter()
+                .chain(none)
+                .chain(lets.iter().filter_map(|(_, _, _, f)| f.as_ref()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The dataset a step reads, if any.
     fn dataset(&self) -> Option<&str> {
         match self {
@@ -144,6 +167,39 @@ impl Step {
             | Step::Months { dataset, .. }
             | Step::Groups { dataset, .. } => Some(dataset),
             _ => None,
+        }
+    }
+}
+
+/// A field a `rows` step computes for each of its rows (`with:`).
+#[derive(Debug, Clone)]
+pub(crate) struct ComputedField {
+    name: String,
+    ty: FieldType,
+    how: Computation,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Computation {
+    /// An expression, with the names in it that are the row's fields.
+    Expr(Expr, Vec<String>),
+    /// A message template rendered for the row.
+    Text(String),
+}
+
+/// A dataset's schema, or a row set's: the dataset's with its computed fields.
+#[derive(Clone)]
+enum SchemaRef {
+    Dataset(&'static DatasetSchema),
+    Computed(Arc<DatasetSchema>),
+}
+
+impl std::ops::Deref for SchemaRef {
+    type Target = DatasetSchema;
+    fn deref(&self) -> &DatasetSchema {
+        match self {
+            SchemaRef::Dataset(s) => s,
+            SchemaRef::Computed(s) => s,
         }
     }
 }
@@ -202,247 +258,24 @@ pub(crate) struct Judge {
     findings: Vec<FindingSpec>,
 }
 
-/// A compiled plan, for one set of param values.
+/// A compiled plan. It is compiled once, when its rule loads, and run with
+/// each audit's param values: expressions read `$param` as they run, and
+/// conditions bind theirs when bound for a pass.
 #[derive(Debug, Clone)]
 pub struct Plan {
     lets: Vec<(String, Step)>,
     root: Judge,
+    /// The params its conditions bind at run time, and what each must be.
+    param_uses: Vec<(String, ParamUse)>,
 }
 
-/// Every row condition of a plan's values, with the dataset it filters: a
-/// named row set (or a `pick` of two) stands for its dataset.
-pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
-    let mut out = Vec::new();
-    let mut datasets: Vec<(&str, String)> = Vec::new();
-    let dataset_of = |from: &str, datasets: &[(&str, String)]| {
-        datasets
-            .iter()
-            .find(|(n, _)| *n == from)
-            .map_or_else(|| from.to_string(), |(_, d)| d.clone())
-    };
-    for (name, step) in &raw.lets {
-        let RawStep::Step(m) = step else { continue };
-        if let Some(r) = &m.rows {
-            let ds = dataset_of(&r.from, &datasets);
-            out.extend(r.filter.iter().map(|c| (ds.clone(), c)));
-            datasets.push((name, ds));
-        }
-        if let Some(p) = &m.pick {
-            let ds = dataset_of(&p.then, &datasets);
-            datasets.push((name, ds));
-        }
-        for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
-            .into_iter()
-            .flatten()
-        {
-            out.extend(a.filter.iter().map(|c| (dataset_of(&a.from, &datasets), c)));
-        }
-        if let Some(mo) = &m.months {
-            out.extend(mo.filter.iter().map(|c| (dataset_of(&mo.from, &datasets), c)));
-        }
-        if let Some(g) = &m.groups {
-            let ds = dataset_of(&g.from, &datasets);
-            out.extend([&g.any, &g.none].into_iter().flatten().map(|c| (ds.clone(), c)));
-            for a in g.lets.values() {
-                for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
-                    out.extend(f.filter.iter().map(|c| (ds.clone(), c)));
-                }
-            }
-        }
-    }
-    out
-}
+/// How many plans this process has compiled: a test that an audit with
+/// other params than the defaults runs the plan compiled at load.
+static COMPILED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-/// Datasets and fields a plan may read (its optional data needs).
-pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
-    let mut out = Vec::new();
-    let mut lets: Vec<(String, String)> = Vec::new();
-    let dataset_of = |from: &str, lets: &[(String, String)]| {
-        lets.iter()
-            .find(|(n, _)| n == from)
-            .map(|(_, d)| d.clone())
-            .unwrap_or_else(|| from.to_string())
-    };
-    let cond = |ds: &str, c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]| {
-        let mut fields = Vec::new();
-        Condition::fields_of(c, &mut fields);
-        out.extend(fields.into_iter().map(|f| (ds.to_string(), Some(f))));
-        in_rows_reads(c, out, lets);
-    };
-    for (name, step) in &raw.lets {
-        let RawStep::Step(m) = step else { continue };
-        let m: &RawStepMap = m;
-        let from_field = |from: &str,
-                          fields: &[Option<&String>],
-                          filter: Option<&RawCondition>,
-                          out: &mut Vec<_>,
-                          lets: &mut Vec<(String, String)>,
-                          keep: bool| {
-            let ds = dataset_of(from, lets);
-            out.push((ds.clone(), None));
-            for f in fields.iter().flatten() {
-                out.push((ds.clone(), Some((*f).clone())));
-            }
-            if let Some(c) = filter {
-                cond(&ds, c, out, lets);
-            }
-            if keep {
-                lets.push((name.clone(), ds));
-            }
-        };
-        if let Some(r) = &m.rows {
-            if let Some(e) = r.test.as_deref().and_then(|t| expr::parse(t).ok()) {
-                let (mut used, mut params) = (Vec::new(), Vec::new());
-                e.names(&mut used, &mut params);
-                let ds = dataset_of(&r.from, &lets);
-                out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
-            }
-            from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
-        }
-        if let Some(p) = &m.pick {
-            let ds = dataset_of(&p.then, &lets);
-            lets.push((name.clone(), ds));
-        }
-        for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct, &m.median]
-            .into_iter()
-            .flatten()
-        {
-            from_field(
-                &a.from,
-                &[a.field.as_ref()],
-                a.filter.as_ref(),
-                &mut out,
-                &mut lets,
-                false,
-            );
-        }
-        if let Some(mo) = &m.months {
-            from_field(
-                &mo.from,
-                &[Some(&mo.date), mo.end.as_ref()],
-                mo.filter.as_ref(),
-                &mut out,
-                &mut lets,
-                false,
-            );
-        }
-        if let Some(g) = &m.groups {
-            let ds = dataset_of(&g.from, &lets);
-            from_field(
-                &g.from,
-                &[g.by.as_ref(), g.by_month.as_ref()],
-                None,
-                &mut out,
-                &mut lets,
-                false,
-            );
-            for c in [&g.any, &g.none].into_iter().flatten() {
-                cond(&ds, c, &mut out, &lets);
-            }
-            for a in g.lets.values() {
-                for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
-                    if let Some(field) = &f.field {
-                        out.push((ds.clone(), Some(field.clone())));
-                    }
-                    if let Some(c) = &f.filter {
-                        cond(&ds, c, &mut out, &lets);
-                    }
-                }
-            }
-        }
-        for (from, field, sort) in [
-            m.first.as_ref().map(|f| (&f.from, Some(&f.field), f.sort_by.as_ref())),
-            m.list.as_ref().map(|l| (&l.from, None, l.sort_by.as_ref())),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            let ds = dataset_of(from, &lets);
-            for f in [field, sort].into_iter().flatten() {
-                out.push((ds.clone(), Some(f.clone())));
-            }
-            if let Some(show) = m.list.as_ref().and_then(|l| l.show.as_ref()) {
-                template_reads(show, &ds, &mut out);
-            }
-        }
-    }
-    judge_reads(raw, &lets, &mut out);
-    // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
-    if let Ok(text) = serde_json::to_string(raw) {
-        out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
-    }
-    out.sort();
-    out.dedup();
-    // Only the schema's fields: a template's `{name}` may be a plan value.
-    out.retain(|(ds, f)| {
-        Schema::get()
-            .dataset(ds)
-            .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
-    });
-    out
-}
-
-/// Every `name.field` in a text (kept when it names a dataset's field).
-fn dotted_names(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let mut pairs = Vec::new();
-    let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        match (ident(c) || c == '.', start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                let word = &text[s..i];
-                if let Some((d, f)) = word.split_once('.')
-                    && !f.contains('.')
-                    && !d.is_empty()
-                    && !f.is_empty()
-                {
-                    pairs.push((d, f));
-                }
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    pairs.into_iter()
-}
-
-fn in_rows_reads(c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]) {
-    for r in [&c.in_rows, &c.not_in_rows].into_iter().flatten() {
-        let ds = lets
-            .iter()
-            .find(|(n, _)| *n == r.from)
-            .map_or_else(|| r.from.clone(), |(_, d)| d.clone());
-        out.extend(r.fields.iter().map(|f| (ds.clone(), Some(f.clone()))));
-    }
-    for list in [&c.all, &c.any].into_iter().flatten() {
-        list.iter().for_each(|c| in_rows_reads(c, out, lets));
-    }
-    if let Some(n) = &c.not {
-        in_rows_reads(n, out, lets);
-    }
-}
-
-fn template_reads(template: &str, ds: &str, out: &mut Vec<(String, Option<String>)>) {
-    for name in crate::template::placeholders(template) {
-        for alt in name.split('|') {
-            out.push((ds.to_string(), Some(alt.trim().to_string())));
-        }
-    }
-}
-
-fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, Option<String>)>) {
-    for f in &raw.findings {
-        if let Some(ds) = f.from.as_ref().and_then(|from| lets.iter().find(|(n, _)| n == from)) {
-            template_reads(&f.message, &ds.1, out);
-            if let Some(s) = &f.sort_by {
-                out.push((ds.1.clone(), Some(s.clone())));
-            }
-        }
-    }
-    for p in raw.parts.iter().flatten() {
-        judge_reads(p, lets, out);
-    }
+#[doc(hidden)]
+pub fn compilations() -> usize {
+    COMPILED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 struct Compiler<'a> {
@@ -454,10 +287,30 @@ struct Compiler<'a> {
     /// `count`): a key's template may show them.
     group_values: Vec<String>,
     row_sets: Vec<(String, String)>,
+    /// Row sets with computed fields, and their schema with those fields.
+    schemas: Vec<(String, Arc<DatasetSchema>)>,
+    /// The types of the plan's single values, for computed fields that use them.
+    scalar_types: Vec<(String, FieldType)>,
+    /// Where in the plan the compiler is (`plan`, `outcome`, `1`): an error
+    /// found there is pointed at that node of the file, its words looked for
+    /// inside it only.
+    at: Vec<String>,
     errors: Vec<CheckError>,
 }
 
 impl Compiler<'_> {
+    fn error(&mut self, mut e: CheckError) {
+        if e.scope.is_empty() {
+            e.scope = self.at.clone();
+        }
+        self.errors.push(e);
+    }
+
+    /// The scope below the judge at `base`: `base` + `keys`.
+    fn at_in(&mut self, base: &[String], keys: &[&str]) {
+        self.at = base.iter().cloned().chain(keys.iter().map(|k| k.to_string())).collect();
+    }
+
     fn names(&self) -> Names<'_> {
         Names {
             row_sets: &self.row_sets,
@@ -480,14 +333,15 @@ impl Compiler<'_> {
     fn expr(&mut self, src: &str) -> Option<Expr> {
         match expr::parse(src) {
             Ok(e) => match check_expr_names(&e, src, self.params, &self.names()) {
-                Ok(()) => Some(e),
+                Ok(()) if self.vocab_calls(&e, src) => Some(e),
+                Ok(()) => None,
                 Err(err) => {
-                    self.errors.push(err);
+                    self.error(err);
                     None
                 }
             },
             Err(e) => {
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("in `{src}`: {} (column {})", e.message, e.at + 1), src)
                         .help("expressions: + - * /, < <= > >= == !=, and, or, not, ??, functions min, max, abs, round, days, has, is_null, month"),
                 );
@@ -496,11 +350,53 @@ impl Compiler<'_> {
         }
     }
 
+    /// Each `in_vocab(x, 'name')` names a vocabulary of the pack, as a text.
+    fn vocab_calls(&mut self, e: &Expr, src: &str) -> bool {
+        match e {
+            Expr::Call(f, args) if f == "in_vocab" => {
+                let known = |v: &str| self.vocabs.is_none_or(|k| k.contains(v));
+                match args.as_slice() {
+                    [x, Expr::Lit(Val::Text(v))] if known(v) => self.vocab_calls(x, src),
+                    [_, Expr::Lit(Val::Text(v))] => {
+                        let names: Vec<&str> = self.vocabs.into_iter().flatten().map(String::as_str).collect();
+                        let help = suggest(v, &names);
+                        self.error(
+                            CheckError::new(format!("in `{src}`: no vocabulary is called `{v}`"), src).help(help),
+                        );
+                        false
+                    }
+                    _ => {
+                        self.error(CheckError::new(
+                            format!("in `{src}`: `in_vocab` takes a value and a vocabulary's name in quotes, e.g. in_vocab(metric, 'market_share_metric')"),
+                            src,
+                        ));
+                        false
+                    }
+                }
+            }
+            Expr::Call(_, args) => args.iter().all(|a| self.vocab_calls(a, src)),
+            Expr::Neg(x) | Expr::Not(x) => self.vocab_calls(x, src),
+            Expr::Bin(_, a, b) => self.vocab_calls(a, src) && self.vocab_calls(b, src),
+            Expr::Lit(_) | Expr::Name(_) | Expr::Param(_) => true,
+        }
+    }
+
     /// An expression over one row: the dataset's fields are names too (they
     /// win over plan values of the same name). Returns the fields it reads.
     fn row_expr(&mut self, src: &str, schema: &DatasetSchema) -> Option<(Expr, Vec<String>)> {
+        self.row_expr_with(src, schema, &[])
+    }
+
+    /// [`Compiler::row_expr`] with the fields a `with:` computed before this one.
+    fn row_expr_with(
+        &mut self,
+        src: &str,
+        schema: &DatasetSchema,
+        extra: &[(String, FieldType)],
+    ) -> Option<(Expr, Vec<String>)> {
         let before = self.value_names.len();
         self.value_names.extend(schema.fields.keys().cloned());
+        self.value_names.extend(extra.iter().map(|(n, _)| n.clone()));
         let e = self.expr(src);
         self.value_names.truncate(before);
         let e = e?;
@@ -508,7 +404,7 @@ impl Compiler<'_> {
         e.names(&mut used, &mut params);
         let mut fields: Vec<String> = used
             .into_iter()
-            .filter(|n| schema.fields.contains_key(*n))
+            .filter(|n| schema.fields.contains_key(*n) || extra.iter().any(|(x, _)| x == n))
             .map(str::to_string)
             .collect();
         fields.sort();
@@ -524,11 +420,15 @@ impl Compiler<'_> {
     }
 
     /// The dataset behind `from`: a named row set, or a dataset of the schema.
-    fn source(&mut self, from: &str, what: &str) -> Option<(String, &'static DatasetSchema)> {
+    fn source(&mut self, from: &str, what: &str) -> Option<(String, SchemaRef)> {
+        if let Some((_, s)) = self.schemas.iter().find(|(n, _)| n == from) {
+            let ds = self.row_sets.iter().find(|(n, _)| n == from).map(|(_, d)| d.clone())?;
+            return Some((ds, SchemaRef::Computed(Arc::clone(s))));
+        }
         let ds = match self.kinds.iter().find(|(n, _)| n == from) {
             Some((_, Kind::Rows(ds))) => ds.clone(),
             Some(_) => {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     format!("`{what}` needs rows, and `{from}` is not a row set"),
                     from,
                 ));
@@ -537,11 +437,11 @@ impl Compiler<'_> {
             None => from.to_string(),
         };
         match Schema::get().dataset(&ds) {
-            Some(s) => Some((ds, s)),
+            Some(s) => Some((ds, SchemaRef::Dataset(s))),
             None => {
                 let mut known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
                 known.extend(Schema::get().dataset_names());
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("`{from}` is neither a row set of the plan nor a dataset"), from)
                         .help(suggest(from, &known)),
                 );
@@ -553,7 +453,7 @@ impl Compiler<'_> {
     fn field(&mut self, schema: &DatasetSchema, ds: &str, field: &str, want: Option<FieldType>) -> bool {
         match schema.fields.get(field) {
             None => {
-                self.errors.push(
+                self.error(
                     CheckError::new(format!("dataset `{ds}` has no field `{field}`"), field)
                         .help(suggest(field, &schema.field_names())),
                 );
@@ -561,15 +461,13 @@ impl Compiler<'_> {
             }
             Some(f) => match want {
                 Some(FieldType::Date) if f.ty != FieldType::Date => {
-                    self.errors
-                        .push(CheckError::new(format!("`{ds}.{field}` is not a date"), field));
+                    self.error(CheckError::new(format!("`{ds}.{field}` is not a date"), field));
                     false
                 }
                 Some(FieldType::Number)
                     if !matches!(f.ty, FieldType::Number | FieldType::Percent | FieldType::Bool) =>
                 {
-                    self.errors
-                        .push(CheckError::new(format!("`{ds}.{field}` is not a number"), field));
+                    self.error(CheckError::new(format!("`{ds}.{field}` is not a number"), field));
                     false
                 }
                 _ => true,
@@ -577,12 +475,27 @@ impl Compiler<'_> {
         }
     }
 
-    fn cond(&mut self, raw: Option<&RawCondition>, schema: &DatasetSchema, ds: &str) -> Option<Condition> {
+    /// A condition of the step being compiled, written under `keys` in it
+    /// (`rows, where`): an error points inside that condition.
+    fn cond(
+        &mut self,
+        raw: Option<&RawCondition>,
+        schema: &DatasetSchema,
+        ds: &str,
+        keys: &[&str],
+    ) -> Option<Condition> {
         let raw = raw?;
         match Condition::compile_in(raw, schema, ds, self.params, &self.names()) {
             Ok(c) => Some(c),
-            Err(e) => {
-                self.errors.push(e);
+            Err(mut e) => {
+                let path: Vec<String> = self
+                    .at
+                    .iter()
+                    .cloned()
+                    .chain(keys.iter().map(|k| k.to_string()))
+                    .collect();
+                e.scope.splice(0..0, path);
+                self.error(e);
                 None
             }
         }
@@ -599,7 +512,7 @@ impl Compiler<'_> {
                 .map(|(n, _)| n.as_str())
                 .chain(["period_months", "elapsed_months"])
                 .collect();
-            self.errors.push(
+            self.error(
                 CheckError::new(format!("`{name}` is not a set of months or groups"), name).help(suggest(name, &known)),
             );
         }
@@ -613,7 +526,7 @@ impl Compiler<'_> {
         };
         let keys = step_keys(m);
         if keys.len() != 1 {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 format!(
                     "`{name}` needs exactly one of rows, count, sum, avg, min, max, median, distinct, months, groups, keys, list, first, pick, text; found {}",
                     if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
@@ -624,17 +537,29 @@ impl Compiler<'_> {
         }
         if let Some(r) = &m.rows {
             let (ds, schema) = self.source(&r.from, "rows")?;
-            let filter = self.cond(r.filter.as_ref(), schema, &ds);
+            let filter = self.cond(r.filter.as_ref(), &schema, &ds, &["rows", "where"]);
             let test = match &r.test {
-                Some(t) => Some(self.row_expr(t, schema)?),
+                Some(t) => Some(self.row_expr(t, &schema)?),
                 None => None,
             };
+            let with = self.computed(&r.with, &schema, &ds);
+            // The row set's own schema: its source's, with the fields computed here.
+            let own = if with.is_empty() {
+                schema
+            } else {
+                let extra: Vec<(String, FieldType)> = with.iter().map(|f| (f.name.clone(), f.ty)).collect();
+                SchemaRef::Computed(Arc::new(table::extend_schema(&schema, &extra)))
+            };
+            if let SchemaRef::Computed(s) = own {
+                self.schemas.push((name.to_string(), s));
+            }
             return Some((
                 Step::Rows {
                     from: r.from.clone(),
                     dataset: ds.clone(),
                     filter,
                     test,
+                    with,
                 },
                 Kind::Rows(ds),
             ));
@@ -652,18 +577,18 @@ impl Compiler<'_> {
             let (ds, schema) = self.source(&a.from, keys[0])?;
             match (&a.field, agg) {
                 (Some(f), Agg::Count | Agg::Distinct) => {
-                    self.field(schema, &ds, f, None);
+                    self.field(&schema, &ds, f, None);
                 }
                 (Some(f), _) => {
-                    self.field(schema, &ds, f, Some(FieldType::Number));
+                    self.field(&schema, &ds, f, Some(FieldType::Number));
                 }
                 (None, Agg::Count) => {}
-                (None, _) => self.errors.push(CheckError::new(
+                (None, _) => self.error(CheckError::new(
                     format!("`{}` needs a `field`", keys[0]),
                     format!("{name}:"),
                 )),
             }
-            let filter = self.cond(a.filter.as_ref(), schema, &ds);
+            let filter = self.cond(a.filter.as_ref(), &schema, &ds, &[keys[0], "where"]);
             return Some((
                 Step::Agg {
                     agg,
@@ -677,11 +602,11 @@ impl Compiler<'_> {
         }
         if let Some(mo) = &m.months {
             let (ds, schema) = self.source(&mo.from, "months")?;
-            self.field(schema, &ds, &mo.date, Some(FieldType::Date));
+            self.field(&schema, &ds, &mo.date, Some(FieldType::Date));
             if let Some(e) = &mo.end {
-                self.field(schema, &ds, e, Some(FieldType::Date));
+                self.field(&schema, &ds, e, Some(FieldType::Date));
             }
-            let filter = self.cond(mo.filter.as_ref(), schema, &ds);
+            let filter = self.cond(mo.filter.as_ref(), &schema, &ds, &["months", "where"]);
             return Some((
                 Step::Months {
                     from: mo.from.clone(),
@@ -698,23 +623,23 @@ impl Compiler<'_> {
             let (ds, schema) = self.source(&g.from, "groups")?;
             let (by, by_month) = match (&g.by, &g.by_month) {
                 (Some(f), None) => {
-                    self.field(schema, &ds, f, None);
+                    self.field(&schema, &ds, f, None);
                     (f.clone(), false)
                 }
                 (None, Some(f)) => {
-                    self.field(schema, &ds, f, Some(FieldType::Date));
+                    self.field(&schema, &ds, f, Some(FieldType::Date));
                     (f.clone(), true)
                 }
                 _ => {
-                    self.errors.push(CheckError::new(
+                    self.error(CheckError::new(
                         "`groups` needs exactly one of `by`, `by_month`",
                         format!("{name}:"),
                     ));
                     return None;
                 }
             };
-            let any = self.cond(g.any.as_ref(), schema, &ds);
-            let none = self.cond(g.none.as_ref(), schema, &ds);
+            let any = self.cond(g.any.as_ref(), &schema, &ds, &["groups", "any"]);
+            let none = self.cond(g.none.as_ref(), &schema, &ds, &["groups", "none"]);
             let mut lets = Vec::new();
             for (n, a) in &g.lets {
                 let found = [
@@ -728,7 +653,7 @@ impl Compiler<'_> {
                 .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
                 .collect::<Vec<_>>();
                 let [(agg, f)] = found.as_slice() else {
-                    self.errors.push(CheckError::new(
+                    self.error(CheckError::new(
                         format!("group value `{n}` needs exactly one of count, sum, avg, min, max"),
                         format!("{n}:"),
                     ));
@@ -736,9 +661,16 @@ impl Compiler<'_> {
                 };
                 if let Some(field) = &f.field {
                     let want = (*agg != Agg::Count).then_some(FieldType::Number);
-                    self.field(schema, &ds, field, want);
+                    self.field(&schema, &ds, field, want);
                 }
-                let filter = self.cond(f.filter.as_ref(), schema, &ds);
+                let kind = match agg {
+                    Agg::Count => "count",
+                    Agg::Sum => "sum",
+                    Agg::Avg => "avg",
+                    Agg::Min => "min",
+                    _ => "max",
+                };
+                let filter = self.cond(f.filter.as_ref(), &schema, &ds, &["groups", "let", n, kind, "where"]);
                 lets.push((n.clone(), *agg, f.field.clone(), filter));
             }
             self.group_values.extend(lets.iter().map(|(n, ..)| n.clone()));
@@ -776,7 +708,7 @@ impl Compiler<'_> {
                 .filter_map(|(o, n)| n.as_ref().map(|n| (o, n)))
                 .collect();
             if ops.len() > 1 {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "`keys` takes one of `minus`, `and`, `or`",
                     format!("{name}:"),
                 ));
@@ -808,10 +740,10 @@ impl Compiler<'_> {
             } else {
                 let (ds, schema) = self.source(&l.from, "list")?;
                 if let Some(s) = &l.sort_by {
-                    self.field(schema, &ds, s, None);
+                    self.field(&schema, &ds, s, None);
                 }
                 if let Some(show) = &l.show {
-                    self.row_template(show, schema, &ds);
+                    self.row_template(show, &schema, &ds);
                 }
             }
             return Some((
@@ -832,7 +764,7 @@ impl Compiler<'_> {
             for set in [&p.then, &p.otherwise] {
                 match self.kinds.iter().find(|(n, _)| n == set) {
                     Some((_, Kind::Rows(ds))) if dataset.as_ref().is_none_or(|d| d == ds) => dataset = Some(ds.clone()),
-                    Some((_, Kind::Rows(_))) => self.errors.push(CheckError::new(
+                    Some((_, Kind::Rows(_))) => self.error(CheckError::new(
                         format!(
                             "`pick` chooses between row sets of one dataset; `{}` and `{}` are not",
                             p.then, p.otherwise
@@ -841,7 +773,7 @@ impl Compiler<'_> {
                     )),
                     _ => {
                         let known: Vec<&str> = self.row_sets.iter().map(|(n, _)| n.as_str()).collect();
-                        self.errors.push(
+                        self.error(
                             CheckError::new(
                                 format!("`pick` needs row sets of the plan; `{set}` is not one"),
                                 set.clone(),
@@ -850,6 +782,13 @@ impl Compiler<'_> {
                         );
                     }
                 }
+            }
+            // A pick of two row sets with the same computed fields has them too.
+            let computed_of = |n: &str| self.schemas.iter().find(|(x, _)| x == n).map(|(_, s)| Arc::clone(s));
+            if let (Some(a), Some(b)) = (computed_of(&p.then), computed_of(&p.otherwise))
+                && a.fields.keys().eq(b.fields.keys())
+            {
+                self.schemas.push((name.to_string(), a));
             }
             return Some((
                 Step::Pick {
@@ -866,9 +805,11 @@ impl Compiler<'_> {
         }
         let f = m.first.as_ref().expect("one key is set");
         let (ds, schema) = self.source(&f.from, "first")?;
-        self.field(schema, &ds, &f.field, None);
+        if self.field(&schema, &ds, &f.field, None) {
+            self.scalar_types.push((name.to_string(), schema.fields[&f.field].ty));
+        }
         if let Some(s) = &f.sort_by {
-            self.field(schema, &ds, s, None);
+            self.field(&schema, &ds, s, None);
         }
         Some((
             Step::First {
@@ -880,6 +821,66 @@ impl Compiler<'_> {
         ))
     }
 
+    /// The fields of a `with:`, in order: each name is new to the row set,
+    /// and each value may use the row's fields and the fields before it.
+    fn computed(
+        &mut self,
+        raw: &IndexMap<String, RawComputed>,
+        schema: &DatasetSchema,
+        ds: &str,
+    ) -> Vec<ComputedField> {
+        let mut out: Vec<ComputedField> = Vec::new();
+        let mut extra: Vec<(String, FieldType)> = Vec::new();
+        let outer = self.at.clone();
+        for (name, c) in raw {
+            self.at_in(&outer, &["rows", "with", name]);
+            if schema.fields.contains_key(name) || extra.iter().any(|(n, _)| n == name) {
+                self.error(
+                    CheckError::new(
+                        format!("`{name}` is already a field of this row set of `{ds}`: give the computed field another name"),
+                        format!("{name}:"),
+                    )
+                    .help("a computed field may not hide a field of the data"),
+                );
+                continue;
+            }
+            let compiled = match c {
+                RawComputed::Number(n) => Some((
+                    Computation::Expr(Expr::Lit(Val::Num(*n)), Vec::new()),
+                    FieldType::Number,
+                )),
+                RawComputed::Expr(src) => self.row_expr_with(src, schema, &extra).map(|(e, fields)| {
+                    let ty = table::infer(&e, &|n| {
+                        schema
+                            .fields
+                            .get(n)
+                            .map(|f| f.ty)
+                            .or_else(|| extra.iter().find(|(x, _)| x == n).map(|(_, t)| *t))
+                            .or_else(|| self.scalar_types.iter().find(|(x, _)| x == n).map(|(_, t)| *t))
+                    });
+                    (Computation::Expr(e, fields), ty)
+                }),
+                RawComputed::Text(t) => {
+                    let extended = table::extend_schema(schema, &extra);
+                    self.row_template(&t.text, &extended, ds);
+                    Some((Computation::Text(t.text.clone()), FieldType::Text))
+                }
+            };
+            // Named even when broken, so later uses do not repeat the error.
+            let ty = compiled.as_ref().map_or(FieldType::Text, |(_, t)| *t);
+            extra.push((name.clone(), ty));
+            if let Some((how, ty)) = compiled {
+                out.push(ComputedField {
+                    name: name.clone(),
+                    ty,
+                    how,
+                });
+            }
+        }
+        self.at = outer;
+        out
+    }
+
     /// A per-row template names the row's fields, plan values or params.
     fn row_template(&mut self, template: &str, schema: &DatasetSchema, ds: &str) {
         for name in crate::template::placeholders(template) {
@@ -889,7 +890,7 @@ impl Compiler<'_> {
                 }
                 let mut known = schema.field_names();
                 known.extend(self.value_names.iter().map(String::as_str));
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         format!("`{{{alt}}}` names no field of `{ds}`, plan value or param"),
                         format!("{{{name}"),
@@ -916,7 +917,7 @@ impl Compiler<'_> {
                 let mut known: Vec<&str> = self.value_names.iter().map(String::as_str).collect();
                 known.extend(self.params.keys().map(String::as_str));
                 known.extend(BUILTINS);
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         format!("message placeholder `{{{alt}}}` names no plan value, param or built-in"),
                         format!("{{{name}"),
@@ -927,19 +928,24 @@ impl Compiler<'_> {
         }
     }
 
-    fn judge(&mut self, raw: &RawPlan, top: bool) -> Option<Judge> {
+    /// A judge: the plan itself (`path` is `[plan]`) or one of its parts
+    /// (`[plan, parts, 1]`).
+    fn judge(&mut self, raw: &RawPlan, path: &[String]) -> Option<Judge> {
+        let top = path.len() == 1;
+        self.at = path.to_vec();
         if !top && !raw.lets.is_empty() {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "a part cannot have its own `let`: name values at the top of the plan",
                 "let:",
             ));
         }
         if !top && raw.name.is_none() {
-            self.errors.push(CheckError::new("each part needs a `name`", "parts:"));
+            self.error(CheckError::new("each part needs a `name`", "parts:"));
         }
+        self.at_in(path, &["at_stake"]);
         // One amount per rule: parts' amounts may count the same money twice.
         if !top && raw.at_stake.is_some() {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "a part cannot have its own `at_stake`: name the amount at the top of the plan",
                 "at_stake:",
             ));
@@ -951,13 +957,14 @@ impl Compiler<'_> {
             }
             None => None,
         };
+        self.at_in(path, &["when"]);
         let when = match (&raw.when, &raw.otherwise) {
             (Some(w), Some(o)) => {
                 self.message(o);
                 Some((self.expr(w)?, o.clone()))
             }
             (Some(w), None) => {
-                self.errors.push(
+                self.error(
                     CheckError::new(
                         "`when:` needs `otherwise:`, the message shown when the rule does not apply",
                         w,
@@ -967,11 +974,12 @@ impl Compiler<'_> {
                 None
             }
             (None, Some(o)) => {
-                self.errors.push(CheckError::new("`otherwise:` goes with `when:`", o));
+                self.error(CheckError::new("`otherwise:` goes with `when:`", o));
                 None
             }
             (None, None) => None,
         };
+        self.at_in(path, &["min_sample"]);
         let min_sample = match &raw.min_sample {
             Some(m) => {
                 self.message(&m.reason);
@@ -987,23 +995,27 @@ impl Compiler<'_> {
         } else {
             raw.name.as_deref().unwrap_or("parts:")
         };
+        self.at = path.to_vec();
         if has_thresholds && raw.parts.is_some() {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "a plan decides with `parts:` or with thresholds on `value`, not both",
                 at,
             ));
             return None;
         }
+        self.at_in(path, &["value"]);
         let value = match &raw.value {
             Some(v) => Some((self.expr(v)?, v.clone())),
             None => None,
         };
+        self.at_in(path, &["threshold"]);
         let threshold = match &raw.threshold {
             Some(t) => Some(self.threshold(t)?),
             None => None,
         };
         let mut branches = Vec::new();
-        for b in raw.outcome.iter().flatten() {
+        for (i, b) in raw.outcome.iter().flatten().enumerate() {
+            self.at_in(path, &["outcome", &i.to_string()]);
             let set = [
                 (Status::Pass, &b.pass),
                 (Status::Warn, &b.warn),
@@ -1016,7 +1028,7 @@ impl Compiler<'_> {
                 .filter_map(|(s, m)| m.as_ref().map(|m| (s, m)))
                 .collect();
             let [(status, message)] = set.as_slice() else {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "each outcome needs exactly one of pass, warn, fail, not_assessed, not_applicable (with its message)",
                     b.cond.clone().unwrap_or_else(|| "outcome:".into()),
                 ));
@@ -1043,45 +1055,57 @@ impl Compiler<'_> {
                 value,
             });
         }
+        self.at = path.to_vec();
         if let Some(pos) = branches.iter().position(|b| b.cond.is_none())
             && pos + 1 < branches.len()
         {
-            self.errors.push(CheckError::new(
+            self.error(CheckError::new(
                 "an outcome without `if` decides everything after it: make it the last one",
                 "outcome:",
             ));
         }
         let decided = branches.last().is_some_and(|b| b.cond.is_none());
         let body = if let Some(parts) = &raw.parts {
-            Body::Parts(parts.iter().filter_map(|p| self.judge(p, false)).collect())
+            let mut judged = Vec::new();
+            for (k, p) in parts.iter().enumerate() {
+                let part: Vec<String> = path.iter().cloned().chain(["parts".into(), k.to_string()]).collect();
+                judged.extend(self.judge(p, &part));
+            }
+            self.at = path.to_vec();
+            Body::Parts(judged)
         } else if has_thresholds {
             let Some(message) = &raw.message else {
-                self.errors.push(CheckError::new("thresholds need a `message`", at));
+                self.error(CheckError::new("thresholds need a `message`", at));
                 return None;
             };
             if value.is_none() {
-                self.errors
-                    .push(CheckError::new("thresholds need a `value` to compare", at));
+                self.error(CheckError::new("thresholds need a `value` to compare", at));
             }
+            self.at_in(path, &["message"]);
             self.message(message);
-            let mut t = |x: &Option<Threshold>| x.as_ref().and_then(|t| self.threshold(t));
-            Body::Thresholds {
-                fail_below: t(&raw.fail_below),
-                warn_below: t(&raw.warn_below),
-                fail_above: t(&raw.fail_above),
-                warn_above: t(&raw.warn_above),
+            let mut t = |key: &str, x: &Option<Threshold>| {
+                self.at_in(path, &[key]);
+                x.as_ref().and_then(|t| self.threshold(t))
+            };
+            let body = Body::Thresholds {
+                fail_below: t("fail_below", &raw.fail_below),
+                warn_below: t("warn_below", &raw.warn_below),
+                fail_above: t("fail_above", &raw.fail_above),
+                warn_above: t("warn_above", &raw.warn_above),
                 message: message.clone(),
-            }
+            };
+            self.at = path.to_vec();
+            body
         } else if decided {
             if raw.message.is_some() {
-                self.errors.push(CheckError::new(
+                self.error(CheckError::new(
                     "`message` goes with thresholds; each outcome carries its own message",
                     at,
                 ));
             }
             Body::Branches
         } else {
-            self.errors.push(
+            self.error(
                 CheckError::new(
                     "the plan does not always decide: end `outcome:` with a branch without `if`, or add thresholds on `value` (fail_below, warn_below, fail_above, warn_above) or `parts:`",
                     at,
@@ -1091,7 +1115,8 @@ impl Compiler<'_> {
             return None;
         };
         let mut findings = Vec::new();
-        for f in &raw.findings {
+        for (j, f) in raw.findings.iter().enumerate() {
+            self.at_in(path, &["findings", &j.to_string()]);
             let cond = match &f.cond {
                 Some(c) => Some(self.expr(c)?),
                 None => None,
@@ -1099,10 +1124,12 @@ impl Compiler<'_> {
             match f.from.as_deref() {
                 Some(from) => match self.kinds.iter().find(|(n, _)| n == from).map(|(_, k)| k.clone()) {
                     Some(Kind::Rows(ds)) => {
-                        let schema = Schema::get().dataset(&ds).expect("known dataset");
-                        self.row_template(&f.message, schema, &ds);
+                        let Some((_, schema)) = self.source(from, "findings") else {
+                            continue;
+                        };
+                        self.row_template(&f.message, &schema, &ds);
                         if let Some(s) = &f.sort_by {
-                            self.field(schema, &ds, s, None);
+                            self.field(&schema, &ds, s, None);
                         }
                     }
                     Some(Kind::Keys(_)) => self.key_template(&f.message),
@@ -1113,7 +1140,7 @@ impl Compiler<'_> {
                             .filter(|(_, k)| !matches!(k, Kind::Scalar))
                             .map(|(n, _)| n.as_str())
                             .collect();
-                        self.errors.push(
+                        self.error(
                             CheckError::new(
                                 format!("findings come from a row or key set; `{from}` is neither"),
                                 from,
@@ -1171,7 +1198,36 @@ fn step_keys(m: &RawStepMap) -> Vec<&'static str> {
 }
 
 impl Plan {
-    /// Compiles a plan with the params in force; `vocabs` lists the known
+    /// Whether `values` suit the plan's conditions: a config or a test may
+    /// set a param the plan compiled with its default. Checked before a run,
+    /// so a pattern that is not a regex is the rule's error, not a silent miss.
+    pub fn check_params(&self, values: &ParamValues) -> Result<(), String> {
+        let mut problems = Vec::new();
+        for (name, use_) in &self.param_uses {
+            let Some(v) = values.get(name) else { continue };
+            match use_ {
+                ParamUse::Regex => {
+                    if let Err(e) = regex::Regex::new(&v.to_text()) {
+                        let why = e.to_string();
+                        let why = why.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                        problems.push(format!("param `${name}` is not a valid regex: {why}"));
+                    }
+                }
+                ParamUse::Number if v.as_f64().is_none() => {
+                    problems.push(format!("param `${name}` must be a number here"));
+                }
+                ParamUse::Number | ParamUse::List => {}
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
+    }
+
+    /// Compiles a plan with the params' defaults (their values only check
+    /// it: each run binds its own); `vocabs` lists the known
     /// vocabularies (None: not checked). Returns every problem found.
     pub fn compile(
         raw: &RawPlan,
@@ -1185,20 +1241,23 @@ impl Plan {
             value_names: Vec::new(),
             group_values: vec!["count".into()],
             row_sets: Vec::new(),
+            schemas: Vec::new(),
+            scalar_types: Vec::new(),
+            at: Vec::new(),
             errors: Vec::new(),
         };
         let mut lets = Vec::new();
         for (name, raw_step) in &raw.lets {
+            c.at = vec!["plan".into(), "let".into(), name.clone()];
             if is_builtin(name) || name == "value" || name == "threshold" || name == "key" {
-                c.errors.push(CheckError::new(
+                c.error(CheckError::new(
                     format!("`{name}` is a built-in name: choose another"),
                     format!("{name}:"),
                 ));
                 continue;
             }
             if param_ref(name).is_some() || c.value_names.contains(name) {
-                c.errors
-                    .push(CheckError::new(format!("`{name}` is named twice"), format!("{name}:")));
+                c.error(CheckError::new(format!("`{name}` is named twice"), format!("{name}:")));
                 continue;
             }
             let before = c.errors.len();
@@ -1209,6 +1268,17 @@ impl Plan {
                 }
             }
             if let Some((step, kind)) = compiled {
+                let ty = match &step {
+                    Step::Expr(e) => Some(table::infer(e, &|n| {
+                        c.scalar_types.iter().find(|(x, _)| x == n).map(|(_, t)| *t)
+                    })),
+                    Step::Text(_) | Step::List { .. } => Some(FieldType::Text),
+                    Step::Agg { .. } => Some(FieldType::Number),
+                    _ => None,
+                };
+                if let Some(ty) = ty {
+                    c.scalar_types.push((name.clone(), ty));
+                }
                 if let Kind::Rows(ds) = &kind {
                     c.row_sets.push((name.clone(), ds.clone()));
                 }
@@ -1218,9 +1288,18 @@ impl Plan {
             // Named even when broken, so later uses do not repeat the error.
             c.value_names.push(name.clone());
         }
-        let root = c.judge(raw, true);
+        let root = c.judge(raw, &["plan".to_string()]);
+        COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut param_uses = Vec::new();
+        for (_, step) in &lets {
+            for cond in step.conditions() {
+                super::condition::param_uses(cond, &mut param_uses);
+            }
+        }
+        param_uses.sort_by(|a, b| a.0.cmp(&b.0));
+        param_uses.dedup();
         match root {
-            Some(root) if c.errors.is_empty() => Ok(Plan { lets, root }),
+            Some(root) if c.errors.is_empty() => Ok(Plan { lets, root, param_uses }),
             _ => {
                 if c.errors.is_empty() {
                     c.errors.push(CheckError::new("the plan is incomplete", "plan:"));
@@ -1234,6 +1313,28 @@ impl Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn params_another_run_binds_are_checked_as_the_compiler_checked_the_defaults() {
+        let raw: RawPlan = crate::yaml::from_str(
+            "let:\n  v: { rows: { from: kpis, where: { all: [{ field: name, matches: $vanity }, { field: actual, gt: $floor }] } } }\n\
+             outcome:\n  - pass: '{v}'\n",
+        )
+        .unwrap();
+        let mut params = ParamValues::new();
+        params.insert("vanity".into(), crate::value::Value::Text("(?i)click".into()));
+        params.insert("floor".into(), crate::value::Value::Number(1.0));
+        let plan = Plan::compile(&raw, &params, None).unwrap();
+        assert_eq!(plan.check_params(&params), Ok(()));
+        params.insert("vanity".into(), crate::value::Value::Text("(unclosed".into()));
+        params.insert("floor".into(), crate::value::Value::Text("high".into()));
+        let err = plan.check_params(&params).unwrap_err();
+        assert!(
+            err.contains("param `$vanity` is not a valid regex")
+                && err.contains("param `$floor` must be a number here"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn reads_include_the_profile_and_the_fields_expressions_name() {

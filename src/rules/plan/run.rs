@@ -3,14 +3,16 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
-use super::{Agg, Body, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
+use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
+use super::table::{Computed, Table};
+use super::{Agg, Body, Computation, ComputedField, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
 use crate::rules::vocab::{Vocabularies, Vocabulary, normalize};
-use crate::value::{FieldType, Value};
+use crate::value::Value;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -22,6 +24,8 @@ enum Slot {
     Rows {
         dataset: String,
         rows: Arc<Vec<usize>>,
+        /// The fields the row set computed (`with:`), and those of the sets it refines.
+        computed: Option<Arc<Computed>>,
     },
     Keys {
         dataset: Option<String>,
@@ -96,6 +100,9 @@ impl Env for Ctx<'_> {
     }
     fn param(&self, name: &str) -> Val {
         self.params.get(name).map_or(Val::Null, to_val)
+    }
+    fn in_vocab(&self, vocab: &str, text: &str) -> bool {
+        self.vocabs.get(vocab).is_some_and(|v| v.contains(text))
     }
     fn has(&self, path: &str) -> bool {
         let (ds, field) = match path.split_once('.') {
@@ -200,23 +207,34 @@ impl Ctx<'_> {
         self.bundle.dataset(name)
     }
 
+    /// The dataset behind `from` as that row set sees it: with its computed fields.
+    fn table(&self, from: &str, dataset: &str) -> Option<Table<'_>> {
+        let ds = self.dataset(dataset)?;
+        let computed = match self.slot(from) {
+            Some(Slot::Rows { computed, .. }) => computed.as_deref(),
+            _ => None,
+        };
+        Some(Table { ds, computed })
+    }
+
     /// The rows behind `from`: a named row set, or every row of a dataset.
-    fn rows_of(&self, from: &str, dataset: &str) -> (Option<&Dataset>, Vec<usize>) {
+    fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Vec<usize>) {
         self.filtered(from, dataset, None)
     }
 
     /// The rows behind `from` that meet `filter`, read in one pass.
-    fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<&Dataset>, Vec<usize>) {
-        let Some(ds) = self.dataset(dataset) else {
+    fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<Table<'_>>, Vec<usize>) {
+        let Some(table) = self.table(from, dataset) else {
             return (None, Vec::new());
         };
-        let bound = filter.map(|f| f.bind_in(ds, self));
+        let ds = table.ds;
+        let bound = filter.map(|f| f.bind_cols(&table, self));
         let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
         let rows = match self.slot(from) {
             Some(Slot::Rows { rows, .. }) => rows.iter().copied().filter(keep).collect(),
             _ => (0..ds.rows).filter(keep).collect(),
         };
-        (Some(ds), rows)
+        (Some(table), rows)
     }
 
     fn keys(&self, name: &str) -> BTreeSet<String> {
@@ -238,14 +256,21 @@ impl Ctx<'_> {
                 dataset,
                 filter,
                 test,
+                with,
             } => {
-                let (ds, mut rows) = self.filtered(from, dataset, filter.as_ref());
-                if let (Some(ds), Some((e, fields))) = (ds, test) {
-                    rows.retain(|r| e.eval(&RowEnv(self, ds, *r, fields)).truthy());
+                let (table, mut rows) = self.filtered(from, dataset, filter.as_ref());
+                if let (Some(t), Some((e, fields))) = (table, test) {
+                    rows.retain(|r| e.eval(&RowEnv::new(self, t, *r, fields)).truthy());
                 }
+                let computed = match table {
+                    Some(t) if !with.is_empty() => Some(Arc::new(self.compute(t, &rows, with))),
+                    Some(t) => t.computed.map(|c| Arc::new(c.clone())),
+                    None => None,
+                };
                 Slot::Rows {
                     dataset: dataset.clone(),
                     rows: Arc::new(rows),
+                    computed,
                 }
             }
             Step::Agg {
@@ -363,10 +388,10 @@ impl Ctx<'_> {
             }
             Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None))),
             Step::First { from, field, sort } => {
-                let Some(Slot::Rows { dataset, rows }) = self.slot(from) else {
+                let Some(Slot::Rows { dataset, rows, .. }) = self.slot(from) else {
                     return Slot::Val(Val::Null);
                 };
-                let Some(ds) = self.dataset(dataset) else {
+                let Some(ds) = self.table(from, dataset) else {
                     return Slot::Val(Val::Null);
                 };
                 let first = match sort {
@@ -410,11 +435,11 @@ impl Ctx<'_> {
                 groups.entry(k).or_default().push(r);
             }
         }
-        let any = any.as_ref().map(|c| c.bind_in(ds, self));
-        let none = none.as_ref().map(|c| c.bind_in(ds, self));
+        let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
+        let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
         let filters: Vec<_> = lets
             .iter()
-            .map(|(_, _, _, f)| f.as_ref().map(|f| f.bind_in(ds, self)))
+            .map(|(_, _, _, f)| f.as_ref().map(|f| f.bind_cols(&ds, self)))
             .collect();
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
@@ -482,8 +507,8 @@ impl Ctx<'_> {
         distinct: bool,
     ) -> String {
         let mut items: Vec<String> = match self.slot(from) {
-            Some(Slot::Rows { dataset, rows }) => {
-                let Some(ds) = self.dataset(dataset) else {
+            Some(Slot::Rows { dataset, rows, .. }) => {
+                let Some(ds) = self.table(from, dataset) else {
                     return String::new();
                 };
                 let mut rows = rows.to_vec();
@@ -543,7 +568,7 @@ impl Ctx<'_> {
         )
     }
 
-    fn render_row(&self, template: &str, ds: &Dataset, row: usize) -> String {
+    fn render_row(&self, template: &str, ds: Table<'_>, row: usize) -> String {
         self.render(template, &|name| ds.has_field(name).then(|| ds.value(name, row)))
     }
 }
@@ -561,7 +586,7 @@ impl BindEnv for Ctx<'_> {
             return Arc::clone(set);
         }
         let (ds, rows) = match self.slot(from) {
-            Some(Slot::Rows { dataset, rows }) => (self.dataset(dataset), rows.to_vec()),
+            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), rows.to_vec()),
             _ => self.rows_of(from, from),
         };
         let mut out = HashSet::new();
@@ -601,11 +626,14 @@ impl BindEnv for Ctx<'_> {
     fn keys_of(&self, name: &str) -> HashSet<String> {
         self.keys(name).into_iter().collect()
     }
+    fn param_value(&self, name: &str) -> Value {
+        self.params.get(name).cloned().unwrap_or(Value::Null)
+    }
     fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
-        let Some(Slot::Rows { dataset, rows }) = self.slot(from) else {
+        let Some(Slot::Rows { dataset, rows, .. }) = self.slot(from) else {
             return Vec::new();
         };
-        let Some(col) = self.dataset(dataset).and_then(|d| d.column(field)) else {
+        let Some(col) = self.table(from, dataset).and_then(|d| d.column(field)) else {
             return Vec::new();
         };
         let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r)).collect();
@@ -614,129 +642,84 @@ impl BindEnv for Ctx<'_> {
     }
 }
 
-/// One row's fields as names, over the plan's values (a `rows` step's `if`).
-struct RowEnv<'a, 'b>(&'a Ctx<'b>, &'a Dataset, usize, &'a [String]);
+/// One row's fields as names, over the plan's values (a `rows` step's `if`
+/// and `with`): the fields computed so far for the row first, then the
+/// row's fields, then the plan's values.
+struct RowEnv<'a, 'b> {
+    ctx: &'a Ctx<'b>,
+    table: Table<'a>,
+    row: usize,
+    fields: &'a [String],
+    local: &'a [(&'a str, Val)],
+}
+
+impl<'a, 'b> RowEnv<'a, 'b> {
+    fn new(ctx: &'a Ctx<'b>, table: Table<'a>, row: usize, fields: &'a [String]) -> Self {
+        RowEnv {
+            ctx,
+            table,
+            row,
+            fields,
+            local: &[],
+        }
+    }
+}
 
 impl Env for RowEnv<'_, '_> {
     fn name(&self, name: &str) -> Val {
-        if self.3.iter().any(|f| f == name) {
-            return to_val(&self.1.value(name, self.2));
+        if let Some((_, v)) = self.local.iter().find(|(n, _)| *n == name) {
+            return v.clone();
         }
-        self.0.name(name)
+        if self.fields.iter().any(|f| f == name) {
+            return to_val(&self.table.value(name, self.row));
+        }
+        self.ctx.name(name)
     }
     fn param(&self, name: &str) -> Val {
-        self.0.param(name)
+        self.ctx.param(name)
     }
     fn has(&self, path: &str) -> bool {
-        self.0.has(path)
+        self.ctx.has(path)
+    }
+    fn in_vocab(&self, vocab: &str, text: &str) -> bool {
+        self.ctx.in_vocab(vocab, text)
     }
 }
 
-/// Orders rows by a field (missing values last either way, ties in file
-/// order), keeping only the first `keep`: each key is computed once, and a
-/// few findings out of a million rows cost a selection, not a full sort.
-/// A row's sort key: nulls last, then numbers and dates, or normalised text.
-type SortKey = (u8, f64, String);
-
-fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
-    if col.is_null(r) {
-        return (1, 0.0, String::new());
-    }
-    match col.ty {
-        FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0), String::new()),
-        FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
-        _ => (0, 0.0, normalize(&col.key_text(r))),
-    }
-}
-
-/// Nulls last whatever the direction; ties in file order.
-fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp::Ordering {
-    let (ka, kb) = (&a.0, &b.0);
-    ka.0.cmp(&kb.0)
-        .then_with(|| {
-            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
-            if desc { o.reverse() } else { o }
-        })
-        .then(a.1.cmp(&b.1))
-}
-
-/// The first row in sort order: one pass, nothing copied.
-fn first_row(ds: &Dataset, rows: &[usize], field: &str, desc: bool) -> Option<usize> {
-    let Some(col) = ds.column(field) else {
-        return rows.first().copied();
-    };
-    rows.iter()
-        .map(|r| (sort_key(col, *r), *r))
-        .min_by(|a, b| key_order(a, b, desc))
-        .map(|(_, r)| r)
-}
-
-fn sort_rows_top(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
-    let Some(col) = ds.column(field) else {
-        rows.truncate(keep);
-        return;
-    };
-    if keep == 1 {
-        *rows = first_row(ds, rows, field, desc).into_iter().collect();
-        return;
-    }
-    let order = |a: &(SortKey, usize), b: &(SortKey, usize)| key_order(a, b, desc);
-    let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|r| (sort_key(col, *r), *r)).collect();
-    if keep < keyed.len() {
-        keyed.select_nth_unstable_by(keep, order);
-        keyed.truncate(keep);
-    }
-    keyed.sort_unstable_by(order);
-    *rows = keyed.into_iter().map(|(_, r)| r).collect();
-}
-
-fn sort_rows(ds: &Dataset, rows: &mut Vec<usize>, field: &str, desc: bool) {
-    let n = rows.len();
-    sort_rows_top(ds, rows, field, desc, n);
-}
-
-fn aggregate(agg: Agg, ds: Option<&Dataset>, field: Option<&str>, rows: &[usize]) -> Val {
-    let Some(ds) = ds else {
-        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
-    };
-    let col = field.and_then(|f| ds.column(f));
-    if field.is_some() && col.is_none() {
-        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
-    }
-    let nums = || rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)));
-    let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
-    match agg {
-        Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
-        Agg::Distinct => {
-            let Some(c) = col else { return Val::Null };
-            let set: HashSet<String> = rows
-                .iter()
-                .filter(|r| !c.is_null(**r))
-                .map(|r| normalize(&c.key_text(*r)))
-                .collect();
-            Val::Num(set.len() as f64)
-        }
-        // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
-        Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
-        Agg::Avg => {
-            let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
-            num((n > 0).then(|| s / n as f64))
-        }
-        Agg::Min => num(nums().reduce(f64::min)),
-        Agg::Max => num(nums().reduce(f64::max)),
-        Agg::Median => {
-            let mut v: Vec<f64> = nums().collect();
-            if v.is_empty() {
-                return Val::Null;
+impl Ctx<'_> {
+    /// The computed fields of a `rows` step for its rows, in order, added to
+    /// those of the set it refines.
+    fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
+        let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
+        let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
+        for &r in rows {
+            local.clear();
+            for (i, f) in with.iter().enumerate() {
+                let v = match &f.how {
+                    Computation::Expr(e, fields) => e.eval(&RowEnv {
+                        ctx: self,
+                        table,
+                        row: r,
+                        fields,
+                        local: &local,
+                    }),
+                    Computation::Text(t) => Val::Text(self.render(t, &|n| match local.iter().find(|(x, _)| *x == n) {
+                        Some((_, v)) => Some(to_value(v)),
+                        None => table.has_field(n).then(|| table.value(n, r)),
+                    })),
+                };
+                local.push((f.name.as_str(), v.clone()));
+                values[i].push((r, v));
             }
-            v.sort_by(f64::total_cmp);
-            let m = v.len() / 2;
-            Val::Num(if v.len() % 2 == 1 {
-                v[m]
-            } else {
-                (v[m - 1] + v[m]) / 2.0
-            })
         }
+        let mut out = table.computed.cloned().unwrap_or_default();
+        for (f, vals) in with.iter().zip(values) {
+            out.insert(
+                f.name.clone(),
+                Arc::new(super::table::column(f.ty, table.ds.rows, &vals)),
+            );
+        }
+        out
     }
 }
 
@@ -928,9 +911,9 @@ impl Ctx<'_> {
             return;
         }
         let limit = spec.limit.unwrap_or(usize::MAX).min(self.max_findings);
-        match spec.from.as_deref().and_then(|f| self.slot(f)) {
-            Some(Slot::Rows { dataset, rows }) => {
-                let Some(ds) = self.dataset(dataset) else { return };
+        match spec.from.as_deref().and_then(|f| self.slot(f).map(|s| (f, s))) {
+            Some((from, Slot::Rows { dataset, rows, .. })) => {
+                let Some(ds) = self.table(from, dataset) else { return };
                 let mut rows = rows.to_vec();
                 let total = rows.len();
                 if let Some((s, desc)) = &spec.sort {
@@ -946,7 +929,7 @@ impl Ctx<'_> {
                     });
                 }
             }
-            Some(Slot::Keys { dataset, keys, values }) => {
+            Some((_, Slot::Keys { dataset, keys, values })) => {
                 out.unlisted += keys.len().saturating_sub(limit);
                 for k in keys.iter().take(limit) {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';

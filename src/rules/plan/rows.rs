@@ -1,0 +1,118 @@
+//! Rows in order and rows summed up: the sorts behind `first`, `list` and
+//! findings, and the aggregates of `count`, `sum`, `avg` and the rest, over
+//! a row set's table (its dataset and computed fields).
+
+use super::Agg;
+use super::expr::Val;
+use super::table::Table;
+use crate::rules::vocab::normalize;
+use crate::value::FieldType;
+use std::collections::HashSet;
+
+/// Orders rows by a field (missing values last either way, ties in file
+/// order), keeping only the first `keep`: each key is computed once, and a
+/// few findings out of a million rows cost a selection, not a full sort.
+/// A row's sort key: nulls last, then numbers and dates, or normalised text.
+type SortKey = (u8, f64, String);
+
+pub(super) fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
+    if col.is_null(r) {
+        return (1, 0.0, String::new());
+    }
+    match col.ty {
+        FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0), String::new()),
+        FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
+        _ => (0, 0.0, normalize(&col.key_text(r))),
+    }
+}
+
+/// Nulls last whatever the direction; ties in file order.
+fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp::Ordering {
+    let (ka, kb) = (&a.0, &b.0);
+    ka.0.cmp(&kb.0)
+        .then_with(|| {
+            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+        .then(a.1.cmp(&b.1))
+}
+
+/// The first row in sort order: one pass, nothing copied.
+pub(super) fn first_row(ds: Table<'_>, rows: &[usize], field: &str, desc: bool) -> Option<usize> {
+    let Some(col) = ds.column(field) else {
+        return rows.first().copied();
+    };
+    rows.iter()
+        .map(|r| (sort_key(col, *r), *r))
+        .min_by(|a, b| key_order(a, b, desc))
+        .map(|(_, r)| r)
+}
+
+pub(super) fn sort_rows_top(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
+    let Some(col) = ds.column(field) else {
+        rows.truncate(keep);
+        return;
+    };
+    if keep == 1 {
+        *rows = first_row(ds, rows, field, desc).into_iter().collect();
+        return;
+    }
+    let order = |a: &(SortKey, usize), b: &(SortKey, usize)| key_order(a, b, desc);
+    let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|r| (sort_key(col, *r), *r)).collect();
+    if keep < keyed.len() {
+        keyed.select_nth_unstable_by(keep, order);
+        keyed.truncate(keep);
+    }
+    keyed.sort_unstable_by(order);
+    *rows = keyed.into_iter().map(|(_, r)| r).collect();
+}
+
+pub(super) fn sort_rows(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, desc: bool) {
+    let n = rows.len();
+    sort_rows_top(ds, rows, field, desc, n);
+}
+
+pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, rows: &[usize]) -> Val {
+    let Some(ds) = ds else {
+        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+    };
+    let col = field.and_then(|f| ds.column(f));
+    if field.is_some() && col.is_none() {
+        return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+    }
+    let nums = || rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)));
+    let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
+    match agg {
+        Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
+        Agg::Distinct => {
+            let Some(c) = col else { return Val::Null };
+            let set: HashSet<String> = rows
+                .iter()
+                .filter(|r| !c.is_null(**r))
+                .map(|r| normalize(&c.key_text(*r)))
+                .collect();
+            Val::Num(set.len() as f64)
+        }
+        // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
+        Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
+        Agg::Avg => {
+            let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+            num((n > 0).then(|| s / n as f64))
+        }
+        Agg::Min => num(nums().reduce(f64::min)),
+        Agg::Max => num(nums().reduce(f64::max)),
+        Agg::Median => {
+            let mut v: Vec<f64> = nums().collect();
+            if v.is_empty() {
+                return Val::Null;
+            }
+            v.sort_by(f64::total_cmp);
+            let m = v.len() / 2;
+            Val::Num(if v.len() % 2 == 1 {
+                v[m]
+            } else {
+                (v[m - 1] + v[m]) / 2.0
+            })
+        }
+    }
+}

@@ -6,7 +6,7 @@
 use super::condition::{Cmp, Condition, Period, Rhs};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
-use super::vocab::{Vocabulary, normalize};
+use super::vocab::{TextSet, Vocabulary, normalize, with_normalized};
 use crate::bundle::{Column, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
@@ -46,7 +46,7 @@ pub enum Bound<'a> {
     /// Normalised values to find (a semi-join).
     InSet(
         Option<&'a Column>,
-        Arc<HashSet<String>>,
+        Arc<TextSet>,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     /// Month labels (`2025-03`) a date's month must be one of.
@@ -56,6 +56,9 @@ pub enum Bound<'a> {
     /// A number or date against a constant (days for dates).
     VersusConst(Option<&'a Column>, Cmp, f64),
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
+    /// A test answered once per value of a numbered column (see
+    /// [`crate::bundle::Codes`]): each row's value number, and the answers.
+    Coded(&'a [u32], Vec<bool>),
     Never,
     All(Vec<Bound<'a>>),
     Any(Vec<Bound<'a>>),
@@ -68,7 +71,7 @@ pub trait BindEnv {
     fn as_of(&self) -> NaiveDate;
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
     /// Normalised values of `fields` in a row set of the plan or a dataset.
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>>;
+    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet>;
     fn value(&self, e: &Expr) -> Val;
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
@@ -93,7 +96,7 @@ impl BindEnv for PeriodEnv {
     fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
         None
     }
-    fn values_of(&self, _: &str, _: &[String]) -> Arc<HashSet<String>> {
+    fn values_of(&self, _: &str, _: &[String]) -> Arc<TextSet> {
         Arc::default()
     }
     fn value(&self, e: &Expr) -> Val {
@@ -119,6 +122,10 @@ impl Condition {
     }
 
     pub fn bind_in<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
+        self.bind_uncoded(ds, env).coded()
+    }
+
+    fn bind_uncoded<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
         let period = &env.period();
         let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_in(ds, env)).collect();
         match self {
@@ -150,7 +157,7 @@ impl Condition {
             } => {
                 let mut set = env.values_of(from, fields);
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
-                    Arc::make_mut(&mut set).extend(v.normalized().iter().cloned());
+                    Arc::make_mut(&mut set).extend(v.normalized());
                 }
                 Bound::InSet(ds.column(field), set, RefCell::default())
             }
@@ -247,14 +254,41 @@ pub fn plain_text(text: &str) -> String {
     out
 }
 
-impl Bound<'_> {
+impl<'a> Bound<'a> {
+    /// The same test answered per value when its column is numbered: each
+    /// answer is what [`Bound::eval`] gives a row holding that value (an
+    /// empty text is a missing cell).
+    fn coded(self) -> Self {
+        let answers = |col: &'a Column, test: &dyn Fn(&str) -> bool| {
+            let codes = col.codes()?;
+            Some(Bound::Coded(
+                &codes.of_row,
+                codes.texts.iter().map(|t| test(t)).collect(),
+            ))
+        };
+        let coded = match &self {
+            Bound::Vocab(Some(c), vocab, _) => answers(c, &|t| !t.is_empty() && vocab.contains(t)),
+            Bound::Mentions(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(&plain_text(t))),
+            Bound::InSet(Some(c), set, _) => answers(c, &|t| {
+                !set.is_empty() && !t.is_empty() && with_normalized(t, |n| set.contains(n))
+            }),
+            Bound::Matches(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(t)),
+            Bound::OneOf(Some(c), wanted) => answers(c, &|t| wanted.matches_text(t)),
+            _ => None,
+        };
+        coded.unwrap_or(self)
+    }
+
     pub fn eval(&self, row: usize) -> bool {
         match self {
             Bound::Never => false,
+            Bound::Coded(of_row, answers) => of_row
+                .get(row)
+                .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false)),
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
             Bound::InSet(col, set, seen) => {
-                !set.is_empty() && remembered(*col, row, seen, |t| set.contains(&normalize(t)))
+                !set.is_empty() && remembered(*col, row, seen, |t| with_normalized(t, |n| set.contains(n)))
             }
             Bound::InMonths(col, set) => col
                 .and_then(|c| c.days(row))

@@ -7,7 +7,7 @@ use super::condition::{Cmp, Condition, Period, Rhs};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
 use super::vocab::{TextSet, Vocabulary, normalize, with_normalized};
-use crate::bundle::{Column, Dataset};
+use crate::bundle::{Column, ColumnData, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
@@ -59,6 +59,10 @@ pub enum Bound<'a> {
     /// A test answered once per value of a numbered column (see
     /// [`crate::bundle::Codes`]): each row's value number, and the answers.
     Coded(&'a [u32], Vec<bool>),
+    /// A one-of test on a true/false column, answered for false, true and
+    /// missing (stored 0, 1 and 2): formatting each cell as text to compare
+    /// it cost an allocation per row.
+    Flags(&'a [u8], [bool; 3]),
     Never,
     All(Vec<Bound<'a>>),
     Any(Vec<Bound<'a>>),
@@ -273,7 +277,17 @@ impl<'a> Bound<'a> {
                 !set.is_empty() && !t.is_empty() && with_normalized(t, |n| set.contains(n))
             }),
             Bound::Matches(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(t)),
-            Bound::OneOf(Some(c), wanted) => answers(c, &|t| wanted.matches_text(t)),
+            Bound::OneOf(Some(c), wanted) => match &c.data {
+                // As `Wanted::matches` reads a cell: missing, or its value as text.
+                ColumnData::Bool(flags) if c.ty == FieldType::Bool => Some(Bound::Flags(
+                    flags,
+                    [0u8, 1, 2].map(|s| match s {
+                        2 => wanted.missing,
+                        _ => wanted.matches_text(&crate::value::Value::Bool(s == 1).to_text()),
+                    }),
+                )),
+                _ => answers(c, &|t| wanted.matches_text(t)),
+            },
             _ => None,
         };
         coded.unwrap_or(self)
@@ -282,6 +296,7 @@ impl<'a> Bound<'a> {
     pub fn eval(&self, row: usize) -> bool {
         match self {
             Bound::Never => false,
+            Bound::Flags(flags, answers) => flags.get(row).is_some_and(|s| answers[usize::from((*s).min(2))]),
             Bound::Coded(of_row, answers) => of_row
                 .get(row)
                 .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false)),
@@ -335,5 +350,77 @@ impl<'a> Bound<'a> {
             }
             Bound::Matches(col, regex, _) => col.is_some_and(|c| c.any_text(row, |t| regex.is_match(t))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn dataset(columns: Vec<(&str, FieldType, &[&str])>) -> Dataset {
+        let mut map = BTreeMap::new();
+        let mut rows = 0;
+        for (name, ty, cells) in columns {
+            let mut col = Column::new(ty);
+            for c in cells {
+                // A cell that does not read is stored as missing, as the loader does.
+                let _ = col.push_text(c);
+            }
+            rows = cells.len();
+            map.insert(name.to_string(), col);
+        }
+        Dataset {
+            name: "opportunities".into(),
+            file: "opportunities.csv".into(),
+            rows,
+            columns: map,
+            lines: Vec::new(),
+            mapped_from: BTreeMap::new(),
+            unloaded: Vec::new(),
+            id_field: "id".into(),
+        }
+    }
+
+    /// Numbered and true/false columns answer per value exactly as a test of
+    /// each cell does.
+    #[test]
+    fn answers_per_value_are_the_answers_per_cell() {
+        let ds = dataset(vec![
+            ("is_won", FieldType::Bool, &["true", "false", "", "true", "n/a"]),
+            (
+                "stage",
+                FieldType::Text,
+                &["Closed Won", "", "closed won", "Open", "n/a"],
+            ),
+        ]);
+        let period = Period {
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        };
+        let env = PeriodEnv(period, period.end);
+        let one_of = |field: &str, values: &[&str]| Condition::OneOf {
+            field: field.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+        };
+        let conditions = [
+            one_of("is_won", &["true"]),
+            one_of("is_won", &["FALSE"]),
+            one_of("stage", &["closed won"]),
+            one_of("stage", &["open", "closed won"]),
+        ];
+        for c in &conditions {
+            let (fast, cell_by_cell) = (c.bind_in(&ds, &env), c.bind_uncoded(&ds, &env));
+            assert!(matches!(fast, Bound::Flags(..) | Bound::Coded(..)));
+            let a: Vec<bool> = (0..ds.rows).map(|r| fast.eval(r)).collect();
+            let b: Vec<bool> = (0..ds.rows).map(|r| cell_by_cell.eval(r)).collect();
+            assert_eq!(a, b, "{c:?}");
+        }
+        assert_eq!(
+            (0..ds.rows)
+                .map(|r| conditions[0].bind_in(&ds, &env).eval(r))
+                .collect::<Vec<_>>(),
+            [true, false, false, true, false]
+        );
     }
 }

@@ -5,6 +5,8 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+mod codes;
+pub use codes::Codes;
 pub mod coverage;
 mod delimited;
 mod discover;
@@ -193,6 +195,8 @@ impl Dataset {
 pub struct Column {
     pub ty: FieldType,
     pub data: ColumnData,
+    /// The values numbered, once a condition asks (see [`Codes`]).
+    codes: std::sync::OnceLock<Option<Box<Codes>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -244,7 +248,11 @@ impl Column {
             FieldType::Date => ColumnData::Date(Vec::new()),
             FieldType::Bool => ColumnData::Bool(Vec::new()),
         };
-        Self { ty, data }
+        Self {
+            ty,
+            data,
+            codes: std::sync::OnceLock::new(),
+        }
     }
 
     /// Appends a cell given as text, parsing it as the column's type. On error

@@ -6,8 +6,8 @@
 use super::condition::{Cmp, Condition, ParamOr, Period, Rhs, value_list};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
-use super::vocab::{Vocabulary, normalize};
-use crate::bundle::{Column, Dataset};
+use super::vocab::{TextSet, Vocabulary, normalize, with_normalized};
+use crate::bundle::{Column, ColumnData, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
@@ -46,7 +46,7 @@ pub enum Bound<'a> {
     /// Normalised values to find (a semi-join).
     InSet(
         Option<&'a Column>,
-        Arc<HashSet<String>>,
+        Arc<TextSet>,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     /// Month labels (`2025-03`) a date's month must be one of.
@@ -56,6 +56,13 @@ pub enum Bound<'a> {
     /// A number or date against a constant (days for dates).
     VersusConst(Option<&'a Column>, Cmp, f64),
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
+    /// A test answered once per value of a numbered column (see
+    /// [`crate::bundle::Codes`]): each row's value number, and the answers.
+    Coded(&'a [u32], Vec<bool>),
+    /// A one-of test on a true/false column, answered for false, true and
+    /// missing (stored 0, 1 and 2): formatting each cell as text to compare
+    /// it cost an allocation per row.
+    Flags(&'a [u8], [bool; 3]),
     Never,
     All(Vec<Bound<'a>>),
     Any(Vec<Bound<'a>>),
@@ -67,7 +74,7 @@ pub trait BindEnv {
     fn period(&self) -> Period;
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
     /// Normalised values of `fields` in a row set of the plan or a dataset.
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>>;
+    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet>;
     fn value(&self, e: &Expr) -> Val;
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
@@ -133,7 +140,7 @@ impl BindEnv for PeriodEnv {
     fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
         None
     }
-    fn values_of(&self, _: &str, _: &[String]) -> Arc<HashSet<String>> {
+    fn values_of(&self, _: &str, _: &[String]) -> Arc<TextSet> {
         Arc::default()
     }
     fn value(&self, e: &Expr) -> Val {
@@ -163,8 +170,13 @@ impl Condition {
     }
 
     /// [`Condition::bind_in`] over any columns: a dataset, or a row set's
-    /// view of one with its computed fields.
+    /// view of one with its computed fields. A test on a coded text column
+    /// is answered once per distinct value.
     pub fn bind_cols<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
+        self.bind_uncoded(ds, env).coded()
+    }
+
+    fn bind_uncoded<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
         let period = &env.period();
         let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_cols(ds, env)).collect();
         match self {
@@ -205,7 +217,7 @@ impl Condition {
             } => {
                 let mut set = env.values_of(from, fields);
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
-                    Arc::make_mut(&mut set).extend(v.normalized().iter().cloned());
+                    Arc::make_mut(&mut set).extend(v.normalized());
                 }
                 Bound::InSet(ds.column(field), set, RefCell::default())
             }
@@ -309,14 +321,52 @@ pub fn plain_text(text: &str) -> String {
     out
 }
 
-impl Bound<'_> {
+impl<'a> Bound<'a> {
+    /// The same test answered per value when its column is numbered: each
+    /// answer is what [`Bound::eval`] gives a row holding that value (an
+    /// empty text is a missing cell).
+    fn coded(self) -> Self {
+        let answers = |col: &'a Column, test: &dyn Fn(&str) -> bool| {
+            let codes = col.codes()?;
+            Some(Bound::Coded(
+                &codes.of_row,
+                codes.texts.iter().map(|t| test(t)).collect(),
+            ))
+        };
+        let coded = match &self {
+            Bound::Vocab(Some(c), vocab, _) => answers(c, &|t| !t.is_empty() && vocab.contains(t)),
+            Bound::Mentions(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(&plain_text(t))),
+            Bound::InSet(Some(c), set, _) => answers(c, &|t| {
+                !set.is_empty() && !t.is_empty() && with_normalized(t, |n| set.contains(n))
+            }),
+            Bound::Matches(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(t)),
+            Bound::OneOf(Some(c), wanted) => match &c.data {
+                // As `Wanted::matches` reads a cell: missing, or its value as text.
+                ColumnData::Bool(flags) if c.ty == FieldType::Bool => Some(Bound::Flags(
+                    flags,
+                    [0u8, 1, 2].map(|s| match s {
+                        2 => wanted.missing,
+                        _ => wanted.matches_text(&crate::value::Value::Bool(s == 1).to_text()),
+                    }),
+                )),
+                _ => answers(c, &|t| wanted.matches_text(t)),
+            },
+            _ => None,
+        };
+        coded.unwrap_or(self)
+    }
+
     pub fn eval(&self, row: usize) -> bool {
         match self {
             Bound::Never => false,
+            Bound::Flags(flags, answers) => flags.get(row).is_some_and(|s| answers[usize::from((*s).min(2))]),
+            Bound::Coded(of_row, answers) => of_row
+                .get(row)
+                .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false)),
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
             Bound::InSet(col, set, seen) => {
-                !set.is_empty() && remembered(*col, row, seen, |t| set.contains(&normalize(t)))
+                !set.is_empty() && remembered(*col, row, seen, |t| with_normalized(t, |n| set.contains(n)))
             }
             Bound::InMonths(col, set) => col
                 .and_then(|c| c.days(row))
@@ -363,5 +413,77 @@ impl Bound<'_> {
             }
             Bound::Matches(col, regex, _) => col.is_some_and(|c| c.any_text(row, |t| regex.is_match(t))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn dataset(columns: Vec<(&str, FieldType, &[&str])>) -> Dataset {
+        let mut map = BTreeMap::new();
+        let mut rows = 0;
+        for (name, ty, cells) in columns {
+            let mut col = Column::new(ty);
+            for c in cells {
+                // A cell that does not read is stored as missing, as the loader does.
+                let _ = col.push_text(c);
+            }
+            rows = cells.len();
+            map.insert(name.to_string(), col);
+        }
+        Dataset {
+            name: "opportunities".into(),
+            file: "opportunities.csv".into(),
+            rows,
+            columns: map,
+            lines: Vec::new(),
+            mapped_from: BTreeMap::new(),
+            unloaded: Vec::new(),
+            id_field: "id".into(),
+        }
+    }
+
+    /// Numbered and true/false columns answer per value exactly as a test of
+    /// each cell does.
+    #[test]
+    fn answers_per_value_are_the_answers_per_cell() {
+        let ds = dataset(vec![
+            ("is_won", FieldType::Bool, &["true", "false", "", "true", "n/a"]),
+            (
+                "stage",
+                FieldType::Text,
+                &["Closed Won", "", "closed won", "Open", "n/a"],
+            ),
+        ]);
+        let period = Period {
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
+        };
+        let env = PeriodEnv(period, period.end);
+        let one_of = |field: &str, values: &[&str]| Condition::OneOf {
+            field: field.into(),
+            values: crate::rules::condition::ParamOr::Fixed(values.iter().map(|v| v.to_string()).collect()),
+        };
+        let conditions = [
+            one_of("is_won", &["true"]),
+            one_of("is_won", &["FALSE"]),
+            one_of("stage", &["closed won"]),
+            one_of("stage", &["open", "closed won"]),
+        ];
+        for c in &conditions {
+            let (fast, cell_by_cell) = (c.bind_in(&ds, &env), c.bind_uncoded(&&ds, &env));
+            assert!(matches!(fast, Bound::Flags(..) | Bound::Coded(..)));
+            let a: Vec<bool> = (0..ds.rows).map(|r| fast.eval(r)).collect();
+            let b: Vec<bool> = (0..ds.rows).map(|r| cell_by_cell.eval(r)).collect();
+            assert_eq!(a, b, "{c:?}");
+        }
+        assert_eq!(
+            (0..ds.rows)
+                .map(|r| conditions[0].bind_in(&ds, &env).eval(r))
+                .collect::<Vec<_>>(),
+            [true, false, false, true, false]
+        );
     }
 }

@@ -46,6 +46,15 @@ impl Wanted {
             .is_some_and(|ids| ids.iter().any(|i| self.values[*i].eq_ignore_ascii_case(text)))
     }
 
+    /// [`Wanted::matches`] for a text cell given as its text (empty: missing).
+    pub fn matches_text(&self, text: &str) -> bool {
+        if text.is_empty() {
+            self.missing
+        } else {
+            !self.values.is_empty() && self.contains(text)
+        }
+    }
+
     pub fn matches(&self, column: Option<&Column>, row: usize) -> bool {
         match column {
             None => self.missing,

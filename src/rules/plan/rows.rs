@@ -5,9 +5,8 @@
 use super::Agg;
 use super::expr::Val;
 use super::table::Table;
-use crate::rules::vocab::normalize;
+use crate::rules::vocab::{TextSet, normalize, normalize_into};
 use crate::value::FieldType;
-use std::collections::HashSet;
 
 /// Orders rows by a field (missing values last either way, ties in file
 /// order), keeping only the first `keep`: each key is computed once, and a
@@ -86,11 +85,12 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
         Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
         Agg::Distinct => {
             let Some(c) = col else { return Val::Null };
-            let set: HashSet<String> = rows
-                .iter()
-                .filter(|r| !c.is_null(**r))
-                .map(|r| normalize(&c.key_text(*r)))
-                .collect();
+            // One buffer per pass; the set copies only texts it has not seen.
+            let (mut set, mut buf) = (TextSet::default(), String::new());
+            for &r in rows.iter().filter(|r| !c.is_null(**r)) {
+                normalize_into(&c.key_text(r), &mut buf);
+                set.insert(&buf);
+            }
             Val::Num(set.len() as f64)
         }
         // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.

@@ -11,7 +11,7 @@ use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
-use crate::rules::vocab::{Vocabularies, Vocabulary, normalize};
+use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
 use crate::value::Value;
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -87,7 +87,7 @@ struct Ctx<'a> {
 }
 
 /// Semi-join sets by (row set, fields).
-type Joins = HashMap<(String, Vec<String>), Arc<HashSet<String>>>;
+type Joins = HashMap<(String, Vec<String>), Arc<TextSet>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
@@ -422,19 +422,55 @@ impl Ctx<'_> {
         let Some(key_col) = ds.column(by) else {
             return Default::default();
         };
-        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        // Rows by key, without a vector per group: a million distinct ids
+        // are a million groups. Each row gets its group's number, then the
+        // rows are laid out group by group (in row order within a group).
+        // Groups are judged one by one and kept keys go into sorted sets, so
+        // the order groups are numbered in reaches no report.
+        let mut numbers: HashMap<std::borrow::Cow<'_, str>, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut keys: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+        let mut sizes: Vec<u32> = Vec::new();
+        let mut of_row: Vec<(usize, u32)> = Vec::with_capacity(rows.len());
         for r in rows {
             let key = if by_month {
-                key_col.days(r).and_then(month_label)
+                key_col.days(r).and_then(month_label).map(std::borrow::Cow::Owned)
             } else if key_col.is_null(r) {
                 None
             } else {
-                Some(key_col.key_text(r).into_owned())
+                Some(key_col.key_text(r))
             };
-            if let Some(k) = key {
-                groups.entry(k).or_default().push(r);
-            }
+            let Some(k) = key else { continue };
+            let g = match numbers.get(&k) {
+                Some(g) => *g,
+                None => {
+                    let g = u32::try_from(keys.len()).unwrap_or(u32::MAX);
+                    numbers.insert(k.clone(), g);
+                    keys.push(k);
+                    sizes.push(0);
+                    g
+                }
+            };
+            sizes[g as usize] += 1;
+            of_row.push((r, g));
         }
+        drop(numbers);
+        let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
+        let mut at = 0usize;
+        for n in &sizes {
+            starts.push(at);
+            at += *n as usize;
+        }
+        starts.push(at);
+        let mut members = vec![0usize; at];
+        let mut next = starts.clone();
+        for (r, g) in of_row {
+            members[next[g as usize]] = r;
+            next[g as usize] += 1;
+        }
+        let groups = keys
+            .into_iter()
+            .enumerate()
+            .map(|(g, key)| (key, &members[starts[g]..starts[g + 1]]));
         let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
         let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
         let filters: Vec<_> = lets
@@ -443,6 +479,8 @@ impl Ctx<'_> {
             .collect();
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
+        // One map of values, cleared per group (a million groups, most judged and dropped).
+        let mut values: HashMap<&str, Val> = HashMap::new();
         for (key, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
                 continue;
@@ -450,14 +488,18 @@ impl Ctx<'_> {
             if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
                 continue;
             }
-            let mut values: HashMap<&str, Val> = HashMap::new();
+            values.clear();
             values.insert("count", Val::Num(rows.len() as f64));
             for ((name, agg, field, _), filter) in lets.iter().zip(&filters) {
-                let rows: Vec<usize> = match filter {
-                    Some(f) => rows.iter().copied().filter(|r| f.eval(*r)).collect(),
-                    None => rows.clone(),
+                let kept: Vec<usize>;
+                let rows: &[usize] = match filter {
+                    Some(f) => {
+                        kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
+                        &kept
+                    }
+                    None => rows,
                 };
-                values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), &rows));
+                values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), rows));
             }
             if let Some(h) = having {
                 struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
@@ -478,6 +520,7 @@ impl Ctx<'_> {
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
+            let key = key.into_owned();
             shown.insert(key.clone(), named);
             out.insert(key);
         }
@@ -580,7 +623,7 @@ impl BindEnv for Ctx<'_> {
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()
     }
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<HashSet<String>> {
+    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet> {
         let key = (from.to_string(), fields.to_vec());
         if let Some(set) = self.joins.borrow().get(&key) {
             return Arc::clone(set);
@@ -589,28 +632,30 @@ impl BindEnv for Ctx<'_> {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), rows.to_vec()),
             _ => self.rows_of(from, from),
         };
-        let mut out = HashSet::new();
+        let mut out = TextSet::default();
         if let Some(ds) = ds {
-            // Each distinct text is normalised once: a million opportunities
-            // name a few thousand campaigns.
-            let mut seen: HashSet<&str> = HashSet::new();
+            // Each text is normalised into one buffer and copied into the
+            // set's own buffer only when it is new.
+            let mut buf = String::new();
+            let mut add = |text: &str, out: &mut TextSet| {
+                normalize_into(text, &mut buf);
+                if !buf.is_empty() {
+                    out.insert(&buf);
+                }
+            };
             for f in fields {
                 let Some(col) = ds.column(f) else { continue };
                 for &r in &rows {
                     let Some(text) = col.text(r) else {
                         // Numbers and dates: their text is made per cell.
-                        let n = normalize(&col.key_text(r));
-                        if !col.is_null(r) && !n.is_empty() {
-                            out.insert(n);
+                        if !col.is_null(r) {
+                            add(&col.key_text(r), &mut out);
                         }
                         continue;
                     };
                     for item in text.split('\u{1f}') {
-                        if !item.is_empty() && seen.insert(item) {
-                            let n = normalize(item);
-                            if !n.is_empty() {
-                                out.insert(n);
-                            }
+                        if !item.is_empty() {
+                            add(item, &mut out);
                         }
                     }
                 }

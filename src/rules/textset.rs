@@ -1,0 +1,151 @@
+//! A set of texts kept in one buffer. Semi-joins and distinct counts hold up
+//! to a million ids per audit; as a `HashSet<String>` each id was its own
+//! allocation, and building and freeing a million of them cost more than
+//! reading the file they came from (freeing them showed in the next rule's
+//! time, as the allocator consolidated).
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+/// The texts back to back, found by their hash. Exact: a text whose hash
+/// another text already has is kept in `more`, so two texts never count as
+/// one. Nothing iterates the set, so its layout reaches no report.
+#[derive(Debug, Clone, Default)]
+pub struct TextSet {
+    text: String,
+    /// Hash -> where the first text with that hash sits in `text`.
+    first: HashMap<u64, (usize, usize), BuildHasherDefault<Passthrough>>,
+    /// Texts whose hash an earlier, different text has (rare).
+    more: HashSet<String, foldhash::fast::RandomState>,
+    len: usize,
+}
+
+/// The keys of `first` are already hashes: they are used as they are.
+#[derive(Default)]
+pub struct Passthrough(u64);
+
+impl Hasher for Passthrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used; anything else still hashes.
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    // A fixed seed: the hash only places texts, and a fixed one keeps runs alike.
+    foldhash::fast::FixedState::with_seed(0x6d6b_7461_7564_6974).hash_one(text)
+}
+
+impl TextSet {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.contains_hashed(hash(text), text)
+    }
+
+    /// Adds a text; false when it was there already.
+    pub fn insert(&mut self, text: &str) -> bool {
+        self.insert_hashed(hash(text), text)
+    }
+
+    fn contains_hashed(&self, h: u64, text: &str) -> bool {
+        match self.first.get(&h) {
+            None => false,
+            Some(&(start, end)) => &self.text[start..end] == text || self.more.contains(text),
+        }
+    }
+
+    fn insert_hashed(&mut self, h: u64, text: &str) -> bool {
+        match self.first.get(&h) {
+            Some(&(start, end)) => {
+                if &self.text[start..end] == text || !self.more.insert(text.to_string()) {
+                    return false;
+                }
+            }
+            None => {
+                let start = self.text.len();
+                self.text.push_str(text);
+                self.first.insert(h, (start, self.text.len()));
+            }
+        }
+        self.len += 1;
+        true
+    }
+}
+
+impl<S: AsRef<str>> Extend<S> for TextSet {
+    fn extend<I: IntoIterator<Item = S>>(&mut self, iter: I) {
+        for t in iter {
+            self.insert(t.as_ref());
+        }
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for TextSet {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut set = TextSet::default();
+        set.extend(iter);
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_kept_once_and_found_exactly() {
+        let mut set = TextSet::default();
+        assert!(set.insert("l 0000001"));
+        assert!(set.insert(""));
+        assert!(!set.insert("l 0000001"));
+        assert!(set.insert("l 000000"));
+        assert_eq!(set.len(), 3);
+        assert!(set.contains("l 0000001") && set.contains("") && set.contains("l 000000"));
+        assert!(!set.contains("l 00000011") && !set.contains("L 0000001"));
+    }
+
+    #[test]
+    fn texts_sharing_a_hash_stay_apart() {
+        // Every text filed under one hash, as if they all collided.
+        let mut set = TextSet::default();
+        let inserted: Vec<bool> = ["a", "b", "c", "b", "a"]
+            .iter()
+            .map(|t| set.insert_hashed(7, t))
+            .collect();
+        assert_eq!(inserted, [true, true, true, false, false]);
+        assert_eq!(set.len(), 3);
+        assert!(["a", "b", "c"].iter().all(|t| set.contains_hashed(7, t)));
+        assert!(!set.contains_hashed(7, "d") && !set.contains_hashed(8, "a"));
+    }
+
+    proptest::proptest! {
+        /// Whatever is inserted, the set answers as a `HashSet<String>` does.
+        #[test]
+        fn answers_as_a_hash_set(texts in proptest::collection::vec("[a-c ]{0,3}", 0..40), probes in proptest::collection::vec("[a-c ]{0,3}", 0..20)) {
+            let mut set = TextSet::default();
+            let mut reference = std::collections::HashSet::new();
+            for t in &texts {
+                proptest::prop_assert_eq!(set.insert(t), reference.insert(t.clone()));
+            }
+            proptest::prop_assert_eq!(set.len(), reference.len());
+            for p in probes.iter().chain(&texts) {
+                proptest::prop_assert_eq!(set.contains(p), reference.contains(p));
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -427,8 +427,14 @@ impl Ctx<'_> {
         // rows are laid out group by group (in row order within a group).
         // Groups are judged one by one and kept keys go into sorted sets, so
         // the order groups are numbered in reaches no report.
-        let mut numbers: HashMap<std::borrow::Cow<'_, str>, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut keys: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+        // Text keys group as vocabularies compare words ("Webinar" and
+        // "webinar" are one source), shown in their most frequent spelling
+        // (the first written on a tie); each spelling is normalised once.
+        let words = !by_month && key_col.ty == FieldType::Text;
+        let mut spelling_of: HashMap<std::borrow::Cow<'_, str>, u32, foldhash::fast::RandomState> = HashMap::default();
+        // (spelling, its group, rows written so)
+        let mut spellings: Vec<(std::borrow::Cow<'_, str>, u32, u32)> = Vec::new();
+        let mut by_words: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut sizes: Vec<u32> = Vec::new();
         let mut of_row: Vec<(usize, u32)> = Vec::with_capacity(rows.len());
         for r in rows {
@@ -440,20 +446,43 @@ impl Ctx<'_> {
                 Some(key_col.key_text(r))
             };
             let Some(k) = key else { continue };
-            let g = match numbers.get(&k) {
-                Some(g) => *g,
+            let s = match spelling_of.get(&k) {
+                Some(s) => *s as usize,
                 None => {
-                    let g = u32::try_from(keys.len()).unwrap_or(u32::MAX);
-                    numbers.insert(k.clone(), g);
-                    keys.push(k);
-                    sizes.push(0);
-                    g
+                    let spelled = words.then(|| normalize(&k));
+                    let known = spelled.as_ref().and_then(|n| by_words.get(n).copied());
+                    let g = known.unwrap_or_else(|| {
+                        let g = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
+                        if let Some(n) = spelled {
+                            by_words.insert(n, g);
+                        }
+                        sizes.push(0);
+                        g
+                    });
+                    let s = spellings.len();
+                    spelling_of.insert(k.clone(), u32::try_from(s).unwrap_or(u32::MAX));
+                    spellings.push((k, g, 0));
+                    s
                 }
             };
+            spellings[s].2 += 1;
+            let g = spellings[s].1;
             sizes[g as usize] += 1;
             of_row.push((r, g));
         }
-        drop(numbers);
+        drop(spelling_of);
+        drop(by_words);
+        let mut keys: Vec<Option<(std::borrow::Cow<'_, str>, u32)>> = vec![None; sizes.len()];
+        for (spelling, g, n) in spellings {
+            let slot = &mut keys[g as usize];
+            if slot.as_ref().is_none_or(|(_, best)| n > *best) {
+                *slot = Some((spelling, n));
+            }
+        }
+        let keys: Vec<std::borrow::Cow<'_, str>> = keys
+            .into_iter()
+            .map(|k| k.map(|(s, _)| s).unwrap_or_default())
+            .collect();
         let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
         let mut at = 0usize;
         for n in &sizes {

@@ -103,12 +103,9 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         })
         .collect();
     let mut result = RuleResult::new(rule, params_used);
+    // Interpreted fields leave out what `requires:` names, so none is listed twice.
     let mut missing = missing_data(&rule.requires, bundle);
-    for m in missing_interpreted(rule, bundle) {
-        if !missing.contains(&m) {
-            missing.push(m);
-        }
-    }
+    missing.extend(missing_interpreted(rule, bundle));
     if !missing.is_empty() {
         result.status = Status::NotAssessed;
         result.reason = Some(format!("missing data: {}", missing.join(", ")));
@@ -186,14 +183,21 @@ pub fn missing_data(requires: &BTreeMap<String, BTreeSet<String>>, bundle: &Bund
             if ds_name == "org" && bundle.profile_overrides.contains_key(f) {
                 continue;
             }
-            if !ds.has_field(f) {
-                missing.push(format!("{ds_name}.{f}"));
-            } else if ds.rows > 0 && ds.column(f).is_some() && !ds.has_values(f) {
-                missing.push(format!("{ds_name}.{f} (every value empty)"));
-            }
+            missing.extend(field_gap(ds, ds_name, f));
         }
     }
     missing
+}
+
+/// `dataset.field` when the dataset lacks the field, or holds no value in it.
+fn field_gap(ds: &crate::bundle::Dataset, dataset: &str, field: &str) -> Option<String> {
+    if !ds.has_field(field) {
+        Some(format!("{dataset}.{field}"))
+    } else if ds.rows > 0 && ds.column(field).is_some() && !ds.has_values(field) {
+        Some(format!("{dataset}.{field} (every value empty)"))
+    } else {
+        None
+    }
 }
 
 /// Fields a rule reads through a vocabulary that a dataset it has lacks, or
@@ -208,13 +212,8 @@ fn missing_interpreted(rule: &Rule, bundle: &Bundle) -> Vec<String> {
         .flat_map(|(d, fs)| fs.iter().map(move |f| (d, f)))
     {
         let Some(ds) = bundle.dataset(dataset) else { continue };
-        if ds.rows == 0 {
-            continue;
-        }
-        if !ds.has_field(field) {
-            missing.push(format!("{dataset}.{field}"));
-        } else if ds.column(field).is_some() && !ds.has_values(field) {
-            missing.push(format!("{dataset}.{field} (every value empty)"));
+        if ds.rows > 0 {
+            missing.extend(field_gap(ds, dataset, field));
         }
     }
     missing

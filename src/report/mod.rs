@@ -221,23 +221,9 @@ fn with_names(text: &str, names: &BTreeMap<String, String>) -> String {
     if names.is_empty() {
         return text.to_string();
     }
-    let is_word = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
-        out.push_str(names.get(word.as_str()).map_or(word.as_str(), String::as_str));
-        word.clear();
-    };
-    for c in text.chars() {
-        if is_word(c) {
-            word.push(c);
-        } else {
-            flush(&mut word, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut word, &mut out);
-    out
+    wording::map_words(text, |word, out| {
+        out.push_str(names.get(word).map_or(word, String::as_str));
+    })
 }
 
 pub fn build(input: &ReportInput<'_>) -> Report {

@@ -60,30 +60,35 @@ pub fn label(name: &str) -> String {
 /// letters joined by underscores only (never an id such as `K_01`); a lone
 /// lowercase acronym (`cmo`, an export's role code) in capitals.
 fn snake_to_words(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut word = String::new();
-    let flush = |word: &mut String, out: &mut String| {
+    map_words(text, |word, out| {
         let snake = word.contains('_')
             && !word.starts_with('_')
             && !word.ends_with('_')
             && word.chars().all(|c| c.is_ascii_lowercase() || c == '_');
-        if snake || ACRONYMS.binary_search(&word.as_str()).is_ok() {
+        if snake || ACRONYMS.binary_search(&word).is_ok() {
             out.push_str(&label(word));
         } else {
             out.push_str(word);
         }
-        word.clear();
-    };
+    })
+}
+
+/// The text with each word written by `write` and everything between words
+/// kept. A word is letters, digits, `_` and `-`: a hyphen joins a code
+/// (`p-cro`, `AG-1`), so its parts are not words.
+pub(super) fn map_words(text: &str, write: impl Fn(&str, &mut String)) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
     for c in text.chars() {
-        // A hyphen joins a code (`p-cro`, `AG-1`): its parts are not words.
         if c.is_alphanumeric() || c == '_' || c == '-' {
             word.push(c);
         } else {
-            flush(&mut word, &mut out);
+            write(&word, &mut out);
+            word.clear();
             out.push(c);
         }
     }
-    flush(&mut word, &mut out);
+    write(&word, &mut out);
     out
 }
 

@@ -724,7 +724,8 @@ fn validate(
         source: src.clone(),
         path: path.to_path_buf(),
     };
-    if matches!(rule.check, Check::Rows(_) | Check::Aggregate(_)) && !rule.vocabulary_reads().is_empty() {
+    let vocabulary_reads = rule.vocabulary_reads();
+    if matches!(rule.check, Check::Rows(_) | Check::Aggregate(_)) && !vocabulary_reads.is_empty() {
         // The older check kinds bind conditions without the run's vocabularies:
         // an `in_vocab` there would match nothing, in silence.
         let at = find_in(&src.text, "check", "in_vocab");
@@ -738,7 +739,7 @@ fn validate(
         );
         return None;
     }
-    for (ds, field) in rule.vocabulary_reads().into_keys() {
+    for (ds, field) in vocabulary_reads.into_keys() {
         let declared = |m: &BTreeMap<String, Vec<String>>| m.get(&ds).is_some_and(|f| f.contains(&field));
         if !declared(&raw.optional) && !declared(&raw.requires) {
             rule.interprets.entry(ds).or_default().insert(field);

@@ -206,67 +206,45 @@ impl Rule {
     /// vocabularies: `(dataset, field) -> vocabularies`. Their values are
     /// interpreted, so an absent column cannot read as "none of these".
     pub fn vocabulary_reads(&self) -> BTreeMap<(String, String), BTreeSet<String>> {
-        let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        let mut uses = Vec::new();
         match &self.check {
-            Check::Plan(p) => {
-                for (dataset, field, vocab) in &p.vocab_uses {
-                    out.entry((dataset.clone(), field.clone()))
-                        .or_default()
-                        .insert(vocab.clone());
-                }
-            }
+            Check::Plan(p) => uses.extend(p.vocab_uses.iter().cloned()),
             Check::Rows(r) => {
                 for c in std::iter::once(&r.flag).chain(&r.filter) {
-                    vocabulary_condition(c, &r.dataset, &mut out);
+                    unrecognised::condition_vocab_uses(c, &r.dataset, &mut uses);
                 }
             }
-            Check::Aggregate(a) => vocabulary_metric(&a.value, &mut out),
+            Check::Aggregate(a) => metric_vocab_uses(&a.value, &mut uses),
             Check::Script(_) => {}
+        }
+        let mut out: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+        for (dataset, field, vocab) in uses {
+            out.entry((dataset, field)).or_default().insert(vocab);
         }
         out
     }
 }
 
-fn vocabulary_metric(m: &format::RawMetric, out: &mut BTreeMap<(String, String), BTreeSet<String>>) {
+fn metric_vocab_uses(m: &format::RawMetric, out: &mut Vec<unrecognised::VocabUse>) {
     for a in [&m.count, &m.sum, &m.avg, &m.min, &m.max, &m.distinct]
         .into_iter()
         .flatten()
     {
         if let Some(c) = &a.filter {
-            vocabulary_condition(c, &a.dataset, out);
+            unrecognised::condition_vocab_uses(c, &a.dataset, out);
         }
     }
     if let Some(s) = &m.share {
         for c in std::iter::once(&s.filter).chain(&s.within) {
-            vocabulary_condition(c, &s.dataset, out);
+            unrecognised::condition_vocab_uses(c, &s.dataset, out);
         }
     }
     if let Some(r) = &m.ratio {
-        vocabulary_metric(&r.of, out);
-        vocabulary_metric(&r.to, out);
+        metric_vocab_uses(&r.of, out);
+        metric_vocab_uses(&r.to, out);
     }
     for list in [&m.sub, &m.mul].into_iter().flatten() {
-        list.iter().for_each(|m| vocabulary_metric(m, out));
-    }
-}
-
-fn vocabulary_condition(
-    c: &format::RawCondition,
-    dataset: &str,
-    out: &mut BTreeMap<(String, String), BTreeSet<String>>,
-) {
-    if let Some(field) = &c.field {
-        for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
-            out.entry((dataset.to_string(), field.clone()))
-                .or_default()
-                .insert(v.clone());
-        }
-    }
-    for list in [&c.all, &c.any].into_iter().flatten() {
-        list.iter().for_each(|c| vocabulary_condition(c, dataset, out));
-    }
-    if let Some(n) = &c.not {
-        vocabulary_condition(n, dataset, out);
+        list.iter().for_each(|m| metric_vocab_uses(m, out));
     }
 }
 
@@ -284,7 +262,7 @@ pub struct PlanCheck {
     pub compiled: Arc<plan::Plan>,
     /// (dataset, field, vocabulary) the plan's conditions read with
     /// `in_vocab`: what the notes on unrecognised values look at.
-    pub vocab_uses: Vec<(String, String, String)>,
+    pub vocab_uses: Vec<unrecognised::VocabUse>,
 }
 
 impl Check {

@@ -7,32 +7,37 @@
 use super::format::RawCondition;
 use super::plan::format::RawPlan;
 
-/// (dataset, field, vocabulary) for each `in_vocab` / `not_in_vocab` of a
-/// plan's conditions, found when the rule loads.
-pub fn vocab_uses(plan: &RawPlan) -> Vec<(String, String, String)> {
-    fn walk(c: &RawCondition, dataset: &str, out: &mut Vec<(String, String, String)>) {
-        if let Some(field) = &c.field {
-            for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
-                out.push((dataset.to_string(), field.clone(), v.clone()));
-            }
-        }
-        for list in [&c.all, &c.any].into_iter().flatten() {
-            list.iter().for_each(|c| walk(c, dataset, out));
-        }
-        if let Some(n) = &c.not {
-            walk(n, dataset, out);
-        }
-    }
-    let mut out = Vec::new();
-    for (dataset, c) in super::plan::conditions(plan) {
-        walk(c, &dataset, &mut out);
-    }
-    out
-}
 use super::RulePack;
 use crate::bundle::{Bundle, Note};
 use crate::rules::vocab::normalize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// A (dataset, field, vocabulary) that a condition reads with `in_vocab` or `not_in_vocab`.
+pub type VocabUse = (String, String, String);
+
+/// Every vocabulary use of a plan's conditions, found when the rule loads.
+pub fn vocab_uses(plan: &RawPlan) -> Vec<VocabUse> {
+    let mut out = Vec::new();
+    for (dataset, c) in super::plan::conditions(plan) {
+        condition_vocab_uses(c, &dataset, &mut out);
+    }
+    out
+}
+
+/// The vocabulary uses of one condition (and those it nests) on `dataset`.
+pub fn condition_vocab_uses(c: &RawCondition, dataset: &str, out: &mut Vec<VocabUse>) {
+    if let Some(field) = &c.field {
+        for v in [&c.in_vocab, &c.not_in_vocab].into_iter().flatten() {
+            out.push((dataset.to_string(), field.clone(), v.clone()));
+        }
+    }
+    for list in [&c.all, &c.any].into_iter().flatten() {
+        list.iter().for_each(|c| condition_vocab_uses(c, dataset, out));
+    }
+    if let Some(n) = &c.not {
+        condition_vocab_uses(n, dataset, out);
+    }
+}
 
 /// Distinct values read per field: a column of unique ids is not a vocabulary.
 const MAX_DISTINCT: usize = 5_000;

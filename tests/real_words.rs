@@ -102,7 +102,7 @@ fn audit_with(bundle: &std::path::Path, extra: &[&str]) -> Value {
 }
 
 #[test]
-fn an_org_narrows_what_counts_as_marketing_sourced_and_its_own_config_wins_over_the_bundles() {
+fn an_org_narrows_what_counts_as_marketing_sourced_and_a_bundles_config_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let bundle = dir.path().join("bundle");
     std::fs::create_dir(&bundle).unwrap();
@@ -124,7 +124,8 @@ fn an_org_narrows_what_counts_as_marketing_sourced_and_its_own_config_wins_over_
         "{notes}"
     );
 
-    // The bundle's own config removes a word the user's config adds: the user's decides.
+    // The bundle's own config may not remove words, neither the pack's nor
+    // those the user's config adds: a client could hide findings so.
     std::fs::write(
         bundle.join("mktaudit.yaml"),
         "vocabularies:\n  marketing_source: { remove: [Offline Sources, Organic Search] }\n",
@@ -133,8 +134,17 @@ fn an_org_narrows_what_counts_as_marketing_sourced_and_its_own_config_wins_over_
     std::fs::write(&config, "vocabularies:\n  marketing_source: [Offline Sources]\n").unwrap();
     let r = audit_with(&bundle, &["--config", config.to_str().unwrap()]);
     let acct4 = result(&r, "ACCT-004");
-    // Everything (100,000) less Organic Search (7,000), which only the bundle removed.
-    assert_eq!(acct4["value"], 0.93, "{acct4}");
+    // Everything (100,000): Offline Sources added by the user, Organic Search kept.
+    assert_eq!(acct4["value"], 1.0, "{acct4}");
+    let notes = r["methodology"]["notes"].to_string();
+    assert!(
+        notes.contains("removing Offline Sources, Organic Search asked by"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("was ignored: only your own mktaudit.yaml may remove words"),
+        "{notes}"
+    );
 }
 
 /// A pack with one rule reading deal stages through its own vocabulary.

@@ -343,21 +343,32 @@ impl LoadedConfig {
             }
         }
         // The bundle's words first, then the user's: what the user's config
-        // adds, a bundle's config cannot remove.
+        // adds, a bundle's config cannot remove. A bundle's config may not
+        // remove the pack's words either: taking `board` out of the
+        // leadership audiences would hide the vanity KPIs shown to the board.
         let bundle = self
             .bundle_vocabularies
             .iter()
-            .flat_map(|(by, v)| v.iter().map(move |(n, t)| (n, t, by.clone())));
-        let own = self.config.vocabularies.iter().map(|(n, t)| (n, t, self.where_()));
-        for (name, words, by) in bundle.chain(own) {
+            .flat_map(|(by, v)| v.iter().map(move |(n, t)| (n, t, by.clone(), false)));
+        let own = self
+            .config
+            .vocabularies
+            .iter()
+            .map(|(n, t)| (n, t, self.where_(), true));
+        for (name, words, by, may_remove) in bundle.chain(own) {
             let Some(v) = pack.vocabularies.get_mut(name) else {
                 continue;
             };
             let v = std::sync::Arc::make_mut(v);
-            if !words.removed().is_empty() {
+            if !words.removed().is_empty() && may_remove {
                 v.remove(words.removed());
                 notes.push(format!(
                     "vocabulary {name}: {} removed by {by}",
+                    words.removed().join(", ")
+                ));
+            } else if !words.removed().is_empty() {
+                notes.push(format!(
+                    "vocabulary {name}: removing {} asked by {by} was ignored: only your own mktaudit.yaml may remove words",
                     words.removed().join(", ")
                 ));
             }

@@ -76,6 +76,8 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
     let (manifest, sources) = super::manifest::read_manifest(root, &mut problems);
     let mut notes = Vec::new();
     let files = super::discover::discover(root, &manifest, &sources, &mut notes, &mut problems);
+    let keyed_demand = demand.map(|d| super::joins::with_keys(&manifest, d));
+    let demand = keyed_demand.as_ref();
 
     // Files parse in parallel; results are merged in file order, so notes,
     // problems and datasets come out the same whatever the thread count.
@@ -119,6 +121,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
         }
         reads.insert(name, read);
     }
+    let keyed_joins = super::joins::resolve(&manifest, &mut datasets, &mut reads, &mut notes, &mut problems);
     notes.sort();
     problems.into_result(Bundle {
         root: root.to_path_buf(),
@@ -127,6 +130,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
         reads,
         notes,
         profile_overrides: BTreeMap::new(),
+        keyed_joins,
     })
 }
 
@@ -452,6 +456,13 @@ pub fn bundle_from_inline(
             datasets.insert(name.clone(), ds);
         }
     }
+    let keyed_joins = super::joins::resolve(
+        &manifest,
+        &mut datasets,
+        &mut BTreeMap::new(),
+        &mut notes,
+        &mut problems,
+    );
     problems.into_result(Bundle {
         root: std::path::PathBuf::from(root_name),
         manifest,
@@ -459,6 +470,7 @@ pub fn bundle_from_inline(
         reads: BTreeMap::new(),
         notes,
         profile_overrides: BTreeMap::new(),
+        keyed_joins,
     })
 }
 

@@ -87,6 +87,52 @@ pub struct DatasetMapping {
     /// for a file of marketing-sourced deals. Wins over any column.
     #[serde(default)]
     pub constants: BTreeMap<String, crate::yaml::Value>,
+    /// Reference field -> the key it holds when that is not the target's id:
+    /// `lead_id: email` (the column holds the lead's email), or
+    /// `opportunity_id: { on: account, from: account }` (no such column: link
+    /// each row by its `account` to the opportunity with that `account`).
+    /// Keys are resolved into the target's ids when the bundle loads.
+    #[serde(default)]
+    pub join_on: BTreeMap<String, JoinOn>,
+}
+
+/// What a reference field of bundle.yaml's `join_on:` holds.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum JoinOn {
+    /// The target's field the reference column holds, e.g. `email`.
+    Key(String),
+    /// The target's field `on`, read from this dataset's field `from` (when
+    /// the file has no column for the reference itself).
+    Linked(LinkedKey),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkedKey {
+    /// The target dataset's field to match, e.g. `account`.
+    pub on: String,
+    /// The field of this dataset holding the same key (default: the reference field itself).
+    #[serde(default)]
+    pub from: Option<String>,
+}
+
+impl JoinOn {
+    /// The target's field the key is matched against.
+    pub fn on(&self) -> &str {
+        match self {
+            JoinOn::Key(on) => on,
+            JoinOn::Linked(l) => &l.on,
+        }
+    }
+
+    /// This dataset's field holding the key (`field`, the reference, unless `from:` names another).
+    pub fn from<'a>(&'a self, field: &'a str) -> &'a str {
+        match self {
+            JoinOn::Linked(LinkedKey { from: Some(f), .. }) => f,
+            _ => field,
+        }
+    }
 }
 
 impl Manifest {
@@ -134,7 +180,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants, join_on: FIELD: KEY or { on: KEY, from: FIELD }); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
             });
             problems.push(
                 yaml_problem(
@@ -225,6 +271,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 }
             }
         }
+        super::joins::check_manifest(&src, name, ds, &mapping.join_on, problems);
         if let Some(chosen) = manifest_source(root, &src, name, mapping, problems) {
             sources.insert(name.clone(), chosen);
         }

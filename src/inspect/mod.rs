@@ -115,7 +115,8 @@ pub struct MissingField {
 
 #[derive(Debug, Serialize)]
 pub struct MatchRate {
-    /// `opportunities.lead_id -> leads`.
+    /// `opportunities.lead_id -> leads`, or with the key bundle.yaml's
+    /// `join_on:` names: `opportunities.lead_id -> leads.email`.
     pub join: String,
     /// Rows with a value in the referencing field.
     pub linked: usize,
@@ -321,6 +322,20 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
             let (Some(target), Some(col)) = (&f.references, ds.column(field)) else {
                 continue;
             };
+            let keyed = bundle
+                .keyed_joins
+                .iter()
+                .find(|k| &k.dataset == name && &k.field == field);
+            // A link read from another field (`join_on` with `from:`) is
+            // absent where the key found nothing: its rate is the key's.
+            if let Some(k) = keyed.filter(|k| k.from != k.field) {
+                match_rates.push(MatchRate {
+                    join: k.label(),
+                    linked: k.linked,
+                    matched: k.matched,
+                });
+                continue;
+            }
             let Some(target_ds) = bundle.dataset(target) else {
                 out.push(JoinIssue {
                     kind: "not_checked",
@@ -357,7 +372,7 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
             }
             if linked > 0 {
                 match_rates.push(MatchRate {
-                    join: format!("{name}.{field} -> {target}"),
+                    join: keyed.map_or_else(|| format!("{name}.{field} -> {target}"), |k| k.label()),
                     linked,
                     matched: linked - count,
                 });

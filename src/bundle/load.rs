@@ -29,12 +29,17 @@ pub struct LoadOptions {
     /// Big CSV files are read in stretches of about this many bytes, in
     /// parallel.
     pub stretch_bytes: usize,
+    /// Keep every column in memory (`inspect` shows them all), while the
+    /// demand still decides which columns are read: a bad cell in one no
+    /// rule reads is a note either way.
+    pub keep_all: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             stretch_bytes: super::delimited::STRETCH_BYTES,
+            keep_all: false,
         }
     }
 }
@@ -368,6 +373,7 @@ fn read_dataset(
         read,
         decimal_comma: false,
         stretch_bytes: options.stretch_bytes,
+        keep_all: options.keep_all,
     };
     let ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),
@@ -451,6 +457,7 @@ pub fn bundle_from_inline(
             read: DatasetRead::default(),
             decimal_comma: false,
             stretch_bytes: super::delimited::STRETCH_BYTES,
+            keep_all: false,
         };
         if let Some(ds) = builder.records_from(&doc, false) {
             datasets.insert(name.clone(), ds);

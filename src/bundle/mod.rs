@@ -22,6 +22,7 @@ pub mod schema;
 pub mod source;
 mod structured;
 mod table;
+mod unread;
 mod xlsx;
 
 pub use load::{Demand, LoadOptions, bundle_from_inline, load_bundle, load_bundle_with};

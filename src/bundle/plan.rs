@@ -143,6 +143,9 @@ pub struct Plan {
     pub near_misses: Vec<(String, String)>,
     /// Columns the source mapping recognised.
     pub source_columns: usize,
+    /// Per planned column: no rule of the run reads its field, so a bad
+    /// cell in it is a note, not an error (set by the loader).
+    pub unread: Vec<bool>,
 }
 
 fn pairs(map: &IndexMap<String, crate::yaml::Value>) -> Vec<(String, String)> {

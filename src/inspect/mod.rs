@@ -144,7 +144,13 @@ pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
         opts.no_config,
     )?;
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
-    let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
+    // Every column is kept, to show it; the rules' demand, as in `audit`,
+    // decides which are read, so a bad cell is an error or a note alike.
+    let keep_all = bundle::LoadOptions {
+        keep_all: true,
+        ..Default::default()
+    };
+    let mut bundle = bundle::load_bundle_with(&opts.bundle, Some(&pack.demand()), &keep_all)?;
     bundle.profile_overrides = config.profile_overrides();
     // The same error `audit` gives: a profile value no band knows is never a silent default.
     let unknown_profile = crate::config::profile::check(&pack, &bundle);

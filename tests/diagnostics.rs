@@ -46,6 +46,7 @@ snapshot_case!(manifest_mapping, bundle, "bundle-manifest-mapping");
 snapshot_case!(duplicate_dataset, bundle, "bundle-duplicate-dataset");
 snapshot_case!(join_on, bundle, "bundle-join-on");
 snapshot_case!(join_on_data, bundle, "bundle-join-on-data");
+snapshot_case!(join_on_key, bundle, "bundle-join-on-key");
 snapshot_case!(unknown_key, rules, "rules-unknown-key");
 snapshot_case!(bad_regex, rules, "rules-bad-regex");
 snapshot_case!(rhai_syntax, rules, "rules-rhai-syntax");

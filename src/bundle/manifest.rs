@@ -97,7 +97,7 @@ pub struct DatasetMapping {
 }
 
 /// What a reference field of bundle.yaml's `join_on:` holds.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum JoinOn {
     /// The target's field the reference column holds, e.g. `email`.
@@ -115,6 +115,27 @@ pub struct LinkedKey {
     /// The field of this dataset holding the same key (default: the reference field itself).
     #[serde(default)]
     pub from: Option<String>,
+}
+
+// By hand rather than untagged: a mistyped key (`frm:`) is then named, not
+// reported as "no variant matched".
+impl<'de> Deserialize<'de> for JoinOn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = JoinOn;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a field of the target (`email`) or `{ on: FIELD, from: FIELD }`")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JoinOn, E> {
+                Ok(JoinOn::Key(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<JoinOn, A::Error> {
+                LinkedKey::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(JoinOn::Linked)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
 }
 
 impl JoinOn {

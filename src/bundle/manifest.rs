@@ -2,6 +2,7 @@
 //! audited period and the currency, and maps files and columns with other
 //! names onto the bundle format, so an export loads without being edited.
 
+pub use super::joins::JoinOn;
 use super::load::{find_key, find_key_path, read_source, yaml_problem};
 use super::plan::IGNORE;
 use super::schema::Schema;
@@ -94,66 +95,6 @@ pub struct DatasetMapping {
     /// Keys are resolved into the target's ids when the bundle loads.
     #[serde(default)]
     pub join_on: BTreeMap<String, JoinOn>,
-}
-
-/// What a reference field of bundle.yaml's `join_on:` holds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum JoinOn {
-    /// The target's field the reference column holds, e.g. `email`.
-    Key(String),
-    /// The target's field `on`, read from this dataset's field `from` (when
-    /// the file has no column for the reference itself).
-    Linked(LinkedKey),
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LinkedKey {
-    /// The target dataset's field to match, e.g. `account`.
-    pub on: String,
-    /// The field of this dataset holding the same key (default: the reference field itself).
-    #[serde(default)]
-    pub from: Option<String>,
-}
-
-// By hand rather than untagged: a mistyped key (`frm:`) is then named, not
-// reported as "no variant matched".
-impl<'de> Deserialize<'de> for JoinOn {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Visit;
-        impl<'de> serde::de::Visitor<'de> for Visit {
-            type Value = JoinOn;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a field of the target (`email`) or `{ on: FIELD, from: FIELD }`")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<JoinOn, E> {
-                Ok(JoinOn::Key(v.to_string()))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<JoinOn, A::Error> {
-                LinkedKey::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(JoinOn::Linked)
-            }
-        }
-        d.deserialize_any(Visit)
-    }
-}
-
-impl JoinOn {
-    /// The target's field the key is matched against.
-    pub fn on(&self) -> &str {
-        match self {
-            JoinOn::Key(on) => on,
-            JoinOn::Linked(l) => &l.on,
-        }
-    }
-
-    /// This dataset's field holding the key (`field`, the reference, unless `from:` names another).
-    pub fn from<'a>(&'a self, field: &'a str) -> &'a str {
-        match self {
-            JoinOn::Linked(LinkedKey { from: Some(f), .. }) => f,
-            _ => field,
-        }
-    }
 }
 
 impl Manifest {

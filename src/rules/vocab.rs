@@ -28,6 +28,11 @@ pub struct RawVocabulary {
     /// they are not reported as values the audit did not understand.
     #[serde(default)]
     pub describes: Vec<String>,
+    /// Names the vocabulary had in earlier versions of the pack: words an
+    /// org's `mktaudit.yaml` adds under one of them go to this vocabulary,
+    /// with a note, so a config written for the older pack keeps working.
+    #[serde(default)]
+    pub formerly: Vec<String>,
 }
 
 /// A vocabulary ready to match: its terms normalised into a set.
@@ -38,6 +43,8 @@ pub struct Vocabulary {
     pub terms: Vec<String>,
     /// Fields whose values it names besides those rules test with it.
     pub describes: Vec<String>,
+    /// Its names in earlier versions of the pack.
+    pub formerly: Vec<String>,
     set: HashSet<String>,
     /// Multi-word terms with their words sorted, so `Review Pipeline` and
     /// `Team, Executive` match; terms with a negation are left out (word
@@ -51,6 +58,7 @@ impl Vocabulary {
             description,
             terms: Vec::new(),
             describes: Vec::new(),
+            formerly: Vec::new(),
             set: HashSet::new(),
             bags: HashSet::new(),
         };

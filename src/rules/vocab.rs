@@ -273,6 +273,35 @@ mod tests {
         assert_eq!(v.terms.len(), 3, "a term already there is not added twice");
     }
 
+    /// A budget line has one kind: a word in two of the budget vocabularies
+    /// would count a line twice in STRAT-005's mix (rules/vocabularies.yaml,
+    /// "budgets").
+    #[test]
+    fn the_budget_kinds_share_no_word() {
+        let raw = parse(include_str!("../../rules/vocabularies.yaml")).unwrap();
+        let kinds = [
+            "overhead_budget",
+            "demand_program",
+            "event_program",
+            "communications_program",
+            "enablement_program",
+            "brand_program",
+            "program_budget",
+            "budget_other_cost",
+        ];
+        let built: Vec<(&str, Vocabulary)> = kinds
+            .iter()
+            .map(|k| (*k, Vocabulary::new(String::new(), raw[*k].terms.clone())))
+            .collect();
+        for (i, (a, va)) in built.iter().enumerate() {
+            for (b, vb) in &built[i + 1..] {
+                for term in &va.terms {
+                    assert!(!vb.contains(term), "`{term}` is in both {a} and {b}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn word_order_is_ignored_where_safe() {
         let v = Vocabulary::new(

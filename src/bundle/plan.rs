@@ -24,6 +24,8 @@ pub enum Origin {
     Derived { source: String },
     /// Set for every row by the source mapping's `constants:`.
     Constant { source: String },
+    /// Linked through bundle.yaml's `join_on:` from this column to the target's `on` field.
+    Joined { on: String },
 }
 
 impl Origin {
@@ -36,6 +38,7 @@ impl Origin {
             Origin::Derived { source } => format!("derived by source {source}"),
             Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
+            Origin::Joined { on } => format!("linked to {on} by bundle.yaml join_on"),
         }
     }
 }
@@ -140,6 +143,9 @@ pub struct Plan {
     pub near_misses: Vec<(String, String)>,
     /// Columns the source mapping recognised.
     pub source_columns: usize,
+    /// Per planned column: no rule of the run reads its field, so a bad
+    /// cell in it is a note, not an error (set by the loader).
+    pub unread: Vec<bool>,
 }
 
 fn pairs(map: &IndexMap<String, crate::yaml::Value>) -> Vec<(String, String)> {

@@ -790,10 +790,22 @@ impl Ctx<'_> {
         let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
         let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
         // Each lookup's rows by key, built once for all the rows.
-        let lookups: Vec<Option<LookupIndex<'_>>> = with
+        // Lookups into the same set on the same field share one index.
+        let mut indexes: Vec<((&str, &str), Arc<LookupIndex<'_>>)> = Vec::new();
+        let lookups: Vec<Option<Arc<LookupIndex<'_>>>> = with
             .iter()
             .map(|f| match &f.how {
-                Computation::Lookup { from, dataset, on, .. } => Some(self.lookup_index(from, dataset, on)),
+                Computation::Lookup { from, dataset, on, .. } => {
+                    let at = (from.as_str(), on.as_str());
+                    Some(match indexes.iter().find(|(k, _)| *k == at) {
+                        Some((_, i)) => Arc::clone(i),
+                        None => {
+                            let i = Arc::new(self.lookup_index(from, dataset, on));
+                            indexes.push((at, Arc::clone(&i)));
+                            i
+                        }
+                    })
+                }
                 _ => None,
             })
             .collect();
@@ -822,7 +834,7 @@ impl Ctx<'_> {
                                 .map_or_else(String::new, |c| c.key_text(r).into_owned()),
                         };
                         normalize_into(&key_text, &mut buf);
-                        match &lookups[i] {
+                        match lookups[i].as_deref() {
                             Some((Some(t), index)) if !buf.is_empty() => index
                                 .get(buf.as_str())
                                 .map_or(Val::Null, |row| to_val(&t.value(field, *row))),
@@ -1121,7 +1133,11 @@ impl Ctx<'_> {
             }
             Some((_, Slot::Keys { dataset, keys, values })) => {
                 out.unlisted += keys.len().saturating_sub(limit);
-                for k in keys.iter().take(limit) {
+                let mut keys: Vec<&String> = keys.iter().collect();
+                if let Some((s, desc)) = &spec.sort {
+                    sort_keys(&mut keys, values, s, *desc);
+                }
+                for k in keys.into_iter().take(limit) {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
                     out.findings.push(PlanFinding {
                         message: self.render_key(&spec.message, values, k),
@@ -1142,6 +1158,34 @@ impl Ctx<'_> {
                 key: None,
             }),
         }
+    }
+}
+
+/// Keys by one value of their group: numbers by size, texts as words, the
+/// missing last either way; ties keep key order.
+fn sort_keys(keys: &mut [&String], values: &GroupValues, field: &str, desc: bool) {
+    let key = |k: &String| -> (u8, f64, String) {
+        match values
+            .get(k)
+            .and_then(|v| v.iter().find(|(n, _)| n == field))
+            .map(|(_, v)| v)
+        {
+            None | Some(Value::Null) => (1, 0.0, String::new()),
+            Some(v) => match v.as_f64() {
+                Some(n) => (0, n, String::new()),
+                None => (0, 0.0, normalize(&v.to_text())),
+            },
+        }
+    };
+    let mut keyed: Vec<((u8, f64, String), &String)> = keys.iter().map(|k| (key(k), *k)).collect();
+    keyed.sort_by(|(ka, _), (kb, _)| {
+        ka.0.cmp(&kb.0).then_with(|| {
+            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+    });
+    for (slot, (_, k)) in keys.iter_mut().zip(keyed) {
+        *slot = k;
     }
 }
 

@@ -858,12 +858,12 @@ impl Ctx<'_> {
 }
 
 /// A lookup's table and its rows by normalised key (the first row of each key).
-type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize>);
+type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize, foldhash::fast::RandomState>);
 
 impl Ctx<'_> {
     fn lookup_index(&self, from: &str, dataset: &str, on: &str) -> LookupIndex<'_> {
         let (table, rows) = self.rows_of(from, dataset);
-        let mut index = HashMap::new();
+        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
         if let Some(col) = table.and_then(|t| t.column(on)) {
             let mut buf = String::new();
             for r in rows {

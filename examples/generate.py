@@ -481,6 +481,32 @@ def gen_acme(out):
          for c in sorted(C, key=lambda c: c["id"])],
     )
 
+    # ---- campaign influence (Salesforce Customizable Campaign Influence, a report export): the
+    # Primary Campaign Source model credits each marketing deal once; acme's custom "Influenced
+    # Pipeline" model gives every campaign that touched a deal all of it, so a deal that a booth
+    # visitor and another campaign both touched is counted two or three times. A random stream of
+    # its own, so the other files are as they were.
+    irng = random.Random(20250512)
+    shows = [("C-2025-08", 0.30), ("C-2025-17", 0.25)]
+    influence = []
+    for o in sorted(opps, key=lambda o: o["id"]):
+        if not o["amount"]:
+            continue
+        touched = [o["campaign"]] if o["campaign"] else []
+        for cid, p in shows:
+            if o["created"] >= cmap[cid]["start"] and cid not in touched and irng.random() < p:
+                touched.append(cid)
+        if o["campaign"]:
+            influence.append((o["id"], o["campaign"], "Primary Campaign Source", 100, o["amount"]))
+        influence += [(o["id"], cid, "Influenced Pipeline", 100, o["amount"]) for cid in touched]
+    write_csv(
+        os.path.join(out, "campaign_influence.csv"),
+        ["Campaign Influence ID", "Opportunity ID", "Campaign ID", "Campaign Name", "Campaign Influence Model",
+         "Influence (%)", "Revenue Share"],
+        [("0Oy5g%07d" % (1000 + i), oid, cid, cmap[cid]["name"], model, share, amount)
+         for i, (oid, cid, model, share, amount) in enumerate(influence)],
+    )
+
     # ---- requests: several hundred ad-hoc asks, answered the same day
     requesters = [r[0] for r in reps] + ["sales-na", "sales-emea", "distributors", "p-vp-sales-na",
                                          "p-vp-sales-emea", "p-cro", "Sales NA", "inside-sales"]

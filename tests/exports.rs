@@ -271,6 +271,64 @@ fn salesforce_data_loader_exports() {
 }
 
 #[test]
+fn salesforce_campaign_influence_names_the_deals_counted_twice() {
+    let dir = bundle_of(
+        &[
+            ("salesforce-dataloader-opportunity.csv", "extract.csv"),
+            ("salesforce-dataloader-campaigninfluence.csv", "extract (3).csv"),
+        ],
+        None,
+    );
+    let b = load(dir.path());
+    let i = "campaign_influence";
+    assert_eq!(b.reads[i].source.as_deref(), Some("salesforce-campaign-influence"));
+    assert_eq!(b.dataset(i).unwrap().rows, 6);
+    assert_eq!(value(&b, i, "opportunity_id", 0), text("0065g00000AbC1DAAV"));
+    assert_eq!(value(&b, i, "campaign_name", 2), text("Automate 2025 booth"));
+    // The model's label, not its record id (MODELID comes after it and is a duplicate).
+    assert_eq!(value(&b, i, "model", 1), text("Even Distribution"));
+    // Influence is a percentage of the deal, RevenueShare that share in money.
+    assert_eq!(value(&b, i, "share", 1), num(0.5));
+    assert_eq!(value(&b, i, "amount", 1), num(42500.0));
+    assert_eq!(value(&b, i, "share", 5), Value::Null);
+
+    // The deal that two campaigns each claim in full under Even Distribution is named,
+    // with its campaigns; the deal split 50/50 and the Primary Campaign Source credits are not.
+    let out = mktaudit(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--as-of",
+        "2025-12-31",
+        "--select",
+        "CRED-003",
+        "--format",
+        "json",
+    ]);
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let res = r["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "CRED-003")
+        .unwrap();
+    assert_eq!(res["status"], "fail", "{res}");
+    let msg = res["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("Campaign influence counts 1 deal more than once: $120,000 of pipeline is credited $240,000 under Even Distribution"),
+        "{msg}"
+    );
+    let findings = res["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = findings[0]["message"].as_str().unwrap();
+    assert!(
+        f.contains("Umbrella packaging cell")
+            && f.contains("200% under Even Distribution")
+            && f.contains("Automate 2025 booth"),
+        "{f}"
+    );
+}
+
+#[test]
 fn salesforce_lead_report_with_footer_and_us_dates() {
     let dir = bundle_of(
         &[("salesforce-lead-report.csv", "report1767200000000.csv")],

@@ -324,3 +324,167 @@ tests:
 "#;
     assert_all_ok(&run_pack(&[("competent/T-004.yaml", rule)]).unwrap());
 }
+
+/// Lookups join a row to the one it names; groups compute first values and
+/// lists per group, sort their findings by a group value, and add one value
+/// up across the groups kept.
+const LOOKUP_RULE: &str = r#"
+id: T-004
+title: Deals are credited more than once
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+check:
+  plan:
+    let:
+      big: { rows: { from: opportunities, where: { field: amount, gte: 1000 } } }
+      credits:
+        rows:
+          from: campaign_influence
+          with:
+            deal_amount: { lookup: { from: big, on: { opportunity_id: id }, field: amount } }
+            deal_name: { lookup: { from: opportunities, on: { opportunity_id: id }, field: name } }
+            credit: share * deal_amount
+      over:
+        groups:
+          from: credits
+          by: opportunity_id
+          let:
+            deal: { first: { field: deal_name } }
+            worth: { max: { field: deal_amount } }
+            claimed: { sum: { field: credit } }
+            top: { first: { field: campaign_id, sort_by: share, desc: true } }
+            who: { list: { show: "{campaign_id}", sort_by: campaign_id, sep: " + " } }
+          having: claimed > worth
+      claimed: { sum: { from: over, field: claimed } }
+      deals: { count: { from: over } }
+      named: { count: { from: over, field: deal } }
+      distinct_tops: { distinct: { from: over, field: top } }
+    outcome:
+      - if: over > 0
+        fail: "{deals} deals ({named} named, {distinct_tops} top campaigns) credited {claimed:money}"
+      - pass: none
+    findings:
+      - from: over
+        sort_by: claimed
+        desc: true
+        message: "{deal|key} ({worth:money}): {claimed:money} by {who}, most by {top}"
+tests:
+  - name: two deals over-credited, the larger first; a small deal is not looked up
+    expect: fail
+    expect_findings: 2
+    expect_message: '^2 deals \(1 named, 2 top campaigns\) credited \$6,500$'
+    data:
+      opportunities:
+        - { id: O1, name: Alpha, amount: 1000 }
+        - { id: O2, amount: 2000 }
+        - { id: O3, name: Small, amount: 500 }
+      campaign_influence:
+        - { id: I1, opportunity_id: o1, campaign_id: C2, share: 100% }
+        - { id: I2, opportunity_id: O1, campaign_id: C1, share: 50% }
+        - { id: I3, opportunity_id: O2, campaign_id: C3, share: 100% }
+        - { id: I4, opportunity_id: O2, campaign_id: C1, share: 150% }
+        - { id: I5, opportunity_id: O3, campaign_id: C1, share: 300% }
+        - { id: I6, opportunity_id: O9, campaign_id: C1, share: 300% }
+  - name: credits that add up
+    expect: pass
+    data:
+      opportunities: [{ id: O1, amount: 1000 }]
+      campaign_influence: [{ id: I1, opportunity_id: O1, campaign_id: C1, share: 100% }]
+"#;
+
+#[test]
+fn lookups_and_values_per_group_trace_credits_to_their_deals() {
+    assert_all_ok(&run_pack(&[("credible/T-004.yaml", LOOKUP_RULE)]).unwrap());
+    // The findings come largest claim first, each with its own group's values.
+    let pack = tempfile::tempdir().unwrap();
+    write(pack.path(), &[("credible/T-004.yaml", LOOKUP_RULE)]);
+    let bundle = tempfile::tempdir().unwrap();
+    write(
+        bundle.path(),
+        &[
+            ("opportunities.csv", "id,name,amount\nO1,Alpha,1000\nO2,,2000\n"),
+            (
+                "campaign_influence.csv",
+                "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,C1,150%\n",
+            ),
+        ],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args([
+            "audit",
+            bundle.path().to_str().unwrap(),
+            "--no-default-rules",
+            "--rules",
+        ])
+        .arg(pack.path())
+        .args(["--as-of", "2025-12-31", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = r["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "O2 ($2,000): $5,000 by C1 + C3, most by C1",
+            "Alpha ($1,000): $1,500 by C1 + C2, most by C2"
+        ]
+    );
+}
+
+#[test]
+fn lookup_and_group_value_mistakes_point_at_their_line() {
+    for (from, to, says, line) in [
+        (
+            "field: amount } }\n            deal_name",
+            "field: amout } }\n            deal_name",
+            "has no field `amout`",
+            16,
+        ),
+        (
+            "on: { opportunity_id: id }, field: name",
+            "on: { opportunity_id: id, campaign_id: id }, field: name",
+            "exactly one pair",
+            17,
+        ),
+        (
+            "on: { opportunity_id: id }, field: name",
+            "on: { opportunity: id }, field: name",
+            "matches on `opportunity`",
+            17,
+        ),
+        (
+            "{ sum: { from: over, field: claimed } }",
+            "{ sum: { from: over, field: claims } }",
+            "compute no value `claims`",
+            30,
+        ),
+        (
+            "worth: { max: { field: deal_amount } }",
+            "worth: { max: { field: deal_amount }, first: { field: id } }",
+            "exactly one of count, sum, avg, min, max, first, list",
+            25,
+        ),
+        (
+            "sort_by: claimed\n",
+            "sort_by: claim\n",
+            "sort by a value computed per group; `claim` is none",
+            40,
+        ),
+    ] {
+        let broken = LOOKUP_RULE.replace(from, to);
+        assert_ne!(broken, LOOKUP_RULE, "{from}");
+        let err = run_pack(&[("credible/T-004.yaml", &broken)]).unwrap_err();
+        assert!(err.contains(says), "{says}: {err}");
+        assert!(
+            err.contains(&format!("T-004.yaml:{line}:")),
+            "{says} at line {line}: {err}"
+        );
+    }
+}

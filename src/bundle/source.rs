@@ -29,6 +29,10 @@ const BUILTIN: &[(&str, &str)] = &[
     ("meta-ads-campaigns", include_str!("sources/meta-ads-campaigns.yaml")),
     ("salesforce-campaign", include_str!("sources/salesforce-campaign.yaml")),
     (
+        "salesforce-campaign-influence",
+        include_str!("sources/salesforce-campaign-influence.yaml"),
+    ),
+    (
         "salesforce-campaign-member",
         include_str!("sources/salesforce-campaign-member.yaml"),
     ),

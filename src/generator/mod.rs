@@ -123,10 +123,24 @@ pub fn generate_profile(out: &Path, rows: u64, seed: u64, profile: Profile) -> s
     write_csv(&out.join("leads.csv"), |w| {
         write_leads(w, &mut rng, rows, campaigns, profile)
     })?;
+    // Campaign influence draws on a random stream of its own, so adding it
+    // left every other file of a seed as it was.
+    let mut influence = BufWriter::new(std::fs::File::create(out.join("campaign_influence.csv"))?);
+    let mut irng = Rng(seed ^ 0x1F1E_33C0_FFEE_D00D);
     write_csv(&out.join("opportunities.csv"), |w| {
-        write_opportunities(w, &mut rng, rows, campaigns, profile)
+        write_opportunities(w, &mut rng, rows, campaigns, profile, &mut influence, &mut irng)
     })?;
-    files.extend(["campaigns.csv", "leads.csv", "opportunities.csv"].map(|f| out.join(f)));
+    influence.flush()?;
+    drop(influence);
+    files.extend(
+        [
+            "campaigns.csv",
+            "leads.csv",
+            "opportunities.csv",
+            "campaign_influence.csv",
+        ]
+        .map(|f| out.join(f)),
+    );
     let mut bytes = 0;
     for f in &files {
         bytes += std::fs::metadata(f)?.len();
@@ -244,17 +258,80 @@ fn write_leads(w: &mut dyn Write, rng: &mut Rng, rows: u64, campaigns: u64, prof
     Ok(())
 }
 
+/// The campaign influence of one marketing deal (all of the troubled org's,
+/// one in five of the healthy org's, which keeps a million-row bundle's
+/// influence export near a tenth of its opportunities): an Even Distribution split
+/// among the one to three campaigns that touched it and, for a third of the
+/// deals, the First Touch credit. The troubled org gives each campaign that
+/// touched a deal the whole of it for four deals in ten, so those deals are
+/// counted two or three times.
+#[allow(clippy::too_many_arguments)]
+fn write_influence(
+    w: &mut dyn Write,
+    rng: &mut Rng,
+    deal: u64,
+    amount: u64,
+    primary: &str,
+    campaigns: u64,
+    profile: Profile,
+    credits: &mut u64,
+) -> std::io::Result<()> {
+    let mut line = |w: &mut dyn Write, campaign: &str, model: &str, hundredths: u64| {
+        *credits += 1;
+        let share = hundredths as f64 / 100.0;
+        let credited = (amount as f64 * share / 100.0).round();
+        writeln!(
+            w,
+            "CI-{:07},O-{deal:07},{campaign},{model},{},{}",
+            *credits,
+            crate::value::format_number(share),
+            crate::value::format_number(credited)
+        )
+    };
+    let n = 1 + rng.below(3);
+    let touched: Vec<String> = (0..n)
+        .map(|k| {
+            if k == 0 {
+                primary.to_string()
+            } else {
+                format!("C-{:05}", rng.below(campaigns))
+            }
+        })
+        .collect();
+    let whole = profile == Profile::Troubled && n > 1 && rng.chance(0.4);
+    for (k, c) in touched.iter().enumerate() {
+        // Hundredths of a percent: 33.33, 33.33, 33.34 add up to 100.
+        let even = 10_000 / n;
+        let hundredths = if whole {
+            10_000
+        } else if k as u64 == n - 1 {
+            10_000 - even * (n - 1)
+        } else {
+            even
+        };
+        line(w, c, "Even Distribution", hundredths)?;
+    }
+    if rng.chance(0.33) {
+        line(w, primary, "First Touch", 10_000)?;
+    }
+    Ok(())
+}
+
 fn write_opportunities(
     w: &mut dyn Write,
     rng: &mut Rng,
     rows: u64,
     campaigns: u64,
     profile: Profile,
+    influence: &mut dyn Write,
+    irng: &mut Rng,
 ) -> std::io::Result<()> {
     writeln!(
         w,
         "id,name,account,created_date,close_date,stage,amount,source,campaign_id,is_won,is_closed"
     )?;
+    writeln!(influence, "id,opportunity_id,campaign_id,model,share,amount")?;
+    let mut credits = 0u64;
     const STAGES: &[&str] = &["Qualification", "Discovery", "Proposal", "Negotiation"];
     for i in 0..rows {
         let created = rng.below(330);
@@ -288,6 +365,9 @@ fn write_opportunities(
             "O-{i:07},Opportunity {i},Account {account},{},{close},{stage},{amount},{source},{campaign},{won},{closed}",
             day(created)
         )?;
+        if marketing && irng.chance(if profile == Profile::Troubled { 1.0 } else { 0.2 }) {
+            write_influence(influence, irng, i, amount, &campaign, campaigns, profile, &mut credits)?;
+        }
     }
     Ok(())
 }

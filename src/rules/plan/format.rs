@@ -197,13 +197,35 @@ pub struct RawRows {
     pub with: IndexMap<String, RawComputed>,
 }
 
-/// A computed field: an expression, or `{ text: TEMPLATE }` rendered per row.
+/// A computed field: an expression, `{ text: TEMPLATE }` rendered per row,
+/// or `{ lookup: ... }`, a field of the matching row of another set.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawComputed {
     Expr(String),
     Number(f64),
     Text(RawText),
+    Lookup(RawLookupField),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLookupField {
+    pub lookup: RawLookup,
+}
+
+/// `{ from: opportunities, on: { opportunity_id: id }, field: amount }`: the
+/// `field` of the first row of `from` whose `id` equals this row's
+/// `opportunity_id` (compared as `in_rows` compares); missing when none does.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLookup {
+    /// A dataset, or a row set of the plan.
+    pub from: String,
+    /// One pair: this row's field -> the field of `from` it must equal.
+    pub on: IndexMap<String, String>,
+    /// The field of `from` to take.
+    pub field: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
@@ -284,6 +306,47 @@ pub struct RawGroupAgg {
     pub min: Option<RawGroupField>,
     #[serde(default)]
     pub max: Option<RawGroupField>,
+    /// The value of `field` in the group's first row (after `sort_by`).
+    #[serde(default)]
+    pub first: Option<RawGroupFirst>,
+    /// Text: the group's rows, each shown by a template, joined.
+    #[serde(default)]
+    pub list: Option<RawGroupList>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroupFirst {
+    pub field: String,
+    #[serde(default)]
+    pub sort_by: Option<String>,
+    #[serde(default)]
+    pub desc: bool,
+    #[serde(rename = "where", default)]
+    pub filter: Option<RawCondition>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroupList {
+    /// How each row is shown (`"{campaign_name} ({share:pct0})"`); default its id.
+    #[serde(default)]
+    pub show: Option<String>,
+    /// Show at most this many, then "and N more".
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub sort_by: Option<String>,
+    #[serde(default)]
+    pub desc: bool,
+    /// Separator (default ", ").
+    #[serde(default)]
+    pub sep: Option<String>,
+    /// Show each distinct text once.
+    #[serde(default)]
+    pub distinct: bool,
+    #[serde(rename = "where", default)]
+    pub filter: Option<RawCondition>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]

@@ -113,8 +113,14 @@ pub(crate) enum Step {
         by_month: bool,
         any: Option<Condition>,
         none: Option<Condition>,
-        lets: Vec<(String, Agg, Option<String>, Option<Condition>)>,
+        lets: Vec<GroupLet>,
         having: Option<Expr>,
+    },
+    /// An aggregate of one value of each group of a key set (`count` alone: its keys).
+    KeyAgg {
+        agg: Agg,
+        from: String,
+        field: Option<String>,
     },
     Keys {
         of: String,
@@ -153,7 +159,7 @@ impl Step {
             Step::Groups { any, none, lets, .. } => any
                 .iter()
                 .chain(none)
-                .chain(lets.iter().filter_map(|(_, _, _, f)| f.as_ref()))
+                .chain(lets.iter().filter_map(|l| l.filter.as_ref()))
                 .collect(),
             _ => Vec::new(),
         }
@@ -171,6 +177,31 @@ impl Step {
     }
 }
 
+/// A value computed per group (`let:` of `groups`), over the group's rows
+/// that meet `filter`.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupLet {
+    name: String,
+    how: GroupHow,
+    filter: Option<Condition>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum GroupHow {
+    Agg(Agg, Option<String>),
+    First {
+        field: String,
+        sort: Option<(String, bool)>,
+    },
+    List {
+        show: Option<String>,
+        limit: Option<usize>,
+        sort: Option<(String, bool)>,
+        sep: String,
+        distinct: bool,
+    },
+}
+
 /// A field a `rows` step computes for each of its rows (`with:`).
 #[derive(Debug, Clone)]
 pub(crate) struct ComputedField {
@@ -185,6 +216,14 @@ pub(crate) enum Computation {
     Expr(Expr, Vec<String>),
     /// A message template rendered for the row.
     Text(String),
+    /// The `field` of the first row of `from` whose `on` equals this row's `key`.
+    Lookup {
+        from: String,
+        dataset: String,
+        key: String,
+        on: String,
+        field: String,
+    },
 }
 
 /// A dataset's schema, or a row set's: the dataset's with its computed fields.
@@ -286,6 +325,8 @@ struct Compiler<'a> {
     /// The values computed per group (`let:` of every `groups`, and
     /// `count`): a key's template may show them.
     group_values: Vec<String>,
+    /// Each key set of groups, and the values computed per group.
+    key_values: Vec<(String, Vec<String>)>,
     row_sets: Vec<(String, String)>,
     /// Row sets with computed fields, and their schema with those fields.
     schemas: Vec<(String, Arc<DatasetSchema>)>,
@@ -574,6 +615,14 @@ impl Compiler<'_> {
             (Agg::Median, &m.median),
         ];
         if let Some((agg, a)) = aggs.into_iter().find_map(|(k, a)| a.as_ref().map(|a| (k, a))) {
+            if let Some(own) = self
+                .key_values
+                .iter()
+                .find(|(n, _)| *n == a.from)
+                .map(|(_, v)| v.clone())
+            {
+                return self.key_agg(name, keys[0], agg, a, &own);
+            }
             let (ds, schema) = self.source(&a.from, keys[0])?;
             match (&a.field, agg) {
                 (Some(f), Agg::Count | Agg::Distinct) => {
@@ -640,45 +689,21 @@ impl Compiler<'_> {
             };
             let any = self.cond(g.any.as_ref(), &schema, &ds, &["groups", "any"]);
             let none = self.cond(g.none.as_ref(), &schema, &ds, &["groups", "none"]);
-            let mut lets = Vec::new();
+            let mut lets: Vec<GroupLet> = Vec::new();
             for (n, a) in &g.lets {
-                let found = [
-                    (Agg::Count, &a.count),
-                    (Agg::Sum, &a.sum),
-                    (Agg::Avg, &a.avg),
-                    (Agg::Min, &a.min),
-                    (Agg::Max, &a.max),
-                ]
-                .into_iter()
-                .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
-                .collect::<Vec<_>>();
-                let [(agg, f)] = found.as_slice() else {
-                    self.error(CheckError::new(
-                        format!("group value `{n}` needs exactly one of count, sum, avg, min, max"),
-                        format!("{n}:"),
-                    ));
-                    continue;
-                };
-                if let Some(field) = &f.field {
-                    let want = (*agg != Agg::Count).then_some(FieldType::Number);
-                    self.field(&schema, &ds, field, want);
+                if let Some(l) = self.group_let(n, a, &schema, &ds) {
+                    lets.push(l);
                 }
-                let kind = match agg {
-                    Agg::Count => "count",
-                    Agg::Sum => "sum",
-                    Agg::Avg => "avg",
-                    Agg::Min => "min",
-                    _ => "max",
-                };
-                let filter = self.cond(f.filter.as_ref(), &schema, &ds, &["groups", "let", n, kind, "where"]);
-                lets.push((n.clone(), *agg, f.field.clone(), filter));
             }
-            self.group_values.extend(lets.iter().map(|(n, ..)| n.clone()));
+            self.group_values.extend(lets.iter().map(|l| l.name.clone()));
+            let mut own: Vec<String> = vec!["count".into()];
+            own.extend(lets.iter().map(|l| l.name.clone()));
+            self.key_values.push((name.to_string(), own));
             let having = match &g.having {
                 Some(h) => {
                     // A group's own values are names in `having`.
                     let before = self.value_names.len();
-                    self.value_names.extend(lets.iter().map(|(n, ..)| n.clone()));
+                    self.value_names.extend(lets.iter().map(|l| l.name.clone()));
                     self.value_names.push("count".into());
                     let e = self.expr(h);
                     self.value_names.truncate(before);
@@ -725,6 +750,9 @@ impl Compiler<'_> {
                     Kind::Keys(ds) => ds.clone(),
                     _ => None,
                 });
+            if let Some(own) = self.key_values.iter().find(|(n, _)| *n == k.of).map(|(_, v)| v.clone()) {
+                self.key_values.push((name.to_string(), own));
+            }
             return Some((Step::Keys { of: k.of.clone(), op }, Kind::Keys(ds)));
         }
         if let Some(l) = &m.list {
@@ -821,6 +849,123 @@ impl Compiler<'_> {
         ))
     }
 
+    /// An aggregate over a key set of groups: of one value computed per
+    /// group (`sum: { from: over, field: excess }`), or its keys (`count`).
+    fn key_agg(
+        &mut self,
+        name: &str,
+        kind: &str,
+        agg: Agg,
+        a: &format::RawAgg,
+        own: &[String],
+    ) -> Option<(Step, Kind)> {
+        if a.filter.is_some() {
+            self.error(CheckError::new(
+                format!(
+                    "`{kind}` over the groups of `{}` takes no `where`: filter the groups with `having`",
+                    a.from
+                ),
+                "where:",
+            ));
+            return None;
+        }
+        match &a.field {
+            Some(f) if !own.contains(f) => {
+                let known: Vec<&str> = own.iter().map(String::as_str).collect();
+                self.error(
+                    CheckError::new(format!("the groups of `{}` compute no value `{f}`", a.from), f.clone())
+                        .help(suggest(f, &known)),
+                );
+                return None;
+            }
+            None if agg != Agg::Count => {
+                self.error(CheckError::new(format!("`{kind}` needs a `field`"), format!("{name}:")));
+                return None;
+            }
+            _ => {}
+        }
+        Some((
+            Step::KeyAgg {
+                agg,
+                from: a.from.clone(),
+                field: a.field.clone(),
+            },
+            Kind::Scalar,
+        ))
+    }
+
+    /// One value of `groups`' `let:`: an aggregate, the `first` value of a
+    /// field, or a `list` of the group's rows.
+    fn group_let(&mut self, n: &str, a: &format::RawGroupAgg, schema: &DatasetSchema, ds: &str) -> Option<GroupLet> {
+        let aggs = [
+            (Agg::Count, &a.count, "count"),
+            (Agg::Sum, &a.sum, "sum"),
+            (Agg::Avg, &a.avg, "avg"),
+            (Agg::Min, &a.min, "min"),
+            (Agg::Max, &a.max, "max"),
+        ];
+        let found = aggs.iter().filter(|(_, f, _)| f.is_some()).count()
+            + usize::from(a.first.is_some())
+            + usize::from(a.list.is_some());
+        if found != 1 {
+            self.error(CheckError::new(
+                format!("group value `{n}` needs exactly one of count, sum, avg, min, max, first, list"),
+                format!("{n}:"),
+            ));
+            return None;
+        }
+        let sort_field = |c: &mut Self, s: &Option<String>, desc: bool| {
+            s.as_ref().map(|s| {
+                c.field(schema, ds, s, None);
+                (s.clone(), desc)
+            })
+        };
+        if let Some(f) = &a.first {
+            self.field(schema, ds, &f.field, None);
+            let sort = sort_field(self, &f.sort_by, f.desc);
+            let filter = self.cond(f.filter.as_ref(), schema, ds, &["groups", "let", n, "first", "where"]);
+            return Some(GroupLet {
+                name: n.to_string(),
+                how: GroupHow::First {
+                    field: f.field.clone(),
+                    sort,
+                },
+                filter,
+            });
+        }
+        if let Some(l) = &a.list {
+            if let Some(show) = &l.show {
+                self.row_template(show, schema, ds);
+            }
+            let sort = sort_field(self, &l.sort_by, l.desc);
+            let filter = self.cond(l.filter.as_ref(), schema, ds, &["groups", "let", n, "list", "where"]);
+            return Some(GroupLet {
+                name: n.to_string(),
+                how: GroupHow::List {
+                    show: l.show.clone(),
+                    limit: l.limit,
+                    sort,
+                    sep: l.sep.clone().unwrap_or_else(|| ", ".into()),
+                    distinct: l.distinct,
+                },
+                filter,
+            });
+        }
+        let (agg, f, kind) = aggs
+            .into_iter()
+            .find_map(|(k, f, kind)| f.as_ref().map(|f| (k, f, kind)))?;
+        if let Some(field) = &f.field {
+            let want = (agg != Agg::Count).then_some(FieldType::Number);
+            self.field(schema, ds, field, want);
+        }
+        let filter = self.cond(f.filter.as_ref(), schema, ds, &["groups", "let", n, kind, "where"]);
+        Some(GroupLet {
+            name: n.to_string(),
+            how: GroupHow::Agg(agg, f.field.clone()),
+            filter,
+        })
+    }
+
     /// The fields of a `with:`, in order: each name is new to the row set,
     /// and each value may use the row's fields and the fields before it.
     fn computed(
@@ -865,6 +1010,7 @@ impl Compiler<'_> {
                     self.row_template(&t.text, &extended, ds);
                     Some((Computation::Text(t.text.clone()), FieldType::Text))
                 }
+                RawComputed::Lookup(l) => self.lookup(&l.lookup, schema, ds, &extra),
             };
             // Named even when broken, so later uses do not repeat the error.
             let ty = compiled.as_ref().map_or(FieldType::Text, |(_, t)| *t);
@@ -879,6 +1025,56 @@ impl Compiler<'_> {
         }
         self.at = outer;
         out
+    }
+
+    /// `{ lookup: { from, on: { key: other }, field } }`: this row's `key`
+    /// (a field, or one computed before) is matched to `other` in `from`.
+    fn lookup(
+        &mut self,
+        l: &format::RawLookup,
+        schema: &DatasetSchema,
+        ds: &str,
+        extra: &[(String, FieldType)],
+    ) -> Option<(Computation, FieldType)> {
+        let [(key, on)] = l.on.iter().collect::<Vec<_>>()[..] else {
+            self.error(
+                CheckError::new("`lookup` matches on exactly one pair of fields", "on:")
+                    .help("e.g. on: { opportunity_id: id } (this row's opportunity_id equals the id of `from`)"),
+            );
+            return None;
+        };
+        if !schema.fields.contains_key(key) && !extra.iter().any(|(n, _)| n == key) {
+            let mut known = schema.field_names();
+            known.extend(extra.iter().map(|(n, _)| n.as_str()));
+            self.error(
+                CheckError::new(
+                    format!("`lookup` matches on `{key}`, which is no field of `{ds}`"),
+                    key.clone(),
+                )
+                .help(suggest(key, &known)),
+            );
+            return None;
+        }
+        let (other, other_schema) = self.source(&l.from, "lookup")?;
+        let ok = self.field(&other_schema, &other, on, None) & self.field(&other_schema, &other, &l.field, None);
+        if !ok {
+            return None;
+        }
+        let ty = match other_schema.fields[&l.field].ty {
+            FieldType::Percent => FieldType::Number,
+            FieldType::List => FieldType::Text,
+            t => t,
+        };
+        Some((
+            Computation::Lookup {
+                from: l.from.clone(),
+                dataset: other,
+                key: key.clone(),
+                on: on.clone(),
+                field: l.field.clone(),
+            },
+            ty,
+        ))
     }
 
     /// A per-row template names the row's fields, plan values or params.
@@ -1122,33 +1318,51 @@ impl Compiler<'_> {
                 None => None,
             };
             match f.from.as_deref() {
-                Some(from) => match self.kinds.iter().find(|(n, _)| n == from).map(|(_, k)| k.clone()) {
-                    Some(Kind::Rows(ds)) => {
-                        let Some((_, schema)) = self.source(from, "findings") else {
-                            continue;
-                        };
-                        self.row_template(&f.message, &schema, &ds);
-                        if let Some(s) = &f.sort_by {
-                            self.field(&schema, &ds, s, None);
+                Some(from) => {
+                    match self.kinds.iter().find(|(n, _)| n == from).map(|(_, k)| k.clone()) {
+                        Some(Kind::Rows(ds)) => {
+                            let Some((_, schema)) = self.source(from, "findings") else {
+                                continue;
+                            };
+                            self.row_template(&f.message, &schema, &ds);
+                            if let Some(s) = &f.sort_by {
+                                self.field(&schema, &ds, s, None);
+                            }
+                        }
+                        Some(Kind::Keys(_)) => {
+                            self.key_template(&f.message);
+                            // Groups sort by a value computed per group; months by themselves.
+                            if let Some(s) = &f.sort_by {
+                                let own = self.key_values.iter().find(|(n, _)| n == from).map(|(_, v)| v.clone());
+                                if !own.as_ref().is_some_and(|v| v.contains(s)) {
+                                    let known: Vec<&str> = own.iter().flatten().map(String::as_str).collect();
+                                    self.error(
+                                    CheckError::new(
+                                        format!("findings from `{from}` sort by a value computed per group; `{s}` is none"),
+                                        s.clone(),
+                                    )
+                                    .help(suggest(s, &known)),
+                                );
+                                }
+                            }
+                        }
+                        _ => {
+                            let known: Vec<&str> = self
+                                .kinds
+                                .iter()
+                                .filter(|(_, k)| !matches!(k, Kind::Scalar))
+                                .map(|(n, _)| n.as_str())
+                                .collect();
+                            self.error(
+                                CheckError::new(
+                                    format!("findings come from a row or key set; `{from}` is neither"),
+                                    from,
+                                )
+                                .help(suggest(from, &known)),
+                            );
                         }
                     }
-                    Some(Kind::Keys(_)) => self.key_template(&f.message),
-                    _ => {
-                        let known: Vec<&str> = self
-                            .kinds
-                            .iter()
-                            .filter(|(_, k)| !matches!(k, Kind::Scalar))
-                            .map(|(n, _)| n.as_str())
-                            .collect();
-                        self.error(
-                            CheckError::new(
-                                format!("findings come from a row or key set; `{from}` is neither"),
-                                from,
-                            )
-                            .help(suggest(from, &known)),
-                        );
-                    }
-                },
+                }
                 None => self.message(&f.message),
             }
             findings.push(FindingSpec {
@@ -1240,6 +1454,7 @@ impl Plan {
             kinds: Vec::new(),
             value_names: Vec::new(),
             group_values: vec!["count".into()],
+            key_values: Vec::new(),
             row_sets: Vec::new(),
             schemas: Vec::new(),
             scalar_types: Vec::new(),
@@ -1273,7 +1488,7 @@ impl Plan {
                         c.scalar_types.iter().find(|(x, _)| x == n).map(|(_, t)| *t)
                     })),
                     Step::Text(_) | Step::List { .. } => Some(FieldType::Text),
-                    Step::Agg { .. } => Some(FieldType::Number),
+                    Step::Agg { .. } | Step::KeyAgg { .. } => Some(FieldType::Number),
                     _ => None,
                 };
                 if let Some(ty) = ty {

@@ -46,6 +46,9 @@ pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
                 for f in [&a.count, &a.sum, &a.avg, &a.min, &a.max].into_iter().flatten() {
                     out.extend(f.filter.iter().map(|c| (ds.clone(), c)));
                 }
+                let first = a.first.as_ref().and_then(|f| f.filter.as_ref());
+                let list = a.list.as_ref().and_then(|l| l.filter.as_ref());
+                out.extend([first, list].into_iter().flatten().map(|c| (ds.clone(), c)));
             }
         }
     }
@@ -107,8 +110,18 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
                 out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
             }
             for c in r.with.values() {
-                if let RawComputed::Text(t) = c {
-                    template_reads(&t.text, &ds, &mut out);
+                match c {
+                    RawComputed::Text(t) => template_reads(&t.text, &ds, &mut out),
+                    RawComputed::Lookup(l) => {
+                        let other = dataset_of(&l.lookup.from, &lets);
+                        out.push((other.clone(), None));
+                        out.push((other.clone(), Some(l.lookup.field.clone())));
+                        for (key, on) in &l.lookup.on {
+                            out.push((ds.clone(), Some(key.clone())));
+                            out.push((other.clone(), Some(on.clone())));
+                        }
+                    }
+                    _ => {}
                 }
             }
             from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
@@ -159,6 +172,26 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
                         out.push((ds.clone(), Some(field.clone())));
                     }
                     if let Some(c) = &f.filter {
+                        cond(&ds, c, &mut out, &lets);
+                    }
+                }
+                if let Some(f) = &a.first {
+                    out.extend(
+                        [Some(&f.field), f.sort_by.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .map(|x| (ds.clone(), Some(x.clone()))),
+                    );
+                    if let Some(c) = &f.filter {
+                        cond(&ds, c, &mut out, &lets);
+                    }
+                }
+                if let Some(l) = &a.list {
+                    out.extend(l.sort_by.iter().map(|x| (ds.clone(), Some(x.clone()))));
+                    if let Some(show) = &l.show {
+                        template_reads(show, &ds, &mut out);
+                    }
+                    if let Some(c) = &l.filter {
                         cond(&ds, c, &mut out, &lets);
                     }
                 }

@@ -5,7 +5,9 @@
 use super::expr::{Env, Expr, Val};
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
-use super::{Agg, Body, Computation, ComputedField, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
+use super::{
+    Agg, Body, Computation, ComputedField, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date,
+};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
@@ -283,6 +285,7 @@ impl Ctx<'_> {
                 let (ds, rows) = self.filtered(from, dataset, filter.as_ref());
                 Slot::Val(aggregate(*agg, ds, field.as_deref(), &rows))
             }
+            Step::KeyAgg { agg, from, field } => Slot::Val(self.key_agg(*agg, from, field.as_deref())),
             Step::Months {
                 from,
                 dataset,
@@ -412,7 +415,7 @@ impl Ctx<'_> {
         by_month: bool,
         any: &Option<Condition>,
         none: &Option<Condition>,
-        lets: &[(String, Agg, Option<String>, Option<Condition>)],
+        lets: &[GroupLet],
         having: Option<&Expr>,
     ) -> (BTreeSet<String>, GroupValues) {
         let (ds, rows) = self.rows_of(from, dataset);
@@ -504,7 +507,7 @@ impl Ctx<'_> {
         let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
         let filters: Vec<_> = lets
             .iter()
-            .map(|(_, _, _, f)| f.as_ref().map(|f| f.bind_cols(&ds, self)))
+            .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
             .collect();
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
@@ -519,7 +522,7 @@ impl Ctx<'_> {
             }
             values.clear();
             values.insert("count", Val::Num(rows.len() as f64));
-            for ((name, agg, field, _), filter) in lets.iter().zip(&filters) {
+            for (l, filter) in lets.iter().zip(&filters) {
                 let kept: Vec<usize>;
                 let rows: &[usize] = match filter {
                     Some(f) => {
@@ -528,7 +531,27 @@ impl Ctx<'_> {
                     }
                     None => rows,
                 };
-                values.insert(name, aggregate(*agg, Some(ds), field.as_deref(), rows));
+                let v = match &l.how {
+                    GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
+                    GroupHow::First { field, sort } => {
+                        let first = match sort {
+                            Some((s, desc)) => first_row(ds, rows, s, *desc),
+                            None => rows.first().copied(),
+                        };
+                        first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
+                    }
+                    GroupHow::List {
+                        show,
+                        limit,
+                        sort,
+                        sep,
+                        distinct,
+                    } => {
+                        let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
+                        Val::Text(join_items(items, *limit, sep, *distinct))
+                    }
+                };
+                values.insert(&l.name, v);
             }
             if let Some(h) = having {
                 struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
@@ -578,21 +601,12 @@ impl Ctx<'_> {
         sep: &str,
         distinct: bool,
     ) -> String {
-        let mut items: Vec<String> = match self.slot(from) {
+        let items: Vec<String> = match self.slot(from) {
             Some(Slot::Rows { dataset, rows, .. }) => {
                 let Some(ds) = self.table(from, dataset) else {
                     return String::new();
                 };
-                let mut rows = rows.to_vec();
-                if let Some((s, desc)) = sort {
-                    sort_rows(ds, &mut rows, s, *desc);
-                }
-                rows.iter()
-                    .map(|r| match show {
-                        Some(t) => self.render_row(t, ds, *r),
-                        None => ds.record_id(*r),
-                    })
-                    .collect()
+                self.show_rows(ds, rows.to_vec(), show, sort)
             }
             Some(Slot::Keys { keys, values, .. }) => match show {
                 Some(t) => keys.iter().map(|k| self.render_key(t, values, k)).collect(),
@@ -600,17 +614,26 @@ impl Ctx<'_> {
             },
             _ => self.keys(from).into_iter().collect(),
         };
-        if distinct {
-            let mut seen = HashSet::new();
-            items.retain(|i| seen.insert(normalize(i)));
+        join_items(items, limit, sep, distinct)
+    }
+
+    /// Rows shown by a template (or by their ids), in order.
+    fn show_rows(
+        &self,
+        ds: Table<'_>,
+        mut rows: Vec<usize>,
+        show: Option<&str>,
+        sort: Option<&(String, bool)>,
+    ) -> Vec<String> {
+        if let Some((s, desc)) = sort {
+            sort_rows(ds, &mut rows, s, *desc);
         }
-        let total = items.len();
-        if let Some(l) = limit.filter(|l| total > *l) {
-            items.truncate(l);
-            let more = format!("and {} more", total - l);
-            items.push(more);
-        }
-        items.join(sep)
+        rows.iter()
+            .map(|r| match show {
+                Some(t) => self.render_row(t, ds, *r),
+                None => ds.record_id(*r),
+            })
+            .collect()
     }
 
     /// A plan-level name as a template value: row sets show their count, key sets their keys.
@@ -766,6 +789,27 @@ impl Ctx<'_> {
     fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
         let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
         let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
+        // Each lookup's rows by key, built once for all the rows.
+        // Lookups into the same set on the same field share one index.
+        let mut indexes: Vec<((&str, &str), Arc<LookupIndex<'_>>)> = Vec::new();
+        let lookups: Vec<Option<Arc<LookupIndex<'_>>>> = with
+            .iter()
+            .map(|f| match &f.how {
+                Computation::Lookup { from, dataset, on, .. } => {
+                    let at = (from.as_str(), on.as_str());
+                    Some(match indexes.iter().find(|(k, _)| *k == at) {
+                        Some((_, i)) => Arc::clone(i),
+                        None => {
+                            let i = Arc::new(self.lookup_index(from, dataset, on));
+                            indexes.push((at, Arc::clone(&i)));
+                            i
+                        }
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        let mut buf = String::new();
         for &r in rows {
             local.clear();
             for (i, f) in with.iter().enumerate() {
@@ -781,6 +825,22 @@ impl Ctx<'_> {
                         Some((_, v)) => Some(to_value(v)),
                         None => table.has_field(n).then(|| table.value(n, r)),
                     })),
+                    Computation::Lookup { key, field, .. } => {
+                        let key_text = match local.iter().find(|(x, _)| *x == key) {
+                            Some((_, v)) => super::table::text(v),
+                            None => table
+                                .column(key)
+                                .filter(|c| !c.is_null(r))
+                                .map_or_else(String::new, |c| c.key_text(r).into_owned()),
+                        };
+                        normalize_into(&key_text, &mut buf);
+                        match lookups[i].as_deref() {
+                            Some((Some(t), index)) if !buf.is_empty() => index
+                                .get(buf.as_str())
+                                .map_or(Val::Null, |row| to_val(&t.value(field, *row))),
+                            _ => Val::Null,
+                        }
+                    }
                 };
                 local.push((f.name.as_str(), v.clone()));
                 values[i].push((r, v));
@@ -794,6 +854,74 @@ impl Ctx<'_> {
             );
         }
         out
+    }
+}
+
+/// A lookup's table and its rows by normalised key (the first row of each key).
+type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize, foldhash::fast::RandomState>);
+
+impl Ctx<'_> {
+    fn lookup_index(&self, from: &str, dataset: &str, on: &str) -> LookupIndex<'_> {
+        let (table, rows) = self.rows_of(from, dataset);
+        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
+        if let Some(col) = table.and_then(|t| t.column(on)) {
+            let mut buf = String::new();
+            for r in rows {
+                if col.is_null(r) {
+                    continue;
+                }
+                normalize_into(&col.key_text(r), &mut buf);
+                if !buf.is_empty() && !index.contains_key(buf.as_str()) {
+                    index.insert(buf.clone(), r);
+                }
+            }
+        }
+        (table, index)
+    }
+
+    /// `count`, `sum`, … of one value of each group of a key set.
+    fn key_agg(&self, agg: Agg, from: &str, field: Option<&str>) -> Val {
+        let Some(Slot::Keys { keys, values, .. }) = self.slot(from) else {
+            return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+        };
+        let Some(field) = field else {
+            return Val::Num(keys.len() as f64);
+        };
+        let of = |k: &String| {
+            values
+                .get(k)
+                .and_then(|v| v.iter().find(|(n, _)| n == field))
+                .map_or(Value::Null, |(_, v)| v.clone())
+        };
+        let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
+        let nums: Vec<f64> = vals.iter().filter_map(Value::as_f64).collect();
+        let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
+        match agg {
+            Agg::Count => Val::Num(vals.len() as f64),
+            Agg::Distinct => Val::Num(
+                vals.iter()
+                    .map(|v| normalize(&v.to_text()))
+                    .collect::<HashSet<_>>()
+                    .len() as f64,
+            ),
+            Agg::Sum => Val::Num(nums.iter().fold(0.0, |a, b| a + b)),
+            Agg::Avg => num((!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64)),
+            Agg::Min => num(nums.iter().copied().reduce(f64::min)),
+            Agg::Max => num(nums.iter().copied().reduce(f64::max)),
+            Agg::Median => {
+                let mut v = nums;
+                if v.is_empty() {
+                    return Val::Null;
+                }
+                v.sort_by(f64::total_cmp);
+                let m = v.len() / 2;
+                Val::Num(if v.len() % 2 == 1 {
+                    v[m]
+                } else {
+                    (v[m - 1] + v[m]) / 2.0
+                })
+            }
+        }
     }
 }
 
@@ -1005,7 +1133,11 @@ impl Ctx<'_> {
             }
             Some((_, Slot::Keys { dataset, keys, values })) => {
                 out.unlisted += keys.len().saturating_sub(limit);
-                for k in keys.iter().take(limit) {
+                let mut keys: Vec<&String> = keys.iter().collect();
+                if let Some((s, desc)) = &spec.sort {
+                    sort_keys(&mut keys, values, s, *desc);
+                }
+                for k in keys.into_iter().take(limit) {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
                     out.findings.push(PlanFinding {
                         message: self.render_key(&spec.message, values, k),
@@ -1027,6 +1159,49 @@ impl Ctx<'_> {
             }),
         }
     }
+}
+
+/// Keys by one value of their group: numbers by size, texts as words, the
+/// missing last either way; ties keep key order.
+fn sort_keys(keys: &mut [&String], values: &GroupValues, field: &str, desc: bool) {
+    let key = |k: &String| -> (u8, f64, String) {
+        match values
+            .get(k)
+            .and_then(|v| v.iter().find(|(n, _)| n == field))
+            .map(|(_, v)| v)
+        {
+            None | Some(Value::Null) => (1, 0.0, String::new()),
+            Some(v) => match v.as_f64() {
+                Some(n) => (0, n, String::new()),
+                None => (0, 0.0, normalize(&v.to_text())),
+            },
+        }
+    };
+    let mut keyed: Vec<((u8, f64, String), &String)> = keys.iter().map(|k| (key(k), *k)).collect();
+    keyed.sort_by(|(ka, _), (kb, _)| {
+        ka.0.cmp(&kb.0).then_with(|| {
+            let o = ka.1.total_cmp(&kb.1).then_with(|| ka.2.cmp(&kb.2));
+            if desc { o.reverse() } else { o }
+        })
+    });
+    for (slot, (_, k)) in keys.iter_mut().zip(keyed) {
+        *slot = k;
+    }
+}
+
+/// Items joined, each distinct text once if asked, "and N more" past `limit`.
+fn join_items(mut items: Vec<String>, limit: Option<usize>, sep: &str, distinct: bool) -> String {
+    if distinct {
+        let mut seen = HashSet::new();
+        items.retain(|i| seen.insert(normalize(i)));
+    }
+    let total = items.len();
+    if let Some(l) = limit.filter(|l| total > *l) {
+        items.truncate(l);
+        let more = format!("and {} more", total - l);
+        items.push(more);
+    }
+    items.join(sep)
 }
 
 fn capitalise(s: &str) -> String {

@@ -178,7 +178,7 @@ pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Colu
 }
 
 /// A value as a text cell: what a template would show, without a format.
-fn text(v: &Val) -> String {
+pub(crate) fn text(v: &Val) -> String {
     match v {
         Val::Null => String::new(),
         Val::Text(t) => t.clone(),

@@ -52,6 +52,8 @@ pub fn render_in(template: &str, lookup: &dyn Fn(&str) -> Option<Value>, currenc
                     if !empty {
                         shown = Some(match (format, currency, &v) {
                             (Some("money"), Some(cur), Value::Number(n)) => format_currency(*n, cur),
+                            // A count in a sentence reads as a client expects it: 1,546 leads.
+                            (None, _, Value::Number(n)) if is_whole(*n) && n.abs() >= 1000.0 => format_whole(*n),
                             _ => format_value(&v, format),
                         });
                         break;
@@ -91,7 +93,21 @@ fn counted(n: f64, noun: &str) -> String {
         Some((one, many)) => (one.trim().to_string(), many.trim().to_string()),
         None => (noun.to_string(), format!("{noun}s")),
     };
-    format!("{} {}", format_number(n), if n == 1.0 { one } else { many })
+    format!("{} {}", format_whole(n), if n == 1.0 { one } else { many })
+}
+
+fn is_whole(n: f64) -> bool {
+    n.is_finite() && n.fract() == 0.0 && n.abs() < 1e15
+}
+
+/// A whole number with thousands separators (1,546); anything else as
+/// `format_number` writes it.
+fn format_whole(n: f64) -> String {
+    if !is_whole(n) {
+        return format_number(n);
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    format!("{sign}{}", format_money(n.abs()))
 }
 
 pub fn format_value(v: &Value, format: Option<&str>) -> String {
@@ -111,7 +127,7 @@ pub fn format_value(v: &Value, format: Option<&str>) -> String {
         // Always one decimal, rounded half away from zero: 0.05 -> "5.0%".
         (Value::Number(n), Some("pct1")) => format!("{:.1}%", (n * 1000.0).round() / 10.0 + 0.0),
         (Value::Number(n), Some("money")) => format_money(*n),
-        (Value::Number(n), Some("int")) => format_number(n.round()),
+        (Value::Number(n), Some("int")) => format_whole(n.round()),
         (Value::Number(n), Some("num")) => format_money(*n),
         (Value::List(items), Some("count")) => format_number(items.len() as f64),
         (Value::List(items), _) => items.join(", "),
@@ -265,6 +281,25 @@ mod tests {
         assert_eq!(render("{one:n year}, {three:n year}", &lookup), "1 year, 3 years");
         assert_eq!(render("{people:n person/people}", &lookup), "2 people");
         assert_eq!(render("{one:n person/people}", &lookup), "1 person");
+    }
+
+    #[test]
+    fn whole_numbers_in_a_sentence_take_thousands_separators() {
+        let lookup = |n: &str| match n {
+            "leads" => Some(Value::Number(1546.0)),
+            "small" => Some(Value::Number(999.0)),
+            "gap" => Some(Value::Number(-25_000.0)),
+            "days" => Some(Value::Number(1234.6)),
+            "share" => Some(Value::Number(1234.5)),
+            _ => None,
+        };
+        assert_eq!(
+            render(
+                "{leads} of {small}; {gap}; {leads:n lead}; {days:int} days; {share}",
+                &lookup
+            ),
+            "1,546 of 999; -25,000; 1,546 leads; 1,235 days; 1234.5"
+        );
     }
 
     #[test]

@@ -176,11 +176,11 @@ fn the_real_maven_pipeline_loads_and_attribution_is_not_assessed() {
     let (s, m) = status("COMP-006");
     assert_eq!(s, "warn", "{m}");
     // Maven leaves close_value empty on the 2,089 deals still open.
-    assert!(m.contains("2089 of 8800 have no amount or no stage"), "{m}");
+    assert!(m.contains("2,089 of 8,800 have no amount or no stage"), "{m}");
     assert_eq!(status("CRED-006").0, "pass");
     let (s, m) = status("STRAT-008");
     assert_eq!(s, "pass", "{m}");
-    assert!(m.starts_with("0 of 4238 won deals"), "{m}");
+    assert!(m.starts_with("0 of 4,238 won deals"), "{m}");
     assert_eq!(status("ACCT-007").0, "not_assessed");
     let tiers = &report["bundle"]["tiers"];
     assert_eq!(

@@ -24,6 +24,8 @@ pub enum Origin {
     Derived { source: String },
     /// Set for every row by the source mapping's `constants:`.
     Constant { source: String },
+    /// Read from the row's period label (`Q3 2025`) where it gives no date.
+    Label,
 }
 
 impl Origin {
@@ -36,6 +38,7 @@ impl Origin {
             Origin::Derived { source } => format!("derived by source {source}"),
             Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
+            Origin::Label => "read from the period label".into(),
         }
     }
 }

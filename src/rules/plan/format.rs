@@ -197,13 +197,62 @@ pub struct RawRows {
     pub with: IndexMap<String, RawComputed>,
 }
 
-/// A computed field: an expression, or `{ text: TEMPLATE }` rendered per row.
+/// A computed field: an expression, `{ text: TEMPLATE }` rendered per row,
+/// or an aggregate over the rows of another set that match this row
+/// (`{ sum: { from, field, on?, within?, where? } }`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawComputed {
     Expr(String),
     Number(f64),
     Text(RawText),
+    Lookup(Box<RawLookup>),
+}
+
+/// An aggregate per row over the matching rows of another row set or dataset.
+#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLookup {
+    #[serde(default)]
+    pub count: Option<RawLookupAgg>,
+    #[serde(default)]
+    pub sum: Option<RawLookupAgg>,
+    #[serde(default)]
+    pub avg: Option<RawLookupAgg>,
+    #[serde(default)]
+    pub min: Option<RawLookupAgg>,
+    #[serde(default)]
+    pub max: Option<RawLookupAgg>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawLookupAgg {
+    /// The other rows: a row set of the plan or a dataset.
+    pub from: String,
+    /// The field aggregated (`count` without one counts rows).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// A condition on the other rows (the same for every row of this set).
+    #[serde(rename = "where", default)]
+    pub filter: Option<RawCondition>,
+    /// Keys that must agree: a field of the other rows -> a field of this
+    /// row (`{ campaign_id: id }`), compared as vocabularies compare words.
+    #[serde(default)]
+    pub on: IndexMap<String, String>,
+    /// The other rows' date must fall in this row's range.
+    #[serde(default)]
+    pub within: Option<RawWithin>,
+}
+
+/// `{ date: OTHER_DATE, start: EXPR, end: EXPR }`: the other row's date from
+/// `start` to `end` inclusive, each an expression over this row.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawWithin {
+    pub date: String,
+    pub start: String,
+    pub end: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

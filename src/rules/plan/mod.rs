@@ -147,9 +147,14 @@ impl Step {
     /// The row conditions of the step.
     fn conditions(&self) -> Vec<&Condition> {
         match self {
-            Step::Rows { filter, .. } | Step::Agg { filter, .. } | Step::Months { filter, .. } => {
-                filter.iter().collect()
-            }
+            Step::Rows { filter, with, .. } => filter
+                .iter()
+                .chain(with.iter().filter_map(|f| match &f.how {
+                    Computation::Lookup(l) => l.filter.as_ref(),
+                    _ => None,
+                }))
+                .collect(),
+            Step::Agg { filter, .. } | Step::Months { filter, .. } => filter.iter().collect(),
             Step::Groups { any, none, lets, .. } => any
                 .iter()
                 .chain(none)
@@ -185,6 +190,23 @@ pub(crate) enum Computation {
     Expr(Expr, Vec<String>),
     /// A message template rendered for the row.
     Text(String),
+    /// An aggregate over the rows of another set that match this row.
+    Lookup(Box<Lookup>),
+}
+
+/// `with: { x: { sum: { from, field, on, within, where } } }`, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookup {
+    agg: Agg,
+    from: String,
+    dataset: String,
+    field: Option<String>,
+    filter: Option<Condition>,
+    /// (a field of the other rows, a field of this row).
+    on: Vec<(String, String)>,
+    /// The other rows' date field, and this row's start and end (expressions
+    /// with the names in them that are the row's fields).
+    within: Option<(String, (Expr, Vec<String>), (Expr, Vec<String>))>,
 }
 
 /// A dataset's schema, or a row set's: the dataset's with its computed fields.
@@ -865,6 +887,9 @@ impl Compiler<'_> {
                     self.row_template(&t.text, &extended, ds);
                     Some((Computation::Text(t.text.clone()), FieldType::Text))
                 }
+                RawComputed::Lookup(l) => self
+                    .lookup(name, l, schema, &extra)
+                    .map(|l| (Computation::Lookup(Box::new(l)), FieldType::Number)),
             };
             // Named even when broken, so later uses do not repeat the error.
             let ty = compiled.as_ref().map_or(FieldType::Text, |(_, t)| *t);
@@ -879,6 +904,89 @@ impl Compiler<'_> {
         }
         self.at = outer;
         out
+    }
+
+    /// A computed field aggregating the rows of another set that match the
+    /// row: `on` keys that agree, a date `within` the row's range.
+    fn lookup(
+        &mut self,
+        name: &str,
+        raw: &format::RawLookup,
+        schema: &DatasetSchema,
+        extra: &[(String, FieldType)],
+    ) -> Option<Lookup> {
+        let found: Vec<(Agg, &format::RawLookupAgg, &str)> = [
+            (Agg::Count, &raw.count, "count"),
+            (Agg::Sum, &raw.sum, "sum"),
+            (Agg::Avg, &raw.avg, "avg"),
+            (Agg::Min, &raw.min, "min"),
+            (Agg::Max, &raw.max, "max"),
+        ]
+        .into_iter()
+        .filter_map(|(a, r, k)| r.as_ref().map(|r| (a, r, k)))
+        .collect();
+        let [(agg, l, key)] = found.as_slice() else {
+            self.error(CheckError::new(
+                format!("computed field `{name}` needs exactly one of count, sum, avg, min, max (or an expression, or `text:`)"),
+                format!("{name}:"),
+            ));
+            return None;
+        };
+        let (ds, other) = self.source(&l.from, key)?;
+        match (&l.field, agg) {
+            (Some(f), Agg::Count) => {
+                self.field(&other, &ds, f, None);
+            }
+            (Some(f), _) => {
+                self.field(&other, &ds, f, Some(FieldType::Number));
+            }
+            (None, Agg::Count) => {}
+            (None, _) => self.error(CheckError::new(format!("`{key}` needs a `field`"), format!("{name}:"))),
+        }
+        let filter = self.cond(l.filter.as_ref(), &other, &ds, &[key, "where"]);
+        let mut on = Vec::new();
+        for (theirs, mine) in &l.on {
+            self.field(&other, &ds, theirs, None);
+            if !schema.fields.contains_key(mine) && !extra.iter().any(|(n, _)| n == mine) {
+                let mut known = schema.field_names();
+                known.extend(extra.iter().map(|(n, _)| n.as_str()));
+                self.error(
+                    CheckError::new(
+                        format!("`on:` compares `{theirs}` with `{mine}`, which is not a field of this row set"),
+                        mine.clone(),
+                    )
+                    .help(suggest(mine, &known)),
+                );
+            }
+            on.push((theirs.clone(), mine.clone()));
+        }
+        let within = match &l.within {
+            Some(w) => {
+                self.field(&other, &ds, &w.date, Some(FieldType::Date));
+                let start = self.row_expr_with(&w.start, schema, extra);
+                let end = self.row_expr_with(&w.end, schema, extra);
+                Some((w.date.clone(), start?, end?))
+            }
+            None => None,
+        };
+        if on.is_empty() && within.is_none() {
+            self.error(
+                CheckError::new(
+                    format!("computed field `{name}` aggregates `{}` with nothing to match this row: give `on:` or `within:`", l.from),
+                    format!("{name}:"),
+                )
+                .help("for one total over the whole set, name a plan value instead: `total: { sum: { from, field } }`"),
+            );
+        }
+        Some(Lookup {
+            agg: *agg,
+            from: l.from.clone(),
+            dataset: ds,
+            field: l.field.clone(),
+            filter,
+            on,
+            within,
+        })
     }
 
     /// A per-row template names the row's fields, plan values or params.

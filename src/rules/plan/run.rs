@@ -766,10 +766,21 @@ impl Ctx<'_> {
     fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
         let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
         let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
+        // Each lookup's other rows, indexed once for all the rows of this set.
+        let indexes: Vec<Option<LookupIndex<'_>>> = with
+            .iter()
+            .map(|f| match &f.how {
+                Computation::Lookup(l) => Some(self.lookup_index(l)),
+                _ => None,
+            })
+            .collect();
         for &r in rows {
             local.clear();
             for (i, f) in with.iter().enumerate() {
                 let v = match &f.how {
+                    Computation::Lookup(l) => indexes[i]
+                        .as_ref()
+                        .map_or(Val::Null, |ix| ix.value(l, self, table, r, &local)),
                     Computation::Expr(e, fields) => e.eval(&RowEnv {
                         ctx: self,
                         table,
@@ -794,6 +805,93 @@ impl Ctx<'_> {
             );
         }
         out
+    }
+}
+
+/// The other rows of a lookup, by key (the normalised `on` values joined),
+/// each group in date order when the lookup has `within`.
+struct LookupIndex<'t> {
+    table: Option<Table<'t>>,
+    groups: HashMap<String, Vec<(i32, usize)>>,
+}
+
+impl Ctx<'_> {
+    fn lookup_index(&self, l: &super::Lookup) -> LookupIndex<'_> {
+        let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
+        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
+        if let Some(t) = table {
+            let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
+            let date = l.within.as_ref().map(|(d, ..)| t.column(d));
+            let mut buf = String::new();
+            'rows: for r in rows {
+                let day = match date {
+                    Some(col) => match col.and_then(|c| c.days(r)) {
+                        Some(d) => d,
+                        None => continue,
+                    },
+                    None => 0,
+                };
+                let mut key = String::new();
+                for col in &keys {
+                    let Some(c) = col.filter(|c| !c.is_null(r)) else {
+                        continue 'rows;
+                    };
+                    normalize_into(&c.key_text(r), &mut buf);
+                    key.push_str(&buf);
+                    key.push('\u{1f}');
+                }
+                groups.entry(key).or_default().push((day, r));
+            }
+            for g in groups.values_mut() {
+                g.sort_unstable();
+            }
+        }
+        LookupIndex { table, groups }
+    }
+}
+
+impl LookupIndex<'_> {
+    /// The aggregate over the other rows matching row `r` of `table`; null
+    /// when the row has no key or no range to match with.
+    fn value(&self, l: &super::Lookup, ctx: &Ctx<'_>, table: Table<'_>, r: usize, local: &[(&str, Val)]) -> Val {
+        let mut key = String::new();
+        let mut buf = String::new();
+        for (_, mine) in &l.on {
+            let text = match local.iter().find(|(n, _)| *n == mine.as_str()) {
+                Some((_, Val::Null)) => return Val::Null,
+                Some((_, v)) => to_value(v).to_text(),
+                None => match table.value(mine, r) {
+                    Value::Null => return Val::Null,
+                    v => v.to_text(),
+                },
+            };
+            normalize_into(&text, &mut buf);
+            key.push_str(&buf);
+            key.push('\u{1f}');
+        }
+        let rows = self.groups.get(&key).map_or(&[][..], Vec::as_slice);
+        let rows = match &l.within {
+            Some((_, (start, start_fields), (end, end_fields))) => {
+                let at = |e: &Expr, fields: &[String]| {
+                    e.eval(&RowEnv {
+                        ctx,
+                        table,
+                        row: r,
+                        fields,
+                        local,
+                    })
+                };
+                let (Val::Date(a), Val::Date(b)) = (at(start, start_fields), at(end, end_fields)) else {
+                    return Val::Null;
+                };
+                let lo = rows.partition_point(|(d, _)| *d < a);
+                let hi = rows.partition_point(|(d, _)| *d <= b).max(lo);
+                &rows[lo..hi]
+            }
+            None => rows,
+        };
+        let rows: Vec<usize> = rows.iter().map(|(_, r)| *r).collect();
+        aggregate(l.agg, self.table, l.field.as_deref(), &rows)
     }
 }
 

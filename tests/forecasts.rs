@@ -103,12 +103,50 @@ fn the_audit_judges_marketing_pipeline_forecast_from_labels_and_opportunities() 
     assert_eq!(r["status"], "warn", "{r}");
     let message = r["message"].as_str().unwrap();
     assert!(
-        message
-            .contains("Q1 2025: forecast $100,000, actual $98,000 (from 1 marketing-sourced opportunity), off by 2%"),
+        message.contains("(2 of 3 missed; off by Q1 2025 2%, 2025-Q2 122%, Q3 FY2025 114%)"),
         "{message}"
     );
-    assert!(
-        message.contains("2025-Q2: forecast $200,000, actual $90,000 (as recorded), off by 122%"),
-        "{message}"
+    // Each missed period with its forecast, its actual and where the actual came from.
+    let findings: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            "2025-Q2: forecast $200,000, actual $90,000 (as recorded), off by 122%",
+            "Q3 FY2025: forecast $150,000, actual $70,000 (as recorded), off by 114%, the second miss running",
+        ]
+    );
+    // Without a recorded actual, the finding says the actual was summed from the opportunities.
+    let dir = folder(&[
+        (
+            "forecasts.csv",
+            "id,quarter,metric,amount\nF1,Q1 2025,Marketing pipeline,300000\nF2,Q2 2025,Marketing pipeline,300000\n",
+        ),
+        (
+            "opportunities.csv",
+            "id,created_date,source,amount\nO1,2025-02-01,Webinar,98000\nO2,2025-05-01,Paid Search,50000\nO3,2025-05-02,Sales,900000\n",
+        ),
+    ]);
+    let o = mktaudit(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--select",
+        "INTG-005",
+        "--as-of",
+        "2025-12-31",
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let last = report["results"][0]["findings"][1]["message"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(
+        last,
+        "Q2 2025: forecast $300,000, actual $50,000 (from 1 marketing-sourced opportunity), off by 500%, the second miss running"
     );
 }

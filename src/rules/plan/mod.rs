@@ -204,9 +204,18 @@ pub(crate) struct Lookup {
     filter: Option<Condition>,
     /// (a field of the other rows, a field of this row).
     on: Vec<(String, String)>,
-    /// The other rows' date field, and this row's start and end (expressions
-    /// with the names in them that are the row's fields).
-    within: Option<(String, (Expr, Vec<String>), (Expr, Vec<String>))>,
+    within: Option<Within>,
+}
+
+/// An expression over one row, with the names in it that are the row's fields.
+type RowExpr = (Expr, Vec<String>);
+
+/// A lookup's `within:`: the other rows' date field, and this row's range.
+#[derive(Debug, Clone)]
+pub(crate) struct Within {
+    date: String,
+    start: RowExpr,
+    end: RowExpr,
 }
 
 /// A dataset's schema, or a row set's: the dataset's with its computed fields.
@@ -965,7 +974,11 @@ impl Compiler<'_> {
                 self.field(&other, &ds, &w.date, Some(FieldType::Date));
                 let start = self.row_expr_with(&w.start, schema, extra);
                 let end = self.row_expr_with(&w.end, schema, extra);
-                Some((w.date.clone(), start?, end?))
+                Some(Within {
+                    date: w.date.clone(),
+                    start: start?,
+                    end: end?,
+                })
             }
             None => None,
         };

@@ -821,7 +821,7 @@ impl Ctx<'_> {
         let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
         if let Some(t) = table {
             let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
-            let date = l.within.as_ref().map(|(d, ..)| t.column(d));
+            let date = l.within.as_ref().map(|w| t.column(&w.date));
             let mut buf = String::new();
             'rows: for r in rows {
                 let day = match date {
@@ -842,9 +842,8 @@ impl Ctx<'_> {
                 }
                 groups.entry(key).or_default().push((day, r));
             }
-            for g in groups.values_mut() {
-                g.sort_unstable();
-            }
+            // Each group on its own: the order groups are visited in reaches nothing.
+            groups.values_mut().for_each(|g| g.sort_unstable());
         }
         LookupIndex { table, groups }
     }
@@ -871,7 +870,11 @@ impl LookupIndex<'_> {
         }
         let rows = self.groups.get(&key).map_or(&[][..], Vec::as_slice);
         let rows = match &l.within {
-            Some((_, (start, start_fields), (end, end_fields))) => {
+            Some(super::Within {
+                start: (start, start_fields),
+                end: (end, end_fields),
+                ..
+            }) => {
                 let at = |e: &Expr, fields: &[String]| {
                     e.eval(&RowEnv {
                         ctx,

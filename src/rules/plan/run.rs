@@ -3,6 +3,7 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
+use super::lookup::Group;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
 use super::{Agg, Body, Computation, ComputedField, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
@@ -767,7 +768,7 @@ impl Ctx<'_> {
         let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
         let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
         // Each lookup's other rows, indexed once for all the rows of this set.
-        let indexes: Vec<Option<LookupIndex<'_>>> = with
+        let indexes: Vec<Option<LookupIndex>> = with
             .iter()
             .map(|f| match &f.how {
                 Computation::Lookup(l) => Some(self.lookup_index(l)),
@@ -810,49 +811,62 @@ impl Ctx<'_> {
 
 /// The other rows of a lookup, by key (the normalised `on` values joined),
 /// each group in date order when the lookup has `within`.
-struct LookupIndex<'t> {
-    table: Option<Table<'t>>,
-    groups: HashMap<String, Vec<(i32, usize)>>,
+struct LookupIndex {
+    /// Neither the rows nor the field to aggregate exist: count 0, else missing.
+    absent: bool,
+    groups: HashMap<String, Group>,
 }
 
 impl Ctx<'_> {
-    fn lookup_index(&self, l: &super::Lookup) -> LookupIndex<'_> {
+    fn lookup_index(&self, l: &super::Lookup) -> LookupIndex {
         let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
         let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
-        if let Some(t) = table {
-            let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
-            let date = l.within.as_ref().map(|w| t.column(&w.date));
-            let mut buf = String::new();
-            'rows: for r in rows {
-                let day = match date {
-                    Some(col) => match col.and_then(|c| c.days(r)) {
-                        Some(d) => d,
-                        None => continue,
-                    },
-                    None => 0,
+        let Some(t) = table else {
+            return LookupIndex {
+                absent: true,
+                groups: HashMap::new(),
+            };
+        };
+        let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
+        let date = l.within.as_ref().map(|w| t.column(&w.date));
+        let mut buf = String::new();
+        'rows: for r in rows {
+            let day = match date {
+                Some(col) => match col.and_then(|c| c.days(r)) {
+                    Some(d) => d,
+                    None => continue,
+                },
+                None => 0,
+            };
+            let mut key = String::new();
+            for col in &keys {
+                let Some(c) = col.filter(|c| !c.is_null(r)) else {
+                    continue 'rows;
                 };
-                let mut key = String::new();
-                for col in &keys {
-                    let Some(c) = col.filter(|c| !c.is_null(r)) else {
-                        continue 'rows;
-                    };
-                    normalize_into(&c.key_text(r), &mut buf);
-                    key.push_str(&buf);
-                    key.push('\u{1f}');
-                }
-                groups.entry(key).or_default().push((day, r));
+                normalize_into(&c.key_text(r), &mut buf);
+                key.push_str(&buf);
+                key.push('\u{1f}');
             }
-            // Each group on its own: the order groups are visited in reaches nothing.
-            groups.values_mut().for_each(|g| g.sort_unstable());
+            groups.entry(key).or_default().push((day, r));
         }
-        LookupIndex { table, groups }
+        let col = l.field.as_deref().and_then(|f| t.column(f));
+        LookupIndex {
+            absent: l.field.is_some() && col.is_none(),
+            groups: groups
+                .into_iter()
+                .map(|(k, rows)| (k, Group::new(rows, col, l.agg)))
+                .collect(),
+        }
     }
 }
 
-impl LookupIndex<'_> {
+impl LookupIndex {
     /// The aggregate over the other rows matching row `r` of `table`; null
     /// when the row has no key or no range to match with.
     fn value(&self, l: &super::Lookup, ctx: &Ctx<'_>, table: Table<'_>, r: usize, local: &[(&str, Val)]) -> Val {
+        if self.absent {
+            return if l.agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+        }
         let mut key = String::new();
         let mut buf = String::new();
         for (_, mine) in &l.on {
@@ -868,8 +882,7 @@ impl LookupIndex<'_> {
             key.push_str(&buf);
             key.push('\u{1f}');
         }
-        let rows = self.groups.get(&key).map_or(&[][..], Vec::as_slice);
-        let rows = match &l.within {
+        let dates = match &l.within {
             Some(super::Within {
                 start: (start, start_fields),
                 end: (end, end_fields),
@@ -887,14 +900,17 @@ impl LookupIndex<'_> {
                 let (Val::Date(a), Val::Date(b)) = (at(start, start_fields), at(end, end_fields)) else {
                     return Val::Null;
                 };
-                let lo = rows.partition_point(|(d, _)| *d < a);
-                let hi = rows.partition_point(|(d, _)| *d <= b).max(lo);
-                &rows[lo..hi]
+                Some((a, b))
             }
-            None => rows,
+            None => None,
         };
-        let rows: Vec<usize> = rows.iter().map(|(_, r)| *r).collect();
-        aggregate(l.agg, self.table, l.field.as_deref(), &rows)
+        match self.groups.get(&key) {
+            Some(g) => {
+                let (lo, hi) = g.range(dates);
+                g.value(l.agg, l.field.is_some(), lo, hi)
+            }
+            None => Group::new(Vec::new(), None, l.agg).value(l.agg, l.field.is_some(), 0, 0),
+        }
     }
 }
 

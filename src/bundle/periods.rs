@@ -214,9 +214,10 @@ fn label_problem(ds: &Dataset, src: &SourceFile, row: usize, header: &str, text:
                 None => p.at_line(src, line, 1, "not a period"),
             }
         }
-        _ => {
+        // A spreadsheet (no text to point into): its row as the sheet numbers it.
+        line => {
             let mut p = p;
-            p.path = Some(format!("{} row {}", ds.file, row + 1));
+            p.path = Some(format!("{} row {}", ds.file, line.map_or(row + 1, |l| l as usize)));
             p
         }
     }

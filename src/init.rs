@@ -73,6 +73,8 @@ fn manifest_template() -> String {
          #     columns:                                 # column header -> field, wins over the source\n\
          #       Deal Size (USD): amount\n\
          #       Internal Notes: ignore                 # drop a column without a note\n\
+         #       Contact Email: lead_id\n\
+         #     join_on: { lead_id: email }              # lead_id holds the lead's email, not its id\n\
          #   kpis:\n\
          #     file: Leadership scorecard.xlsx\n\
          #     sheet: KPIs                              # default: the sheet named like the dataset, else the first\n\

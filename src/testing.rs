@@ -13,7 +13,7 @@ pub mod audit {
 }
 
 pub mod bundle {
-    pub use crate::bundle::{Bundle, LoadOptions, Manifest, Origin, load_bundle, load_bundle_with};
+    pub use crate::bundle::{Bundle, Demand, LoadOptions, Manifest, Origin, load_bundle, load_bundle_with};
 
     pub mod schema {
         pub use crate::bundle::schema::reference_markdown;

@@ -483,10 +483,31 @@ fn unknown_sources_and_bad_mappings_are_diagnosed() {
 #[test]
 fn a_bad_spreadsheet_cell_is_named_by_sheet_and_cell() {
     let bytes = std::fs::read(PathBuf::from(FORMATS).join("kpis-bad-cell.xlsx")).unwrap();
-    // `inspect` reads every column (audit only those its rules need).
-    let err = bad_with("inspect", &[("kpis.xlsx", &bytes)]);
+    // No default rule reads `kpis.actual`: a note in both commands, named by sheet and cell.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("kpis.xlsx"), &bytes).unwrap();
+    for command in ["audit", "inspect"] {
+        let o = mktaudit(&[command, dir.path().to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{command}: {}", stderr(&o));
+        let out = stdout(&o).split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            out.contains("[Sheet1] D3, column `Actual` (kpis.actual): expected a number"),
+            "{command}: {out}"
+        );
+        assert!(out.contains("about a thousand"), "{command}: {out}");
+    }
+    // A column the rules read is an error, named the same way.
+    let err = bad_with(
+        "audit",
+        &[
+            ("kpis.xlsx", &bytes),
+            (
+                "bundle.yaml",
+                b"datasets:\n  kpis:\n    columns: { Actual: target, Target: ignore }\n",
+            ),
+        ],
+    );
     assert!(err.contains("kpis.xlsx [Sheet1] D3"), "{err}");
-    assert!(err.contains("about a thousand"), "{err}");
 }
 
 #[test]

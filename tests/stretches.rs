@@ -8,7 +8,10 @@ use std::path::Path;
 
 /// The whole outcome of a load, as text (NaN-safe, unlike `==` on columns).
 fn load(root: &Path, stretch_bytes: usize) -> String {
-    let options = LoadOptions { stretch_bytes };
+    let options = LoadOptions {
+        stretch_bytes,
+        ..Default::default()
+    };
     match load_bundle_with(root, None, &options) {
         Ok(bundle) => format!("{bundle:#?}"),
         Err(problems) => format!("ERR {problems:#?}"),
@@ -153,12 +156,56 @@ fn a_cell_after_blank_lines_is_placed_on_its_own_line() {
         .join(newline);
         let dir = bundle_with(&[("opportunities.csv", &text)]);
         for stretch_bytes in [8, 1 << 20] {
-            let options = LoadOptions { stretch_bytes };
+            let options = LoadOptions {
+                stretch_bytes,
+                ..Default::default()
+            };
             let problems = load_bundle_with(dir.path(), None, &options).expect_err("`lots` is not a number");
             let p = &problems.0[0];
             let (offset, _) = p.span.expect("the problem points into the file");
             let (line, _) = p.source.as_ref().unwrap().line_col(offset);
             assert_eq!(line, 6, "{newline:?}, stretches of {stretch_bytes} bytes");
         }
+    }
+}
+
+/// Bad cells in columns no rule reads are counted over every stretch and
+/// named at their own line, whatever the stretch size.
+#[test]
+fn unread_bad_cells_are_noted_alike_in_stretches() {
+    let mut text = String::from("id,created_date,amount,is_won\n");
+    for i in 0..60 {
+        let date = if i % 7 == 3 { "3/4/2025" } else { "2025-03-04" };
+        let won = if i == 41 { "maybe" } else { "true" };
+        text.push_str(&format!("O{i},{date},{i},{won}\n"));
+    }
+    let dir = bundle_with(&[("opportunities.csv", &text)]);
+    // The run reads only the amounts.
+    let demand = mktaudit::testing::bundle::Demand::from([(
+        "opportunities".to_string(),
+        std::collections::BTreeSet::from(["amount".to_string()]),
+    )]);
+    let notes = |stretch_bytes| {
+        let options = LoadOptions {
+            stretch_bytes,
+            ..Default::default()
+        };
+        let b = load_bundle_with(dir.path(), Some(&demand), &options).expect("no rule reads the bad cells");
+        b.notes
+            .iter()
+            .filter(|n| n.message.contains("nothing was judged"))
+            .map(|n| n.message.clone())
+            .collect::<Vec<_>>()
+    };
+    let whole = notes(usize::MAX / 4);
+    assert_eq!(whole.len(), 2, "{whole:?}");
+    // Notes come sorted: by their text.
+    assert!(whole[0].starts_with("line 43, column `is_won`"), "{whole:?}");
+    assert!(
+        whole[1].starts_with("line 5, column `created_date`") && whole[1].contains("(8 more cells like it)"),
+        "{whole:?}"
+    );
+    for size in [1, 7, 64, 200] {
+        assert_eq!(notes(size), whole, "stretches of {size} bytes");
     }
 }

@@ -29,12 +29,17 @@ pub struct LoadOptions {
     /// Big CSV files are read in stretches of about this many bytes, in
     /// parallel.
     pub stretch_bytes: usize,
+    /// Keep every column in memory (`inspect` shows them all), while the
+    /// demand still decides which columns are read: a bad cell in one no
+    /// rule reads is a note either way.
+    pub keep_all: bool,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
         Self {
             stretch_bytes: super::delimited::STRETCH_BYTES,
+            keep_all: false,
         }
     }
 }
@@ -76,6 +81,8 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
     let (manifest, sources) = super::manifest::read_manifest(root, &mut problems);
     let mut notes = Vec::new();
     let files = super::discover::discover(root, &manifest, &sources, &mut notes, &mut problems);
+    let keyed_demand = demand.map(|d| super::joins::with_keys(&manifest, d));
+    let demand = keyed_demand.as_ref();
 
     // Files parse in parallel; results are merged in file order, so notes,
     // problems and datasets come out the same whatever the thread count.
@@ -119,6 +126,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
         }
         reads.insert(name, read);
     }
+    let keyed_joins = super::joins::resolve(&manifest, &mut datasets, &mut reads, &mut notes, &mut problems);
     notes.sort();
     problems.into_result(Bundle {
         root: root.to_path_buf(),
@@ -127,6 +135,7 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
         reads,
         notes,
         profile_overrides: BTreeMap::new(),
+        keyed_joins,
     })
 }
 
@@ -364,6 +373,7 @@ fn read_dataset(
         read,
         decimal_comma: false,
         stretch_bytes: options.stretch_bytes,
+        keep_all: options.keep_all,
     };
     let mut ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),
@@ -454,6 +464,7 @@ pub fn bundle_from_inline(
             read: DatasetRead::default(),
             decimal_comma: false,
             stretch_bytes: super::delimited::STRETCH_BYTES,
+            keep_all: false,
         };
         if let Some(mut ds) = builder.records_from(&doc, false) {
             let mut read = DatasetRead::default();
@@ -461,6 +472,13 @@ pub fn bundle_from_inline(
             datasets.insert(name.clone(), ds);
         }
     }
+    let keyed_joins = super::joins::resolve(
+        &manifest,
+        &mut datasets,
+        &mut BTreeMap::new(),
+        &mut notes,
+        &mut problems,
+    );
     problems.into_result(Bundle {
         root: std::path::PathBuf::from(root_name),
         manifest,
@@ -468,6 +486,7 @@ pub fn bundle_from_inline(
         reads: BTreeMap::new(),
         notes,
         profile_overrides: BTreeMap::new(),
+        keyed_joins,
     })
 }
 

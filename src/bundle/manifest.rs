@@ -2,6 +2,7 @@
 //! audited period and the currency, and maps files and columns with other
 //! names onto the bundle format, so an export loads without being edited.
 
+pub use super::joins::JoinOn;
 use super::load::{find_key, find_key_path, read_source, yaml_problem};
 use super::plan::IGNORE;
 use super::schema::Schema;
@@ -87,6 +88,13 @@ pub struct DatasetMapping {
     /// for a file of marketing-sourced deals. Wins over any column.
     #[serde(default)]
     pub constants: BTreeMap<String, crate::yaml::Value>,
+    /// Reference field -> the key it holds when that is not the target's id:
+    /// `lead_id: email` (the column holds the lead's email), or
+    /// `opportunity_id: { on: account, from: account }` (no such column: link
+    /// each row by its `account` to the opportunity with that `account`).
+    /// Keys are resolved into the target's ids when the bundle loads.
+    #[serde(default)]
+    pub join_on: BTreeMap<String, JoinOn>,
 }
 
 impl Manifest {
@@ -134,7 +142,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
         Ok(m) => m,
         Err(e) => {
             let help = crate::error::unknown_key_help(&e.to_string()).unwrap_or_else(|| {
-                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
+                "known keys: org, period (start, end), currency, datasets (file, source, mapping, sheet, date_format, covers, columns, constants, join_on: FIELD: KEY or { on: KEY, from: FIELD }); a key appears once per mapping; `mktaudit docs bundle` describes them".into()
             });
             problems.push(
                 yaml_problem(
@@ -225,6 +233,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
                 }
             }
         }
+        super::joins::check_manifest(&src, name, ds, &mapping.join_on, problems);
         if let Some(chosen) = manifest_source(root, &src, name, mapping, problems) {
             sources.insert(name.clone(), chosen);
         }

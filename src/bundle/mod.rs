@@ -11,6 +11,7 @@ pub mod coverage;
 mod delimited;
 mod discover;
 pub mod integrity;
+pub mod joins;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
@@ -22,6 +23,7 @@ pub mod schema;
 pub mod source;
 mod structured;
 mod table;
+mod unread;
 mod xlsx;
 
 pub use load::{Demand, LoadOptions, bundle_from_inline, load_bundle, load_bundle_with};
@@ -51,6 +53,8 @@ pub struct Bundle {
     pub notes: Vec<Note>,
     /// Profile fields set by config; they win over the `org` dataset.
     pub profile_overrides: BTreeMap<String, Value>,
+    /// References resolved through bundle.yaml's `join_on:`, with their match rates.
+    pub keyed_joins: Vec<joins::KeyedJoin>,
 }
 
 /// Something the user should know about how the bundle was read.

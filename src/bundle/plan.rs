@@ -26,6 +26,8 @@ pub enum Origin {
     Constant { source: String },
     /// Read from the row's period label (`Q3 2025`) where it gives no date.
     Label,
+    /// Linked through bundle.yaml's `join_on:` from this column to the target's `on` field.
+    Joined { on: String },
 }
 
 impl Origin {
@@ -39,6 +41,7 @@ impl Origin {
             Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
             Origin::Label => "read from the period label".into(),
+            Origin::Joined { on } => format!("linked to {on} by bundle.yaml join_on"),
         }
     }
 }
@@ -143,6 +146,9 @@ pub struct Plan {
     pub near_misses: Vec<(String, String)>,
     /// Columns the source mapping recognised.
     pub source_columns: usize,
+    /// Per planned column: no rule of the run reads its field, so a bad
+    /// cell in it is a note, not an error (set by the loader).
+    pub unread: Vec<bool>,
 }
 
 fn pairs(map: &IndexMap<String, crate::yaml::Value>) -> Vec<(String, String)> {

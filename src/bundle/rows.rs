@@ -23,6 +23,34 @@ pub(super) struct CellIssue {
     pub error: CellError,
 }
 
+/// The cells of one column that no rule of the run reads and that could
+/// not be read as its type: the first, in file order, and how many. Nothing
+/// is judged on them, so they are a note rather than an error.
+#[derive(Default)]
+pub(super) struct UnreadCells {
+    pub first: Option<CellIssue>,
+    pub count: usize,
+}
+
+impl UnreadCells {
+    pub(super) fn add(&mut self, issue: impl FnOnce() -> CellIssue) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some(issue());
+        }
+    }
+}
+
+/// Whether a cell of this type can fail to read: text and lists cannot, so
+/// an unread column of them costs nothing.
+fn can_fail(ty: FieldType) -> bool {
+    !matches!(ty, FieldType::Text | FieldType::List)
+}
+
+/// A scratch column is emptied after this many cells: unread columns are
+/// checked, not stored.
+const SCRATCH_CELLS: usize = 1024;
+
 /// Why reading a stretch of rows stopped: the file is not a table.
 pub(super) enum Stop {
     /// A row whose width differs from the header's (a footer line followed
@@ -79,6 +107,11 @@ pub(super) struct RowSink<'p> {
     /// Per planned column: its cells need no mapping, so plain ones take
     /// [`Column::push_plain`].
     plain: Vec<bool>,
+    /// Per planned column not kept: a scratch column its cells are checked
+    /// in, when they can fail to read.
+    checks: Vec<Option<Column>>,
+    /// Per planned column: its bad cells when no rule reads it.
+    pub unread: Vec<UnreadCells>,
 }
 
 impl<'p> RowSink<'p> {
@@ -102,6 +135,12 @@ impl<'p> RowSink<'p> {
                 .iter()
                 .map(|c| plan.nulls.is_empty() && c.values.is_empty() && !decimal_comma && plan.date_formats.is_empty())
                 .collect(),
+            checks: plan
+                .columns
+                .iter()
+                .map(|c| (!ds.columns.contains_key(&c.field) && can_fail(c.ty)).then(|| Column::new(c.ty)))
+                .collect(),
+            unread: plan.columns.iter().map(|_| UnreadCells::default()).collect(),
         }
     }
 
@@ -123,7 +162,11 @@ impl<'p> RowSink<'p> {
         if let Some(loc) = &mut self.footer {
             shift(loc);
         }
-        for issue in &mut self.cell_issues {
+        for issue in self
+            .cell_issues
+            .iter_mut()
+            .chain(self.unread.iter_mut().filter_map(|u| u.first.as_mut()))
+        {
             shift(&mut issue.loc);
         }
         match &mut self.stop {
@@ -169,12 +212,22 @@ impl<'p> RowSink<'p> {
 
     fn push_row<R: TableRow>(&mut self, row: &R, loc: Loc) {
         let plan = self.plan;
-        for ((c, col), plain) in plan.columns.iter().zip(&mut self.slots.columns).zip(&self.plain) {
-            let Some(col) = col else {
-                continue;
+        for (i, c) in plan.columns.iter().enumerate() {
+            // A column not kept is read by no rule; a kept one may be too
+            // (`inspect` keeps every column).
+            let unread = self.slots.columns[i].is_none() || plan.unread.get(i).copied().unwrap_or(false);
+            let col = match (&mut self.slots.columns[i], &mut self.checks[i]) {
+                (Some(col), _) => col,
+                (None, Some(scratch)) => {
+                    if scratch.len() >= SCRATCH_CELLS {
+                        *scratch = Column::new(c.ty);
+                    }
+                    scratch
+                }
+                (None, None) => continue,
             };
             let raw = row.cell(c.index);
-            if *plain && col.push_plain(raw) {
+            if self.plain[i] && col.push_plain(raw) {
                 continue;
             }
             let cell = if plan.is_null(raw) {
@@ -183,6 +236,16 @@ impl<'p> RowSink<'p> {
                 map_value(&c.values, raw)
             };
             if let Err(error) = push_cell(col, cell, &plan.date_formats, self.decimal_comma) {
+                if unread {
+                    self.unread[i].add(|| CellIssue {
+                        loc,
+                        index: c.index,
+                        cell: cell.to_string(),
+                        field: c.field.clone(),
+                        error,
+                    });
+                    continue;
+                }
                 self.cell_errors += 1;
                 if self.cell_issues.len() < MAX_CELL_ERRORS_PER_FILE {
                     self.cell_issues.push(CellIssue {
@@ -240,6 +303,11 @@ impl<'p> RowSink<'p> {
             merged.cell_errors += s.cell_errors;
             let room = MAX_CELL_ERRORS_PER_FILE.saturating_sub(merged.cell_issues.len());
             merged.cell_issues.extend(s.cell_issues.drain(..).take(room));
+            merged.unread.resize_with(s.unread.len(), UnreadCells::default);
+            for (m, u) in merged.unread.iter_mut().zip(s.unread.drain(..)) {
+                m.count += u.count;
+                m.first = m.first.take().or(u.first);
+            }
             if let Some(stop) = s.stop.take() {
                 merged.stop = Some(stop);
                 break;
@@ -292,6 +360,8 @@ pub(super) struct Merged {
     pub cell_issues: Vec<CellIssue>,
     pub cell_errors: usize,
     pub stop: Option<Stop>,
+    /// Per planned column: bad cells in a column no rule reads.
+    pub unread: Vec<UnreadCells>,
 }
 
 pub(super) fn is_blank<R: TableRow>(row: &R) -> bool {

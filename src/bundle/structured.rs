@@ -6,7 +6,7 @@ use super::load::yaml_problem;
 use super::table::{DatasetBuilder, Loc};
 use crate::error::ErrorCode;
 use crate::error::Problem;
-use crate::value::Value;
+use crate::value::{FieldType, Value};
 
 pub(super) enum Structured {
     Json,
@@ -108,20 +108,40 @@ impl DatasetBuilder<'_> {
             }
         }
         let plan = self.plan(&keys, &mut ds);
-        let kept: Vec<(usize, String)> = plan
+        // Kept columns, and columns no rule reads whose cells can fail to
+        // read (checked in a scratch column, reported as a note).
+        let mut kept: Vec<(usize, String, Option<super::Column>)> = plan
             .columns
             .iter()
-            .filter(|c| self.keep(&c.field))
-            .map(|c| (c.index, c.field.clone()))
+            .filter(|c| self.keep(&c.field) || !matches!(c.ty, FieldType::Text | FieldType::List))
+            .map(|c| {
+                let scratch = (!self.keep(&c.field)).then(|| super::Column::new(c.ty));
+                (c.index, c.field.clone(), scratch)
+            })
             .collect();
+        let mut unread: Vec<super::rows::UnreadCells> = kept.iter().map(|_| Default::default()).collect();
         for (row, item) in items.iter().enumerate() {
             let line = lines.get(row).copied().unwrap_or(0);
-            for (i, field) in &kept {
+            for (k, (i, field, scratch)) in kept.iter_mut().enumerate() {
                 let value = item.get(&keys[*i]).map_or(Value::Null, json_to_value);
-                let col = ds.columns.get_mut(field).expect("kept fields have columns");
+                let col = match scratch {
+                    Some(s) => s,
+                    None => ds.columns.get_mut(field.as_str()).expect("kept fields have columns"),
+                };
                 if let Err(e) = col.push_value(&value) {
-                    let header = keys[*i].clone();
-                    self.cell_problem(Loc::Line(line.max(1)), &value.to_text(), field, &header, &e);
+                    let loc = Loc::Line(line.max(1));
+                    if self.reads(field) {
+                        let header = keys[*i].clone();
+                        self.cell_problem(loc, &value.to_text(), field, &header, &e);
+                    } else {
+                        unread[k].add(|| super::rows::CellIssue {
+                            loc,
+                            index: *i,
+                            cell: value.to_text(),
+                            field: field.clone(),
+                            error: e,
+                        });
+                    }
                 }
             }
             for d in &plan.derived {
@@ -147,6 +167,12 @@ impl DatasetBuilder<'_> {
             }
             ds.lines.push(u32::try_from(line).unwrap_or(0));
             ds.rows += 1;
+        }
+        for u in &unread {
+            if let Some(first) = &u.first {
+                let note = super::unread::note(self, first, u.count, &keys[first.index]);
+                self.notes.push(note);
+            }
         }
         Some(ds)
     }

@@ -88,12 +88,21 @@ pub(super) struct DatasetBuilder<'a> {
     pub decimal_comma: bool,
     /// See [`super::LoadOptions`].
     pub stretch_bytes: usize,
+    /// See [`super::LoadOptions`].
+    pub keep_all: bool,
     /// bundle.yaml, to point at its lines when the file does not have what it maps.
     pub manifest_src: Option<&'a SourceFile>,
 }
 
 impl DatasetBuilder<'_> {
+    /// Whether the field is kept in memory.
     pub(super) fn keep(&self, field: &str) -> bool {
+        self.keep_all || self.reads(field)
+    }
+
+    /// Whether a rule of the run reads the field: a bad cell in it is an
+    /// error, elsewhere a note (see [`super::unread`]).
+    pub(super) fn reads(&self, field: &str) -> bool {
         match self.wanted {
             None => true,
             Some(w) => {
@@ -126,7 +135,8 @@ impl DatasetBuilder<'_> {
     /// Resolves the header row, creates the kept columns and records how
     /// each field was found.
     pub(super) fn plan(&mut self, headers: &[String], ds: &mut Dataset) -> Plan {
-        let plan = Plan::new(&self.resolver, headers, self.date_format);
+        let mut plan = Plan::new(&self.resolver, headers, self.date_format);
+        plan.unread = plan.columns.iter().map(|c| !self.reads(&c.field)).collect();
         let mut fields: Vec<(String, FieldType, String, Origin)> = plan
             .columns
             .iter()
@@ -371,6 +381,13 @@ impl DatasetBuilder<'_> {
             self.cell_problem_at(issue.loc, issue.index, &issue.cell, &issue.field, &header, &issue.error);
         }
         self.cell_errors += total - shown;
+        for u in &merged.unread {
+            if let Some(first) = &u.first {
+                let header = headers.get(first.index).cloned().unwrap_or_default();
+                let note = super::unread::note(self, first, u.count, &header);
+                self.notes.push(note);
+            }
+        }
         match merged.stop {
             Some(Stop::Shape { loc, width }) => {
                 self.shape_problem(loc, width, headers.len());
@@ -518,7 +535,7 @@ pub(super) fn date_format_for(cell: &str) -> Option<(&'static str, Option<&'stat
 }
 
 /// A header as a YAML key: quoted when YAML would read it otherwise.
-fn yaml_key(header: &str) -> String {
+pub(super) fn yaml_key(header: &str) -> String {
     let plain = header
         .chars()
         .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '_' | '-' | '.' | '(' | ')'))

@@ -53,6 +53,7 @@ error_codes! {
     BundleManifestFile => "bundle::manifest_file", "a file that bundle.yaml maps a dataset to does not exist, or is a link";
     BundleManifestField => "bundle::manifest_field", "bundle.yaml has an unknown or malformed key";
     BundleManifestColumn => "bundle::manifest_column", "bundle.yaml maps a column header the file does not have (the help suggests the nearest header)";
+    BundleManifestJoin => "bundle::manifest_join", "bundle.yaml's join_on names a field that is not a reference, a key field the target lacks, or a column the file does not have";
     BundleManifestDataset => "bundle::manifest_dataset", "bundle.yaml names a dataset mktaudit does not know";
     BundleManifestPeriod => "bundle::manifest_period", "the period in bundle.yaml is not a valid start and end";
     BundleManifestSource => "bundle::manifest_source", "bundle.yaml names an export source that is not known, or both a source and a mapping";

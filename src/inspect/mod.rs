@@ -115,7 +115,8 @@ pub struct MissingField {
 
 #[derive(Debug, Serialize)]
 pub struct MatchRate {
-    /// `opportunities.lead_id -> leads`.
+    /// `opportunities.lead_id -> leads`, or with the key bundle.yaml's
+    /// `join_on:` names: `opportunities.lead_id -> leads.email`.
     pub join: String,
     /// Rows with a value in the referencing field.
     pub linked: usize,
@@ -143,7 +144,13 @@ pub fn run_inspect(opts: &InspectOptions) -> Result<Inspection, Problems> {
         opts.no_config,
     )?;
     let (pack, _) = crate::audit::configured_pack(&opts.rule_dirs, &config)?;
-    let mut bundle = bundle::load_bundle(&opts.bundle, None)?;
+    // Every column is kept, to show it; the rules' demand, as in `audit`,
+    // decides which are read, so a bad cell is an error or a note alike.
+    let keep_all = bundle::LoadOptions {
+        keep_all: true,
+        ..Default::default()
+    };
+    let mut bundle = bundle::load_bundle_with(&opts.bundle, Some(&pack.demand()), &keep_all)?;
     bundle.profile_overrides = config.profile_overrides();
     // The same error `audit` gives: a profile value no band knows is never a silent default.
     let unknown_profile = crate::config::profile::check(&pack, &bundle);
@@ -321,6 +328,20 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
             let (Some(target), Some(col)) = (&f.references, ds.column(field)) else {
                 continue;
             };
+            let keyed = bundle
+                .keyed_joins
+                .iter()
+                .find(|k| &k.dataset == name && &k.field == field);
+            // A link read from another field (`join_on` with `from:`) is
+            // absent where the key found nothing: its rate is the key's.
+            if let Some(k) = keyed.filter(|k| k.from != k.field) {
+                match_rates.push(MatchRate {
+                    join: k.label(),
+                    linked: k.linked,
+                    matched: k.matched,
+                });
+                continue;
+            }
             let Some(target_ds) = bundle.dataset(target) else {
                 out.push(JoinIssue {
                     kind: "not_checked",
@@ -357,7 +378,7 @@ fn joins(bundle: &Bundle, match_rates: &mut Vec<MatchRate>) -> Vec<JoinIssue> {
             }
             if linked > 0 {
                 match_rates.push(MatchRate {
-                    join: format!("{name}.{field} -> {target}"),
+                    join: keyed.map_or_else(|| format!("{name}.{field} -> {target}"), |k| k.label()),
                     linked,
                     matched: linked - count,
                 });

@@ -111,6 +111,7 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                     None => {
                         let mut vocabulary = Vocabulary::new(v.description, v.terms);
                         vocabulary.describes = v.describes;
+                        vocabulary.formerly = v.formerly;
                         vocabularies.insert(name, Arc::new(vocabulary));
                     }
                 }

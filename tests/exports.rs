@@ -496,18 +496,58 @@ fn a_bad_spreadsheet_cell_is_named_by_sheet_and_cell() {
         );
         assert!(out.contains("about a thousand"), "{command}: {out}");
     }
-    // A column the rules read is an error, named the same way.
+    // A column the rules read is an error, named the same way. The sheet also
+    // has a `Target` column: the user's `columns:` line wins over it.
     let err = bad_with(
         "audit",
         &[
             ("kpis.xlsx", &bytes),
-            (
-                "bundle.yaml",
-                b"datasets:\n  kpis:\n    columns: { Actual: target, Target: ignore }\n",
-            ),
+            ("bundle.yaml", b"datasets:\n  kpis:\n    columns: { Actual: target }\n"),
         ],
     );
     assert!(err.contains("kpis.xlsx [Sheet1] D3"), "{err}");
+}
+
+/// A header named like a field loses to the column bundle.yaml maps to that
+/// field, wherever it sits in the file, and the report says which was read.
+#[test]
+fn a_columns_line_wins_over_a_header_named_like_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("leads.csv"),
+        "id,source,Original Source Drill-Down 1\nL1,Unknown,Webinar\nL2,,Paid Search\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bundle.yaml"),
+        "datasets:\n  leads:\n    columns: { Original Source Drill-Down 1: source }\n",
+    )
+    .unwrap();
+    let o = mktaudit(&["inspect", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("source (duplicate of `source`, read from `Original Source Drill-Down 1`)"),
+        "{text}"
+    );
+    let o = mktaudit(&[
+        "audit",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+        "--select",
+        "ACCT-006",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let read: Vec<&str> = report["bundle"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["dataset"] == "leads" && r["field"] == "source")
+        .flat_map(|r| r["values"].as_array().unwrap())
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(read, ["Paid Search", "Webinar"], "{report}");
 }
 
 #[test]

@@ -171,10 +171,33 @@ impl Plan {
             plan.constants
                 .push((field.clone(), f.ty, scalar_text(value), "bundle.yaml".to_string()));
         }
-        for (index, header) in headers.iter().enumerate() {
-            match resolver.resolve(header) {
+        let resolved: Vec<Option<Resolved>> = headers.iter().map(|h| resolver.resolve(h)).collect();
+        // Two headers for one field: what the user wrote in bundle.yaml wins,
+        // then the export's own mapping, then field names and aliases; within
+        // one kind, the first in the file. A `columns:` line must never lose
+        // to a header that merely happens to be named like the field.
+        let rank = |origin: &Origin| match origin {
+            Origin::Manifest => 0,
+            Origin::Source { .. } => 1,
+            _ => 2,
+        };
+        let mut reader: BTreeMap<&str, (u8, usize)> = BTreeMap::new();
+        for (index, r) in resolved.iter().enumerate() {
+            if let Some((Some(field), origin)) = r {
+                let candidate = (rank(origin), index);
+                let best = reader.entry(field.as_str()).or_insert(candidate);
+                *best = (*best).min(candidate);
+            }
+        }
+        for (index, (header, resolution)) in headers.iter().zip(resolved.iter().cloned()).enumerate() {
+            match resolution {
                 Some((Some(field), _)) if claimed.contains(&field) => {
                     plan.ignored.push(format!("{header} (duplicate of `{field}`)"));
+                }
+                Some((Some(field), _)) if reader[field.as_str()].1 != index => {
+                    let read = &headers[reader[field.as_str()].1];
+                    plan.ignored
+                        .push(format!("{header} (duplicate of `{field}`, read from `{read}`)"));
                 }
                 Some((Some(field), origin)) => {
                     if matches!(origin, Origin::Source { .. }) {

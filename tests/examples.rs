@@ -72,6 +72,9 @@ fn acme_vanity_fails_for_the_reasons_in_the_articles() {
         assert_eq!(status(&r, id), "fail", "{id}");
     }
     assert_ne!(status(&r, "STRAT-007"), "pass", "two campaigns a year is not healthy");
+    // Marketing's top-down pipeline forecast misses Q3 and Q4 running; the award entries are
+    // judged from `awards` (CRED-004 fails on the board's award KPI first).
+    assert_eq!(status(&r, "INTG-005"), "warn");
     insta::assert_json_snapshot!("acme_vanity_outcome", outcome(&r));
 }
 
@@ -88,6 +91,8 @@ fn northwind_healthy_grades_a_with_no_failing_rule() {
         .map(|x| x["id"].as_str().unwrap())
         .collect();
     assert!(failing.is_empty(), "failing on the healthy org: {failing:?}");
+    // Its demand team's forecast lands within 20% in three quarters of four.
+    assert_eq!(status(&r, "INTG-005"), "pass");
     insta::assert_json_snapshot!("northwind_healthy_outcome", outcome(&r));
 }
 
@@ -202,8 +207,9 @@ fn acme_names_the_money_at_stake_in_every_format() {
         .find(|(id, _)| *id == "ACCT-008")
         .expect("ACCT-008 at stake")
         .1;
-    assert_eq!(acct008, 407_800.0);
-    let want = "$407,800 of campaign spend with no conversion";
+    // The three website award entries ($4,900 of fees) are in `awards`, not campaigns: not ad spend.
+    assert_eq!(acct008, 402_900.0);
+    let want = "$402,900 of campaign spend with no conversion";
     let total: f64 = staked.iter().map(|(_, a)| a).sum();
     let total = format!("${}", mktaudit_money(total));
     for format in ["md", "html", "terminal"] {

@@ -343,8 +343,8 @@ check:
         rows:
           from: campaign_influence
           with:
-            deal_amount: { lookup: { from: big, on: { opportunity_id: id }, field: amount } }
-            deal_name: { lookup: { from: opportunities, on: { opportunity_id: id }, field: name } }
+            deal_amount: { lookup: { from: big, on: { id: opportunity_id }, field: amount } }
+            deal_name: { lookup: { from: opportunities, on: { id: opportunity_id }, field: name } }
             credit: share * deal_amount
       over:
         groups:
@@ -448,14 +448,14 @@ fn lookup_and_group_value_mistakes_point_at_their_line() {
             16,
         ),
         (
-            "on: { opportunity_id: id }, field: name",
-            "on: { opportunity_id: id, campaign_id: id }, field: name",
+            "on: { id: opportunity_id }, field: name",
+            "on: { id: opportunity_id, name: campaign_id }, field: name",
             "exactly one pair",
             17,
         ),
         (
-            "on: { opportunity_id: id }, field: name",
-            "on: { opportunity: id }, field: name",
+            "on: { id: opportunity_id }, field: name",
+            "on: { id: opportunity }, field: name",
             "matches on `opportunity`",
             17,
         ),

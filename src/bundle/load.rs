@@ -375,12 +375,19 @@ fn read_dataset(
         stretch_bytes: options.stretch_bytes,
         keep_all: options.keep_all,
     };
-    let ds = match (ext.as_str(), &sheet) {
+    let mut ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),
         ("csv" | "tsv", _) => builder.csv(ext == "tsv"),
         ("json", _) => builder.structured(Structured::Json),
         _ => builder.structured(Structured::Yaml),
     };
+    if let Some(ds) = ds.as_mut() {
+        let (mut read, mut found) = (std::mem::take(&mut builder.read), Problems::default());
+        let keep = |f: &str| builder.keep(f);
+        super::periods::fill_from_label(ds, schema, &keep, &src, &mut read, &mut found);
+        builder.read = read;
+        builder.problems.extend(found);
+    }
     if builder.cell_errors > MAX_CELL_ERRORS_PER_FILE {
         let more = builder.cell_errors - MAX_CELL_ERRORS_PER_FILE;
         builder.problems.push(
@@ -459,7 +466,9 @@ pub fn bundle_from_inline(
             stretch_bytes: super::delimited::STRETCH_BYTES,
             keep_all: false,
         };
-        if let Some(ds) = builder.records_from(&doc, false) {
+        if let Some(mut ds) = builder.records_from(&doc, false) {
+            let mut read = DatasetRead::default();
+            super::periods::fill_from_label(&mut ds, schema, &|_| true, source, &mut read, &mut problems);
             datasets.insert(name.clone(), ds);
         }
     }

@@ -16,6 +16,7 @@ pub use discover::is_data_file;
 mod load;
 mod manifest;
 pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
+pub mod periods;
 pub mod plan;
 mod rows;
 pub mod schema;

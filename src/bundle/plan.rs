@@ -24,6 +24,8 @@ pub enum Origin {
     Derived { source: String },
     /// Set for every row by the source mapping's `constants:`.
     Constant { source: String },
+    /// Read from the row's period label (`Q3 2025`) where it gives no date.
+    Label,
     /// Linked through bundle.yaml's `join_on:` from this column to the target's `on` field.
     Joined { on: String },
 }
@@ -38,6 +40,7 @@ impl Origin {
             Origin::Derived { source } => format!("derived by source {source}"),
             Origin::Constant { source } if source == "bundle.yaml" => "constant in bundle.yaml".into(),
             Origin::Constant { source } => format!("constant of source {source}"),
+            Origin::Label => "read from the period label".into(),
             Origin::Joined { on } => format!("linked to {on} by bundle.yaml join_on"),
         }
     }

@@ -36,6 +36,10 @@ pub struct Dates {
     pub from: String,
     #[serde(default)]
     pub to: Option<String>,
+    /// A text field holding the period as a label (`Q3 2025`): it fills
+    /// `from` and `to` where a row does not give them (see `periods.rs`).
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// Who usually holds a dataset and what to ask them for.
@@ -153,6 +157,12 @@ pub fn reference_markdown() -> String {
                 out,
                 "A record is placed in time {range}: rows dated outside the audit period, or not dated, are counted in the report's notes and left out of what the period measures.\n"
             );
+            if let Some(label) = &d.label {
+                let _ = writeln!(
+                    out,
+                    "A row may give its period as a label in `{label}` instead of dates: `Q3 2025`, `2025-Q3`, `Q3 FY2025`, `FY25 Q3`, `H1 2025`, `2025-03`, `Mar 2025`, `2025` or `FY2025`, read as calendar periods (give the dates when the fiscal year starts in another month). A label that reads as no period, on a row without dates, is an error naming its line.\n"
+                );
+            }
         }
         if let Some(g) = &ds.gather {
             let _ = writeln!(out, "Ask: {}. {}\n", g.who, g.what);
@@ -197,6 +207,12 @@ mod tests {
                 ds.id
             );
             assert!(ds.gather.is_some(), "{name}: say who to ask for it (`gather`)");
+            if let Some(label) = ds.dates.as_ref().and_then(|d| d.label.as_ref()) {
+                assert!(
+                    ds.fields.get(label).is_some_and(|f| f.ty == FieldType::Text),
+                    "{name}: the period label `{label}` is not a text field"
+                );
+            }
             for date in ds.dates.iter().flat_map(|d| std::iter::once(&d.from).chain(&d.to)) {
                 let f = ds.fields.get(date);
                 assert!(

@@ -105,7 +105,17 @@ impl DatasetBuilder<'_> {
     pub(super) fn reads(&self, field: &str) -> bool {
         match self.wanted {
             None => true,
-            Some(w) => field == self.schema.id || w.is_some_and(|set| set.contains(field)),
+            Some(w) => {
+                field == self.schema.id
+                    || w.is_some_and(|set| {
+                        // A period label is kept whenever the dates it fills are.
+                        set.contains(field)
+                            || self.schema.dates.as_ref().is_some_and(|d| {
+                                d.label.as_deref() == Some(field)
+                                    && (set.contains(&d.from) || d.to.as_ref().is_some_and(|t| set.contains(t)))
+                            })
+                    })
+            }
         }
     }
 

@@ -127,17 +127,29 @@ pub fn generate_profile(out: &Path, rows: u64, seed: u64, profile: Profile) -> s
     // left every other file of a seed as it was.
     let mut influence = BufWriter::new(std::fs::File::create(out.join("campaign_influence.csv"))?);
     let mut irng = Rng(seed ^ 0x1F1E_33C0_FFEE_D00D);
+    let mut sourced = [0u64; 4];
     write_csv(&out.join("opportunities.csv"), |w| {
-        write_opportunities(w, &mut rng, rows, campaigns, profile, &mut influence, &mut irng)
+        write_opportunities(
+            w,
+            &mut rng,
+            rows,
+            campaigns,
+            profile,
+            &mut influence,
+            &mut irng,
+            &mut sourced,
+        )
     })?;
     influence.flush()?;
     drop(influence);
+    std::fs::write(out.join("forecasts.csv"), forecasts(profile, &sourced))?;
     files.extend(
         [
             "campaigns.csv",
             "leads.csv",
             "opportunities.csv",
             "campaign_influence.csv",
+            "forecasts.csv",
         ]
         .map(|f| out.join(f)),
     );
@@ -317,6 +329,35 @@ fn write_influence(
     Ok(())
 }
 
+/// Marketing's pipeline forecast of each quarter, made the week before it
+/// starts, against `sourced` (the marketing-sourced pipeline each quarter's
+/// opportunities hold), beside sales' commit. The healthy org lands within a
+/// few percent; the troubled one forecasts from its target and misses from
+/// the second quarter on. Actuals are left for the audit to compute from the
+/// opportunities, as most forecast spreadsheets leave them.
+fn forecasts(profile: Profile, sourced: &[u64; 4]) -> String {
+    let factors = match profile {
+        Profile::Healthy => [1.05, 0.94, 1.08, 0.97],
+        Profile::Troubled => [1.12, 2.1, 2.6, 1.9],
+    };
+    let made = ["2024-12-20", "2025-03-24", "2025-06-23", "2025-09-22"];
+    let mut out = String::from("id,period,metric,source,amount,owner,made_date\n");
+    for (q, (actual, factor)) in sourced.iter().zip(factors).enumerate() {
+        let n = q + 1;
+        let forecast = (*actual as f64 * factor).round() as u64;
+        out.push_str(&format!(
+            "F-Q{n}-MKT,Q{n} 2025,Pipeline,Marketing,{forecast},p-cmo,{}\nF-Q{n}-COMMIT,Q{n} 2025,Commit,All,{},p-cro,{}\n",
+            made[q],
+            forecast * 3,
+            made[q]
+        ));
+    }
+    out
+}
+
+// The opportunities pass also writes their influence (its own random stream)
+// and sums the sourced pipeline the forecasts are made against.
+#[allow(clippy::too_many_arguments)]
 fn write_opportunities(
     w: &mut dyn Write,
     rng: &mut Rng,
@@ -325,6 +366,7 @@ fn write_opportunities(
     profile: Profile,
     influence: &mut dyn Write,
     irng: &mut Rng,
+    sourced: &mut [u64; 4],
 ) -> std::io::Result<()> {
     writeln!(
         w,
@@ -348,6 +390,8 @@ fn write_opportunities(
             rng.pick(&["Sales", "Partner", "Outbound"])
         };
         let campaign = if marketing {
+            // Quarters of 2025 start on days 0, 90, 181 and 273.
+            sourced[[90, 181, 273].iter().filter(|d| created >= **d).count()] += amount;
             format!("C-{:05}", rng.below(campaigns))
         } else {
             String::new()

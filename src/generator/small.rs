@@ -115,6 +115,13 @@ pub(super) fn healthy(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> {
             "answers.csv",
             "id,question,respondent,answer\nQ-1,first_responsibility,cmo,Pipeline and revenue\n".into(),
         ),
+        (
+            // An award entered with its own campaign, whose leads and pipeline are tracked.
+            "awards.csv",
+            "id,name,date,awarding_body,category,result,cost,campaign_id\n\
+             AW-1,Best Field Service Platform 2025,2025-05-14,Field Service News,Software,won,3500,C-00000\n"
+                .into(),
+        ),
     ]
 }
 
@@ -241,6 +248,15 @@ pub(super) fn troubled(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> 
             "id,question,respondent,answer\n\
              Q-1,first_responsibility,cmo,Supporting the sales team with what they need the same day\n\
              Q-2,company_vision,cmo,I have not seen the vision document\n"
+                .into(),
+        ),
+        (
+            // Award entries for the website, paid for and linked to no demand.
+            "awards.csv",
+            "id,name,date,awarding_body,category,result,cost\n\
+             AW-1,Webby Awards - Best Industrial Website,2025-04-22,International Academy of Digital Arts and Sciences,Websites,won,2300\n\
+             AW-2,MarCom Awards - Website,2025-06-09,Association of Marketing and Communication Professionals,Website,won,1450\n\
+             AW-3,Davey Awards - Website,2025-06-16,Academy of Interactive and Visual Arts,Website,shortlisted,1150\n"
                 .into(),
         ),
     ]

@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod format;
+mod lookup;
 mod reads;
 mod rows;
 mod run;
@@ -153,9 +154,14 @@ impl Step {
     /// The row conditions of the step.
     fn conditions(&self) -> Vec<&Condition> {
         match self {
-            Step::Rows { filter, .. } | Step::Agg { filter, .. } | Step::Months { filter, .. } => {
-                filter.iter().collect()
-            }
+            Step::Rows { filter, with, .. } => filter
+                .iter()
+                .chain(with.iter().filter_map(|f| match &f.how {
+                    Computation::Related(l) => l.filter.as_ref(),
+                    _ => None,
+                }))
+                .collect(),
+            Step::Agg { filter, .. } | Step::Months { filter, .. } => filter.iter().collect(),
             Step::Groups { any, none, lets, .. } => any
                 .iter()
                 .chain(none)
@@ -224,6 +230,32 @@ pub(crate) enum Computation {
         on: String,
         field: String,
     },
+    /// An aggregate over the rows of another set that match this row.
+    Related(Box<Related>),
+}
+
+/// `with: { x: { sum: { from, field, on, within, where } } }`, compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct Related {
+    agg: Agg,
+    from: String,
+    dataset: String,
+    field: Option<String>,
+    filter: Option<Condition>,
+    /// (a field of the other rows, a field of this row).
+    on: Vec<(String, String)>,
+    within: Option<Within>,
+}
+
+/// An expression over one row, with the names in it that are the row's fields.
+type RowExpr = (Expr, Vec<String>);
+
+/// A lookup's `within:`: the other rows' date field, and this row's range.
+#[derive(Debug, Clone)]
+pub(crate) struct Within {
+    date: String,
+    start: RowExpr,
+    end: RowExpr,
 }
 
 /// A dataset's schema, or a row set's: the dataset's with its computed fields.
@@ -1011,6 +1043,9 @@ impl Compiler<'_> {
                     Some((Computation::Text(t.text.clone()), FieldType::Text))
                 }
                 RawComputed::Lookup(l) => self.lookup(&l.lookup, schema, ds, &extra),
+                RawComputed::Related(l) => self
+                    .related(name, l, schema, &extra)
+                    .map(|l| (Computation::Related(Box::new(l)), FieldType::Number)),
             };
             // Named even when broken, so later uses do not repeat the error.
             let ty = compiled.as_ref().map_or(FieldType::Text, |(_, t)| *t);
@@ -1027,7 +1062,7 @@ impl Compiler<'_> {
         out
     }
 
-    /// `{ lookup: { from, on: { key: other }, field } }`: this row's `key`
+    /// `{ lookup: { from, on: { other: key }, field } }`: this row's `key`
     /// (a field, or one computed before) is matched to `other` in `from`.
     fn lookup(
         &mut self,
@@ -1036,10 +1071,10 @@ impl Compiler<'_> {
         ds: &str,
         extra: &[(String, FieldType)],
     ) -> Option<(Computation, FieldType)> {
-        let [(key, on)] = l.on.iter().collect::<Vec<_>>()[..] else {
+        let [(on, key)] = l.on.iter().collect::<Vec<_>>()[..] else {
             self.error(
                 CheckError::new("`lookup` matches on exactly one pair of fields", "on:")
-                    .help("e.g. on: { opportunity_id: id } (this row's opportunity_id equals the id of `from`)"),
+                    .help("e.g. on: { id: opportunity_id } (the id of `from` equals this row's opportunity_id)"),
             );
             return None;
         };
@@ -1075,6 +1110,93 @@ impl Compiler<'_> {
             },
             ty,
         ))
+    }
+
+    /// A computed field aggregating the rows of another set that match the
+    /// row: `on` keys that agree, a date `within` the row's range.
+    fn related(
+        &mut self,
+        name: &str,
+        raw: &format::RawRelated,
+        schema: &DatasetSchema,
+        extra: &[(String, FieldType)],
+    ) -> Option<Related> {
+        let found: Vec<(Agg, &format::RawRelatedAgg, &str)> = [
+            (Agg::Count, &raw.count, "count"),
+            (Agg::Sum, &raw.sum, "sum"),
+            (Agg::Avg, &raw.avg, "avg"),
+            (Agg::Min, &raw.min, "min"),
+            (Agg::Max, &raw.max, "max"),
+        ]
+        .into_iter()
+        .filter_map(|(a, r, k)| r.as_ref().map(|r| (a, r, k)))
+        .collect();
+        let [(agg, l, key)] = found.as_slice() else {
+            self.error(CheckError::new(
+                format!("computed field `{name}` needs exactly one of count, sum, avg, min, max (or an expression, or `text:`)"),
+                format!("{name}:"),
+            ));
+            return None;
+        };
+        let (ds, other) = self.source(&l.from, key)?;
+        match (&l.field, agg) {
+            (Some(f), Agg::Count) => {
+                self.field(&other, &ds, f, None);
+            }
+            (Some(f), _) => {
+                self.field(&other, &ds, f, Some(FieldType::Number));
+            }
+            (None, Agg::Count) => {}
+            (None, _) => self.error(CheckError::new(format!("`{key}` needs a `field`"), format!("{name}:"))),
+        }
+        let filter = self.cond(l.filter.as_ref(), &other, &ds, &[key, "where"]);
+        let mut on = Vec::new();
+        for (theirs, mine) in &l.on {
+            self.field(&other, &ds, theirs, None);
+            if !schema.fields.contains_key(mine) && !extra.iter().any(|(n, _)| n == mine) {
+                let mut known = schema.field_names();
+                known.extend(extra.iter().map(|(n, _)| n.as_str()));
+                self.error(
+                    CheckError::new(
+                        format!("`on:` compares `{theirs}` with `{mine}`, which is not a field of this row set"),
+                        mine.clone(),
+                    )
+                    .help(suggest(mine, &known)),
+                );
+            }
+            on.push((theirs.clone(), mine.clone()));
+        }
+        let within = match &l.within {
+            Some(w) => {
+                self.field(&other, &ds, &w.date, Some(FieldType::Date));
+                let start = self.row_expr_with(&w.start, schema, extra);
+                let end = self.row_expr_with(&w.end, schema, extra);
+                Some(Within {
+                    date: w.date.clone(),
+                    start: start?,
+                    end: end?,
+                })
+            }
+            None => None,
+        };
+        if on.is_empty() && within.is_none() {
+            self.error(
+                CheckError::new(
+                    format!("computed field `{name}` aggregates `{}` with nothing to match this row: give `on:` or `within:`", l.from),
+                    format!("{name}:"),
+                )
+                .help("for one total over the whole set, name a plan value instead: `total: { sum: { from, field } }`"),
+            );
+        }
+        Some(Related {
+            agg: *agg,
+            from: l.from.clone(),
+            dataset: ds,
+            field: l.field.clone(),
+            filter,
+            on,
+            within,
+        })
     }
 
     /// A per-row template names the row's fields, plan values or params.

@@ -24,6 +24,9 @@ pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
         if let Some(r) = &m.rows {
             let ds = dataset_of(&r.from, &datasets);
             out.extend(r.filter.iter().map(|c| (ds.clone(), c)));
+            for l in r.with.values().filter_map(related_of) {
+                out.extend(l.filter.iter().map(|c| (dataset_of(&l.from, &datasets), c)));
+            }
             datasets.push((name, ds));
         }
         if let Some(p) = &m.pick {
@@ -116,12 +119,32 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
                         let other = dataset_of(&l.lookup.from, &lets);
                         out.push((other.clone(), None));
                         out.push((other.clone(), Some(l.lookup.field.clone())));
-                        for (key, on) in &l.lookup.on {
+                        for (on, key) in &l.lookup.on {
                             out.push((ds.clone(), Some(key.clone())));
                             out.push((other.clone(), Some(on.clone())));
                         }
                     }
                     _ => {}
+                }
+            }
+            for l in r.with.values().filter_map(related_of) {
+                let other = dataset_of(&l.from, &lets);
+                out.push((other.clone(), None));
+                let theirs = l.on.keys().chain(&l.field).chain(l.within.as_ref().map(|w| &w.date));
+                out.extend(theirs.map(|f| (other.clone(), Some(f.clone()))));
+                out.extend(l.on.values().map(|f| (ds.clone(), Some(f.clone()))));
+                if let Some(c) = &l.filter {
+                    cond(&other, c, &mut out, &lets);
+                }
+                for e in l
+                    .within
+                    .iter()
+                    .flat_map(|w| [&w.start, &w.end])
+                    .filter_map(|t| expr::parse(t).ok())
+                {
+                    let (mut used, mut params) = (Vec::new(), Vec::new());
+                    e.names(&mut used, &mut params);
+                    out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
                 }
             }
             from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
@@ -227,6 +250,12 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
             .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
     });
     out
+}
+
+/// The aggregate of a computed field that looks into another set, if it is one.
+fn related_of(c: &RawComputed) -> Option<&super::format::RawRelatedAgg> {
+    let RawComputed::Related(l) = c else { return None };
+    [&l.count, &l.sum, &l.avg, &l.min, &l.max].into_iter().flatten().next()
 }
 
 /// Every `name.field` in a text (kept when it names a dataset's field).

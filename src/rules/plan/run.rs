@@ -3,6 +3,7 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
+use super::lookup::Group;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
 use super::{
@@ -810,10 +811,21 @@ impl Ctx<'_> {
             })
             .collect();
         let mut buf = String::new();
+        // Each aggregate's related rows, indexed once for all the rows of this set.
+        let related: Vec<Option<RelatedIndex>> = with
+            .iter()
+            .map(|f| match &f.how {
+                Computation::Related(l) => Some(self.related_index(l)),
+                _ => None,
+            })
+            .collect();
         for &r in rows {
             local.clear();
             for (i, f) in with.iter().enumerate() {
                 let v = match &f.how {
+                    Computation::Related(l) => related[i]
+                        .as_ref()
+                        .map_or(Val::Null, |ix| ix.value(l, self, table, r, &local)),
                     Computation::Expr(e, fields) => e.eval(&RowEnv {
                         ctx: self,
                         table,
@@ -921,6 +933,111 @@ impl Ctx<'_> {
                     (v[m - 1] + v[m]) / 2.0
                 })
             }
+        }
+    }
+}
+
+/// The other rows of a lookup, by key (the normalised `on` values joined),
+/// each group in date order when the lookup has `within`.
+struct RelatedIndex {
+    /// Neither the rows nor the field to aggregate exist: count 0, else missing.
+    absent: bool,
+    groups: HashMap<String, Group>,
+}
+
+impl Ctx<'_> {
+    fn related_index(&self, l: &super::Related) -> RelatedIndex {
+        let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
+        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
+        let Some(t) = table else {
+            return RelatedIndex {
+                absent: true,
+                groups: HashMap::new(),
+            };
+        };
+        let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
+        let date = l.within.as_ref().map(|w| t.column(&w.date));
+        let mut buf = String::new();
+        'rows: for r in rows {
+            let day = match date {
+                Some(col) => match col.and_then(|c| c.days(r)) {
+                    Some(d) => d,
+                    None => continue,
+                },
+                None => 0,
+            };
+            let mut key = String::new();
+            for col in &keys {
+                let Some(c) = col.filter(|c| !c.is_null(r)) else {
+                    continue 'rows;
+                };
+                normalize_into(&c.key_text(r), &mut buf);
+                key.push_str(&buf);
+                key.push('\u{1f}');
+            }
+            groups.entry(key).or_default().push((day, r));
+        }
+        let col = l.field.as_deref().and_then(|f| t.column(f));
+        RelatedIndex {
+            absent: l.field.is_some() && col.is_none(),
+            groups: groups
+                .into_iter()
+                .map(|(k, rows)| (k, Group::new(rows, col, l.agg)))
+                .collect(),
+        }
+    }
+}
+
+impl RelatedIndex {
+    /// The aggregate over the other rows matching row `r` of `table`; null
+    /// when the row has no key or no range to match with.
+    fn value(&self, l: &super::Related, ctx: &Ctx<'_>, table: Table<'_>, r: usize, local: &[(&str, Val)]) -> Val {
+        if self.absent {
+            return if l.agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+        }
+        let mut key = String::new();
+        let mut buf = String::new();
+        for (_, mine) in &l.on {
+            let text = match local.iter().find(|(n, _)| *n == mine.as_str()) {
+                Some((_, Val::Null)) => return Val::Null,
+                Some((_, v)) => to_value(v).to_text(),
+                None => match table.value(mine, r) {
+                    Value::Null => return Val::Null,
+                    v => v.to_text(),
+                },
+            };
+            normalize_into(&text, &mut buf);
+            key.push_str(&buf);
+            key.push('\u{1f}');
+        }
+        let dates = match &l.within {
+            Some(super::Within {
+                start: (start, start_fields),
+                end: (end, end_fields),
+                ..
+            }) => {
+                let at = |e: &Expr, fields: &[String]| {
+                    e.eval(&RowEnv {
+                        ctx,
+                        table,
+                        row: r,
+                        fields,
+                        local,
+                    })
+                };
+                let (Val::Date(a), Val::Date(b)) = (at(start, start_fields), at(end, end_fields)) else {
+                    return Val::Null;
+                };
+                Some((a, b))
+            }
+            None => None,
+        };
+        match self.groups.get(&key) {
+            Some(g) => {
+                let (lo, hi) = g.range(dates);
+                g.value(l.agg, l.field.is_some(), lo, hi)
+            }
+            None => Group::new(Vec::new(), None, l.agg).value(l.agg, l.field.is_some(), 0, 0),
         }
     }
 }

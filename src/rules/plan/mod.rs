@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod format;
+mod join;
 mod reads;
 mod rows;
 mod run;

@@ -3,6 +3,7 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
+use super::join::Probe;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
 use super::{Agg, Body, Computation, ComputedField, FindingSpec, Judge, Plan, SetOp, Step, builtin_date};
@@ -11,7 +12,7 @@ use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
-use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
+use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -86,8 +87,9 @@ struct Ctx<'a> {
     joins: std::cell::RefCell<Joins>,
 }
 
-/// Semi-join sets by (row set, fields).
-type Joins = HashMap<(String, Vec<String>), Arc<TextSet>>;
+/// Semi-join sets by (row set, fields), and for a set built from the tested
+/// side, (tested row set, tested field).
+type Joins = HashMap<(String, Vec<String>, Option<(String, String)>), Arc<TextSet>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
@@ -228,11 +230,23 @@ impl Ctx<'_> {
             return (None, Vec::new());
         };
         let ds = table.ds;
-        let bound = filter.map(|f| f.bind_cols(&table, self));
+        let of_set = match self.slot(from) {
+            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
+            _ => None,
+        };
+        let probing = Probing {
+            ctx: self,
+            probe: Probe {
+                from,
+                table,
+                rows: of_set,
+            },
+        };
+        let bound = filter.map(|f| f.bind_cols(&table, &probing));
         let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
-        let rows = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => rows.iter().copied().filter(keep).collect(),
-            _ => (0..ds.rows).filter(keep).collect(),
+        let rows = match of_set {
+            Some(rows) => rows.iter().copied().filter(keep).collect(),
+            None => (0..ds.rows).filter(keep).collect(),
         };
         (Some(table), rows)
     }
@@ -645,6 +659,80 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// A semi-join's set: the normalised values of `fields` in the row set
+    /// (or dataset) `from`, built once per run. With `probe` (the rows a
+    /// filter tests, and their field) fewer than the rows read, only the
+    /// values those rows name are kept (see [`super::join`]).
+    fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
+        let (table, set_rows) = match self.slot(from) {
+            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
+            _ => (self.table(from, from), None),
+        };
+        let Some(table) = table else {
+            return Arc::default();
+        };
+        let read = set_rows.map_or(table.ds.rows, |r| r.len());
+        let probe = probe.filter(|(p, _)| p.len() < read);
+        let key = (
+            from.to_string(),
+            fields.to_vec(),
+            probe.map(|(p, f)| (p.from.to_string(), f.to_string())),
+        );
+        if let Some(set) = self.joins.borrow().get(&key) {
+            return Arc::clone(set);
+        }
+        let only = probe.map(|(p, field)| p.values(field));
+        let set = if only.as_ref().is_some_and(TextSet::is_empty) {
+            TextSet::default()
+        } else {
+            let all: Vec<usize>;
+            let rows = match set_rows {
+                Some(r) => r.as_slice(),
+                None => {
+                    all = (0..table.ds.rows).collect();
+                    &all
+                }
+            };
+            super::join::values(table, rows, fields, only.as_ref())
+        };
+        let set = Arc::new(set);
+        self.joins.borrow_mut().insert(key, Arc::clone(&set));
+        set
+    }
+}
+
+/// A filter's environment while it is bound for a pass over known rows: a
+/// semi-join in it can be built from the side of the rows it tests.
+struct Probing<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    probe: Probe<'c>,
+}
+
+impl BindEnv for Probing<'_, '_> {
+    fn period(&self) -> Period {
+        self.ctx.period
+    }
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
+        self.ctx.vocabulary(name)
+    }
+    fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet> {
+        self.ctx.join_set(from, fields, Some((self.probe, probe)))
+    }
+    fn value(&self, e: &Expr) -> Val {
+        self.ctx.value(e)
+    }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.ctx.keys_of(name)
+    }
+    fn param_value(&self, name: &str) -> Value {
+        self.ctx.param_value(name)
+    }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        self.ctx.dates_of(from, field)
+    }
+}
+
 impl BindEnv for Ctx<'_> {
     fn period(&self) -> Period {
         self.period
@@ -652,47 +740,8 @@ impl BindEnv for Ctx<'_> {
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()
     }
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet> {
-        let key = (from.to_string(), fields.to_vec());
-        if let Some(set) = self.joins.borrow().get(&key) {
-            return Arc::clone(set);
-        }
-        let (ds, rows) = match self.slot(from) {
-            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), rows.to_vec()),
-            _ => self.rows_of(from, from),
-        };
-        let mut out = TextSet::default();
-        if let Some(ds) = ds {
-            // Each text is normalised into one buffer and copied into the
-            // set's own buffer only when it is new.
-            let mut buf = String::new();
-            let mut add = |text: &str, out: &mut TextSet| {
-                normalize_into(text, &mut buf);
-                if !buf.is_empty() {
-                    out.insert(&buf);
-                }
-            };
-            for f in fields {
-                let Some(col) = ds.column(f) else { continue };
-                for &r in &rows {
-                    let Some(text) = col.text(r) else {
-                        // Numbers and dates: their text is made per cell.
-                        if !col.is_null(r) {
-                            add(&col.key_text(r), &mut out);
-                        }
-                        continue;
-                    };
-                    for item in text.split('\u{1f}') {
-                        if !item.is_empty() {
-                            add(item, &mut out);
-                        }
-                    }
-                }
-            }
-        }
-        let set = Arc::new(out);
-        self.joins.borrow_mut().insert(key, Arc::clone(&set));
-        set
+    fn values_of(&self, from: &str, fields: &[String], _: &str) -> Arc<TextSet> {
+        self.join_set(from, fields, None)
     }
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)

@@ -6,6 +6,7 @@
 
 pub mod expr;
 pub mod format;
+mod group;
 mod join;
 mod reads;
 mod rows;

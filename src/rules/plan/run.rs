@@ -3,6 +3,7 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
+use super::group::Grouping;
 use super::join::Probe;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
@@ -85,6 +86,9 @@ struct Ctx<'a> {
     /// Semi-join sets already built in this run, by row set and fields: a
     /// plan often tests the same join in several values.
     joins: std::cell::RefCell<Joins>,
+    /// Groupings a distinct count built for a later `groups:` of the same
+    /// rows and field, by (row set, field): one hash of each key for both.
+    groupings: std::cell::RefCell<HashMap<(String, String), Grouping>>,
 }
 
 /// Semi-join sets by (row set, fields), and for a set built from the tested
@@ -140,10 +144,6 @@ fn to_value(v: &Val) -> Value {
         Val::Text(t) => Value::Text(t.clone()),
         Val::Date(d) => days_to_date(*d).map_or(Value::Null, Value::Date),
     }
-}
-
-fn month_label(days: i32) -> Option<String> {
-    days_to_date(days).map(|d| format!("{:04}-{:02}", d.year(), d.month()))
 }
 
 /// Month labels from `from` to `to` (inclusive), at most 1,200.
@@ -295,6 +295,11 @@ impl Ctx<'_> {
                 filter,
             } => {
                 let (ds, rows) = self.filtered(from, dataset, filter.as_ref());
+                if let (Agg::Distinct, Some(f), None, Some(t)) = (agg, field, filter, ds)
+                    && let Some(n) = self.distinct_by_grouping(from, f, t, &rows)
+                {
+                    return Slot::Val(Val::Num(n as f64));
+                }
                 Slot::Val(aggregate(*agg, ds, field.as_deref(), &rows))
             }
             Step::Months {
@@ -417,6 +422,42 @@ impl Ctx<'_> {
         }
     }
 
+    /// A distinct count of a text field that a later `groups:` of the same
+    /// rows groups by: the number of groups (both compare words), and the
+    /// grouping kept for that step. None where the plan has no such step.
+    fn distinct_by_grouping(&self, from: &str, field: &str, table: Table<'_>, rows: &[usize]) -> Option<usize> {
+        let grouped_later = self
+            .steps
+            .iter()
+            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
+        let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
+        if !grouped_later {
+            return None;
+        }
+        let grouping = Grouping::build(col, rows, false);
+        let n = grouping.len();
+        self.groupings
+            .borrow_mut()
+            .insert((from.to_string(), field.to_string()), grouping);
+        Some(n)
+    }
+
+    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
+    /// the same field built, or a new one.
+    fn grouping(
+        &self,
+        from: &str,
+        key_col: &crate::bundle::Column,
+        rows: &[usize],
+        by: &str,
+        by_month: bool,
+    ) -> Grouping {
+        let built = (!by_month)
+            .then(|| self.groupings.borrow_mut().remove(&(from.to_string(), by.to_string())))
+            .flatten();
+        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn groups(
         &self,
@@ -436,84 +477,10 @@ impl Ctx<'_> {
         let Some(key_col) = ds.column(by) else {
             return Default::default();
         };
-        // Rows by key, without a vector per group: a million distinct ids
-        // are a million groups. Each row gets its group's number, then the
-        // rows are laid out group by group (in row order within a group).
+        let grouping = self.grouping(from, key_col, &rows, by, by_month);
         // Groups are judged one by one and kept keys go into sorted sets, so
         // the order groups are numbered in reaches no report.
-        // Text keys group as vocabularies compare words ("Webinar" and
-        // "webinar" are one source), shown in their most frequent spelling
-        // (the first written on a tie); each spelling is normalised once.
-        let words = !by_month && key_col.ty == FieldType::Text;
-        let mut spelling_of: HashMap<std::borrow::Cow<'_, str>, u32, foldhash::fast::RandomState> = HashMap::default();
-        // (spelling, its group, rows written so)
-        let mut spellings: Vec<(std::borrow::Cow<'_, str>, u32, u32)> = Vec::new();
-        let mut by_words: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut sizes: Vec<u32> = Vec::new();
-        let mut of_row: Vec<(usize, u32)> = Vec::with_capacity(rows.len());
-        for r in rows {
-            let key = if by_month {
-                key_col.days(r).and_then(month_label).map(std::borrow::Cow::Owned)
-            } else if key_col.is_null(r) {
-                None
-            } else {
-                Some(key_col.key_text(r))
-            };
-            let Some(k) = key else { continue };
-            let s = match spelling_of.get(&k) {
-                Some(s) => *s as usize,
-                None => {
-                    let spelled = words.then(|| normalize(&k));
-                    let known = spelled.as_ref().and_then(|n| by_words.get(n).copied());
-                    let g = known.unwrap_or_else(|| {
-                        let g = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
-                        if let Some(n) = spelled {
-                            by_words.insert(n, g);
-                        }
-                        sizes.push(0);
-                        g
-                    });
-                    let s = spellings.len();
-                    spelling_of.insert(k.clone(), u32::try_from(s).unwrap_or(u32::MAX));
-                    spellings.push((k, g, 0));
-                    s
-                }
-            };
-            spellings[s].2 += 1;
-            let g = spellings[s].1;
-            sizes[g as usize] += 1;
-            of_row.push((r, g));
-        }
-        drop(spelling_of);
-        drop(by_words);
-        let mut keys: Vec<Option<(std::borrow::Cow<'_, str>, u32)>> = vec![None; sizes.len()];
-        for (spelling, g, n) in spellings {
-            let slot = &mut keys[g as usize];
-            if slot.as_ref().is_none_or(|(_, best)| n > *best) {
-                *slot = Some((spelling, n));
-            }
-        }
-        let keys: Vec<std::borrow::Cow<'_, str>> = keys
-            .into_iter()
-            .map(|k| k.map(|(s, _)| s).unwrap_or_default())
-            .collect();
-        let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
-        let mut at = 0usize;
-        for n in &sizes {
-            starts.push(at);
-            at += *n as usize;
-        }
-        starts.push(at);
-        let mut members = vec![0usize; at];
-        let mut next = starts.clone();
-        for (r, g) in of_row {
-            members[next[g as usize]] = r;
-            next[g as usize] += 1;
-        }
-        let groups = keys
-            .into_iter()
-            .enumerate()
-            .map(|(g, key)| (key, &members[starts[g]..starts[g + 1]]));
+        let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
         let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
         let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
         let filters: Vec<_> = lets
@@ -563,7 +530,7 @@ impl Ctx<'_> {
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
-            let key = key.into_owned();
+            let key = grouping.key(key_col, key).into_owned();
             shown.insert(key.clone(), named);
             out.insert(key);
         }
@@ -1186,6 +1153,7 @@ pub fn run(
         visible: std::cell::Cell::new(plan.lets.len()),
         max_findings,
         joins: Default::default(),
+        groupings: Default::default(),
     };
     let datasets: BTreeSet<String> = plan
         .lets

@@ -202,6 +202,7 @@ def gen_acme(out):
             "prospects": 900,
             "employees": 240,
             "sales_cycle_days": 110,
+            "average_deal_size": 65000,
         },
         comment=["Company profile, from the FY2025 board pack."],
     )
@@ -757,6 +758,7 @@ def gen_northwind(out):
             "prospects": 2600,
             "employees": 310,
             "sales_cycle_days": 68,
+            "acv": 45000,
         },
         comment=["Company profile, from the FY2025 operating plan."],
     )
@@ -1166,7 +1168,7 @@ def gen_seedling(out):
         os.path.join(out, "org.yaml"),
         {"name": "Pollen Labs", "stage": "startup", "sales_motion": "smb",
          "industry": "Practice management software for veterinary clinics", "revenue": 1400000,
-         "employees": 19},
+         "employees": 19, "average_deal_size": 5000},
         comment=["Filled in by the founders; market size and prospect counts not known yet."],
     )
     write_csv(
@@ -1257,7 +1259,8 @@ def gen_harbor(q, out):
         os.path.join(out, "org.yaml"),
         {"name": "Harbor Analytics", "stage": "growth", "sales_motion": "mid_market",
          "industry": "Terminal and port operations analytics", "revenue": 28000000,
-         "addressable_market": 6500, "prospects": 1100, "employees": 140, "sales_cycle_days": 75},
+         "addressable_market": 6500, "prospects": 1100, "employees": 140, "sales_cycle_days": 75,
+         "average_deal_size": 48000},
     )
     people = [
         ("p-ceo", "Nadia Hassan", "Chief Executive Officer", "ceo", "executive", "2018-05-01", 15),
@@ -1492,7 +1495,8 @@ def gen_harbor(q, out):
     write_csv(os.path.join(out, "budget.csv"), ["id", "line", "category", "purpose", "amount", "period"],
               [b + ("2025-Q%d" % q,) for b in B if b[4] > 0])
 
-    T = [("T-%d1" % q, "revenue", 7000000 + 300000 * q, "", "p-cro", iso(qs), iso(qe)),
+    # The quarter's revenue target over the last quarter's (its baseline).
+    T = [("T-%d1" % q, "revenue", 7000000 + 300000 * q, 7000000 + 300000 * (q - 1), "p-cro", iso(qs), iso(qe)),
          ("T-%d2" % q, "leads", cfg["lead_target"], "", "p-cmo" if q == 1 else "p-mkt-demand", iso(qs), iso(qe))]
     if q == 1:
         T.append(("T-13", "market_share", 0.30, 0.04, "p-ceo", iso(qs), iso(qe)))

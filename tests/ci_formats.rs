@@ -155,3 +155,56 @@ fn sarif_and_junit_follow_the_output_extension() {
     );
     assert!(std::fs::read_to_string(junit).unwrap().starts_with("<?xml"));
 }
+
+/// Money at stake (issue 18) reaches CI dashboards too: SARIF carries each
+/// rule's amount on its results, JUnit names it in the failure text; both the
+/// amounts the JSON report gives, never a sum of them.
+#[test]
+fn money_at_stake_is_in_sarif_and_junit() {
+    let run = |format: &str| {
+        let o = mktaudit(&["audit", "examples/acme-vanity", "--format", format]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let staked: Vec<(&str, f64)> = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| Some((r["id"].as_str()?, r["at_stake"]["amount"].as_f64()?)))
+        .collect();
+    assert!(
+        staked.len() >= 3,
+        "acme puts money at stake on several rules: {staked:?}"
+    );
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let junit = run("junit");
+    for (id, amount) in &staked {
+        let of_rule: Vec<_> = results.iter().filter(|r| r["ruleId"] == *id).collect();
+        assert!(!of_rule.is_empty(), "{id} flagged in SARIF");
+        for r in of_rule {
+            assert_eq!(r["properties"]["at_stake"]["amount"].as_f64(), Some(*amount), "{r}");
+            assert_eq!(r["properties"]["at_stake"]["currency"], "USD");
+        }
+        let money = format!("At stake: ${}", thousands(*amount));
+        assert!(junit.contains(&money), "{id}: {money} in\n{junit}");
+    }
+    let unstaked = results
+        .iter()
+        .filter(|r| !staked.iter().any(|(id, _)| r["ruleId"] == *id));
+    assert!(unstaked.clone().count() > 0);
+    assert!(unstaked.into_iter().all(|r| r["properties"].get("at_stake").is_none()));
+}
+
+fn thousands(amount: f64) -> String {
+    let digits = format!("{}", amount.round() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

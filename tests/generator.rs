@@ -87,10 +87,10 @@ fn the_healthy_org_passes_every_assessed_rule_and_the_troubled_one_fails_most() 
     assert!(generate(&troubled, "5000", "1", "troubled").status.success());
 
     let (grade, statuses) = audit(&healthy);
-    // The generator leaves two strategic rules without data (one marketer for
-    // the request effort, no market-share target); with STRAT-009 passing on
-    // its new ARR target, strategic's low end is B, so the grade is A,
-    // provisional (the range still shows the two rules to gather).
+    // The generator leaves one strategic rule without data (one marketer for
+    // the request effort); STRAT-004 judges the new ARR target against the
+    // market at the profile's average deal size, and with STRAT-009 passing
+    // on the same target the grade is A.
     assert_eq!(grade, "A");
     let not_passing: Vec<_> = statuses
         .iter()

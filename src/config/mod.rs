@@ -288,7 +288,7 @@ impl LoadedConfig {
         let vocab_names: Vec<&str> = pack.vocabularies.keys().map(String::as_str).collect();
         let bundle_vocabularies = self.bundle_vocabularies.iter().flat_map(|(_, v)| v.keys());
         for name in self.config.vocabularies.keys().chain(bundle_vocabularies) {
-            if !pack.vocabularies.contains_key(name) {
+            if current_name(pack, name).is_none() {
                 problems.push(self.problem_at(
                     name,
                     format!("mktaudit.yaml adds words to vocabulary `{name}`, which no loaded pack has"),
@@ -356,6 +356,15 @@ impl LoadedConfig {
             .iter()
             .map(|(n, t)| (n, t, self.where_(), true));
         for (name, words, by, may_remove) in bundle.chain(own) {
+            let Some(current) = current_name(pack, name) else {
+                continue;
+            };
+            if current != *name {
+                notes.push(format!(
+                    "vocabulary {name} (asked by {by}) is called {current} in this rule pack: its words are read there"
+                ));
+            }
+            let name = &current;
             let Some(v) = pack.vocabularies.get_mut(name) else {
                 continue;
             };
@@ -388,6 +397,18 @@ impl LoadedConfig {
         }
         Ok(notes)
     }
+}
+
+/// The vocabulary a config's name stands for: itself, or the vocabulary
+/// that was called so in an earlier version of the pack (`formerly:`).
+fn current_name(pack: &RulePack, name: &str) -> Option<String> {
+    if pack.vocabularies.contains_key(name) {
+        return Some(name.to_string());
+    }
+    pack.vocabularies
+        .iter()
+        .find(|(_, v)| v.formerly.iter().any(|f| f == name))
+        .map(|(n, _)| n.clone())
 }
 
 /// Largest magnitude a number param may be set to: far beyond any real

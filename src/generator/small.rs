@@ -36,8 +36,12 @@ pub(super) fn healthy(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> {
         (
             "org.yaml",
             format!(
-                "name: Generated Org\nstage: growth\nsales_motion: mid_market\nindustry: Software\nrevenue: {}\naddressable_market: 20000\nprospects: 4000\nemployees: 400\nsales_cycle_days: 90\n",
-                rows * 100
+                // The market grows with the org, so the new ARR target (in
+                // proportion to the rows) takes a fair share of its buyers at
+                // the average deal size, which is about the won deals' average.
+                "name: Generated Org\nstage: growth\nsales_motion: mid_market\nindustry: Software\nrevenue: {}\naddressable_market: {}\nprospects: 4000\nemployees: 400\nsales_cycle_days: 90\naverage_deal_size: 40000\n",
+                rows * 100,
+                (rows / 2).max(20_000)
             ),
         ),
         (
@@ -63,10 +67,11 @@ pub(super) fn healthy(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> {
         ("requests.csv", requests),
         (
             "budget.csv",
-            "id,line,category,purpose,amount,period\n\
-             B-1,Demand programs,program,demand_creation,2400000,FY2025\n\
-             B-2,Brand and PR,program,communications,600000,FY2025\n\
-             B-3,Team,headcount,other,3000000,FY2025\n"
+            // One category column, as finance writes it.
+            "id,line,category,amount,period\n\
+             B-1,Demand programs,Demand generation,2400000,FY2025\n\
+             B-2,Brand and PR,PR,600000,FY2025\n\
+             B-3,Team,Salaries,3000000,FY2025\n"
                 .into(),
         ),
         (
@@ -149,7 +154,9 @@ pub(super) fn troubled(rng: &mut Rng, rows: u64) -> Vec<(&'static str, String)> 
         (
             "org.yaml",
             format!(
-                "name: Generated Org\nstage: growth\nsales_motion: mid_market\nindustry: Software\nrevenue: {}\naddressable_market: 20000\nprospects: 900\nemployees: 400\nsales_cycle_days: 90\n",
+                // An average deal size from an old plan, three times what the
+                // won deals say (STRAT-009 names the gap).
+                "name: Generated Org\nstage: growth\nsales_motion: mid_market\nindustry: Software\nrevenue: {}\naddressable_market: 20000\nprospects: 900\nemployees: 400\nsales_cycle_days: 90\naverage_deal_size: 120000\n",
                 rows * 100
             ),
         ),

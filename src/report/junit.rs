@@ -66,6 +66,10 @@ pub fn render(report: &Report) -> String {
                 Status::Pass => out.push_str("/>\n"),
                 Status::Fail | Status::Warn => {
                     let mut text = String::new();
+                    let stake = super::view::at_stake_text(r, &report.audit.currency);
+                    if !stake.is_empty() {
+                        let _ = writeln!(text, "At stake: {stake}");
+                    }
                     for f in &r.findings {
                         let _ = write!(text, "{}", f.message);
                         for e in &f.evidence {

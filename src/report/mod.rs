@@ -16,6 +16,7 @@ pub mod json;
 pub mod junit;
 pub mod markdown;
 mod readings;
+mod rule_view;
 pub mod sarif;
 pub mod story;
 pub mod svg;

@@ -65,5 +65,23 @@ fn read_as(matched: &[String], read_with: &[String]) -> String {
     }
     let (mut names, known): (Vec<&String>, Vec<&String>) = matched.iter().partition(|n| read_with.contains(n));
     names.extend(known);
-    names.iter().map(|n| n.replace('_', " ")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| super::wording::label(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_vocabulary_reads_as_words_with_its_acronyms() {
+        let matched = vec!["sla_agreement".to_string(), "leadership_audience".to_string()];
+        let read_with = vec!["leadership_audience".to_string()];
+        assert_eq!(
+            super::read_as(&matched, &read_with),
+            "leadership audience, SLA agreement"
+        );
+        assert_eq!(super::read_as(&[], &read_with), "not understood");
+    }
 }

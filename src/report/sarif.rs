@@ -62,6 +62,17 @@ pub fn render(report: &Report) -> String {
                             json!({ "physicalLocation": physical })
                         })
                         .collect();
+                    let mut properties = json!({ "status": r.status.as_str(), "key": key });
+                    // The rule's whole amount, repeated on each of its findings: a
+                    // dashboard shows one result at a time and must not add them up.
+                    if let Some(stake) = &r.at_stake {
+                        properties["at_stake"] = json!({
+                            "amount": stake.amount,
+                            "currency": report.audit.currency,
+                            "label": stake.label,
+                            "text": super::view::at_stake_text(r, &report.audit.currency),
+                        });
+                    }
                     results.push(json!({
                         "ruleId": r.id,
                         "ruleIndex": index,
@@ -70,7 +81,7 @@ pub fn render(report: &Report) -> String {
                         "locations": locations,
                         // The identity `diff` matches findings by: rule and entity.
                         "partialFingerprints": { "mktaudit/finding/v1": format!("{}|{key}", r.id) },
-                        "properties": { "status": r.status.as_str(), "key": key },
+                        "properties": properties,
                     }));
                 }
             }

@@ -17,6 +17,8 @@ pub mod plan;
 pub mod script;
 pub mod textset;
 pub mod unrecognised;
+mod validate;
+mod validate_check;
 pub mod vocab;
 
 pub use load::{LoadedRules, default_pack_dir, load_rule_dirs, load_rule_dirs_for_audit};

@@ -28,6 +28,11 @@ pub struct RawVocabulary {
     /// they are not reported as values the audit did not understand.
     #[serde(default)]
     pub describes: Vec<String>,
+    /// Names the vocabulary had in earlier versions of the pack: words an
+    /// org's `mktaudit.yaml` adds under one of them go to this vocabulary,
+    /// with a note, so a config written for the older pack keeps working.
+    #[serde(default)]
+    pub formerly: Vec<String>,
 }
 
 /// A vocabulary ready to match: its terms normalised into a set.
@@ -38,6 +43,8 @@ pub struct Vocabulary {
     pub terms: Vec<String>,
     /// Fields whose values it names besides those rules test with it.
     pub describes: Vec<String>,
+    /// Its names in earlier versions of the pack.
+    pub formerly: Vec<String>,
     set: HashSet<String>,
     /// Multi-word terms with their words sorted, so `Review Pipeline` and
     /// `Team, Executive` match; terms with a negation are left out (word
@@ -51,6 +58,7 @@ impl Vocabulary {
             description,
             terms: Vec::new(),
             describes: Vec::new(),
+            formerly: Vec::new(),
             set: HashSet::new(),
             bags: HashSet::new(),
         };
@@ -263,6 +271,35 @@ mod tests {
         v.extend(&["Board of Directors".into(), "board".into()]);
         assert!(v.contains("board-of-directors"));
         assert_eq!(v.terms.len(), 3, "a term already there is not added twice");
+    }
+
+    /// A budget line has one kind: a word in two of the budget vocabularies
+    /// would count a line twice in STRAT-005's mix (rules/vocabularies.yaml,
+    /// "budgets").
+    #[test]
+    fn the_budget_kinds_share_no_word() {
+        let raw = parse(include_str!("../../rules/vocabularies.yaml")).unwrap();
+        let kinds = [
+            "overhead_budget",
+            "demand_program",
+            "event_program",
+            "communications_program",
+            "enablement_program",
+            "brand_program",
+            "program_budget",
+            "budget_other_cost",
+        ];
+        let built: Vec<(&str, Vocabulary)> = kinds
+            .iter()
+            .map(|k| (*k, Vocabulary::new(String::new(), raw[*k].terms.clone())))
+            .collect();
+        for (i, (a, va)) in built.iter().enumerate() {
+            for (b, vb) in &built[i + 1..] {
+                for term in &va.terms {
+                    assert!(!vb.contains(term), "`{term}` is in both {a} and {b}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -243,6 +243,17 @@ outcome:
         // a@x.com (three spellings of one address, the lower case twice) and b@x.com repeat.
         assert_eq!(message(shared, &emails), "3 a@x.com, b@x.com");
         assert_eq!(message(alone, &emails), "3");
+        // A later step named like the dataset: its rows are another grouping.
+        let shadowed = r#"
+let:
+  emails: { distinct: { from: leads, field: email } }
+  leads: { rows: { from: leads, where: { field: id, equals: L0 } } }
+  repeated: { groups: { from: leads, by: email, having: count > 1 } }
+  n: repeated + 0
+outcome:
+  - pass: '{emails} {n}'
+"#;
+        assert_eq!(message(shadowed, &emails), "3 0");
     }
 
     /// The groups worked out directly: by normalised text, each named by

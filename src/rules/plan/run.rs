@@ -87,9 +87,13 @@ struct Ctx<'a> {
     /// plan often tests the same join in several values.
     joins: std::cell::RefCell<Joins>,
     /// Groupings a distinct count built for a later `groups:` of the same
-    /// rows and field, by (row set, field): one hash of each key for both.
-    groupings: std::cell::RefCell<HashMap<(String, String), Grouping>>,
+    /// rows and field, by (rows, field): one hash of each key for both.
+    groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
 }
+
+/// Which rows a `from` names where it is read: a step's row set (by its
+/// index: a later step may reuse a dataset's name), or the dataset.
+type RowsOf = (Option<usize>, String);
 
 /// Semi-join sets by (row set, fields), and for a set built from the tested
 /// side, (tested row set, tested field).
@@ -438,8 +442,14 @@ impl Ctx<'_> {
         let n = grouping.len();
         self.groupings
             .borrow_mut()
-            .insert((from.to_string(), field.to_string()), grouping);
+            .insert((self.rows_named(from), field.to_string()), grouping);
         Some(n)
+    }
+
+    /// What `from` names as seen from the step being computed.
+    fn rows_named(&self, from: &str) -> RowsOf {
+        let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
+        (step, from.to_string())
     }
 
     /// `rows` of `from` grouped by `by`: the grouping a distinct count of
@@ -453,7 +463,11 @@ impl Ctx<'_> {
         by_month: bool,
     ) -> Grouping {
         let built = (!by_month)
-            .then(|| self.groupings.borrow_mut().remove(&(from.to_string(), by.to_string())))
+            .then(|| {
+                self.groupings
+                    .borrow_mut()
+                    .remove(&(self.rows_named(from), by.to_string()))
+            })
             .flatten();
         built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
     }

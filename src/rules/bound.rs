@@ -73,8 +73,10 @@ pub enum Bound<'a> {
 pub trait BindEnv {
     fn period(&self) -> Period;
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>>;
-    /// Normalised values of `fields` in a row set of the plan or a dataset.
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet>;
+    /// Normalised values of `fields` in a row set of the plan or a dataset,
+    /// as `probe` (the field of the rows being tested) will look them up:
+    /// the set may leave out values no tested row names.
+    fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet>;
     fn value(&self, e: &Expr) -> Val;
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
@@ -140,7 +142,7 @@ impl BindEnv for PeriodEnv {
     fn vocabulary(&self, _: &str) -> Option<Arc<Vocabulary>> {
         None
     }
-    fn values_of(&self, _: &str, _: &[String]) -> Arc<TextSet> {
+    fn values_of(&self, _: &str, _: &[String], _: &str) -> Arc<TextSet> {
         Arc::default()
     }
     fn value(&self, e: &Expr) -> Val {
@@ -215,7 +217,7 @@ impl Condition {
                 fields,
                 or_vocab,
             } => {
-                let mut set = env.values_of(from, fields);
+                let mut set = env.values_of(from, fields, field);
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
                     Arc::make_mut(&mut set).extend(v.normalized());
                 }

@@ -4,19 +4,22 @@
 //! reading the file they came from (freeing them showed in the next rule's
 //! time, as the allocator consolidated).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
-/// The texts back to back, found by their hash. Exact: a text whose hash
-/// another text already has is kept in `more`, so two texts never count as
-/// one. Nothing iterates the set, so its layout reaches no report.
+/// The texts back to back, found by their hash, each numbered in the order
+/// it was first inserted (a group-by numbers its groups so). Exact: a text
+/// whose hash another text already has is kept in `more`, so two texts never
+/// count as one. Nothing iterates the set, so its layout reaches no report.
 #[derive(Debug, Clone, Default)]
 pub struct TextSet {
     text: String,
-    /// Hash -> where the first text with that hash sits in `text`.
-    first: HashMap<u64, (usize, usize), BuildHasherDefault<Passthrough>>,
-    /// Texts whose hash an earlier, different text has (rare).
-    more: HashSet<String, foldhash::fast::RandomState>,
+    /// Hash -> where the first text with that hash sits in `text` (start,
+    /// length), and its number.
+    first: HashMap<u64, (usize, u32, u32), BuildHasherDefault<Passthrough>>,
+    /// Texts whose hash an earlier, different text has (rare), and texts
+    /// too long for `first`, with their numbers.
+    more: HashMap<String, u32, foldhash::fast::RandomState>,
     len: usize,
 }
 
@@ -59,31 +62,42 @@ impl TextSet {
 
     /// Adds a text; false when it was there already.
     pub fn insert(&mut self, text: &str) -> bool {
-        self.insert_hashed(hash(text), text)
+        self.number_hashed(hash(text), text).1
+    }
+
+    /// The text's number (0, 1, ... in order of first insertion), and
+    /// whether it was new.
+    pub fn number(&mut self, text: &str) -> (u32, bool) {
+        self.number_hashed(hash(text), text)
     }
 
     fn contains_hashed(&self, h: u64, text: &str) -> bool {
         match self.first.get(&h) {
-            None => false,
-            Some(&(start, end)) => &self.text[start..end] == text || self.more.contains(text),
+            Some(&(start, len, _)) if &self.text[start..start + len as usize] == text => true,
+            _ => !self.more.is_empty() && self.more.contains_key(text),
         }
     }
 
-    fn insert_hashed(&mut self, h: u64, text: &str) -> bool {
-        match self.first.get(&h) {
-            Some(&(start, end)) => {
-                if &self.text[start..end] == text || !self.more.insert(text.to_string()) {
-                    return false;
-                }
-            }
-            None => {
+    fn number_hashed(&mut self, h: u64, text: &str) -> (u32, bool) {
+        // Past u32::MAX texts numbers would repeat: the last number is
+        // reused, which no export comes near (a group-by caps its groups).
+        let next = u32::try_from(self.len).unwrap_or(u32::MAX);
+        match (self.first.get(&h), u32::try_from(text.len())) {
+            (Some(&(start, len, n)), _) if &self.text[start..start + len as usize] == text => return (n, false),
+            (None, Ok(len)) => {
                 let start = self.text.len();
                 self.text.push_str(text);
-                self.first.insert(h, (start, self.text.len()));
+                self.first.insert(h, (start, len, next));
             }
+            _ => match self.more.get(text) {
+                Some(n) => return (*n, false),
+                None => {
+                    self.more.insert(text.to_string(), next);
+                }
+            },
         }
         self.len += 1;
-        true
+        (next, true)
     }
 }
 
@@ -125,12 +139,15 @@ mod tests {
         let mut set = TextSet::default();
         let inserted: Vec<bool> = ["a", "b", "c", "b", "a"]
             .iter()
-            .map(|t| set.insert_hashed(7, t))
+            .map(|t| set.number_hashed(7, t).1)
             .collect();
         assert_eq!(inserted, [true, true, true, false, false]);
-        assert_eq!(set.len(), 3);
+        assert_eq!(set.number_hashed(7, "c"), (2, false));
+        assert_eq!(set.number_hashed(7, "d"), (3, true));
+        assert_eq!(set.number_hashed(7, "b"), (1, false));
+        assert_eq!(set.len(), 4);
         assert!(["a", "b", "c"].iter().all(|t| set.contains_hashed(7, t)));
-        assert!(!set.contains_hashed(7, "d") && !set.contains_hashed(8, "a"));
+        assert!(set.contains_hashed(7, "d") && !set.contains_hashed(7, "e") && !set.contains_hashed(8, "a"));
     }
 
     proptest::proptest! {
@@ -143,6 +160,17 @@ mod tests {
                 proptest::prop_assert_eq!(set.insert(t), reference.insert(t.clone()));
             }
             proptest::prop_assert_eq!(set.len(), reference.len());
+            // Numbers follow first insertion, whatever the hashes.
+            let mut order: Vec<&String> = Vec::new();
+            for t in &texts {
+                if !order.contains(&t) {
+                    order.push(t);
+                }
+            }
+            for t in &texts {
+                let n = order.iter().position(|o| *o == t).unwrap();
+                proptest::prop_assert_eq!(set.number(t), (u32::try_from(n).unwrap(), false));
+            }
             for p in probes.iter().chain(&texts) {
                 proptest::prop_assert_eq!(set.contains(p), reference.contains(p));
             }

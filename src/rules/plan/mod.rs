@@ -6,6 +6,8 @@
 
 pub mod expr;
 pub mod format;
+mod group;
+mod join;
 mod lookup;
 mod reads;
 mod rows;

@@ -3,6 +3,8 @@
 //! behind it.
 
 use super::expr::{Env, Expr, Val};
+use super::group::Grouping;
+use super::join::Probe;
 use super::lookup::Group;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
@@ -14,7 +16,8 @@ use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
-use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
+use crate::rules::vocab::normalize_into;
+use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -87,10 +90,18 @@ struct Ctx<'a> {
     /// Semi-join sets already built in this run, by row set and fields: a
     /// plan often tests the same join in several values.
     joins: std::cell::RefCell<Joins>,
+    /// Groupings a distinct count built for a later `groups:` of the same
+    /// rows and field, by (rows, field): one hash of each key for both.
+    groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
 }
 
-/// Semi-join sets by (row set, fields).
-type Joins = HashMap<(String, Vec<String>), Arc<TextSet>>;
+/// Which rows a `from` names where it is read: a step's row set (by its
+/// index: a later step may reuse a dataset's name), or the dataset.
+type RowsOf = (Option<usize>, String);
+
+/// Semi-join sets by (row set, fields), and for a set built from the tested
+/// side, (tested row set, tested field).
+type Joins = HashMap<(String, Vec<String>, Option<(String, String)>), Arc<TextSet>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
@@ -141,10 +152,6 @@ fn to_value(v: &Val) -> Value {
         Val::Text(t) => Value::Text(t.clone()),
         Val::Date(d) => days_to_date(*d).map_or(Value::Null, Value::Date),
     }
-}
-
-fn month_label(days: i32) -> Option<String> {
-    days_to_date(days).map(|d| format!("{:04}-{:02}", d.year(), d.month()))
 }
 
 /// Month labels from `from` to `to` (inclusive), at most 1,200.
@@ -231,11 +238,23 @@ impl Ctx<'_> {
             return (None, Vec::new());
         };
         let ds = table.ds;
-        let bound = filter.map(|f| f.bind_cols(&table, self));
+        let of_set = match self.slot(from) {
+            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
+            _ => None,
+        };
+        let probing = Probing {
+            ctx: self,
+            probe: Probe {
+                from,
+                table,
+                rows: of_set,
+            },
+        };
+        let bound = filter.map(|f| f.bind_cols(&table, &probing));
         let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
-        let rows = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => rows.iter().copied().filter(keep).collect(),
-            _ => (0..ds.rows).filter(keep).collect(),
+        let rows = match of_set {
+            Some(rows) => rows.iter().copied().filter(keep).collect(),
+            None => (0..ds.rows).filter(keep).collect(),
         };
         (Some(table), rows)
     }
@@ -284,6 +303,11 @@ impl Ctx<'_> {
                 filter,
             } => {
                 let (ds, rows) = self.filtered(from, dataset, filter.as_ref());
+                if let (Agg::Distinct, Some(f), None, Some(t)) = (agg, field, filter, ds)
+                    && let Some(n) = self.distinct_by_grouping(from, f, t, &rows)
+                {
+                    return Slot::Val(Val::Num(n as f64));
+                }
                 Slot::Val(aggregate(*agg, ds, field.as_deref(), &rows))
             }
             Step::KeyAgg { agg, from, field } => Slot::Val(self.key_agg(*agg, from, field.as_deref())),
@@ -407,6 +431,52 @@ impl Ctx<'_> {
         }
     }
 
+    /// A distinct count of a text field that a later `groups:` of the same
+    /// rows groups by: the number of groups (both compare words), and the
+    /// grouping kept for that step. None where the plan has no such step.
+    fn distinct_by_grouping(&self, from: &str, field: &str, table: Table<'_>, rows: &[usize]) -> Option<usize> {
+        let grouped_later = self
+            .steps
+            .iter()
+            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
+        let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
+        if !grouped_later {
+            return None;
+        }
+        let grouping = Grouping::build(col, rows, false);
+        let n = grouping.len();
+        self.groupings
+            .borrow_mut()
+            .insert((self.rows_named(from), field.to_string()), grouping);
+        Some(n)
+    }
+
+    /// What `from` names as seen from the step being computed.
+    fn rows_named(&self, from: &str) -> RowsOf {
+        let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
+        (step, from.to_string())
+    }
+
+    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
+    /// the same field built, or a new one.
+    fn grouping(
+        &self,
+        from: &str,
+        key_col: &crate::bundle::Column,
+        rows: &[usize],
+        by: &str,
+        by_month: bool,
+    ) -> Grouping {
+        let built = (!by_month)
+            .then(|| {
+                self.groupings
+                    .borrow_mut()
+                    .remove(&(self.rows_named(from), by.to_string()))
+            })
+            .flatten();
+        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn groups(
         &self,
@@ -426,84 +496,10 @@ impl Ctx<'_> {
         let Some(key_col) = ds.column(by) else {
             return Default::default();
         };
-        // Rows by key, without a vector per group: a million distinct ids
-        // are a million groups. Each row gets its group's number, then the
-        // rows are laid out group by group (in row order within a group).
+        let grouping = self.grouping(from, key_col, &rows, by, by_month);
         // Groups are judged one by one and kept keys go into sorted sets, so
         // the order groups are numbered in reaches no report.
-        // Text keys group as vocabularies compare words ("Webinar" and
-        // "webinar" are one source), shown in their most frequent spelling
-        // (the first written on a tie); each spelling is normalised once.
-        let words = !by_month && key_col.ty == FieldType::Text;
-        let mut spelling_of: HashMap<std::borrow::Cow<'_, str>, u32, foldhash::fast::RandomState> = HashMap::default();
-        // (spelling, its group, rows written so)
-        let mut spellings: Vec<(std::borrow::Cow<'_, str>, u32, u32)> = Vec::new();
-        let mut by_words: HashMap<String, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut sizes: Vec<u32> = Vec::new();
-        let mut of_row: Vec<(usize, u32)> = Vec::with_capacity(rows.len());
-        for r in rows {
-            let key = if by_month {
-                key_col.days(r).and_then(month_label).map(std::borrow::Cow::Owned)
-            } else if key_col.is_null(r) {
-                None
-            } else {
-                Some(key_col.key_text(r))
-            };
-            let Some(k) = key else { continue };
-            let s = match spelling_of.get(&k) {
-                Some(s) => *s as usize,
-                None => {
-                    let spelled = words.then(|| normalize(&k));
-                    let known = spelled.as_ref().and_then(|n| by_words.get(n).copied());
-                    let g = known.unwrap_or_else(|| {
-                        let g = u32::try_from(sizes.len()).unwrap_or(u32::MAX);
-                        if let Some(n) = spelled {
-                            by_words.insert(n, g);
-                        }
-                        sizes.push(0);
-                        g
-                    });
-                    let s = spellings.len();
-                    spelling_of.insert(k.clone(), u32::try_from(s).unwrap_or(u32::MAX));
-                    spellings.push((k, g, 0));
-                    s
-                }
-            };
-            spellings[s].2 += 1;
-            let g = spellings[s].1;
-            sizes[g as usize] += 1;
-            of_row.push((r, g));
-        }
-        drop(spelling_of);
-        drop(by_words);
-        let mut keys: Vec<Option<(std::borrow::Cow<'_, str>, u32)>> = vec![None; sizes.len()];
-        for (spelling, g, n) in spellings {
-            let slot = &mut keys[g as usize];
-            if slot.as_ref().is_none_or(|(_, best)| n > *best) {
-                *slot = Some((spelling, n));
-            }
-        }
-        let keys: Vec<std::borrow::Cow<'_, str>> = keys
-            .into_iter()
-            .map(|k| k.map(|(s, _)| s).unwrap_or_default())
-            .collect();
-        let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
-        let mut at = 0usize;
-        for n in &sizes {
-            starts.push(at);
-            at += *n as usize;
-        }
-        starts.push(at);
-        let mut members = vec![0usize; at];
-        let mut next = starts.clone();
-        for (r, g) in of_row {
-            members[next[g as usize]] = r;
-            next[g as usize] += 1;
-        }
-        let groups = keys
-            .into_iter()
-            .enumerate()
-            .map(|(g, key)| (key, &members[starts[g]..starts[g + 1]]));
+        let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
         let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
         let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
         let filters: Vec<_> = lets
@@ -573,7 +569,7 @@ impl Ctx<'_> {
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
-            let key = key.into_owned();
+            let key = grouping.key(key_col, key).into_owned();
             shown.insert(key.clone(), named);
             out.insert(key);
         }
@@ -669,6 +665,80 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// A semi-join's set: the normalised values of `fields` in the row set
+    /// (or dataset) `from`, built once per run. With `probe` (the rows a
+    /// filter tests, and their field) fewer than the rows read, only the
+    /// values those rows name are kept (see [`super::join`]).
+    fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
+        let (table, set_rows) = match self.slot(from) {
+            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
+            _ => (self.table(from, from), None),
+        };
+        let Some(table) = table else {
+            return Arc::default();
+        };
+        let read = set_rows.map_or(table.ds.rows, |r| r.len());
+        let probe = probe.filter(|(p, _)| p.len() < read);
+        let key = (
+            from.to_string(),
+            fields.to_vec(),
+            probe.map(|(p, f)| (p.from.to_string(), f.to_string())),
+        );
+        if let Some(set) = self.joins.borrow().get(&key) {
+            return Arc::clone(set);
+        }
+        let only = probe.map(|(p, field)| p.values(field));
+        let set = if only.as_ref().is_some_and(TextSet::is_empty) {
+            TextSet::default()
+        } else {
+            let all: Vec<usize>;
+            let rows = match set_rows {
+                Some(r) => r.as_slice(),
+                None => {
+                    all = (0..table.ds.rows).collect();
+                    &all
+                }
+            };
+            super::join::values(table, rows, fields, only.as_ref())
+        };
+        let set = Arc::new(set);
+        self.joins.borrow_mut().insert(key, Arc::clone(&set));
+        set
+    }
+}
+
+/// A filter's environment while it is bound for a pass over known rows: a
+/// semi-join in it can be built from the side of the rows it tests.
+struct Probing<'c, 'a> {
+    ctx: &'c Ctx<'a>,
+    probe: Probe<'c>,
+}
+
+impl BindEnv for Probing<'_, '_> {
+    fn period(&self) -> Period {
+        self.ctx.period
+    }
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
+        self.ctx.vocabulary(name)
+    }
+    fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet> {
+        self.ctx.join_set(from, fields, Some((self.probe, probe)))
+    }
+    fn value(&self, e: &Expr) -> Val {
+        self.ctx.value(e)
+    }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.ctx.keys_of(name)
+    }
+    fn param_value(&self, name: &str) -> Value {
+        self.ctx.param_value(name)
+    }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        self.ctx.dates_of(from, field)
+    }
+}
+
 impl BindEnv for Ctx<'_> {
     fn period(&self) -> Period {
         self.period
@@ -676,47 +746,8 @@ impl BindEnv for Ctx<'_> {
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         self.vocabs.get(name).cloned()
     }
-    fn values_of(&self, from: &str, fields: &[String]) -> Arc<TextSet> {
-        let key = (from.to_string(), fields.to_vec());
-        if let Some(set) = self.joins.borrow().get(&key) {
-            return Arc::clone(set);
-        }
-        let (ds, rows) = match self.slot(from) {
-            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), rows.to_vec()),
-            _ => self.rows_of(from, from),
-        };
-        let mut out = TextSet::default();
-        if let Some(ds) = ds {
-            // Each text is normalised into one buffer and copied into the
-            // set's own buffer only when it is new.
-            let mut buf = String::new();
-            let mut add = |text: &str, out: &mut TextSet| {
-                normalize_into(text, &mut buf);
-                if !buf.is_empty() {
-                    out.insert(&buf);
-                }
-            };
-            for f in fields {
-                let Some(col) = ds.column(f) else { continue };
-                for &r in &rows {
-                    let Some(text) = col.text(r) else {
-                        // Numbers and dates: their text is made per cell.
-                        if !col.is_null(r) {
-                            add(&col.key_text(r), &mut out);
-                        }
-                        continue;
-                    };
-                    for item in text.split('\u{1f}') {
-                        if !item.is_empty() {
-                            add(item, &mut out);
-                        }
-                    }
-                }
-            }
-        }
-        let set = Arc::new(out);
-        self.joins.borrow_mut().insert(key, Arc::clone(&set));
-        set
+    fn values_of(&self, from: &str, fields: &[String], _: &str) -> Arc<TextSet> {
+        self.join_set(from, fields, None)
     }
     fn value(&self, e: &Expr) -> Val {
         e.eval(self)
@@ -1429,6 +1460,7 @@ pub fn run(
         visible: std::cell::Cell::new(plan.lets.len()),
         max_findings,
         joins: Default::default(),
+        groupings: Default::default(),
     };
     let datasets: BTreeSet<String> = plan
         .lets

@@ -1,0 +1,313 @@
+//! Rows by key for `groups:` (and the distinct count of the same field),
+//! without a vector or a string per group: a million distinct ids are a
+//! million groups.
+//!
+//! Each row's key is hashed once: text keys group as vocabularies compare
+//! words ("Webinar" and "webinar" are one source), so the normalised text
+//! numbers the group, and a group is shown in its most frequent spelling
+//! (the first written on a tie). Only spellings other than a group's first
+//! are counted on the side: an id column has none.
+
+use crate::bundle::{Column, days_to_date};
+use crate::rules::vocab::{TextSet, normalize_into};
+use crate::value::FieldType;
+use chrono::Datelike;
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// A row's group when it has no key.
+const NO_GROUP: u32 = u32::MAX;
+
+/// Groups numbered in order of first appearance; within a group, rows in
+/// the order given.
+pub(super) struct Grouping {
+    /// The row whose spelling names each group.
+    key_rows: Vec<usize>,
+    /// Group `g`'s rows are `members[starts[g]..starts[g + 1]]`.
+    starts: Vec<usize>,
+    members: Vec<usize>,
+    by_month: bool,
+}
+
+/// A date's month as a key (`2025-03`).
+pub(super) fn month_label(days: i32) -> Option<String> {
+    days_to_date(days).map(|d| format!("{:04}-{:02}", d.year(), d.month()))
+}
+
+impl Grouping {
+    /// `rows` grouped by `key_col` (by the month of a date with `by_month`);
+    /// rows with no key are in no group.
+    pub fn build(key_col: &Column, rows: &[usize], by_month: bool) -> Grouping {
+        let words = !by_month && key_col.ty == FieldType::Text;
+        let mut index = TextSet::default();
+        let mut buf = String::new();
+        let mut key_rows: Vec<usize> = Vec::new();
+        let mut sizes: Vec<u32> = Vec::new();
+        let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
+        // Spellings other than their group's first: (group, spelling) ->
+        // place in `others`, which keeps (group, a row so spelled, rows so
+        // spelled) in order of first appearance.
+        let mut other_of: HashMap<(u32, &str), usize, foldhash::fast::RandomState> = HashMap::default();
+        let mut others: Vec<(u32, usize, u32)> = Vec::new();
+        // A numbered column (a few thousand values: source, stage) is
+        // normalised and hashed once per value, not once per row.
+        let codes = if words { key_col.codes() } else { None };
+        let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
+        for &r in rows {
+            let numbered = if let Some(codes) = codes {
+                let code = codes.of_row[r] as usize;
+                let text = codes.texts[code].as_str();
+                match &mut group_of_code[code] {
+                    _ if text.is_empty() => None,
+                    Some(g) => Some((*g, false)),
+                    slot @ None => {
+                        normalize_into(text, &mut buf);
+                        let numbered = index.number(&buf);
+                        *slot = Some(numbered.0);
+                        Some(numbered)
+                    }
+                }
+            } else if by_month {
+                key_col.days(r).and_then(month_label).map(|m| index.number(&m))
+            } else if key_col.is_null(r) {
+                None
+            } else if words {
+                normalize_into(key_col.text(r).unwrap_or_default(), &mut buf);
+                Some(index.number(&buf))
+            } else {
+                Some(index.number(&key_col.key_text(r)))
+            };
+            let Some((g, new)) = numbered else {
+                group_of.push(NO_GROUP);
+                continue;
+            };
+            if new {
+                key_rows.push(r);
+                sizes.push(0);
+            } else if words {
+                let spelling = key_col.text(r).unwrap_or_default();
+                let first = key_rows[g as usize];
+                let differs = match codes {
+                    Some(c) => c.of_row[r] != c.of_row[first],
+                    None => spelling != key_col.text(first).unwrap_or_default(),
+                };
+                if differs {
+                    let at = *other_of.entry((g, spelling)).or_insert_with(|| {
+                        others.push((g, r, 0));
+                        others.len() - 1
+                    });
+                    others[at].2 += 1;
+                }
+            }
+            sizes[g as usize] += 1;
+            group_of.push(g);
+        }
+        drop(other_of);
+        // The first spelling's rows are the group's less the others'; a
+        // later spelling names the group only with strictly more rows.
+        let mut first_count = sizes.clone();
+        for (g, _, n) in &others {
+            first_count[*g as usize] -= n;
+        }
+        let mut best: Vec<u32> = first_count;
+        for (g, r, n) in others {
+            if n > best[g as usize] {
+                best[g as usize] = n;
+                key_rows[g as usize] = r;
+            }
+        }
+        let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
+        let mut at = 0usize;
+        for n in &sizes {
+            starts.push(at);
+            at += *n as usize;
+        }
+        starts.push(at);
+        let mut members = vec![0usize; at];
+        let mut next = starts.clone();
+        for (&r, g) in rows.iter().zip(group_of) {
+            if g != NO_GROUP {
+                members[next[g as usize]] = r;
+                next[g as usize] += 1;
+            }
+        }
+        Grouping {
+            key_rows,
+            starts,
+            members,
+            by_month,
+        }
+    }
+
+    /// How many groups (the distinct count of the key).
+    pub fn len(&self) -> usize {
+        self.key_rows.len()
+    }
+
+    /// Group `g`'s rows.
+    pub fn rows(&self, g: usize) -> &[usize] {
+        &self.members[self.starts[g]..self.starts[g + 1]]
+    }
+
+    /// Group `g`'s key as shown: its spelling, or its month.
+    pub fn key<'c>(&self, key_col: &'c Column, g: usize) -> Cow<'c, str> {
+        let r = self.key_rows[g];
+        if self.by_month {
+            return Cow::Owned(key_col.days(r).and_then(month_label).unwrap_or_default());
+        }
+        key_col.key_text(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::vocab::normalize;
+    use std::collections::BTreeMap;
+
+    fn text_column(values: &[&str]) -> Column {
+        let mut c = Column::new(FieldType::Text);
+        for v in values {
+            c.push_text(v).unwrap();
+        }
+        c
+    }
+
+    /// The groups as (key, rows), sorted by key.
+    fn groups(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
+        let g = Grouping::build(col, rows, false);
+        let mut out: Vec<(String, Vec<usize>)> = (0..g.len())
+            .map(|i| (g.key(col, i).into_owned(), g.rows(i).to_vec()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn spellings_of_one_word_are_one_group_named_by_the_most_frequent() {
+        let col = text_column(&["webinar", "Webinar", "", "Event", "Webinar", "event", "WEBINAR"]);
+        let all: Vec<usize> = (0..7).collect();
+        assert_eq!(
+            groups(&col, &all),
+            [
+                ("Event".to_string(), vec![3, 5]),
+                ("Webinar".to_string(), vec![0, 1, 4, 6])
+            ]
+        );
+        // Only the rows given; a tie goes to the spelling written first.
+        assert_eq!(groups(&col, &[5, 3]), [("event".to_string(), vec![5, 3])]);
+    }
+
+    /// A plan's message over leads with these emails.
+    fn message(plan: &str, emails: &[&str]) -> String {
+        use crate::bundle::{Manifest, bundle_from_inline};
+        use crate::rules::condition::Period;
+        use crate::rules::params::ParamValues;
+        let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
+        let rows: Vec<String> = emails
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("{{ id: L{i}, email: '{e}' }}"))
+            .collect();
+        let data = format!("leads: [{}]\n", rows.join(", "));
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(&data).unwrap();
+        let source = crate::error::SourceFile::new("t.yaml", "");
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
+        let d = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        let vocabs = crate::rules::vocab::Vocabularies::new();
+        super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &vocabs, 100).message
+    }
+
+    #[test]
+    fn a_distinct_count_shared_with_a_group_by_counts_as_one_alone() {
+        let emails = ["a@x.com", "A@X.com", "b@x.com", "", "c@x.com", "b@x.com", "a@x.com"];
+        let shared = r#"
+let:
+  emails: { distinct: { from: leads, field: email } }
+  repeated: { groups: { from: leads, by: email, having: count > 1 } }
+outcome:
+  - pass: '{emails} {repeated}'
+"#;
+        let alone = r#"
+let:
+  emails: { distinct: { from: leads, field: email } }
+outcome:
+  - pass: '{emails}'
+"#;
+        // a@x.com (three spellings of one address, the lower case twice) and b@x.com repeat.
+        assert_eq!(message(shared, &emails), "3 a@x.com, b@x.com");
+        assert_eq!(message(alone, &emails), "3");
+        // A later step named like the dataset: its rows are another grouping.
+        let shadowed = r#"
+let:
+  emails: { distinct: { from: leads, field: email } }
+  leads: { rows: { from: leads, where: { field: id, equals: L0 } } }
+  repeated: { groups: { from: leads, by: email, having: count > 1 } }
+  n: repeated + 0
+outcome:
+  - pass: '{emails} {n}'
+"#;
+        assert_eq!(message(shadowed, &emails), "3 0");
+    }
+
+    /// The groups worked out directly: by normalised text, each named by
+    /// its most frequent spelling, the first seen on a tie.
+    fn expected(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
+        // The cells as the column holds them (a blank one is missing).
+        let values: Vec<&str> = rows.iter().map(|r| col.text(*r).unwrap_or_default()).collect();
+        let mut by_words: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (r, v) in values.iter().enumerate().filter(|(r, _)| !col.is_null(*r)) {
+            by_words.entry(normalize(v)).or_default().push(r);
+        }
+        let mut out: Vec<(String, Vec<usize>)> = by_words
+            .into_values()
+            .map(|rows| {
+                let mut best: (usize, &str) = (0, "");
+                for r in &rows {
+                    let s = values[*r];
+                    let n = rows.iter().filter(|x| values[**x] == s).count();
+                    if n > best.0 {
+                        best = (n, s);
+                    }
+                }
+                (best.1.to_string(), rows)
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_column_of_too_many_values_to_number_groups_alike() {
+        // Past the numbered columns' limit: ids, a few repeated in other spellings.
+        let values: Vec<String> = (0..5000)
+            .map(|i| match i % 7 {
+                0 => format!("L-{}", i / 2),
+                3 => format!("l {}", i / 2),
+                _ => format!("L-{i}"),
+            })
+            .collect();
+        let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(col.codes().is_none());
+        let rows: Vec<usize> = (0..values.len()).collect();
+        let got = groups(&col, &rows);
+        assert!(got.len() < values.len());
+        assert_eq!(got, expected(&col, &rows));
+    }
+
+    proptest::proptest! {
+        /// As the direct computation (a column of few values is numbered).
+        #[test]
+        fn groups_as_a_map_of_words_does(values in proptest::collection::vec("[aAbB -]{0,3}", 0..40)) {
+            let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
+            let rows: Vec<usize> = (0..values.len()).collect();
+            proptest::prop_assert_eq!(groups(&col, &rows), expected(&col, &rows));
+        }
+    }
+}

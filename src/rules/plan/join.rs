@@ -1,0 +1,190 @@
+//! Semi-join sets (`in_rows`): the normalised values of some fields of a row
+//! set, looked up by the rows a filter tests.
+//!
+//! When the tested rows are fewer than the rows the set is read from
+//! (COMP-007: a few thousand leads naming an opportunity, against a million
+//! opportunities), the set is built from the smaller side: the values the
+//! tested rows name are hashed first, and the larger side is scanned against
+//! them, keeping only the values found. A tested row gets the same answer
+//! either way, and a million ids are looked up in a small table that stays
+//! in cache instead of inserted at random into a large one.
+
+use super::table::Table;
+use crate::bundle::Column;
+use crate::rules::vocab::{TextSet, normalize_into};
+use std::cell::RefCell;
+
+/// The rows a filter is bound for: a row set (or every row) of a table.
+#[derive(Clone, Copy)]
+pub(super) struct Probe<'p> {
+    /// The row set's name (or the dataset's): with the field, the cache key.
+    pub from: &'p str,
+    pub table: Table<'p>,
+    /// None: every row of the dataset.
+    pub rows: Option<&'p [usize]>,
+}
+
+impl Probe<'_> {
+    pub fn len(&self) -> usize {
+        self.rows.map_or(self.table.ds.rows, <[usize]>::len)
+    }
+
+    /// Every normalised text a bound `in_rows` test on `field` looks up for
+    /// these rows: a cell's text, each item of a list, a number or date as
+    /// text (exactly what [`crate::rules::bound::Bound::eval`] tests).
+    pub fn values(&self, field: &str) -> TextSet {
+        let Some(col) = self.table.column(field) else {
+            return TextSet::default();
+        };
+        let out = RefCell::new(TextSet::default());
+        let buf = RefCell::new(String::new());
+        let mut visit = |r: usize| {
+            col.any_text(r, |t| {
+                let mut buf = buf.borrow_mut();
+                normalize_into(t, &mut buf);
+                out.borrow_mut().insert(&buf);
+                false
+            });
+        };
+        match self.rows {
+            Some(rows) => rows.iter().for_each(|r| visit(*r)),
+            None => (0..self.table.ds.rows).for_each(&mut visit),
+        }
+        out.into_inner()
+    }
+}
+
+/// The normalised non-empty values of `fields` over `rows`, each item of a
+/// list cell on its own, numbers and dates as their text; with `only`, just
+/// those among its texts.
+pub(super) fn values(table: Table<'_>, rows: &[usize], fields: &[String], only: Option<&TextSet>) -> TextSet {
+    let mut out = TextSet::default();
+    // Each text is normalised into one buffer and copied into the set's
+    // own buffer only when it is new.
+    let mut buf = String::new();
+    let mut add = |text: &str, out: &mut TextSet| {
+        normalize_into(text, &mut buf);
+        if !buf.is_empty() && only.is_none_or(|o| o.contains(&buf)) {
+            out.insert(&buf);
+        }
+    };
+    for f in fields {
+        let Some(col) = table.column(f) else { continue };
+        for &r in rows {
+            text_items(col, r, |t| add(t, &mut out));
+        }
+    }
+    out
+}
+
+/// A cell's texts as a join reads them: a text cell split into its list
+/// items, another cell (number, date) as its text when present.
+fn text_items(col: &Column, r: usize, mut f: impl FnMut(&str)) {
+    let Some(text) = col.text(r) else {
+        // Numbers and dates: their text is made per cell.
+        if !col.is_null(r) {
+            f(&col.key_text(r));
+        }
+        return;
+    };
+    for item in text.split('\u{1f}') {
+        if !item.is_empty() {
+            f(item);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::bundle::{Manifest, bundle_from_inline};
+    use crate::error::SourceFile;
+    use crate::rules::condition::Period;
+    use crate::rules::params::ParamValues;
+    use crate::rules::vocab::{Vocabularies, normalize};
+    use chrono::NaiveDate;
+    use std::collections::HashSet;
+
+    /// Opportunities (and leads) linked both ways; `matched` and `broken`
+    /// each test the same join, from the leads and from the opportunities.
+    const PLAN: &str = r#"
+let:
+  links: { rows: { from: leads, where: { field: opportunity_id, present: true } } }
+  matched: { rows: { from: links, where: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } }
+  broken: { rows: { from: links, where: { not: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } } }
+  sourced: { rows: { from: opportunities, where: { field: id, in_rows: { from: links, fields: [opportunity_id] } } } }
+outcome:
+  - pass: '{matched} {broken} {sourced}'
+"#;
+
+    fn counts(leads: &[Option<String>], opps: &[String]) -> String {
+        let raw: super::super::format::RawPlan = crate::yaml::from_str(PLAN).unwrap();
+        let params = ParamValues::new();
+        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
+        let lead_rows: Vec<String> = leads
+            .iter()
+            .enumerate()
+            .map(|(i, o)| match o {
+                Some(o) => format!("{{ id: L{i}, opportunity_id: '{o}' }}"),
+                None => format!("{{ id: L{i} }}"),
+            })
+            .collect();
+        let opp_rows: Vec<String> = opps.iter().map(|o| format!("{{ id: '{o}' }}")).collect();
+        let data = format!(
+            "leads: [{}]\nopportunities: [{}]\n",
+            lead_rows.join(", "),
+            opp_rows.join(", ")
+        );
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(&data).unwrap();
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100).message
+    }
+
+    /// The same counts worked out directly: ids compare as normalised words.
+    fn expected(leads: &[Option<String>], opps: &[String]) -> String {
+        let ids: HashSet<String> = opps.iter().map(|o| normalize(o)).filter(|o| !o.is_empty()).collect();
+        let named: HashSet<String> = leads
+            .iter()
+            .flatten()
+            .map(|o| normalize(o))
+            .filter(|o| !o.is_empty())
+            .collect();
+        let links: Vec<&String> = leads.iter().flatten().filter(|o| !o.trim().is_empty()).collect();
+        let matched = links.iter().filter(|o| ids.contains(&normalize(o))).count();
+        let sourced = opps
+            .iter()
+            .filter(|o| !o.trim().is_empty() && named.contains(&normalize(o)))
+            .count();
+        format!("{matched} {} {sourced}", links.len() - matched)
+    }
+
+    #[test]
+    fn a_few_links_against_many_records_and_many_against_few() {
+        let opps: Vec<String> = (0..40).map(|i| format!("O-{i}")).collect();
+        let leads = vec![Some("o-3".to_string()), Some("O-77".into()), None, Some("O 39".into())];
+        // Three leads name an opportunity (one missing) among 40; 40
+        // opportunities are looked up among the 3 the leads name.
+        assert_eq!(counts(&leads, &opps), "2 1 2");
+        assert_eq!(counts(&leads, &opps), expected(&leads, &opps));
+        let few: Vec<String> = opps[..2].to_vec();
+        let many: Vec<Option<String>> = (0..30).map(|i| Some(format!("O-{}", i % 5))).collect();
+        assert_eq!(counts(&many, &few), "12 18 2");
+        assert_eq!(counts(&many, &few), expected(&many, &few));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Whichever side is smaller, each tested row gets the answer of the whole set.
+        #[test]
+        fn a_join_answers_as_the_whole_set_does(
+            leads in proptest::collection::vec(proptest::option::of("[oO]-?[0-9]{1,2}"), 0..25),
+            opps in proptest::collection::vec("[oO][- ]?[0-9]{1,2}", 0..25),
+        ) {
+            proptest::prop_assert_eq!(counts(&leads, &opps), expected(&leads, &opps));
+        }
+    }
+}

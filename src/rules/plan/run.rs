@@ -823,16 +823,26 @@ impl Ctx<'_> {
         let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
         // Each lookup's rows by key, built once for all the rows.
         // Lookups into the same set on the same field share one index.
-        let mut indexes: Vec<((&str, &str), Arc<LookupIndex<'_>>)> = Vec::new();
+        let mut indexes: Vec<(LookupAt<'_>, Arc<LookupIndex<'_>>)> = Vec::new();
         let lookups: Vec<Option<Arc<LookupIndex<'_>>>> = with
             .iter()
             .map(|f| match &f.how {
-                Computation::Lookup { from, dataset, on, .. } => {
-                    let at = (from.as_str(), on.as_str());
+                Computation::Lookup {
+                    from, dataset, on, key, ..
+                } => {
+                    let at = (from.as_str(), on.as_str(), key.as_str());
                     Some(match indexes.iter().find(|(k, _)| *k == at) {
                         Some((_, i)) => Arc::clone(i),
                         None => {
-                            let i = Arc::new(self.lookup_index(from, dataset, on));
+                            // Only the keys these rows name are indexed (a hundred
+                            // thousand credits against a million deals), unless
+                            // the key is computed in this step and not known yet.
+                            let computed_here = with.iter().any(|w| w.name == *key);
+                            let wanted = table
+                                .column(key)
+                                .filter(|_| !computed_here)
+                                .map(|col| lookup_keys(col, rows));
+                            let i = Arc::new(self.lookup_index(from, dataset, on, wanted.as_ref()));
                             indexes.push((at, Arc::clone(&i)));
                             i
                         }
@@ -900,11 +910,33 @@ impl Ctx<'_> {
     }
 }
 
+/// The normalised keys a lookup's rows name, as the lookup compares them.
+fn lookup_keys(col: &crate::bundle::Column, rows: &[usize]) -> TextSet {
+    let mut keys = TextSet::default();
+    let mut buf = String::new();
+    for &r in rows {
+        if col.is_null(r) {
+            continue;
+        }
+        normalize_into(&col.key_text(r), &mut buf);
+        if !buf.is_empty() {
+            keys.insert(&buf);
+        }
+    }
+    keys
+}
+
+/// What a lookup index is shared by: the set looked in, its field, and the
+/// field of these rows whose keys it holds.
+type LookupAt<'a> = (&'a str, &'a str, &'a str);
+
 /// A lookup's table and its rows by normalised key (the first row of each key).
 type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize, foldhash::fast::RandomState>);
 
 impl Ctx<'_> {
-    fn lookup_index(&self, from: &str, dataset: &str, on: &str) -> LookupIndex<'_> {
+    /// With `wanted`, only those keys are indexed: the first row of each
+    /// is the same either way.
+    fn lookup_index(&self, from: &str, dataset: &str, on: &str, wanted: Option<&TextSet>) -> LookupIndex<'_> {
         let (table, rows) = self.rows_of(from, dataset);
         let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
         if let Some(col) = table.and_then(|t| t.column(on)) {
@@ -914,7 +946,7 @@ impl Ctx<'_> {
                     continue;
                 }
                 normalize_into(&col.key_text(r), &mut buf);
-                if !buf.is_empty() && !index.contains_key(buf.as_str()) {
+                if !buf.is_empty() && wanted.is_none_or(|w| w.contains(&buf)) && !index.contains_key(buf.as_str()) {
                     index.insert(buf.clone(), r);
                 }
             }

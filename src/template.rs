@@ -123,7 +123,7 @@ pub fn format_value(v: &Value, format: Option<&str>) -> String {
     match (v, format) {
         (Value::Null, _) => "(none)".to_string(),
         (Value::Number(n), Some("pct")) => format_percent(*n),
-        (Value::Number(n), Some("pct0")) => format!("{}%", format_number((n * 100.0).round())),
+        (Value::Number(n), Some("pct0")) => format!("{}%", format_whole((n * 100.0).round())),
         // Always one decimal, rounded half away from zero: 0.05 -> "5.0%".
         (Value::Number(n), Some("pct1")) => format!("{:.1}%", (n * 1000.0).round() / 10.0 + 0.0),
         (Value::Number(n), Some("money")) => format_money(*n),
@@ -299,6 +299,11 @@ mod tests {
                 &lookup
             ),
             "1,546 of 999; -25,000; 1,546 leads; 1,235 days; 1234.5"
+        );
+        assert_eq!(
+            format_value(&Value::Number(13.04), Some("pct0")),
+            "1,304%",
+            "a forecast off by thirteen times"
         );
     }
 

@@ -103,7 +103,7 @@ fn the_audit_judges_marketing_pipeline_forecast_from_labels_and_opportunities() 
     assert_eq!(r["status"], "warn", "{r}");
     let message = r["message"].as_str().unwrap();
     assert!(
-        message.contains("(2 of 3 missed; off by Q1 2025 2%, 2025-Q2 122%, Q3 FY2025 114%)"),
+        message.contains("(2 of 3 missed: Q1 2025 off by 2%, 2025-Q2 off by 122%, Q3 FY2025 off by 114%)"),
         "{message}"
     );
     // Each missed period with its forecast, its actual and where the actual came from.

@@ -101,18 +101,21 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
         }
         Agg::Min => num(nums().reduce(f64::min)),
         Agg::Max => num(nums().reduce(f64::max)),
-        Agg::Median => {
-            let mut v: Vec<f64> = nums().collect();
-            if v.is_empty() {
-                return Val::Null;
-            }
-            v.sort_by(f64::total_cmp);
-            let m = v.len() / 2;
-            Val::Num(if v.len() % 2 == 1 {
-                v[m]
-            } else {
-                (v[m - 1] + v[m]) / 2.0
-            })
-        }
+        Agg::Median => median(nums().collect()),
     }
+}
+
+/// The middle value (the mean of the two middle ones for an even count);
+/// missing for no values.
+pub(super) fn median(mut v: Vec<f64>) -> Val {
+    if v.is_empty() {
+        return Val::Null;
+    }
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    Val::Num(if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    })
 }

@@ -983,19 +983,7 @@ impl Ctx<'_> {
             Agg::Avg => num((!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64)),
             Agg::Min => num(nums.iter().copied().reduce(f64::min)),
             Agg::Max => num(nums.iter().copied().reduce(f64::max)),
-            Agg::Median => {
-                let mut v = nums;
-                if v.is_empty() {
-                    return Val::Null;
-                }
-                v.sort_by(f64::total_cmp);
-                let m = v.len() / 2;
-                Val::Num(if v.len() % 2 == 1 {
-                    v[m]
-                } else {
-                    (v[m - 1] + v[m]) / 2.0
-                })
-            }
+            Agg::Median => super::rows::median(nums),
         }
     }
 }

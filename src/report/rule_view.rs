@@ -102,9 +102,10 @@ pub(super) fn rule_view(r: &RuleResult, currency: &str) -> RuleView {
                 record: "-".into(),
             });
         }
-        for e in &f.evidence {
+        for (i, e) in f.evidence.iter().enumerate() {
             evidence.push(EvidenceRow {
-                finding: client_text(&f.message),
+                // A finding's further records sit under it, its text not repeated.
+                finding: if i == 0 { client_text(&f.message) } else { String::new() },
                 file: e.file.clone(),
                 line: e.line.map_or_else(|| "-".to_string(), |l| l.to_string()),
                 record: e.record.clone().unwrap_or_else(|| "-".into()),

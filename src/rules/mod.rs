@@ -15,6 +15,7 @@ pub mod metric;
 pub mod params;
 pub mod plan;
 pub mod script;
+pub(crate) mod select;
 pub mod textset;
 pub mod unrecognised;
 mod validate;

@@ -15,7 +15,7 @@ mod run;
 mod table;
 
 pub use reads::{conditions, reads};
-pub use run::run;
+pub(crate) use run::run_shared;
 
 use super::condition::{CheckError, Condition, Names, ParamUse, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};

@@ -12,6 +12,7 @@ use super::{
     Agg, Body, Computation, ComputedField, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date,
 };
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
+use crate::eval::shared::SharedRows;
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
@@ -22,6 +23,8 @@ use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+
+mod filtered;
 
 /// A named value at run time.
 #[derive(Debug, Clone)]
@@ -93,6 +96,8 @@ struct Ctx<'a> {
     /// Groupings a distinct count built for a later `groups:` of the same
     /// rows and field, by (rows, field): one hash of each key for both.
     groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
+    /// Filters over a whole dataset, shared with the audit's other rules.
+    shared: &'a SharedRows,
 }
 
 /// Which rows a `from` names where it is read: a step's row set (by its
@@ -230,33 +235,6 @@ impl Ctx<'_> {
     /// The rows behind `from`: a named row set, or every row of a dataset.
     fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Vec<usize>) {
         self.filtered(from, dataset, None)
-    }
-
-    /// The rows behind `from` that meet `filter`, read in one pass.
-    fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<Table<'_>>, Vec<usize>) {
-        let Some(table) = self.table(from, dataset) else {
-            return (None, Vec::new());
-        };
-        let ds = table.ds;
-        let of_set = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
-            _ => None,
-        };
-        let probing = Probing {
-            ctx: self,
-            probe: Probe {
-                from,
-                table,
-                rows: of_set,
-            },
-        };
-        let bound = filter.map(|f| f.bind_cols(&table, &probing));
-        let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
-        let rows = match of_set {
-            Some(rows) => rows.iter().copied().filter(keep).collect(),
-            None => (0..ds.rows).filter(keep).collect(),
-        };
-        (Some(table), rows)
     }
 
     fn keys(&self, name: &str) -> BTreeSet<String> {
@@ -1453,8 +1431,10 @@ fn formula(e: &Expr, src: &str, ctx: &Ctx<'_>) -> String {
     format!("{src} = {numbers}")
 }
 
-/// Evaluates `plan` on `bundle`.
-pub fn run(
+/// Evaluates `plan` on `bundle` alone (the tests' entry: an audit shares
+/// row sets across its rules, [`run_shared`]).
+#[cfg(test)]
+pub(crate) fn run(
     plan: &Plan,
     bundle: &Bundle,
     period: Period,
@@ -1462,6 +1442,22 @@ pub fn run(
     params: &ParamValues,
     vocabs: &Vocabularies,
     max_findings: usize,
+) -> PlanOutcome {
+    let shared = SharedRows::default();
+    run_shared(plan, bundle, period, as_of, params, vocabs, max_findings, &shared)
+}
+
+/// Evaluates `plan` on `bundle`, sharing filtered row sets with the audit's other rules.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_shared(
+    plan: &Plan,
+    bundle: &Bundle,
+    period: Period,
+    as_of: NaiveDate,
+    params: &ParamValues,
+    vocabs: &Vocabularies,
+    max_findings: usize,
+    shared: &SharedRows,
 ) -> PlanOutcome {
     let ctx = Ctx {
         bundle,
@@ -1481,6 +1477,7 @@ pub fn run(
         max_findings,
         joins: Default::default(),
         groupings: Default::default(),
+        shared,
     };
     let datasets: BTreeSet<String> = plan
         .lets

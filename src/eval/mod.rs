@@ -8,6 +8,7 @@ use crate::rules::format::{EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsC
 use crate::rules::metric::{Metric, Window};
 use crate::rules::params::{self, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
+use crate::rules::shared::SharedRows;
 use crate::rules::vocab::Vocabularies;
 use crate::rules::{Check, Rule, RulePack};
 use crate::template;
@@ -24,7 +25,6 @@ pub const DEFAULT_MAX_FINDINGS: usize = 50;
 pub use crate::rules::Status;
 
 mod outcome;
-pub(crate) mod shared;
 pub use outcome::{AtStake, Evidence, Finding, ParamUse, RuleResult};
 
 /// Everything about a run that is not the rules or the data.
@@ -75,7 +75,7 @@ pub fn evaluate_timed(
     // Rules are independent; par_iter keeps their order in the output.
     // One rule per task: a few rules over a million rows take most of the
     // time, and single tasks let an idle thread take the next one.
-    let shared = shared::SharedRows::default();
+    let shared = SharedRows::default();
     pack.rules
         .par_iter()
         .with_max_len(1)
@@ -88,13 +88,13 @@ pub fn evaluate_timed(
 }
 
 pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
-    evaluate_rule_in(rule, (vocabs, &shared::SharedRows::default()), bundle, opts)
+    evaluate_rule_in(rule, (vocabs, &SharedRows::default()), bundle, opts)
 }
 
 /// [`evaluate_rule`] within an audit of several rules, sharing its row sets.
 fn evaluate_rule_in(
     rule: &Rule,
-    (vocabs, shared): (&Vocabularies, &shared::SharedRows),
+    (vocabs, shared): (&Vocabularies, &SharedRows),
     bundle: &Arc<Bundle>,
     opts: &EvalOptions,
 ) -> RuleResult {
@@ -497,7 +497,7 @@ fn aggregate_check(
 fn plan_check(
     check: &crate::rules::PlanCheck,
     values: &ParamValues,
-    (vocabs, shared): (&Vocabularies, &shared::SharedRows),
+    (vocabs, shared): (&Vocabularies, &SharedRows),
     bundle: &Bundle,
     period: &Period,
     opts: &EvalOptions,

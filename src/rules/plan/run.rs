@@ -12,11 +12,11 @@ use super::{
     Agg, Body, Computation, ComputedField, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date,
 };
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
-use crate::eval::shared::SharedRows;
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
+use crate::rules::shared::SharedRows;
 use crate::rules::vocab::normalize_into;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
@@ -653,7 +653,9 @@ impl Ctx<'_> {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
             _ => (self.table(from, from), None),
         };
-        let Some(table) = table else {
+        // No field to read (an export without the column): no value, and no
+        // need to hash the tested side's values first.
+        let Some(table) = table.filter(|t| fields.iter().any(|f| t.column(f).is_some())) else {
             return Arc::default();
         };
         let read = set_rows.map_or(table.ds.rows, |r| r.len());

@@ -2,14 +2,14 @@
 //! columns once and answered for the whole row set a column at a time
 //! ([`crate::rules::select`]); a filter over a whole dataset that other
 //! rules may ask for too is computed once per audit
-//! ([`crate::eval::shared`]).
+//! ([`crate::rules::shared`]).
 
 use super::super::join::Probe;
 use super::super::table::Table;
 use super::{Ctx, Probing, Slot};
-use crate::eval::shared;
 use crate::rules::condition::Condition;
 use crate::rules::select::Mask;
+use crate::rules::shared;
 
 impl Ctx<'_> {
     /// The rows behind `from` that meet `filter`, in dataset order.

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// One audit's shared row sets, by dataset and filter key. Made for one
 /// bundle, period and pack of vocabularies (the key names vocabularies by
-/// name): [`super::evaluate_timed`] makes one per audit.
+/// name): [`crate::eval::evaluate_timed`] makes one per audit.
 #[derive(Default)]
 pub(crate) struct SharedRows {
     sets: Mutex<HashMap<(String, String), Shared>>,

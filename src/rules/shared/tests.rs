@@ -119,3 +119,32 @@ fn rules_asking_at_once_compute_a_set_once() {
     ask("lost");
     assert_eq!(computed.load(Ordering::SeqCst), 2);
 }
+
+/// Two rules whose filters differ only in a param's value, and two that
+/// write the same filter, run on one shared cache: each gets the rows its
+/// own filter selects.
+#[test]
+fn rules_sharing_a_cache_get_their_own_filters_rows() {
+    use crate::rules::plan::{Plan, format::RawPlan, run_shared};
+    let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(
+        "opportunities:\n  - { id: O1, amount: 3 }\n  - { id: O2, amount: 7 }\n  - { id: O3, amount: 12 }\n  - { id: O4 }\n",
+    )
+    .unwrap();
+    let source = crate::error::SourceFile::new("test", String::new());
+    let bundle = crate::bundle::bundle_from_inline("test", &data, crate::bundle::Manifest::default(), &source).unwrap();
+    let raw: RawPlan = crate::yaml::from_str(
+        "let:\n  big: { rows: { from: opportunities, where: { field: amount, gte: $min } } }\n  ids: { list: { from: big } }\nvalue: big\nwarn_above: 100\nmessage: '{ids}'\n",
+    )
+    .unwrap();
+    let params = |min: f64| crate::rules::params::ParamValues::from([("min".to_string(), Value::Number(min))]);
+    let plan = Plan::compile(&raw, &params(5.0), None).unwrap_or_else(|e| panic!("{e:?}"));
+    let period = Env(0.0).period();
+    let shared = SharedRows::default();
+    let vocabs = crate::rules::vocab::Vocabularies::new();
+    let run = |min: f64| run_shared(&plan, &bundle, period, period.end, &params(min), &vocabs, 50, &shared).message;
+    assert_eq!(run(5.0), "O2, O3");
+    assert_eq!(run(10.0), "O3");
+    assert_eq!(run(5.0), "O2, O3");
+    assert_eq!(run(0.0), "O1, O2, O3");
+    assert_eq!(shared.sets.lock().unwrap().len(), 3);
+}

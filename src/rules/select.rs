@@ -183,6 +183,8 @@ impl Bound<'_> {
                     .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false))
             }),
             Bound::Present(col) => present(input, *col),
+            // A semi-join with nothing to find (its set side lacks the field).
+            Bound::InSet(_, set, _) if set.is_empty() => none(),
             Bound::InPeriod(col, start, end) => match col.map(|c| &c.data) {
                 Some(ColumnData::Date(v)) => {
                     input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE && *start <= *d && *d <= *end))

@@ -31,8 +31,12 @@ impl BindEnv for Env {
     fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
         (name == "won").then(|| Arc::new(Vocabulary::new(String::new(), vec!["won".into(), "closed won".into()])))
     }
-    fn values_of(&self, _: &str, _: &[String], _: &str) -> Arc<TextSet> {
-        Arc::default()
+    /// `in_rows` of the set `none` finds nothing; of any other, these words.
+    fn values_of(&self, from: &str, _: &[String], _: &str) -> Arc<TextSet> {
+        match from {
+            "none" => Arc::default(),
+            _ => Arc::new(["won", "open", "5"].iter().map(|t| t.to_string()).collect()),
+        }
     }
     fn value(&self, e: &Expr) -> Val {
         match e {
@@ -115,6 +119,12 @@ fn leaf() -> impl Strategy<Value = Condition> {
             field,
             cmp,
             rhs: Rhs::Field(other)
+        }),
+        (field(), proptest::sample::select(&["some", "none"][..])).prop_map(|(field, from)| Condition::InRows {
+            field,
+            from: from.to_string(),
+            fields: vec!["id".into()],
+            or_vocab: None,
         }),
         (field(), cmp(), constant).prop_map(|(field, cmp, v)| Condition::Versus {
             field,

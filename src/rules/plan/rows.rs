@@ -4,6 +4,7 @@
 
 use super::Agg;
 use super::expr::Val;
+use super::keysort::{self, NONE, SORT_FROM};
 use super::table::Table;
 use crate::rules::vocab::{TextSet, normalize, normalize_into};
 use crate::value::FieldType;
@@ -85,13 +86,7 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
         Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
         Agg::Distinct => {
             let Some(c) = col else { return Val::Null };
-            // One buffer per pass; the set copies only texts it has not seen.
-            let (mut set, mut buf) = (TextSet::default(), String::new());
-            for &r in rows.iter().filter(|r| !c.is_null(**r)) {
-                normalize_into(&c.key_text(r), &mut buf);
-                set.insert(&buf);
-            }
-            Val::Num(set.len() as f64)
+            Val::Num(distinct(c, rows) as f64)
         }
         // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
         Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
@@ -103,6 +98,31 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
         Agg::Max => num(nums().reduce(f64::max)),
         Agg::Median => median(nums().collect()),
     }
+}
+
+/// How many different normalised values `rows` hold in `col`.
+fn distinct(col: &crate::bundle::Column, rows: &[usize]) -> usize {
+    // Many rows of many values are counted by sorting their hashes (see
+    // keysort); a few rows, or a numbered column's few values, in a set
+    // that stays in cache.
+    if rows.len() >= SORT_FROM && rows.len() < NONE as usize && col.codes().is_none() {
+        let key = |i: usize, buf: &mut String| {
+            let r = rows[i];
+            if col.is_null(r) {
+                return false;
+            }
+            normalize_into(&col.key_text(r), buf);
+            true
+        };
+        return keysort::number(rows.len(), key).1;
+    }
+    // One buffer per pass; the set copies only texts it has not seen.
+    let (mut set, mut buf) = (TextSet::default(), String::new());
+    for &r in rows.iter().filter(|r| !col.is_null(**r)) {
+        normalize_into(&col.key_text(r), &mut buf);
+        set.insert(&buf);
+    }
+    set.len()
 }
 
 /// The middle value (the mean of the two middle ones for an even count);
@@ -118,4 +138,33 @@ pub(super) fn median(mut v: Vec<f64>) -> Val {
     } else {
         (v[m - 1] + v[m]) / 2.0
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Column;
+    use crate::rules::vocab::normalize;
+    use std::collections::HashSet;
+
+    proptest::proptest! {
+        /// Counted by sorting (many values) or in a set, as a set of normalised texts counts.
+        #[test]
+        fn a_distinct_count_counts_normalised_texts(
+            values in proptest::collection::vec("[aAbB -]{0,3}", 0..40),
+            many in proptest::bool::ANY,
+        ) {
+            let mut values = values;
+            if many {
+                values.extend((0..4200).map(|i| format!("L-{}", i % 4150)));
+            }
+            let mut col = Column::new(FieldType::Text);
+            for v in &values {
+                col.push_text(v).unwrap();
+            }
+            let rows: Vec<usize> = (0..values.len()).collect();
+            let want: HashSet<String> = rows.iter().filter(|r| !col.is_null(**r)).map(|r| normalize(&values[*r])).collect();
+            proptest::prop_assert_eq!(distinct(&col, &rows), want.len());
+        }
+    }
 }

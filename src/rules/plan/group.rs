@@ -310,6 +310,26 @@ outcome:
         assert_eq!(message(shadowed, &emails), "3 0");
     }
 
+    #[test]
+    fn having_reads_the_values_it_names_and_kept_groups_show_all_theirs() {
+        let emails = ["a@x.com", "b@x.com", "A@X.com", "c@x.com", "b@x.com", "a@x.com"];
+        let plan = r#"
+let:
+  repeated:
+    groups:
+      from: leads
+      by: email
+      let:
+        firsts: { count: { where: { field: id, in: [L0, L1] } } }
+        ids: { list: { show: '{id}', sep: '+' } }
+      having: firsts > 0 and count > 1
+  shown: { list: { from: repeated, show: '{key} {firsts} {ids} {count}' } }
+outcome:
+  - pass: '{shown}'
+"#;
+        assert_eq!(message(plan, &emails), "a@x.com 1 L0+L2+L5 3, b@x.com 1 L1+L4 2");
+    }
+
     /// The groups worked out directly: by normalised text, each named by
     /// its most frequent spelling, the first seen on a tie.
     fn expected(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {

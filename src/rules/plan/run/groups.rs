@@ -92,8 +92,9 @@ impl Ctx<'_> {
         }
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
-        // One map of values, cleared per group (a million groups, most judged and dropped).
-        let mut values: HashMap<&str, Val> = HashMap::new();
+        // One list of values, cleared per group (a million groups, most
+        // judged and dropped): a few names, found faster by a scan than hashed.
+        let mut values: Vec<(&str, Val)> = Vec::new();
         for (key, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
                 continue;
@@ -102,7 +103,7 @@ impl Ctx<'_> {
                 continue;
             }
             values.clear();
-            values.insert("count", Val::Num(rows.len() as f64));
+            values.push(("count", Val::Num(rows.len() as f64)));
             // The values `having` reads first; the others (a list of the
             // group's rows, shown) only for the groups it keeps.
             for (l, filter) in lets
@@ -110,7 +111,7 @@ impl Ctx<'_> {
                 .zip(&filters)
                 .filter(|(l, _)| judged.contains(&l.name.as_str()))
             {
-                values.insert(&l.name, self.group_value(ds, l, filter.as_ref(), rows));
+                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
             }
             if let Some(h) = having
                 && !h.eval(&GroupEnv(&values, self)).truthy()
@@ -122,7 +123,7 @@ impl Ctx<'_> {
                 .zip(&filters)
                 .filter(|(l, _)| !judged.contains(&l.name.as_str()))
             {
-                values.insert(&l.name, self.group_value(ds, l, filter.as_ref(), rows));
+                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
@@ -135,6 +136,9 @@ impl Ctx<'_> {
 
     /// One `let:` value of a group, over its rows (those `filter` keeps).
     fn group_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[usize]) -> Val {
+        if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
+            return Val::Num(rows.iter().filter(|r| f.eval(**r)).count() as f64);
+        }
         let kept: Vec<usize>;
         let rows: &[usize] = match filter {
             Some(f) => {
@@ -166,12 +170,23 @@ impl Ctx<'_> {
     }
 }
 
+/// Sets a group's value (a `let:` named `count` replaces the count).
+fn set<'a>(values: &mut Vec<(&'a str, Val)>, name: &'a str, v: Val) {
+    match values.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, old)) => *old = v,
+        None => values.push((name, v)),
+    }
+}
+
 /// A group's values, then the plan's, for its `having:`.
-struct GroupEnv<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
+struct GroupEnv<'a, 'b>(&'a [(&'a str, Val)], &'a Ctx<'b>);
 
 impl Env for GroupEnv<'_, '_> {
     fn name(&self, name: &str) -> Val {
-        self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| self.1.name(name), |(_, v)| v.clone())
     }
     fn param(&self, name: &str) -> Val {
         self.1.param(name)

@@ -828,8 +828,6 @@ impl Ctx<'_> {
                 .map_or(Value::Null, |(_, v)| v.clone())
         };
         let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
-        let nums: Vec<f64> = vals.iter().filter_map(Value::as_f64).collect();
-        let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
         match agg {
             Agg::Count => Val::Num(vals.len() as f64),
             Agg::Distinct => Val::Num(
@@ -838,11 +836,7 @@ impl Ctx<'_> {
                     .collect::<HashSet<_>>()
                     .len() as f64,
             ),
-            Agg::Sum => Val::Num(nums.iter().fold(0.0, |a, b| a + b)),
-            Agg::Avg => num((!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64)),
-            Agg::Min => num(nums.iter().copied().reduce(f64::min)),
-            Agg::Max => num(nums.iter().copied().reduce(f64::max)),
-            Agg::Median => super::rows::median(nums),
+            _ => super::rows::reduce(agg, vals.iter().filter_map(Value::as_f64)),
         }
     }
 }

@@ -42,7 +42,7 @@ impl Hasher for Passthrough {
     }
 }
 
-fn hash(text: &str) -> u64 {
+pub(crate) fn hash(text: &str) -> u64 {
     // A fixed seed: the hash only places texts, and a fixed one keeps runs alike.
     foldhash::fast::FixedState::with_seed(0x6d6b_7461_7564_6974).hash_one(text)
 }

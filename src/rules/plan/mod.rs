@@ -12,6 +12,7 @@ pub mod expr;
 pub mod format;
 mod group;
 mod join;
+mod keysort;
 mod lookup;
 mod reads;
 mod rows;

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 mod filtered;
+mod groups;
 
 /// A named value at run time.
 #[derive(Debug, Clone)]
@@ -409,151 +410,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// A distinct count of a text field that a later `groups:` of the same
-    /// rows groups by: the number of groups (both compare words), and the
-    /// grouping kept for that step. None where the plan has no such step.
-    fn distinct_by_grouping(&self, from: &str, field: &str, table: Table<'_>, rows: &[usize]) -> Option<usize> {
-        let grouped_later = self
-            .steps
-            .iter()
-            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
-        let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
-        if !grouped_later {
-            return None;
-        }
-        let grouping = Grouping::build(col, rows, false);
-        let n = grouping.len();
-        self.groupings
-            .borrow_mut()
-            .insert((self.rows_named(from), field.to_string()), grouping);
-        Some(n)
-    }
-
-    /// What `from` names as seen from the step being computed.
-    fn rows_named(&self, from: &str) -> RowsOf {
-        let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
-        (step, from.to_string())
-    }
-
-    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
-    /// the same field built, or a new one.
-    fn grouping(
-        &self,
-        from: &str,
-        key_col: &crate::bundle::Column,
-        rows: &[usize],
-        by: &str,
-        by_month: bool,
-    ) -> Grouping {
-        let built = (!by_month)
-            .then(|| {
-                self.groupings
-                    .borrow_mut()
-                    .remove(&(self.rows_named(from), by.to_string()))
-            })
-            .flatten();
-        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn groups(
-        &self,
-        from: &str,
-        dataset: &str,
-        by: &str,
-        by_month: bool,
-        any: &Option<Condition>,
-        none: &Option<Condition>,
-        lets: &[GroupLet],
-        having: Option<&Expr>,
-    ) -> (BTreeSet<String>, GroupValues) {
-        let (ds, rows) = self.rows_of(from, dataset);
-        let Some(ds) = ds else {
-            return Default::default();
-        };
-        let Some(key_col) = ds.column(by) else {
-            return Default::default();
-        };
-        let grouping = self.grouping(from, key_col, &rows, by, by_month);
-        // Groups are judged one by one and kept keys go into sorted sets, so
-        // the order groups are numbered in reaches no report.
-        let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
-        let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
-        let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
-        let filters: Vec<_> = lets
-            .iter()
-            .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
-            .collect();
-        let mut out = BTreeSet::new();
-        let mut shown = GroupValues::new();
-        // One map of values, cleared per group (a million groups, most judged and dropped).
-        let mut values: HashMap<&str, Val> = HashMap::new();
-        for (key, rows) in groups {
-            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
-                continue;
-            }
-            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
-                continue;
-            }
-            values.clear();
-            values.insert("count", Val::Num(rows.len() as f64));
-            for (l, filter) in lets.iter().zip(&filters) {
-                let kept: Vec<usize>;
-                let rows: &[usize] = match filter {
-                    Some(f) => {
-                        kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
-                        &kept
-                    }
-                    None => rows,
-                };
-                let v = match &l.how {
-                    GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
-                    GroupHow::First { field, sort } => {
-                        let first = match sort {
-                            Some((s, desc)) => first_row(ds, rows, s, *desc),
-                            None => rows.first().copied(),
-                        };
-                        first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
-                    }
-                    GroupHow::List {
-                        show,
-                        limit,
-                        sort,
-                        sep,
-                        distinct,
-                    } => {
-                        let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
-                        Val::Text(join_items(items, *limit, sep, *distinct))
-                    }
-                };
-                values.insert(&l.name, v);
-            }
-            if let Some(h) = having {
-                struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
-                impl Env for Group<'_, '_> {
-                    fn name(&self, name: &str) -> Val {
-                        self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
-                    }
-                    fn param(&self, name: &str) -> Val {
-                        self.1.param(name)
-                    }
-                    fn has(&self, path: &str) -> bool {
-                        self.1.has(path)
-                    }
-                }
-                if !h.eval(&Group(&values, self)).truthy() {
-                    continue;
-                }
-            }
-            let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
-            named.sort_by(|a, b| a.0.cmp(&b.0));
-            let key = grouping.key(key_col, key).into_owned();
-            shown.insert(key.clone(), named);
-            out.insert(key);
-        }
-        (out, shown)
-    }
-
     /// A template rendered for one key of a key set: `{key}`, and the
     /// group's own values when the set comes from `groups`.
     fn render_key(&self, template: &str, values: &GroupValues, key: &str) -> String {
@@ -653,8 +509,8 @@ impl Ctx<'_> {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
             _ => (self.table(from, from), None),
         };
-        // No field to read (an export without the column): no value, and no
-        // need to hash the tested side's values first.
+        // No field to read the values of (ACCT-006: opportunities exported
+        // without lead_id): nothing to hash on the tested side either.
         let Some(table) = table.filter(|t| fields.iter().any(|f| t.column(f).is_some())) else {
             return Arc::default();
         };
@@ -949,8 +805,6 @@ impl Ctx<'_> {
                 .map_or(Value::Null, |(_, v)| v.clone())
         };
         let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
-        let nums: Vec<f64> = vals.iter().filter_map(Value::as_f64).collect();
-        let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
         match agg {
             Agg::Count => Val::Num(vals.len() as f64),
             Agg::Distinct => Val::Num(
@@ -959,11 +813,7 @@ impl Ctx<'_> {
                     .collect::<HashSet<_>>()
                     .len() as f64,
             ),
-            Agg::Sum => Val::Num(nums.iter().fold(0.0, |a, b| a + b)),
-            Agg::Avg => num((!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64)),
-            Agg::Min => num(nums.iter().copied().reduce(f64::min)),
-            Agg::Max => num(nums.iter().copied().reduce(f64::max)),
-            Agg::Median => super::rows::median(nums),
+            _ => super::rows::reduce(agg, vals.iter().filter_map(Value::as_f64)),
         }
     }
 }

@@ -15,7 +15,9 @@ pub mod joins;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
+mod memory;
 pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
+pub use memory::{memory_by_column, resident_bytes};
 pub mod periods;
 pub mod plan;
 mod rows;
@@ -321,7 +323,7 @@ impl Column {
 
     /// Appends a plain cell (no value map, null markers or date formats of a
     /// source to apply) when it is what most cells of a big export are: text,
-    /// an integer or decimal, an ISO date, or empty. False: nothing was
+    /// an integer or decimal, an ISO date, true or false, or empty. False: nothing was
     /// appended, and the cell takes the full path ([`Column::push_text`]),
     /// which gives the same result for every cell this accepts.
     pub fn push_plain(&mut self, raw: &str) -> bool {
@@ -335,6 +337,17 @@ impl Column {
             (ColumnData::Number(v), FieldType::Number) => {
                 let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
                 n.inspect(|n| v.push(*n)).is_some()
+            }
+            (ColumnData::Bool(v), FieldType::Bool) => {
+                // The words exports write for flags; others take the full path.
+                let b = match t {
+                    "" => 2,
+                    "true" | "TRUE" | "True" => 1,
+                    "false" | "FALSE" | "False" => 0,
+                    _ => return false,
+                };
+                v.push(b);
+                true
             }
             (ColumnData::Date(v), _) => {
                 let d = if t.is_empty() {

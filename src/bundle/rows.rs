@@ -439,7 +439,7 @@ mod tests {
         /// The plain path stores exactly what the full path would, or
         /// declines the cell.
         #[test]
-        fn plain_cells_read_like_any_cell(cell in "[ ]?[-+]?[0-9]{0,17}([.,][0-9]{0,3})?(e[0-9])?[%a-z ]?|[0-9]{4}-[0-9]{2}-[0-9]{2}|n/a|-|") {
+        fn plain_cells_read_like_any_cell(cell in "[ ]?[-+]?[0-9]{0,17}([.,][0-9]{0,3})?(e[0-9])?[%a-z ]?|[0-9]{4}-[0-9]{2}-[0-9]{2}|n/a|-||[ ]?([tT]rue|TRUE|[fF]alse|FALSE|[tT]ru|yes|0|1|x)[ ]?") {
             for ty in [FieldType::Text, FieldType::Number, FieldType::Date, FieldType::Percent, FieldType::Bool] {
                 let mut plain = Column::new(ty);
                 let mut full = Column::new(ty);

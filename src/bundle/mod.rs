@@ -16,6 +16,7 @@ pub use discover::is_data_file;
 mod load;
 mod manifest;
 mod memory;
+mod merge;
 pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
 pub use memory::{memory_by_column, resident_bytes};
 pub mod periods;
@@ -424,6 +425,19 @@ impl Column {
                 ColumnData::Bool(x) => Some(x),
                 _ => None,
             }),
+        }
+    }
+
+    /// Gives back capacity beyond the column's cells.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                buf.shrink_to_fit();
+                ends.shrink_to_fit();
+            }
+            ColumnData::Number(v) => v.shrink_to_fit(),
+            ColumnData::Date(v) => v.shrink_to_fit(),
+            ColumnData::Bool(v) => v.shrink_to_fit(),
         }
     }
 

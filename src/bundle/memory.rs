@@ -10,6 +10,7 @@ impl Column {
     pub fn heap_bytes(&self) -> usize {
         let data = match &self.data {
             ColumnData::Text { buf, ends } => buf.capacity() + ends.capacity() * 4,
+            ColumnData::Coded(c) => c.of_row.capacity() * 4 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
             ColumnData::Number(v) => v.capacity() * 8,
             ColumnData::Date(v) => v.capacity() * 4,
             ColumnData::Bool(v) => v.capacity(),

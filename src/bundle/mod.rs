@@ -214,6 +214,11 @@ pub enum ColumnData {
         buf: String,
         ends: Vec<u32>,
     },
+    /// A text column (not a list) of at most [`codes::MAX_CODES`] distinct
+    /// values, stored as its values numbered from the load on (stage,
+    /// source, campaign id): four bytes a row instead of the text and its
+    /// end. Read through the same methods as `Text`.
+    Coded(Box<Codes>),
     Number(Vec<f64>),
     /// Days since 1970-01-01.
     Date(Vec<i32>),
@@ -266,6 +271,7 @@ impl Column {
     /// Appends a cell given as text, parsing it as the column's type. On error
     /// the cell is stored as missing so the column stays aligned with rows.
     pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
+        self.uncode();
         let t = crate::value::trim_cell(text);
         // Values are parsed first and null markers ("n/a", "-") looked for
         // only when that fails: most cells of a big export are values.
@@ -285,6 +291,8 @@ impl Column {
                 ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
                 Ok(())
             }
+            // Made plain text above.
+            ColumnData::Coded(_) => Ok(()),
             ColumnData::Number(v) => {
                 let parsed = if self.ty == FieldType::Percent {
                     parse_percent(t)
@@ -375,6 +383,7 @@ impl Column {
 
     /// Appends an already typed value (from YAML or JSON).
     pub fn push_value(&mut self, value: &Value) -> Result<(), CellError> {
+        self.uncode();
         match (value, &mut self.data) {
             (Value::Number(n), ColumnData::Number(v)) => {
                 let n = if self.ty == FieldType::Percent && n.abs() > 1.0 {
@@ -398,9 +407,17 @@ impl Column {
         }
     }
 
-    /// Appends columns of the same type read from later parts of the file,
-    /// sized once so the merged column has no growth slack.
-    pub fn append_all(&mut self, parts: Vec<Column>) {
+    /// Appends columns of the same type read from later parts of the file.
+    /// A text column is numbered as it is joined (see
+    /// [`ColumnData::Coded`]) until it has too many values.
+    pub fn append_all(&mut self, mut parts: Vec<Column>) {
+        let fresh_text = self.ty == FieldType::Text && self.is_empty() && matches!(self.data, ColumnData::Text { .. });
+        if fresh_text || matches!(self.data, ColumnData::Coded(_)) {
+            match self.append_coded(parts) {
+                Ok(()) => return,
+                Err(rest) => parts = rest,
+            }
+        }
         match &mut self.data {
             ColumnData::Text { buf, ends } => {
                 buf.reserve(parts.iter().map(|p| p.text_bytes()).sum());
@@ -413,6 +430,8 @@ impl Column {
                     }
                 }
             }
+            // A coded column took the parts above, or became plain text.
+            ColumnData::Coded(_) => {}
             ColumnData::Number(v) => append_vecs(v, parts, |d| match d {
                 ColumnData::Number(x) => Some(x),
                 _ => None,
@@ -435,6 +454,7 @@ impl Column {
                 buf.shrink_to_fit();
                 ends.shrink_to_fit();
             }
+            ColumnData::Coded(c) => c.of_row.shrink_to_fit(),
             ColumnData::Number(v) => v.shrink_to_fit(),
             ColumnData::Date(v) => v.shrink_to_fit(),
             ColumnData::Bool(v) => v.shrink_to_fit(),
@@ -451,6 +471,7 @@ impl Column {
     pub fn len(&self) -> usize {
         match &self.data {
             ColumnData::Text { ends, .. } => ends.len(),
+            ColumnData::Coded(c) => c.of_row.len(),
             ColumnData::Number(v) => v.len(),
             ColumnData::Date(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
@@ -469,6 +490,11 @@ impl Column {
                 let start = if row == 0 { 0 } else { ends[row - 1] as usize };
                 Some(&buf[start..end])
             }
+            ColumnData::Coded(c) => c
+                .of_row
+                .get(row)
+                .and_then(|k| c.texts.get(*k as usize))
+                .map(String::as_str),
             _ => None,
         }
     }
@@ -498,7 +524,7 @@ impl Column {
 
     pub fn is_null(&self, row: usize) -> bool {
         match &self.data {
-            ColumnData::Text { .. } => self.text(row).is_none_or(str::is_empty),
+            ColumnData::Text { .. } | ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
             ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
             ColumnData::Date(v) => v.get(row).is_none_or(|d| *d == NULL_DATE),
             ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),
@@ -514,7 +540,7 @@ impl Column {
         }
         match (&self.data, self.ty) {
             (ColumnData::Text { .. }, FieldType::List) => self.text(row).is_some_and(|t| t.split(LIST_SEP).any(&test)),
-            (ColumnData::Text { .. }, _) => self.text(row).is_some_and(test),
+            (ColumnData::Text { .. } | ColumnData::Coded(_), _) => self.text(row).is_some_and(test),
             (ColumnData::Number(_), _) => self.number(row).is_some_and(|n| test(&crate::value::format_number(n))),
             _ => test(&self.value(row).to_text()),
         }
@@ -523,7 +549,7 @@ impl Column {
     /// The cell as a grouping key: borrowed for text, formatted otherwise.
     pub fn key_text(&self, row: usize) -> std::borrow::Cow<'_, str> {
         match (&self.data, self.ty) {
-            (ColumnData::Text { .. }, FieldType::Text) => {
+            (ColumnData::Text { .. } | ColumnData::Coded(_), FieldType::Text) => {
                 std::borrow::Cow::Borrowed(self.text(row).unwrap_or_default())
             }
             _ => std::borrow::Cow::Owned(self.value(row).to_text()),
@@ -535,7 +561,7 @@ impl Column {
             return Value::Null;
         }
         match &self.data {
-            ColumnData::Text { .. } => {
+            ColumnData::Text { .. } | ColumnData::Coded(_) => {
                 let t = self.text(row).unwrap_or_default();
                 if self.ty == FieldType::List {
                     Value::List(t.split(LIST_SEP).map(str::to_string).collect())

@@ -28,7 +28,7 @@ impl Codes {
         if col.ty != FieldType::Text {
             return None;
         }
-        let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut texts = Vec::new();
         let mut of_row = Vec::with_capacity(ends.len());
         let mut start = 0usize;
@@ -36,14 +36,14 @@ impl Codes {
             let end = *end as usize;
             let text = buf.get(start..end).unwrap_or_default();
             start = end;
-            let code = match numbers.get(text) {
+            let code = match numbers.get(&Key::of(text)) {
                 Some(c) => *c,
                 None => {
                     if texts.len() >= MAX_CODES {
                         return None;
                     }
                     let c = u32::try_from(texts.len()).ok()?;
-                    numbers.insert(text, c);
+                    numbers.insert(Key::of(text), c);
                     texts.push(text.to_string());
                     c
                 }
@@ -110,8 +110,8 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     // New values borrowed from the parts, added to `texts` at the end.
     let mut added: Vec<&str> = Vec::new();
     let mut too_many = None;
-    let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
-    numbers.extend(texts.iter().zip(0u32..).map(|(t, c)| (t.as_str(), c)));
+    let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
+    numbers.extend(texts.iter().zip(0u32..).map(|(t, c)| (Key::of(t), c)));
     'parts: for (at, part) in parts.iter().enumerate() {
         let ColumnData::Text { buf, ends } = &part.data else {
             too_many = Some(at);
@@ -124,7 +124,7 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
             let end = *end as usize;
             let text = buf.get(start..end).unwrap_or_default();
             start = end;
-            let code = match numbers.get(text) {
+            let code = match numbers.get(&Key::of(text)) {
                 Some(c) => *c,
                 None => {
                     let next = texts.len() + added.len();
@@ -134,7 +134,7 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
                         too_many = Some(at);
                         break 'parts;
                     };
-                    numbers.insert(text, c);
+                    numbers.insert(Key::of(text), c);
                     added.push(text);
                     c
                 }
@@ -145,6 +145,34 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     drop(numbers);
     texts.extend(added.into_iter().map(str::to_string));
     too_many
+}
+
+/// A value as a hash key. Values of up to 16 bytes (a stage, a campaign
+/// id: what numbered columns hold) are two words, compared without a call
+/// to `memcmp` for every cell of the column.
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'t> {
+    /// The length, and the first and last eight bytes (or four, or the
+    /// bytes themselves when shorter), which with the length are the value.
+    Short(u8, u64, u64),
+    Long(&'t str),
+}
+
+impl<'t> Key<'t> {
+    fn of(text: &'t str) -> Self {
+        let b = text.as_bytes();
+        let n = b.len();
+        let bytes = |s: &[u8]| s.iter().rev().fold(0u64, |w, x| (w << 8) | u64::from(*x));
+        let u64_at = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
+        let u32_at = |s: &[u8]| <[u8; 4]>::try_from(s).map_or(0, |w| u64::from(u32::from_le_bytes(w)));
+        let len = u8::try_from(n).unwrap_or(u8::MAX);
+        match n {
+            8..=16 => Key::Short(len, u64_at(&b[..8]), u64_at(&b[n - 8..])),
+            4..=7 => Key::Short(len, u32_at(&b[..4]), u32_at(&b[n - 4..])),
+            0..=3 => Key::Short(len, bytes(b), 0),
+            _ => Key::Long(text),
+        }
+    }
 }
 
 /// The cells of a numbered column as text.
@@ -241,6 +269,14 @@ mod tests {
         ) {
             let cells: Vec<String> = (0..distinct + 100).map(|i| format!("v{}", i % distinct)).collect();
             joined_reads_like_plain(&cells, &cuts, windows)?;
+        }
+    }
+
+    proptest::proptest! {
+        /// Two values have the same key exactly when they are equal.
+        #[test]
+        fn keys_are_the_values(a in "[ab\u{e9}]{0,18}", b in "[ab\u{e9}]{0,18}") {
+            prop_assert_eq!(Key::of(&a) == Key::of(&b), a == b);
         }
     }
 

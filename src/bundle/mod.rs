@@ -483,6 +483,8 @@ impl Column {
     }
 
     /// The raw text of a text or list cell ("" when missing).
+    // Called per row by every filter and aggregate over text.
+    #[inline]
     pub fn text(&self, row: usize) -> Option<&str> {
         match &self.data {
             ColumnData::Text { buf, ends } => {
@@ -522,6 +524,8 @@ impl Column {
         }
     }
 
+    // Called per row by every filter and aggregate over text.
+    #[inline]
     pub fn is_null(&self, row: usize) -> bool {
         match &self.data {
             ColumnData::Text { .. } | ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),

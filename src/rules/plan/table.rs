@@ -173,6 +173,8 @@ pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Colu
                 ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
             }
         }
+        // A new column is plain text, not numbered.
+        ColumnData::Coded(_) => {}
     }
     col
 }

@@ -128,27 +128,27 @@ pub(crate) fn extend_schema(base: &DatasetSchema, extra: &[(String, FieldType)])
 }
 
 /// A column of `len` rows holding `values` at their rows (missing elsewhere).
-pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Column {
+pub(crate) fn column(ty: FieldType, len: usize, values: Vec<(usize, Val)>) -> Column {
     let mut col = Column::new(ty);
     match &mut col.data {
         ColumnData::Number(v) => {
             v.resize(len, f64::NAN);
             for (r, x) in values {
-                v[*r] = x.as_num().unwrap_or(f64::NAN);
+                v[r] = x.as_num().unwrap_or(f64::NAN);
             }
         }
         ColumnData::Date(v) => {
             v.resize(len, NULL_DATE);
             for (r, x) in values {
                 if let Val::Date(d) = x {
-                    v[*r] = *d;
+                    v[r] = d;
                 }
             }
         }
         ColumnData::Bool(v) => {
             v.resize(len, 2);
             for (r, x) in values {
-                v[*r] = match x {
+                v[r] = match x {
                     Val::Null => 2,
                     x => u8::from(x.truthy()),
                 };
@@ -156,19 +156,16 @@ pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Colu
         }
         ColumnData::Text { buf, ends } => {
             // Filled row by row: the values in row order (a row set's rows are).
-            let sorted: Vec<(usize, Val)>;
-            let values = if values.is_sorted_by_key(|(r, _)| *r) {
-                values
-            } else {
-                let mut v = values.to_vec();
-                v.sort_by_key(|(r, _)| *r);
-                sorted = v;
-                &sorted
-            };
+            let mut values = values;
+            if !values.is_sorted_by_key(|(r, _)| *r) {
+                values.sort_by_key(|(r, _)| *r);
+            }
             let mut next = values.iter().peekable();
             for r in 0..len {
-                if let Some((_, x)) = next.next_if(|(at, _)| *at == r) {
-                    buf.push_str(&text(x));
+                match next.next_if(|(at, _)| *at == r) {
+                    Some((_, Val::Text(t))) => buf.push_str(t),
+                    Some((_, x)) => buf.push_str(&text(x)),
+                    None => {}
                 }
                 ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
             }
@@ -197,7 +194,7 @@ mod tests {
         let text = column(
             FieldType::Text,
             4,
-            &[(2, Val::Text("b".into())), (0, Val::Text("a".into()))],
+            vec![(2, Val::Text("b".into())), (0, Val::Text("a".into()))],
         );
         let got: Vec<Value> = (0..4).map(|r| text.value(r)).collect();
         assert_eq!(
@@ -209,9 +206,9 @@ mod tests {
                 Value::Null
             ]
         );
-        let days = column(FieldType::Date, 2, &[(1, Val::Date(0))]);
+        let days = column(FieldType::Date, 2, vec![(1, Val::Date(0))]);
         assert_eq!((days.days(0), days.days(1)), (None, Some(0)));
-        let flags = column(FieldType::Bool, 3, &[(0, Val::Bool(true)), (1, Val::Null)]);
+        let flags = column(FieldType::Bool, 3, vec![(0, Val::Bool(true)), (1, Val::Null)]);
         assert_eq!(
             (flags.value(0), flags.value(1), flags.value(2)),
             (Value::Bool(true), Value::Null, Value::Null)

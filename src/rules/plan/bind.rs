@@ -11,7 +11,7 @@
 
 use super::expr::{self, BinOp, Env, Expr, Val};
 use super::table::Table;
-use crate::bundle::{Column, ColumnData, date_to_days};
+use crate::bundle::{Codes, Column, ColumnData, date_to_days};
 use crate::rules::vocab::Vocabulary;
 use crate::value::{FieldType, Value};
 use std::cell::OnceCell;
@@ -38,6 +38,9 @@ pub(crate) enum BoundExpr<'a> {
     If(Vec<BoundExpr<'a>>),
     /// `in_vocab(text, 'name')`; without the vocabulary, nothing is a term.
     InVocab(Box<BoundExpr<'a>>, Option<Arc<Vocabulary>>),
+    /// `in_vocab` of a field whose values are numbered (a model, a stage):
+    /// answered once per value.
+    InVocabCoded(&'a Codes, Arc<Vocabulary>, Vec<OnceCell<bool>>),
     Call(&'a str, Vec<BoundExpr<'a>>),
 }
 
@@ -78,13 +81,21 @@ pub(crate) fn bind<'a>(e: &'a Expr, s: &Scope<'a, '_>) -> BoundExpr<'a> {
                 Some(Expr::Name(path)) => s.around.has(path),
                 _ => false,
             })),
-            "in_vocab" => BoundExpr::InVocab(
-                Box::new(args.first().map_or(BoundExpr::Lit(Val::Null), |a| bind(a, s))),
-                match args.get(1) {
+            "in_vocab" => {
+                let text = args.first().map_or(BoundExpr::Lit(Val::Null), |a| bind(a, s));
+                let vocab = match args.get(1) {
                     Some(Expr::Lit(Val::Text(v))) => s.around.vocabulary(v),
                     _ => None,
-                },
-            ),
+                };
+                match (text, vocab) {
+                    (BoundExpr::Field(col), Some(vocab)) if col.codes().is_some() => {
+                        let codes = col.codes().expect("numbered");
+                        let answers = std::iter::repeat_with(OnceCell::new).take(codes.texts.len()).collect();
+                        BoundExpr::InVocabCoded(codes, vocab, answers)
+                    }
+                    (text, vocab) => BoundExpr::InVocab(Box::new(text), vocab),
+                }
+            }
             "if" => BoundExpr::If(args.iter().map(|a| bind(a, s)).collect()),
             _ => BoundExpr::Call(f, args.iter().map(|a| bind(a, s)).collect()),
         },
@@ -119,6 +130,13 @@ impl BoundExpr<'_> {
                 (Val::Text(t), Some(v)) => Val::Bool(v.contains(&t)),
                 _ => Val::Bool(false),
             },
+            BoundExpr::InVocabCoded(codes, vocab, answers) => {
+                let code = codes.of_row[at.row] as usize;
+                Val::Bool(*answers[code].get_or_init(|| {
+                    let text = &codes.texts[code];
+                    !text.is_empty() && vocab.contains(text)
+                }))
+            }
             BoundExpr::Call(f, args) => expr::apply(f, args.len(), &|i| args[i].eval(at)),
         }
     }

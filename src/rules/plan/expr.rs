@@ -621,8 +621,14 @@ pub(crate) fn apply(f: &str, n: usize, arg: &dyn Fn(usize) -> Val) -> Val {
                 Val::Date(d) => crate::bundle::days_to_date(d).map_or_else(String::new, |d| d.to_string()),
             };
             let sep = text(one());
-            let parts: Vec<String> = (1..n).map(|i| text(arg(i))).filter(|t| !t.is_empty()).collect();
-            Val::Text(parts.join(&sep))
+            let mut joined = String::new();
+            for part in (1..n).map(|i| text(arg(i))).filter(|t| !t.is_empty()) {
+                if !joined.is_empty() {
+                    joined.push_str(&sep);
+                }
+                joined.push_str(&part);
+            }
+            Val::Text(joined)
         }
         _ => Val::Null,
     }

@@ -17,7 +17,19 @@ use crate::value::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-type Index = HashMap<String, usize, foldhash::fast::RandomState>;
+/// A lookup's index: the first row of the set looked in for each key.
+enum Index {
+    /// The keys these rows name, numbered (`of_row`: each row's, by its
+    /// position in the rows), and the first row for each number: a row's
+    /// probe is two reads, with no key to normalise or hash.
+    Numbered {
+        of_row: Vec<Option<u32>>,
+        first: Vec<Option<usize>>,
+    },
+    /// By normalised key: for a key computed in the step, whose values are
+    /// not known before the rows are read.
+    ByText(HashMap<String, usize, foldhash::fast::RandomState>),
+}
 
 /// A lookup index, by what shares it: (the set looked in, its field, the
 /// field of these rows whose keys it holds).
@@ -58,9 +70,14 @@ struct Probe<'a> {
 }
 
 impl Probe<'_> {
-    /// The row of the set whose field equals this row's key, if any.
-    fn find(&self, row: usize, local: &[Val], buf: &mut String) -> Option<usize> {
+    /// The row of the set whose field equals the key of row `row`, at
+    /// position `pos` of the rows, if any.
+    fn find(&self, (pos, row): (usize, usize), local: &[Val], buf: &mut String) -> Option<usize> {
         self.table?;
+        let index = match &*self.index {
+            Index::Numbered { of_row, first } => return of_row[pos].and_then(|k| first[k as usize]),
+            Index::ByText(index) => index,
+        };
         match self.key {
             Key::Local(i) => normalize_into(&super::super::table::text(&local[i]), buf),
             Key::Column(Some(c)) if !c.is_null(row) => normalize_into(&c.key_text(row), buf),
@@ -69,7 +86,7 @@ impl Probe<'_> {
         if buf.is_empty() {
             return None;
         }
-        self.index.get(buf.as_str()).copied()
+        index.get(buf.as_str()).copied()
     }
 }
 
@@ -128,7 +145,7 @@ impl<'c> Ctx<'c> {
         // Per probe, the row it found for the current row, once asked.
         let mut found: Vec<Option<Option<usize>>> = vec![None; probes.len()];
         let mut buf = String::new();
-        for &r in rows {
+        for (pos, &r) in rows.iter().enumerate() {
             local.clear();
             found.fill(None);
             for (i, f) in fields.iter().enumerate() {
@@ -143,7 +160,7 @@ impl<'c> Ctx<'c> {
                         None => table.has_field(n).then(|| table.value(n, r)),
                     })),
                     Field::Lookup { probe, column } => {
-                        let at = *found[*probe].get_or_insert_with(|| probes[*probe].find(r, &local, &mut buf));
+                        let at = *found[*probe].get_or_insert_with(|| probes[*probe].find((pos, r), &local, &mut buf));
                         match (at, column) {
                             (Some(at), Some(c)) => cell(c, at),
                             _ => Val::Null,
@@ -212,7 +229,7 @@ impl<'c> Ctx<'c> {
                                 .column(key)
                                 .filter(|_| !computed_here)
                                 .map(|col| lookup_keys(col, rows));
-                            let (t, index) = self.lookup_index(from, dataset, on, wanted.as_ref());
+                            let (t, index) = self.lookup_index(from, dataset, on, wanted);
                             indexes.push((at, t, Arc::new(index)));
                             indexes.len() - 1
                         }
@@ -263,47 +280,79 @@ impl<'c> Ctx<'c> {
         (fields, probes.into_iter().map(|(_, p)| p).collect())
     }
 
-    /// With `wanted`, only those keys are indexed: the first row of each
-    /// is the same either way.
+    /// With `wanted` (the keys these rows name, numbered, and each row's
+    /// number), only those keys are indexed: the first row of each is the
+    /// same either way.
     fn lookup_index(
         &self,
         from: &str,
         dataset: &str,
         on: &str,
-        wanted: Option<&TextSet>,
+        wanted: Option<(TextSet, Vec<Option<u32>>)>,
     ) -> (Option<Table<'_>>, Index) {
         let (table, rows) = self.rows_of(from, dataset);
-        let mut index = Index::default();
-        if let Some(col) = table.and_then(|t| t.column(on)) {
-            let mut buf = String::new();
-            for r in rows {
+        let col = table.and_then(|t| t.column(on));
+        let mut buf = String::new();
+        // Calls `found` with each row's normalised key, in order, until it says stop.
+        let mut scan = |found: &mut dyn FnMut(&str, usize) -> bool| {
+            let Some(col) = col else { return };
+            for &r in &rows {
                 if col.is_null(r) {
                     continue;
                 }
                 normalize_into(&col.key_text(r), &mut buf);
-                if !buf.is_empty() && wanted.is_none_or(|w| w.contains(&buf)) && !index.contains_key(buf.as_str()) {
-                    index.insert(buf.clone(), r);
+                if !buf.is_empty() && !found(&buf, r) {
+                    return;
                 }
             }
-        }
+        };
+        let index = match wanted {
+            Some((keys, of_row)) => {
+                let mut first = vec![None; keys.len()];
+                let mut missing = keys.len();
+                scan(&mut |key, r| {
+                    if let Some(n) = keys.find(key)
+                        && first[n as usize].is_none()
+                    {
+                        first[n as usize] = Some(r);
+                        missing -= 1;
+                    }
+                    // Once each key has its first row, later rows change nothing.
+                    missing > 0
+                });
+                Index::Numbered { of_row, first }
+            }
+            None => {
+                let mut index = HashMap::default();
+                scan(&mut |key, r| {
+                    if !index.contains_key(key) {
+                        index.insert(key.to_string(), r);
+                    }
+                    true
+                });
+                Index::ByText(index)
+            }
+        };
         (table, index)
     }
 }
 
-/// The normalised keys a lookup's rows name, as the lookup compares them.
-fn lookup_keys(col: &Column, rows: &[usize]) -> TextSet {
+/// The normalised keys a lookup's rows name, numbered as the lookup
+/// compares them, and each row's number (none for a row without a key).
+fn lookup_keys(col: &Column, rows: &[usize]) -> (TextSet, Vec<Option<u32>>) {
     let mut keys = TextSet::default();
     let mut buf = String::new();
-    for &r in rows {
-        if col.is_null(r) {
-            continue;
-        }
-        normalize_into(&col.key_text(r), &mut buf);
-        if !buf.is_empty() {
-            keys.insert(&buf);
-        }
-    }
-    keys
+    let of_row = rows
+        .iter()
+        .map(|&r| {
+            if col.is_null(r) {
+                return None;
+            }
+            normalize_into(&col.key_text(r), &mut buf);
+            (!buf.is_empty()).then(|| keys.number(&buf).0)
+        })
+        .collect();
+    (keys, of_row)
 }
 
 /// The other rows of a lookup, by key (the normalised `on` values joined),

@@ -142,11 +142,20 @@ impl BoundExpr<'_> {
     }
 }
 
-/// A cell as an expression reads it: text and numbers straight from the
-/// column, the rest as [`to_val`] of its value.
+/// The day numbers that are dates (the calendar's range; the stored
+/// missing date is below it).
+static DAYS: std::sync::LazyLock<std::ops::RangeInclusive<i32>> =
+    std::sync::LazyLock::new(|| date_to_days(chrono::NaiveDate::MIN)..=date_to_days(chrono::NaiveDate::MAX));
+
+/// A cell as an expression reads it: text, numbers and dates straight from
+/// the column, the rest as [`to_val`] of its value.
 pub(crate) fn cell(col: &Column, row: usize) -> Val {
     match (&col.data, col.ty) {
         (ColumnData::Number(v), _) => v.get(row).copied().filter(|n| !n.is_nan()).map_or(Val::Null, Val::Num),
+        (ColumnData::Date(v), _) => match v.get(row) {
+            Some(&d) if DAYS.contains(&d) => Val::Date(d),
+            _ => Val::Null,
+        },
         (ColumnData::Text { .. }, FieldType::Text) => match col.text(row) {
             Some(t) if !t.is_empty() => Val::Text(t.to_string()),
             _ => Val::Null,
@@ -381,6 +390,19 @@ mod tests {
                     by_name.push((COMPUTED[i], want));
                     local.push(got);
                 }
+            }
+        }
+
+        /// A stored day reads as a date exactly when the column gives one.
+        #[test]
+        fn a_day_is_a_date_within_the_calendar(offset in -3i32..3) {
+            let (min, max) = (date_to_days(chrono::NaiveDate::MIN), date_to_days(chrono::NaiveDate::MAX));
+            let mut col = Column::new(FieldType::Date);
+            if let ColumnData::Date(v) = &mut col.data {
+                v.extend([min + offset, max + offset, offset, crate::bundle::NULL_DATE]);
+            }
+            for r in 0..4 {
+                prop_assert_eq!(cell(&col, r), to_val(&col.value(r)));
             }
         }
 

@@ -8,7 +8,7 @@
 use super::super::bind::{Around, At, BoundExpr, Scope, bind, cell};
 use super::super::expr::{Expr, Val};
 use super::super::lookup::Group;
-use super::super::table::{Computed, Table};
+use super::super::table::{Builder, Computed, Table};
 use super::super::{Agg, Computation, ComputedField, Related, Within};
 use super::{Ctx, to_value};
 use crate::bundle::Column;
@@ -140,7 +140,7 @@ impl<'c> Ctx<'c> {
     pub(super) fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
         let names: Vec<&str> = with.iter().map(|f| f.name.as_str()).collect();
         let (fields, probes) = self.bind_fields(table, rows, with, &names);
-        let mut values: Vec<Vec<(usize, Val)>> = (0..with.len()).map(|_| Vec::with_capacity(rows.len())).collect();
+        let mut columns: Vec<Builder> = with.iter().map(|f| Builder::new(f.ty, table.ds.rows)).collect();
         let mut local: Vec<Val> = Vec::with_capacity(with.len());
         // Per probe, the row it found for the current row, once asked.
         let mut found: Vec<Option<Option<usize>>> = vec![None; probes.len()];
@@ -170,16 +170,13 @@ impl<'c> Ctx<'c> {
                 };
                 local.push(v);
             }
-            for (vals, v) in values.iter_mut().zip(local.drain(..)) {
-                vals.push((r, v));
+            for (col, v) in columns.iter_mut().zip(local.drain(..)) {
+                col.set(r, v);
             }
         }
         let mut out = table.computed.cloned().unwrap_or_default();
-        for (f, vals) in with.iter().zip(values) {
-            out.insert(
-                f.name.clone(),
-                Arc::new(super::super::table::column(f.ty, table.ds.rows, vals)),
-            );
+        for (f, col) in with.iter().zip(columns) {
+            out.insert(f.name.clone(), Arc::new(col.finish()));
         }
         out
     }

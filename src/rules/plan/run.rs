@@ -494,6 +494,21 @@ impl Ctx<'_> {
             .iter()
             .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
             .collect();
+        struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
+        impl Env for Group<'_, '_> {
+            fn name(&self, name: &str) -> Val {
+                self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
+            }
+            fn param(&self, name: &str) -> Val {
+                self.1.param(name)
+            }
+            fn has(&self, path: &str) -> bool {
+                self.1.has(path)
+            }
+        }
+        let mut read = (Vec::new(), Vec::new());
+        having.inspect(|h| h.names(&mut read.0, &mut read.1));
+        let early: Vec<bool> = lets.iter().map(|l| read.0.contains(&l.name.as_str())).collect();
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
         // One map of values, cleared per group (a million groups, most judged and dropped).
@@ -507,53 +522,50 @@ impl Ctx<'_> {
             }
             values.clear();
             values.insert("count", Val::Num(rows.len() as f64));
-            for (l, filter) in lets.iter().zip(&filters) {
-                let kept: Vec<usize>;
-                let rows: &[usize] = match filter {
-                    Some(f) => {
-                        kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
-                        &kept
+            // The values `having` reads first; the rest only for the groups
+            // kept (CRED-003 lists the campaigns of a few of 70k deals).
+            let mut keep = true;
+            for late in [false, true] {
+                if late && let Some(h) = having {
+                    keep = h.eval(&Group(&values, self)).truthy();
+                    if !keep {
+                        break;
                     }
-                    None => rows,
-                };
-                let v = match &l.how {
-                    GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
-                    GroupHow::First { field, sort } => {
-                        let first = match sort {
-                            Some((s, desc)) => first_row(ds, rows, s, *desc),
-                            None => rows.first().copied(),
-                        };
-                        first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
-                    }
-                    GroupHow::List {
-                        show,
-                        limit,
-                        sort,
-                        sep,
-                        distinct,
-                    } => {
-                        let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
-                        Val::Text(join_items(items, *limit, sep, *distinct))
-                    }
-                };
-                values.insert(&l.name, v);
+                }
+                for ((l, filter), _) in lets.iter().zip(&filters).zip(&early).filter(|(_, e)| **e != late) {
+                    let kept: Vec<usize>;
+                    let rows: &[usize] = match filter {
+                        Some(f) => {
+                            kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
+                            &kept
+                        }
+                        None => rows,
+                    };
+                    let v = match &l.how {
+                        GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
+                        GroupHow::First { field, sort } => {
+                            let first = match sort {
+                                Some((s, desc)) => first_row(ds, rows, s, *desc),
+                                None => rows.first().copied(),
+                            };
+                            first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
+                        }
+                        GroupHow::List {
+                            show,
+                            limit,
+                            sort,
+                            sep,
+                            distinct,
+                        } => {
+                            let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
+                            Val::Text(join_items(items, *limit, sep, *distinct))
+                        }
+                    };
+                    values.insert(&l.name, v);
+                }
             }
-            if let Some(h) = having {
-                struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
-                impl Env for Group<'_, '_> {
-                    fn name(&self, name: &str) -> Val {
-                        self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
-                    }
-                    fn param(&self, name: &str) -> Val {
-                        self.1.param(name)
-                    }
-                    fn has(&self, path: &str) -> bool {
-                        self.1.has(path)
-                    }
-                }
-                if !h.eval(&Group(&values, self)).truthy() {
-                    continue;
-                }
+            if !keep {
+                continue;
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));

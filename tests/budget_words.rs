@@ -4,7 +4,6 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
 
 fn write_bundle(dir: &std::path::Path) {
     let files = [
@@ -38,43 +37,17 @@ fn write_bundle(dir: &std::path::Path) {
              T-2,revenue,40000000,20000000,2025-01-01,2025-12-31\n",
         ),
     ];
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-}
-
-fn audit(bundle: &std::path::Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "audit",
-        bundle.to_str().unwrap(),
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let o = mktaudit(&args);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
+    write_files(dir, &files);
 }
 
 #[test]
 fn one_category_column_is_read_alike_by_every_budget_rule() {
     let dir = tempfile::tempdir().unwrap();
     write_bundle(dir.path());
-    let r = audit(dir.path(), &[]);
+    let r = audit_report(dir.path(), &[]);
 
     // Lead budget: paid search and the trade show (200,000 for 1,000 leads).
-    let comp3 = result(&r, "COMP-003");
+    let comp3 = rule_result(&r, "COMP-003");
     assert_eq!(comp3["status"], "pass", "{comp3}");
     assert!(
         comp3["message"]
@@ -85,7 +58,7 @@ fn one_category_column_is_read_alike_by_every_budget_rule() {
     );
     // Programs: 500,000 of 1,560,000 (the fund's word is not known yet, so
     // it is neither program nor overhead).
-    let comp4 = result(&r, "COMP-004");
+    let comp4 = rule_result(&r, "COMP-004");
     assert_eq!(comp4["status"], "pass", "{comp4}");
     assert!(
         comp4["message"]
@@ -95,7 +68,7 @@ fn one_category_column_is_read_alike_by_every_budget_rule() {
         "{comp4}"
     );
     // PR (300,000) outweighs paid search (120,000); salaries and martech are left out.
-    let strat5 = result(&r, "STRAT-005");
+    let strat5 = rule_result(&r, "STRAT-005");
     assert_eq!(strat5["status"], "fail", "{strat5}");
     assert!(
         strat5["message"]
@@ -113,7 +86,7 @@ fn one_category_column_is_read_alike_by_every_budget_rule() {
 
     // The revenue growth (20M) at the profile's "Avg Deal Size" (25,000) is
     // 800 new customers, more than the 600 of 3,000 accounts in market in a year.
-    let strat4 = result(&r, "STRAT-004");
+    let strat4 = rule_result(&r, "STRAT-004");
     assert_eq!(strat4["status"], "fail", "{strat4}");
     assert!(
         strat4["message"]
@@ -136,8 +109,8 @@ fn a_config_written_for_the_older_vocabulary_names_still_teaches_its_words() {
         "vocabularies:\n  program_budget_category: [Field Marketing Fund]\n",
     )
     .unwrap();
-    let r = audit(&bundle, &["--config", config.to_str().unwrap()]);
-    let comp4 = result(&r, "COMP-004");
+    let r = audit_report(&bundle, &["--config", config.to_str().unwrap()]);
+    let comp4 = rule_result(&r, "COMP-004");
     assert!(
         comp4["message"]
             .as_str()

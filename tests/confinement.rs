@@ -3,21 +3,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
-
-fn audit(dir: &Path) -> std::process::Output {
-    mktaudit(&[
-        "audit",
-        dir.to_str().unwrap(),
-        "--no-default-rules",
-        "--rules",
-        CORE_PACK,
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ])
-}
 
 const KPIS: &str = "id,name,audience\nK1,Email click rate,board\n";
 
@@ -39,7 +24,7 @@ fn a_dot_slash_path_names_the_same_file() {
         ".\\exports\\kpi-list.csv",
     ] {
         let dir = bundle(&format!("org: Acme\ndatasets:\n  kpis:\n    file: '{file}'\n"));
-        let o = audit(&dir.path().join("b"));
+        let o = audit_core(&dir.path().join("b"));
         assert_eq!(o.status.code(), Some(0), "{file}: {}", stderr(&o));
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(report["bundle"]["datasets"][0]["name"], "kpis", "{file}");
@@ -54,7 +39,7 @@ fn a_dot_slash_path_names_the_same_file() {
 fn a_path_out_of_the_bundle_is_an_error_at_its_line() {
     for file in ["../outside.csv", "exports/../../outside.csv", "/etc/hostname"] {
         let dir = bundle(&format!("org: Acme\ndatasets:\n  kpis:\n    file: {file}\n"));
-        let o = audit(&dir.path().join("b"));
+        let o = audit_core(&dir.path().join("b"));
         assert_eq!(o.status.code(), Some(2), "{file}");
         let err = stderr(&o);
         assert!(err.contains("is not a path inside the bundle"), "{file}: {err}");
@@ -71,7 +56,7 @@ fn a_linked_manifest_is_refused_unread() {
     std::fs::remove_file(b.join("bundle.yaml")).unwrap();
     std::fs::write(dir.path().join("secret.yaml"), "password: SECRET-VALUE\nnot: [valid\n").unwrap();
     std::os::unix::fs::symlink(dir.path().join("secret.yaml"), b.join("bundle.yaml")).unwrap();
-    let o = audit(&b);
+    let o = audit_core(&b);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("`bundle.yaml` is a symbolic link"), "{err}");
@@ -83,7 +68,7 @@ fn a_linked_manifest_is_refused_unread() {
 fn a_path_through_a_linked_folder_is_an_error_not_a_silent_drop() {
     let dir = bundle("org: Acme\ndatasets:\n  kpis:\n    file: elsewhere/outside.csv\n");
     std::os::unix::fs::symlink(dir.path(), dir.path().join("b/elsewhere")).unwrap();
-    let o = audit(&dir.path().join("b"));
+    let o = audit_core(&dir.path().join("b"));
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let err = stderr(&o);
     assert!(err.contains("`elsewhere` is a symbolic link"), "{err}");

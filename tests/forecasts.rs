@@ -7,14 +7,6 @@ use common::*;
 use mktaudit::testing::bundle::load_bundle;
 use mktaudit::testing::value::Value;
 
-fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
 const FORECASTS: &str = "Forecast ID,Quarter,Forecast Type,Forecast Amount,Forecaster,Actual\n\
     F1,Q1 2025,Marketing-sourced pipeline,100000,p-cmo,\n\
     F2,2025-Q2,Marketing-sourced pipeline,200000,p-cmo,90000\n\
@@ -23,7 +15,7 @@ const FORECASTS: &str = "Forecast ID,Quarter,Forecast Type,Forecast Amount,Forec
 
 #[test]
 fn a_quarter_label_is_read_into_the_period_dates() {
-    let dir = folder(&[("forecasts.csv", FORECASTS)]);
+    let dir = folder_with(&[("forecasts.csv", FORECASTS)]);
     let b = load_bundle(dir.path(), None).unwrap_or_else(|p| panic!("{}", p.render(false)));
     let ds = b.dataset("forecasts").unwrap();
     let d = |s: &str| Value::Date(s.parse().unwrap());
@@ -49,7 +41,7 @@ fn a_quarter_label_is_read_into_the_period_dates() {
 
 #[test]
 fn dates_given_win_over_the_label() {
-    let dir = folder(&[(
+    let dir = folder_with(&[(
         "forecasts.csv",
         "id,period,period_start,period_end,metric,amount\nF1,Q1 2025,2025-02-01,2025-04-30,MSP,1000\nF2,Q2 2025,,,MSP,1000\n",
     )]);
@@ -61,7 +53,7 @@ fn dates_given_win_over_the_label() {
 
 #[test]
 fn a_label_that_names_no_period_is_refused_at_its_line() {
-    let dir = folder(&[(
+    let dir = folder_with(&[(
         "forecasts.csv",
         "id,quarter,metric,amount\nF1,Q1 2025,MSP,1000\nF2,next quarter,MSP,2000\n",
     )]);
@@ -79,25 +71,14 @@ fn a_label_that_names_no_period_is_refused_at_its_line() {
 
 #[test]
 fn the_audit_judges_marketing_pipeline_forecast_from_labels_and_opportunities() {
-    let dir = folder(&[
+    let dir = folder_with(&[
         ("forecasts.csv", FORECASTS),
         (
             "opportunities.csv",
             "id,created_date,source,amount\nO1,2025-02-01,Webinar,98000\n",
         ),
     ]);
-    let o = mktaudit(&[
-        "audit",
-        dir.path().to_str().unwrap(),
-        "--select",
-        "INTG-005",
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ]);
-    let out = stdout(&o);
-    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let report = audit_report(dir.path(), &["--select", "INTG-005"]);
     let r = &report["results"][0];
     assert_eq!(r["id"], "INTG-005", "{r}");
     assert_eq!(r["status"], "warn", "{r}");
@@ -121,7 +102,7 @@ fn the_audit_judges_marketing_pipeline_forecast_from_labels_and_opportunities() 
         ]
     );
     // Without a recorded actual, the finding says the actual was summed from the opportunities.
-    let dir = folder(&[
+    let dir = folder_with(&[
         (
             "forecasts.csv",
             "id,quarter,metric,amount\nF1,Q1 2025,Marketing pipeline,300000\nF2,Q2 2025,Marketing pipeline,300000\n",
@@ -131,17 +112,7 @@ fn the_audit_judges_marketing_pipeline_forecast_from_labels_and_opportunities() 
             "id,created_date,source,amount\nO1,2025-02-01,Webinar,98000\nO2,2025-05-01,Paid Search,50000\nO3,2025-05-02,Sales,900000\n",
         ),
     ]);
-    let o = mktaudit(&[
-        "audit",
-        dir.path().to_str().unwrap(),
-        "--select",
-        "INTG-005",
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ]);
-    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let report = audit_report(dir.path(), &["--select", "INTG-005"]);
     let last = report["results"][0]["findings"][1]["message"]
         .as_str()
         .unwrap_or_default();

@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use std::path::Path;
 
 fn bundle_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -13,23 +12,9 @@ fn bundle_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
     dir
 }
 
-fn audit(dir: &Path) -> std::process::Output {
-    mktaudit(&[
-        "audit",
-        dir.to_str().unwrap(),
-        "--no-default-rules",
-        "--rules",
-        CORE_PACK,
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ])
-}
-
 fn expect_error(files: &[(&str, &[u8])], needle: &str) {
     let dir = bundle_with(files);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(2), "stdout: {}", stdout(&o));
     let err = stderr(&o);
     assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
@@ -61,7 +46,7 @@ fn a_100_mb_line_is_refused_without_showing_it() {
     csv.resize(csv.len() + 100 * 1024 * 1024, b'x');
     csv.push(b'\n');
     let dir = bundle_with(&[("kpis.csv", &csv)]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(
@@ -80,7 +65,7 @@ fn numbers_and_dates_that_cannot_be_true_are_errors() {
     let csv =
         b"id,created_date,amount,source\nO1,2025-02-30,100,Sales\nO2,2025-03-01,NaN,Sales\nO3,2025-03-01,1e999,Sales\n";
     let dir = bundle_with(&[("opportunities.csv", csv)]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("opportunities.csv:2:4"), "impossible date located:\n{err}");
@@ -98,7 +83,7 @@ fn documented_handlings_bom_crlf_semicolons_latin1_huge_numbers() {
     // Windows-1252 text (é as 0xE9): read as Latin-1, with a note.
     let people = b"id,name,role\np-cmo,Ren\xe9e,cmo\n".to_vec();
     let dir = bundle_with(&[("kpis.csv", &kpis), ("people.csv", &people)]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let vanity = report["results"]
@@ -143,7 +128,7 @@ fn a_big_list_repeated_by_aliases_is_refused_at_once() {
     let ((), took) = timed(|| expect_error(&[("kpis.yaml", yaml.as_bytes())], "kpis.yaml:2:"));
     assert!(took.as_secs() < 10, "took {took:?}");
     let dir = bundle_with(&[("kpis.yaml", yaml.as_bytes())]);
-    assert!(stderr(&audit(dir.path())).contains("alias bomb"));
+    assert!(stderr(&audit_core(dir.path())).contains("alias bomb"));
 }
 
 #[test]
@@ -209,7 +194,7 @@ fn symlinks_out_of_the_bundle_are_not_followed() {
     // org.yaml: a bundle with only the link would be nothing to audit (exit 2).
     let dir = bundle_with(&[("org.yaml", b"name: Linked Corp\n")]);
     std::os::unix::fs::symlink(outside.path().join("secret.csv"), dir.path().join("kpis.csv")).unwrap();
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let datasets = report["bundle"]["datasets"].as_array().unwrap();
@@ -285,7 +270,7 @@ fn control_characters_from_data_are_shown_escaped() {
     }
     let bad = format!("id,created_date,amount,source\nO1,2025-13-01{hostile},100,Sales\n");
     let dir = bundle_with(&[("opportunities.csv", bad.as_bytes())]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err}");
@@ -299,7 +284,7 @@ fn utf16_without_a_byte_order_mark_is_decoded_with_a_note() {
     let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
     for (endian, bytes) in [("little", le), ("big", be)] {
         let dir = bundle_with(&[("kpis.csv", &bytes)]);
-        let o = audit(dir.path());
+        let o = audit_core(dir.path());
         assert_eq!(o.status.code(), Some(0), "{endian}: {}", stderr(&o));
         let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         let vanity = report["results"]
@@ -325,7 +310,7 @@ fn the_note_on_ignored_columns_is_capped() {
     }
     let csv = format!("{header}\nK1,Email click rate,board{}\n", ",x".repeat(50_000));
     let dir = bundle_with(&[("kpis.csv", csv.as_bytes())]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(0), "{} bytes on stderr", o.stderr.len());
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let notes = report["bundle"]["notes"].to_string();
@@ -339,7 +324,7 @@ fn the_note_on_ignored_columns_is_capped() {
     // A diagnostic quoting that 900 kB header line shows only its start.
     let ragged = format!("{header}\nK1,Email click rate,board\n");
     let dir = bundle_with(&[("kpis.csv", ragged.as_bytes())]);
-    let o = audit(dir.path());
+    let o = audit_core(dir.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stderr.len() < 20_000, "{} bytes on stderr", o.stderr.len());
     assert!(stderr(&o).contains("more bytes)"), "the cut is shown");

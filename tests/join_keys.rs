@@ -7,7 +7,6 @@
 mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 /// HubSpot contacts export (CRM > Contacts > Export): property labels,
 /// datetimes. Ana was exported twice (two records share her email); Di's
@@ -51,14 +50,6 @@ datasets:
     join_on: { lead_id: email }
 ";
 
-fn bundle(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
 /// The cells of a CSV without quoted commas, by header.
 fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {
     let mut lines = csv.lines();
@@ -71,37 +62,6 @@ fn rows(csv: &str) -> Vec<BTreeMap<String, String>> {
                 .map(|(h, c)| (h.to_string(), c.to_string()))
                 .collect()
         })
-        .collect()
-}
-
-fn audit_json(dir: &Path) -> serde_json::Value {
-    let o = mktaudit(&[
-        "audit",
-        dir.to_str().unwrap(),
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    serde_json::from_str(&stdout(&o)).unwrap()
-}
-
-fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
-}
-
-fn notes(report: &serde_json::Value) -> Vec<String> {
-    report["bundle"]["notes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["message"].as_str().unwrap().to_string())
         .collect()
 }
 
@@ -130,7 +90,7 @@ fn by_source(leads: &[BTreeMap<String, String>], converted: &BTreeSet<usize>) ->
 
 #[test]
 fn deals_carrying_the_contact_email_join_to_leads_and_give_conversion_by_source() {
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("contacts.csv", HUBSPOT_CONTACTS),
         ("deals.csv", HUBSPOT_DEALS),
         ("bundle.yaml", EMAIL_MANIFEST),
@@ -168,9 +128,9 @@ fn deals_carrying_the_contact_email_join_to_leads_and_give_conversion_by_source(
         "the fixture is what this test says"
     );
 
-    let report = audit_json(dir.path());
+    let report = audit_report(dir.path(), &[]);
     // Conversion by lead source, through the email key.
-    let acct = result(&report, "ACCT-006");
+    let acct = rule_result(&report, "ACCT-006");
     let message = acct["message"].as_str().unwrap();
     let expected = format!("Converted to an opportunity: {} of {}", converted.len(), leads.len());
     assert!(message.contains(&expected), "{message}");
@@ -184,7 +144,7 @@ fn deals_carrying_the_contact_email_join_to_leads_and_give_conversion_by_source(
         "Di's capitalised email still finds her: {message}"
     );
     // The match rate is judged, and the email that found no lead is named.
-    let comp = result(&report, "COMP-007");
+    let comp = rule_result(&report, "COMP-007");
     assert!(
         comp["message"]
             .as_str()
@@ -195,7 +155,7 @@ fn deals_carrying_the_contact_email_join_to_leads_and_give_conversion_by_source(
     assert_eq!(comp["status"], "pass", "5 of 6 is above the 80% warning line");
     // The report's notes say which key joined, with its rate and the
     // ambiguous link.
-    let note = notes(&report)
+    let note = bundle_notes(&report)
         .into_iter()
         .find(|n| n.starts_with("opportunities.lead_id -> leads.email"))
         .expect("a note on the keyed join");
@@ -228,13 +188,13 @@ fn a_low_match_rate_through_the_key_is_a_finding_naming_the_values() {
     let deals = HUBSPOT_DEALS
         .replace("bo@initech.com", "bo@initech.example")
         .replace("fay@stark.com", "f.oh@stark.com");
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("contacts.csv", HUBSPOT_CONTACTS),
         ("deals.csv", &deals),
         ("bundle.yaml", EMAIL_MANIFEST),
     ]);
-    let report = audit_json(dir.path());
-    let comp = result(&report, "COMP-007");
+    let report = audit_report(dir.path(), &[]);
+    let comp = rule_result(&report, "COMP-007");
     assert_eq!(comp["status"], "warn", "{comp}");
     assert!(comp["message"].as_str().unwrap().starts_with("3 of 6 links"), "{comp}");
     let named: BTreeSet<&str> = comp["findings"]
@@ -280,7 +240,7 @@ Opportunity ID,Opportunity Name,Account Name,Stage,Amount,Close Date,Created Dat
 
 #[test]
 fn leads_link_to_their_accounts_opportunity() {
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("leads.csv", SALESFORCE_LEADS),
         ("opportunities.csv", SALESFORCE_OPPORTUNITIES),
         (
@@ -308,8 +268,8 @@ fn leads_link_to_their_accounts_opportunity() {
         "the fixture is what this test says"
     );
 
-    let report = audit_json(dir.path());
-    let acct = result(&report, "ACCT-006");
+    let report = audit_report(dir.path(), &[]);
+    let acct = rule_result(&report, "ACCT-006");
     let message = acct["message"].as_str().unwrap();
     assert!(
         message.contains(&format!(
@@ -328,9 +288,9 @@ fn leads_link_to_their_accounts_opportunity() {
     let expected: Vec<String> = groups.iter().map(|(s, (c, n))| format!("{s} {c} of {n}")).collect();
     assert!(message.ends_with(&expected.join("; ")), "{message}\n{expected:?}");
     // Leads whose account has no deal did not convert: no broken link.
-    let comp = result(&report, "COMP-007");
+    let comp = rule_result(&report, "COMP-007");
     assert_eq!(comp["status"], "pass", "{comp}");
-    let note = notes(&report)
+    let note = bundle_notes(&report)
         .into_iter()
         .find(|n| n.starts_with("leads.account -> opportunities.account (as leads.opportunity_id)"))
         .expect("a note on the keyed join");
@@ -348,7 +308,7 @@ fn leads_link_to_their_accounts_opportunity() {
 /// opportunities, whatever the order of the file.
 #[test]
 fn a_shared_account_links_to_the_earliest_opportunity() {
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("leads.csv", SALESFORCE_LEADS),
         ("opportunities.csv", SALESFORCE_OPPORTUNITIES),
         (

@@ -4,8 +4,7 @@
 
 mod common;
 
-use common::{mktaudit, stderr};
-use std::path::Path;
+use common::*;
 
 const PERIOD: &str = "org: Period test\nperiod: { start: 2025-01-01, end: 2025-12-31 }\n";
 
@@ -19,51 +18,14 @@ fn ads_report(range: &str) -> String {
     )
 }
 
-fn bundle(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
-    }
-    dir
-}
-
-fn audit_json(dir: &Path) -> serde_json::Value {
-    let o = mktaudit(&[
-        "audit",
-        dir.to_str().unwrap(),
-        "--format",
-        "json",
-        "--as-of",
-        "2025-12-31",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn result<'a>(report: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap()
-}
-
-fn notes(report: &serde_json::Value) -> Vec<String> {
-    report["bundle"]["notes"]
-        .as_array()
-        .map(|n| n.iter().map(|n| n["message"].as_str().unwrap().to_string()).collect())
-        .unwrap_or_default()
-}
-
 #[test]
 fn a_one_month_ads_report_cannot_show_a_year_in_market() {
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("bundle.yaml", PERIOD),
         ("Campaign report.csv", &ads_report("March 1, 2025 - March 31, 2025")),
     ]);
-    let report = audit_json(dir.path());
-    let r = result(&report, "STRAT-007");
+    let report = audit_report(dir.path(), &[]);
+    let r = rule_result(&report, "STRAT-007");
     assert_eq!(r["status"], "not_assessed", "{r}");
     let message = r["message"].as_str().unwrap();
     assert!(
@@ -79,15 +41,15 @@ fn a_one_month_ads_report_cannot_show_a_year_in_market() {
     );
 
     // The same campaigns in a report of the whole year are judged: two in March is sporadic.
-    let dir = bundle(&[
+    let dir = folder_with(&[
         ("bundle.yaml", PERIOD),
         (
             "Campaign report.csv",
             &ads_report("January 1, 2025 - December 31, 2025"),
         ),
     ]);
-    let report = audit_json(dir.path());
-    let r = result(&report, "STRAT-007");
+    let report = audit_report(dir.path(), &[]);
+    let r = rule_result(&report, "STRAT-007");
     assert_eq!(r["status"], "fail", "{r}");
     assert!(
         r["message"].as_str().unwrap().contains("in market in 1 of 12 months"),
@@ -99,10 +61,10 @@ fn a_one_month_ads_report_cannot_show_a_year_in_market() {
 fn covers_in_bundle_yaml_says_what_an_export_holds() {
     let campaigns = "id,name,start_date,end_date\nC1,Spring,2025-04-01,2025-04-30\nC2,Autumn,2025-10-07,2025-10-09\n";
     // Undeclared, the rows are judged as the whole calendar (a sporadic one), with a hint.
-    let dir = bundle(&[("bundle.yaml", PERIOD), ("campaigns.csv", campaigns)]);
-    let report = audit_json(dir.path());
-    assert_eq!(result(&report, "STRAT-007")["status"], "fail");
-    let hint = notes(&report)
+    let dir = folder_with(&[("bundle.yaml", PERIOD), ("campaigns.csv", campaigns)]);
+    let report = audit_report(dir.path(), &[]);
+    assert_eq!(rule_result(&report, "STRAT-007")["status"], "fail");
+    let hint = bundle_notes(&report)
         .into_iter()
         .find(|n| n.contains("covers:"))
         .expect("a hint to declare what the export covers");
@@ -121,15 +83,15 @@ fn covers_in_bundle_yaml_says_what_an_export_holds() {
     let manifest = format!(
         "{PERIOD}datasets:\n  campaigns:\n    file: campaigns.csv\n    covers: {{ start: 2025-04-01, end: 2025-10-09 }}\n"
     );
-    let dir = bundle(&[("bundle.yaml", &manifest), ("campaigns.csv", campaigns)]);
-    let report = audit_json(dir.path());
-    let r = result(&report, "STRAT-007");
+    let dir = folder_with(&[("bundle.yaml", &manifest), ("campaigns.csv", campaigns)]);
+    let report = audit_report(dir.path(), &[]);
+    let r = rule_result(&report, "STRAT-007");
     assert_eq!(r["status"], "not_assessed", "{r}");
     assert!(
         r["message"].as_str().unwrap().contains("(declared in bundle.yaml)"),
         "{r}"
     );
-    assert!(notes(&report).iter().all(|n| !n.contains("covers:")));
+    assert!(bundle_notes(&report).iter().all(|n| !n.contains("covers:")));
 }
 
 #[test]
@@ -139,9 +101,9 @@ fn rows_outside_the_period_or_undated_are_counted_and_left_out() {
                      C2,Undated,,\n\
                      C3,Next year,2026-02-01,2026-02-28\n\
                      C4,All year,2025-01-01,2025-12-31\n";
-    let dir = bundle(&[("bundle.yaml", PERIOD), ("campaigns.csv", campaigns)]);
-    let report = audit_json(dir.path());
-    let note = notes(&report)
+    let dir = folder_with(&[("bundle.yaml", PERIOD), ("campaigns.csv", campaigns)]);
+    let report = audit_report(dir.path(), &[]);
+    let note = bundle_notes(&report)
         .into_iter()
         .find(|n| n.contains("rows are dated before"))
         .expect("a note on rows outside the period");
@@ -153,7 +115,7 @@ fn rows_outside_the_period_or_undated_are_counted_and_left_out() {
          measures of the period leave them out"
     );
     // Only the campaign of the period puts the org in market: 12 of 12 months, not more.
-    let r = result(&report, "STRAT-007");
+    let r = rule_result(&report, "STRAT-007");
     assert!(
         r["message"].as_str().unwrap().contains("in market in 12 of 12 months"),
         "{r}"

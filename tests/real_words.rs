@@ -5,29 +5,13 @@
 
 mod common;
 use common::*;
-use serde_json::Value;
 
 const BUNDLE: &str = "tests/fixtures/bundles/real-words";
 
-fn audit(bundle: &str) -> Value {
-    let o = mktaudit(&["audit", bundle, "--as-of", "2025-12-31", "--format", "json"]);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn result<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no {id}"))
-}
-
 #[test]
 fn a_board_written_board_of_directors_is_leadership() {
-    let r = audit(BUNDLE);
-    let cred1 = result(&r, "CRED-001");
+    let r = audit_report(BUNDLE, &[]);
+    let cred1 = rule_result(&r, "CRED-001");
     assert_eq!(cred1["status"], "fail", "{cred1}");
     // Board of Directors, ELT, Exec Team, and the bundle's own word Verwaltungsrat.
     assert_eq!(cred1["findings_total"], 4, "{cred1}");
@@ -40,8 +24,8 @@ fn a_board_written_board_of_directors_is_leadership() {
 
 #[test]
 fn hubspot_sources_count_as_the_orgs_definition_and_the_motion_is_enterprise() {
-    let r = audit(BUNDLE);
-    let acct4 = result(&r, "ACCT-004");
+    let r = audit_report(BUNDLE, &[]);
+    let acct4 = rule_result(&r, "ACCT-004");
     // Everything but Offline Sources: 49,000 of 100,000.
     assert_eq!(acct4["value"], 0.49, "{acct4}");
     // "Enterprise (named accounts)" picks the enterprise band (5% floor, 30% ceiling).
@@ -86,21 +70,6 @@ fn copy_bundle(to: &std::path::Path) {
     }
 }
 
-fn audit_with(bundle: &std::path::Path, extra: &[&str]) -> Value {
-    let mut args = vec![
-        "audit",
-        bundle.to_str().unwrap(),
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    let o = mktaudit(&args);
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
 #[test]
 fn an_org_narrows_what_counts_as_marketing_sourced_and_a_bundles_config_cannot() {
     let dir = tempfile::tempdir().unwrap();
@@ -114,8 +83,8 @@ fn an_org_narrows_what_counts_as_marketing_sourced_and_a_bundles_config_cannot()
         "vocabularies:\n  marketing_source: { remove: [Referrals, direct_traffic] }\n",
     )
     .unwrap();
-    let r = audit_with(&bundle, &["--config", config.to_str().unwrap()]);
-    let acct4 = result(&r, "ACCT-004");
+    let r = audit_report(&bundle, &["--config", config.to_str().unwrap()]);
+    let acct4 = rule_result(&r, "ACCT-004");
     // 49,000 less Direct Traffic (10,000) and Referrals (8,000).
     assert_eq!(acct4["value"], 0.31, "{acct4}");
     let notes = r["methodology"]["notes"].to_string();
@@ -132,8 +101,8 @@ fn an_org_narrows_what_counts_as_marketing_sourced_and_a_bundles_config_cannot()
     )
     .unwrap();
     std::fs::write(&config, "vocabularies:\n  marketing_source: [Offline Sources]\n").unwrap();
-    let r = audit_with(&bundle, &["--config", config.to_str().unwrap()]);
-    let acct4 = result(&r, "ACCT-004");
+    let r = audit_report(&bundle, &["--config", config.to_str().unwrap()]);
+    let acct4 = rule_result(&r, "ACCT-004");
     // Everything (100,000): Offline Sources added by the user, Organic Search kept.
     assert_eq!(acct4["value"], 1.0, "{acct4}");
     let notes = r["methodology"]["notes"].to_string();
@@ -180,8 +149,8 @@ fn a_column_read_through_a_vocabulary_that_is_absent_is_not_assessed_unless_the_
     let rules = pack.to_str().unwrap();
     let args = ["--no-default-rules", "--rules", rules];
     // With its stages, the rule judges them (two stages of the fixture are not in the process).
-    let r = audit_with(&bundle, &args);
-    let with_stage = result(&r, "TEST-STAGE");
+    let r = audit_report(&bundle, &args);
+    let with_stage = rule_result(&r, "TEST-STAGE");
     assert_eq!(with_stage["status"], "warn", "{with_stage}");
 
     // Without the stage column, "none of these" would be every deal: not assessed, saying what is missing.
@@ -191,8 +160,8 @@ fn a_column_read_through_a_vocabulary_that_is_absent_is_not_assessed_unless_the_
         .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
         .collect();
     std::fs::write(bundle.join("opportunities.csv"), no_stage).unwrap();
-    let r = audit_with(&bundle, &args);
-    let without = result(&r, "TEST-STAGE");
+    let r = audit_report(&bundle, &args);
+    let without = rule_result(&r, "TEST-STAGE");
     assert_eq!(without["status"], "not_assessed", "{without}");
     assert_eq!(
         without["missing"],
@@ -202,8 +171,8 @@ fn a_column_read_through_a_vocabulary_that_is_absent_is_not_assessed_unless_the_
 
     // A rule that declares the field optional handles its absence itself.
     let pack = stage_pack(&dir.path().join("declared"), "optional:\n  opportunities: [stage]\n");
-    let r = audit_with(&bundle, &["--no-default-rules", "--rules", pack.to_str().unwrap()]);
-    let declared = result(&r, "TEST-STAGE");
+    let r = audit_report(&bundle, &["--no-default-rules", "--rules", pack.to_str().unwrap()]);
+    let declared = rule_result(&r, "TEST-STAGE");
     assert_eq!(declared["status"], "warn", "{declared}");
 }
 

@@ -1,22 +1,16 @@
 //! The rule language from an author's side: packs written to a temporary
 //! folder, loaded as a user's pack would be, their tests run.
 
+mod common;
+use common::write_files;
 use mktaudit::testing::rules::load_rule_dirs;
 use mktaudit::testing::ruletest::{Verdict, run_pack_tests};
 use std::path::Path;
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 /// Loads `files` as a pack beside the default pack and runs its rules' tests.
 fn run_pack(files: &[(&str, &str)]) -> Result<Vec<(String, Verdict, String)>, String> {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), files);
+    write_files(dir.path(), files);
     let loaded = load_rule_dirs(&[dir.path().to_path_buf()]).map_err(|p| p.to_string())?;
     Ok(run_pack_tests(&loaded.pack, None)
         .into_iter()
@@ -81,7 +75,7 @@ fn a_shared_script_holds_only_functions() {
 
 /// A bundle whose marketing leader has a title no vocabulary knows.
 fn growth_lead_bundle(dir: &Path) {
-    write(
+    write_files(
         dir,
         &[
             ("people.csv", "id,name,role\np-ceo,Ann,CEO\np-gl,Dana,Growth Lead\n"),
@@ -399,9 +393,9 @@ fn lookups_and_values_per_group_trace_credits_to_their_deals() {
     assert_all_ok(&run_pack(&[("credible/T-004.yaml", LOOKUP_RULE)]).unwrap());
     // The findings come largest claim first, each with its own group's values.
     let pack = tempfile::tempdir().unwrap();
-    write(pack.path(), &[("credible/T-004.yaml", LOOKUP_RULE)]);
+    write_files(pack.path(), &[("credible/T-004.yaml", LOOKUP_RULE)]);
     let bundle = tempfile::tempdir().unwrap();
-    write(
+    write_files(
         bundle.path(),
         &[
             ("opportunities.csv", "id,name,amount\nO1,Alpha,1000\nO2,,2000\n"),

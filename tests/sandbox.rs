@@ -7,23 +7,6 @@ use common::*;
 use mktaudit::testing::audit::{AuditOptions, run_audit};
 use std::path::Path;
 
-fn pack_with(scripts: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let cat = dir.path().join("competent");
-    std::fs::create_dir_all(&cat).unwrap();
-    for (id, script) in scripts {
-        let indented: String = script.lines().map(|l| format!("    {l}\n")).collect();
-        std::fs::write(
-            cat.join(format!("{id}.yaml")),
-            format!(
-                "title: hostile {id}\nseverity: low\nrationale: r\nremediation: r\nrequires: {{ kpis: [name] }}\ncheck:\n  script: |\n{indented}"
-            ),
-        )
-        .unwrap();
-    }
-    dir
-}
-
 fn audit_with(pack: &Path) -> mktaudit::testing::report::Report {
     run_audit(&AuditOptions {
         bundle: MINI.into(),
@@ -61,7 +44,7 @@ fn runaway_scripts_end_as_errors_and_the_audit_completes() {
         ("undeclared-data", "org.count(\"leads\");\npass()", "not declared"),
     ];
     let scripts: Vec<(&str, &str)> = cases.iter().map(|(id, s, _)| (*id, *s)).collect();
-    let pack = pack_with(&scripts);
+    let pack = script_pack("{ kpis: [name] }", &scripts);
     let report = audit_with(pack.path());
     for (id, _, expected) in cases {
         let r = report
@@ -84,7 +67,7 @@ fn eval_import_and_files_are_refused_at_load() {
         ("uses-eval", "eval(\"1\")", "eval"),
         ("uses-import", "import \"secrets\" as s;\npass()", "import"),
     ] {
-        let pack = pack_with(&[(id, script)]);
+        let pack = script_pack("{ kpis: [name] }", &[(id, script)]);
         let err = mktaudit::testing::rules::load_rule_dirs(&[pack.path().to_path_buf()]).expect_err(id);
         let text = err.to_string();
         assert!(
@@ -96,10 +79,13 @@ fn eval_import_and_files_are_refused_at_load() {
 
 #[test]
 fn findings_per_rule_are_capped_with_a_total() {
-    let pack = pack_with(&[(
-        "many-findings",
-        "let r = fail(\"many\");\nlet k = org.rows(\"kpis\", #{ name: [\"Email click rate\"] });\nfor i in 0..500 { r.findings.push(finding(k[0], `finding ${i}`)); }\nr",
-    )]);
+    let pack = script_pack(
+        "{ kpis: [name] }",
+        &[(
+            "many-findings",
+            "let r = fail(\"many\");\nlet k = org.rows(\"kpis\", #{ name: [\"Email click rate\"] });\nfor i in 0..500 { r.findings.push(finding(k[0], `finding ${i}`)); }\nr",
+        )],
+    );
     let report = audit_with(pack.path());
     let r = report.results.iter().find(|r| r.id == "many-findings").unwrap();
     assert_eq!(r.findings_total, 500);
@@ -153,10 +139,13 @@ check:
 
 #[test]
 fn huge_returned_messages_are_cut_on_the_rust_side() {
-    let pack = pack_with(&[(
-        "huge-message",
-        "let m = \"x\";\nm.pad(1000000, \"x\");\nlet r = fail(m);\nlet k = org.rows(\"kpis\");\nr.findings.push(finding(k[0], m));\nr",
-    )]);
+    let pack = script_pack(
+        "{ kpis: [name] }",
+        &[(
+            "huge-message",
+            "let m = \"x\";\nm.pad(1000000, \"x\");\nlet r = fail(m);\nlet k = org.rows(\"kpis\");\nr.findings.push(finding(k[0], m));\nr",
+        )],
+    );
     let report = audit_with(pack.path());
     let r = report.results.iter().find(|r| r.id == "huge-message").unwrap();
     assert_eq!(r.status, mktaudit::testing::eval::Status::Fail, "{:?}", r.reason);

@@ -3,6 +3,8 @@
 //! an error inside a sort comparer ends the rule instead of being dropped.
 //! Each hostile script stops in seconds and the audit goes on.
 
+mod common;
+use common::script_pack;
 use mktaudit::testing::audit::{AuditOptions, run_audit};
 use mktaudit::testing::eval::Status;
 use std::path::Path;
@@ -18,26 +20,9 @@ fn big_bundle(rows: usize) -> tempfile::TempDir {
     dir
 }
 
-fn pack_with(scripts: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let cat = dir.path().join("competent");
-    std::fs::create_dir_all(&cat).unwrap();
-    for (id, script) in scripts {
-        let indented: String = script.lines().map(|l| format!("    {l}\n")).collect();
-        std::fs::write(
-            cat.join(format!("{id}.yaml")),
-            format!(
-                "title: {id}\nseverity: low\nrationale: r\nremediation: r\nrequires: {{ kpis: [name, audience] }}\ncheck:\n  script: |\n{indented}"
-            ),
-        )
-        .unwrap();
-    }
-    dir
-}
-
 /// Runs `scripts` over `bundle`; returns each rule's status and reason.
 fn run(bundle: &Path, scripts: &[(&str, &str)]) -> Vec<(String, Status, String)> {
-    let pack = pack_with(scripts);
+    let pack = script_pack("{ kpis: [name, audience] }", scripts);
     let report = run_audit(&AuditOptions {
         bundle: bundle.to_path_buf(),
         rule_dirs: vec![pack.path().to_path_buf()],

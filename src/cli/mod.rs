@@ -15,6 +15,7 @@ use std::process::ExitCode;
 mod audit;
 mod data;
 mod formats;
+mod gates;
 mod history;
 mod rule_packs;
 mod tools;

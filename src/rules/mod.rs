@@ -2,7 +2,7 @@
 //!
 //! `format.rs` is the file format as serde reads it, `load.rs` turns files
 //! into `Rule`s (collecting every problem), `condition.rs` and `metric.rs`
-//! evaluate the declarative checks and `script.rs` runs Rhai checks.
+//! evaluate the declarative checks and `script/` runs Rhai checks.
 
 pub(crate) mod bound;
 pub mod budget;

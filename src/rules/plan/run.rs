@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 mod compute;
+mod related;
 
 /// A named value at run time.
 #[derive(Debug, Clone)]

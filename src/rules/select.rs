@@ -162,6 +162,15 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
         ColumnData::Text { ends, .. } => {
             input.keep(|r| ends.get(r).is_some_and(|e| *e != if r == 0 { 0 } else { ends[r - 1] }))
         }
+        ColumnData::Coded(c) => {
+            // A value is present when its text is not empty: answered once per value.
+            let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
+            input.keep(|r| {
+                c.of_row
+                    .get(r)
+                    .is_some_and(|k| filled.get(*k as usize).copied().unwrap_or(false))
+            })
+        }
         ColumnData::Number(v) => input.keep(|r| v.get(r).is_some_and(|n| !n.is_nan())),
         ColumnData::Date(v) => input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE)),
         ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),

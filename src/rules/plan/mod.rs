@@ -4,6 +4,7 @@
 //! it as findings. A plan is validated when its rule loads, names and fields
 //! checked and every error pointed at its line; `run.rs` evaluates it.
 
+mod bind;
 mod compile;
 mod compile_fields;
 mod compile_judge;

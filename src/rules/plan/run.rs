@@ -2,30 +2,29 @@
 //! order, natively over the typed columns; then the outcome and the records
 //! behind it.
 
+use super::bind::to_val;
 use super::expr::{Env, Expr, Val};
 use super::group::Grouping;
 use super::join::Probe;
-use super::lookup::Group;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
-use super::{
-    Agg, Body, Computation, ComputedField, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date,
-};
+use super::{Agg, Body, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
 use crate::rules::shared::SharedRows;
-use crate::rules::vocab::normalize_into;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
+mod compute;
 mod filtered;
 mod groups;
+mod related;
 
 /// A named value at run time.
 #[derive(Debug, Clone)]
@@ -136,17 +135,6 @@ impl Env for Ctx<'_> {
             Some(f) => d.has_field(f) && (d.rows == 0 || d.has_values(f)),
             None => true,
         })
-    }
-}
-
-fn to_val(v: &Value) -> Val {
-    match v {
-        Value::Null => Val::Null,
-        Value::Bool(b) => Val::Bool(*b),
-        Value::Number(n) => Val::Num(*n),
-        Value::Text(t) => Val::Text(t.clone()),
-        Value::Date(d) => Val::Date(date_to_days(*d)),
-        Value::List(l) => Val::Text(l.join(", ")),
     }
 }
 
@@ -261,7 +249,7 @@ impl Ctx<'_> {
             } => {
                 let (table, mut rows) = self.filtered(from, dataset, filter.as_ref());
                 if let (Some(t), Some((e, fields))) = (table, test) {
-                    rows.retain(|r| e.eval(&RowEnv::new(self, t, *r, fields)).truthy());
+                    self.keep_rows(t, &mut rows, e, fields);
                 }
                 let computed = match table {
                     Some(t) if !with.is_empty() => Some(Arc::new(self.compute(t, &rows, with))),
@@ -607,189 +595,7 @@ impl BindEnv for Ctx<'_> {
     }
 }
 
-/// One row's fields as names, over the plan's values (a `rows` step's `if`
-/// and `with`): the fields computed so far for the row first, then the
-/// row's fields, then the plan's values.
-struct RowEnv<'a, 'b> {
-    ctx: &'a Ctx<'b>,
-    table: Table<'a>,
-    row: usize,
-    fields: &'a [String],
-    local: &'a [(&'a str, Val)],
-}
-
-impl<'a, 'b> RowEnv<'a, 'b> {
-    fn new(ctx: &'a Ctx<'b>, table: Table<'a>, row: usize, fields: &'a [String]) -> Self {
-        RowEnv {
-            ctx,
-            table,
-            row,
-            fields,
-            local: &[],
-        }
-    }
-}
-
-impl Env for RowEnv<'_, '_> {
-    fn name(&self, name: &str) -> Val {
-        if let Some((_, v)) = self.local.iter().find(|(n, _)| *n == name) {
-            return v.clone();
-        }
-        if self.fields.iter().any(|f| f == name) {
-            return to_val(&self.table.value(name, self.row));
-        }
-        self.ctx.name(name)
-    }
-    fn param(&self, name: &str) -> Val {
-        self.ctx.param(name)
-    }
-    fn has(&self, path: &str) -> bool {
-        self.ctx.has(path)
-    }
-    fn in_vocab(&self, vocab: &str, text: &str) -> bool {
-        self.ctx.in_vocab(vocab, text)
-    }
-}
-
 impl Ctx<'_> {
-    /// The computed fields of a `rows` step for its rows, in order, added to
-    /// those of the set it refines.
-    fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
-        let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
-        let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
-        // Each lookup's rows by key, built once for all the rows.
-        // Lookups into the same set on the same field share one index.
-        let mut indexes: Vec<(LookupAt<'_>, Arc<LookupIndex<'_>>)> = Vec::new();
-        let lookups: Vec<Option<Arc<LookupIndex<'_>>>> = with
-            .iter()
-            .map(|f| match &f.how {
-                Computation::Lookup {
-                    from, dataset, on, key, ..
-                } => {
-                    let at = (from.as_str(), on.as_str(), key.as_str());
-                    Some(match indexes.iter().find(|(k, _)| *k == at) {
-                        Some((_, i)) => Arc::clone(i),
-                        None => {
-                            // Only the keys these rows name are indexed (a hundred
-                            // thousand credits against a million deals), unless
-                            // the key is computed in this step and not known yet.
-                            let computed_here = with.iter().any(|w| w.name == *key);
-                            let wanted = table
-                                .column(key)
-                                .filter(|_| !computed_here)
-                                .map(|col| lookup_keys(col, rows));
-                            let i = Arc::new(self.lookup_index(from, dataset, on, wanted.as_ref()));
-                            indexes.push((at, Arc::clone(&i)));
-                            i
-                        }
-                    })
-                }
-                _ => None,
-            })
-            .collect();
-        let mut buf = String::new();
-        // Each aggregate's related rows, indexed once for all the rows of this set.
-        let related: Vec<Option<RelatedIndex>> = with
-            .iter()
-            .map(|f| match &f.how {
-                Computation::Related(l) => Some(self.related_index(l)),
-                _ => None,
-            })
-            .collect();
-        for &r in rows {
-            local.clear();
-            for (i, f) in with.iter().enumerate() {
-                let v = match &f.how {
-                    Computation::Related(l) => related[i]
-                        .as_ref()
-                        .map_or(Val::Null, |ix| ix.value(l, self, table, r, &local)),
-                    Computation::Expr(e, fields) => e.eval(&RowEnv {
-                        ctx: self,
-                        table,
-                        row: r,
-                        fields,
-                        local: &local,
-                    }),
-                    Computation::Text(t) => Val::Text(self.render(t, &|n| match local.iter().find(|(x, _)| *x == n) {
-                        Some((_, v)) => Some(to_value(v)),
-                        None => table.has_field(n).then(|| table.value(n, r)),
-                    })),
-                    Computation::Lookup { key, field, .. } => {
-                        let key_text = match local.iter().find(|(x, _)| *x == key) {
-                            Some((_, v)) => super::table::text(v),
-                            None => table
-                                .column(key)
-                                .filter(|c| !c.is_null(r))
-                                .map_or_else(String::new, |c| c.key_text(r).into_owned()),
-                        };
-                        normalize_into(&key_text, &mut buf);
-                        match lookups[i].as_deref() {
-                            Some((Some(t), index)) if !buf.is_empty() => index
-                                .get(buf.as_str())
-                                .map_or(Val::Null, |row| to_val(&t.value(field, *row))),
-                            _ => Val::Null,
-                        }
-                    }
-                };
-                local.push((f.name.as_str(), v.clone()));
-                values[i].push((r, v));
-            }
-        }
-        let mut out = table.computed.cloned().unwrap_or_default();
-        for (f, vals) in with.iter().zip(values) {
-            out.insert(
-                f.name.clone(),
-                Arc::new(super::table::column(f.ty, table.ds.rows, &vals)),
-            );
-        }
-        out
-    }
-}
-
-/// The normalised keys a lookup's rows name, as the lookup compares them.
-fn lookup_keys(col: &crate::bundle::Column, rows: &[usize]) -> TextSet {
-    let mut keys = TextSet::default();
-    let mut buf = String::new();
-    for &r in rows {
-        if col.is_null(r) {
-            continue;
-        }
-        normalize_into(&col.key_text(r), &mut buf);
-        if !buf.is_empty() {
-            keys.insert(&buf);
-        }
-    }
-    keys
-}
-
-/// What a lookup index is shared by: the set looked in, its field, and the
-/// field of these rows whose keys it holds.
-type LookupAt<'a> = (&'a str, &'a str, &'a str);
-
-/// A lookup's table and its rows by normalised key (the first row of each key).
-type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize, foldhash::fast::RandomState>);
-
-impl Ctx<'_> {
-    /// With `wanted`, only those keys are indexed: the first row of each
-    /// is the same either way.
-    fn lookup_index(&self, from: &str, dataset: &str, on: &str, wanted: Option<&TextSet>) -> LookupIndex<'_> {
-        let (table, rows) = self.rows_of(from, dataset);
-        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
-        if let Some(col) = table.and_then(|t| t.column(on)) {
-            let mut buf = String::new();
-            for r in rows {
-                if col.is_null(r) {
-                    continue;
-                }
-                normalize_into(&col.key_text(r), &mut buf);
-                if !buf.is_empty() && wanted.is_none_or(|w| w.contains(&buf)) && !index.contains_key(buf.as_str()) {
-                    index.insert(buf.clone(), r);
-                }
-            }
-        }
-        (table, index)
-    }
-
     /// `count`, `sum`, … of one value of each group of a key set.
     fn key_agg(&self, agg: Agg, from: &str, field: Option<&str>) -> Val {
         let Some(Slot::Keys { keys, values, .. }) = self.slot(from) else {
@@ -814,111 +620,6 @@ impl Ctx<'_> {
                     .len() as f64,
             ),
             _ => super::rows::reduce(agg, vals.iter().filter_map(Value::as_f64)),
-        }
-    }
-}
-
-/// The other rows of a lookup, by key (the normalised `on` values joined),
-/// each group in date order when the lookup has `within`.
-struct RelatedIndex {
-    /// Neither the rows nor the field to aggregate exist: count 0, else missing.
-    absent: bool,
-    groups: HashMap<String, Group>,
-}
-
-impl Ctx<'_> {
-    fn related_index(&self, l: &super::Related) -> RelatedIndex {
-        let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
-        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
-        let Some(t) = table else {
-            return RelatedIndex {
-                absent: true,
-                groups: HashMap::new(),
-            };
-        };
-        let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
-        let date = l.within.as_ref().map(|w| t.column(&w.date));
-        let mut buf = String::new();
-        'rows: for r in rows {
-            let day = match date {
-                Some(col) => match col.and_then(|c| c.days(r)) {
-                    Some(d) => d,
-                    None => continue,
-                },
-                None => 0,
-            };
-            let mut key = String::new();
-            for col in &keys {
-                let Some(c) = col.filter(|c| !c.is_null(r)) else {
-                    continue 'rows;
-                };
-                normalize_into(&c.key_text(r), &mut buf);
-                key.push_str(&buf);
-                key.push('\u{1f}');
-            }
-            groups.entry(key).or_default().push((day, r));
-        }
-        let col = l.field.as_deref().and_then(|f| t.column(f));
-        RelatedIndex {
-            absent: l.field.is_some() && col.is_none(),
-            groups: groups
-                .into_iter()
-                .map(|(k, rows)| (k, Group::new(rows, col, l.agg)))
-                .collect(),
-        }
-    }
-}
-
-impl RelatedIndex {
-    /// The aggregate over the other rows matching row `r` of `table`; null
-    /// when the row has no key or no range to match with.
-    fn value(&self, l: &super::Related, ctx: &Ctx<'_>, table: Table<'_>, r: usize, local: &[(&str, Val)]) -> Val {
-        if self.absent {
-            return if l.agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
-        }
-        let mut key = String::new();
-        let mut buf = String::new();
-        for (_, mine) in &l.on {
-            let text = match local.iter().find(|(n, _)| *n == mine.as_str()) {
-                Some((_, Val::Null)) => return Val::Null,
-                Some((_, v)) => to_value(v).to_text(),
-                None => match table.value(mine, r) {
-                    Value::Null => return Val::Null,
-                    v => v.to_text(),
-                },
-            };
-            normalize_into(&text, &mut buf);
-            key.push_str(&buf);
-            key.push('\u{1f}');
-        }
-        let dates = match &l.within {
-            Some(super::Within {
-                start: (start, start_fields),
-                end: (end, end_fields),
-                ..
-            }) => {
-                let at = |e: &Expr, fields: &[String]| {
-                    e.eval(&RowEnv {
-                        ctx,
-                        table,
-                        row: r,
-                        fields,
-                        local,
-                    })
-                };
-                let (Val::Date(a), Val::Date(b)) = (at(start, start_fields), at(end, end_fields)) else {
-                    return Val::Null;
-                };
-                Some((a, b))
-            }
-            None => None,
-        };
-        match self.groups.get(&key) {
-            Some(g) => {
-                let (lo, hi) = g.range(dates);
-                g.value(l.agg, l.field.is_some(), lo, hi)
-            }
-            None => Group::new(Vec::new(), None, l.agg).value(l.agg, l.field.is_some(), 0, 0),
         }
     }
 }

@@ -169,6 +169,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     let demand = pack.demand();
     let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
     timings.lap("load bundle");
+    timings.memory(&bundle);
     bundle.profile_overrides = config.profile_overrides();
     let unknown_profile = config::profile::check(&pack, &bundle);
     if !unknown_profile.is_empty() {
@@ -198,6 +199,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     let timed = eval::evaluate_timed(&pack, &bundle, &eval_opts);
     timings.lap("evaluate");
     timings.slowest_rules(&timed);
+    timings.resident("after evaluate");
     let mut results: Vec<_> = timed.into_iter().map(|(r, _)| r).collect();
     let waived = waivers::apply(&mut results, &config.config.waivers, as_of);
     let bands = config.grade_bands();
@@ -231,6 +233,33 @@ impl Timings {
             let now = std::time::Instant::now();
             eprintln!("{stage:>12}: {:.3} s", (now - start.get()).as_secs_f64());
             start.set(now);
+        }
+    }
+
+    /// How much of the process's memory the loaded data is: resident and
+    /// peak after the load, and the largest columns.
+    fn memory(&self, bundle: &bundle::Bundle) {
+        if self.0.is_none() {
+            return;
+        }
+        self.resident("after load");
+        let columns = bundle::memory_by_column(bundle);
+        let mb = |b: usize| b as f64 / 1e6;
+        let total: usize = columns.iter().map(|c| c.1).sum();
+        eprintln!("{:>12}  loaded columns: {:.1} MB", "", mb(total));
+        for (name, bytes) in columns.iter().take(20) {
+            eprintln!("{:>12}  {name}: {:.1} MB", "", mb(*bytes));
+        }
+    }
+
+    fn resident(&self, when: &str) {
+        if let (Some(_), Some((now, peak))) = (&self.0, bundle::resident_bytes()) {
+            eprintln!(
+                "{:>12}  {when}: resident {:.0} MB, peak {:.0} MB",
+                "",
+                now as f64 / 1e6,
+                peak as f64 / 1e6
+            );
         }
     }
 

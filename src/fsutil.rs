@@ -198,11 +198,63 @@ impl FileText {
     /// Text from a mapping: None when it is not UTF-8. `skip` bytes at the
     /// start (a byte order mark) are left out.
     pub fn from_map(map: memmap2::Mmap, skip: usize) -> Result<Self, memmap2::Mmap> {
-        match map.get(skip..).map(std::str::from_utf8) {
-            Some(Ok(_)) => Ok(Self(Repr::Mapped { map, start: skip })),
-            _ => Err(map),
+        let Some(bytes) = map.get(skip..) else {
+            return Err(map);
+        };
+        if !is_utf8_releasing(bytes, |part| release_mapped(&map, part)) {
+            return Err(map);
+        }
+        Ok(Self(Repr::Mapped { map, start: skip }))
+    }
+}
+
+/// Bytes checked to be UTF-8 at a time.
+const CHECK_BYTES: usize = 4 * 1024 * 1024;
+
+/// Whether `bytes` are UTF-8, checked [`CHECK_BYTES`] at a time, each part
+/// handed to `release` once checked: a mapped file's pages then come into
+/// memory a part at a time to be checked and again when read, instead of
+/// the whole file sitting in memory before its first row is parsed (100 MB
+/// of a million-opportunity export).
+fn is_utf8_releasing(bytes: &[u8], release: impl Fn(&[u8])) -> bool {
+    is_utf8_releasing_by(bytes, CHECK_BYTES, release)
+}
+
+fn is_utf8_releasing_by(bytes: &[u8], part: usize, release: impl Fn(&[u8])) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        // Four bytes hold any character, so a part always checks some.
+        let end = (at + part.max(4)).min(bytes.len());
+        let checked = match std::str::from_utf8(&bytes[at..end]) {
+            Ok(_) => end,
+            // A character cut by the end of the part: checked with the next.
+            Err(e) if e.error_len().is_none() && end < bytes.len() && e.valid_up_to() > 0 => at + e.valid_up_to(),
+            Err(_) => return false,
+        };
+        release(&bytes[at..checked]);
+        at = checked;
+    }
+    true
+}
+
+/// See [`FileText::release`]; a part outside the mapping is left alone.
+fn release_mapped(map: &memmap2::Mmap, part: &[u8]) {
+    #[cfg(unix)]
+    {
+        let base = map.as_ptr() as usize;
+        let at = part.as_ptr() as usize;
+        if at >= base && at + part.len() <= base + map.len() {
+            // SAFETY: the mapping is a read-only view of a file (memmap2
+            // maps it shared, nothing writes through it). MADV_DONTNEED on
+            // such a mapping only drops this process's view of the pages; a
+            // later read faults the same file contents back in, so every
+            // `&str` into the text stays valid and UTF-8. (It would lose data
+            // only on private pages written to, and there are none.)
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at - base, part.len()) };
         }
     }
+    #[cfg(not(unix))]
+    let _ = (map, part);
 }
 
 impl FileText {
@@ -211,24 +263,9 @@ impl FileText {
     /// in the process's memory, and come back from the file if read again.
     /// A no-op for text read into memory.
     pub fn release(&self, part: &str) {
-        #[cfg(unix)]
         if let Repr::Mapped { map, .. } = &self.0 {
-            let base = map.as_ptr() as usize;
-            let at = part.as_ptr() as usize;
-            if at >= base && at + part.len() <= base + map.len() {
-                // SAFETY: the mapping is a read-only view of a file (memmap2
-                // maps it shared, nothing writes through it). MADV_DONTNEED
-                // on such a mapping only drops this process's view of the
-                // pages; a later read faults the same file contents back in,
-                // so every `&str` into the text stays valid and UTF-8. (It
-                // would lose data only on private pages written to, and
-                // there are none.)
-                let _ =
-                    unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, at - base, part.len()) };
-            }
+            release_mapped(map, part.as_bytes());
         }
-        #[cfg(not(unix))]
-        let _ = part;
     }
 }
 
@@ -321,6 +358,27 @@ mod tests {
         let e = write_all_atomic(&[(&a, b"newest a"), (&b, b"b")]).unwrap_err();
         assert!(e.to_string().contains("read-only"), "{e}");
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+    }
+
+    proptest::proptest! {
+        /// Checked a part at a time, text is UTF-8 exactly when it is as a
+        /// whole, wherever a part's end cuts a character; every byte checked
+        /// is handed back once, in order.
+        #[test]
+        fn utf8_checked_in_parts_is_utf8(text in "[a\u{e9}\u{20ac}\u{1f600}]{0,40}", bad in proptest::option::of(0usize..40)) {
+            let mut bytes = text.into_bytes();
+            if let Some(at) = bad.filter(|b| *b < bytes.len()) {
+                bytes[at] = 0xff;
+            }
+            for part in [1usize, 2, 3, 5, 7] {
+                let released = std::cell::RefCell::new(Vec::new());
+                let ok = is_utf8_releasing_by(&bytes, part, |p| released.borrow_mut().extend_from_slice(p));
+                proptest::prop_assert_eq!(ok, std::str::from_utf8(&bytes).is_ok());
+                if ok {
+                    proptest::prop_assert_eq!(released.into_inner(), bytes.clone());
+                }
+            }
+        }
     }
 
     /// A big file is mapped; releasing parts of it (unaligned, overlapping

@@ -432,6 +432,29 @@ fn lookups_and_values_per_group_trace_credits_to_their_deals() {
     );
 }
 
+/// `having:` may read any value of the group, a list or a first value too;
+/// values it does not read are computed for the groups kept only, and
+/// still show in messages.
+#[test]
+fn having_reads_lists_and_first_values_of_each_group() {
+    let rule = LOOKUP_RULE
+        .replace(
+            "having: claimed > worth",
+            "having: who != 'C1' and top != 'C9' and claimed > worth",
+        )
+        .replace("T-004", "T-014");
+    assert_all_ok(&run_pack(&[("credible/T-014.yaml", rule.as_str())]).unwrap());
+    let rule = LOOKUP_RULE
+        .replace("having: claimed > worth", "having: who == 'C1 + C2'")
+        .replace("T-004", "T-015")
+        .replace(
+            r"'^2 deals \(1 named, 2 top campaigns\) credited \$6,500$'",
+            r"'^1 deals \(1 named, 1 top campaigns\) credited \$1,500$'",
+        )
+        .replace("expect_findings: 2", "expect_findings: 1");
+    assert_all_ok(&run_pack(&[("credible/T-015.yaml", rule.as_str())]).unwrap());
+}
+
 #[test]
 fn lookup_and_group_value_mistakes_point_at_their_line() {
     for (from, to, says, line) in [

@@ -28,7 +28,7 @@ impl Codes {
         if col.ty != FieldType::Text {
             return None;
         }
-        let mut numbers: HashMap<&str, u32, foldhash::fast::RandomState> = HashMap::default();
+        let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
         let mut texts = Vec::new();
         let mut of_row = Vec::with_capacity(ends.len());
         let mut start = 0usize;
@@ -36,14 +36,14 @@ impl Codes {
             let end = *end as usize;
             let text = buf.get(start..end).unwrap_or_default();
             start = end;
-            let code = match numbers.get(text) {
+            let code = match numbers.get(&Key::of(text)) {
                 Some(c) => *c,
                 None => {
                     if texts.len() >= MAX_CODES {
                         return None;
                     }
                     let c = u32::try_from(texts.len()).ok()?;
-                    numbers.insert(text, c);
+                    numbers.insert(Key::of(text), c);
                     texts.push(text.to_string());
                     c
                 }
@@ -55,17 +55,141 @@ impl Codes {
 }
 
 impl Column {
-    /// The column's values numbered (see [`Codes`]), built on first use and
-    /// shared by every rule of the audit; None for other columns. Only asked
-    /// once the bundle is loaded: a column is not pushed to afterwards.
+    /// The column's values numbered (see [`Codes`]): as stored when it was
+    /// numbered at load, else built on first use and shared by every rule of
+    /// the audit; None for other columns. Only asked once the bundle is
+    /// loaded: a column is not pushed to afterwards.
     pub fn codes(&self) -> Option<&Codes> {
+        if let ColumnData::Coded(codes) = &self.data {
+            return Some(codes);
+        }
         self.codes.get_or_init(|| Codes::build(self).map(Box::new)).as_deref()
     }
+
+    /// Appends plain text parts to a new or numbered text column, numbering
+    /// their cells. Err: the parts from the one that would pass
+    /// [`MAX_CODES`] values on, not appended; the column is then plain text
+    /// holding the cells before them.
+    pub(super) fn append_coded(&mut self, mut parts: Vec<Column>) -> Result<(), Vec<Column>> {
+        let mut codes = match std::mem::replace(&mut self.data, ColumnData::Bool(Vec::new())) {
+            ColumnData::Coded(codes) => codes,
+            ColumnData::Text { ends, .. } if ends.is_empty() => Box::new(Codes {
+                of_row: Vec::new(),
+                texts: Vec::new(),
+            }),
+            other => {
+                self.data = other;
+                return Err(parts);
+            }
+        };
+        match number_parts(&mut codes, &parts) {
+            None => {
+                self.data = ColumnData::Coded(codes);
+                Ok(())
+            }
+            Some(at) => {
+                self.data = plain(&codes);
+                Err(parts.split_off(at))
+            }
+        }
+    }
+
+    /// A numbered column as plain text (before it is pushed to).
+    pub(super) fn uncode(&mut self) {
+        if let ColumnData::Coded(codes) = &self.data {
+            self.data = plain(codes);
+        }
+    }
+}
+
+/// Numbers the cells of `parts` into `codes`, a part at a time. Returns the
+/// first part that would pass [`MAX_CODES`] values (it and those after it
+/// are left out).
+fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
+    let Codes { of_row, texts } = codes;
+    // New values borrowed from the parts, added to `texts` at the end.
+    let mut added: Vec<&str> = Vec::new();
+    let mut too_many = None;
+    let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
+    numbers.extend(texts.iter().zip(0u32..).map(|(t, c)| (Key::of(t), c)));
+    'parts: for (at, part) in parts.iter().enumerate() {
+        let ColumnData::Text { buf, ends } = &part.data else {
+            too_many = Some(at);
+            break;
+        };
+        let (rows_before, added_before) = (of_row.len(), added.len());
+        of_row.reserve(ends.len());
+        let mut start = 0usize;
+        for end in ends {
+            let end = *end as usize;
+            let text = buf.get(start..end).unwrap_or_default();
+            start = end;
+            let code = match numbers.get(&Key::of(text)) {
+                Some(c) => *c,
+                None => {
+                    let next = texts.len() + added.len();
+                    let Some(c) = u32::try_from(next).ok().filter(|_| next < MAX_CODES) else {
+                        of_row.truncate(rows_before);
+                        added.truncate(added_before);
+                        too_many = Some(at);
+                        break 'parts;
+                    };
+                    numbers.insert(Key::of(text), c);
+                    added.push(text);
+                    c
+                }
+            };
+            of_row.push(code);
+        }
+    }
+    drop(numbers);
+    texts.extend(added.into_iter().map(str::to_string));
+    too_many
+}
+
+/// A value as a hash key. Values of up to 16 bytes (a stage, a campaign
+/// id: what numbered columns hold) are two words, compared without a call
+/// to `memcmp` for every cell of the column.
+#[derive(PartialEq, Eq, Hash)]
+enum Key<'t> {
+    /// The length, and the first and last eight bytes (or four, or the
+    /// bytes themselves when shorter), which with the length are the value.
+    Short(u8, u64, u64),
+    Long(&'t str),
+}
+
+impl<'t> Key<'t> {
+    fn of(text: &'t str) -> Self {
+        let b = text.as_bytes();
+        let n = b.len();
+        let bytes = |s: &[u8]| s.iter().rev().fold(0u64, |w, x| (w << 8) | u64::from(*x));
+        let u64_at = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
+        let u32_at = |s: &[u8]| <[u8; 4]>::try_from(s).map_or(0, |w| u64::from(u32::from_le_bytes(w)));
+        let len = u8::try_from(n).unwrap_or(u8::MAX);
+        match n {
+            8..=16 => Key::Short(len, u64_at(&b[..8]), u64_at(&b[n - 8..])),
+            4..=7 => Key::Short(len, u32_at(&b[..4]), u32_at(&b[n - 4..])),
+            0..=3 => Key::Short(len, bytes(b), 0),
+            _ => Key::Long(text),
+        }
+    }
+}
+
+/// The cells of a numbered column as text.
+fn plain(codes: &Codes) -> ColumnData {
+    let mut buf = String::new();
+    let mut ends = Vec::with_capacity(codes.of_row.len());
+    for code in &codes.of_row {
+        buf.push_str(codes.texts.get(*code as usize).map_or("", String::as_str));
+        ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+    }
+    ColumnData::Text { buf, ends }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::{TestCaseError, prop_assert, prop_assert_eq};
 
     #[test]
     fn few_values_are_numbered_in_order_of_first_appearance() {
@@ -76,6 +200,84 @@ mod tests {
         let codes = c.codes().unwrap();
         assert_eq!(codes.of_row, [0, 1, 2, 0]);
         assert_eq!(codes.texts, ["won", "", "lost"]);
+    }
+
+    /// A text column joined from parts (as the loader joins a file's
+    /// stretches), numbered or not, reads like the same cells pushed one by
+    /// one into plain text.
+    fn joined_reads_like_plain(cells: &[String], cuts: &[usize], windows: usize) -> Result<(), TestCaseError> {
+        let mut plain = Column::new(FieldType::Text);
+        for c in cells {
+            plain.push_text(c).unwrap();
+        }
+        let mut parts: Vec<Column> = Vec::new();
+        let mut start = 0;
+        for cut in cuts.iter().map(|c| c % (cells.len() + 1)).chain([cells.len()]) {
+            let end = cut.max(start);
+            let mut part = Column::new(FieldType::Text);
+            for c in &cells[start..end] {
+                prop_assert!(part.push_plain(c));
+            }
+            parts.push(part);
+            start = end;
+        }
+        let mut joined = Column::new(FieldType::Text);
+        let per_window = parts.len().div_ceil(windows.max(1)).max(1);
+        while !parts.is_empty() {
+            let rest = parts.split_off(per_window.min(parts.len()));
+            joined.append_all(std::mem::replace(&mut parts, rest));
+        }
+        joined.shrink_to_fit();
+        prop_assert_eq!(joined.len(), plain.len());
+        for row in 0..=plain.len() {
+            prop_assert_eq!(joined.text(row), plain.text(row));
+            prop_assert_eq!(joined.is_null(row), plain.is_null(row));
+            prop_assert_eq!(joined.value(row), plain.value(row));
+            prop_assert_eq!(joined.key_text(row), plain.key_text(row));
+            prop_assert_eq!(joined.number(row), plain.number(row));
+            let short = |t: &str| t.len() < 3;
+            prop_assert_eq!(joined.any_text(row, short), plain.any_text(row, short));
+        }
+        let numbered = |c: &Column| c.codes().map(|c| (c.of_row.clone(), c.texts.clone()));
+        prop_assert_eq!(numbered(&joined), numbered(&plain));
+        prop_assert_eq!(matches!(joined.data, ColumnData::Coded(_)), plain.codes().is_some());
+        // Pushed to after the join (as a column made by a rule may be), it
+        // is plain text again and still reads the same.
+        joined.push_text("late").unwrap();
+        plain.push_text("late").unwrap();
+        prop_assert_eq!(joined.text(cells.len()), Some("late"));
+        prop_assert_eq!(joined.text(0), plain.text(0));
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn few_values_joined_read_like_plain_text(
+            cells in proptest::collection::vec("|won|lost|open|[a-z]{1,2}", 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+            windows in 1usize..4,
+        ) {
+            joined_reads_like_plain(&cells, &cuts, windows)?;
+        }
+
+        /// Past [`MAX_CODES`] values, in the first part or a later one.
+        #[test]
+        fn many_values_joined_read_like_plain_text(
+            distinct in (MAX_CODES - 2)..(MAX_CODES + 3),
+            cuts in proptest::collection::vec(0usize..5000, 0..4),
+            windows in 1usize..4,
+        ) {
+            let cells: Vec<String> = (0..distinct + 100).map(|i| format!("v{}", i % distinct)).collect();
+            joined_reads_like_plain(&cells, &cuts, windows)?;
+        }
+    }
+
+    proptest::proptest! {
+        /// Two values have the same key exactly when they are equal.
+        #[test]
+        fn keys_are_the_values(a in "[ab\u{e9}]{0,18}", b in "[ab\u{e9}]{0,18}") {
+            prop_assert_eq!(Key::of(&a) == Key::of(&b), a == b);
+        }
     }
 
     #[test]

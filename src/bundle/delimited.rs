@@ -3,6 +3,7 @@
 //! long to be an export is refused before it costs parser buffers.
 
 use super::Dataset;
+use super::merge::Merged;
 use super::rows::{RowSink, Stop};
 use super::table::{DatasetBuilder, Loc, TableRow};
 use crate::error::ErrorCode;
@@ -22,6 +23,11 @@ const _: () = assert!(
     STRETCH_BYTES < MAX_LINE_BYTES,
     "a stretch no longer than the line limit needs no line scan"
 );
+
+/// Stretches read at once (in parallel) before they are joined, per thread:
+/// enough to keep every core busy, few enough that their columns stay
+/// small. What is read does not depend on it.
+const WINDOW_PER_THREAD: usize = 4;
 
 /// A record parsed from a `&str`, read without checking each cell's UTF-8
 /// again (the check showed in profiles of million-row files).
@@ -94,43 +100,64 @@ impl DatasetBuilder<'_> {
         let data = src.text.get(data_start..).unwrap_or_default();
         let first_line = usize::try_from(position.line()).unwrap_or(1);
 
-        let mut above = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
-        for (row, loc) in &head.after {
-            if !above.accept(row, *loc) {
-                break;
+        let proto = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        let above = || {
+            let mut above = proto.fresh();
+            for (row, loc) in &head.after {
+                if !above.accept(row, *loc) {
+                    break;
+                }
             }
-        }
-        let new_sink = || RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+            above
+        };
+        let mut merged = Merged::default();
+        merged.add(&head.plan, &mut ds, vec![above()]);
         let stretches = split_at_lines(data.as_bytes(), self.stretch_bytes.max(1));
         let many = stretches.len() > 1;
         // Each stretch numbers its lines from 1; they are shifted once the
         // stretches before it have counted theirs.
-        let mut sinks: Vec<(RowSink<'_>, usize)> = stretches
-            .par_iter()
-            .map(|range| {
-                let mut sink = new_sink();
-                let stretch = &data[range.clone()];
-                let lines = read_stretch(&mut sink, stretch, delimiter, many);
-                // Read: its memory can go (a mapped file is not copied).
-                src.text.release(stretch);
-                (sink, lines)
-            })
-            .collect();
-        // A quoted cell with a line break may straddle a stretch boundary:
-        // such a file is read again in one pass.
-        if sinks.iter().any(|(s, _)| s.multiline_record) {
-            let mut sink = new_sink();
-            let lines = read_stretch(&mut sink, data, delimiter, false);
-            sinks = vec![(sink, lines)];
-        }
         let mut start = first_line;
-        let mut stretches = vec![above];
-        for (mut sink, lines) in sinks {
-            sink.shift_lines(start - 1);
-            start += lines;
-            stretches.push(sink);
+        let mut multiline = false;
+        for window in stretches.chunks(WINDOW_PER_THREAD * rayon::current_num_threads()) {
+            let sinks: Vec<(RowSink<'_>, usize)> = window
+                .par_iter()
+                .map(|range| {
+                    let mut sink = proto.fresh();
+                    let stretch = &data[range.clone()];
+                    let lines = read_stretch(&mut sink, stretch, delimiter, many);
+                    // Read: its memory can go (a mapped file is not copied).
+                    src.text.release(stretch);
+                    (sink, lines)
+                })
+                .collect();
+            // A quoted cell with a line break may straddle a stretch
+            // boundary: such a file is read again in one pass. (The stretch
+            // it starts in comes before any it garbles, so it is seen here
+            // before a wrong row could stop the merge.)
+            if sinks.iter().any(|(s, _)| s.multiline_record) {
+                multiline = true;
+                break;
+            }
+            let mut parts = Vec::with_capacity(sinks.len());
+            for (mut sink, lines) in sinks {
+                sink.shift_lines(start - 1);
+                start += lines;
+                parts.push(sink);
+            }
+            merged.add(&head.plan, &mut ds, parts);
+            if merged.stopped() {
+                break;
+            }
         }
-        let merged = RowSink::merge_into(&head.plan, &mut ds, stretches);
+        if multiline {
+            super::merge::clear(&mut ds);
+            merged = Merged::default();
+            let mut sink = proto.fresh();
+            read_stretch(&mut sink, data, delimiter, false);
+            sink.shift_lines(first_line - 1);
+            merged.add(&head.plan, &mut ds, vec![above(), sink]);
+        }
+        super::merge::shrink(&mut ds);
         self.finish(merged, &head.headers).then_some(ds)
     }
 

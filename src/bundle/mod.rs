@@ -15,7 +15,10 @@ pub mod joins;
 pub use discover::is_data_file;
 mod load;
 mod manifest;
+mod memory;
+mod merge;
 pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
+pub use memory::{memory_by_column, resident_bytes};
 pub mod periods;
 pub mod plan;
 mod rows;
@@ -211,6 +214,11 @@ pub enum ColumnData {
         buf: String,
         ends: Vec<u32>,
     },
+    /// A text column (not a list) of at most [`codes::MAX_CODES`] distinct
+    /// values, stored as its values numbered from the load on (stage,
+    /// source, campaign id): four bytes a row instead of the text and its
+    /// end. Read through the same methods as `Text`.
+    Coded(Box<Codes>),
     Number(Vec<f64>),
     /// Days since 1970-01-01.
     Date(Vec<i32>),
@@ -263,6 +271,7 @@ impl Column {
     /// Appends a cell given as text, parsing it as the column's type. On error
     /// the cell is stored as missing so the column stays aligned with rows.
     pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
+        self.uncode();
         let t = crate::value::trim_cell(text);
         // Values are parsed first and null markers ("n/a", "-") looked for
         // only when that fails: most cells of a big export are values.
@@ -282,6 +291,8 @@ impl Column {
                 ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
                 Ok(())
             }
+            // Made plain text above.
+            ColumnData::Coded(_) => Ok(()),
             ColumnData::Number(v) => {
                 let parsed = if self.ty == FieldType::Percent {
                     parse_percent(t)
@@ -321,7 +332,7 @@ impl Column {
 
     /// Appends a plain cell (no value map, null markers or date formats of a
     /// source to apply) when it is what most cells of a big export are: text,
-    /// an integer or decimal, an ISO date, or empty. False: nothing was
+    /// an integer or decimal, an ISO date, true or false, or empty. False: nothing was
     /// appended, and the cell takes the full path ([`Column::push_text`]),
     /// which gives the same result for every cell this accepts.
     pub fn push_plain(&mut self, raw: &str) -> bool {
@@ -335,6 +346,17 @@ impl Column {
             (ColumnData::Number(v), FieldType::Number) => {
                 let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
                 n.inspect(|n| v.push(*n)).is_some()
+            }
+            (ColumnData::Bool(v), FieldType::Bool) => {
+                // The words exports write for flags; others take the full path.
+                let b = match t {
+                    "" => 2,
+                    "true" | "TRUE" | "True" => 1,
+                    "false" | "FALSE" | "False" => 0,
+                    _ => return false,
+                };
+                v.push(b);
+                true
             }
             (ColumnData::Date(v), _) => {
                 let d = if t.is_empty() {
@@ -361,6 +383,7 @@ impl Column {
 
     /// Appends an already typed value (from YAML or JSON).
     pub fn push_value(&mut self, value: &Value) -> Result<(), CellError> {
+        self.uncode();
         match (value, &mut self.data) {
             (Value::Number(n), ColumnData::Number(v)) => {
                 let n = if self.ty == FieldType::Percent && n.abs() > 1.0 {
@@ -384,9 +407,17 @@ impl Column {
         }
     }
 
-    /// Appends columns of the same type read from later parts of the file,
-    /// sized once so the merged column has no growth slack.
-    pub fn append_all(&mut self, parts: Vec<Column>) {
+    /// Appends columns of the same type read from later parts of the file.
+    /// A text column is numbered as it is joined (see
+    /// [`ColumnData::Coded`]) until it has too many values.
+    pub fn append_all(&mut self, mut parts: Vec<Column>) {
+        let fresh_text = self.ty == FieldType::Text && self.is_empty() && matches!(self.data, ColumnData::Text { .. });
+        if fresh_text || matches!(self.data, ColumnData::Coded(_)) {
+            match self.append_coded(parts) {
+                Ok(()) => return,
+                Err(rest) => parts = rest,
+            }
+        }
         match &mut self.data {
             ColumnData::Text { buf, ends } => {
                 buf.reserve(parts.iter().map(|p| p.text_bytes()).sum());
@@ -399,6 +430,8 @@ impl Column {
                     }
                 }
             }
+            // A coded column took the parts above, or became plain text.
+            ColumnData::Coded(_) => {}
             ColumnData::Number(v) => append_vecs(v, parts, |d| match d {
                 ColumnData::Number(x) => Some(x),
                 _ => None,
@@ -414,6 +447,20 @@ impl Column {
         }
     }
 
+    /// Gives back capacity beyond the column's cells.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                buf.shrink_to_fit();
+                ends.shrink_to_fit();
+            }
+            ColumnData::Coded(c) => c.of_row.shrink_to_fit(),
+            ColumnData::Number(v) => v.shrink_to_fit(),
+            ColumnData::Date(v) => v.shrink_to_fit(),
+            ColumnData::Bool(v) => v.shrink_to_fit(),
+        }
+    }
+
     fn text_bytes(&self) -> usize {
         match &self.data {
             ColumnData::Text { buf, .. } => buf.len(),
@@ -424,6 +471,7 @@ impl Column {
     pub fn len(&self) -> usize {
         match &self.data {
             ColumnData::Text { ends, .. } => ends.len(),
+            ColumnData::Coded(c) => c.of_row.len(),
             ColumnData::Number(v) => v.len(),
             ColumnData::Date(v) => v.len(),
             ColumnData::Bool(v) => v.len(),
@@ -435,6 +483,8 @@ impl Column {
     }
 
     /// The raw text of a text or list cell ("" when missing).
+    // Called per row by every filter and aggregate over text.
+    #[inline]
     pub fn text(&self, row: usize) -> Option<&str> {
         match &self.data {
             ColumnData::Text { buf, ends } => {
@@ -442,6 +492,11 @@ impl Column {
                 let start = if row == 0 { 0 } else { ends[row - 1] as usize };
                 Some(&buf[start..end])
             }
+            ColumnData::Coded(c) => c
+                .of_row
+                .get(row)
+                .and_then(|k| c.texts.get(*k as usize))
+                .map(String::as_str),
             _ => None,
         }
     }
@@ -469,9 +524,11 @@ impl Column {
         }
     }
 
+    // Called per row by every filter and aggregate over text.
+    #[inline]
     pub fn is_null(&self, row: usize) -> bool {
         match &self.data {
-            ColumnData::Text { .. } => self.text(row).is_none_or(str::is_empty),
+            ColumnData::Text { .. } | ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
             ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
             ColumnData::Date(v) => v.get(row).is_none_or(|d| *d == NULL_DATE),
             ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),
@@ -487,7 +544,7 @@ impl Column {
         }
         match (&self.data, self.ty) {
             (ColumnData::Text { .. }, FieldType::List) => self.text(row).is_some_and(|t| t.split(LIST_SEP).any(&test)),
-            (ColumnData::Text { .. }, _) => self.text(row).is_some_and(test),
+            (ColumnData::Text { .. } | ColumnData::Coded(_), _) => self.text(row).is_some_and(test),
             (ColumnData::Number(_), _) => self.number(row).is_some_and(|n| test(&crate::value::format_number(n))),
             _ => test(&self.value(row).to_text()),
         }
@@ -496,7 +553,7 @@ impl Column {
     /// The cell as a grouping key: borrowed for text, formatted otherwise.
     pub fn key_text(&self, row: usize) -> std::borrow::Cow<'_, str> {
         match (&self.data, self.ty) {
-            (ColumnData::Text { .. }, FieldType::Text) => {
+            (ColumnData::Text { .. } | ColumnData::Coded(_), FieldType::Text) => {
                 std::borrow::Cow::Borrowed(self.text(row).unwrap_or_default())
             }
             _ => std::borrow::Cow::Owned(self.value(row).to_text()),
@@ -508,7 +565,7 @@ impl Column {
             return Value::Null;
         }
         match &self.data {
-            ColumnData::Text { .. } => {
+            ColumnData::Text { .. } | ColumnData::Coded(_) => {
                 let t = self.text(row).unwrap_or_default();
                 if self.ty == FieldType::List {
                     Value::List(t.split(LIST_SEP).map(str::to_string).collect())

@@ -9,7 +9,6 @@ use super::table::{Loc, TableRow};
 use super::{Column, Dataset};
 use crate::value::{CellError, FieldType, parse_date};
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 /// Cell errors kept per file; the rest are counted.
 pub(super) const MAX_CELL_ERRORS_PER_FILE: usize = 10;
@@ -282,86 +281,37 @@ impl<'p> RowSink<'p> {
         }
     }
 
-    /// Appends the stretches' rows to `ds`, in order. Returns the merged
-    /// counters and issues (the first cell errors over all stretches), and the
-    /// first reason to stop, which ends the merge: rows after it are not read.
-    pub fn merge_into(plan: &Plan, ds: &mut Dataset, stretches: Vec<RowSink<'_>>) -> Merged {
-        let mut merged = Merged::default();
-        let mut kept: Vec<RowSink<'_>> = Vec::new();
-        for mut s in stretches {
-            // A footer in an earlier stretch followed by data in this one
-            // (a stretch's stop comes after its rows).
-            if let Some(at) = merged.footer
-                && s.rows > 0
-            {
-                merged.stop = Some(Stop::Shape { loc: at, width: 1 });
-                break;
-            }
-            merged.footer = merged.footer.or(s.footer);
-            merged.footer_dropped += s.footer_dropped;
-            merged.totals_dropped += s.totals_dropped;
-            merged.cell_errors += s.cell_errors;
-            let room = MAX_CELL_ERRORS_PER_FILE.saturating_sub(merged.cell_issues.len());
-            merged.cell_issues.extend(s.cell_issues.drain(..).take(room));
-            merged.unread.resize_with(s.unread.len(), UnreadCells::default);
-            for (m, u) in merged.unread.iter_mut().zip(s.unread.drain(..)) {
-                m.count += u.count;
-                m.first = m.first.take().or(u.first);
-            }
-            if let Some(stop) = s.stop.take() {
-                merged.stop = Some(stop);
-                break;
-            }
-            kept.push(s);
-        }
-        if merged.stop.is_some() {
-            return merged;
-        }
-        let fields: Vec<&String> = plan
-            .columns
-            .iter()
-            .map(|c| &c.field)
-            .chain(plan.derived.iter().map(|d| &d.field))
-            .chain(plan.constants.iter().map(|c| &c.0))
-            .collect();
-        ds.rows += kept.iter().map(|s| s.rows).sum::<usize>();
-        ds.lines.reserve(kept.iter().map(|s| s.lines.len()).sum());
-        let mut stretches: Vec<std::vec::IntoIter<Option<Column>>> = Vec::new();
-        for s in kept {
-            ds.lines.extend_from_slice(&s.lines);
-            stretches.push(s.slots.all().collect::<Vec<_>>().into_iter());
-        }
-        // Each field's parts are joined on its own thread: joining copies
-        // every cell once, the one pass over the data that is not parallel
-        // otherwise.
-        let mut joins: Vec<(Column, Vec<Column>, &String)> = Vec::new();
-        for field in fields {
-            let parts: Vec<Column> = stretches.iter_mut().filter_map(|s| s.next().flatten()).collect();
-            if let Some(col) = ds.columns.remove(field.as_str()) {
-                joins.push((col, parts, field));
-            }
-        }
-        joins
-            .par_iter_mut()
-            .for_each(|(col, parts, _)| col.append_all(std::mem::take(parts)));
-        for (col, _, field) in joins {
-            ds.columns.insert(field.clone(), col);
-        }
-        merged
+    /// The stretch's columns in plan order (None where a field is not kept).
+    pub(super) fn into_columns(self) -> Vec<Option<Column>> {
+        self.slots.all().collect()
     }
-}
 
-/// The stretches of one file, merged.
-#[derive(Default)]
-pub(super) struct Merged {
-    pub footer: Option<Loc>,
-    pub footer_dropped: usize,
-    pub totals_dropped: usize,
-    pub cell_issues: Vec<CellIssue>,
-    pub cell_errors: usize,
-    pub stop: Option<Stop>,
-    /// Per planned column: bad cells in a column no rule reads.
-    pub unread: Vec<UnreadCells>,
+    /// An empty sink for another stretch of the same file.
+    pub(super) fn fresh(&self) -> Self {
+        let empty = |c: &Option<Column>| c.as_ref().map(|c| Column::new(c.ty));
+        RowSink {
+            plan: self.plan,
+            header_width: self.header_width,
+            decimal_comma: self.decimal_comma,
+            slots: Slots {
+                columns: self.slots.columns.iter().map(empty).collect(),
+                derived: self.slots.derived.iter().map(empty).collect(),
+                constants: self.slots.constants.iter().map(empty).collect(),
+            },
+            lines: Vec::new(),
+            rows: 0,
+            footer: None,
+            footer_dropped: 0,
+            totals_dropped: 0,
+            cell_issues: Vec::new(),
+            cell_errors: 0,
+            stop: None,
+            multiline_record: false,
+            plain: self.plain.clone(),
+            checks: self.checks.iter().map(empty).collect(),
+            unread: self.unread.iter().map(|_| UnreadCells::default()).collect(),
+        }
+    }
 }
 
 pub(super) fn is_blank<R: TableRow>(row: &R) -> bool {
@@ -439,7 +389,7 @@ mod tests {
         /// The plain path stores exactly what the full path would, or
         /// declines the cell.
         #[test]
-        fn plain_cells_read_like_any_cell(cell in "[ ]?[-+]?[0-9]{0,17}([.,][0-9]{0,3})?(e[0-9])?[%a-z ]?|[0-9]{4}-[0-9]{2}-[0-9]{2}|n/a|-|") {
+        fn plain_cells_read_like_any_cell(cell in "[ ]?[-+]?[0-9]{0,17}([.,][0-9]{0,3})?(e[0-9])?[%a-z ]?|[0-9]{4}-[0-9]{2}-[0-9]{2}|n/a|-||[ ]?([tT]rue|TRUE|[fF]alse|FALSE|[tT]ru|yes|0|1|x)[ ]?") {
             for ty in [FieldType::Text, FieldType::Number, FieldType::Date, FieldType::Percent, FieldType::Bool] {
                 let mut plain = Column::new(ty);
                 let mut full = Column::new(ty);

@@ -14,8 +14,9 @@ use crate::value::compact_name;
 use crate::value::{CellError, FieldType};
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::merge::Merged;
 pub(super) use super::rows::MAX_CELL_ERRORS_PER_FILE;
-use super::rows::{Merged, RowSink, Stop};
+use super::rows::{RowSink, Stop};
 
 /// Where a row or cell is, for evidence and diagnostics.
 #[derive(Debug, Clone, Copy)]
@@ -362,7 +363,8 @@ impl DatasetBuilder<'_> {
                 }
             }
         }
-        let merged = RowSink::merge_into(&head.plan, &mut ds, vec![sink]);
+        let mut merged = Merged::default();
+        merged.add(&head.plan, &mut ds, vec![sink]);
         let ok = self.finish(merged, &head.headers);
         if let Some(p) = broken {
             self.problems.push(*p);

@@ -8,6 +8,7 @@ use crate::rules::format::{EmptyOutcome, PeriodNeed, RawAggregateCheck, RawRowsC
 use crate::rules::metric::{Metric, Window};
 use crate::rules::params::{self, ParamValues};
 use crate::rules::script::{CompiledScript, Org};
+use crate::rules::shared::SharedRows;
 use crate::rules::vocab::Vocabularies;
 use crate::rules::{Check, Rule, RulePack};
 use crate::template;
@@ -74,18 +75,29 @@ pub fn evaluate_timed(
     // Rules are independent; par_iter keeps their order in the output.
     // One rule per task: a few rules over a million rows take most of the
     // time, and single tasks let an idle thread take the next one.
+    let shared = SharedRows::default();
     pack.rules
         .par_iter()
         .with_max_len(1)
         .map(|rule| {
             let start = std::time::Instant::now();
-            let result = evaluate_rule(rule, &pack.vocabularies, bundle, opts);
+            let result = evaluate_rule_in(rule, (&pack.vocabularies, &shared), bundle, opts);
             (result, start.elapsed())
         })
         .collect()
 }
 
 pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, opts: &EvalOptions) -> RuleResult {
+    evaluate_rule_in(rule, (vocabs, &SharedRows::default()), bundle, opts)
+}
+
+/// [`evaluate_rule`] within an audit of several rules, sharing its row sets.
+fn evaluate_rule_in(
+    rule: &Rule,
+    (vocabs, shared): (&Vocabularies, &SharedRows),
+    bundle: &Arc<Bundle>,
+    opts: &EvalOptions,
+) -> RuleResult {
     // A profile value reads as the band a vocabulary says it is ("Enterprise
     // (named accounts)" is enterprise); audit refuses one no band knows.
     let profile = |f: &str| crate::config::profile::read(bundle, f, vocabs);
@@ -134,7 +146,7 @@ pub fn evaluate_rule(rule: &Rule, vocabs: &Vocabularies, bundle: &Arc<Bundle>, o
         Check::Rows(c) => rows_check(c, &values, bundle, &period, opts, &mut result),
         Check::Aggregate(c) => aggregate_check(c, &values, bundle, &period, opts, &mut result),
         Check::Script(s) => script_check(rule, s, &values, (bundle, vocabs), &period, opts, &mut result),
-        Check::Plan(p) => plan_check(p, &values, vocabs, bundle, &period, opts, &mut result),
+        Check::Plan(p) => plan_check(p, &values, (vocabs, shared), bundle, &period, opts, &mut result),
     };
     if let Err(message) = outcome {
         result.status = Status::Error;
@@ -485,7 +497,7 @@ fn aggregate_check(
 fn plan_check(
     check: &crate::rules::PlanCheck,
     values: &ParamValues,
-    vocabs: &Vocabularies,
+    (vocabs, shared): (&Vocabularies, &SharedRows),
     bundle: &Bundle,
     period: &Period,
     opts: &EvalOptions,
@@ -495,7 +507,16 @@ fn plan_check(
     // band, a config override) are bound as it runs.
     let plan = &check.compiled;
     plan.check_params(values)?;
-    let out = crate::rules::plan::run(plan, bundle, *period, opts.as_of, values, vocabs, opts.max_findings);
+    let out = crate::rules::plan::run_shared(
+        plan,
+        bundle,
+        *period,
+        opts.as_of,
+        values,
+        vocabs,
+        opts.max_findings,
+        shared,
+    );
     result.status = out.status;
     result.value = out.value;
     result.threshold = out.threshold;

@@ -110,7 +110,7 @@ pub fn param_regex(pattern: &str) -> Option<Regex> {
 
 impl<T> ParamOr<T> {
     /// The value in force: written in the rule, or the param's in `env`.
-    fn resolve(&self, env: &dyn BindEnv, from_param: impl Fn(&crate::value::Value) -> Option<T>) -> Option<T>
+    pub(crate) fn resolve(&self, env: &dyn BindEnv, from_param: impl Fn(&crate::value::Value) -> Option<T>) -> Option<T>
     where
         T: Clone,
     {
@@ -178,7 +178,7 @@ impl Condition {
         self.bind_uncoded(ds, env).coded()
     }
 
-    fn bind_uncoded<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
+    pub(crate) fn bind_uncoded<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
         let period = &env.period();
         let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_cols(ds, env)).collect();
         match self {

@@ -16,6 +16,8 @@ pub mod metric;
 pub mod params;
 pub mod plan;
 pub mod script;
+pub(crate) mod select;
+pub(crate) mod shared;
 pub mod textset;
 pub mod unrecognised;
 mod validate;

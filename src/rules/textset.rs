@@ -42,7 +42,7 @@ impl Hasher for Passthrough {
     }
 }
 
-fn hash(text: &str) -> u64 {
+pub(crate) fn hash(text: &str) -> u64 {
     // A fixed seed: the hash only places texts, and a fixed one keeps runs alike.
     foldhash::fast::FixedState::with_seed(0x6d6b_7461_7564_6974).hash_one(text)
 }
@@ -69,6 +69,19 @@ impl TextSet {
     /// whether it was new.
     pub fn number(&mut self, text: &str) -> (u32, bool) {
         self.number_hashed(hash(text), text)
+    }
+
+    /// The text's number, if the set has it.
+    pub fn find(&self, text: &str) -> Option<u32> {
+        self.find_hashed(hash(text), text)
+    }
+
+    fn find_hashed(&self, h: u64, text: &str) -> Option<u32> {
+        match self.first.get(&h) {
+            Some(&(start, len, n)) if &self.text[start..start + len as usize] == text => Some(n),
+            _ if self.more.is_empty() => None,
+            _ => self.more.get(text).copied(),
+        }
     }
 
     fn contains_hashed(&self, h: u64, text: &str) -> bool {
@@ -148,6 +161,7 @@ mod tests {
         assert_eq!(set.len(), 4);
         assert!(["a", "b", "c"].iter().all(|t| set.contains_hashed(7, t)));
         assert!(set.contains_hashed(7, "d") && !set.contains_hashed(7, "e") && !set.contains_hashed(8, "a"));
+        assert_eq!(["b", "d", "e"].map(|t| set.find_hashed(7, t)), [Some(1), Some(3), None]);
     }
 
     proptest::proptest! {
@@ -170,9 +184,11 @@ mod tests {
             for t in &texts {
                 let n = order.iter().position(|o| *o == t).unwrap();
                 proptest::prop_assert_eq!(set.number(t), (u32::try_from(n).unwrap(), false));
+                proptest::prop_assert_eq!(set.find(t), Some(u32::try_from(n).unwrap()));
             }
             for p in probes.iter().chain(&texts) {
                 proptest::prop_assert_eq!(set.contains(p), reference.contains(p));
+                proptest::prop_assert_eq!(set.find(p).is_some(), reference.contains(p));
             }
         }
     }

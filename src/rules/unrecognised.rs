@@ -96,26 +96,9 @@ pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
             .chain(describing)
             .filter_map(|v| Some((v, pack.vocabularies.get(v)?)))
             .collect();
-        // Distinct texts (list items one by one), with how often each occurs.
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        let mut too_many = false;
-        for row in 0..ds.rows {
-            let Some(text) = col.text(row).filter(|t| !t.is_empty()) else {
-                continue;
-            };
-            for item in text.split('\u{1f}') {
-                if let Some(n) = counts.get_mut(item) {
-                    *n += 1;
-                } else if counts.len() < MAX_DISTINCT {
-                    counts.insert(item, 1);
-                } else {
-                    too_many = true;
-                }
-            }
-        }
-        if too_many {
+        let Some(counts) = value_counts(col, ds.rows) else {
             continue;
-        }
+        };
         let mut values: Vec<ValueReading> = counts
             .into_iter()
             .filter(|(t, _)| !normalize(t).is_empty())
@@ -141,6 +124,58 @@ pub fn readings(pack: &RulePack, bundle: &Bundle) -> Vec<FieldReading> {
     }
     out
 }
+
+type Counts<'c> = HashMap<&'c str, usize, foldhash::fast::FixedState>;
+
+/// Each distinct non-empty text of the first `rows` cells (list items one by
+/// one) and how often it occurs; None past [`MAX_DISTINCT`] texts. A column
+/// with few values is counted by its value numbers (shared with the rules'
+/// conditions), not by hashing a million cells.
+fn value_counts(col: &crate::bundle::Column, rows: usize) -> Option<Counts<'_>> {
+    let counts = match col.codes() {
+        Some(codes) => {
+            let mut per_code = vec![0usize; codes.texts.len()];
+            for code in codes.of_row.iter().take(rows) {
+                per_code[*code as usize] += 1;
+            }
+            let mut counts = Counts::default();
+            for (text, n) in codes.texts.iter().zip(per_code) {
+                if n > 0 && !text.is_empty() {
+                    for item in text.split(LIST_SEP) {
+                        *counts.entry(item).or_default() += n;
+                    }
+                }
+            }
+            counts
+        }
+        None => counted(col, rows),
+    };
+    Some(counts).filter(|c| c.len() <= MAX_DISTINCT)
+}
+
+/// [`value_counts`] by hashing each cell's text; stops one text past
+/// [`MAX_DISTINCT`], enough to say there are too many.
+fn counted(col: &crate::bundle::Column, rows: usize) -> Counts<'_> {
+    let mut counts = Counts::default();
+    for row in 0..rows {
+        let Some(text) = col.text(row).filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        for item in text.split(LIST_SEP) {
+            if let Some(n) = counts.get_mut(item) {
+                *n += 1;
+            } else if counts.len() <= MAX_DISTINCT {
+                counts.insert(item, 1);
+            } else {
+                return counts;
+            }
+        }
+    }
+    counts
+}
+
+/// How list items are joined in a text column.
+const LIST_SEP: char = '\u{1f}';
 
 /// One note per field whose values the rules' vocabularies did not all recognise.
 pub fn notes(readings: &[FieldReading]) -> Vec<Note> {
@@ -171,4 +206,43 @@ pub fn notes(readings: &[FieldReading]) -> Vec<Note> {
         });
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Column;
+    use crate::value::FieldType;
+
+    proptest::proptest! {
+        /// Counting by value numbers gives what hashing every cell gives,
+        /// for few values (numbered), many (not numbered) and list items.
+        #[test]
+        fn counts_by_number_match_counts_by_text(
+            cells in proptest::collection::vec("[a-c]{0,2}(\u{1f}[a-c]{0,2})?|v[0-9]{1,4}", 0..300),
+            spread in 0usize..3,
+        ) {
+            let mut col = Column::new(FieldType::Text);
+            for (i, cell) in cells.iter().enumerate() {
+                // `spread` 2 makes every cell distinct: more than can be numbered.
+                let text = if spread == 2 { format!("{cell}-{i}") } else { cell.clone() };
+                col.push_text(&text).unwrap();
+            }
+            let rows = col.len().saturating_sub(spread);
+            let plain = Some(counted(&col, rows)).filter(|c| c.len() <= MAX_DISTINCT);
+            let by_codes = value_counts(&col, rows);
+            let sorted = |c: Option<Counts<'_>>| c.map(|c| c.into_iter().map(|(t, n)| (t.to_string(), n)).collect::<BTreeMap<_, _>>());
+            proptest::prop_assert_eq!(sorted(by_codes), sorted(plain));
+        }
+    }
+
+    #[test]
+    fn too_many_values_are_no_vocabulary() {
+        let mut col = Column::new(FieldType::Text);
+        for i in 0..=MAX_DISTINCT {
+            col.push_text(&format!("id-{i}")).unwrap();
+        }
+        assert!(value_counts(&col, MAX_DISTINCT).is_some_and(|c| c.len() == MAX_DISTINCT));
+        assert!(value_counts(&col, MAX_DISTINCT + 1).is_none());
+    }
 }

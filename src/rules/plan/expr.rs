@@ -448,10 +448,7 @@ impl Expr {
             Expr::Lit(v) => v.clone(),
             Expr::Name(n) => env.name(n),
             Expr::Param(p) => env.param(p),
-            Expr::Neg(e) => match e.eval(env) {
-                Val::Num(n) => Val::Num(-n),
-                _ => Val::Null,
-            },
+            Expr::Neg(e) => negate(e.eval(env)),
             Expr::Not(e) => Val::Bool(!e.eval(env).truthy()),
             Expr::Bin(op, a, b) => binary(*op, a, b, env),
             Expr::Call(f, args) => call(f, args, env),
@@ -480,7 +477,20 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, env: &dyn Env) -> Val {
         }
         _ => {}
     }
-    let (x, y) = (a.eval(env), b.eval(env));
+    combine(op, a.eval(env), b.eval(env))
+}
+
+/// `-x`: numbers only.
+pub(crate) fn negate(v: Val) -> Val {
+    match v {
+        Val::Num(n) => Val::Num(-n),
+        _ => Val::Null,
+    }
+}
+
+/// An operator that reads both sides (all but `and`, `or` and `??`), on
+/// their values.
+pub(crate) fn combine(op: BinOp, x: Val, y: Val) -> Val {
     let cmp = |o: std::cmp::Ordering| {
         Val::Bool(match op {
             BinOp::Lt => o.is_lt(),
@@ -552,9 +562,34 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, env: &dyn Env) -> Val {
 }
 
 fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
-    let nums = || args.iter().filter_map(|a| a.eval(env).as_num());
-    let one = || args.first().map_or(Val::Null, |a| a.eval(env));
-    let map = |g: fn(f64) -> f64| one().as_num().map_or(Val::Null, |n| Val::Num(g(n)));
+    match f {
+        "if" => {
+            let chosen = if args.first().is_some_and(|a| a.eval(env).truthy()) {
+                1
+            } else {
+                2
+            };
+            args.get(chosen).map_or(Val::Null, |a| a.eval(env))
+        }
+        "has" => match args.first() {
+            Some(Expr::Name(path)) => Val::Bool(env.has(path)),
+            _ => Val::Bool(false),
+        },
+        // A missing value is no term, as with `in_vocab:` on a field.
+        "in_vocab" => match (args.first().map_or(Val::Null, |a| a.eval(env)), args.get(1)) {
+            (Val::Text(t), Some(Expr::Lit(Val::Text(vocab)))) => Val::Bool(env.in_vocab(vocab, &t)),
+            _ => Val::Bool(false),
+        },
+        _ => apply(f, args.len(), &|i| args[i].eval(env)),
+    }
+}
+
+/// A function that reads its arguments in order (all but `if`, `has` and
+/// `in_vocab`): `arg(i)` is the value of argument `i` of `n`.
+pub(crate) fn apply(f: &str, n: usize, arg: &dyn Fn(usize) -> Val) -> Val {
+    let nums = || (0..n).filter_map(|i| arg(i).as_num());
+    let one = || if n > 0 { arg(0) } else { Val::Null };
+    let map = |g: fn(f64) -> f64| one().as_num().map_or(Val::Null, |x| Val::Num(g(x)));
     match f {
         "min" => nums().reduce(f64::min).map_or(Val::Null, Val::Num),
         "max" => nums().reduce(f64::max).map_or(Val::Null, Val::Num),
@@ -563,7 +598,7 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
         "floor" => map(f64::floor),
         "ceil" => map(f64::ceil),
         "is_null" => Val::Bool(one() == Val::Null),
-        "days" => match (one(), args.get(1).map_or(Val::Null, |a| a.eval(env))) {
+        "days" => match (one(), if n > 1 { arg(1) } else { Val::Null }) {
             (Val::Date(a), Val::Date(b)) => Val::Num(f64::from(b - a)),
             _ => Val::Null,
         },
@@ -586,27 +621,15 @@ fn call(f: &str, args: &[Expr], env: &dyn Env) -> Val {
                 Val::Date(d) => crate::bundle::days_to_date(d).map_or_else(String::new, |d| d.to_string()),
             };
             let sep = text(one());
-            let parts: Vec<String> = args
-                .iter()
-                .skip(1)
-                .map(|a| text(a.eval(env)))
-                .filter(|t| !t.is_empty())
-                .collect();
-            Val::Text(parts.join(&sep))
+            let mut joined = String::new();
+            for part in (1..n).map(|i| text(arg(i))).filter(|t| !t.is_empty()) {
+                if !joined.is_empty() {
+                    joined.push_str(&sep);
+                }
+                joined.push_str(&part);
+            }
+            Val::Text(joined)
         }
-        "if" => {
-            let chosen = if one().truthy() { 1 } else { 2 };
-            args.get(chosen).map_or(Val::Null, |a| a.eval(env))
-        }
-        "has" => match args.first() {
-            Some(Expr::Name(path)) => Val::Bool(env.has(path)),
-            _ => Val::Bool(false),
-        },
-        // A missing value is no term, as with `in_vocab:` on a field.
-        "in_vocab" => match (one(), args.get(1)) {
-            (Val::Text(t), Some(Expr::Lit(Val::Text(vocab)))) => Val::Bool(env.in_vocab(vocab, &t)),
-            _ => Val::Bool(false),
-        },
         _ => Val::Null,
     }
 }

@@ -2,12 +2,16 @@
 //! without a vector or a string per group: a million distinct ids are a
 //! million groups.
 //!
-//! Each row's key is hashed once: text keys group as vocabularies compare
-//! words ("Webinar" and "webinar" are one source), so the normalised text
-//! numbers the group, and a group is shown in its most frequent spelling
-//! (the first written on a tie). Only spellings other than a group's first
-//! are counted on the side: an id column has none.
+//! Text keys group as vocabularies compare words ("Webinar" and "webinar"
+//! are one source), so the normalised text numbers the group, and a group is
+//! shown in its most frequent spelling (the first written on a tie). Only
+//! spellings other than a group's first are counted on the side: an id
+//! column has none. Many rows are numbered by sorting their keys' hashes
+//! ([`keysort`]: a million ids in a hash table is a miss to memory per id);
+//! a few rows, a numbered column (a few thousand values) and months through
+//! a hash table.
 
+use super::keysort::{self, NONE, SORT_FROM};
 use crate::bundle::{Column, days_to_date};
 use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::FieldType;
@@ -15,16 +19,14 @@ use chrono::Datelike;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// A row's group when it has no key.
-const NO_GROUP: u32 = u32::MAX;
-
 /// Groups numbered in order of first appearance; within a group, rows in
 /// the order given.
 pub(super) struct Grouping {
     /// The row whose spelling names each group.
     key_rows: Vec<usize>,
-    /// Group `g`'s rows are `members[starts[g]..starts[g + 1]]`.
-    starts: Vec<usize>,
+    /// Group `g`'s rows are `members[starts[g]..starts[g + 1]]`; None when
+    /// every group is its key row alone (an id column: no copy of the rows).
+    starts: Option<Vec<usize>>,
     members: Vec<usize>,
     by_month: bool,
 }
@@ -39,52 +41,38 @@ impl Grouping {
     /// rows with no key are in no group.
     pub fn build(key_col: &Column, rows: &[usize], by_month: bool) -> Grouping {
         let words = !by_month && key_col.ty == FieldType::Text;
-        let mut index = TextSet::default();
-        let mut buf = String::new();
-        let mut key_rows: Vec<usize> = Vec::new();
-        let mut sizes: Vec<u32> = Vec::new();
-        let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
+        let codes = if words { key_col.codes() } else { None };
+        let (group_of, count) = if by_month || codes.is_some() || rows.len() < SORT_FROM || rows.len() >= NONE as usize
+        {
+            number_hashed(key_col, rows, by_month)
+        } else {
+            number_sorted(key_col, rows, words)
+        };
+        Self::lay_out(key_col, rows, by_month, &group_of, count)
+    }
+
+    /// The grouping of rows numbered by group (in order of first
+    /// appearance), each group named by its most frequent spelling.
+    fn lay_out(key_col: &Column, rows: &[usize], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
+        let words = !by_month && key_col.ty == FieldType::Text;
+        let codes = if words { key_col.codes() } else { None };
+        let mut key_rows: Vec<usize> = Vec::with_capacity(count);
+        let mut sizes: Vec<u32> = vec![0; count];
         // Spellings other than their group's first: (group, spelling) ->
         // place in `others`, which keeps (group, a row so spelled, rows so
         // spelled) in order of first appearance.
         let mut other_of: HashMap<(u32, &str), usize, foldhash::fast::RandomState> = HashMap::default();
         let mut others: Vec<(u32, usize, u32)> = Vec::new();
-        // A numbered column (a few thousand values: source, stage) is
-        // normalised and hashed once per value, not once per row.
-        let codes = if words { key_col.codes() } else { None };
-        let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
-        for &r in rows {
-            let numbered = if let Some(codes) = codes {
-                let code = codes.of_row[r] as usize;
-                let text = codes.texts[code].as_str();
-                match &mut group_of_code[code] {
-                    _ if text.is_empty() => None,
-                    Some(g) => Some((*g, false)),
-                    slot @ None => {
-                        normalize_into(text, &mut buf);
-                        let numbered = index.number(&buf);
-                        *slot = Some(numbered.0);
-                        Some(numbered)
-                    }
-                }
-            } else if by_month {
-                key_col.days(r).and_then(month_label).map(|m| index.number(&m))
-            } else if key_col.is_null(r) {
-                None
-            } else if words {
-                normalize_into(key_col.text(r).unwrap_or_default(), &mut buf);
-                Some(index.number(&buf))
-            } else {
-                Some(index.number(&key_col.key_text(r)))
-            };
-            let Some((g, new)) = numbered else {
-                group_of.push(NO_GROUP);
+        for (&r, &g) in rows.iter().zip(group_of) {
+            if g == NONE {
                 continue;
-            };
-            if new {
+            }
+            sizes[g as usize] += 1;
+            if g as usize == key_rows.len() {
                 key_rows.push(r);
-                sizes.push(0);
-            } else if words {
+                continue;
+            }
+            if words {
                 let spelling = key_col.text(r).unwrap_or_default();
                 let first = key_rows[g as usize];
                 let differs = match codes {
@@ -99,22 +87,28 @@ impl Grouping {
                     others[at].2 += 1;
                 }
             }
-            sizes[g as usize] += 1;
-            group_of.push(g);
         }
         drop(other_of);
         // The first spelling's rows are the group's less the others'; a
         // later spelling names the group only with strictly more rows.
-        let mut first_count = sizes.clone();
+        let mut best: Vec<u32> = sizes.clone();
         for (g, _, n) in &others {
-            first_count[*g as usize] -= n;
+            best[*g as usize] -= n;
         }
-        let mut best: Vec<u32> = first_count;
         for (g, r, n) in others {
             if n > best[g as usize] {
                 best[g as usize] = n;
                 key_rows[g as usize] = r;
             }
+        }
+        drop(best);
+        if sizes.iter().all(|n| *n == 1) {
+            return Grouping {
+                key_rows,
+                starts: None,
+                members: Vec::new(),
+                by_month,
+            };
         }
         let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
         let mut at = 0usize;
@@ -125,15 +119,15 @@ impl Grouping {
         starts.push(at);
         let mut members = vec![0usize; at];
         let mut next = starts.clone();
-        for (&r, g) in rows.iter().zip(group_of) {
-            if g != NO_GROUP {
+        for (&r, &g) in rows.iter().zip(group_of) {
+            if g != NONE {
                 members[next[g as usize]] = r;
                 next[g as usize] += 1;
             }
         }
         Grouping {
             key_rows,
-            starts,
+            starts: Some(starts),
             members,
             by_month,
         }
@@ -146,7 +140,10 @@ impl Grouping {
 
     /// Group `g`'s rows.
     pub fn rows(&self, g: usize) -> &[usize] {
-        &self.members[self.starts[g]..self.starts[g + 1]]
+        match &self.starts {
+            Some(starts) => &self.members[starts[g]..starts[g + 1]],
+            None => std::slice::from_ref(&self.key_rows[g]),
+        }
     }
 
     /// Group `g`'s key as shown: its spelling, or its month.
@@ -157,6 +154,63 @@ impl Grouping {
         }
         key_col.key_text(r)
     }
+}
+
+/// Rows numbered by group by sorting their keys ([`keysort`]): many rows,
+/// mostly distinct keys.
+fn number_sorted(key_col: &Column, rows: &[usize], words: bool) -> (Vec<u32>, usize) {
+    keysort::number(rows.len(), |i, buf| {
+        let r = rows[i];
+        if key_col.is_null(r) {
+            return false;
+        }
+        if words {
+            normalize_into(key_col.text(r).unwrap_or_default(), buf);
+        } else {
+            buf.clear();
+            buf.push_str(&key_col.key_text(r));
+        }
+        true
+    })
+}
+
+/// Rows numbered by group with a hash table of the keys: for a few rows,
+/// a numbered column (each value normalised and hashed once, not each row)
+/// and months.
+fn number_hashed(key_col: &Column, rows: &[usize], by_month: bool) -> (Vec<u32>, usize) {
+    let words = !by_month && key_col.ty == FieldType::Text;
+    let mut index = TextSet::default();
+    let mut buf = String::new();
+    let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
+    let codes = if words { key_col.codes() } else { None };
+    let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
+    for &r in rows {
+        let g = if let Some(codes) = codes {
+            let code = codes.of_row[r] as usize;
+            let text = codes.texts[code].as_str();
+            match &mut group_of_code[code] {
+                _ if text.is_empty() => None,
+                Some(g) => Some(*g),
+                slot @ None => {
+                    normalize_into(text, &mut buf);
+                    let g = index.number(&buf).0;
+                    *slot = Some(g);
+                    Some(g)
+                }
+            }
+        } else if by_month {
+            key_col.days(r).and_then(month_label).map(|m| index.number(&m).0)
+        } else if key_col.is_null(r) {
+            None
+        } else if words {
+            normalize_into(key_col.text(r).unwrap_or_default(), &mut buf);
+            Some(index.number(&buf).0)
+        } else {
+            Some(index.number(&key_col.key_text(r)).0)
+        };
+        group_of.push(g.unwrap_or(NONE));
+    }
+    (group_of, index.len())
 }
 
 #[cfg(test)]
@@ -256,6 +310,26 @@ outcome:
         assert_eq!(message(shadowed, &emails), "3 0");
     }
 
+    #[test]
+    fn having_reads_the_values_it_names_and_kept_groups_show_all_theirs() {
+        let emails = ["a@x.com", "b@x.com", "A@X.com", "c@x.com", "b@x.com", "a@x.com"];
+        let plan = r#"
+let:
+  repeated:
+    groups:
+      from: leads
+      by: email
+      let:
+        firsts: { count: { where: { field: id, in: [L0, L1] } } }
+        ids: { list: { show: '{id}', sep: '+' } }
+      having: firsts > 0 and count > 1
+  shown: { list: { from: repeated, show: '{key} {firsts} {ids} {count}' } }
+outcome:
+  - pass: '{shown}'
+"#;
+        assert_eq!(message(plan, &emails), "a@x.com 1 L0+L2+L5 3, b@x.com 1 L1+L4 2");
+    }
+
     /// The groups worked out directly: by normalised text, each named by
     /// its most frequent spelling, the first seen on a tie.
     fn expected(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
@@ -301,7 +375,65 @@ outcome:
         assert_eq!(got, expected(&col, &rows));
     }
 
+    /// The groups as (key, rows) in their order, numbered one way or the other.
+    fn groups_via(col: &Column, rows: &[usize], sorting: bool) -> Vec<(String, Vec<usize>)> {
+        let words = col.ty == FieldType::Text;
+        let (group_of, count) = if sorting {
+            number_sorted(col, rows, words)
+        } else {
+            number_hashed(col, rows, false)
+        };
+        let g = Grouping::lay_out(col, rows, false, &group_of, count);
+        (0..g.len())
+            .map(|i| (g.key(col, i).into_owned(), g.rows(i).to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn sorted_ids_are_groups_of_one_row_each() {
+        let values: Vec<String> = (0..6000).map(|i| format!("L-{i:07}")).collect();
+        let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
+        let rows: Vec<usize> = (0..values.len()).rev().step_by(2).collect();
+        let g = Grouping::build(&col, &rows, false);
+        assert!(g.starts.is_none());
+        let got: Vec<(String, Vec<usize>)> = (0..g.len())
+            .map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec()))
+            .collect();
+        assert_eq!(got.len(), 3000);
+        assert_eq!(got[0], (values[5999].clone(), vec![5999]));
+        assert_eq!(got, groups_via(&col, &rows, false));
+    }
+
     proptest::proptest! {
+        /// Sorting the keys or hashing them, the same groups in the same
+        /// order, named alike (numbered columns, and not, and sorted input).
+        #[test]
+        fn sorting_groups_as_hashing_does(
+            values in proptest::collection::vec("[aAbB -]{0,3}", 0..80),
+            sorted in proptest::bool::ANY,
+            ids in proptest::bool::ANY,
+        ) {
+            let mut values = values;
+            if ids {
+                // Too many values to number: the column's own texts.
+                values.extend((0..4100).map(|i| format!("x{}", i % 4099)));
+            }
+            if sorted {
+                values.sort();
+            }
+            let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
+            let rows: Vec<usize> = (0..values.len()).collect();
+            let hashed = groups_via(&col, &rows, false);
+            proptest::prop_assert_eq!(groups_via(&col, &rows, true), hashed.clone());
+            let mut built: Vec<(String, Vec<usize>)> = {
+                let g = Grouping::build(&col, &rows, false);
+                (0..g.len()).map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec())).collect()
+            };
+            proptest::prop_assert_eq!(&built, &hashed);
+            built.sort();
+            proptest::prop_assert_eq!(built, expected(&col, &rows));
+        }
+
         /// As the direct computation (a column of few values is numbered).
         #[test]
         fn groups_as_a_map_of_words_does(values in proptest::collection::vec("[aAbB -]{0,3}", 0..40)) {

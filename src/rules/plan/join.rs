@@ -176,6 +176,31 @@ outcome:
         assert_eq!(counts(&many, &few), expected(&many, &few));
     }
 
+    #[test]
+    fn a_join_on_a_field_the_set_side_lacks_finds_nothing() {
+        let plan = r#"
+let:
+  links: { rows: { from: leads, where: { field: opportunity_id, present: true } } }
+  found: { rows: { from: links, where: { field: id, in_rows: { from: opportunities, fields: [lead_id] } } } }
+  missed: { rows: { from: leads, where: { not: { field: id, in_rows: { from: opportunities, fields: [lead_id] } } } } }
+outcome:
+  - pass: '{links} {found} {missed}'
+"#;
+        let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
+        let data = "leads: [{ id: L1, opportunity_id: O1 }, { id: L2 }, { id: L3 }]\nopportunities: [{ id: O1 }]\n";
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        let run = super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100);
+        assert_eq!(run.message, "1 0 3");
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
         /// Whichever side is smaller, each tested row gets the answer of the whole set.

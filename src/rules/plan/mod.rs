@@ -4,6 +4,7 @@
 //! it as findings. A plan is validated when its rule loads, names and fields
 //! checked and every error pointed at its line; `run.rs` evaluates it.
 
+mod bind;
 mod compile;
 mod compile_fields;
 mod compile_judge;
@@ -12,6 +13,7 @@ pub mod expr;
 pub mod format;
 mod group;
 mod join;
+mod keysort;
 mod lookup;
 mod reads;
 mod rows;
@@ -19,7 +21,7 @@ mod run;
 mod table;
 
 pub use reads::{conditions, reads};
-pub use run::run;
+pub(crate) use run::run_shared;
 
 use super::condition::{CheckError, Condition, Names, ParamUse, check_expr_names, param_ref};
 use super::format::{RawCondition, Threshold};

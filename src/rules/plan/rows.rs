@@ -4,6 +4,7 @@
 
 use super::Agg;
 use super::expr::Val;
+use super::keysort::{self, NONE, SORT_FROM};
 use super::table::Table;
 use crate::rules::vocab::{TextSet, normalize, normalize_into};
 use crate::value::FieldType;
@@ -79,30 +80,59 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
     if field.is_some() && col.is_none() {
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     }
-    let nums = || rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)));
-    let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
     match agg {
         Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
         Agg::Distinct => {
             let Some(c) = col else { return Val::Null };
-            // One buffer per pass; the set copies only texts it has not seen.
-            let (mut set, mut buf) = (TextSet::default(), String::new());
-            for &r in rows.iter().filter(|r| !c.is_null(**r)) {
-                normalize_into(&c.key_text(r), &mut buf);
-                set.insert(&buf);
-            }
-            Val::Num(set.len() as f64)
+            Val::Num(distinct(c, rows) as f64)
         }
+        _ => reduce(agg, rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)))),
+    }
+}
+
+/// The sum, average, minimum, maximum or median of numbers (of rows, or of
+/// a key set's values); missing where there are none, but a sum of none is
+/// 0. Counts are not reductions of the numbers: a count or distinct count
+/// here is missing.
+pub(super) fn reduce(agg: Agg, nums: impl Iterator<Item = f64>) -> Val {
+    let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
+    match agg {
         // Folded from +0.0: `Sum for f64` starts at -0.0, so a sum of no rows showed as -0.
-        Agg::Sum => Val::Num(nums().fold(0.0, |a, b| a + b)),
+        Agg::Sum => Val::Num(nums.fold(0.0, |a, b| a + b)),
         Agg::Avg => {
-            let (n, s) = nums().fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
+            let (n, s) = nums.fold((0usize, 0.0), |(n, s), v| (n + 1, s + v));
             num((n > 0).then(|| s / n as f64))
         }
-        Agg::Min => num(nums().reduce(f64::min)),
-        Agg::Max => num(nums().reduce(f64::max)),
-        Agg::Median => median(nums().collect()),
+        Agg::Min => num(nums.reduce(f64::min)),
+        Agg::Max => num(nums.reduce(f64::max)),
+        Agg::Median => median(nums.collect()),
+        Agg::Count | Agg::Distinct => Val::Null,
     }
+}
+
+/// How many different normalised values `rows` hold in `col`.
+fn distinct(col: &crate::bundle::Column, rows: &[usize]) -> usize {
+    // Many rows of many values are counted by sorting their hashes (see
+    // keysort); a few rows, or a numbered column's few values, in a set
+    // that stays in cache.
+    if rows.len() >= SORT_FROM && rows.len() < NONE as usize && col.codes().is_none() {
+        let key = |i: usize, buf: &mut String| {
+            let r = rows[i];
+            if col.is_null(r) {
+                return false;
+            }
+            normalize_into(&col.key_text(r), buf);
+            true
+        };
+        return keysort::number(rows.len(), key).1;
+    }
+    // One buffer per pass; the set copies only texts it has not seen.
+    let (mut set, mut buf) = (TextSet::default(), String::new());
+    for &r in rows.iter().filter(|r| !col.is_null(**r)) {
+        normalize_into(&col.key_text(r), &mut buf);
+        set.insert(&buf);
+    }
+    set.len()
 }
 
 /// The middle value (the mean of the two middle ones for an even count);
@@ -118,4 +148,54 @@ pub(super) fn median(mut v: Vec<f64>) -> Val {
     } else {
         (v[m - 1] + v[m]) / 2.0
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Column;
+    use crate::rules::vocab::normalize;
+    use std::collections::HashSet;
+
+    #[test]
+    fn numbers_reduce_alike_from_rows_or_keys() {
+        let r = |agg, v: &[f64]| match reduce(agg, v.iter().copied()) {
+            Val::Num(n) => Some(n),
+            _ => None,
+        };
+        let v = [3.0, -1.0, 4.0, 1.5];
+        assert_eq!(r(Agg::Sum, &v), Some(7.5));
+        assert_eq!(r(Agg::Avg, &v), Some(1.875));
+        assert_eq!((r(Agg::Min, &v), r(Agg::Max, &v)), (Some(-1.0), Some(4.0)));
+        assert_eq!(r(Agg::Median, &v), Some(2.25));
+        // A sum of nothing is +0 (not -0); the rest of nothing is missing.
+        assert!(r(Agg::Sum, &[]).is_some_and(|n| n == 0.0 && n.is_sign_positive()));
+        assert!(
+            [Agg::Avg, Agg::Min, Agg::Max, Agg::Median]
+                .iter()
+                .all(|a| r(*a, &[]).is_none())
+        );
+        assert!(r(Agg::Avg, &[-0.0, -0.0]).is_some_and(|n| n.is_sign_positive()));
+    }
+
+    proptest::proptest! {
+        /// Counted by sorting (many values) or in a set, as a set of normalised texts counts.
+        #[test]
+        fn a_distinct_count_counts_normalised_texts(
+            values in proptest::collection::vec("[aAbB -]{0,3}", 0..40),
+            many in proptest::bool::ANY,
+        ) {
+            let mut values = values;
+            if many {
+                values.extend((0..4200).map(|i| format!("L-{}", i % 4150)));
+            }
+            let mut col = Column::new(FieldType::Text);
+            for v in &values {
+                col.push_text(v).unwrap();
+            }
+            let rows: Vec<usize> = (0..values.len()).collect();
+            let want: HashSet<String> = rows.iter().filter(|r| !col.is_null(**r)).map(|r| normalize(&values[*r])).collect();
+            proptest::prop_assert_eq!(distinct(&col, &rows), want.len());
+        }
+    }
 }

@@ -2,26 +2,29 @@
 //! order, natively over the typed columns; then the outcome and the records
 //! behind it.
 
+use super::bind::to_val;
 use super::expr::{Env, Expr, Val};
 use super::group::Grouping;
 use super::join::Probe;
-use super::lookup::Group;
 use super::rows::{aggregate, first_row, sort_rows, sort_rows_top};
 use super::table::{Computed, Table};
-use super::{
-    Agg, Body, Computation, ComputedField, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date,
-};
+use super::{Agg, Body, FindingSpec, GroupHow, GroupLet, Judge, Plan, SetOp, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, date_to_days, days_to_date};
 use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
-use crate::rules::vocab::normalize_into;
+use crate::rules::shared::SharedRows;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+
+mod compute;
+mod filtered;
+mod groups;
+mod related;
 
 /// A named value at run time.
 #[derive(Debug, Clone)]
@@ -104,6 +107,8 @@ struct Ctx<'a> {
     /// Groupings a distinct count built for a later `groups:` of the same
     /// rows and field, by (rows, field): one hash of each key for both.
     groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
+    /// Filters over a whole dataset, shared with the audit's other rules.
+    shared: &'a SharedRows,
 }
 
 /// Which rows a `from` names where it is read: a step's row set (by its
@@ -141,17 +146,6 @@ impl Env for Ctx<'_> {
             Some(f) => d.has_field(f) && (d.rows == 0 || d.has_values(f)),
             None => true,
         })
-    }
-}
-
-fn to_val(v: &Value) -> Val {
-    match v {
-        Value::Null => Val::Null,
-        Value::Bool(b) => Val::Bool(*b),
-        Value::Number(n) => Val::Num(*n),
-        Value::Text(t) => Val::Text(t.clone()),
-        Value::Date(d) => Val::Date(date_to_days(*d)),
-        Value::List(l) => Val::Text(l.join(", ")),
     }
 }
 
@@ -243,33 +237,6 @@ impl Ctx<'_> {
         self.filtered(from, dataset, None)
     }
 
-    /// The rows behind `from` that meet `filter`, read in one pass.
-    fn filtered(&self, from: &str, dataset: &str, filter: Option<&Condition>) -> (Option<Table<'_>>, Vec<usize>) {
-        let Some(table) = self.table(from, dataset) else {
-            return (None, Vec::new());
-        };
-        let ds = table.ds;
-        let of_set = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
-            _ => None,
-        };
-        let probing = Probing {
-            ctx: self,
-            probe: Probe {
-                from,
-                table,
-                rows: of_set,
-            },
-        };
-        let bound = filter.map(|f| f.bind_cols(&table, &probing));
-        let keep = |r: &usize| bound.as_ref().is_none_or(|b| b.eval(*r));
-        let rows = match of_set {
-            Some(rows) => rows.iter().copied().filter(keep).collect(),
-            None => (0..ds.rows).filter(keep).collect(),
-        };
-        (Some(table), rows)
-    }
-
     fn keys(&self, name: &str) -> BTreeSet<String> {
         match name {
             "period_months" => self.period_months().into_iter().collect(),
@@ -293,7 +260,7 @@ impl Ctx<'_> {
             } => {
                 let (table, mut rows) = self.filtered(from, dataset, filter.as_ref());
                 if let (Some(t), Some((e, fields))) = (table, test) {
-                    rows.retain(|r| e.eval(&RowEnv::new(self, t, *r, fields)).truthy());
+                    self.keep_rows(t, &mut rows, e, fields);
                 }
                 let computed = match table {
                     Some(t) if !with.is_empty() => Some(Arc::new(self.compute(t, &rows, with))),
@@ -447,153 +414,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// A distinct count of a text field that a later `groups:` of the same
-    /// rows groups by: the number of groups (both compare words), and the
-    /// grouping kept for that step. None where the plan has no such step.
-    fn distinct_by_grouping(&self, from: &str, field: &str, table: Table<'_>, rows: &[usize]) -> Option<usize> {
-        let grouped_later = self
-            .steps
-            .iter()
-            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
-        let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
-        if !grouped_later {
-            return None;
-        }
-        let grouping = Grouping::build(col, rows, false);
-        let n = grouping.len();
-        self.groupings
-            .borrow_mut()
-            .insert((self.rows_named(from), field.to_string()), grouping);
-        Some(n)
-    }
-
-    /// What `from` names as seen from the step being computed.
-    fn rows_named(&self, from: &str) -> RowsOf {
-        let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
-        (step, from.to_string())
-    }
-
-    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
-    /// the same field built, or a new one.
-    fn grouping(
-        &self,
-        from: &str,
-        key_col: &crate::bundle::Column,
-        rows: &[usize],
-        by: &str,
-        by_month: bool,
-    ) -> Grouping {
-        let built = (!by_month)
-            .then(|| {
-                self.groupings
-                    .borrow_mut()
-                    .remove(&(self.rows_named(from), by.to_string()))
-            })
-            .flatten();
-        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn groups(
-        &self,
-        from: &str,
-        dataset: &str,
-        by: &str,
-        by_month: bool,
-        any: &Option<Condition>,
-        none: &Option<Condition>,
-        lets: &[GroupLet],
-        having: Option<&Expr>,
-    ) -> (BTreeSet<String>, GroupValues, GroupRows) {
-        let (ds, rows) = self.rows_of(from, dataset);
-        let Some(ds) = ds else {
-            return Default::default();
-        };
-        let Some(key_col) = ds.column(by) else {
-            return Default::default();
-        };
-        let grouping = self.grouping(from, key_col, &rows, by, by_month);
-        // Groups are judged one by one and kept keys go into sorted sets, so
-        // the order groups are numbered in reaches no report.
-        let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
-        let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
-        let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
-        let filters: Vec<_> = lets
-            .iter()
-            .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
-            .collect();
-        let mut out = BTreeSet::new();
-        let mut shown = GroupValues::new();
-        let mut cited = GroupRows::new();
-        // One map of values, cleared per group (a million groups, most judged and dropped).
-        let mut values: HashMap<&str, Val> = HashMap::new();
-        for (key, rows) in groups {
-            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
-                continue;
-            }
-            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
-                continue;
-            }
-            values.clear();
-            values.insert("count", Val::Num(rows.len() as f64));
-            for (l, filter) in lets.iter().zip(&filters) {
-                let kept: Vec<usize>;
-                let rows: &[usize] = match filter {
-                    Some(f) => {
-                        kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
-                        &kept
-                    }
-                    None => rows,
-                };
-                let v = match &l.how {
-                    GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
-                    GroupHow::First { field, sort } => {
-                        let first = match sort {
-                            Some((s, desc)) => first_row(ds, rows, s, *desc),
-                            None => rows.first().copied(),
-                        };
-                        first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
-                    }
-                    GroupHow::List {
-                        show,
-                        limit,
-                        sort,
-                        sep,
-                        distinct,
-                    } => {
-                        let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
-                        Val::Text(join_items(items, *limit, sep, *distinct))
-                    }
-                };
-                values.insert(&l.name, v);
-            }
-            if let Some(h) = having {
-                struct Group<'a, 'b>(&'a HashMap<&'a str, Val>, &'a Ctx<'b>);
-                impl Env for Group<'_, '_> {
-                    fn name(&self, name: &str) -> Val {
-                        self.0.get(name).cloned().unwrap_or_else(|| self.1.name(name))
-                    }
-                    fn param(&self, name: &str) -> Val {
-                        self.1.param(name)
-                    }
-                    fn has(&self, path: &str) -> bool {
-                        self.1.has(path)
-                    }
-                }
-                if !h.eval(&Group(&values, self)).truthy() {
-                    continue;
-                }
-            }
-            let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
-            named.sort_by(|a, b| a.0.cmp(&b.0));
-            let key = grouping.key(key_col, key).into_owned();
-            shown.insert(key.clone(), named);
-            cited.insert(key.clone(), rows.iter().copied().take(GROUP_EVIDENCE_ROWS).collect());
-            out.insert(key);
-        }
-        (out, shown, cited)
-    }
-
     /// A template rendered for one key of a key set: `{key}`, and the
     /// group's own values when the set comes from `groups`.
     fn render_key(&self, template: &str, values: &GroupValues, key: &str) -> String {
@@ -693,7 +513,9 @@ impl Ctx<'_> {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
             _ => (self.table(from, from), None),
         };
-        let Some(table) = table else {
+        // No field to read the values of (ACCT-006: opportunities exported
+        // without lead_id): nothing to hash on the tested side either.
+        let Some(table) = table.filter(|t| fields.iter().any(|f| t.column(f).is_some())) else {
             return Arc::default();
         };
         let read = set_rows.map_or(table.ds.rows, |r| r.len());
@@ -789,189 +611,7 @@ impl BindEnv for Ctx<'_> {
     }
 }
 
-/// One row's fields as names, over the plan's values (a `rows` step's `if`
-/// and `with`): the fields computed so far for the row first, then the
-/// row's fields, then the plan's values.
-struct RowEnv<'a, 'b> {
-    ctx: &'a Ctx<'b>,
-    table: Table<'a>,
-    row: usize,
-    fields: &'a [String],
-    local: &'a [(&'a str, Val)],
-}
-
-impl<'a, 'b> RowEnv<'a, 'b> {
-    fn new(ctx: &'a Ctx<'b>, table: Table<'a>, row: usize, fields: &'a [String]) -> Self {
-        RowEnv {
-            ctx,
-            table,
-            row,
-            fields,
-            local: &[],
-        }
-    }
-}
-
-impl Env for RowEnv<'_, '_> {
-    fn name(&self, name: &str) -> Val {
-        if let Some((_, v)) = self.local.iter().find(|(n, _)| *n == name) {
-            return v.clone();
-        }
-        if self.fields.iter().any(|f| f == name) {
-            return to_val(&self.table.value(name, self.row));
-        }
-        self.ctx.name(name)
-    }
-    fn param(&self, name: &str) -> Val {
-        self.ctx.param(name)
-    }
-    fn has(&self, path: &str) -> bool {
-        self.ctx.has(path)
-    }
-    fn in_vocab(&self, vocab: &str, text: &str) -> bool {
-        self.ctx.in_vocab(vocab, text)
-    }
-}
-
 impl Ctx<'_> {
-    /// The computed fields of a `rows` step for its rows, in order, added to
-    /// those of the set it refines.
-    fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
-        let mut values: Vec<Vec<(usize, Val)>> = vec![Vec::with_capacity(rows.len()); with.len()];
-        let mut local: Vec<(&str, Val)> = Vec::with_capacity(with.len());
-        // Each lookup's rows by key, built once for all the rows.
-        // Lookups into the same set on the same field share one index.
-        let mut indexes: Vec<(LookupAt<'_>, Arc<LookupIndex<'_>>)> = Vec::new();
-        let lookups: Vec<Option<Arc<LookupIndex<'_>>>> = with
-            .iter()
-            .map(|f| match &f.how {
-                Computation::Lookup {
-                    from, dataset, on, key, ..
-                } => {
-                    let at = (from.as_str(), on.as_str(), key.as_str());
-                    Some(match indexes.iter().find(|(k, _)| *k == at) {
-                        Some((_, i)) => Arc::clone(i),
-                        None => {
-                            // Only the keys these rows name are indexed (a hundred
-                            // thousand credits against a million deals), unless
-                            // the key is computed in this step and not known yet.
-                            let computed_here = with.iter().any(|w| w.name == *key);
-                            let wanted = table
-                                .column(key)
-                                .filter(|_| !computed_here)
-                                .map(|col| lookup_keys(col, rows));
-                            let i = Arc::new(self.lookup_index(from, dataset, on, wanted.as_ref()));
-                            indexes.push((at, Arc::clone(&i)));
-                            i
-                        }
-                    })
-                }
-                _ => None,
-            })
-            .collect();
-        let mut buf = String::new();
-        // Each aggregate's related rows, indexed once for all the rows of this set.
-        let related: Vec<Option<RelatedIndex>> = with
-            .iter()
-            .map(|f| match &f.how {
-                Computation::Related(l) => Some(self.related_index(l)),
-                _ => None,
-            })
-            .collect();
-        for &r in rows {
-            local.clear();
-            for (i, f) in with.iter().enumerate() {
-                let v = match &f.how {
-                    Computation::Related(l) => related[i]
-                        .as_ref()
-                        .map_or(Val::Null, |ix| ix.value(l, self, table, r, &local)),
-                    Computation::Expr(e, fields) => e.eval(&RowEnv {
-                        ctx: self,
-                        table,
-                        row: r,
-                        fields,
-                        local: &local,
-                    }),
-                    Computation::Text(t) => Val::Text(self.render(t, &|n| match local.iter().find(|(x, _)| *x == n) {
-                        Some((_, v)) => Some(to_value(v)),
-                        None => table.has_field(n).then(|| table.value(n, r)),
-                    })),
-                    Computation::Lookup { key, field, .. } => {
-                        let key_text = match local.iter().find(|(x, _)| *x == key) {
-                            Some((_, v)) => super::table::text(v),
-                            None => table
-                                .column(key)
-                                .filter(|c| !c.is_null(r))
-                                .map_or_else(String::new, |c| c.key_text(r).into_owned()),
-                        };
-                        normalize_into(&key_text, &mut buf);
-                        match lookups[i].as_deref() {
-                            Some((Some(t), index)) if !buf.is_empty() => index
-                                .get(buf.as_str())
-                                .map_or(Val::Null, |row| to_val(&t.value(field, *row))),
-                            _ => Val::Null,
-                        }
-                    }
-                };
-                local.push((f.name.as_str(), v.clone()));
-                values[i].push((r, v));
-            }
-        }
-        let mut out = table.computed.cloned().unwrap_or_default();
-        for (f, vals) in with.iter().zip(values) {
-            out.insert(
-                f.name.clone(),
-                Arc::new(super::table::column(f.ty, table.ds.rows, &vals)),
-            );
-        }
-        out
-    }
-}
-
-/// The normalised keys a lookup's rows name, as the lookup compares them.
-fn lookup_keys(col: &crate::bundle::Column, rows: &[usize]) -> TextSet {
-    let mut keys = TextSet::default();
-    let mut buf = String::new();
-    for &r in rows {
-        if col.is_null(r) {
-            continue;
-        }
-        normalize_into(&col.key_text(r), &mut buf);
-        if !buf.is_empty() {
-            keys.insert(&buf);
-        }
-    }
-    keys
-}
-
-/// What a lookup index is shared by: the set looked in, its field, and the
-/// field of these rows whose keys it holds.
-type LookupAt<'a> = (&'a str, &'a str, &'a str);
-
-/// A lookup's table and its rows by normalised key (the first row of each key).
-type LookupIndex<'a> = (Option<Table<'a>>, HashMap<String, usize, foldhash::fast::RandomState>);
-
-impl Ctx<'_> {
-    /// With `wanted`, only those keys are indexed: the first row of each
-    /// is the same either way.
-    fn lookup_index(&self, from: &str, dataset: &str, on: &str, wanted: Option<&TextSet>) -> LookupIndex<'_> {
-        let (table, rows) = self.rows_of(from, dataset);
-        let mut index: HashMap<String, usize, foldhash::fast::RandomState> = HashMap::default();
-        if let Some(col) = table.and_then(|t| t.column(on)) {
-            let mut buf = String::new();
-            for r in rows {
-                if col.is_null(r) {
-                    continue;
-                }
-                normalize_into(&col.key_text(r), &mut buf);
-                if !buf.is_empty() && wanted.is_none_or(|w| w.contains(&buf)) && !index.contains_key(buf.as_str()) {
-                    index.insert(buf.clone(), r);
-                }
-            }
-        }
-        (table, index)
-    }
-
     /// `count`, `sum`, … of one value of each group of a key set.
     fn key_agg(&self, agg: Agg, from: &str, field: Option<&str>) -> Val {
         let Some(Slot::Keys { keys, values, .. }) = self.slot(from) else {
@@ -987,8 +627,6 @@ impl Ctx<'_> {
                 .map_or(Value::Null, |(_, v)| v.clone())
         };
         let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
-        let nums: Vec<f64> = vals.iter().filter_map(Value::as_f64).collect();
-        let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
         match agg {
             Agg::Count => Val::Num(vals.len() as f64),
             Agg::Distinct => Val::Num(
@@ -997,116 +635,7 @@ impl Ctx<'_> {
                     .collect::<HashSet<_>>()
                     .len() as f64,
             ),
-            Agg::Sum => Val::Num(nums.iter().fold(0.0, |a, b| a + b)),
-            Agg::Avg => num((!nums.is_empty()).then(|| nums.iter().sum::<f64>() / nums.len() as f64)),
-            Agg::Min => num(nums.iter().copied().reduce(f64::min)),
-            Agg::Max => num(nums.iter().copied().reduce(f64::max)),
-            Agg::Median => super::rows::median(nums),
-        }
-    }
-}
-
-/// The other rows of a lookup, by key (the normalised `on` values joined),
-/// each group in date order when the lookup has `within`.
-struct RelatedIndex {
-    /// Neither the rows nor the field to aggregate exist: count 0, else missing.
-    absent: bool,
-    groups: HashMap<String, Group>,
-}
-
-impl Ctx<'_> {
-    fn related_index(&self, l: &super::Related) -> RelatedIndex {
-        let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
-        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
-        let Some(t) = table else {
-            return RelatedIndex {
-                absent: true,
-                groups: HashMap::new(),
-            };
-        };
-        let keys: Vec<Option<&crate::bundle::Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
-        let date = l.within.as_ref().map(|w| t.column(&w.date));
-        let mut buf = String::new();
-        'rows: for r in rows {
-            let day = match date {
-                Some(col) => match col.and_then(|c| c.days(r)) {
-                    Some(d) => d,
-                    None => continue,
-                },
-                None => 0,
-            };
-            let mut key = String::new();
-            for col in &keys {
-                let Some(c) = col.filter(|c| !c.is_null(r)) else {
-                    continue 'rows;
-                };
-                normalize_into(&c.key_text(r), &mut buf);
-                key.push_str(&buf);
-                key.push('\u{1f}');
-            }
-            groups.entry(key).or_default().push((day, r));
-        }
-        let col = l.field.as_deref().and_then(|f| t.column(f));
-        RelatedIndex {
-            absent: l.field.is_some() && col.is_none(),
-            groups: groups
-                .into_iter()
-                .map(|(k, rows)| (k, Group::new(rows, col, l.agg)))
-                .collect(),
-        }
-    }
-}
-
-impl RelatedIndex {
-    /// The aggregate over the other rows matching row `r` of `table`; null
-    /// when the row has no key or no range to match with.
-    fn value(&self, l: &super::Related, ctx: &Ctx<'_>, table: Table<'_>, r: usize, local: &[(&str, Val)]) -> Val {
-        if self.absent {
-            return if l.agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
-        }
-        let mut key = String::new();
-        let mut buf = String::new();
-        for (_, mine) in &l.on {
-            let text = match local.iter().find(|(n, _)| *n == mine.as_str()) {
-                Some((_, Val::Null)) => return Val::Null,
-                Some((_, v)) => to_value(v).to_text(),
-                None => match table.value(mine, r) {
-                    Value::Null => return Val::Null,
-                    v => v.to_text(),
-                },
-            };
-            normalize_into(&text, &mut buf);
-            key.push_str(&buf);
-            key.push('\u{1f}');
-        }
-        let dates = match &l.within {
-            Some(super::Within {
-                start: (start, start_fields),
-                end: (end, end_fields),
-                ..
-            }) => {
-                let at = |e: &Expr, fields: &[String]| {
-                    e.eval(&RowEnv {
-                        ctx,
-                        table,
-                        row: r,
-                        fields,
-                        local,
-                    })
-                };
-                let (Val::Date(a), Val::Date(b)) = (at(start, start_fields), at(end, end_fields)) else {
-                    return Val::Null;
-                };
-                Some((a, b))
-            }
-            None => None,
-        };
-        match self.groups.get(&key) {
-            Some(g) => {
-                let (lo, hi) = g.range(dates);
-                g.value(l.agg, l.field.is_some(), lo, hi)
-            }
-            None => Group::new(Vec::new(), None, l.agg).value(l.agg, l.field.is_some(), 0, 0),
+            _ => super::rows::reduce(agg, vals.iter().filter_map(Value::as_f64)),
         }
     }
 }
@@ -1482,8 +1011,10 @@ fn formula(e: &Expr, src: &str, ctx: &Ctx<'_>) -> String {
     format!("{src} = {numbers}")
 }
 
-/// Evaluates `plan` on `bundle`.
-pub fn run(
+/// Evaluates `plan` on `bundle` alone (the tests' entry: an audit shares
+/// row sets across its rules, [`run_shared`]).
+#[cfg(test)]
+pub(crate) fn run(
     plan: &Plan,
     bundle: &Bundle,
     period: Period,
@@ -1491,6 +1022,22 @@ pub fn run(
     params: &ParamValues,
     vocabs: &Vocabularies,
     max_findings: usize,
+) -> PlanOutcome {
+    let shared = SharedRows::default();
+    run_shared(plan, bundle, period, as_of, params, vocabs, max_findings, &shared)
+}
+
+/// Evaluates `plan` on `bundle`, sharing filtered row sets with the audit's other rules.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_shared(
+    plan: &Plan,
+    bundle: &Bundle,
+    period: Period,
+    as_of: NaiveDate,
+    params: &ParamValues,
+    vocabs: &Vocabularies,
+    max_findings: usize,
+    shared: &SharedRows,
 ) -> PlanOutcome {
     let ctx = Ctx {
         bundle,
@@ -1510,6 +1057,7 @@ pub fn run(
         max_findings,
         joins: Default::default(),
         groupings: Default::default(),
+        shared,
     };
     let datasets: BTreeSet<String> = plan
         .lets

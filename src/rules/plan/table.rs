@@ -127,54 +127,89 @@ pub(crate) fn extend_schema(base: &DatasetSchema, extra: &[(String, FieldType)])
     }
 }
 
-/// A column of `len` rows holding `values` at their rows (missing elsewhere).
-pub(crate) fn column(ty: FieldType, len: usize, values: &[(usize, Val)]) -> Column {
-    let mut col = Column::new(ty);
-    match &mut col.data {
-        ColumnData::Number(v) => {
-            v.resize(len, f64::NAN);
-            for (r, x) in values {
-                v[*r] = x.as_num().unwrap_or(f64::NAN);
-            }
+/// A computed column of `len` rows, filled value by value (missing where
+/// no value is set), straight into its typed storage: a text is copied into
+/// the column's buffer, not kept as a value of its own until the end.
+pub(crate) struct Builder {
+    col: Column,
+    len: usize,
+    /// For text: each value's row and where its text ends in the buffer.
+    spans: Vec<(usize, usize)>,
+}
+
+impl Builder {
+    pub fn new(ty: FieldType, len: usize) -> Self {
+        let mut col = Column::new(ty);
+        match &mut col.data {
+            ColumnData::Number(v) => v.resize(len, f64::NAN),
+            ColumnData::Date(v) => v.resize(len, NULL_DATE),
+            ColumnData::Bool(v) => v.resize(len, 2),
+            ColumnData::Text { .. } | ColumnData::Coded(_) => {}
         }
-        ColumnData::Date(v) => {
-            v.resize(len, NULL_DATE);
-            for (r, x) in values {
-                if let Val::Date(d) = x {
-                    v[*r] = *d;
-                }
-            }
-        }
-        ColumnData::Bool(v) => {
-            v.resize(len, 2);
-            for (r, x) in values {
-                v[*r] = match x {
-                    Val::Null => 2,
-                    x => u8::from(x.truthy()),
-                };
-            }
-        }
-        ColumnData::Text { buf, ends } => {
-            // Filled row by row: the values in row order (a row set's rows are).
-            let sorted: Vec<(usize, Val)>;
-            let values = if values.is_sorted_by_key(|(r, _)| *r) {
-                values
-            } else {
-                let mut v = values.to_vec();
-                v.sort_by_key(|(r, _)| *r);
-                sorted = v;
-                &sorted
-            };
-            let mut next = values.iter().peekable();
-            for r in 0..len {
-                if let Some((_, x)) = next.next_if(|(at, _)| *at == r) {
-                    buf.push_str(&text(x));
-                }
-                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
-            }
+        Builder {
+            col,
+            len,
+            spans: Vec::new(),
         }
     }
-    col
+
+    pub fn set(&mut self, row: usize, x: Val) {
+        match &mut self.col.data {
+            ColumnData::Number(v) => v[row] = x.as_num().unwrap_or(f64::NAN),
+            ColumnData::Date(v) => {
+                if let Val::Date(d) = x {
+                    v[row] = d;
+                }
+            }
+            ColumnData::Bool(v) => {
+                v[row] = match x {
+                    Val::Null => 2,
+                    x => u8::from(x.truthy()),
+                }
+            }
+            ColumnData::Text { buf, .. } => {
+                match x {
+                    Val::Text(t) => buf.push_str(&t),
+                    x => buf.push_str(&text(&x)),
+                }
+                self.spans.push((row, buf.len()));
+            }
+            // A new column is plain text, never numbered (Column::new).
+            ColumnData::Coded(_) => {}
+        }
+    }
+
+    pub fn finish(mut self) -> Column {
+        if let ColumnData::Text { buf, ends } = &mut self.col.data {
+            // The texts in row order (a row set's rows are; else sorted here).
+            if !self.spans.is_sorted_by_key(|(r, _)| *r) {
+                let mut at: Vec<(usize, usize, usize)> = Vec::with_capacity(self.spans.len());
+                let mut start = 0;
+                for &(r, end) in &self.spans {
+                    at.push((r, start, end));
+                    start = end;
+                }
+                at.sort_by_key(|(r, ..)| *r);
+                let mut sorted = String::with_capacity(buf.len());
+                self.spans.clear();
+                for (r, start, end) in at {
+                    sorted.push_str(&buf[start..end]);
+                    self.spans.push((r, sorted.len()));
+                }
+                *buf = sorted;
+            }
+            ends.reserve(self.len);
+            let mut next = self.spans.iter().peekable();
+            let mut end = 0;
+            for r in 0..self.len {
+                if let Some((_, e)) = next.next_if(|(at, _)| *at == r) {
+                    end = *e;
+                }
+                ends.push(u32::try_from(end).unwrap_or(u32::MAX));
+            }
+        }
+        self.col
+    }
 }
 
 /// A value as a text cell: what a template would show, without a format.
@@ -192,29 +227,52 @@ pub(crate) fn text(v: &Val) -> String {
 mod tests {
     use super::*;
 
+    fn column(ty: FieldType, len: usize, values: Vec<(usize, Val)>) -> Column {
+        let mut b = Builder::new(ty, len);
+        for (r, x) in values {
+            b.set(r, x);
+        }
+        b.finish()
+    }
+
     #[test]
     fn a_computed_column_holds_each_value_at_its_row_and_nothing_elsewhere() {
         let text = column(
             FieldType::Text,
-            4,
-            &[(2, Val::Text("b".into())), (0, Val::Text("a".into()))],
+            5,
+            vec![
+                (2, Val::Text("b".into())),
+                (0, Val::Text("a".into())),
+                (4, Val::Num(1.5)),
+            ],
         );
-        let got: Vec<Value> = (0..4).map(|r| text.value(r)).collect();
+        let got: Vec<Value> = (0..5).map(|r| text.value(r)).collect();
         assert_eq!(
             got,
             [
                 Value::Text("a".into()),
                 Value::Null,
                 Value::Text("b".into()),
-                Value::Null
+                Value::Null,
+                Value::Text("1.5".into())
             ]
         );
-        let days = column(FieldType::Date, 2, &[(1, Val::Date(0))]);
+        let in_order = column(FieldType::Text, 3, vec![(1, Val::Text("x".into())), (2, Val::Null)]);
+        assert_eq!(
+            (0..3).map(|r| in_order.value(r)).collect::<Vec<_>>(),
+            [Value::Null, Value::Text("x".into()), Value::Null]
+        );
+        let days = column(FieldType::Date, 2, vec![(1, Val::Date(0))]);
         assert_eq!((days.days(0), days.days(1)), (None, Some(0)));
-        let flags = column(FieldType::Bool, 3, &[(0, Val::Bool(true)), (1, Val::Null)]);
+        let flags = column(FieldType::Bool, 3, vec![(0, Val::Bool(true)), (1, Val::Null)]);
         assert_eq!(
             (flags.value(0), flags.value(1), flags.value(2)),
             (Value::Bool(true), Value::Null, Value::Null)
+        );
+        let numbers = column(FieldType::Number, 3, vec![(2, Val::Num(4.0)), (0, Val::Bool(true))]);
+        assert_eq!(
+            (0..3).map(|r| numbers.number(r)).collect::<Vec<_>>(),
+            [Some(1.0), None, Some(4.0)]
         );
     }
 }

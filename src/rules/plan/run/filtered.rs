@@ -1,0 +1,52 @@
+//! The rows of a `rows:` (or aggregate) step: the filter is bound to its
+//! columns once and answered for the whole row set a column at a time
+//! ([`crate::rules::select`]); a filter over a whole dataset that other
+//! rules may ask for too is computed once per audit
+//! ([`crate::rules::shared`]).
+
+use super::super::join::Probe;
+use super::super::table::Table;
+use super::{Ctx, Probing, Slot};
+use crate::rules::condition::Condition;
+use crate::rules::select::Mask;
+use crate::rules::shared;
+
+impl Ctx<'_> {
+    /// The rows behind `from` that meet `filter`, in dataset order.
+    pub(super) fn filtered(
+        &self,
+        from: &str,
+        dataset: &str,
+        filter: Option<&Condition>,
+    ) -> (Option<Table<'_>>, Vec<usize>) {
+        let Some(table) = self.table(from, dataset) else {
+            return (None, Vec::new());
+        };
+        let n = table.ds.rows;
+        let of_set = match self.slot(from) {
+            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
+            _ => None,
+        };
+        let probing = Probing {
+            ctx: self,
+            probe: Probe {
+                from,
+                table,
+                rows: of_set,
+            },
+        };
+        let Some(filter) = filter else {
+            return (Some(table), of_set.map_or_else(|| (0..n).collect(), <[usize]>::to_vec));
+        };
+        // A computed field is the rule's own, even where another rule
+        // computes one of the same name.
+        let whole_dataset = of_set.is_none() && table.computed.is_none();
+        let rows = match whole_dataset.then(|| shared::key(filter, &probing)).flatten() {
+            Some(key) => self.shared.rows(dataset, key, || {
+                filter.bind_cols(&table, &probing).select(&Mask::all(n))
+            }),
+            None => filter.bind_cols(&table, &probing).select_rows(n, of_set),
+        };
+        (Some(table), rows)
+    }
+}

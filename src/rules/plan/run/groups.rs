@@ -1,0 +1,204 @@
+//! The `groups:` step: rows grouped by a key, each group judged by its own
+//! values; and a `distinct:` count that shares its grouping.
+
+use super::*;
+use crate::rules::bound::Bound;
+
+impl Ctx<'_> {
+    /// A distinct count of a text field that a later `groups:` of the same
+    /// rows groups by: the number of groups (both compare words), and the
+    /// grouping kept for that step. None where the plan has no such step.
+    pub(super) fn distinct_by_grouping(
+        &self,
+        from: &str,
+        field: &str,
+        table: Table<'_>,
+        rows: &[usize],
+    ) -> Option<usize> {
+        let grouped_later = self
+            .steps
+            .iter()
+            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
+        let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
+        if !grouped_later {
+            return None;
+        }
+        let grouping = Grouping::build(col, rows, false);
+        let n = grouping.len();
+        self.groupings
+            .borrow_mut()
+            .insert((self.rows_named(from), field.to_string()), grouping);
+        Some(n)
+    }
+
+    /// What `from` names as seen from the step being computed.
+    fn rows_named(&self, from: &str) -> RowsOf {
+        let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
+        (step, from.to_string())
+    }
+
+    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
+    /// the same field built, or a new one.
+    fn grouping(
+        &self,
+        from: &str,
+        key_col: &crate::bundle::Column,
+        rows: &[usize],
+        by: &str,
+        by_month: bool,
+    ) -> Grouping {
+        let built = (!by_month)
+            .then(|| {
+                self.groupings
+                    .borrow_mut()
+                    .remove(&(self.rows_named(from), by.to_string()))
+            })
+            .flatten();
+        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn groups(
+        &self,
+        from: &str,
+        dataset: &str,
+        by: &str,
+        by_month: bool,
+        any: &Option<Condition>,
+        none: &Option<Condition>,
+        lets: &[GroupLet],
+        having: Option<&Expr>,
+    ) -> (BTreeSet<String>, GroupValues, GroupRows) {
+        let (ds, rows) = self.rows_of(from, dataset);
+        let Some(ds) = ds else {
+            return Default::default();
+        };
+        let Some(key_col) = ds.column(by) else {
+            return Default::default();
+        };
+        let grouping = self.grouping(from, key_col, &rows, by, by_month);
+        // Groups are judged one by one and kept keys go into sorted sets, so
+        // the order groups are numbered in reaches no report.
+        let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
+        let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
+        let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
+        let filters: Vec<_> = lets
+            .iter()
+            .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
+            .collect();
+        let mut judged: Vec<&str> = Vec::new();
+        if let Some(h) = having {
+            h.names(&mut judged, &mut Vec::new());
+        }
+        let mut out = BTreeSet::new();
+        let mut shown = GroupValues::new();
+        let mut cited = GroupRows::new();
+        // One list of values, cleared per group (a million groups, most
+        // judged and dropped): a few names, found faster by a scan than hashed.
+        let mut values: Vec<(&str, Val)> = Vec::new();
+        for (key, rows) in groups {
+            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
+                continue;
+            }
+            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
+                continue;
+            }
+            values.clear();
+            values.push(("count", Val::Num(rows.len() as f64)));
+            // The values `having` reads first; the others (a list of the
+            // group's rows, shown) only for the groups it keeps.
+            for (l, filter) in lets
+                .iter()
+                .zip(&filters)
+                .filter(|(l, _)| judged.contains(&l.name.as_str()))
+            {
+                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
+            }
+            if let Some(h) = having
+                && !h.eval(&GroupEnv(&values, self)).truthy()
+            {
+                continue;
+            }
+            for (l, filter) in lets
+                .iter()
+                .zip(&filters)
+                .filter(|(l, _)| !judged.contains(&l.name.as_str()))
+            {
+                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
+            }
+            let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            let key = grouping.key(key_col, key).into_owned();
+            shown.insert(key.clone(), named);
+            // The group's first rows in the export (a grouping need not keep
+            // row order), sorted only for the groups kept.
+            let mut first = rows.to_vec();
+            first.sort_unstable();
+            first.truncate(GROUP_EVIDENCE_ROWS);
+            cited.insert(key.clone(), first);
+            out.insert(key);
+        }
+        (out, shown, cited)
+    }
+
+    /// One `let:` value of a group, over its rows (those `filter` keeps).
+    fn group_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[usize]) -> Val {
+        if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
+            return Val::Num(rows.iter().filter(|r| f.eval(**r)).count() as f64);
+        }
+        let kept: Vec<usize>;
+        let rows: &[usize] = match filter {
+            Some(f) => {
+                kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
+                &kept
+            }
+            None => rows,
+        };
+        match &l.how {
+            GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
+            GroupHow::First { field, sort } => {
+                let first = match sort {
+                    Some((s, desc)) => first_row(ds, rows, s, *desc),
+                    None => rows.first().copied(),
+                };
+                first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
+            }
+            GroupHow::List {
+                show,
+                limit,
+                sort,
+                sep,
+                distinct,
+            } => {
+                let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
+                Val::Text(join_items(items, *limit, sep, *distinct))
+            }
+        }
+    }
+}
+
+/// Sets a group's value (a `let:` named `count` replaces the count).
+fn set<'a>(values: &mut Vec<(&'a str, Val)>, name: &'a str, v: Val) {
+    match values.iter_mut().find(|(n, _)| *n == name) {
+        Some((_, old)) => *old = v,
+        None => values.push((name, v)),
+    }
+}
+
+/// A group's values, then the plan's, for its `having:`.
+struct GroupEnv<'a, 'b>(&'a [(&'a str, Val)], &'a Ctx<'b>);
+
+impl Env for GroupEnv<'_, '_> {
+    fn name(&self, name: &str) -> Val {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or_else(|| self.1.name(name), |(_, v)| v.clone())
+    }
+    fn param(&self, name: &str) -> Val {
+        self.1.param(name)
+    }
+    fn has(&self, path: &str) -> bool {
+        self.1.has(path)
+    }
+}

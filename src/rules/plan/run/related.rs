@@ -1,0 +1,120 @@
+//! Related aggregates among computed fields (`with: { x: { sum: { from,
+//! on, within } } }`): the other rows indexed once per step, by key and in
+//! date order (see [`super::super::lookup`]).
+
+use super::super::bind::{At, BoundExpr};
+use super::super::expr::Val;
+use super::super::lookup::Group;
+use super::super::{Agg, Related};
+use super::compute::Key;
+use super::{Ctx, to_value};
+use crate::bundle::Column;
+use crate::rules::vocab::normalize_into;
+use crate::value::Value;
+use std::collections::HashMap;
+
+/// The other rows of a lookup, by key (the normalised `on` values joined),
+/// each group in date order when the lookup has `within`.
+pub(super) struct RelatedIndex {
+    /// Neither the rows nor the field to aggregate exist: count 0, else missing.
+    absent: bool,
+    groups: HashMap<String, Group>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn related_index(&self, l: &Related) -> RelatedIndex {
+        let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
+        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
+        let Some(t) = table else {
+            return RelatedIndex {
+                absent: true,
+                groups: HashMap::new(),
+            };
+        };
+        let keys: Vec<Option<&Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
+        let date = l.within.as_ref().map(|w| t.column(&w.date));
+        let mut buf = String::new();
+        'rows: for r in rows {
+            let day = match date {
+                Some(col) => match col.and_then(|c| c.days(r)) {
+                    Some(d) => d,
+                    None => continue,
+                },
+                None => 0,
+            };
+            let mut key = String::new();
+            for col in &keys {
+                let Some(c) = col.filter(|c| !c.is_null(r)) else {
+                    continue 'rows;
+                };
+                normalize_into(&c.key_text(r), &mut buf);
+                key.push_str(&buf);
+                key.push('\u{1f}');
+            }
+            groups.entry(key).or_default().push((day, r));
+        }
+        let col = l.field.as_deref().and_then(|f| t.column(f));
+        RelatedIndex {
+            absent: l.field.is_some() && col.is_none(),
+            groups: groups
+                .into_iter()
+                .map(|(k, rows)| (k, Group::new(rows, col, l.agg)))
+                .collect(),
+        }
+    }
+}
+
+impl RelatedIndex {
+    /// The aggregate over the other rows matching row `r`; null when the
+    /// row has no key or no range to match with.
+    pub(super) fn value(
+        &self,
+        l: &Related,
+        on: &[Key<'_>],
+        within: Option<&(BoundExpr<'_>, BoundExpr<'_>)>,
+        (r, local): (usize, &[Val]),
+        ctx: &Ctx<'_>,
+    ) -> Val {
+        if self.absent {
+            return if l.agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+        }
+        let mut key = String::new();
+        let mut buf = String::new();
+        for mine in on {
+            let text = match mine {
+                Key::Local(i) => match &local[*i] {
+                    Val::Null => return Val::Null,
+                    v => to_value(v).to_text(),
+                },
+                Key::Column(c) => match c.map_or(Value::Null, |c| c.value(r)) {
+                    Value::Null => return Val::Null,
+                    v => v.to_text(),
+                },
+            };
+            normalize_into(&text, &mut buf);
+            key.push_str(&buf);
+            key.push('\u{1f}');
+        }
+        let dates = match within {
+            Some((start, end)) => {
+                let at = At {
+                    row: r,
+                    local,
+                    around: ctx,
+                };
+                let (Val::Date(a), Val::Date(b)) = (start.eval(&at), end.eval(&at)) else {
+                    return Val::Null;
+                };
+                Some((a, b))
+            }
+            None => None,
+        };
+        match self.groups.get(&key) {
+            Some(g) => {
+                let (lo, hi) = g.range(dates);
+                g.value(l.agg, l.field.is_some(), lo, hi)
+            }
+            None => Group::new(Vec::new(), None, l.agg).value(l.agg, l.field.is_some(), 0, 0),
+        }
+    }
+}

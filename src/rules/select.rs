@@ -1,0 +1,272 @@
+//! A bound condition answered for a whole row set at once, a column at a
+//! time: each test is one tight loop over its column's typed vector (day
+//! numbers, numbers, flags, value numbers), and `all`/`any`/`not` combine
+//! the rows they select as bitmaps. Testing a million rows one by one walked
+//! the condition's tree and matched each column's type for every row.
+//!
+//! The rows selected are exactly those [`Bound::eval`] accepts (a property
+//! test below checks it): a test with no loop of its own here asks `eval`,
+//! row by row, for the rows still selected.
+
+use super::bound::Bound;
+use super::condition::Cmp;
+use crate::bundle::{Column, ColumnData, NULL_DATE};
+use crate::value::FieldType;
+
+/// A selection of rows `0..n` of a dataset, a bit per row (a million rows
+/// are 125 KB). Bits at or past `n` are never set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mask {
+    words: Vec<u64>,
+}
+
+impl Mask {
+    /// Every row of `0..n`.
+    pub fn all(n: usize) -> Self {
+        let mut words = vec![u64::MAX; n.div_ceil(64)];
+        if let Some(last) = words.last_mut()
+            && !n.is_multiple_of(64)
+        {
+            *last = (1u64 << (n % 64)) - 1;
+        }
+        Mask { words }
+    }
+
+    /// `rows` (each below `n`) of `0..n`.
+    pub fn of_rows(n: usize, rows: &[usize]) -> Self {
+        let mut mask = Mask::none(n.div_ceil(64));
+        for &r in rows {
+            mask.words[r / 64] |= 1 << (r % 64);
+        }
+        mask
+    }
+
+    fn none(words: usize) -> Self {
+        Mask { words: vec![0; words] }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.words.iter().all(|w| *w == 0)
+    }
+
+    /// The rows selected, in order.
+    pub fn rows(&self) -> Vec<usize> {
+        let count = self.words.iter().map(|w| w.count_ones() as usize).sum();
+        let mut out = Vec::with_capacity(count);
+        for (i, &word) in self.words.iter().enumerate() {
+            let mut w = word;
+            while w != 0 {
+                out.push(i * 64 + w.trailing_zeros() as usize);
+                w &= w - 1;
+            }
+        }
+        out
+    }
+
+    /// The rows of this selection that pass `test`. A word whose 64 rows are
+    /// all selected is tested without a branch per row; elsewhere only the
+    /// selected rows are tested.
+    fn keep(&self, test: impl Fn(usize) -> bool) -> Mask {
+        let mut out = Mask::none(self.words.len());
+        for (i, (&word, kept)) in self.words.iter().zip(&mut out.words).enumerate() {
+            let base = i * 64;
+            *kept = if word == u64::MAX {
+                (0..64).fold(0u64, |bits, b| bits | (u64::from(test(base + b)) << b))
+            } else {
+                let (mut w, mut bits) = (word, 0u64);
+                while w != 0 {
+                    let b = w.trailing_zeros() as usize;
+                    if test(base + b) {
+                        bits |= 1 << b;
+                    }
+                    w &= w - 1;
+                }
+                bits
+            };
+        }
+        out
+    }
+}
+
+/// A column read as numbers to compare: numbers, true/false as 1/0, or day
+/// numbers (as [`Bound::eval`] reads each kind of cell).
+enum Numbers<'a> {
+    Num(&'a [f64]),
+    Flag(&'a [u8]),
+    Days(&'a [i32]),
+    Nothing,
+}
+
+impl<'a> Numbers<'a> {
+    /// As `Column::number` reads a cell.
+    fn number(col: Option<&'a Column>) -> Self {
+        match col.map(|c| &c.data) {
+            Some(ColumnData::Number(v)) => Numbers::Num(v),
+            Some(ColumnData::Bool(v)) => Numbers::Flag(v),
+            _ => Numbers::Nothing,
+        }
+    }
+
+    /// Dates as day numbers, the rest as numbers.
+    fn comparable(col: Option<&'a Column>) -> Self {
+        match col {
+            Some(c) if c.ty == FieldType::Date => match &c.data {
+                ColumnData::Date(v) => Numbers::Days(v),
+                _ => Numbers::Nothing,
+            },
+            _ => Numbers::number(col),
+        }
+    }
+
+    #[inline]
+    fn get(&self, r: usize) -> Option<f64> {
+        match self {
+            Numbers::Num(v) => v.get(r).copied().filter(|n| !n.is_nan()),
+            Numbers::Flag(v) => v.get(r).copied().filter(|b| *b < 2).map(f64::from),
+            Numbers::Days(v) => v.get(r).copied().filter(|d| *d != NULL_DATE).map(f64::from),
+            Numbers::Nothing => None,
+        }
+    }
+
+    /// The rows of `input` whose number passes `cmp value`: a loop per kind of column.
+    fn compared(&self, input: &Mask, cmp: Cmp, value: f64) -> Mask {
+        match self {
+            Numbers::Num(v) => input.keep(|r| v.get(r).is_some_and(|n| compare(*n, cmp, value))),
+            Numbers::Flag(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2 && compare(f64::from(*b), cmp, value))),
+            Numbers::Days(v) => input.keep(|r| {
+                v.get(r)
+                    .is_some_and(|d| *d != NULL_DATE && compare(f64::from(*d), cmp, value))
+            }),
+            Numbers::Nothing => Mask::none(input.words.len()),
+        }
+    }
+}
+
+/// False for NaN, as a missing cell.
+#[inline]
+fn compare(n: f64, cmp: Cmp, value: f64) -> bool {
+    match cmp {
+        Cmp::Gt => n > value,
+        Cmp::Gte => n >= value,
+        Cmp::Lt => n < value,
+        Cmp::Lte => n <= value,
+    }
+}
+
+/// The rows of `input` whose cell is not missing.
+fn present(input: &Mask, col: Option<&Column>) -> Mask {
+    let Some(col) = col else {
+        return Mask::none(input.words.len());
+    };
+    match &col.data {
+        ColumnData::Text { ends, .. } => {
+            input.keep(|r| ends.get(r).is_some_and(|e| *e != if r == 0 { 0 } else { ends[r - 1] }))
+        }
+        ColumnData::Coded(c) => {
+            // A value is present when its text is not empty: answered once per value.
+            let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
+            input.keep(|r| {
+                c.of_row
+                    .get(r)
+                    .is_some_and(|k| filled.get(*k as usize).copied().unwrap_or(false))
+            })
+        }
+        ColumnData::Number(v) => input.keep(|r| v.get(r).is_some_and(|n| !n.is_nan())),
+        ColumnData::Date(v) => input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE)),
+        ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),
+    }
+}
+
+impl Bound<'_> {
+    /// The rows of `input` this condition accepts (see the module's doc).
+    pub(crate) fn select(&self, input: &Mask) -> Mask {
+        let none = || Mask::none(input.words.len());
+        match self {
+            Bound::Never => none(),
+            Bound::Flags(flags, answers) => {
+                input.keep(|r| flags.get(r).is_some_and(|s| answers[usize::from((*s).min(2))]))
+            }
+            Bound::Coded(of_row, answers) => input.keep(|r| {
+                of_row
+                    .get(r)
+                    .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false))
+            }),
+            Bound::Present(col) => present(input, *col),
+            // A semi-join with nothing to find (its set side lacks the field).
+            Bound::InSet(_, set, _) if set.is_empty() => none(),
+            Bound::InPeriod(col, start, end) => match col.map(|c| &c.data) {
+                Some(ColumnData::Date(v)) => {
+                    input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE && *start <= *d && *d <= *end))
+                }
+                _ => none(),
+            },
+            Bound::Compare(col, cmp, value) => Numbers::number(*col).compared(input, *cmp, *value),
+            Bound::VersusConst(col, cmp, value) => Numbers::comparable(*col).compared(input, *cmp, *value),
+            Bound::VersusField(col, cmp, other) => {
+                let (a, b) = (Numbers::comparable(*col), Numbers::comparable(*other));
+                input.keep(|r| match (a.get(r), b.get(r)) {
+                    (Some(x), Some(y)) => compare(x, *cmp, y),
+                    _ => false,
+                })
+            }
+            // Each test is asked only for the rows the earlier ones kept.
+            Bound::All(list) => {
+                let mut kept = input.clone();
+                for c in list {
+                    if kept.is_empty() {
+                        break;
+                    }
+                    kept = c.select(&kept);
+                }
+                kept
+            }
+            // Each test is asked only for the rows no earlier one took.
+            Bound::Any(list) => {
+                let mut taken = none();
+                let mut rest = input.clone();
+                for c in list {
+                    if rest.is_empty() {
+                        break;
+                    }
+                    let hit = c.select(&rest);
+                    for ((t, r), h) in taken.words.iter_mut().zip(&mut rest.words).zip(&hit.words) {
+                        *t |= h;
+                        *r &= !h;
+                    }
+                }
+                taken
+            }
+            Bound::Not(c) => {
+                let hit = c.select(input);
+                Mask {
+                    words: input.words.iter().zip(&hit.words).map(|(i, h)| i & !h).collect(),
+                }
+            }
+            // Text tests remember their answer per text; lists, sets of
+            // months and earlier dates are tested cell by cell.
+            Bound::Vocab(..)
+            | Bound::Mentions(..)
+            | Bound::InSet(..)
+            | Bound::InMonths(..)
+            | Bound::Follows(..)
+            | Bound::OneOf(..)
+            | Bound::Matches(..) => input.keep(|r| self.eval(r)),
+        }
+    }
+
+    /// The rows of `of` (ascending, each below `n`; every row of `0..n`
+    /// when None) this condition accepts, in order.
+    pub(crate) fn select_rows(&self, n: usize, of: Option<&[usize]>) -> Vec<usize> {
+        match of {
+            None => self.select(&Mask::all(n)).rows(),
+            Some(rows) if rows.windows(2).all(|w| w[0] < w[1]) && rows.last().is_none_or(|r| *r < n) => {
+                self.select(&Mask::of_rows(n, rows)).rows()
+            }
+            // Not a row set in dataset order: tested one by one, order kept.
+            Some(rows) => rows.iter().copied().filter(|r| self.eval(*r)).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -104,6 +104,15 @@ pub fn explain_text(rule: &Rule) -> String {
         }
         out.push('\n');
     }
+    if let Check::Plan(plan) = &rule.check
+        && !plan.definitions.is_empty()
+    {
+        let _ = writeln!(out, "Definitions used (definitions.yaml)");
+        for d in &plan.definitions {
+            let _ = writeln!(out, "  {}: {}", d.name, d.description);
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "Data needed");
     for d in data_lines(rule) {
         let _ = writeln!(out, "  {d}");

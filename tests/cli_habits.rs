@@ -162,17 +162,7 @@ fn a_portfolio_honours_format_json_on_stdout() {
             std::fs::copy(&f, dst.join(f.file_name().unwrap())).unwrap();
         }
     }
-    let o = mktaudit(&[
-        "audit",
-        root.path().to_str().unwrap(),
-        "--no-default-rules",
-        "--rules",
-        CORE_PACK,
-        "--as-of",
-        "2025-12-31",
-        "--format",
-        "json",
-    ]);
+    let o = audit_core(root.path());
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let rows: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
     assert_eq!(rows.as_array().unwrap().len(), 2);

@@ -241,3 +241,48 @@ check:
     // `{lab}` in the finding (line 26), not `{label}` of the list (line 10).
     assert!(out.contains("scoped.yaml:26:"), "{out}");
 }
+
+/// A shared condition named wrong, or written beside another test, is an
+/// error at its `is:` with the name it meant; a definition of the pack's own
+/// that refers to itself is refused too.
+#[test]
+fn a_shared_condition_mistake_points_at_its_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = "title: Overhead lines\n\
+                severity: low\n\
+                rationale: r\n\
+                remediation: r\n\
+                references: [{ convention: c }]\n\
+                check:\n  plan:\n    let:\n\
+                \x20     lines: { rows: { from: budget, where: { is: overhead_lines } } }\n\
+                \x20     n: { count: { from: lines } }\n\
+                \x20   value: n\n    warn_above: 0\n    message: \"{n}\"\n";
+    write_files(dir.path(), &[("strategic/typo.yaml", rule)]);
+    let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(out.contains("no definition named `overhead_lines`"), "{out}");
+    assert!(out.contains("did you mean `overhead_line`?"), "{out}");
+    assert!(out.contains("typo.yaml:9:"), "{out}");
+
+    let looped = "own_loop:\n  description: x\n  where: { not: { is: own_loop } }\n";
+    let rule = rule.replace("is: overhead_lines", "is: own_loop");
+    write_files(
+        dir.path(),
+        &[("definitions.yaml", looped), ("strategic/typo.yaml", &rule)],
+    );
+    let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(
+        out.contains("definitions refer to each other in a loop: own_loop -> own_loop"),
+        "{out}"
+    );
+    assert!(out.contains("typo.yaml:9:"), "{out}");
+
+    // The default pack's name, with another meaning, in the user's pack.
+    let clash = "overhead_line:\n  description: x\n  where: { field: category, equals: People }\n";
+    write_files(dir.path(), &[("definitions.yaml", clash)]);
+    let out = rendered(&["rules", "check", dir.path().to_str().unwrap()]);
+    assert!(
+        out.contains("definition `overhead_line` is defined differently by two packs"),
+        "{out}"
+    );
+    assert!(out.contains("definitions.yaml:1:1"), "{out}");
+}

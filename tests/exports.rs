@@ -326,6 +326,30 @@ fn salesforce_campaign_influence_names_the_deals_counted_twice() {
             && f.contains("Automate 2025 booth"),
         "{f}"
     );
+    // Its evidence is the credits behind it: the influence records of that deal
+    // under that model, each at its line of the export.
+    let csv = std::fs::read_to_string(dir.path().join("extract (3).csv")).unwrap();
+    let want: Vec<(usize, String)> = csv
+        .lines()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, l)| l.contains("\"0065g00000AbC1FAAV\"") && l.contains("\"Even Distribution\""))
+        .map(|(i, l)| (i + 1, l.split(',').next().unwrap().trim_matches('"').to_string()))
+        .collect();
+    assert_eq!(want.len(), 2, "the fixture credits the deal twice");
+    let got: Vec<(usize, String)> = findings[0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert_eq!(e["file"], "extract (3).csv", "{e}");
+            (
+                e["line"].as_u64().unwrap() as usize,
+                e["record"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got, want);
 }
 
 #[test]

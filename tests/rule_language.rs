@@ -505,3 +505,18 @@ fn lookup_and_group_value_mistakes_point_at_their_line() {
         );
     }
 }
+
+/// The budget rules read what a budget line is from the pack's
+/// definitions.yaml, and `explain` says which definitions a rule uses.
+#[test]
+fn explain_lists_the_shared_conditions_a_rule_uses() {
+    let o = common::mktaudit(&["explain", "COMP-004"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let text = common::stdout(&o);
+    assert!(text.contains("Definitions used (definitions.yaml)"), "{text}");
+    assert!(text.contains("  program_line: A program line of any kind."), "{text}");
+    assert!(text.contains("  overhead_line: "), "{text}");
+    // A rule that uses none lists none.
+    let o = common::mktaudit(&["explain", "CRED-001"]);
+    assert!(!common::stdout(&o).contains("Definitions used"));
+}

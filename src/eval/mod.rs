@@ -537,6 +537,7 @@ fn plan_check(
     for f in out.findings {
         let evidence = match (&f.dataset, f.row) {
             (Some(ds), Some(row)) => vec![evidence_row(bundle, ds, row)],
+            (Some(ds), None) if !f.rows.is_empty() => f.rows.iter().map(|r| evidence_row(bundle, ds, *r)).collect(),
             (Some(ds), None) => vec![evidence_file(bundle, ds)],
             _ => out.datasets.iter().map(|d| evidence_file(bundle, d)).collect(),
         };

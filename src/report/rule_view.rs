@@ -41,7 +41,10 @@ pub struct RuleView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceRow {
+    /// Empty on a finding's further records (`continued`).
     pub finding: String,
+    /// Another record of the finding in the row above.
+    pub continued: bool,
     pub file: String,
     pub line: String,
     pub record: String,
@@ -97,14 +100,17 @@ pub(super) fn rule_view(r: &RuleResult, currency: &str) -> RuleView {
         if f.evidence.is_empty() {
             evidence.push(EvidenceRow {
                 finding: client_text(&f.message),
+                continued: false,
                 file: "-".into(),
                 line: "-".into(),
                 record: "-".into(),
             });
         }
-        for e in &f.evidence {
+        for (i, e) in f.evidence.iter().enumerate() {
             evidence.push(EvidenceRow {
-                finding: client_text(&f.message),
+                // A finding's further records sit under it, its text not repeated.
+                finding: if i == 0 { client_text(&f.message) } else { String::new() },
+                continued: i > 0,
                 file: e.file.clone(),
                 line: e.line.map_or_else(|| "-".to_string(), |l| l.to_string()),
                 record: e.record.clone().unwrap_or_else(|| "-".into()),

@@ -182,6 +182,13 @@ impl Condition {
         params: &ParamValues,
         names: &Names<'_>,
     ) -> Result<Condition, CheckError> {
+        // A plan's `is:` was expanded when its rule loaded; the older checks do not expand.
+        if let Some(name) = &raw.is {
+            return Err(
+                CheckError::new(format!("`is: {name}` is read in `plan:` checks only"), "is:")
+                    .help("write the condition inline here, or move the check into a `plan:`"),
+            );
+        }
         let combinators = [raw.all.is_some(), raw.any.is_some(), raw.not.is_some()];
         let ops = operator_names(raw);
         let n_comb = combinators.iter().filter(|b| **b).count();

@@ -214,6 +214,10 @@ pub enum Threshold {
 #[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCondition {
+    /// A named condition of the pack's `definitions.yaml`, standing alone
+    /// (`{ is: program_line }`); expanded when the rule loads.
+    #[serde(default)]
+    pub is: Option<String>,
     #[serde(default)]
     pub field: Option<String>,
     /// Regex (or `$param`), matched case-sensitively unless it starts with `(?i)`.

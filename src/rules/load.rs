@@ -119,6 +119,8 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
         }
     }
     let vocab_names: BTreeSet<String> = vocabularies.keys().cloned().collect();
+    let (definitions, definition_texts) = super::definitions::load(dirs, &mut problems);
+    pack_texts.extend(definition_texts);
     let mut by_id: BTreeMap<String, (Rule, usize)> = BTreeMap::new();
     let mut notes = Vec::new();
     for (pack_index, dir) in dirs.iter().enumerate() {
@@ -146,6 +148,7 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                 let mut file_problems = Problems::default();
                 let context = PackContext {
                     vocabs: &vocab_names,
+                    definitions: &definitions,
                     shared: shared.as_ref(),
                     with_tests,
                 };
@@ -242,14 +245,18 @@ fn load_vocabularies(
 
 /// Whether a file in a pack is a rule (not the pack's vocabularies).
 fn is_rule_file(dir: &Path, path: &Path) -> bool {
-    path != dir.join(super::vocab::FILE_NAME)
+    path != dir.join(super::vocab::FILE_NAME) && path != dir.join(super::definitions::FILE_NAME)
 }
 
 fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
     if *dir == default_pack_dir() {
         return built_in::FILES
             .iter()
-            .filter(|(p, _)| (p.ends_with(".yaml") || p.ends_with(".yml")) && *p != super::vocab::FILE_NAME)
+            .filter(|(p, _)| {
+                (p.ends_with(".yaml") || p.ends_with(".yml"))
+                    && *p != super::vocab::FILE_NAME
+                    && *p != super::definitions::FILE_NAME
+            })
             .map(|(p, _)| dir.join(p))
             .collect();
     }
@@ -301,12 +308,22 @@ pub(super) fn rule_hash(source: &SourceFile, check: &Check) -> String {
         h.update([0]);
         h.update(s.source.text.as_bytes());
     }
+    if let Check::Plan(p) = check {
+        for d in &p.definitions {
+            h.update([0]);
+            h.update(d.name.as_bytes());
+            h.update([0]);
+            h.update(d.condition.as_bytes());
+        }
+    }
     hex(&h.finalize())
 }
 
 /// What every rule of a pack may use besides its own file.
 pub(super) struct PackContext<'a> {
     pub(super) vocabs: &'a BTreeSet<String>,
+    /// The named conditions of every loaded pack's `definitions.yaml`.
+    pub(super) definitions: &'a super::definitions::Definitions,
     /// The functions of the pack's `shared.rhai`.
     pub(super) shared: Option<&'a rhai::AST>,
     /// Whether to read the rules' inline tests.

@@ -7,6 +7,7 @@
 pub(crate) mod bound;
 pub mod budget;
 pub mod condition;
+pub mod definitions;
 mod filter;
 pub mod format;
 mod group;
@@ -267,6 +268,9 @@ pub struct PlanCheck {
     /// (dataset, field, vocabulary) the plan's conditions read with
     /// `in_vocab`: what the notes on unrecognised values look at.
     pub vocab_uses: Vec<unrecognised::VocabUse>,
+    /// The definitions the plan uses (`is:`), each as it read when the rule
+    /// loaded: part of the rule's hash, as its own text is.
+    pub definitions: Vec<definitions::Used>,
 }
 
 impl Check {

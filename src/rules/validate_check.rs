@@ -54,7 +54,19 @@ pub(super) fn validate_check(
         );
         return None;
     }
-    if let Some(plan) = &check.plan {
+    if let Some(written) = &check.plan {
+        let expanded = match super::definitions::expand_plan(written, context.definitions) {
+            Ok(e) => e,
+            Err(e) => {
+                let error = CheckError::new(e.message, format!("is: {}", e.name)).help(e.help);
+                problems.push(check_problem(src, error, ErrorCode::RulesPlan));
+                return None;
+            }
+        };
+        let (plan, definitions) = match &expanded {
+            Some((plan, used)) => (plan, super::definitions::used(used, context.definitions)),
+            None => (&**written, Vec::new()),
+        };
         let compiled = match super::plan::Plan::compile(plan, defaults, Some(context.vocabs)) {
             Ok(c) => c,
             Err(errors) => {
@@ -74,6 +86,7 @@ pub(super) fn validate_check(
         return Some(Check::Plan(Box::new(super::PlanCheck {
             compiled: Arc::new(compiled),
             vocab_uses: super::unrecognised::vocab_uses(plan),
+            definitions,
         })));
     }
     let mut need = |ds: &str, field: Option<&str>| {

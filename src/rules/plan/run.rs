@@ -41,11 +41,20 @@ enum Slot {
         keys: Arc<BTreeSet<String>>,
         /// Per key of a `groups` set: its `count` and `let:` values, for templates.
         values: Arc<GroupValues>,
+        /// Per key of a `groups` set: its first rows, the evidence of a finding.
+        rows: Arc<GroupRows>,
     },
 }
 
 /// Key -> (name, value) of the values computed for that group.
 type GroupValues = BTreeMap<String, Vec<(String, Value)>>;
+
+/// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
+type GroupRows = BTreeMap<String, Vec<usize>>;
+
+/// Records cited as evidence of one group's finding: enough to check the
+/// finding in the export; the finding's message gives the counts.
+const GROUP_EVIDENCE_ROWS: usize = 5;
 
 /// One record (or key, or the org) behind an outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,6 +64,8 @@ pub struct PlanFinding {
     pub row: Option<usize>,
     /// For key findings (`month:2025-03`).
     pub key: Option<String>,
+    /// A group's finding: the first rows of the group, its evidence.
+    pub rows: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -320,6 +331,7 @@ impl Ctx<'_> {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
                     values: Arc::default(),
+                    rows: Arc::default(),
                 }
             }
             Step::Groups {
@@ -332,11 +344,12 @@ impl Ctx<'_> {
                 lets,
                 having,
             } => {
-                let (keys, values) = self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref());
+                let (keys, values, rows) = self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref());
                 Slot::Keys {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
                     values: Arc::new(values),
+                    rows: Arc::new(rows),
                 }
             }
             Step::Keys { of, op } => {
@@ -352,14 +365,17 @@ impl Ctx<'_> {
                         }
                     }
                 };
-                let (dataset, values) = match self.slot(of) {
-                    Some(Slot::Keys { dataset, values, .. }) => (dataset.clone(), Arc::clone(values)),
-                    _ => (None, Arc::default()),
+                let (dataset, values, rows) = match self.slot(of) {
+                    Some(Slot::Keys {
+                        dataset, values, rows, ..
+                    }) => (dataset.clone(), Arc::clone(values), Arc::clone(rows)),
+                    _ => (None, Arc::default(), Arc::default()),
                 };
                 Slot::Keys {
                     dataset,
                     keys: Arc::new(keys),
                     values,
+                    rows,
                 }
             }
             Step::List {
@@ -827,10 +843,19 @@ impl Ctx<'_> {
                         dataset: Some(dataset.clone()),
                         row: Some(r),
                         key: None,
+                        rows: Vec::new(),
                     });
                 }
             }
-            Some((_, Slot::Keys { dataset, keys, values })) => {
+            Some((
+                _,
+                Slot::Keys {
+                    dataset,
+                    keys,
+                    values,
+                    rows: cited,
+                },
+            )) => {
                 out.unlisted += keys.len().saturating_sub(limit);
                 let mut keys: Vec<&String> = keys.iter().collect();
                 if let Some((s, desc)) = &spec.sort {
@@ -842,6 +867,7 @@ impl Ctx<'_> {
                         message: self.render_key(&spec.message, values, k),
                         dataset: dataset.clone(),
                         row: None,
+                        rows: cited.get(k.as_str()).cloned().unwrap_or_default(),
                         key: Some(if is_month {
                             format!("month:{k}")
                         } else {
@@ -855,6 +881,7 @@ impl Ctx<'_> {
                 dataset: None,
                 row: None,
                 key: None,
+                rows: Vec::new(),
             }),
         }
     }

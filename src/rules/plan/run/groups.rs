@@ -68,7 +68,7 @@ impl Ctx<'_> {
         none: &Option<Condition>,
         lets: &[GroupLet],
         having: Option<&Expr>,
-    ) -> (BTreeSet<String>, GroupValues) {
+    ) -> (BTreeSet<String>, GroupValues, GroupRows) {
         let (ds, rows) = self.rows_of(from, dataset);
         let Some(ds) = ds else {
             return Default::default();
@@ -92,6 +92,7 @@ impl Ctx<'_> {
         }
         let mut out = BTreeSet::new();
         let mut shown = GroupValues::new();
+        let mut cited = GroupRows::new();
         // One list of values, cleared per group (a million groups, most
         // judged and dropped): a few names, found faster by a scan than hashed.
         let mut values: Vec<(&str, Val)> = Vec::new();
@@ -129,9 +130,15 @@ impl Ctx<'_> {
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let key = grouping.key(key_col, key).into_owned();
             shown.insert(key.clone(), named);
+            // The group's first rows in the export (a grouping need not keep
+            // row order), sorted only for the groups kept.
+            let mut first = rows.to_vec();
+            first.sort_unstable();
+            first.truncate(GROUP_EVIDENCE_ROWS);
+            cited.insert(key.clone(), first);
             out.insert(key);
         }
-        (out, shown)
+        (out, shown, cited)
     }
 
     /// One `let:` value of a group, over its rows (those `filter` keeps).

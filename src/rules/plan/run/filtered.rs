@@ -6,7 +6,8 @@
 
 use super::super::join::Probe;
 use super::super::table::Table;
-use super::{Ctx, Probing, Slot};
+use super::binding::Probing;
+use super::{Ctx, Slot};
 use crate::rules::condition::Condition;
 use crate::rules::select::Mask;
 use crate::rules::shared;

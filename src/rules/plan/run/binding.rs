@@ -1,0 +1,112 @@
+//! What a condition reads while it is bound: the plan's semi-join sets,
+//! key sets, params and dates (see [`crate::rules::bound::BindEnv`]).
+
+use super::*;
+
+impl Ctx<'_> {
+    /// A semi-join's set: the normalised values of `fields` in the row set
+    /// (or dataset) `from`, built once per run. With `probe` (the rows a
+    /// filter tests, and their field) fewer than the rows read, only the
+    /// values those rows name are kept (see [`super::join`]).
+    pub(super) fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
+        let (table, set_rows) = match self.slot(from) {
+            Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
+            _ => (self.table(from, from), None),
+        };
+        // No field to read the values of (ACCT-006: opportunities exported
+        // without lead_id): nothing to hash on the tested side either.
+        let Some(table) = table.filter(|t| fields.iter().any(|f| t.column(f).is_some())) else {
+            return Arc::default();
+        };
+        let read = set_rows.map_or(table.ds.rows, |r| r.len());
+        let probe = probe.filter(|(p, _)| p.len() < read);
+        let key = (
+            from.to_string(),
+            fields.to_vec(),
+            probe.map(|(p, f)| (p.from.to_string(), f.to_string())),
+        );
+        if let Some(set) = self.joins.borrow().get(&key) {
+            return Arc::clone(set);
+        }
+        let only = probe.map(|(p, field)| p.values(field));
+        let set = if only.as_ref().is_some_and(TextSet::is_empty) {
+            TextSet::default()
+        } else {
+            let all: Vec<usize>;
+            let rows = match set_rows {
+                Some(r) => r.as_slice(),
+                None => {
+                    all = (0..table.ds.rows).collect();
+                    &all
+                }
+            };
+            crate::rules::plan::join::values(table, rows, fields, only.as_ref())
+        };
+        let set = Arc::new(set);
+        self.joins.borrow_mut().insert(key, Arc::clone(&set));
+        set
+    }
+}
+
+/// A filter's environment while it is bound for a pass over known rows: a
+/// semi-join in it can be built from the side of the rows it tests.
+pub(super) struct Probing<'c, 'a> {
+    pub(super) ctx: &'c Ctx<'a>,
+    pub(super) probe: Probe<'c>,
+}
+
+impl BindEnv for Probing<'_, '_> {
+    fn period(&self) -> Period {
+        self.ctx.period
+    }
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
+        self.ctx.vocabulary(name)
+    }
+    fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet> {
+        self.ctx.join_set(from, fields, Some((self.probe, probe)))
+    }
+    fn value(&self, e: &Expr) -> Val {
+        self.ctx.value(e)
+    }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.ctx.keys_of(name)
+    }
+    fn param_value(&self, name: &str) -> Value {
+        self.ctx.param_value(name)
+    }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        self.ctx.dates_of(from, field)
+    }
+}
+
+impl BindEnv for Ctx<'_> {
+    fn period(&self) -> Period {
+        self.period
+    }
+    fn vocabulary(&self, name: &str) -> Option<Arc<Vocabulary>> {
+        self.vocabs.get(name).cloned()
+    }
+    fn values_of(&self, from: &str, fields: &[String], _: &str) -> Arc<TextSet> {
+        self.join_set(from, fields, None)
+    }
+    fn value(&self, e: &Expr) -> Val {
+        e.eval(self)
+    }
+    fn keys_of(&self, name: &str) -> HashSet<String> {
+        self.keys(name).into_iter().collect()
+    }
+    fn param_value(&self, name: &str) -> Value {
+        self.params.get(name).cloned().unwrap_or(Value::Null)
+    }
+    fn dates_of(&self, from: &str, field: &str) -> Vec<i32> {
+        let Some(Slot::Rows { dataset, rows, .. }) = self.slot(from) else {
+            return Vec::new();
+        };
+        let Some(col) = self.table(from, dataset).and_then(|d| d.column(field)) else {
+            return Vec::new();
+        };
+        let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r)).collect();
+        dates.sort_unstable();
+        dates
+    }
+}

@@ -1,0 +1,290 @@
+//! Tests of plan evaluation: pick, branch values, key sets, follows.
+
+mod pick_and_branch_value_tests {
+    use super::super::*;
+    use crate::bundle::Manifest;
+    use crate::error::SourceFile;
+    use crate::rules::plan::format::RawPlan;
+
+    fn outcome(plan: &str, data: &str) -> PlanOutcome {
+        let raw: RawPlan = crate::yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
+        let source = SourceFile::new("test", String::new());
+        let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
+        let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: day(1, 1),
+            end: day(12, 31),
+        };
+        run(&plan, &bundle, period, day(12, 31), &params, &Vocabularies::new(), 50)
+    }
+
+    const PLAN: &str = r#"
+let:
+  approved: { rows: { from: plans, where: { field: status, equals: approved } } }
+  all: { rows: { from: plans } }
+  counted: { pick: { if: "has(plans.status)", then: approved, else: all } }
+value: counted
+outcome:
+  - if: counted > 2
+    warn: "{counted} plans, value {value}"
+    value: counted * 10
+    threshold: 5
+  - pass: "{counted} plans, value {value}"
+findings:
+  - from: counted
+    message: "{id}"
+"#;
+
+    #[test]
+    fn pick_chooses_a_row_set_by_a_condition() {
+        let with_status = "plans: [{id: A, status: approved}, {id: B, status: draft}]";
+        let o = outcome(PLAN, with_status);
+        assert_eq!((o.status, o.message.as_str()), (Status::Pass, "1 plans, value 1"));
+        let without_status = "plans: [{id: A}, {id: B}, {id: C}]";
+        let o = outcome(PLAN, without_status);
+        assert_eq!(o.status, Status::Warn);
+        let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(ids, ["A", "B", "C"]);
+    }
+
+    const AT_STAKE: &str = r#"
+let:
+  idle: { rows: { from: campaigns, where: { field: leads, lte: 0 } } }
+  idle_cost: { sum: { from: idle, field: cost } }
+outcome:
+  - if: idle > 0
+    fail: "{idle} idle"
+  - pass: none idle
+at_stake:
+  amount: idle_cost
+  label: "of spend on {idle:n idle campaign}"
+"#;
+
+    #[test]
+    fn the_money_at_stake_is_named_only_for_a_warning_or_failure_with_an_amount() {
+        let o = outcome(
+            AT_STAKE,
+            "campaigns: [{id: A, leads: 0, cost: 1200}, {id: B, leads: 3, cost: 50}]",
+        );
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.at_stake, Some((1200.0, "of spend on 1 idle campaign".to_string())));
+        let o = outcome(AT_STAKE, "campaigns: [{id: A, leads: 2, cost: 1200}]");
+        assert_eq!((o.status, o.at_stake), (Status::Pass, None));
+        // No amount recorded: nothing is at stake rather than a made-up 0.
+        let o = outcome(AT_STAKE, "campaigns: [{id: A, leads: 0}]");
+        assert_eq!((o.status, o.at_stake), (Status::Fail, None));
+    }
+
+    #[test]
+    fn a_part_cannot_name_its_own_money_at_stake() {
+        let raw: RawPlan = crate::yaml::from_str(
+            "parts:\n  - name: a\n    outcome: [{ pass: ok }]\n    at_stake: { amount: '1', label: x }\n",
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors.iter().any(|e| e.message.contains("`at_stake`")), "{errors:?}");
+    }
+
+    #[test]
+    fn a_branch_reports_its_own_value() {
+        let o = outcome(PLAN, "plans: [{id: A}, {id: B}, {id: C}]");
+        assert_eq!(o.message, "3 plans, value 30");
+        assert_eq!((o.value, o.threshold), (Some(30.0), Some(5.0)));
+        assert_eq!(o.formula.as_deref(), Some("counted * 10 = 3 × 10"));
+    }
+
+    #[test]
+    fn a_sum_of_no_rows_is_plus_zero() {
+        let plan = "let: { none: { rows: { from: campaigns, where: { field: type, equals: x } } }, total: { sum: { from: none, field: cost } } }\nvalue: total\noutcome: [{ pass: '{total}' }]";
+        let o = outcome(plan, "campaigns: [{id: A, type: event, cost: 5}]");
+        assert!(
+            o.value.is_some_and(|v| v == 0.0 && v.is_sign_positive()),
+            "{:?}",
+            o.value
+        );
+        assert_eq!(o.message, "0");
+    }
+
+    #[test]
+    fn pick_needs_row_sets_of_one_dataset() {
+        let raw: RawPlan = crate::yaml::from_str(
+            r#"
+let:
+  a: { rows: { from: plans } }
+  b: { rows: { from: kpis } }
+  c: { pick: { if: "true", then: a, else: b } }
+outcome:
+  - pass: ok
+"#,
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors[0].message.contains("row sets of one dataset"), "{errors:?}");
+    }
+}
+
+mod rule_tests {
+    use crate::ruletest::{Verdict, run_rule_tests};
+
+    /// A rule whose inline tests pin a `rows` step's `if` and an empty sum.
+    const RULE: &str = r#"
+id: ACCT-901
+title: Reports to leadership at least monthly
+severity: low
+rationale: test
+remediation: test
+params:
+  min_per_year: { default: 12, description: Fewest reports a year. }
+check:
+  plan:
+    let:
+      all: { rows: { from: reports } }
+      regular: { rows: { from: all, if: "per_year(cadence) >= $min_per_year" } }
+      unknown: { rows: { from: reports, if: "is_null(per_year(cadence))" } }
+      spend: { sum: { from: budget, field: amount, where: { field: line, equals: Media } } }
+      names: "join(', ', 'reports', '', null)"
+    outcome:
+      - if: all == 0
+        not_assessed: no reports
+      - if: regular == 0
+        fail: 'none of {all} reports is regular ({unknown} with no cadence; {names}; spend {spend:pct0})'
+      - pass: '{regular} regular'
+tests:
+  - name: weekly and monthly are regular
+    expect: pass
+    expect_message: '^2 regular$'
+    data:
+      reports:
+        - { id: R1, cadence: Weekly }
+        - { id: R2, cadence: monthly }
+        - { id: R3, cadence: quarterly }
+  - name: quarterly is not, an unknown cadence is counted, an empty sum is 0
+    expect: fail
+    expect_message: '^none of 2 reports is regular \(1 with no cadence; reports; spend 0%\)$'
+    data:
+      reports:
+        - { id: R1, cadence: Quarterly }
+        - { id: R2, cadence: whenever }
+      budget:
+        - { id: B1, line: Team, amount: 5000 }
+  - name: nothing to judge
+    expect: not_assessed
+    data: {}
+"#;
+
+    #[test]
+    fn a_rows_step_tests_each_row_with_an_expression() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("accountable")).unwrap();
+        std::fs::write(dir.path().join("accountable/ACCT-901.yaml"), RULE).unwrap();
+        let loaded = crate::rules::load_rule_dirs(&[dir.path().to_path_buf()]).unwrap_or_else(|p| panic!("{p}"));
+        let rule = loaded.pack.get("ACCT-901").unwrap();
+        let results = run_rule_tests(rule, &loaded.pack);
+        assert_eq!(results.len(), 3);
+        for r in results {
+            assert_eq!(r.verdict, Verdict::Validated, "{}: {}", r.case, r.detail);
+        }
+    }
+}
+
+mod keys_and_follows_tests {
+    use super::super::*;
+    use crate::bundle::{Manifest, bundle_from_inline};
+    use crate::error::SourceFile;
+
+    fn outcome(plan: &str, data: &str) -> PlanOutcome {
+        let raw: crate::rules::plan::format::RawPlan = crate::yaml::from_str(plan).unwrap();
+        let params = ParamValues::new();
+        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
+        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
+        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
+        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
+        let period = Period {
+            start: d(1, 1),
+            end: d(12, 31),
+        };
+        run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100)
+    }
+
+    #[test]
+    fn in_keys_keeps_rows_whose_value_or_month_is_a_key() {
+        let o = outcome(
+            "let:
+  attended: { rows: { from: meetings, where: { field: attendees, in_rows: { from: people, fields: [id] } } } }
+  months: { months: { from: meetings, date: date } }
+  covered: { months: { from: attended, date: date } }
+  gaps: { keys: { of: months, minus: covered } }
+  missed: { rows: { from: meetings, where: { field: date, in_keys: gaps } } }
+  ids: { groups: { from: meetings, by: id, having: count > 0 } }
+  named: { rows: { from: meetings, where: { field: id, in_keys: ids } } }
+  other: { rows: { from: meetings, where: { field: date, not_in_keys: gaps } } }
+  note: { text: '{missed} missed{?gaps: in {gaps}}{!named:, none named}' }
+outcome:
+  - fail: '{note}'
+findings:
+  - from: missed
+    if: 'true'
+    message: '{id}'",
+            "people: [{ id: p-cmo }]
+meetings:
+  - { id: M-1, date: 2025-01-07, attendees: p-cro }
+  - { id: M-2, date: 2025-01-28, attendees: p-cmo }
+  - { id: M-3, date: 2025-02-25, attendees: p-cro }
+  - { id: M-4, date: 2025-02-26 }",
+        );
+        assert_eq!(o.message, "2 missed in 2025-02");
+        let ids: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(ids, ["M-3", "M-4"]);
+    }
+
+    #[test]
+    fn a_not_assessed_outcome_carries_no_value() {
+        let o = outcome(
+            "let:\n  n: { count: { from: meetings } }\noutcome:\n  - if: n < 5\n    not_assessed: too few\n  - pass: ok\nvalue: n\nthreshold: 5",
+            "meetings: [{ id: M-1 }]",
+        );
+        assert_eq!(
+            (o.status, o.value, o.threshold, o.formula),
+            (Status::NotAssessed, None, None, None)
+        );
+    }
+
+    #[test]
+    fn follows_finds_a_later_date_and_its_gap_to_the_latest_earlier_one() {
+        let o = outcome(
+            "let:
+  dated: { rows: { from: positioning, where: { field: status, equals: approved } } }
+  changes: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated } } } }
+  quick: { rows: { from: positioning, where: { field: effective_date, follows: { from: dated, within_days: 100 } } } }
+outcome:
+  - fail: '{changes} changes, {quick} quick'
+findings:
+  - from: quick
+    message: '{id}'",
+            "positioning:
+  - { id: P-1, effective_date: 2024-01-01, status: approved }
+  - { id: P-2, effective_date: 2024-03-01, status: approved }
+  - { id: P-3, effective_date: 2024-09-01, status: approved }
+  - { id: P-4, effective_date: 2024-01-01, status: approved }
+  - { id: P-5, status: approved }",
+        );
+        assert_eq!(o.message, "2 changes, 1 quick");
+        assert_eq!(o.findings[0].message, "P-2");
+    }
+
+    #[test]
+    fn in_keys_names_a_key_set_of_the_plan() {
+        let raw: crate::rules::plan::format::RawPlan = crate::yaml::from_str(
+            "let:
+  x: { rows: { from: meetings, where: { field: date, in_keys: nope } } }
+outcome:
+  - pass: ok",
+        )
+        .unwrap();
+        let errors = Plan::compile(&raw, &ParamValues::new(), None).unwrap_err();
+        assert!(errors[0].message.contains("`in_keys` names `nope`"), "{errors:?}");
+    }
+}

@@ -270,7 +270,10 @@ fn comparable(col: Option<&Column>, row: usize) -> Option<f64> {
     }
 }
 
-fn compare(n: f64, cmp: Cmp, value: f64) -> bool {
+/// False for NaN, as a missing cell (the filters a column at a time,
+/// `select.rs`, compare with this too).
+#[inline]
+pub(crate) fn compare(n: f64, cmp: Cmp, value: f64) -> bool {
     match cmp {
         Cmp::Gt => n > value,
         Cmp::Gte => n >= value,

@@ -8,7 +8,7 @@
 //! test below checks it): a test with no loop of its own here asks `eval`,
 //! row by row, for the rows still selected.
 
-use super::bound::Bound;
+use super::bound::{Bound, compare};
 use super::condition::Cmp;
 use crate::bundle::{Column, ColumnData, NULL_DATE};
 use crate::value::FieldType;
@@ -139,17 +139,6 @@ impl<'a> Numbers<'a> {
             }),
             Numbers::Nothing => Mask::none(input.words.len()),
         }
-    }
-}
-
-/// False for NaN, as a missing cell.
-#[inline]
-fn compare(n: f64, cmp: Cmp, value: f64) -> bool {
-    match cmp {
-        Cmp::Gt => n > value,
-        Cmp::Gte => n >= value,
-        Cmp::Lt => n < value,
-        Cmp::Lte => n <= value,
     }
 }
 

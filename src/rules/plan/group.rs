@@ -254,28 +254,12 @@ mod tests {
 
     /// A plan's message over leads with these emails.
     fn message(plan: &str, emails: &[&str]) -> String {
-        use crate::bundle::{Manifest, bundle_from_inline};
-        use crate::rules::condition::Period;
-        use crate::rules::params::ParamValues;
-        let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
-        let params = ParamValues::new();
-        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
         let rows: Vec<String> = emails
             .iter()
             .enumerate()
             .map(|(i, e)| format!("{{ id: L{i}, email: '{e}' }}"))
             .collect();
-        let data = format!("leads: [{}]\n", rows.join(", "));
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(&data).unwrap();
-        let source = crate::error::SourceFile::new("t.yaml", "");
-        let bundle = bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
-        let d = |m, d| chrono::NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: d(1, 1),
-            end: d(12, 31),
-        };
-        let vocabs = crate::rules::vocab::Vocabularies::new();
-        super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &vocabs, 100).message
+        super::super::testing::outcome(plan, &format!("leads: [{}]\n", rows.join(", "))).message
     }
 
     #[test]

@@ -96,12 +96,8 @@ fn text_items(col: &Column, r: usize, mut f: impl FnMut(&str)) {
 
 #[cfg(test)]
 mod tests {
-    use crate::bundle::{Manifest, bundle_from_inline};
-    use crate::error::SourceFile;
-    use crate::rules::condition::Period;
-    use crate::rules::params::ParamValues;
-    use crate::rules::vocab::{Vocabularies, normalize};
-    use chrono::NaiveDate;
+    use crate::rules::plan::testing;
+    use crate::rules::vocab::normalize;
     use std::collections::HashSet;
 
     /// Opportunities (and leads) linked both ways; `matched` and `broken`
@@ -117,9 +113,6 @@ outcome:
 "#;
 
     fn counts(leads: &[Option<String>], opps: &[String]) -> String {
-        let raw: super::super::format::RawPlan = crate::yaml::from_str(PLAN).unwrap();
-        let params = ParamValues::new();
-        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
         let lead_rows: Vec<String> = leads
             .iter()
             .enumerate()
@@ -134,14 +127,7 @@ outcome:
             lead_rows.join(", "),
             opp_rows.join(", ")
         );
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(&data).unwrap();
-        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
-        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: d(1, 1),
-            end: d(12, 31),
-        };
-        super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100).message
+        testing::outcome(PLAN, &data).message
     }
 
     /// The same counts worked out directly: ids compare as normalised words.
@@ -186,18 +172,8 @@ let:
 outcome:
   - pass: '{links} {found} {missed}'
 "#;
-        let raw: super::super::format::RawPlan = crate::yaml::from_str(plan).unwrap();
-        let params = ParamValues::new();
-        let plan = super::super::Plan::compile(&raw, &params, None).unwrap();
         let data = "leads: [{ id: L1, opportunity_id: O1 }, { id: L2 }, { id: L3 }]\nopportunities: [{ id: O1 }]\n";
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
-        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
-        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: d(1, 1),
-            end: d(12, 31),
-        };
-        let run = super::super::run::run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100);
+        let run = testing::outcome(plan, data);
         assert_eq!(run.message, "1 0 3");
     }
 

@@ -19,6 +19,8 @@ mod reads;
 mod rows;
 mod run;
 mod table;
+#[cfg(test)]
+mod testing;
 
 pub use reads::{conditions, reads};
 pub(crate) use run::run_shared;

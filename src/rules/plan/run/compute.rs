@@ -352,12 +352,8 @@ fn lookup_keys(col: &Column, rows: &[usize]) -> (TextSet, Vec<Option<u32>>) {
 
 #[cfg(test)]
 mod tests {
-    use crate::bundle::{Manifest, bundle_from_inline};
-    use crate::error::SourceFile;
-    use crate::rules::condition::Period;
-    use crate::rules::params::ParamValues;
-    use crate::rules::vocab::{Vocabularies, normalize};
-    use chrono::NaiveDate;
+    use crate::rules::plan::testing;
+    use crate::rules::vocab::normalize;
 
     /// Lookups of credits into deals: three on the same key (one probe per
     /// row), one on a key computed in the step, one on another field; a
@@ -384,9 +380,6 @@ outcome:
     type Credit = (Option<String>, Option<String>, Option<String>);
 
     fn run(credits: &[Credit], deals: &[String]) -> String {
-        let raw: super::super::super::format::RawPlan = crate::yaml::from_str(PLAN).unwrap();
-        let params = ParamValues::new();
-        let plan = super::super::super::Plan::compile(&raw, &params, None).unwrap();
         let field = |name: &str, v: &Option<String>| v.as_ref().map(|v| format!(", {name}: '{v}'")).unwrap_or_default();
         let credit_rows: Vec<String> = credits
             .iter()
@@ -410,14 +403,7 @@ outcome:
             credit_rows.join(", "),
             deal_rows.join(", ")
         );
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(&data).unwrap();
-        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
-        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: d(1, 1),
-            end: d(12, 31),
-        };
-        super::super::run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100).message
+        testing::outcome(PLAN, &data).message
     }
 
     /// The same values worked out directly: the first deal whose id is the

@@ -2,24 +2,8 @@
 
 mod pick_and_branch_value_tests {
     use super::super::*;
-    use crate::bundle::Manifest;
-    use crate::error::SourceFile;
     use crate::rules::plan::format::RawPlan;
-
-    fn outcome(plan: &str, data: &str) -> PlanOutcome {
-        let raw: RawPlan = crate::yaml::from_str(plan).unwrap();
-        let params = ParamValues::new();
-        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
-        let source = SourceFile::new("test", String::new());
-        let bundle = crate::bundle::bundle_from_inline("test", &data, Manifest::default(), &source).unwrap();
-        let day = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: day(1, 1),
-            end: day(12, 31),
-        };
-        run(&plan, &bundle, period, day(12, 31), &params, &Vocabularies::new(), 50)
-    }
+    use crate::rules::plan::testing::outcome;
 
     const PLAN: &str = r#"
 let:
@@ -192,22 +176,7 @@ tests:
 
 mod keys_and_follows_tests {
     use super::super::*;
-    use crate::bundle::{Manifest, bundle_from_inline};
-    use crate::error::SourceFile;
-
-    fn outcome(plan: &str, data: &str) -> PlanOutcome {
-        let raw: crate::rules::plan::format::RawPlan = crate::yaml::from_str(plan).unwrap();
-        let params = ParamValues::new();
-        let plan = Plan::compile(&raw, &params, None).unwrap_or_else(|e| panic!("{e:?}"));
-        let data: indexmap::IndexMap<String, crate::yaml::Value> = crate::yaml::from_str(data).unwrap();
-        let bundle = bundle_from_inline("test", &data, Manifest::default(), &SourceFile::new("t.yaml", "")).unwrap();
-        let d = |m, d| NaiveDate::from_ymd_opt(2025, m, d).unwrap();
-        let period = Period {
-            start: d(1, 1),
-            end: d(12, 31),
-        };
-        run(&plan, &bundle, period, d(12, 31), &params, &Vocabularies::new(), 100)
-    }
+    use crate::rules::plan::testing::outcome;
 
     #[test]
     fn in_keys_keeps_rows_whose_value_or_month_is_a_key() {

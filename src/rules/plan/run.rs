@@ -238,7 +238,7 @@ impl Ctx<'_> {
     }
 
     /// The rows behind `from`: a named row set, or every row of a dataset.
-    fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Vec<usize>) {
+    fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Arc<Vec<usize>>) {
         self.filtered(from, dataset, None)
     }
 
@@ -265,7 +265,7 @@ impl Ctx<'_> {
             } => {
                 let (table, mut rows) = self.filtered(from, dataset, filter.as_ref());
                 if let (Some(t), Some((e, fields))) = (table, test) {
-                    self.keep_rows(t, &mut rows, e, fields);
+                    self.keep_rows(t, Arc::make_mut(&mut rows), e, fields);
                 }
                 let computed = match table {
                     Some(t) if !with.is_empty() => Some(Arc::new(self.compute(t, &rows, with))),
@@ -274,7 +274,7 @@ impl Ctx<'_> {
                 };
                 Slot::Rows {
                     dataset: dataset.clone(),
-                    rows: Arc::new(rows),
+                    rows,
                     computed,
                 }
             }
@@ -308,7 +308,7 @@ impl Ctx<'_> {
                     let (p0, p1) = (date_to_days(self.period.start), date_to_days(self.period.end));
                     let start_col = ds.column(date);
                     let end_col = end.as_deref().and_then(|e| ds.column(e));
-                    for r in rows {
+                    for &r in rows.iter() {
                         let s = start_col.and_then(|c| c.days(r));
                         let e = end_col.and_then(|c| c.days(r));
                         let (s, e) = match (end.is_some(), s, e, open) {

@@ -291,7 +291,7 @@ impl<'c> Ctx<'c> {
         // Calls `found` with each row's normalised key, in order, until it says stop.
         let mut scan = |found: &mut dyn FnMut(&str, usize) -> bool| {
             let Some(col) = col else { return };
-            for &r in &rows {
+            for &r in rows.iter() {
                 if col.is_null(r) {
                     continue;
                 }

@@ -11,23 +11,36 @@ use super::{Ctx, Slot};
 use crate::rules::condition::Condition;
 use crate::rules::select::Mask;
 use crate::rules::shared;
+use std::sync::Arc;
 
 impl Ctx<'_> {
-    /// The rows behind `from` that meet `filter`, in dataset order.
+    /// The rows behind `from` that meet `filter`, in dataset order. With no
+    /// filter over a named set, the set itself, not a copy (a sum over a
+    /// million won deals reads them where they are).
     pub(super) fn filtered(
         &self,
         from: &str,
         dataset: &str,
         filter: Option<&Condition>,
-    ) -> (Option<Table<'_>>, Vec<usize>) {
+    ) -> (Option<Table<'_>>, Arc<Vec<usize>>) {
         let Some(table) = self.table(from, dataset) else {
-            return (None, Vec::new());
+            return (None, Arc::default());
         };
         let n = table.ds.rows;
-        let of_set = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => Some(rows.as_slice()),
+        let named = match self.slot(from) {
+            Some(Slot::Rows { rows, .. }) => Some(rows),
             _ => None,
         };
+        let Some(filter) = filter else {
+            let rows = match named {
+                Some(rows) => Arc::clone(rows),
+                // Made for the step and dropped with it: a list of a
+                // million rows kept for the audit would raise its peak.
+                None => Arc::new((0..n).collect()),
+            };
+            return (Some(table), rows);
+        };
+        let of_set = named.map(|rows| rows.as_slice());
         let probing = Probing {
             ctx: self,
             probe: Probe {
@@ -35,9 +48,6 @@ impl Ctx<'_> {
                 table,
                 rows: of_set,
             },
-        };
-        let Some(filter) = filter else {
-            return (Some(table), of_set.map_or_else(|| (0..n).collect(), <[usize]>::to_vec));
         };
         // A computed field is the rule's own, even where another rule
         // computes one of the same name.
@@ -48,6 +58,6 @@ impl Ctx<'_> {
             }),
             None => filter.bind_cols(&table, &probing).select_rows(n, of_set),
         };
-        (Some(table), rows)
+        (Some(table), Arc::new(rows))
     }
 }

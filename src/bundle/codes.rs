@@ -22,35 +22,17 @@ impl Codes {
     /// one by one), or None past [`MAX_CODES`] values, which is found within
     /// the first few thousand rows of an id column.
     pub(super) fn build(col: &Column) -> Option<Codes> {
-        let ColumnData::Text { buf, ends } = &col.data else {
-            return None;
-        };
         if col.ty != FieldType::Text {
             return None;
         }
-        let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
-        let mut texts = Vec::new();
-        let mut of_row = Vec::with_capacity(ends.len());
-        let mut start = 0usize;
-        for end in ends {
-            let end = *end as usize;
-            let text = buf.get(start..end).unwrap_or_default();
-            start = end;
-            let code = match numbers.get(&Key::of(text)) {
-                Some(c) => *c,
-                None => {
-                    if texts.len() >= MAX_CODES {
-                        return None;
-                    }
-                    let c = u32::try_from(texts.len()).ok()?;
-                    numbers.insert(Key::of(text), c);
-                    texts.push(text.to_string());
-                    c
-                }
-            };
-            of_row.push(code);
-        }
-        Some(Codes { of_row, texts })
+        let mut codes = Codes {
+            of_row: Vec::new(),
+            texts: Vec::new(),
+        };
+        // The column as the one part of a new numbered column.
+        number_parts(&mut codes, std::slice::from_ref(col))
+            .is_none()
+            .then_some(codes)
     }
 }
 

@@ -115,11 +115,33 @@ pub(super) struct RowSink<'p> {
 
 impl<'p> RowSink<'p> {
     pub fn new(plan: &'p Plan, ds: &Dataset, header_width: usize, decimal_comma: bool) -> Self {
+        let plain = plan
+            .columns
+            .iter()
+            .map(|c| plan.nulls.is_empty() && c.values.is_empty() && !decimal_comma && plan.date_formats.is_empty())
+            .collect();
+        let checks = plan
+            .columns
+            .iter()
+            .map(|c| (!ds.columns.contains_key(&c.field) && can_fail(c.ty)).then(|| Column::new(c.ty)))
+            .collect();
+        Self::empty(plan, header_width, decimal_comma, Slots::like(plan, ds), plain, checks)
+    }
+
+    /// A sink that has read nothing yet, into these columns.
+    fn empty(
+        plan: &'p Plan,
+        header_width: usize,
+        decimal_comma: bool,
+        slots: Slots,
+        plain: Vec<bool>,
+        checks: Vec<Option<Column>>,
+    ) -> Self {
         Self {
             plan,
             header_width,
             decimal_comma,
-            slots: Slots::like(plan, ds),
+            slots,
             lines: Vec::new(),
             rows: 0,
             footer: None,
@@ -129,16 +151,8 @@ impl<'p> RowSink<'p> {
             cell_errors: 0,
             stop: None,
             multiline_record: false,
-            plain: plan
-                .columns
-                .iter()
-                .map(|c| plan.nulls.is_empty() && c.values.is_empty() && !decimal_comma && plan.date_formats.is_empty())
-                .collect(),
-            checks: plan
-                .columns
-                .iter()
-                .map(|c| (!ds.columns.contains_key(&c.field) && can_fail(c.ty)).then(|| Column::new(c.ty)))
-                .collect(),
+            plain,
+            checks,
             unread: plan.columns.iter().map(|_| UnreadCells::default()).collect(),
         }
     }
@@ -289,28 +303,20 @@ impl<'p> RowSink<'p> {
     /// An empty sink for another stretch of the same file.
     pub(super) fn fresh(&self) -> Self {
         let empty = |c: &Option<Column>| c.as_ref().map(|c| Column::new(c.ty));
-        RowSink {
-            plan: self.plan,
-            header_width: self.header_width,
-            decimal_comma: self.decimal_comma,
-            slots: Slots {
-                columns: self.slots.columns.iter().map(empty).collect(),
-                derived: self.slots.derived.iter().map(empty).collect(),
-                constants: self.slots.constants.iter().map(empty).collect(),
-            },
-            lines: Vec::new(),
-            rows: 0,
-            footer: None,
-            footer_dropped: 0,
-            totals_dropped: 0,
-            cell_issues: Vec::new(),
-            cell_errors: 0,
-            stop: None,
-            multiline_record: false,
-            plain: self.plain.clone(),
-            checks: self.checks.iter().map(empty).collect(),
-            unread: self.unread.iter().map(|_| UnreadCells::default()).collect(),
-        }
+        let slots = Slots {
+            columns: self.slots.columns.iter().map(empty).collect(),
+            derived: self.slots.derived.iter().map(empty).collect(),
+            constants: self.slots.constants.iter().map(empty).collect(),
+        };
+        let checks = self.checks.iter().map(empty).collect();
+        Self::empty(
+            self.plan,
+            self.header_width,
+            self.decimal_comma,
+            slots,
+            self.plain.clone(),
+            checks,
+        )
     }
 }
 

@@ -130,12 +130,7 @@ impl Ctx<'_> {
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let key = grouping.key(key_col, key).into_owned();
             shown.insert(key.clone(), named);
-            // The group's first rows in the export (a grouping need not keep
-            // row order), sorted only for the groups kept.
-            let mut first = rows.to_vec();
-            first.sort_unstable();
-            first.truncate(GROUP_EVIDENCE_ROWS);
-            cited.insert(key.clone(), first);
+            cited.insert(key.clone(), first_rows(rows, GROUP_EVIDENCE_ROWS));
             out.insert(key);
         }
         (out, shown, cited)
@@ -200,5 +195,29 @@ impl Env for GroupEnv<'_, '_> {
     }
     fn has(&self, path: &str) -> bool {
         self.1.has(path)
+    }
+}
+
+/// The `n` lowest of `rows` in order: a group's first rows in the export (a
+/// grouping need not keep row order), found in one pass without copying or
+/// sorting the group (a kept group may hold a million rows).
+fn first_rows(rows: &[usize], n: usize) -> Vec<usize> {
+    let mut first: Vec<usize> = Vec::with_capacity(n + 1);
+    for &r in rows {
+        if first.len() < n || first.last().is_some_and(|last| r < *last) {
+            first.insert(first.partition_point(|x| *x < r), r);
+            first.truncate(n);
+        }
+    }
+    first
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn first_rows_are_the_lowest_in_order() {
+        assert_eq!(super::first_rows(&[9, 3, 7, 1, 8, 2, 6], 3), [1, 2, 3]);
+        assert_eq!(super::first_rows(&[4, 5], 3), [4, 5]);
+        assert_eq!(super::first_rows(&[], 3), Vec::<usize>::new());
     }
 }

@@ -9,11 +9,12 @@ use std::collections::HashMap;
 /// Most distinct values a column is numbered for: past this (ids, emails,
 /// names) a lookup per row saves nothing over testing the text.
 pub const MAX_CODES: usize = 4096;
+const _: () = assert!(MAX_CODES <= 1 << 16, "a value's number fits in two bytes");
 
 /// Each row's value as a number, and the values by number.
 #[derive(Debug, Clone)]
 pub struct Codes {
-    pub of_row: Vec<u32>,
+    pub of_row: Vec<u16>,
     pub texts: Vec<String>,
 }
 
@@ -92,8 +93,8 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     // New values borrowed from the parts, added to `texts` at the end.
     let mut added: Vec<&str> = Vec::new();
     let mut too_many = None;
-    let mut numbers: HashMap<Key<'_>, u32, foldhash::fast::RandomState> = HashMap::default();
-    numbers.extend(texts.iter().zip(0u32..).map(|(t, c)| (Key::of(t), c)));
+    let mut numbers: HashMap<Key<'_>, u16, foldhash::fast::RandomState> = HashMap::default();
+    numbers.extend(texts.iter().zip(0u16..).map(|(t, c)| (Key::of(t), c)));
     'parts: for (at, part) in parts.iter().enumerate() {
         let ColumnData::Text { buf, ends } = &part.data else {
             too_many = Some(at);
@@ -110,7 +111,7 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
                 Some(c) => *c,
                 None => {
                     let next = texts.len() + added.len();
-                    let Some(c) = u32::try_from(next).ok().filter(|_| next < MAX_CODES) else {
+                    let Some(c) = u16::try_from(next).ok().filter(|_| next < MAX_CODES) else {
                         of_row.truncate(rows_before);
                         added.truncate(added_before);
                         too_many = Some(at);

@@ -6,6 +6,7 @@ use super::Dataset;
 use super::merge::Merged;
 use super::rows::{RowSink, Stop};
 use super::table::{DatasetBuilder, Loc, TableRow};
+use super::unquoted;
 use crate::error::ErrorCode;
 use crate::error::{Problem, SourceFile};
 use rayon::prelude::*;
@@ -178,7 +179,7 @@ fn csv_reader(delimiter: u8, bytes: &[u8]) -> csv::Reader<&[u8]> {
 /// The 1-based line a record starts on. The csv crate places a record where
 /// the previous one ended: before the LF of a CRLF and before skipped blank
 /// lines, with the line count of that place.
-fn record_line(text: &[u8], position: &csv::Position) -> usize {
+pub(super) fn record_line(text: &[u8], position: &csv::Position) -> usize {
     let at = usize::try_from(position.byte()).unwrap_or(usize::MAX).min(text.len());
     let skipped = text[at..]
         .iter()
@@ -192,8 +193,8 @@ fn record_line(text: &[u8], position: &csv::Position) -> usize {
 /// from 1; returns how many line breaks it holds. With `stop_on_multiline`,
 /// a record holding a line break (a quoted cell) marks the stretch so the
 /// caller can read the file in one pass instead.
-fn read_stretch(sink: &mut RowSink<'_>, text: &str, delimiter: u8, stop_on_multiline: bool) -> usize {
-    let text = text.as_bytes();
+fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_multiline: bool) -> usize {
+    let text = stretch.as_bytes();
     // A stretch ends at the first line break after its nominal size, so
     // only one longer than the line limit can hold an over-long line.
     if text.len() > MAX_LINE_BYTES
@@ -201,6 +202,9 @@ fn read_stretch(sink: &mut RowSink<'_>, text: &str, delimiter: u8, stop_on_multi
     {
         sink.stop = Some(Stop::LongLine { line, len });
         return 0;
+    }
+    if unquoted::splittable(text) {
+        return unquoted::read_rows(stretch, delimiter, |row, line| sink.accept(row, Loc::Line(line)));
     }
     let quoted = memchr::memchr(b'"', text).is_some();
     let mut reader = csv_reader(delimiter, text);

@@ -10,13 +10,13 @@ impl Column {
     pub fn heap_bytes(&self) -> usize {
         let data = match &self.data {
             ColumnData::Text { buf, ends } => buf.capacity() + ends.capacity() * 4,
-            ColumnData::Coded(c) => c.of_row.capacity() * 4 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
+            ColumnData::Coded(c) => c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
             ColumnData::Number(v) => v.capacity() * 8,
             ColumnData::Date(v) => v.capacity() * 4,
             ColumnData::Bool(v) => v.capacity(),
         };
         let codes = self.codes.get().and_then(Option::as_deref).map_or(0, |c| {
-            c.of_row.capacity() * 4 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>()
+            c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>()
         });
         data + codes
     }
@@ -30,7 +30,7 @@ pub fn memory_by_column(bundle: &Bundle) -> Vec<(String, usize)> {
         for (field, col) in &ds.columns {
             out.push((format!("{name}.{field}"), col.heap_bytes()));
         }
-        out.push((format!("{name} (lines)"), ds.lines.capacity() * 4));
+        out.push((format!("{name} (lines)"), ds.lines.heap_bytes()));
     }
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out

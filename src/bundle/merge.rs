@@ -79,10 +79,9 @@ fn append(plan: &Plan, ds: &mut Dataset, kept: Vec<RowSink<'_>>) {
         .chain(plan.constants.iter().map(|c| &c.0))
         .collect();
     ds.rows += kept.iter().map(|s| s.rows).sum::<usize>();
-    ds.lines.reserve(kept.iter().map(|s| s.lines.len()).sum());
     let mut stretches: Vec<std::vec::IntoIter<Option<Column>>> = Vec::new();
     for s in kept {
-        ds.lines.extend_from_slice(&s.lines);
+        ds.lines.append(&s.lines);
         stretches.push(s.into_columns().into_iter());
     }
     let mut joins: Vec<(Column, Vec<Column>, &String)> = Vec::new();
@@ -112,7 +111,7 @@ pub(super) fn shrink(ds: &mut Dataset) {
 /// Empties `ds`'s rows and columns, to read its file again from the start.
 pub(super) fn clear(ds: &mut Dataset) {
     ds.rows = 0;
-    ds.lines = Vec::new();
+    ds.lines = super::Lines::default();
     for col in ds.columns.values_mut() {
         *col = Column::new(col.ty);
     }

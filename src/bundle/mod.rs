@@ -13,6 +13,8 @@ mod discover;
 pub mod integrity;
 pub mod joins;
 pub use discover::is_data_file;
+mod lines;
+pub use lines::Lines;
 mod load;
 mod manifest;
 mod memory;
@@ -26,6 +28,7 @@ pub mod schema;
 pub mod source;
 mod structured;
 mod table;
+mod unquoted;
 mod unread;
 mod xlsx;
 
@@ -145,7 +148,7 @@ pub struct Dataset {
     pub rows: usize,
     pub columns: BTreeMap<String, Column>,
     /// Line in the file where each row starts (1-based); 0 when unknown.
-    pub lines: Vec<u32>,
+    pub lines: Lines,
     /// Field -> the column header (or key) it was read from.
     pub mapped_from: BTreeMap<String, String>,
     /// Fields the file has that this run did not need to keep in memory.
@@ -180,7 +183,7 @@ impl Dataset {
     }
 
     pub fn line(&self, row: usize) -> Option<u32> {
-        self.lines.get(row).copied().filter(|l| *l > 0)
+        self.lines.get(row)
     }
 
     /// Whether any row has a value for the field (stops at the first).
@@ -216,7 +219,7 @@ pub enum ColumnData {
     },
     /// A text column (not a list) of at most [`codes::MAX_CODES`] distinct
     /// values, stored as its values numbered from the load on (stage,
-    /// source, campaign id): four bytes a row instead of the text and its
+    /// source, campaign id): two bytes a row instead of the text and its
     /// end. Read through the same methods as `Text`.
     Coded(Box<Codes>),
     Number(Vec<f64>),

@@ -91,7 +91,7 @@ pub(super) struct RowSink<'p> {
     header_width: usize,
     decimal_comma: bool,
     slots: Slots,
-    pub lines: Vec<u32>,
+    pub lines: super::Lines,
     pub rows: usize,
     /// The first one-cell line seen after data (a report footer), if any.
     pub footer: Option<Loc>,
@@ -142,7 +142,7 @@ impl<'p> RowSink<'p> {
             header_width,
             decimal_comma,
             slots,
-            lines: Vec::new(),
+            lines: super::Lines::default(),
             rows: 0,
             footer: None,
             footer_dropped: 0,
@@ -163,10 +163,7 @@ impl<'p> RowSink<'p> {
         if by == 0 {
             return;
         }
-        let by32 = u32::try_from(by).unwrap_or(u32::MAX);
-        for line in &mut self.lines {
-            *line = line.saturating_add(by32);
-        }
+        self.lines.shift(u32::try_from(by).unwrap_or(u32::MAX));
         let shift = |loc: &mut Loc| {
             if let Loc::Line(l) = loc {
                 *l += by;

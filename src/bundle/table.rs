@@ -126,7 +126,7 @@ impl DatasetBuilder<'_> {
             file: self.rel.to_string(),
             rows: 0,
             columns: BTreeMap::new(),
-            lines: Vec::new(),
+            lines: Default::default(),
             mapped_from: BTreeMap::new(),
             unloaded: Vec::new(),
             id_field: self.schema.id.clone(),

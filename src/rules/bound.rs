@@ -58,7 +58,7 @@ pub enum Bound<'a> {
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
     /// A test answered once per value of a numbered column (see
     /// [`crate::bundle::Codes`]): each row's value number, and the answers.
-    Coded(&'a [u32], Vec<bool>),
+    Coded(&'a [u16], Vec<bool>),
     /// A one-of test on a true/false column, answered for false, true and
     /// missing (stored 0, 1 and 2): formatting each cell as text to compare
     /// it cost an allocation per row.
@@ -443,7 +443,7 @@ mod tests {
             file: "opportunities.csv".into(),
             rows,
             columns: map,
-            lines: Vec::new(),
+            lines: Default::default(),
             mapped_from: BTreeMap::new(),
             unloaded: Vec::new(),
             id_field: "id".into(),

@@ -826,7 +826,7 @@ mod tests {
             file: "kpis.csv".into(),
             rows: 3,
             columns: Default::default(),
-            lines: vec![2, 3, 4],
+            lines: [2, 3, 4].into_iter().collect(),
             mapped_from: Default::default(),
             unloaded: vec![],
             id_field: "id".into(),

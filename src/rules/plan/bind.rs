@@ -270,7 +270,7 @@ mod tests {
             file: "deals.csv".into(),
             rows: rows.len(),
             columns,
-            lines: Vec::new(),
+            lines: Default::default(),
             mapped_from: FIELDS.iter().map(|f| (f.to_string(), f.to_string())).collect(),
             unloaded: Vec::new(),
             id_field: "id".into(),

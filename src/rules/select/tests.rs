@@ -72,7 +72,7 @@ fn dataset(rows: &[Row]) -> Dataset {
         file: "opportunities.csv".into(),
         rows: rows.len(),
         columns,
-        lines: Vec::new(),
+        lines: Default::default(),
         mapped_from: BTreeMap::new(),
         unloaded: Vec::new(),
         id_field: "id".into(),

@@ -316,6 +316,15 @@ pub fn compact_name(name: &str) -> String {
         .collect()
 }
 
+/// Whether `name`'s [`compact_name`] is `compact`, without building it:
+/// header recognition compares each header with every alias.
+pub fn compacts_to(name: &str, compact: &str) -> bool {
+    name.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .eq(compact.chars())
+}
+
 /// Normalises names for matching: lower case, every run of non-alphanumerics
 /// becomes one `_`. "Lead Source" and "lead-source" both become "lead_source".
 pub fn normalize_name(name: &str) -> String {
@@ -338,6 +347,15 @@ pub fn normalize_name(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Comparing without building the compact name answers as comparing the built ones.
+        #[test]
+        fn compacts_to_agrees_with_compact_name(a in "[A-Za-zÉé0-9 _-]{0,8}", b in "[A-Za-zÉé0-9 _-]{0,8}") {
+            proptest::prop_assert_eq!(compacts_to(&a, &compact_name(&b)), compact_name(&a) == compact_name(&b));
+            proptest::prop_assert!(compacts_to(&a, &compact_name(&a)));
+        }
+    }
 
     #[test]
     fn iso_dates_round_trip() {

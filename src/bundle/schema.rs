@@ -3,7 +3,7 @@
 //! Keeping the schema as data means the loader, the docs, `init` templates and
 //! the JSON Schema cannot drift apart: they all read this one description.
 
-use crate::value::{FieldType, compact_name, normalize_name};
+use crate::value::{FieldType, compact_name, compacts_to, normalize_name};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
@@ -118,7 +118,7 @@ impl DatasetSchema {
         let col = compact_name(column);
         self.fields
             .iter()
-            .find(|(name, f)| compact_name(name) == col || f.aliases.iter().any(|a| compact_name(a) == col))
+            .find(|(name, f)| compacts_to(name, &col) || f.aliases.iter().any(|a| compacts_to(a, &col)))
             .map(|(name, _)| name.as_str())
     }
 

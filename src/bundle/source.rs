@@ -197,13 +197,10 @@ impl SourceDef {
     }
 
     pub(super) fn field_for_header(&self, normalized: &str) -> Option<&str> {
+        let compact = crate::value::compact_name(normalized);
         self.columns
             .iter()
-            .find(|(_, headers)| {
-                headers
-                    .iter()
-                    .any(|h| crate::value::compact_name(h) == crate::value::compact_name(normalized))
-            })
+            .find(|(_, headers)| headers.iter().any(|h| crate::value::compacts_to(h, &compact)))
             .map(|(f, _)| f.as_str())
     }
 }

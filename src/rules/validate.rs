@@ -157,14 +157,15 @@ pub(super) fn validate(
     let mut params = indexmap::IndexMap::new();
     let org_schema = Schema::get().dataset("org").expect("org dataset");
     for (name, p) in &raw.params {
-        let at = find_in(&src.text, "params", &format!("{name}:"));
+        // Found only for an error: each search parses the rule file again.
+        let at = || find_in(&src.text, "params", &format!("{name}:"));
         let mut bad_values = Vec::new();
         let mut convert = |v: &crate::yaml::Value| match yaml_to_value(v) {
             Ok(v) => Some(v),
             Err(e) => {
                 bad_values.push(Problem::new(ErrorCode::RulesParam, format!("param `{name}`: {e}")).at(
                     src,
-                    at,
+                    at(),
                     name.len(),
                     "here",
                 ));

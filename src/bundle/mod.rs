@@ -531,7 +531,11 @@ impl Column {
     #[inline]
     pub fn is_null(&self, row: usize) -> bool {
         match &self.data {
-            ColumnData::Text { .. } | ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
+            // By the text's bounds, not the text: asked for every row of many filters.
+            ColumnData::Text { ends, .. } => ends
+                .get(row)
+                .is_none_or(|end| *end == row.checked_sub(1).map_or(0, |prev| ends[prev])),
+            ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
             ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
             ColumnData::Date(v) => v.get(row).is_none_or(|d| *d == NULL_DATE),
             ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),

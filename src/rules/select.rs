@@ -33,10 +33,10 @@ impl Mask {
     }
 
     /// `rows` (each below `n`) of `0..n`.
-    pub fn of_rows(n: usize, rows: &[usize]) -> Self {
+    pub fn of_rows(n: usize, rows: &[u32]) -> Self {
         let mut mask = Mask::none(n.div_ceil(64));
         for &r in rows {
-            mask.words[r / 64] |= 1 << (r % 64);
+            mask.words[(r / 64) as usize] |= 1 << (r % 64);
         }
         mask
     }
@@ -50,13 +50,13 @@ impl Mask {
     }
 
     /// The rows selected, in order.
-    pub fn rows(&self) -> Vec<usize> {
+    pub fn rows(&self) -> Vec<u32> {
         let count = self.words.iter().map(|w| w.count_ones() as usize).sum();
         let mut out = Vec::with_capacity(count);
-        for (i, &word) in self.words.iter().enumerate() {
+        for (i, &word) in (0u32..).zip(&self.words) {
             let mut w = word;
             while w != 0 {
-                out.push(i * 64 + w.trailing_zeros() as usize);
+                out.push(i * 64 + w.trailing_zeros());
                 w &= w - 1;
             }
         }
@@ -245,14 +245,14 @@ impl Bound<'_> {
 
     /// The rows of `of` (ascending, each below `n`; every row of `0..n`
     /// when None) this condition accepts, in order.
-    pub(crate) fn select_rows(&self, n: usize, of: Option<&[usize]>) -> Vec<usize> {
+    pub(crate) fn select_rows(&self, n: usize, of: Option<&[u32]>) -> Vec<u32> {
         match of {
             None => self.select(&Mask::all(n)).rows(),
-            Some(rows) if rows.windows(2).all(|w| w[0] < w[1]) && rows.last().is_none_or(|r| *r < n) => {
+            Some(rows) if rows.windows(2).all(|w| w[0] < w[1]) && rows.last().is_none_or(|r| (*r as usize) < n) => {
                 self.select(&Mask::of_rows(n, rows)).rows()
             }
             // Not a row set in dataset order: tested one by one, order kept.
-            Some(rows) => rows.iter().copied().filter(|r| self.eval(*r)).collect(),
+            Some(rows) => rows.iter().copied().filter(|r| self.eval(*r as usize)).collect(),
         }
     }
 }

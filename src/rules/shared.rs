@@ -33,7 +33,7 @@ impl SharedRows {
     /// `select` the first time any rule asks; a rule asking while another
     /// computes it waits for that answer (the computation starts no parallel
     /// work of its own, so the wait always ends).
-    pub(crate) fn rows(&self, dataset: &str, key: String, select: impl FnOnce() -> Mask) -> Vec<usize> {
+    pub(crate) fn rows(&self, dataset: &str, key: String, select: impl FnOnce() -> Mask) -> Vec<u32> {
         let cell = {
             let mut sets = self.sets.lock().unwrap_or_else(PoisonError::into_inner);
             Arc::clone(sets.entry((dataset.to_string(), key)).or_default())

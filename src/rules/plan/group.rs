@@ -23,11 +23,11 @@ use std::collections::HashMap;
 /// the order given.
 pub(super) struct Grouping {
     /// The row whose spelling names each group.
-    key_rows: Vec<usize>,
+    key_rows: Vec<u32>,
     /// Group `g`'s rows are `members[starts[g]..starts[g + 1]]`; None when
     /// every group is its key row alone (an id column: no copy of the rows).
     starts: Option<Vec<usize>>,
-    members: Vec<usize>,
+    members: Vec<u32>,
     by_month: bool,
 }
 
@@ -39,7 +39,7 @@ pub(super) fn month_label(days: i32) -> Option<String> {
 impl Grouping {
     /// `rows` grouped by `key_col` (by the month of a date with `by_month`);
     /// rows with no key are in no group.
-    pub fn build(key_col: &Column, rows: &[usize], by_month: bool) -> Grouping {
+    pub fn build(key_col: &Column, rows: &[u32], by_month: bool) -> Grouping {
         let words = !by_month && key_col.ty == FieldType::Text;
         let codes = if words { key_col.codes() } else { None };
         let (group_of, count) = if by_month || codes.is_some() || rows.len() < SORT_FROM || rows.len() >= NONE as usize
@@ -53,16 +53,16 @@ impl Grouping {
 
     /// The grouping of rows numbered by group (in order of first
     /// appearance), each group named by its most frequent spelling.
-    fn lay_out(key_col: &Column, rows: &[usize], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
+    fn lay_out(key_col: &Column, rows: &[u32], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
         let words = !by_month && key_col.ty == FieldType::Text;
         let codes = if words { key_col.codes() } else { None };
-        let mut key_rows: Vec<usize> = Vec::with_capacity(count);
+        let mut key_rows: Vec<u32> = Vec::with_capacity(count);
         let mut sizes: Vec<u32> = vec![0; count];
         // Spellings other than their group's first: (group, spelling) ->
         // place in `others`, which keeps (group, a row so spelled, rows so
         // spelled) in order of first appearance.
         let mut other_of: HashMap<(u32, &str), usize, foldhash::fast::RandomState> = HashMap::default();
-        let mut others: Vec<(u32, usize, u32)> = Vec::new();
+        let mut others: Vec<(u32, u32, u32)> = Vec::new();
         for (&r, &g) in rows.iter().zip(group_of) {
             if g == NONE {
                 continue;
@@ -73,10 +73,10 @@ impl Grouping {
                 continue;
             }
             if words {
-                let spelling = key_col.text(r).unwrap_or_default();
-                let first = key_rows[g as usize];
+                let spelling = key_col.text(r as usize).unwrap_or_default();
+                let first = key_rows[g as usize] as usize;
                 let differs = match codes {
-                    Some(c) => c.of_row[r] != c.of_row[first],
+                    Some(c) => c.of_row[r as usize] != c.of_row[first],
                     None => spelling != key_col.text(first).unwrap_or_default(),
                 };
                 if differs {
@@ -117,7 +117,7 @@ impl Grouping {
             at += *n as usize;
         }
         starts.push(at);
-        let mut members = vec![0usize; at];
+        let mut members = vec![0u32; at];
         let mut next = starts.clone();
         for (&r, &g) in rows.iter().zip(group_of) {
             if g != NONE {
@@ -139,7 +139,7 @@ impl Grouping {
     }
 
     /// Group `g`'s rows.
-    pub fn rows(&self, g: usize) -> &[usize] {
+    pub fn rows(&self, g: usize) -> &[u32] {
         match &self.starts {
             Some(starts) => &self.members[starts[g]..starts[g + 1]],
             None => std::slice::from_ref(&self.key_rows[g]),
@@ -148,7 +148,7 @@ impl Grouping {
 
     /// Group `g`'s key as shown: its spelling, or its month.
     pub fn key<'c>(&self, key_col: &'c Column, g: usize) -> Cow<'c, str> {
-        let r = self.key_rows[g];
+        let r = self.key_rows[g] as usize;
         if self.by_month {
             return Cow::Owned(key_col.days(r).and_then(month_label).unwrap_or_default());
         }
@@ -158,9 +158,9 @@ impl Grouping {
 
 /// Rows numbered by group by sorting their keys ([`keysort`]): many rows,
 /// mostly distinct keys.
-fn number_sorted(key_col: &Column, rows: &[usize], words: bool) -> (Vec<u32>, usize) {
+fn number_sorted(key_col: &Column, rows: &[u32], words: bool) -> (Vec<u32>, usize) {
     keysort::number(rows.len(), |i, buf| {
-        let r = rows[i];
+        let r = rows[i] as usize;
         if key_col.is_null(r) {
             return false;
         }
@@ -177,14 +177,14 @@ fn number_sorted(key_col: &Column, rows: &[usize], words: bool) -> (Vec<u32>, us
 /// Rows numbered by group with a hash table of the keys: for a few rows,
 /// a numbered column (each value normalised and hashed once, not each row)
 /// and months.
-fn number_hashed(key_col: &Column, rows: &[usize], by_month: bool) -> (Vec<u32>, usize) {
+fn number_hashed(key_col: &Column, rows: &[u32], by_month: bool) -> (Vec<u32>, usize) {
     let words = !by_month && key_col.ty == FieldType::Text;
     let mut index = TextSet::default();
     let mut buf = String::new();
     let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
     let codes = if words { key_col.codes() } else { None };
     let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
-    for &r in rows {
+    for r in rows.iter().map(|r| *r as usize) {
         let g = if let Some(codes) = codes {
             let code = codes.of_row[r] as usize;
             let text = codes.texts[code].as_str();
@@ -228,9 +228,9 @@ mod tests {
     }
 
     /// The groups as (key, rows), sorted by key.
-    fn groups(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
+    fn groups(col: &Column, rows: &[u32]) -> Vec<(String, Vec<u32>)> {
         let g = Grouping::build(col, rows, false);
-        let mut out: Vec<(String, Vec<usize>)> = (0..g.len())
+        let mut out: Vec<(String, Vec<u32>)> = (0..g.len())
             .map(|i| (g.key(col, i).into_owned(), g.rows(i).to_vec()))
             .collect();
         out.sort();
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn spellings_of_one_word_are_one_group_named_by_the_most_frequent() {
         let col = text_column(&["webinar", "Webinar", "", "Event", "Webinar", "event", "WEBINAR"]);
-        let all: Vec<usize> = (0..7).collect();
+        let all: Vec<u32> = (0..7).collect();
         assert_eq!(
             groups(&col, &all),
             [
@@ -316,14 +316,14 @@ outcome:
 
     /// The groups worked out directly: by normalised text, each named by
     /// its most frequent spelling, the first seen on a tie.
-    fn expected(col: &Column, rows: &[usize]) -> Vec<(String, Vec<usize>)> {
+    fn expected(col: &Column, rows: &[u32]) -> Vec<(String, Vec<u32>)> {
         // The cells as the column holds them (a blank one is missing).
-        let values: Vec<&str> = rows.iter().map(|r| col.text(*r).unwrap_or_default()).collect();
+        let values: Vec<&str> = rows.iter().map(|r| col.text(*r as usize).unwrap_or_default()).collect();
         let mut by_words: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (r, v) in values.iter().enumerate().filter(|(r, _)| !col.is_null(*r)) {
             by_words.entry(normalize(v)).or_default().push(r);
         }
-        let mut out: Vec<(String, Vec<usize>)> = by_words
+        let mut out: Vec<(String, Vec<u32>)> = by_words
             .into_values()
             .map(|rows| {
                 let mut best: (usize, &str) = (0, "");
@@ -334,7 +334,10 @@ outcome:
                         best = (n, s);
                     }
                 }
-                (best.1.to_string(), rows)
+                (
+                    best.1.to_string(),
+                    rows.into_iter().map(crate::rules::plan::row_id).collect(),
+                )
             })
             .collect();
         out.sort();
@@ -353,14 +356,14 @@ outcome:
             .collect();
         let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(col.codes().is_none());
-        let rows: Vec<usize> = (0..values.len()).collect();
+        let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).collect();
         let got = groups(&col, &rows);
         assert!(got.len() < values.len());
         assert_eq!(got, expected(&col, &rows));
     }
 
     /// The groups as (key, rows) in their order, numbered one way or the other.
-    fn groups_via(col: &Column, rows: &[usize], sorting: bool) -> Vec<(String, Vec<usize>)> {
+    fn groups_via(col: &Column, rows: &[u32], sorting: bool) -> Vec<(String, Vec<u32>)> {
         let words = col.ty == FieldType::Text;
         let (group_of, count) = if sorting {
             number_sorted(col, rows, words)
@@ -377,10 +380,10 @@ outcome:
     fn sorted_ids_are_groups_of_one_row_each() {
         let values: Vec<String> = (0..6000).map(|i| format!("L-{i:07}")).collect();
         let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
-        let rows: Vec<usize> = (0..values.len()).rev().step_by(2).collect();
+        let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).rev().step_by(2).collect();
         let g = Grouping::build(&col, &rows, false);
         assert!(g.starts.is_none());
-        let got: Vec<(String, Vec<usize>)> = (0..g.len())
+        let got: Vec<(String, Vec<u32>)> = (0..g.len())
             .map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec()))
             .collect();
         assert_eq!(got.len(), 3000);
@@ -406,10 +409,10 @@ outcome:
                 values.sort();
             }
             let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
-            let rows: Vec<usize> = (0..values.len()).collect();
+            let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).collect();
             let hashed = groups_via(&col, &rows, false);
             proptest::prop_assert_eq!(groups_via(&col, &rows, true), hashed.clone());
-            let mut built: Vec<(String, Vec<usize>)> = {
+            let mut built: Vec<(String, Vec<u32>)> = {
                 let g = Grouping::build(&col, &rows, false);
                 (0..g.len()).map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec())).collect()
             };
@@ -422,7 +425,7 @@ outcome:
         #[test]
         fn groups_as_a_map_of_words_does(values in proptest::collection::vec("[aAbB -]{0,3}", 0..40)) {
             let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
-            let rows: Vec<usize> = (0..values.len()).collect();
+            let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).collect();
             proptest::prop_assert_eq!(groups(&col, &rows), expected(&col, &rows));
         }
     }

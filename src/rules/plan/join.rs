@@ -21,12 +21,12 @@ pub(super) struct Probe<'p> {
     pub from: &'p str,
     pub table: Table<'p>,
     /// None: every row of the dataset.
-    pub rows: Option<&'p [usize]>,
+    pub rows: Option<&'p [u32]>,
 }
 
 impl Probe<'_> {
     pub fn len(&self) -> usize {
-        self.rows.map_or(self.table.ds.rows, <[usize]>::len)
+        self.rows.map_or(self.table.ds.rows, <[u32]>::len)
     }
 
     /// Every normalised text a bound `in_rows` test on `field` looks up for
@@ -56,7 +56,7 @@ impl Probe<'_> {
             });
         };
         match self.rows {
-            Some(rows) => rows.iter().for_each(|r| visit(*r)),
+            Some(rows) => rows.iter().for_each(|r| visit(*r as usize)),
             None => (0..self.table.ds.rows).for_each(&mut visit),
         }
         out.into_inner()
@@ -66,7 +66,7 @@ impl Probe<'_> {
 /// The normalised non-empty values of `fields` over `rows`, each item of a
 /// list cell on its own, numbers and dates as their text; with `only`, just
 /// those among its texts.
-pub(super) fn values(table: Table<'_>, rows: &[usize], fields: &[String], only: Option<&TextSet>) -> TextSet {
+pub(super) fn values(table: Table<'_>, rows: &[u32], fields: &[String], only: Option<&TextSet>) -> TextSet {
     let mut out = TextSet::default();
     // Each text is normalised into one buffer and copied into the set's
     // own buffer only when it is new.
@@ -90,7 +90,7 @@ pub(super) fn values(table: Table<'_>, rows: &[usize], fields: &[String], only: 
             continue;
         }
         for &r in rows {
-            text_items(col, r, |t| add(t, &mut out));
+            text_items(col, r as usize, |t| add(t, &mut out));
         }
     }
     out
@@ -98,7 +98,7 @@ pub(super) fn values(table: Table<'_>, rows: &[usize], fields: &[String], only: 
 
 /// The non-empty values of a numbered column that `rows` (every row of
 /// `0..n` when None) hold, each once, in number order.
-fn codes_named<'c>(codes: &'c Codes, rows: Option<&[usize]>, n: usize) -> impl Iterator<Item = &'c str> + use<'c> {
+fn codes_named<'c>(codes: &'c Codes, rows: Option<&[u32]>, n: usize) -> impl Iterator<Item = &'c str> + use<'c> {
     let mut held = vec![false; codes.texts.len()];
     let mut mark = |r: usize| {
         if let Some(c) = codes.of_row.get(r) {
@@ -106,7 +106,7 @@ fn codes_named<'c>(codes: &'c Codes, rows: Option<&[usize]>, n: usize) -> impl I
         }
     };
     match rows {
-        Some(rows) => rows.iter().for_each(|r| mark(*r)),
+        Some(rows) => rows.iter().for_each(|r| mark(*r as usize)),
         None => (0..n).for_each(mark),
     }
     codes

@@ -27,7 +27,7 @@ pub(super) fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
 }
 
 /// Nulls last whatever the direction; ties in file order.
-fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp::Ordering {
+fn key_order(a: &(SortKey, u32), b: &(SortKey, u32), desc: bool) -> std::cmp::Ordering {
     let (ka, kb) = (&a.0, &b.0);
     ka.0.cmp(&kb.0)
         .then_with(|| {
@@ -38,17 +38,17 @@ fn key_order(a: &(SortKey, usize), b: &(SortKey, usize), desc: bool) -> std::cmp
 }
 
 /// The first row in sort order: one pass, nothing copied.
-pub(super) fn first_row(ds: Table<'_>, rows: &[usize], field: &str, desc: bool) -> Option<usize> {
+pub(super) fn first_row(ds: Table<'_>, rows: &[u32], field: &str, desc: bool) -> Option<u32> {
     let Some(col) = ds.column(field) else {
         return rows.first().copied();
     };
     rows.iter()
-        .map(|r| (sort_key(col, *r), *r))
+        .map(|r| (sort_key(col, *r as usize), *r))
         .min_by(|a, b| key_order(a, b, desc))
         .map(|(_, r)| r)
 }
 
-pub(super) fn sort_rows_top(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, desc: bool, keep: usize) {
+pub(super) fn sort_rows_top(ds: Table<'_>, rows: &mut Vec<u32>, field: &str, desc: bool, keep: usize) {
     let Some(col) = ds.column(field) else {
         rows.truncate(keep);
         return;
@@ -57,8 +57,8 @@ pub(super) fn sort_rows_top(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, d
         *rows = first_row(ds, rows, field, desc).into_iter().collect();
         return;
     }
-    let order = |a: &(SortKey, usize), b: &(SortKey, usize)| key_order(a, b, desc);
-    let mut keyed: Vec<(SortKey, usize)> = rows.iter().map(|r| (sort_key(col, *r), *r)).collect();
+    let order = |a: &(SortKey, u32), b: &(SortKey, u32)| key_order(a, b, desc);
+    let mut keyed: Vec<(SortKey, u32)> = rows.iter().map(|r| (sort_key(col, *r as usize), *r)).collect();
     if keep < keyed.len() {
         keyed.select_nth_unstable_by(keep, order);
         keyed.truncate(keep);
@@ -67,12 +67,12 @@ pub(super) fn sort_rows_top(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, d
     *rows = keyed.into_iter().map(|(_, r)| r).collect();
 }
 
-pub(super) fn sort_rows(ds: Table<'_>, rows: &mut Vec<usize>, field: &str, desc: bool) {
+pub(super) fn sort_rows(ds: Table<'_>, rows: &mut Vec<u32>, field: &str, desc: bool) {
     let n = rows.len();
     sort_rows_top(ds, rows, field, desc, n);
 }
 
-pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, rows: &[usize]) -> Val {
+pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, rows: &[u32]) -> Val {
     let Some(ds) = ds else {
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     };
@@ -81,12 +81,16 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     }
     match agg {
-        Agg::Count => Val::Num(rows.iter().filter(|r| col.is_none_or(|c| !c.is_null(**r))).count() as f64),
+        Agg::Count => Val::Num(
+            rows.iter()
+                .filter(|r| col.is_none_or(|c| !c.is_null(**r as usize)))
+                .count() as f64,
+        ),
         Agg::Distinct => {
             let Some(c) = col else { return Val::Null };
             Val::Num(distinct(c, rows) as f64)
         }
-        _ => reduce(agg, rows.iter().filter_map(|r| col.and_then(|c| c.number(*r)))),
+        _ => reduce(agg, rows.iter().filter_map(|r| col.and_then(|c| c.number(*r as usize)))),
     }
 }
 
@@ -111,13 +115,13 @@ pub(super) fn reduce(agg: Agg, nums: impl Iterator<Item = f64>) -> Val {
 }
 
 /// How many different normalised values `rows` hold in `col`.
-fn distinct(col: &crate::bundle::Column, rows: &[usize]) -> usize {
+fn distinct(col: &crate::bundle::Column, rows: &[u32]) -> usize {
     // Many rows of many values are counted by sorting their hashes (see
     // keysort); a few rows, or a numbered column's few values, in a set
     // that stays in cache.
     if rows.len() >= SORT_FROM && rows.len() < NONE as usize && col.codes().is_none() {
         let key = |i: usize, buf: &mut String| {
-            let r = rows[i];
+            let r = rows[i] as usize;
             if col.is_null(r) {
                 return false;
             }
@@ -128,7 +132,7 @@ fn distinct(col: &crate::bundle::Column, rows: &[usize]) -> usize {
     }
     // One buffer per pass; the set copies only texts it has not seen.
     let (mut set, mut buf) = (TextSet::default(), String::new());
-    for &r in rows.iter().filter(|r| !col.is_null(**r)) {
+    for r in rows.iter().map(|r| *r as usize).filter(|r| !col.is_null(*r)) {
         normalize_into(&col.key_text(r), &mut buf);
         set.insert(&buf);
     }
@@ -193,8 +197,8 @@ mod tests {
             for v in &values {
                 col.push_text(v).unwrap();
             }
-            let rows: Vec<usize> = (0..values.len()).collect();
-            let want: HashSet<String> = rows.iter().filter(|r| !col.is_null(**r)).map(|r| normalize(&values[*r])).collect();
+            let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).collect();
+            let want: HashSet<String> = rows.iter().map(|r| *r as usize).filter(|r| !col.is_null(*r)).map(|r| normalize(&values[r])).collect();
             proptest::prop_assert_eq!(distinct(&col, &rows), want.len());
         }
     }

@@ -37,7 +37,7 @@ enum Slot {
     Val(Val),
     Rows {
         dataset: String,
-        rows: Arc<Vec<usize>>,
+        rows: Arc<Vec<u32>>,
         /// The fields the row set computed (`with:`), and those of the sets it refines.
         computed: Option<Arc<Computed>>,
     },
@@ -55,7 +55,7 @@ enum Slot {
 type GroupValues = BTreeMap<String, Vec<(String, Value)>>;
 
 /// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
-type GroupRows = BTreeMap<String, Vec<usize>>;
+type GroupRows = BTreeMap<String, Vec<u32>>;
 
 /// Records cited as evidence of one group's finding: enough to check the
 /// finding in the export; the finding's message gives the counts.
@@ -238,7 +238,7 @@ impl Ctx<'_> {
     }
 
     /// The rows behind `from`: a named row set, or every row of a dataset.
-    fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Arc<Vec<usize>>) {
+    fn rows_of(&self, from: &str, dataset: &str) -> (Option<Table<'_>>, Arc<Vec<u32>>) {
         self.filtered(from, dataset, None)
     }
 
@@ -309,8 +309,8 @@ impl Ctx<'_> {
                     let start_col = ds.column(date);
                     let end_col = end.as_deref().and_then(|e| ds.column(e));
                     for &r in rows.iter() {
-                        let s = start_col.and_then(|c| c.days(r));
-                        let e = end_col.and_then(|c| c.days(r));
+                        let s = start_col.and_then(|c| c.days(r as usize));
+                        let e = end_col.and_then(|c| c.days(r as usize));
                         let (s, e) = match (end.is_some(), s, e, open) {
                             (false, Some(s), _, _) => (s, s),
                             (false, None, _, _) => continue,
@@ -414,7 +414,7 @@ impl Ctx<'_> {
                     Some((s, desc)) => first_row(ds, rows, s, *desc),
                     None => rows.first().copied(),
                 };
-                Slot::Val(first.map_or(Val::Null, |r| to_val(&ds.value(field, r))))
+                Slot::Val(first.map_or(Val::Null, |r| to_val(&ds.value(field, r as usize))))
             }
         }
     }

@@ -110,7 +110,7 @@ fn rules_asking_at_once_compute_a_set_once() {
             Mask::of_rows(100, &[3, 64, 99])
         })
     };
-    let answers: Vec<Vec<usize>> = std::thread::scope(|s| {
+    let answers: Vec<Vec<u32>> = std::thread::scope(|s| {
         let asks: Vec<_> = (0..4).map(|_| s.spawn(|| ask("won"))).collect();
         asks.into_iter().map(|a| a.join().unwrap()).collect()
     });

@@ -32,11 +32,11 @@ impl Ctx<'_> {
         let set = if only.as_ref().is_some_and(TextSet::is_empty) {
             TextSet::default()
         } else {
-            let all: Vec<usize>;
+            let all: Vec<u32>;
             let rows = match set_rows {
                 Some(r) => r.as_slice(),
                 None => {
-                    all = (0..table.ds.rows).collect();
+                    all = (0..crate::rules::plan::row_id(table.ds.rows)).collect();
                     &all
                 }
             };
@@ -105,7 +105,7 @@ impl BindEnv for Ctx<'_> {
         let Some(col) = self.table(from, dataset).and_then(|d| d.column(field)) else {
             return Vec::new();
         };
-        let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r)).collect();
+        let mut dates: Vec<i32> = rows.iter().filter_map(|r| col.days(*r as usize)).collect();
         dates.sort_unstable();
         dates
     }

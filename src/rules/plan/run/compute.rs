@@ -113,7 +113,7 @@ impl Around for Ctx<'_> {
 
 impl<'c> Ctx<'c> {
     /// Keeps the rows for which a `rows` step's `if:` holds.
-    pub(super) fn keep_rows(&self, table: Table<'_>, rows: &mut Vec<usize>, test: &Expr, fields: &[String]) {
+    pub(super) fn keep_rows(&self, table: Table<'_>, rows: &mut Vec<u32>, test: &Expr, fields: &[String]) {
         let e = bind(
             test,
             &Scope {
@@ -125,7 +125,7 @@ impl<'c> Ctx<'c> {
         );
         rows.retain(|r| {
             e.eval(&At {
-                row: *r,
+                row: *r as usize,
                 local: &[],
                 around: self,
             })
@@ -135,7 +135,7 @@ impl<'c> Ctx<'c> {
 
     /// The computed fields of a `rows` step for its rows, in order, added to
     /// those of the set it refines.
-    pub(super) fn compute(&self, table: Table<'_>, rows: &[usize], with: &[ComputedField]) -> Computed {
+    pub(super) fn compute(&self, table: Table<'_>, rows: &[u32], with: &[ComputedField]) -> Computed {
         let names: Vec<&str> = with.iter().map(|f| f.name.as_str()).collect();
         let (fields, probes) = self.bind_fields(table, rows, with, &names);
         let mut columns: Vec<Builder> = with.iter().map(|f| Builder::new(f.ty, table.ds.rows)).collect();
@@ -143,7 +143,7 @@ impl<'c> Ctx<'c> {
         // Per probe, the row it found for the current row, once asked.
         let mut found: Vec<Option<Option<usize>>> = vec![None; probes.len()];
         let mut buf = String::new();
-        for (pos, &r) in rows.iter().enumerate() {
+        for (pos, r) in rows.iter().map(|r| *r as usize).enumerate() {
             local.clear();
             found.fill(None);
             for (i, f) in fields.iter().enumerate() {
@@ -183,7 +183,7 @@ impl<'c> Ctx<'c> {
     fn bind_fields<'a>(
         &'a self,
         table: Table<'a>,
-        rows: &[usize],
+        rows: &[u32],
         with: &'a [ComputedField],
         names: &[&'a str],
     ) -> (Vec<Field<'a>>, Vec<Probe<'a>>) {
@@ -291,7 +291,7 @@ impl<'c> Ctx<'c> {
         // Calls `found` with each row's normalised key, in order, until it says stop.
         let mut scan = |found: &mut dyn FnMut(&str, usize) -> bool| {
             let Some(col) = col else { return };
-            for &r in rows.iter() {
+            for r in rows.iter().map(|r| *r as usize) {
                 if col.is_null(r) {
                     continue;
                 }
@@ -334,12 +334,13 @@ impl<'c> Ctx<'c> {
 
 /// The normalised keys a lookup's rows name, numbered as the lookup
 /// compares them, and each row's number (none for a row without a key).
-fn lookup_keys(col: &Column, rows: &[usize]) -> (TextSet, Vec<Option<u32>>) {
+fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u32>>) {
     let mut keys = TextSet::default();
     let mut buf = String::new();
     let of_row = rows
         .iter()
         .map(|&r| {
+            let r = r as usize;
             if col.is_null(r) {
                 return None;
             }

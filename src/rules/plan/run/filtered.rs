@@ -22,7 +22,7 @@ impl Ctx<'_> {
         from: &str,
         dataset: &str,
         filter: Option<&Condition>,
-    ) -> (Option<Table<'_>>, Arc<Vec<usize>>) {
+    ) -> (Option<Table<'_>>, Arc<Vec<u32>>) {
         let Some(table) = self.table(from, dataset) else {
             return (None, Arc::default());
         };
@@ -36,7 +36,7 @@ impl Ctx<'_> {
                 Some(rows) => Arc::clone(rows),
                 // Made for the step and dropped with it: a list of a
                 // million rows kept for the audit would raise its peak.
-                None => Arc::new((0..n).collect()),
+                None => Arc::new((0..crate::rules::plan::row_id(n)).collect()),
             };
             return (Some(table), rows);
         };

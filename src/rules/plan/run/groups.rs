@@ -13,7 +13,7 @@ impl Ctx<'_> {
         from: &str,
         field: &str,
         table: Table<'_>,
-        rows: &[usize],
+        rows: &[u32],
     ) -> Option<usize> {
         let grouped_later = self
             .steps
@@ -43,7 +43,7 @@ impl Ctx<'_> {
         &self,
         from: &str,
         key_col: &crate::bundle::Column,
-        rows: &[usize],
+        rows: &[u32],
         by: &str,
         by_month: bool,
     ) -> Grouping {
@@ -97,10 +97,10 @@ impl Ctx<'_> {
         // judged and dropped): a few names, found faster by a scan than hashed.
         let mut values: Vec<(&str, Val)> = Vec::new();
         for (key, rows) in groups {
-            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r))) {
+            if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
             }
-            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r))) {
+            if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
             }
             values.clear();
@@ -137,14 +137,14 @@ impl Ctx<'_> {
     }
 
     /// One `let:` value of a group, over its rows (those `filter` keeps).
-    fn group_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[usize]) -> Val {
+    fn group_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[u32]) -> Val {
         if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
-            return Val::Num(rows.iter().filter(|r| f.eval(**r)).count() as f64);
+            return Val::Num(rows.iter().filter(|r| f.eval(**r as usize)).count() as f64);
         }
-        let kept: Vec<usize>;
-        let rows: &[usize] = match filter {
+        let kept: Vec<u32>;
+        let rows: &[u32] = match filter {
             Some(f) => {
-                kept = rows.iter().copied().filter(|r| f.eval(*r)).collect();
+                kept = rows.iter().copied().filter(|r| f.eval(*r as usize)).collect();
                 &kept
             }
             None => rows,
@@ -156,7 +156,7 @@ impl Ctx<'_> {
                     Some((s, desc)) => first_row(ds, rows, s, *desc),
                     None => rows.first().copied(),
                 };
-                first.map_or(Val::Null, |r| to_val(&ds.value(field, r)))
+                first.map_or(Val::Null, |r| to_val(&ds.value(field, r as usize)))
             }
             GroupHow::List {
                 show,
@@ -201,8 +201,8 @@ impl Env for GroupEnv<'_, '_> {
 /// The `n` lowest of `rows` in order: a group's first rows in the export (a
 /// grouping need not keep row order), found in one pass without copying or
 /// sorting the group (a kept group may hold a million rows).
-fn first_rows(rows: &[usize], n: usize) -> Vec<usize> {
-    let mut first: Vec<usize> = Vec::with_capacity(n + 1);
+fn first_rows(rows: &[u32], n: usize) -> Vec<u32> {
+    let mut first: Vec<u32> = Vec::with_capacity(n + 1);
     for &r in rows {
         if first.len() < n || first.last().is_some_and(|last| r < *last) {
             first.insert(first.partition_point(|x| *x < r), r);
@@ -218,6 +218,6 @@ mod tests {
     fn first_rows_are_the_lowest_in_order() {
         assert_eq!(super::first_rows(&[9, 3, 7, 1, 8, 2, 6], 3), [1, 2, 3]);
         assert_eq!(super::first_rows(&[4, 5], 3), [4, 5]);
-        assert_eq!(super::first_rows(&[], 3), Vec::<usize>::new());
+        assert_eq!(super::first_rows(&[], 3), Vec::<u32>::new());
     }
 }

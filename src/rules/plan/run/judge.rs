@@ -201,7 +201,7 @@ impl Ctx<'_> {
                     sort_rows_top(ds, &mut rows, s, *desc, limit);
                 }
                 out.unlisted += total.saturating_sub(limit);
-                for &r in rows.iter().take(limit) {
+                for r in rows.iter().take(limit).map(|r| *r as usize) {
                     out.findings.push(PlanFinding {
                         message: self.render_row(&spec.message, ds, r),
                         dataset: Some(dataset.clone()),
@@ -231,7 +231,10 @@ impl Ctx<'_> {
                         message: self.render_key(&spec.message, values, k),
                         dataset: dataset.clone(),
                         row: None,
-                        rows: cited.get(k.as_str()).cloned().unwrap_or_default(),
+                        rows: cited
+                            .get(k.as_str())
+                            .map(|rows| rows.iter().map(|r| *r as usize).collect())
+                            .unwrap_or_default(),
                         key: Some(if is_month {
                             format!("month:{k}")
                         } else {

@@ -34,7 +34,7 @@ impl Ctx<'_> {
         let keys: Vec<Option<&Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
         let date = l.within.as_ref().map(|w| t.column(&w.date));
         let mut buf = String::new();
-        'rows: for &r in rows.iter() {
+        'rows: for r in rows.iter().map(|r| *r as usize) {
             let day = match date {
                 Some(col) => match col.and_then(|c| c.days(r)) {
                     Some(d) => d,

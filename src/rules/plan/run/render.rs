@@ -46,7 +46,7 @@ impl Ctx<'_> {
     pub(super) fn show_rows(
         &self,
         ds: Table<'_>,
-        mut rows: Vec<usize>,
+        mut rows: Vec<u32>,
         show: Option<&str>,
         sort: Option<&(String, bool)>,
     ) -> Vec<String> {
@@ -55,8 +55,8 @@ impl Ctx<'_> {
         }
         rows.iter()
             .map(|r| match show {
-                Some(t) => self.render_row(t, ds, *r),
-                None => ds.record_id(*r),
+                Some(t) => self.render_row(t, ds, *r as usize),
+                None => ds.record_id(*r as usize),
             })
             .collect()
     }

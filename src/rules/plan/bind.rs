@@ -156,7 +156,7 @@ pub(crate) fn cell(col: &Column, row: usize) -> Val {
             Some(&d) if DAYS.contains(&d) => Val::Date(d),
             _ => Val::Null,
         },
-        (ColumnData::Text { .. }, FieldType::Text) => match col.text(row) {
+        (ColumnData::Text { .. } | ColumnData::Coded(_), FieldType::Text) => match col.text(row) {
             Some(t) if !t.is_empty() => Val::Text(t.to_string()),
             _ => Val::Null,
         },

@@ -203,7 +203,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
         sink.stop = Some(Stop::LongLine { line, len });
         return 0;
     }
-    if unquoted::splittable(text) {
+    if unquoted::splittable(text, delimiter) {
         return unquoted::read_rows(stretch, delimiter, |row, line| sink.accept(row, Loc::Line(line)));
     }
     let quoted = memchr::memchr(b'"', text).is_some();

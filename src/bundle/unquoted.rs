@@ -10,10 +10,13 @@
 
 use super::table::TableRow;
 
-/// Whether `text` can be split without the csv parser: no quote, and every
-/// carriage return is the first half of a CRLF.
-pub(super) fn splittable(text: &[u8]) -> bool {
-    memchr::memchr(b'"', text).is_none() && memchr::memchr_iter(b'\r', text).all(|i| text.get(i + 1) == Some(&b'\n'))
+/// Whether `text` can be split at `delimiter` without the csv parser: an
+/// ASCII separator (so that no cut falls inside a character), no quote, and
+/// every carriage return the first half of a CRLF.
+pub(super) fn splittable(text: &[u8], delimiter: u8) -> bool {
+    delimiter.is_ascii()
+        && memchr::memchr(b'"', text).is_none()
+        && memchr::memchr_iter(b'\r', text).all(|i| text.get(i + 1) == Some(&b'\n'))
 }
 
 /// One line's cells: where each ends in the line.
@@ -32,15 +35,15 @@ impl TableRow for Row<'_> {
         };
         let start = if i == 0 { 0 } else { self.ends[i - 1] + 1 };
         // SAFETY: `line` is cut from a `&str` (see `read_rows`) only at ASCII
-        // bytes (line breaks and the separator), and a cell lies between
-        // such cuts; in UTF-8 an ASCII byte never belongs to a multi-byte
-        // character, so every cell is valid UTF-8.
+        // bytes (line breaks, and the separator, ASCII per `splittable`), and
+        // a cell lies between such cuts; in UTF-8 an ASCII byte never belongs
+        // to a multi-byte character, so every cell is valid UTF-8.
         unsafe { std::str::from_utf8_unchecked(&self.line[start..end]) }
     }
 }
 
-/// Calls `accept` with each non-empty line of `text` (a [`splittable`]
-/// stretch) as a row, with its 1-based line number, until it returns false;
+/// Calls `accept` with each non-empty line of `text` (a stretch
+/// [`splittable`] at `delimiter`) as a row, with its 1-based line number, until it returns false;
 /// returns how many line breaks `text` holds. Empty lines are skipped, as
 /// the csv parser skips them.
 pub(super) fn read_rows(text: &str, delimiter: u8, mut accept: impl FnMut(&Row<'_>, usize) -> bool) -> usize {
@@ -119,13 +122,17 @@ mod tests {
     #[test]
     fn lines_cells_and_breaks() {
         let text = "a,b\r\n\r\n,\nc ,é,\n\n  \nlast";
-        assert!(splittable(text.as_bytes()));
+        assert!(splittable(text.as_bytes(), b','));
         assert_eq!(by_split(text, b','), by_csv(text, b','));
         assert_eq!(
             by_split(text, b',').0[2],
             (4, vec!["c ".to_string(), "é".into(), String::new()])
         );
-        assert!(!splittable(b"a,\"b\"\n") && !splittable(b"a\rb\n"));
+        assert!(!splittable(b"a,\"b\"\n", b',') && !splittable(b"a\rb\n", b','));
+        assert!(
+            !splittable(b"a\xc2b\n", 0xc2),
+            "a separator that is not ASCII could cut a character"
+        );
     }
 
     #[test]
@@ -146,7 +153,7 @@ mod tests {
         #[test]
         fn splits_as_the_csv_crate_reads(text in "([a-cé ;,\t]{0,4}(\r\n|\n)?){0,12}", tab in proptest::bool::ANY) {
             let delimiter = if tab { b'\t' } else { b',' };
-            proptest::prop_assume!(splittable(text.as_bytes()));
+            proptest::prop_assume!(splittable(text.as_bytes(), delimiter));
             proptest::prop_assert_eq!(by_split(&text, delimiter), by_csv(&text, delimiter));
         }
     }

@@ -108,6 +108,13 @@ pub fn param_regex(pattern: &str) -> Option<Regex> {
         .clone()
 }
 
+/// A pattern compiled through the cache of [`param_regex`], or why it is
+/// not a regex (compiled again only then, for the message): a rule checks
+/// its patterns when it loads and binds the same ones when it runs.
+pub fn checked_regex(pattern: &str) -> Result<Regex, regex::Error> {
+    param_regex(pattern).map_or_else(|| Regex::new(pattern), Ok)
+}
+
 impl<T> ParamOr<T> {
     /// The value in force: written in the rule, or the param's in `env`.
     pub(crate) fn resolve(&self, env: &dyn BindEnv, from_param: impl Fn(&crate::value::Value) -> Option<T>) -> Option<T>

@@ -65,13 +65,6 @@ pub enum ParamUse {
     List,
 }
 
-/// A condition's pattern compiled once per process (see
-/// [`crate::rules::bound::param_regex`]): a param's default is compiled here
-/// and again where the plan binds it, and packs repeat patterns.
-fn compiled(pattern: &str) -> Result<Regex, regex::Error> {
-    crate::rules::bound::param_regex(pattern).map_or_else(|| Regex::new(pattern), Ok)
-}
-
 #[derive(Debug, Clone)]
 pub enum Condition {
     Matches {
@@ -263,7 +256,7 @@ impl Condition {
         let bind = |s: &str| param_ref(s).filter(|_| names.in_plan).map(str::to_string);
         let cond = if let Some(re) = raw.matches.as_ref().or(raw.not_matches.as_ref()) {
             let pattern = text_param(re, params)?;
-            let regex = compiled(&pattern).map_err(|e| {
+            let regex = crate::rules::bound::checked_regex(&pattern).map_err(|e| {
                 CheckError::new(
                     format!("invalid regex for `{field}`: {}", first_line(&e.to_string())),
                     re.clone(),
@@ -306,7 +299,7 @@ impl Condition {
             if raw.in_vocab.is_some() { c } else { not(c) }
         } else if let Some(re) = raw.mentions.as_ref().or(raw.not_mentions.as_ref()) {
             let pattern = text_param(re, params)?;
-            let regex = compiled(&pattern).map_err(|e| {
+            let regex = crate::rules::bound::checked_regex(&pattern).map_err(|e| {
                 CheckError::new(
                     format!("invalid regex for `{field}`: {}", first_line(&e.to_string())),
                     re.clone(),

@@ -55,18 +55,15 @@ impl Probe<'_> {
                 false
             });
         };
-        match self.rows {
-            Some(rows) => rows.iter().for_each(|r| visit(*r as usize)),
-            None => (0..self.table.ds.rows).for_each(&mut visit),
-        }
+        each_row(self.rows, self.table.ds.rows, &mut visit);
         out.into_inner()
     }
 }
 
-/// The normalised non-empty values of `fields` over `rows`, each item of a
-/// list cell on its own, numbers and dates as their text; with `only`, just
-/// those among its texts.
-pub(super) fn values(table: Table<'_>, rows: &[u32], fields: &[String], only: Option<&TextSet>) -> TextSet {
+/// The normalised non-empty values of `fields` over `rows` (every row of
+/// the table when None), each item of a list cell on its own, numbers and
+/// dates as their text; with `only`, just those among its texts.
+pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<&TextSet>) -> TextSet {
     let mut out = TextSet::default();
     // Each text is normalised into one buffer and copied into the set's
     // own buffer only when it is new.
@@ -82,18 +79,24 @@ pub(super) fn values(table: Table<'_>, rows: &[u32], fields: &[String], only: Op
         // A numbered column (a campaign id over a million deals): each value
         // the rows hold is read once, not once per row.
         if let Some(codes) = col.codes() {
-            for text in codes_named(codes, Some(rows), table.ds.rows) {
+            for text in codes_named(codes, rows, table.ds.rows) {
                 text.split('\u{1f}')
                     .filter(|t| !t.is_empty())
                     .for_each(|t| add(t, &mut out));
             }
             continue;
         }
-        for &r in rows {
-            text_items(col, r as usize, |t| add(t, &mut out));
-        }
+        each_row(rows, table.ds.rows, |r| text_items(col, r, |t| add(t, &mut out)));
     }
     out
+}
+
+/// Calls `f` with each row of `rows`, in order (every row of `0..n` when None).
+fn each_row(rows: Option<&[u32]>, n: usize, mut f: impl FnMut(usize)) {
+    match rows {
+        Some(rows) => rows.iter().for_each(|r| f(*r as usize)),
+        None => (0..n).for_each(f),
+    }
 }
 
 /// The non-empty values of a numbered column that `rows` (every row of
@@ -105,10 +108,7 @@ fn codes_named<'c>(codes: &'c Codes, rows: Option<&[u32]>, n: usize) -> impl Ite
             held[usize::from(*c)] = true;
         }
     };
-    match rows {
-        Some(rows) => rows.iter().for_each(|r| mark(*r as usize)),
-        None => (0..n).for_each(mark),
-    }
+    each_row(rows, n, &mut mark);
     codes
         .texts
         .iter()

@@ -391,12 +391,7 @@ impl Plan {
             let Some(v) = values.get(name) else { continue };
             match use_ {
                 ParamUse::Regex => {
-                    // A valid pattern is compiled once per process (the plan binds the same).
-                    let pattern = v.to_text();
-                    if crate::rules::bound::param_regex(&pattern).is_some() {
-                        continue;
-                    }
-                    if let Err(e) = regex::Regex::new(&pattern) {
+                    if let Err(e) = crate::rules::bound::checked_regex(&v.to_text()) {
                         let why = e.to_string();
                         let why = why.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
                         problems.push(format!("param `${name}` is not a valid regex: {why}"));

@@ -32,14 +32,7 @@ impl Ctx<'_> {
         let set = if only.as_ref().is_some_and(TextSet::is_empty) {
             TextSet::default()
         } else {
-            let all: Vec<u32>;
-            let rows = match set_rows {
-                Some(r) => r.as_slice(),
-                None => {
-                    all = (0..crate::rules::plan::row_id(table.ds.rows)).collect();
-                    &all
-                }
-            };
+            let rows = set_rows.map(|r| r.as_slice());
             crate::rules::plan::join::values(table, rows, fields, only.as_ref())
         };
         let set = Arc::new(set);

@@ -312,6 +312,29 @@ outcome:
   - pass: '{shown}'
 "#;
         assert_eq!(message(plan, &emails), "a@x.com 1 L0+L2+L5 3, b@x.com 1 L1+L4 2");
+        // Lists no `having:` reads are worked out when a message reads them,
+        // over the whole group and each its own filter, as if computed with
+        // the others; a later step named like the dataset changes nothing.
+        let later = r#"
+let:
+  repeated:
+    groups:
+      from: leads
+      by: email
+      let:
+        ids: { list: { show: '{id}', sep: '+' } }
+        some: { list: { show: '{id}', sep: '+', where: { field: id, in: [L2, L4, L5] }, limit: 1 } }
+        none: { list: { show: '{id}', where: { field: id, equals: L9 } } }
+      having: count > 1
+  leads: { rows: { from: leads, where: { field: id, equals: L0 } } }
+  shown: { list: { from: repeated, show: '{key} {ids} [{some}] [{none}] {count}' } }
+outcome:
+  - pass: '{shown} {leads}'
+"#;
+        assert_eq!(
+            message(later, &emails),
+            "a@x.com L0+L2+L5 [L2+and 1 more] [(none)] 3, b@x.com L1+L4 [L4] [(none)] 2 1"
+        );
     }
 
     /// The groups worked out directly: by normalised text, each named by

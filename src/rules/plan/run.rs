@@ -51,8 +51,17 @@ enum Slot {
     },
 }
 
-/// Key -> (name, value) of the values computed for that group.
-type GroupValues = BTreeMap<String, Vec<(String, Value)>>;
+/// The values of each group of a `groups` set, for templates, sorts and
+/// aggregates over its keys.
+#[derive(Debug, Default)]
+struct GroupValues {
+    /// Key -> (name, value) of the values computed for that group.
+    of: BTreeMap<String, Vec<(String, Value)>>,
+    /// The `groups` step whose lists (`let: x: { list: … }`) are shown only
+    /// when read, and every row of each kept group: thousands of groups may
+    /// be kept, and a report shows a few dozen of their lists.
+    lists: Option<(usize, BTreeMap<String, Vec<u32>>)>,
+}
 
 /// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
 type GroupRows = BTreeMap<String, Vec<u32>>;
@@ -429,12 +438,7 @@ impl Ctx<'_> {
         let Some(field) = field else {
             return Val::Num(keys.len() as f64);
         };
-        let of = |k: &String| {
-            values
-                .get(k)
-                .and_then(|v| v.iter().find(|(n, _)| n == field))
-                .map_or(Value::Null, |(_, v)| v.clone())
-        };
+        let of = |k: &String| self.group_value(values, k, field).unwrap_or(Value::Null);
         let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
         match agg {
             Agg::Count => Val::Num(vals.len() as f64),

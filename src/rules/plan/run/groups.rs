@@ -90,8 +90,13 @@ impl Ctx<'_> {
         if let Some(h) = having {
             h.names(&mut judged, &mut Vec::new());
         }
+        // Lists no `having:` reads are shown when read (see GroupValues).
+        let later = |l: &GroupLet| {
+            matches!(l.how, GroupHow::List { .. }) && l.name != "count" && !judged.contains(&l.name.as_str())
+        };
         let mut out = BTreeSet::new();
-        let mut shown = GroupValues::new();
+        let mut shown = GroupValues::default();
+        let mut listed = lets.iter().any(later).then(BTreeMap::new);
         let mut cited = GroupRows::new();
         // One list of values, cleared per group (a million groups, most
         // judged and dropped): a few names, found faster by a scan than hashed.
@@ -112,7 +117,7 @@ impl Ctx<'_> {
                 .zip(&filters)
                 .filter(|(l, _)| judged.contains(&l.name.as_str()))
             {
-                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
+                set(&mut values, &l.name, self.let_value(ds, l, filter.as_ref(), rows));
             }
             if let Some(h) = having
                 && !h.eval(&GroupEnv(&values, self)).truthy()
@@ -122,22 +127,51 @@ impl Ctx<'_> {
             for (l, filter) in lets
                 .iter()
                 .zip(&filters)
-                .filter(|(l, _)| !judged.contains(&l.name.as_str()))
+                .filter(|(l, _)| !judged.contains(&l.name.as_str()) && !later(l))
             {
-                set(&mut values, &l.name, self.group_value(ds, l, filter.as_ref(), rows));
+                set(&mut values, &l.name, self.let_value(ds, l, filter.as_ref(), rows));
             }
             let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
             named.sort_by(|a, b| a.0.cmp(&b.0));
             let key = grouping.key(key_col, key).into_owned();
-            shown.insert(key.clone(), named);
+            shown.of.insert(key.clone(), named);
+            if let Some(listed) = &mut listed {
+                listed.insert(key.clone(), rows.to_vec());
+            }
             cited.insert(key.clone(), first_rows(rows, GROUP_EVIDENCE_ROWS));
             out.insert(key);
         }
+        shown.lists = listed.map(|rows| (self.visible.get(), rows));
         (out, shown, cited)
     }
 
+    /// The value `name` of the group `key`: computed with the others, or a
+    /// list worked out now from the group's rows, as its step saw them.
+    pub(super) fn group_value(&self, values: &GroupValues, key: &str, name: &str) -> Option<Value> {
+        if let Some(v) = values.of.get(key).and_then(|v| v.iter().find(|(n, _)| n == name)) {
+            return Some(v.1.clone());
+        }
+        let (step, listed) = values.lists.as_ref()?;
+        let Step::Groups {
+            from, dataset, lets, ..
+        } = &self.steps[*step].1
+        else {
+            return None;
+        };
+        let l = lets.iter().find(|l| l.name == name)?;
+        let rows = listed.get(key)?;
+        // The names the step read, not those of later steps.
+        let outer = self.visible.replace(*step);
+        let value = self.table(from, dataset).map(|ds| {
+            let filter = l.filter.as_ref().map(|f| f.bind_cols(&ds, self));
+            to_value(&self.let_value(ds, l, filter.as_ref(), rows))
+        });
+        self.visible.set(outer);
+        value
+    }
+
     /// One `let:` value of a group, over its rows (those `filter` keeps).
-    fn group_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[u32]) -> Val {
+    fn let_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[u32]) -> Val {
         if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
             return Val::Num(rows.iter().filter(|r| f.eval(**r as usize)).count() as f64);
         }

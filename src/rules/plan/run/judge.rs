@@ -223,7 +223,7 @@ impl Ctx<'_> {
                 out.unlisted += keys.len().saturating_sub(limit);
                 let mut keys: Vec<&String> = keys.iter().collect();
                 if let Some((s, desc)) = &spec.sort {
-                    sort_keys(&mut keys, values, s, *desc);
+                    sort_keys(&mut keys, |k| self.group_value(values, k, s), *desc);
                 }
                 for k in keys.into_iter().take(limit) {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
@@ -256,13 +256,9 @@ impl Ctx<'_> {
 
 /// Keys by one value of their group: numbers by size, texts as words, the
 /// missing last either way; ties keep key order.
-fn sort_keys(keys: &mut [&String], values: &GroupValues, field: &str, desc: bool) {
+fn sort_keys(keys: &mut [&String], value: impl Fn(&str) -> Option<Value>, desc: bool) {
     let key = |k: &String| -> (u8, f64, String) {
-        match values
-            .get(k)
-            .and_then(|v| v.iter().find(|(n, _)| n == field))
-            .map(|(_, v)| v)
-        {
+        match value(k) {
             None | Some(Value::Null) => (1, 0.0, String::new()),
             Some(v) => match v.as_f64() {
                 Some(n) => (0, n, String::new()),

@@ -7,13 +7,11 @@ impl Ctx<'_> {
     /// A template rendered for one key of a key set: `{key}`, and the
     /// group's own values when the set comes from `groups`.
     pub(super) fn render_key(&self, template: &str, values: &GroupValues, key: &str) -> String {
-        let own = values.get(key);
         self.render(template, &|n| {
             if n == "key" {
                 return Some(Value::Text(key.to_string()));
             }
-            own.and_then(|v| v.iter().find(|(name, _)| name == n))
-                .map(|(_, v)| v.clone())
+            self.group_value(values, key, n)
         })
     }
 

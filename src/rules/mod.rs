@@ -11,6 +11,7 @@ pub mod definitions;
 mod filter;
 pub mod format;
 mod group;
+pub(crate) mod keyfilter;
 mod load;
 pub mod metric;
 pub mod params;

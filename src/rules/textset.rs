@@ -76,6 +76,17 @@ impl TextSet {
         self.find_hashed(hash(text), text)
     }
 
+    /// Every text, in no set order: for uses that do not depend on one
+    /// (a filter's bits are the same whatever order sets them).
+    #[allow(clippy::iter_over_hash_type, reason = "the order reaches nothing: see above")]
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        let first = self
+            .first
+            .values()
+            .map(|&(start, len, _)| &self.text[start..start + len as usize]);
+        first.chain(self.more.keys().map(String::as_str))
+    }
+
     fn find_hashed(&self, h: u64, text: &str) -> Option<u32> {
         match self.first.get(&h) {
             Some(&(start, len, n)) if &self.text[start..start + len as usize] == text => Some(n),

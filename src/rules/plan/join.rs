@@ -11,6 +11,7 @@
 
 use super::table::Table;
 use crate::bundle::{Codes, Column};
+use crate::rules::keyfilter::KeyFilter;
 use crate::rules::vocab::{TextSet, normalize_into};
 use std::cell::RefCell;
 
@@ -65,10 +66,15 @@ impl Probe<'_> {
 /// dates as their text; with `only`, just those among its texts.
 pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<&TextSet>) -> TextSet {
     let mut out = TextSet::default();
+    let probes = rows.map_or(table.ds.rows, <[u32]>::len) * fields.len();
+    let filter = only.and_then(|o| KeyFilter::for_probes(o, probes));
     // Each text is normalised into one buffer and copied into the set's
     // own buffer only when it is new.
     let mut buf = String::new();
     let mut add = |text: &str, out: &mut TextSet| {
+        if filter.as_ref().is_some_and(|f| !f.may_hold(text)) {
+            return;
+        }
         normalize_into(text, &mut buf);
         if !buf.is_empty() && only.is_none_or(|o| o.contains(&buf)) {
             out.insert(&buf);
@@ -127,6 +133,13 @@ fn text_items(col: &Column, r: usize, mut f: impl FnMut(&str)) {
         }
         return;
     };
+    // Most cells hold one value: passed whole, with no splitter.
+    if memchr::memchr(0x1f, text.as_bytes()).is_none() {
+        if !text.is_empty() {
+            f(text);
+        }
+        return;
+    }
     for item in text.split('\u{1f}') {
         if !item.is_empty() {
             f(item);

@@ -11,6 +11,7 @@ use super::super::table::{Builder, Computed, Table};
 use super::super::{Computation, ComputedField, Related, Within};
 use super::{Ctx, to_value};
 use crate::bundle::Column;
+use crate::rules::keyfilter::KeyFilter;
 use crate::rules::vocab::{TextSet, Vocabulary, normalize_into};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -287,15 +288,23 @@ impl<'c> Ctx<'c> {
     ) -> (Option<Table<'_>>, Index) {
         let (table, rows) = self.rows_of(from, dataset);
         let col = table.and_then(|t| t.column(on));
+        let filter = wanted
+            .as_ref()
+            .and_then(|(keys, _)| KeyFilter::for_probes(keys, rows.len()));
         let mut buf = String::new();
-        // Calls `found` with each row's normalised key, in order, until it says stop.
+        // Calls `found` with each row's normalised key, in order, until it
+        // says stop (a row whose key is surely not wanted is passed over).
         let mut scan = |found: &mut dyn FnMut(&str, usize) -> bool| {
             let Some(col) = col else { return };
             for r in rows.iter().map(|r| *r as usize) {
                 if col.is_null(r) {
                     continue;
                 }
-                normalize_into(&col.key_text(r), &mut buf);
+                let key = col.key_text(r);
+                if filter.as_ref().is_some_and(|f| !f.may_hold(&key)) {
+                    continue;
+                }
+                normalize_into(&key, &mut buf);
                 if !buf.is_empty() && !found(&buf, r) {
                     return;
                 }

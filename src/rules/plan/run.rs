@@ -18,7 +18,7 @@ use crate::rules::shared::SharedRows;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 mod binding;
@@ -55,16 +55,23 @@ enum Slot {
 /// aggregates over its keys.
 #[derive(Debug, Default)]
 struct GroupValues {
-    /// Key -> (name, value) of the values computed for that group.
-    of: BTreeMap<String, Vec<(String, Value)>>,
+    /// The values' names: `count`, then the `let:` values computed with it.
+    names: Vec<String>,
+    /// Key -> the group's values, in the order of `names`.
+    of: KeyMap<Vec<Value>>,
     /// The `groups` step whose lists (`let: x: { list: … }`) are shown only
     /// when read, and every row of each kept group: thousands of groups may
     /// be kept, and a report shows a few dozen of their lists.
-    lists: Option<(usize, BTreeMap<String, Vec<u32>>)>,
+    lists: Option<(usize, KeyMap<Vec<u32>>)>,
 }
 
+/// Per key of a key set, looked up by key only: the set's own order
+/// (`BTreeSet`) is the order anything is shown in, so these maps are hashed
+/// (a sorted map compared each of thousands of keys a dozen times).
+type KeyMap<T> = HashMap<String, T, foldhash::fast::RandomState>;
+
 /// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
-type GroupRows = BTreeMap<String, Vec<u32>>;
+type GroupRows = KeyMap<Vec<u32>>;
 
 /// Records cited as evidence of one group's finding: enough to check the
 /// finding in the export; the finding's message gives the counts.

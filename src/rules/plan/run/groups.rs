@@ -90,17 +90,31 @@ impl Ctx<'_> {
         if let Some(h) = having {
             h.names(&mut judged, &mut Vec::new());
         }
-        // Lists no `having:` reads are shown when read (see GroupValues).
-        let later = |l: &GroupLet| {
-            matches!(l.how, GroupHow::List { .. }) && l.name != "count" && !judged.contains(&l.name.as_str())
-        };
+        // Each value's place among the group's values (a `let:` named
+        // `count` replaces the count), worked out once for all groups;
+        // lists no `having:` reads are shown when read (see GroupValues).
+        let mut names: Vec<String> = vec!["count".to_string()];
+        let places: Vec<Option<usize>> = lets
+            .iter()
+            .map(|l| {
+                let later =
+                    matches!(l.how, GroupHow::List { .. }) && l.name != "count" && !judged.contains(&l.name.as_str());
+                (!later).then(|| {
+                    names.iter().position(|n| *n == l.name).unwrap_or_else(|| {
+                        names.push(l.name.clone());
+                        names.len() - 1
+                    })
+                })
+            })
+            .collect();
+        let is_judged: Vec<bool> = lets.iter().map(|l| judged.contains(&l.name.as_str())).collect();
         let mut out = BTreeSet::new();
-        let mut shown = GroupValues::default();
-        let mut listed = lets.iter().any(later).then(BTreeMap::new);
-        let mut cited = GroupRows::new();
-        // One list of values, cleared per group (a million groups, most
-        // judged and dropped): a few names, found faster by a scan than hashed.
-        let mut values: Vec<(&str, Val)> = Vec::new();
+        let mut of = KeyMap::default();
+        let mut listed = places.iter().any(Option::is_none).then(KeyMap::default);
+        let mut cited = GroupRows::default();
+        // One list of values, reset per group (a million groups, most
+        // judged and dropped).
+        let mut values: Vec<Val> = vec![Val::Null; names.len()];
         for (key, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
@@ -108,39 +122,33 @@ impl Ctx<'_> {
             if none.as_ref().is_some_and(|c| rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
             }
-            values.clear();
-            values.push(("count", Val::Num(rows.len() as f64)));
+            values.fill(Val::Null);
+            values[0] = Val::Num(rows.len() as f64);
             // The values `having` reads first; the others (a list of the
             // group's rows, shown) only for the groups it keeps.
-            for (l, filter) in lets
-                .iter()
-                .zip(&filters)
-                .filter(|(l, _)| judged.contains(&l.name.as_str()))
-            {
-                set(&mut values, &l.name, self.let_value(ds, l, filter.as_ref(), rows));
-            }
+            let compute = |judged: bool, values: &mut [Val]| {
+                for (i, l) in lets.iter().enumerate() {
+                    if let Some(place) = places[i].filter(|_| is_judged[i] == judged) {
+                        values[place] = self.let_value(ds, l, filters[i].as_ref(), rows);
+                    }
+                }
+            };
+            compute(true, &mut values);
             if let Some(h) = having
-                && !h.eval(&GroupEnv(&values, self)).truthy()
+                && !h.eval(&GroupEnv(&names, &values, self)).truthy()
             {
                 continue;
             }
-            for (l, filter) in lets
-                .iter()
-                .zip(&filters)
-                .filter(|(l, _)| !judged.contains(&l.name.as_str()) && !later(l))
-            {
-                set(&mut values, &l.name, self.let_value(ds, l, filter.as_ref(), rows));
-            }
-            let mut named: Vec<(String, Value)> = values.iter().map(|(n, v)| (n.to_string(), to_value(v))).collect();
-            named.sort_by(|a, b| a.0.cmp(&b.0));
+            compute(false, &mut values);
             let key = grouping.key(key_col, key).into_owned();
-            shown.of.insert(key.clone(), named);
+            of.insert(key.clone(), values.iter().map(to_value).collect());
             if let Some(listed) = &mut listed {
                 listed.insert(key.clone(), rows.to_vec());
             }
             cited.insert(key.clone(), first_rows(rows, GROUP_EVIDENCE_ROWS));
             out.insert(key);
         }
+        let mut shown = GroupValues { names, of, lists: None };
         shown.lists = listed.map(|rows| (self.visible.get(), rows));
         (out, shown, cited)
     }
@@ -148,8 +156,8 @@ impl Ctx<'_> {
     /// The value `name` of the group `key`: computed with the others, or a
     /// list worked out now from the group's rows, as its step saw them.
     pub(super) fn group_value(&self, values: &GroupValues, key: &str, name: &str) -> Option<Value> {
-        if let Some(v) = values.of.get(key).and_then(|v| v.iter().find(|(n, _)| n == name)) {
-            return Some(v.1.clone());
+        if let Some(place) = values.names.iter().position(|n| n == name) {
+            return values.of.get(key).map(|v| v[place].clone());
         }
         let (step, listed) = values.lists.as_ref()?;
         let Step::Groups {
@@ -206,29 +214,21 @@ impl Ctx<'_> {
     }
 }
 
-/// Sets a group's value (a `let:` named `count` replaces the count).
-fn set<'a>(values: &mut Vec<(&'a str, Val)>, name: &'a str, v: Val) {
-    match values.iter_mut().find(|(n, _)| *n == name) {
-        Some((_, old)) => *old = v,
-        None => values.push((name, v)),
-    }
-}
-
-/// A group's values, then the plan's, for its `having:`.
-struct GroupEnv<'a, 'b>(&'a [(&'a str, Val)], &'a Ctx<'b>);
+/// A group's values (by name), then the plan's, for its `having:`.
+struct GroupEnv<'a, 'b>(&'a [String], &'a [Val], &'a Ctx<'b>);
 
 impl Env for GroupEnv<'_, '_> {
     fn name(&self, name: &str) -> Val {
-        self.0
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or_else(|| self.1.name(name), |(_, v)| v.clone())
+        match self.0.iter().position(|n| n == name) {
+            Some(place) => self.1[place].clone(),
+            None => self.2.name(name),
+        }
     }
     fn param(&self, name: &str) -> Val {
-        self.1.param(name)
+        self.2.param(name)
     }
     fn has(&self, path: &str) -> bool {
-        self.1.has(path)
+        self.2.has(path)
     }
 }
 

@@ -82,9 +82,20 @@ impl Ctx<'_> {
         let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
         let any = any.as_ref().map(|c| c.bind_cols(&ds, self));
         let none = none.as_ref().map(|c| c.bind_cols(&ds, self));
-        let filters: Vec<_> = lets
+        let filters: Vec<Option<LetFilter>> = lets
             .iter()
-            .map(|l| l.filter.as_ref().map(|f| f.bind_cols(&ds, self)))
+            .map(|l| {
+                l.filter.as_ref().map(|f| {
+                    if rows.len() < MARK_FROM {
+                        return LetFilter::Rowwise(f.bind_cols(&ds, self));
+                    }
+                    let mut marks = vec![0u64; ds.ds.rows.div_ceil(64)];
+                    for r in self.filtered(from, dataset, Some(f)).1.iter() {
+                        marks[*r as usize / 64] |= 1 << (r % 64);
+                    }
+                    LetFilter::Marked(marks)
+                })
+            })
             .collect();
         let mut judged: Vec<&str> = Vec::new();
         if let Some(h) = having {
@@ -171,7 +182,7 @@ impl Ctx<'_> {
         // The names the step read, not those of later steps.
         let outer = self.visible.replace(*step);
         let value = self.table(from, dataset).map(|ds| {
-            let filter = l.filter.as_ref().map(|f| f.bind_cols(&ds, self));
+            let filter = l.filter.as_ref().map(|f| LetFilter::Rowwise(f.bind_cols(&ds, self)));
             to_value(&self.let_value(ds, l, filter.as_ref(), rows))
         });
         self.visible.set(outer);
@@ -179,14 +190,14 @@ impl Ctx<'_> {
     }
 
     /// One `let:` value of a group, over its rows (those `filter` keeps).
-    fn let_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&Bound>, rows: &[u32]) -> Val {
+    fn let_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&LetFilter>, rows: &[u32]) -> Val {
         if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
-            return Val::Num(rows.iter().filter(|r| f.eval(**r as usize)).count() as f64);
+            return Val::Num(rows.iter().filter(|r| f.keeps(**r)).count() as f64);
         }
         let kept: Vec<u32>;
         let rows: &[u32] = match filter {
             Some(f) => {
-                kept = rows.iter().copied().filter(|r| f.eval(*r as usize)).collect();
+                kept = rows.iter().copied().filter(|r| f.keeps(*r)).collect();
                 &kept
             }
             None => rows,
@@ -210,6 +221,28 @@ impl Ctx<'_> {
                 let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
                 Val::Text(join_items(items, *limit, sep, *distinct))
             }
+        }
+    }
+}
+
+/// Groups over at least this many rows have their values' filters answered
+/// for all the rows at once: a column at a time, and shared with the other
+/// rules that filter the whole dataset alike (ACCT-006 counts converted
+/// leads per source over the million leads another rule has just judged).
+const MARK_FROM: usize = 10_000;
+
+/// A group value's filter (`count: { where: … }`), answered row by row, or
+/// read from the marks of the rows it keeps.
+enum LetFilter<'a> {
+    Rowwise(Bound<'a>),
+    Marked(Vec<u64>),
+}
+
+impl LetFilter<'_> {
+    fn keeps(&self, r: u32) -> bool {
+        match self {
+            LetFilter::Rowwise(b) => b.eval(r as usize),
+            LetFilter::Marked(marks) => marks[r as usize / 64] & (1 << (r % 64)) != 0,
         }
     }
 }

@@ -257,3 +257,70 @@ outcome:
         assert!(errors[0].message.contains("`in_keys` names `nope`"), "{errors:?}");
     }
 }
+
+mod group_filter_tests {
+    use crate::rules::plan::testing::outcome;
+
+    /// Group values with filters, over few rows (answered row by row) and
+    /// over more than `MARK_FROM` (answered for all rows at once, and for a
+    /// named row set too): the same counts and sums as worked out directly.
+    #[test]
+    fn filtered_group_values_are_the_same_over_few_rows_and_many() {
+        let plan = r#"
+let:
+  open: { rows: { from: opportunities, where: { not: { field: stage, equals: lost } } } }
+  by_source:
+    groups:
+      from: opportunities
+      by: source
+      let:
+        won: { count: { where: { field: stage, in: [won, WON] } } }
+        won_score: { sum: { field: amount, where: { field: stage, equals: won } } }
+  open_by_source:
+    groups:
+      from: open
+      by: source
+      let:
+        scored: { count: { where: { field: amount, gt: 5 } } }
+  shown: { list: { from: by_source, show: '{key} {won} {won_score} {count}', sep: '; ' } }
+  open_shown: { list: { from: open_by_source, show: '{key} {scored} {count}', sep: '; ' } }
+outcome:
+  - pass: '{shown} | {open_shown}'
+"#;
+        // A count as a message shows it: 1,600.
+        let n_ = |n: usize| crate::template::format_money(n as f64);
+        let sources = ["web", "event", "partner"];
+        let stages = ["won", "lost", "open", "WON", "open"];
+        for n in [50, 12_000] {
+            let rows: Vec<String> = (0..n)
+                .map(|i| {
+                    format!(
+                        "{{id: O{i}, source: {}, stage: {}, amount: {}}}",
+                        sources[i % 3],
+                        stages[i % 5],
+                        i % 11
+                    )
+                })
+                .collect();
+            let got = outcome(plan, &format!("opportunities: [{}]\n", rows.join(", "))).message;
+            let lead = |i: &usize| (sources[i % 3], stages[i % 5], i % 11);
+            let all: Vec<(&str, &str, usize)> = (0..n).map(|i| lead(&i)).collect();
+            let mut shown = Vec::new();
+            let mut open_shown = Vec::new();
+            for s in ["event", "partner", "web"] {
+                let of: Vec<_> = all.iter().filter(|l| l.0 == s).collect();
+                let won = of.iter().filter(|l| l.1.eq_ignore_ascii_case("won")).count();
+                let won_score: usize = of.iter().filter(|l| l.1.eq_ignore_ascii_case("won")).map(|l| l.2).sum();
+                shown.push(format!("{s} {} {} {}", n_(won), n_(won_score), n_(of.len())));
+                let open: Vec<_> = of.iter().filter(|l| l.1 != "lost").collect();
+                let scored = open.iter().filter(|l| l.2 > 5).count();
+                open_shown.push(format!("{s} {} {}", n_(scored), n_(open.len())));
+            }
+            assert_eq!(
+                got,
+                format!("{} | {}", shown.join("; "), open_shown.join("; ")),
+                "{n} opportunities"
+            );
+        }
+    }
+}

@@ -53,22 +53,68 @@ pub(super) fn read_rows(text: &str, delimiter: u8, mut accept: impl FnMut(&Row<'
         ends: Vec::new(),
     };
     let (mut start, mut line) = (0, 1);
-    // One scan for separators and line breaks together: cells are short,
-    // and a search started per cell or per line costs more than it scans.
-    for at in memchr::memchr2_iter(delimiter, b'\n', text) {
-        if text[at] == delimiter {
-            row.ends.push(at - start);
-            continue;
+    // Separators and line breaks are found 64 bytes at a time, as a bit per
+    // byte: cells are short, and a search started per cell cost more than
+    // it scanned (a call per cell, twenty million on a million-row bundle).
+    for (block, chunk) in text.chunks(64).enumerate() {
+        let base = block * 64;
+        let mut found = breaks(chunk, delimiter);
+        while found != 0 {
+            let at = base + found.trailing_zeros() as usize;
+            found &= found - 1;
+            if text[at] == delimiter {
+                row.ends.push(at - start);
+                continue;
+            }
+            if !emit(&mut row, &text[start..at], line, &mut accept) {
+                return 0;
+            }
+            (start, line) = (at + 1, line + 1);
         }
-        if !emit(&mut row, &text[start..at], line, &mut accept) {
-            return 0;
-        }
-        (start, line) = (at + 1, line + 1);
     }
     if !emit(&mut row, &text[start..], line, &mut accept) {
         return 0;
     }
     line - 1
+}
+
+/// Bit `i` set where `chunk[i]` (up to 64 bytes) is the separator or a line break.
+fn breaks(chunk: &[u8], delimiter: u8) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    if let Ok(block) = <&[u8; 64]>::try_from(chunk) {
+        return breaks_sse2(block, delimiter);
+    }
+    breaks_bytewise(chunk, delimiter)
+}
+
+fn breaks_bytewise(chunk: &[u8], delimiter: u8) -> u64 {
+    chunk
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (u64::from(b == delimiter || b == b'\n') << i))
+}
+
+/// [`breaks_bytewise`] for a whole block, sixteen bytes per compare (SSE2,
+/// which every x86-64 processor has).
+#[cfg(target_arch = "x86_64")]
+fn breaks_sse2(block: &[u8; 64], delimiter: u8) -> u64 {
+    use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8};
+    let mut mask = 0u64;
+    // SAFETY: SSE2 is part of the x86-64 baseline, so these instructions
+    // exist on every processor this code is built for; each unaligned load
+    // reads exactly the 16 bytes of `part`.
+    unsafe {
+        let sep = _mm_set1_epi8(delimiter as i8);
+        let newline = _mm_set1_epi8(b'\n' as i8);
+        for (i, part) in block.chunks_exact(16).enumerate() {
+            let bytes = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
+            let hits = _mm_or_si128(_mm_cmpeq_epi8(bytes, sep), _mm_cmpeq_epi8(bytes, newline));
+            // One bit per byte, in the low 16 bits.
+            let bits = u64::from(_mm_movemask_epi8(hits) as u32 & 0xffff);
+            mask |= bits << (16 * i);
+        }
+    }
+    mask
 }
 
 /// Passes one line (its separators already in `row.ends`) to `accept`,
@@ -149,6 +195,23 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The bits of a block are the bytes that end a cell, however found.
+        #[test]
+        fn a_block_marks_separators_and_line_breaks(block in proptest::collection::vec(proptest::sample::select(b"a,;\t\n\r\xc3\xa9".to_vec()), 64), tab in proptest::bool::ANY) {
+            let delimiter = if tab { b'\t' } else { b',' };
+            let expected = (0..64).filter(|i| block[*i] == delimiter || block[*i] == b'\n').fold(0u64, |m, i| m | 1 << i);
+            proptest::prop_assert_eq!(breaks(&block, delimiter), expected);
+            proptest::prop_assert_eq!(breaks_bytewise(&block, delimiter), expected);
+            proptest::prop_assert_eq!(breaks(&block[..40], delimiter), expected & ((1 << 40) - 1));
+        }
+
+        /// Long stretches (several blocks) read as the csv crate reads them.
+        #[test]
+        fn long_stretches_split_as_the_csv_crate_reads(text in "([a-cé ,]{0,9}(\r\n|\n)?){20,60}") {
+            proptest::prop_assume!(splittable(text.as_bytes(), b','));
+            proptest::prop_assert_eq!(by_split(&text, b','), by_csv(&text, b','));
+        }
+
         /// Any text the splitter takes reads as the csv crate reads it.
         #[test]
         fn splits_as_the_csv_crate_reads(text in "([a-cé ;,\t]{0,4}(\r\n|\n)?){0,12}", tab in proptest::bool::ANY) {

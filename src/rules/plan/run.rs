@@ -15,7 +15,7 @@ use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
 use crate::rules::shared::SharedRows;
-use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize};
+use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -445,17 +445,35 @@ impl Ctx<'_> {
         let Some(field) = field else {
             return Val::Num(keys.len() as f64);
         };
-        let of = |k: &String| self.group_value(values, k, field).unwrap_or(Value::Null);
-        let vals: Vec<Value> = keys.iter().map(of).filter(|v| !v.is_null()).collect();
+        // Read where they are (a sum over thousands of groups copies no
+        // value); a list shown only when read is worked out here.
+        let worked_out: Vec<Value>;
+        let vals: Vec<&Value> = match values.names.iter().position(|n| n == field) {
+            Some(place) => keys
+                .iter()
+                .filter_map(|k| values.of.get(k).map(|v| &v[place]))
+                .collect(),
+            None => {
+                worked_out = keys.iter().filter_map(|k| self.group_value(values, k, field)).collect();
+                worked_out.iter().collect()
+            }
+        };
+        let vals = vals.into_iter().filter(|v| !v.is_null());
         match agg {
-            Agg::Count => Val::Num(vals.len() as f64),
-            Agg::Distinct => Val::Num(
-                vals.iter()
-                    .map(|v| normalize(&v.to_text()))
-                    .collect::<HashSet<_>>()
-                    .len() as f64,
-            ),
-            _ => super::rows::reduce(agg, vals.iter().filter_map(Value::as_f64)),
+            Agg::Count => Val::Num(vals.count() as f64),
+            Agg::Distinct => {
+                let mut seen = TextSet::default();
+                let mut buf = String::new();
+                for v in vals {
+                    match v {
+                        Value::Text(t) => normalize_into(t, &mut buf),
+                        v => normalize_into(&v.to_text(), &mut buf),
+                    }
+                    seen.insert(&buf);
+                }
+                Val::Num(seen.len() as f64)
+            }
+            _ => super::rows::reduce(agg, vals.filter_map(Value::as_f64)),
         }
     }
 }

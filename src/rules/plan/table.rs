@@ -207,6 +207,9 @@ impl Builder {
                 }
                 ends.push(u32::try_from(end).unwrap_or(u32::MAX));
             }
+            // The text grew by doubling: the room beyond it would stay
+            // taken for as long as the rule runs.
+            buf.shrink_to_fit();
         }
         self.col
     }

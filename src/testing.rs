@@ -45,7 +45,7 @@ pub mod report {
 }
 
 pub mod rules {
-    pub use crate::rules::{Category, RulePack, default_pack_dir, load_rule_dirs};
+    pub use crate::rules::{Category, LoadedRules, RulePack, default_pack_dir, load_rule_dirs};
 
     pub mod format {
         pub use crate::rules::format::Reference;

@@ -69,6 +69,15 @@ pub fn write_files(dir: &std::path::Path, files: &[(&str, &str)]) {
     }
 }
 
+/// A rule pack of `files` (`credible/T-001.yaml`, text) in a temporary
+/// folder, loaded as a user's pack is (beside the default pack's
+/// vocabularies and definitions); the folder lives as long as the result.
+pub fn pack_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Result<mktaudit::testing::rules::LoadedRules, String>) {
+    let dir = folder_with(files);
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[dir.path().to_path_buf()]).map_err(|p| p.to_string());
+    (dir, loaded)
+}
+
 /// Audits `bundle` with the default pack on 2025-12-31 and returns the JSON
 /// report; the audit must have run (exit 0, or 1 for failing rules).
 pub fn audit_report(bundle: impl AsRef<std::path::Path>, extra: &[&str]) -> serde_json::Value {

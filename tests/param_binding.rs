@@ -3,7 +3,7 @@
 //! other values than the defaults runs that same plan. This file holds one
 //! test so that the process-wide count of compilations is this test's own.
 
-use mktaudit::testing::rules::load_rule_dirs;
+mod common;
 use mktaudit::testing::rules::plan::compilations;
 use mktaudit::testing::ruletest::{Verdict, run_pack_tests};
 
@@ -53,10 +53,8 @@ tests:
 
 #[test]
 fn a_plan_is_compiled_once_and_runs_with_each_cases_params() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("credible")).unwrap();
-    std::fs::write(dir.path().join("credible/T-010.yaml"), RULE).unwrap();
-    let loaded = load_rule_dirs(&[dir.path().to_path_buf()]).unwrap_or_else(|p| panic!("{p}"));
+    let (_dir, loaded) = common::pack_of(&[("credible/T-010.yaml", RULE)]);
+    let loaded = loaded.unwrap_or_else(|p| panic!("{p}"));
     let compiled = compilations();
     assert!(compiled > 0, "loading compiles the plans");
     let results = run_pack_tests(&loaded.pack, Some("T-010"));

@@ -3,16 +3,13 @@
 
 mod common;
 use common::write_files;
-use mktaudit::testing::rules::load_rule_dirs;
 use mktaudit::testing::ruletest::{Verdict, run_pack_tests};
 use std::path::Path;
 
 /// Loads `files` as a pack beside the default pack and runs its rules' tests.
 fn run_pack(files: &[(&str, &str)]) -> Result<Vec<(String, Verdict, String)>, String> {
-    let dir = tempfile::tempdir().unwrap();
-    write_files(dir.path(), files);
-    let loaded = load_rule_dirs(&[dir.path().to_path_buf()]).map_err(|p| p.to_string())?;
-    Ok(run_pack_tests(&loaded.pack, None)
+    let (_dir, loaded) = common::pack_of(files);
+    Ok(run_pack_tests(&loaded?.pack, None)
         .into_iter()
         .map(|c| (format!("{} :: {}", c.rule, c.case), c.verdict, c.detail))
         .collect())
@@ -392,19 +389,14 @@ tests:
 fn lookups_and_values_per_group_trace_credits_to_their_deals() {
     assert_all_ok(&run_pack(&[("credible/T-004.yaml", LOOKUP_RULE)]).unwrap());
     // The findings come largest claim first, each with its own group's values.
-    let pack = tempfile::tempdir().unwrap();
-    write_files(pack.path(), &[("credible/T-004.yaml", LOOKUP_RULE)]);
-    let bundle = tempfile::tempdir().unwrap();
-    write_files(
-        bundle.path(),
-        &[
-            ("opportunities.csv", "id,name,amount\nO1,Alpha,1000\nO2,,2000\n"),
-            (
-                "campaign_influence.csv",
-                "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,C1,150%\n",
-            ),
-        ],
-    );
+    let pack = common::folder_with(&[("credible/T-004.yaml", LOOKUP_RULE)]);
+    let bundle = common::folder_with(&[
+        ("opportunities.csv", "id,name,amount\nO1,Alpha,1000\nO2,,2000\n"),
+        (
+            "campaign_influence.csv",
+            "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,C1,150%\n",
+        ),
+    ]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
         .args([
             "audit",

@@ -4,7 +4,8 @@
 
 use super::Dataset;
 use super::merge::Merged;
-use super::rows::{RowSink, Stop};
+use super::noticed::Stop;
+use super::rows::RowSink;
 use super::table::{DatasetBuilder, Loc, TableRow};
 use super::unquoted;
 use crate::error::ErrorCode;
@@ -200,7 +201,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
     if text.len() > MAX_LINE_BYTES
         && let Some((line, len)) = long_line(text, None)
     {
-        sink.stop = Some(Stop::LongLine { line, len });
+        sink.noticed.stop = Some(Stop::LongLine { line, len });
         return 0;
     }
     if unquoted::splittable(text, delimiter) {
@@ -215,7 +216,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
             Ok(true) => {
                 let line = record.position().map_or(1, |p| record_line(text, p));
                 if record.as_slice().len() > MAX_LINE_BYTES {
-                    sink.stop = Some(Stop::LongLine {
+                    sink.noticed.stop = Some(Stop::LongLine {
                         line,
                         len: record.as_slice().len(),
                     });
@@ -231,7 +232,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
             }
             Err(e) => {
                 let line = e.position().map_or(1, |p| usize::try_from(p.line()).unwrap_or(1));
-                sink.stop = Some(Stop::Csv {
+                sink.noticed.stop = Some(Stop::Csv {
                     line,
                     message: e.to_string(),
                 });

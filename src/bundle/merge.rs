@@ -4,35 +4,28 @@
 //! window, instead of all of them being held until the end (which doubled
 //! the loader's peak: every column twice, in parts and joined).
 
+use super::noticed::{Noticed, Stop};
 use super::plan::Plan;
-use super::rows::{CellIssue, MAX_CELL_ERRORS_PER_FILE, RowSink, Stop, UnreadCells};
-use super::table::Loc;
+use super::rows::RowSink;
 use super::{Column, Dataset};
 use rayon::prelude::*;
 
 /// The stretches of one file, merged.
 #[derive(Default)]
 pub(super) struct Merged {
-    pub footer: Option<Loc>,
-    pub footer_dropped: usize,
-    pub totals_dropped: usize,
-    pub cell_issues: Vec<CellIssue>,
-    pub cell_errors: usize,
-    pub stop: Option<Stop>,
-    /// Per planned column: bad cells in a column no rule reads.
-    pub unread: Vec<UnreadCells>,
+    pub noticed: Noticed,
 }
 
 impl Merged {
     /// Whether a reason to stop was found: rows after it are not read.
     pub(super) fn stopped(&self) -> bool {
-        self.stop.is_some()
+        self.noticed.stop.is_some()
     }
 
     /// Appends the next stretches of the file (in order) to `ds`, and adds
-    /// up their counters and issues (the first cell errors over all
-    /// stretches). The first reason to stop ends the merge: its stretch and
-    /// all later ones are not appended (the file is then not a dataset).
+    /// up what they noticed (the first cell errors over all stretches). The
+    /// first reason to stop ends the merge: its stretch and all later ones
+    /// are not appended (the file is then not a dataset).
     pub(super) fn add(&mut self, plan: &Plan, ds: &mut Dataset, stretches: Vec<RowSink<'_>>) {
         if self.stopped() {
             return;
@@ -41,25 +34,14 @@ impl Merged {
         for mut s in stretches {
             // A footer in an earlier stretch followed by data in this one
             // (a stretch's stop comes after its rows).
-            if let Some(at) = self.footer
+            if let Some(at) = self.noticed.footer
                 && s.rows > 0
             {
-                self.stop = Some(Stop::Shape { loc: at, width: 1 });
+                self.noticed.stop = Some(Stop::Shape { loc: at, width: 1 });
                 return;
             }
-            self.footer = self.footer.or(s.footer);
-            self.footer_dropped += s.footer_dropped;
-            self.totals_dropped += s.totals_dropped;
-            self.cell_errors += s.cell_errors;
-            let room = MAX_CELL_ERRORS_PER_FILE.saturating_sub(self.cell_issues.len());
-            self.cell_issues.extend(s.cell_issues.drain(..).take(room));
-            self.unread.resize_with(s.unread.len(), UnreadCells::default);
-            for (m, u) in self.unread.iter_mut().zip(s.unread.drain(..)) {
-                m.count += u.count;
-                m.first = m.first.take().or(u.first);
-            }
-            if let Some(stop) = s.stop.take() {
-                self.stop = Some(stop);
+            self.noticed.add(std::mem::take(&mut s.noticed));
+            if self.stopped() {
                 return;
             }
             kept.push(s);

@@ -19,6 +19,7 @@ mod load;
 mod manifest;
 mod memory;
 mod merge;
+mod noticed;
 pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
 pub use memory::{memory_by_column, resident_bytes};
 pub mod periods;

@@ -4,41 +4,12 @@
 //! parallel merge, in file order, into the same dataset and the same
 //! problems a single pass would give.
 
+use super::noticed::{CellIssue, MAX_CELL_ERRORS_PER_FILE, Noticed, Stop};
 use super::plan::{Plan, map_value};
 use super::table::{Loc, TableRow};
 use super::{Column, Dataset};
 use crate::value::{CellError, FieldType, parse_date};
 use chrono::NaiveDate;
-
-/// Cell errors kept per file; the rest are counted.
-pub(super) const MAX_CELL_ERRORS_PER_FILE: usize = 10;
-
-/// A cell that could not be read as its field's type.
-pub(super) struct CellIssue {
-    pub loc: Loc,
-    pub index: usize,
-    pub cell: String,
-    pub field: String,
-    pub error: CellError,
-}
-
-/// The cells of one column that no rule of the run reads and that could
-/// not be read as its type: the first, in file order, and how many. Nothing
-/// is judged on them, so they are a note rather than an error.
-#[derive(Default)]
-pub(super) struct UnreadCells {
-    pub first: Option<CellIssue>,
-    pub count: usize,
-}
-
-impl UnreadCells {
-    pub(super) fn add(&mut self, issue: impl FnOnce() -> CellIssue) {
-        self.count += 1;
-        if self.first.is_none() {
-            self.first = Some(issue());
-        }
-    }
-}
 
 /// Whether a cell of this type can fail to read: text and lists cannot, so
 /// an unread column of them costs nothing.
@@ -49,17 +20,6 @@ fn can_fail(ty: FieldType) -> bool {
 /// A scratch column is emptied after this many cells: unread columns are
 /// checked, not stored.
 const SCRATCH_CELLS: usize = 1024;
-
-/// Why reading a stretch of rows stopped: the file is not a table.
-pub(super) enum Stop {
-    /// A row whose width differs from the header's (a footer line followed
-    /// by data counts as one: the footer is the row at fault).
-    Shape { loc: Loc, width: usize },
-    /// The csv parser's own error, at a 1-based line.
-    Csv { line: usize, message: String },
-    /// A line or record too long to be an export's.
-    LongLine { line: usize, len: usize },
-}
 
 /// The kept columns of a stretch, in plan order: the row loop indexes them
 /// instead of looking fields up by name.
@@ -93,14 +53,7 @@ pub(super) struct RowSink<'p> {
     slots: Slots,
     pub lines: super::Lines,
     pub rows: usize,
-    /// The first one-cell line seen after data (a report footer), if any.
-    pub footer: Option<Loc>,
-    pub footer_dropped: usize,
-    pub totals_dropped: usize,
-    /// The first cell errors, and how many there were in all.
-    pub cell_issues: Vec<CellIssue>,
-    pub cell_errors: usize,
-    pub stop: Option<Stop>,
+    pub noticed: Noticed,
     /// A record held a line break inside a quoted field.
     pub multiline_record: bool,
     /// Per planned column: its cells need no mapping, so plain ones take
@@ -109,8 +62,6 @@ pub(super) struct RowSink<'p> {
     /// Per planned column not kept: a scratch column its cells are checked
     /// in, when they can fail to read.
     checks: Vec<Option<Column>>,
-    /// Per planned column: its bad cells when no rule reads it.
-    pub unread: Vec<UnreadCells>,
 }
 
 impl<'p> RowSink<'p> {
@@ -144,16 +95,10 @@ impl<'p> RowSink<'p> {
             slots,
             lines: super::Lines::default(),
             rows: 0,
-            footer: None,
-            footer_dropped: 0,
-            totals_dropped: 0,
-            cell_issues: Vec::new(),
-            cell_errors: 0,
-            stop: None,
+            noticed: Noticed::new(plan),
             multiline_record: false,
             plain,
             checks,
-            unread: plan.columns.iter().map(|_| UnreadCells::default()).collect(),
         }
     }
 
@@ -164,26 +109,7 @@ impl<'p> RowSink<'p> {
             return;
         }
         self.lines.shift(u32::try_from(by).unwrap_or(u32::MAX));
-        let shift = |loc: &mut Loc| {
-            if let Loc::Line(l) = loc {
-                *l += by;
-            }
-        };
-        if let Some(loc) = &mut self.footer {
-            shift(loc);
-        }
-        for issue in self
-            .cell_issues
-            .iter_mut()
-            .chain(self.unread.iter_mut().filter_map(|u| u.first.as_mut()))
-        {
-            shift(&mut issue.loc);
-        }
-        match &mut self.stop {
-            Some(Stop::Shape { loc, .. }) => shift(loc),
-            Some(Stop::Csv { line, .. } | Stop::LongLine { line, .. }) => *line += by,
-            None => {}
-        }
+        self.noticed.shift(by);
     }
 
     /// Takes one row; false once the stretch cannot be read further.
@@ -192,7 +118,7 @@ impl<'p> RowSink<'p> {
             return true;
         }
         if self.plan.is_skipped_row((0..row.width()).map(|i| row.cell(i))) {
-            self.totals_dropped += 1;
+            self.noticed.totals_dropped += 1;
             return true;
         }
         if row.width() != self.header_width {
@@ -200,18 +126,18 @@ impl<'p> RowSink<'p> {
             // Report exports end with one-cell lines (totals, copyright,
             // "Generated by"): dropped, as long as no data follows them.
             if row.width() < self.header_width && filled <= 1 {
-                self.footer.get_or_insert(loc);
-                self.footer_dropped += 1;
+                self.noticed.footer.get_or_insert(loc);
+                self.noticed.footer_dropped += 1;
                 return true;
             }
-            self.stop = Some(Stop::Shape {
+            self.noticed.stop = Some(Stop::Shape {
                 loc,
                 width: row.width(),
             });
             return false;
         }
-        if let Some(at) = self.footer {
-            self.stop = Some(Stop::Shape { loc: at, width: 1 });
+        if let Some(at) = self.noticed.footer {
+            self.noticed.stop = Some(Stop::Shape { loc: at, width: 1 });
             return false;
         }
         self.push_row(row, loc);
@@ -247,7 +173,7 @@ impl<'p> RowSink<'p> {
             };
             if let Err(error) = push_cell(col, cell, &plan.date_formats, self.decimal_comma) {
                 if unread {
-                    self.unread[i].add(|| CellIssue {
+                    self.noticed.unread[i].add(|| CellIssue {
                         loc,
                         index: c.index,
                         cell: cell.to_string(),
@@ -256,9 +182,9 @@ impl<'p> RowSink<'p> {
                     });
                     continue;
                 }
-                self.cell_errors += 1;
-                if self.cell_issues.len() < MAX_CELL_ERRORS_PER_FILE {
-                    self.cell_issues.push(CellIssue {
+                self.noticed.cell_errors += 1;
+                if self.noticed.cell_issues.len() < MAX_CELL_ERRORS_PER_FILE {
+                    self.noticed.cell_issues.push(CellIssue {
                         loc,
                         index: c.index,
                         cell: cell.to_string(),

@@ -119,7 +119,7 @@ impl DatasetBuilder<'_> {
                 (c.index, c.field.clone(), scratch)
             })
             .collect();
-        let mut unread: Vec<super::rows::UnreadCells> = kept.iter().map(|_| Default::default()).collect();
+        let mut unread: Vec<super::noticed::UnreadCells> = kept.iter().map(|_| Default::default()).collect();
         for (row, item) in items.iter().enumerate() {
             let line = lines.get(row).copied().unwrap_or(0);
             for (k, (i, field, scratch)) in kept.iter_mut().enumerate() {
@@ -134,7 +134,7 @@ impl DatasetBuilder<'_> {
                         let header = keys[*i].clone();
                         self.cell_problem(loc, &value.to_text(), field, &header, &e);
                     } else {
-                        unread[k].add(|| super::rows::CellIssue {
+                        unread[k].add(|| super::noticed::CellIssue {
                             loc,
                             index: *i,
                             cell: value.to_text(),

@@ -15,8 +15,9 @@ use crate::value::{CellError, FieldType};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::merge::Merged;
-pub(super) use super::rows::MAX_CELL_ERRORS_PER_FILE;
-use super::rows::{RowSink, Stop};
+pub(super) use super::noticed::MAX_CELL_ERRORS_PER_FILE;
+use super::noticed::Stop;
+use super::rows::RowSink;
 
 /// Where a row or cell is, for evidence and diagnostics.
 #[derive(Debug, Clone, Copy)]
@@ -376,6 +377,7 @@ impl DatasetBuilder<'_> {
     /// Reports what reading the rows found: cell errors, the reason the file
     /// could not be read (false), dropped footer and totals rows.
     pub(super) fn finish(&mut self, merged: Merged, headers: &[String]) -> bool {
+        let merged = merged.noticed;
         let total = merged.cell_errors;
         let shown = merged.cell_issues.len();
         for issue in merged.cell_issues {

@@ -4,7 +4,7 @@
 //! naming the file, the first bad cell's line and column, and the fix.
 
 use super::Note;
-use super::rows::CellIssue;
+use super::noticed::CellIssue;
 use super::table::{DatasetBuilder, Loc, column_letters, date_format_for, type_word, yaml_key};
 use crate::value::FieldType;
 

@@ -215,26 +215,41 @@ const CHECK_BYTES: usize = 4 * 1024 * 1024;
 /// handed to `release` once checked: a mapped file's pages then come into
 /// memory a part at a time to be checked and again when read, instead of
 /// the whole file sitting in memory before its first row is parsed (100 MB
-/// of a million-opportunity export).
-fn is_utf8_releasing(bytes: &[u8], release: impl Fn(&[u8])) -> bool {
+/// of a million-opportunity export). The parts are checked in parallel:
+/// the check comes before any row of the file is read.
+fn is_utf8_releasing(bytes: &[u8], release: impl Fn(&[u8]) + Sync) -> bool {
     is_utf8_releasing_by(bytes, CHECK_BYTES, release)
 }
 
-fn is_utf8_releasing_by(bytes: &[u8], part: usize, release: impl Fn(&[u8])) -> bool {
-    let mut at = 0;
+fn is_utf8_releasing_by(bytes: &[u8], part: usize, release: impl Fn(&[u8]) + Sync) -> bool {
+    use rayon::prelude::*;
+    // Parts start where a character does (not at a continuation byte), so
+    // each is UTF-8 exactly when its share of the whole is.
+    let mut cuts = vec![0];
+    let mut at = part.max(1);
     while at < bytes.len() {
-        // Four bytes hold any character, so a part always checks some.
-        let end = (at + part.max(4)).min(bytes.len());
-        let checked = match std::str::from_utf8(&bytes[at..end]) {
-            Ok(_) => end,
-            // A character cut by the end of the part: checked with the next.
-            Err(e) if e.error_len().is_none() && end < bytes.len() && e.valid_up_to() > 0 => at + e.valid_up_to(),
-            Err(_) => return false,
-        };
-        release(&bytes[at..checked]);
-        at = checked;
+        let end = bytes.len().min(at + 4);
+        let start = (at..end)
+            .find(|i| bytes[*i] & 0xC0 != 0x80)
+            .unwrap_or(if end == bytes.len() {
+                // The last character: it ends the part before.
+                end
+            } else {
+                // Four continuation bytes in a row are not UTF-8, and the part
+                // that starts with one says so.
+                at
+            });
+        cuts.push(start);
+        at = start + part.max(1);
     }
-    true
+    cuts.push(bytes.len());
+    cuts.dedup();
+    cuts.par_windows(2).all(|w| {
+        let part = &bytes[w[0]..w[1]];
+        let ok = std::str::from_utf8(part).is_ok();
+        release(part);
+        ok
+    })
 }
 
 /// See [`FileText::release`]; a part outside the mapping is left alone.
@@ -363,7 +378,7 @@ mod tests {
     proptest::proptest! {
         /// Checked a part at a time, text is UTF-8 exactly when it is as a
         /// whole, wherever a part's end cuts a character; every byte checked
-        /// is handed back once, in order.
+        /// is handed back once.
         #[test]
         fn utf8_checked_in_parts_is_utf8(text in "[a\u{e9}\u{20ac}\u{1f600}]{0,40}", bad in proptest::option::of(0usize..40)) {
             let mut bytes = text.into_bytes();
@@ -371,14 +386,35 @@ mod tests {
                 bytes[at] = 0xff;
             }
             for part in [1usize, 2, 3, 5, 7] {
-                let released = std::cell::RefCell::new(Vec::new());
-                let ok = is_utf8_releasing_by(&bytes, part, |p| released.borrow_mut().extend_from_slice(p));
+                // Where each released part starts in `bytes`, and its length.
+                let released = std::sync::Mutex::new(Vec::new());
+                let base = bytes.as_ptr() as usize;
+                let ok = is_utf8_releasing_by(&bytes, part, |p| released.lock().unwrap().push((p.as_ptr() as usize - base, p.len())));
                 proptest::prop_assert_eq!(ok, std::str::from_utf8(&bytes).is_ok());
                 if ok {
-                    proptest::prop_assert_eq!(released.into_inner(), bytes.clone());
+                    let mut parts = released.into_inner().unwrap();
+                    parts.sort_unstable();
+                    let mut end = 0;
+                    for (start, len) in parts {
+                        proptest::prop_assert_eq!(start, end, "parts follow each other, none twice");
+                        end += len;
+                    }
+                    proptest::prop_assert_eq!(end, bytes.len());
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_run_of_continuation_bytes_is_not_utf8_wherever_the_parts_fall() {
+        let mut bytes = b"ab".to_vec();
+        bytes.extend([0x80; 5]);
+        bytes.extend(b"cd");
+        for part in 1..=bytes.len() {
+            assert!(!is_utf8_releasing_by(&bytes, part, |_| {}), "parts of {part}");
+        }
+        let text = "x\u{1f600}\u{1f600}y".as_bytes();
+        assert!((1..=text.len()).all(|part| is_utf8_releasing_by(text, part, |_| {})));
     }
 
     /// A big file is mapped; releasing parts of it (unaligned, overlapping

@@ -18,22 +18,24 @@ use std::collections::HashMap;
 pub(super) struct RelatedIndex {
     /// Neither the rows nor the field to aggregate exist: count 0, else missing.
     absent: bool,
-    groups: HashMap<String, Group>,
+    groups: HashMap<String, Group, foldhash::fast::RandomState>,
 }
 
 impl Ctx<'_> {
     pub(super) fn related_index(&self, l: &Related) -> RelatedIndex {
         let (table, rows) = self.filtered(&l.from, &l.dataset, l.filter.as_ref());
-        let mut groups: HashMap<String, Vec<(i32, usize)>> = HashMap::new();
+        let mut groups: HashMap<String, Vec<(i32, usize)>, foldhash::fast::RandomState> = HashMap::default();
         let Some(t) = table else {
             return RelatedIndex {
                 absent: true,
-                groups: HashMap::new(),
+                groups: HashMap::default(),
             };
         };
         let keys: Vec<Option<&Column>> = l.on.iter().map(|(theirs, _)| t.column(theirs)).collect();
         let date = l.within.as_ref().map(|w| t.column(&w.date));
-        let mut buf = String::new();
+        let (mut buf, mut key) = (String::new(), String::new());
+        // Without `on`, every row is in the one group: nothing to key.
+        let mut all: Vec<(i32, usize)> = Vec::new();
         'rows: for r in rows.iter().map(|r| *r as usize) {
             let day = match date {
                 Some(col) => match col.and_then(|c| c.days(r)) {
@@ -42,7 +44,11 @@ impl Ctx<'_> {
                 },
                 None => 0,
             };
-            let mut key = String::new();
+            if keys.is_empty() {
+                all.push((day, r));
+                continue;
+            }
+            key.clear();
             for col in &keys {
                 let Some(c) = col.filter(|c| !c.is_null(r)) else {
                     continue 'rows;
@@ -51,7 +57,15 @@ impl Ctx<'_> {
                 key.push_str(&buf);
                 key.push('\u{1f}');
             }
-            groups.entry(key).or_default().push((day, r));
+            match groups.get_mut(key.as_str()) {
+                Some(rows) => rows.push((day, r)),
+                None => {
+                    groups.insert(key.clone(), vec![(day, r)]);
+                }
+            }
+        }
+        if keys.is_empty() && !all.is_empty() {
+            groups.insert(String::new(), all);
         }
         let col = l.field.as_deref().and_then(|f| t.column(f));
         RelatedIndex {

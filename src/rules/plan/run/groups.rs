@@ -1,8 +1,35 @@
 //! The `groups:` step: rows grouped by a key, each group judged by its own
-//! values; and a `distinct:` count that shares its grouping.
+//! values, kept per key for messages, sorts and aggregates over the key set;
+//! and a `distinct:` count that shares its grouping.
 
 use super::*;
 use crate::rules::bound::Bound;
+
+/// The values of each group of a `groups` set, for templates, sorts and
+/// aggregates over its keys.
+#[derive(Debug, Default)]
+pub(super) struct GroupValues {
+    /// The values' names: `count`, then the `let:` values computed with it.
+    pub names: Vec<String>,
+    /// Key -> the group's values, in the order of `names`.
+    pub of: KeyMap<Vec<Value>>,
+    /// The `groups` step whose lists (`let: x: { list: … }`) are shown only
+    /// when read, and every row of each kept group: thousands of groups may
+    /// be kept, and a report shows a few dozen of their lists.
+    pub lists: Option<(usize, KeyMap<Vec<u32>>)>,
+}
+
+/// Per key of a key set, looked up by key only: the set's own order
+/// (`BTreeSet`) is the order anything is shown in, so these maps are hashed
+/// (a sorted map compared each of thousands of keys a dozen times).
+pub(super) type KeyMap<T> = HashMap<String, T, foldhash::fast::RandomState>;
+
+/// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
+pub(super) type GroupRows = KeyMap<Vec<u32>>;
+
+/// Records cited as evidence of one group's finding: enough to check the
+/// finding in the export; the finding's message gives the counts.
+pub(super) const GROUP_EVIDENCE_ROWS: usize = 5;
 
 impl Ctx<'_> {
     /// A distinct count of a text field that a later `groups:` of the same
@@ -187,6 +214,46 @@ impl Ctx<'_> {
         });
         self.visible.set(outer);
         value
+    }
+
+    /// `count`, `sum`, … of one value of each group of a key set.
+    pub(super) fn key_agg(&self, agg: Agg, from: &str, field: Option<&str>) -> Val {
+        let Some(Slot::Keys { keys, values, .. }) = self.slot(from) else {
+            return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
+        };
+        let Some(field) = field else {
+            return Val::Num(keys.len() as f64);
+        };
+        // Read where they are (a sum over thousands of groups copies no
+        // value); a list shown only when read is worked out here.
+        let worked_out: Vec<Value>;
+        let vals: Vec<&Value> = match values.names.iter().position(|n| n == field) {
+            Some(place) => keys
+                .iter()
+                .filter_map(|k| values.of.get(k).map(|v| &v[place]))
+                .collect(),
+            None => {
+                worked_out = keys.iter().filter_map(|k| self.group_value(values, k, field)).collect();
+                worked_out.iter().collect()
+            }
+        };
+        let vals = vals.into_iter().filter(|v| !v.is_null());
+        match agg {
+            Agg::Count => Val::Num(vals.count() as f64),
+            Agg::Distinct => {
+                let mut seen = TextSet::default();
+                let mut buf = String::new();
+                for v in vals {
+                    match v {
+                        Value::Text(t) => normalize_into(t, &mut buf),
+                        v => normalize_into(&v.to_text(), &mut buf),
+                    }
+                    seen.insert(&buf);
+                }
+                Val::Num(seen.len() as f64)
+            }
+            _ => super::super::rows::reduce(agg, vals.filter_map(Value::as_f64)),
+        }
     }
 
     /// One `let:` value of a group, over its rows (those `filter` keeps).

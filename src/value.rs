@@ -137,6 +137,8 @@ pub fn is_null_marker(text: &str) -> bool {
 pub fn trim_cell(text: &str) -> &str {
     match (text.as_bytes().first(), text.as_bytes().last()) {
         (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => text,
+        // An empty cell (most of an export's optional columns).
+        (None, _) => text,
         _ => text.trim(),
     }
 }

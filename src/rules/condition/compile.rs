@@ -113,19 +113,7 @@ impl Condition {
             || raw.overlaps_period.is_some()
         {
             test.dated()
-        } else if [
-            &raw.gt,
-            &raw.gte,
-            &raw.lt,
-            &raw.lte,
-            &raw.before,
-            &raw.after,
-            &raw.on_or_before,
-            &raw.on_or_after,
-        ]
-        .iter()
-        .any(|o| o.is_some())
-        {
+        } else if comparisons(raw).iter().any(|(_, o)| o.is_some()) {
             test.compare()
         } else {
             test.value()
@@ -137,16 +125,7 @@ impl Condition {
         if let Some(f) = &raw.field {
             out.push(f.clone());
         }
-        for op in [
-            &raw.gt,
-            &raw.gte,
-            &raw.lt,
-            &raw.lte,
-            &raw.before,
-            &raw.after,
-            &raw.on_or_before,
-            &raw.on_or_after,
-        ] {
+        for (_, op) in comparisons(raw) {
             if let Some(Operand::Field(f)) = op {
                 out.push(f.field.clone());
             }
@@ -163,6 +142,20 @@ impl Condition {
             Condition::fields_of(c, out);
         }
     }
+}
+
+/// The comparison operators and what each tests (`before` is `<` on dates).
+pub(super) fn comparisons(raw: &RawCondition) -> [(Cmp, &Option<Operand>); 8] {
+    [
+        (Cmp::Gt, &raw.gt),
+        (Cmp::Gte, &raw.gte),
+        (Cmp::Lt, &raw.lt),
+        (Cmp::Lte, &raw.lte),
+        (Cmp::Lt, &raw.before),
+        (Cmp::Gt, &raw.after),
+        (Cmp::Lte, &raw.on_or_before),
+        (Cmp::Gte, &raw.on_or_after),
+    ]
 }
 
 fn operator_names(raw: &RawCondition) -> Vec<&'static str> {

@@ -2,6 +2,7 @@
 //! family: value tests, tests against the plan's other sets, date tests and
 //! comparisons.
 
+use super::compile::comparisons;
 use super::*;
 
 /// One field test being compiled (`field` with its one operator), and what
@@ -17,17 +18,20 @@ pub(super) struct FieldTest<'a, 'n> {
 }
 
 impl FieldTest<'_, '_> {
-    /// Text and presence tests: matches, equals, in, present, in_period, in_vocab, mentions.
+    /// The param a value names, bound at run time inside a plan. The value
+    /// itself was checked with the values in force when the rule compiles
+    /// (the params' defaults for a plan): a bad default is an error at its line.
+    fn bind(&self, s: &str) -> Option<String> {
+        param_ref(s).filter(|_| self.names.in_plan).map(str::to_string)
+    }
+
+    /// Text and presence tests: matches, equals, in, present, in_period,
+    /// in_vocab, mentions.
     pub(super) fn value(&self) -> Result<Condition, CheckError> {
+        let FieldTest {
+            raw, names, params, ty, ..
+        } = *self;
         let field = self.field.clone();
-        let raw = self.raw;
-        let not = |c: Condition| Condition::Not(Box::new(c));
-        // Checked with the values in force when the rule compiles (the
-        // params' defaults for a plan): a bad default is an error at its line.
-        let bind = |s: &str| param_ref(s).filter(|_| self.names.in_plan).map(str::to_string);
-        let names = self.names;
-        let params = self.params;
-        let ty = self.ty;
         let cond = if let Some(re) = raw.matches.as_ref().or(raw.not_matches.as_ref()) {
             let pattern = text_param(re, params)?;
             let regex = crate::rules::bound::checked_regex(&pattern).map_err(|e| {
@@ -37,24 +41,24 @@ impl FieldTest<'_, '_> {
                 )
                 .help("regex syntax: https://docs.rs/regex/#syntax; escape special characters with \\")
             })?;
-            let regex = bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
+            let regex = self.bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
             let c = Condition::Matches { field, regex };
-            if raw.matches.is_some() { c } else { not(c) }
+            if raw.matches.is_some() { c } else { negated(c) }
         } else if let Some(v) = raw.equals.as_ref().or(raw.not_equals.as_ref()) {
             let c = Condition::OneOf {
                 field,
                 values: bind_list(v, list_param(v, params)?, names),
             };
-            if raw.equals.is_some() { c } else { not(c) }
+            if raw.equals.is_some() { c } else { negated(c) }
         } else if let Some(v) = raw.is_in.as_ref().or(raw.not_in.as_ref()) {
             let c = Condition::OneOf {
                 field,
                 values: bind_list(v, list_param(v, params)?, names),
             };
-            if raw.is_in.is_some() { c } else { not(c) }
+            if raw.is_in.is_some() { c } else { negated(c) }
         } else if let Some(present) = raw.present {
             let c = Condition::Present { field };
-            if present { c } else { not(c) }
+            if present { c } else { negated(c) }
         } else if let Some(inside) = raw.in_period {
             if ty != FieldType::Date {
                 return Err(CheckError::new(
@@ -63,14 +67,14 @@ impl FieldTest<'_, '_> {
                 ));
             }
             let c = Condition::InPeriod { field };
-            if inside { c } else { not(c) }
+            if inside { c } else { negated(c) }
         } else if let Some(vocab) = raw.in_vocab.as_ref().or(raw.not_in_vocab.as_ref()) {
             check_vocab(vocab, names)?;
             let c = Condition::InVocab {
                 field,
                 vocab: vocab.clone(),
             };
-            if raw.in_vocab.is_some() { c } else { not(c) }
+            if raw.in_vocab.is_some() { c } else { negated(c) }
         } else if let Some(re) = raw.mentions.as_ref().or(raw.not_mentions.as_ref()) {
             let pattern = text_param(re, params)?;
             let regex = crate::rules::bound::checked_regex(&pattern).map_err(|e| {
@@ -79,9 +83,9 @@ impl FieldTest<'_, '_> {
                     re.clone(),
                 )
             })?;
-            let regex = bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
+            let regex = self.bind(re).map_or(ParamOr::Fixed(regex), ParamOr::Param);
             let c = Condition::Mentions { field, regex };
-            if raw.mentions.is_some() { c } else { not(c) }
+            if raw.mentions.is_some() { c } else { negated(c) }
         } else {
             unreachable!("compile_in sends only these operators here")
         };
@@ -90,11 +94,8 @@ impl FieldTest<'_, '_> {
 
     /// Tests against the plan's other sets: in_rows, in_keys.
     pub(super) fn join(&self) -> Result<Condition, CheckError> {
+        let FieldTest { raw, names, ty, .. } = *self;
         let field = self.field.clone();
-        let raw = self.raw;
-        let not = |c: Condition| Condition::Not(Box::new(c));
-        let names = self.names;
-        let ty = self.ty;
         let cond = if let Some(r) = raw.in_rows.as_ref().or(raw.not_in_rows.as_ref()) {
             let from_ds = names
                 .row_sets
@@ -142,7 +143,7 @@ impl FieldTest<'_, '_> {
                 fields: r.fields.clone(),
                 or_vocab: r.or_vocab.clone(),
             };
-            if raw.in_rows.is_some() { c } else { not(c) }
+            if raw.in_rows.is_some() { c } else { negated(c) }
         } else if let Some(k) = raw.in_keys.as_ref().or(raw.not_in_keys.as_ref()) {
             let is_keys = matches!(k.as_str(), "period_months" | "elapsed_months") || names.values.contains(k);
             if !names.in_plan || !is_keys {
@@ -163,7 +164,7 @@ impl FieldTest<'_, '_> {
                 keys: k.clone(),
                 month: ty == FieldType::Date,
             };
-            if raw.in_keys.is_some() { c } else { not(c) }
+            if raw.in_keys.is_some() { c } else { negated(c) }
         } else {
             unreachable!("compile_in sends only these operators here")
         };
@@ -172,15 +173,16 @@ impl FieldTest<'_, '_> {
 
     /// Date tests: follows, within_days, age_days, overlaps_period.
     pub(super) fn dated(&self) -> Result<Condition, CheckError> {
+        let FieldTest {
+            raw,
+            names,
+            params,
+            ty,
+            schema,
+            dataset,
+            ..
+        } = *self;
         let field = self.field.clone();
-        let raw = self.raw;
-        // Checked with the values in force when the rule compiles (the
-        // params' defaults for a plan): a bad default is an error at its line.
-        let bind = |s: &str| param_ref(s).filter(|_| self.names.in_plan).map(str::to_string);
-        let names = self.names;
-        let params = self.params;
-        let ty = self.ty;
-        let (schema, dataset) = (self.schema, self.dataset);
         let cond = if let Some(f) = &raw.follows {
             require_date(&field, ty, "follows")?;
             if !names.in_plan || !names.row_sets.iter().any(|(n, d)| *n == f.from && d == dataset) {
@@ -206,7 +208,7 @@ impl FieldTest<'_, '_> {
                     Some(t) => {
                         let n = number_param(t, params)?;
                         let param = match t {
-                            Threshold::Param(s) => bind(s),
+                            Threshold::Param(s) => self.bind(s),
                             Threshold::Number(_) => None,
                         };
                         Some(param.map_or(ParamOr::Fixed(n), ParamOr::Param))
@@ -288,31 +290,24 @@ impl FieldTest<'_, '_> {
         Ok(cond)
     }
 
-    /// Comparisons with a number, a param, another field or an expression: gt, gte, lt, lte, before, after, on_or_before, on_or_after.
+    /// Comparisons with a number, a param, another field or an expression:
+    /// gt, gte, lt, lte, before, after, on_or_before, on_or_after.
     pub(super) fn compare(&self) -> Result<Condition, CheckError> {
+        let FieldTest {
+            raw,
+            names,
+            params,
+            ty,
+            schema,
+            dataset,
+            ..
+        } = *self;
         let field = self.field.clone();
-        let raw = self.raw;
-        // Checked with the values in force when the rule compiles (the
-        // params' defaults for a plan): a bad default is an error at its line.
-        let bind = |s: &str| param_ref(s).filter(|_| self.names.in_plan).map(str::to_string);
-        let names = self.names;
-        let params = self.params;
-        let ty = self.ty;
-        let (schema, dataset) = (self.schema, self.dataset);
         let cond = {
-            let (cmp, t) = [
-                (Cmp::Gt, &raw.gt),
-                (Cmp::Gte, &raw.gte),
-                (Cmp::Lt, &raw.lt),
-                (Cmp::Lte, &raw.lte),
-                (Cmp::Lt, &raw.before),
-                (Cmp::Gt, &raw.after),
-                (Cmp::Lte, &raw.on_or_before),
-                (Cmp::Gte, &raw.on_or_after),
-            ]
-            .into_iter()
-            .find_map(|(c, t)| t.as_ref().map(|t| (c, t)))
-            .expect("one operator is set");
+            let (cmp, t) = comparisons(raw)
+                .into_iter()
+                .find_map(|(c, t)| t.as_ref().map(|t| (c, t)))
+                .expect("one operator is set");
             let dated =
                 raw.before.is_some() || raw.after.is_some() || raw.on_or_before.is_some() || raw.on_or_after.is_some();
             if dated {
@@ -337,7 +332,7 @@ impl FieldTest<'_, '_> {
                     cmp,
                     value: {
                         let n = number_param(&Threshold::Param(s.clone()), params)?;
-                        bind(s).map_or(ParamOr::Fixed(n), ParamOr::Param)
+                        self.bind(s).map_or(ParamOr::Fixed(n), ParamOr::Param)
                     },
                 },
                 Operand::Number(n) => {
@@ -390,6 +385,10 @@ impl FieldTest<'_, '_> {
         };
         Ok(cond)
     }
+}
+
+fn negated(c: Condition) -> Condition {
+    Condition::Not(Box::new(c))
 }
 
 /// A list written in the rule, or a `$param` bound at run time inside a plan.

@@ -41,6 +41,13 @@ impl Mask {
         mask
     }
 
+    /// Whether row `r` is selected.
+    pub fn contains(&self, r: u32) -> bool {
+        self.words
+            .get((r / 64) as usize)
+            .is_some_and(|w| w & (1 << (r % 64)) != 0)
+    }
+
     fn none(words: usize) -> Self {
         Mask { words: vec![0; words] }
     }

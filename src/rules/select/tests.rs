@@ -189,3 +189,17 @@ fn masks_hold_exactly_their_rows() {
         assert_eq!(Mask::of_rows(n, &some).rows(), some);
     }
 }
+
+proptest! {
+    /// A mask made of rows holds exactly those rows, and gives them back in order.
+    #[test]
+    fn a_mask_of_rows_holds_exactly_them(n in 0usize..300, picks in proptest::collection::vec(any::<u16>(), 0..40)) {
+        let rows: std::collections::BTreeSet<u32> = picks.iter().filter(|p| usize::from(**p) < n).map(|p| u32::from(*p)).collect();
+        let list: Vec<u32> = rows.iter().copied().collect();
+        let mask = Mask::of_rows(n, &list);
+        for r in 0..(n as u32 + 70) {
+            prop_assert_eq!(mask.contains(r), rows.contains(&r), "row {}", r);
+        }
+        prop_assert_eq!(mask.rows(), list);
+    }
+}

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::rules::bound::Bound;
+use crate::rules::select::Mask;
 
 /// The values of each group of a `groups` set, for templates, sorts and
 /// aggregates over its keys.
@@ -116,11 +117,7 @@ impl Ctx<'_> {
                     if rows.len() < MARK_FROM {
                         return LetFilter::Rowwise(f.bind_cols(&ds, self));
                     }
-                    let mut marks = vec![0u64; ds.ds.rows.div_ceil(64)];
-                    for r in self.filtered(from, dataset, Some(f)).1.iter() {
-                        marks[*r as usize / 64] |= 1 << (r % 64);
-                    }
-                    LetFilter::Marked(marks)
+                    LetFilter::Marked(Mask::of_rows(ds.ds.rows, &self.filtered(from, dataset, Some(f)).1))
                 })
             })
             .collect();
@@ -186,8 +183,11 @@ impl Ctx<'_> {
             cited.insert(key.clone(), first_rows(rows, GROUP_EVIDENCE_ROWS));
             out.insert(key);
         }
-        let mut shown = GroupValues { names, of, lists: None };
-        shown.lists = listed.map(|rows| (self.visible.get(), rows));
+        let shown = GroupValues {
+            names,
+            of,
+            lists: listed.map(|rows| (self.visible.get(), rows)),
+        };
         (out, shown, cited)
     }
 
@@ -302,14 +302,14 @@ const MARK_FROM: usize = 10_000;
 /// read from the marks of the rows it keeps.
 enum LetFilter<'a> {
     Rowwise(Bound<'a>),
-    Marked(Vec<u64>),
+    Marked(Mask),
 }
 
 impl LetFilter<'_> {
     fn keeps(&self, r: u32) -> bool {
         match self {
             LetFilter::Rowwise(b) => b.eval(r as usize),
-            LetFilter::Marked(marks) => marks[r as usize / 64] & (1 << (r % 64)) != 0,
+            LetFilter::Marked(kept) => kept.contains(r),
         }
     }
 }

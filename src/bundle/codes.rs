@@ -50,10 +50,10 @@ impl Column {
     }
 
     /// Appends plain text parts to a new or numbered text column, numbering
-    /// their cells. Err: the parts from the one that would pass
-    /// [`MAX_CODES`] values on, not appended; the column is then plain text
-    /// holding the cells before them.
-    pub(super) fn append_coded(&mut self, mut parts: Vec<Column>) -> Result<(), Vec<Column>> {
+    /// their cells. Err: the index of the part that would pass
+    /// [`MAX_CODES`] values; it and the parts after it are not appended, and
+    /// the column is then plain text holding the cells before them.
+    pub(super) fn append_coded(&mut self, parts: &[Column]) -> Result<(), usize> {
         let mut codes = match std::mem::replace(&mut self.data, ColumnData::Bool(Vec::new())) {
             ColumnData::Coded(codes) => codes,
             ColumnData::Text { ends, .. } if ends.is_empty() => Box::new(Codes {
@@ -62,17 +62,17 @@ impl Column {
             }),
             other => {
                 self.data = other;
-                return Err(parts);
+                return Err(0);
             }
         };
-        match number_parts(&mut codes, &parts) {
+        match number_parts(&mut codes, parts) {
             None => {
                 self.data = ColumnData::Coded(codes);
                 Ok(())
             }
             Some(at) => {
                 self.data = plain(&codes);
-                Err(parts.split_off(at))
+                Err(at)
             }
         }
     }
@@ -208,7 +208,7 @@ mod tests {
         let per_window = parts.len().div_ceil(windows.max(1)).max(1);
         while !parts.is_empty() {
             let rest = parts.split_off(per_window.min(parts.len()));
-            joined.append_all(std::mem::replace(&mut parts, rest));
+            joined.append_all(&std::mem::replace(&mut parts, rest));
         }
         joined.shrink_to_fit();
         prop_assert_eq!(joined.len(), plain.len());

@@ -47,11 +47,11 @@ fn plain_number(t: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
-fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: Vec<Column>, take: impl Fn(ColumnData) -> Option<Vec<T>>) {
-    let parts: Vec<Vec<T>> = parts.into_iter().filter_map(|p| take(p.data)).collect();
-    into.reserve(parts.iter().map(Vec::len).sum());
+fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: &[Column], take: impl Fn(&ColumnData) -> Option<&[T]>) {
+    let parts: Vec<&[T]> = parts.iter().filter_map(|p| take(&p.data)).collect();
+    into.reserve(parts.iter().map(|p| p.len()).sum());
     for p in parts {
-        into.extend_from_slice(&p);
+        into.extend_from_slice(p);
     }
 }
 
@@ -219,12 +219,13 @@ impl Column {
     /// Appends columns of the same type read from later parts of the file.
     /// A text column is numbered as it is joined (see
     /// [`ColumnData::Coded`]) until it has too many values.
-    pub fn append_all(&mut self, mut parts: Vec<Column>) {
+    pub fn append_all(&mut self, parts: &[Column]) {
         let fresh_text = self.ty == FieldType::Text && self.is_empty() && matches!(self.data, ColumnData::Text { .. });
+        let mut parts = parts;
         if fresh_text || matches!(self.data, ColumnData::Coded(_)) {
             match self.append_coded(parts) {
                 Ok(()) => return,
-                Err(rest) => parts = rest,
+                Err(at) => parts = &parts[at..],
             }
         }
         match &mut self.data {
@@ -232,9 +233,9 @@ impl Column {
                 buf.reserve(parts.iter().map(|p| p.text_bytes()).sum());
                 ends.reserve(parts.iter().map(Column::len).sum());
                 for p in parts {
-                    if let ColumnData::Text { buf: b, ends: e } = p.data {
+                    if let ColumnData::Text { buf: b, ends: e } = &p.data {
                         let base = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-                        buf.push_str(&b);
+                        buf.push_str(b);
                         ends.extend(e.iter().map(|end| end.saturating_add(base)));
                     }
                 }
@@ -254,6 +255,23 @@ impl Column {
                 _ => None,
             }),
         }
+    }
+
+    /// Empties the column and keeps its room, for the next stretch of a
+    /// file to be read into (a fresh one would be grown and faulted in anew).
+    pub(super) fn clear(&mut self) {
+        self.uncode();
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                buf.clear();
+                ends.clear();
+            }
+            ColumnData::Coded(_) => {}
+            ColumnData::Number(v) => v.clear(),
+            ColumnData::Date(v) => v.clear(),
+            ColumnData::Bool(v) => v.clear(),
+        }
+        self.codes = std::sync::OnceLock::new();
     }
 
     /// Gives back capacity beyond the column's cells.

@@ -104,7 +104,7 @@ impl DatasetBuilder<'_> {
 
         let proto = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
         let above = || {
-            let mut above = proto.fresh();
+            let mut above = proto.fresh(None);
             for (row, loc) in &head.after {
                 if !above.accept(row, *loc) {
                     break;
@@ -120,11 +120,16 @@ impl DatasetBuilder<'_> {
         // stretches before it have counted theirs.
         let mut start = first_line;
         let mut multiline = false;
+        // Each window reads into the columns the one before it was joined
+        // from: they are warm and already large enough.
+        let mut spares = Vec::new();
         for window in stretches.chunks(WINDOW_PER_THREAD * rayon::current_num_threads()) {
+            let reuse: Vec<_> = window.iter().map(|_| spares.pop()).collect();
             let sinks: Vec<(RowSink<'_>, usize)> = window
                 .par_iter()
-                .map(|range| {
-                    let mut sink = proto.fresh();
+                .zip(reuse)
+                .map(|(range, spare)| {
+                    let mut sink = proto.fresh(spare);
                     let stretch = &data[range.clone()];
                     let lines = read_stretch(&mut sink, stretch, delimiter, many);
                     // Read: its memory can go (a mapped file is not copied).
@@ -146,7 +151,7 @@ impl DatasetBuilder<'_> {
                 start += lines;
                 parts.push(sink);
             }
-            merged.add(&head.plan, &mut ds, parts);
+            spares = merged.add(&head.plan, &mut ds, parts);
             if merged.stopped() {
                 break;
             }
@@ -154,7 +159,7 @@ impl DatasetBuilder<'_> {
         if multiline {
             super::merge::clear(&mut ds);
             merged = Merged::default();
-            let mut sink = proto.fresh();
+            let mut sink = proto.fresh(None);
             read_stretch(&mut sink, data, delimiter, false);
             sink.shift_lines(first_line - 1);
             merged.add(&head.plan, &mut ds, vec![above(), sink]);

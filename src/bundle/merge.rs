@@ -25,10 +25,12 @@ impl Merged {
     /// Appends the next stretches of the file (in order) to `ds`, and adds
     /// up what they noticed (the first cell errors over all stretches). The
     /// first reason to stop ends the merge: its stretch and all later ones
-    /// are not appended (the file is then not a dataset).
-    pub(super) fn add(&mut self, plan: &Plan, ds: &mut Dataset, stretches: Vec<RowSink<'_>>) {
+    /// are not appended (the file is then not a dataset). Gives back the
+    /// appended stretches' columns, emptied, for the next ones to be read
+    /// into.
+    pub(super) fn add(&mut self, plan: &Plan, ds: &mut Dataset, stretches: Vec<RowSink<'_>>) -> Vec<Spare> {
         if self.stopped() {
-            return;
+            return Vec::new();
         }
         let mut kept: Vec<RowSink<'_>> = Vec::new();
         for mut s in stretches {
@@ -38,47 +40,67 @@ impl Merged {
                 && s.rows > 0
             {
                 self.noticed.stop = Some(Stop::Shape { loc: at, width: 1 });
-                return;
+                return Vec::new();
             }
             self.noticed.add(std::mem::take(&mut s.noticed));
             if self.stopped() {
-                return;
+                return Vec::new();
             }
             kept.push(s);
         }
-        append(plan, ds, kept);
+        append(plan, ds, kept)
     }
 }
 
+/// A stretch's columns once joined, emptied with their room kept (in
+/// [`RowSink::into_columns`] order).
+pub(super) type Spare = Vec<Option<Column>>;
+
 /// Appends the stretches' rows to `ds`, each field's parts joined on its
-/// own thread.
-fn append(plan: &Plan, ds: &mut Dataset, kept: Vec<RowSink<'_>>) {
-    let fields: Vec<&String> = plan
+/// own thread, and gives back their columns emptied.
+fn append(plan: &Plan, ds: &mut Dataset, kept: Vec<RowSink<'_>>) -> Vec<Spare> {
+    let fields = plan
         .columns
         .iter()
         .map(|c| &c.field)
         .chain(plan.derived.iter().map(|d| &d.field))
-        .chain(plan.constants.iter().map(|c| &c.0))
-        .collect();
+        .chain(plan.constants.iter().map(|c| &c.0));
     ds.rows += kept.iter().map(|s| s.rows).sum::<usize>();
-    let mut stretches: Vec<std::vec::IntoIter<Option<Column>>> = Vec::new();
+    let mut spares: Vec<Spare> = Vec::with_capacity(kept.len());
     for s in kept {
         ds.lines.append(&s.lines);
-        stretches.push(s.into_columns().into_iter());
+        spares.push(s.into_columns());
     }
-    let mut joins: Vec<(Column, Vec<Column>, &String)> = Vec::new();
-    for field in fields {
-        let parts: Vec<Column> = stretches.iter_mut().filter_map(|s| s.next().flatten()).collect();
-        if let Some(col) = ds.columns.remove(field.as_str()) {
-            joins.push((col, parts, field));
+    // Per field kept: its joined column, the slot it has in each stretch,
+    // and the stretches' parts of it (taken out and put back once joined).
+    let mut joins: Vec<(Column, usize, Vec<Column>, &String)> = Vec::new();
+    for (slot, field) in fields.enumerate() {
+        let Some(col) = ds.columns.remove(field.as_str()) else {
+            // Not kept (or a field named twice, joined at its first slot).
+            spares
+                .iter_mut()
+                .filter_map(|s| s.get_mut(slot))
+                .for_each(|part| *part = None);
+            continue;
+        };
+        let parts = spares.iter_mut().filter_map(|s| s.get_mut(slot)?.take()).collect();
+        joins.push((col, slot, parts, field));
+    }
+    joins.par_iter_mut().for_each(|(col, _, parts, _)| {
+        col.append_all(parts);
+        parts.iter_mut().for_each(Column::clear);
+    });
+    for (col, slot, parts, field) in joins {
+        ds.columns.insert(field.clone(), col);
+        // Every stretch of a file keeps the same fields, so each gets its
+        // own part back.
+        for (spare, part) in spares.iter_mut().zip(parts) {
+            if let Some(at) = spare.get_mut(slot) {
+                *at = Some(part);
+            }
         }
     }
-    joins
-        .par_iter_mut()
-        .for_each(|(col, parts, _)| col.append_all(std::mem::take(parts)));
-    for (col, _, field) in joins {
-        ds.columns.insert(field.clone(), col);
-    }
+    spares
 }
 
 /// Gives back the room the joined columns grew into beyond their rows

@@ -223,13 +223,27 @@ impl<'p> RowSink<'p> {
         self.slots.all().collect()
     }
 
-    /// An empty sink for another stretch of the same file.
-    pub(super) fn fresh(&self) -> Self {
+    /// An empty sink for another stretch of the same file, reading into
+    /// `spare` (the emptied columns of a stretch already joined, in
+    /// [`RowSink::into_columns`] order) where given.
+    pub(super) fn fresh(&self, spare: Option<Vec<Option<Column>>>) -> Self {
         let empty = |c: &Option<Column>| c.as_ref().map(|c| Column::new(c.ty));
-        let slots = Slots {
-            columns: self.slots.columns.iter().map(empty).collect(),
-            derived: self.slots.derived.iter().map(empty).collect(),
-            constants: self.slots.constants.iter().map(empty).collect(),
+        let (columns, derived, constants) = (&self.slots.columns, &self.slots.derived, &self.slots.constants);
+        let slots = match spare {
+            Some(mut all) if all.len() == columns.len() + derived.len() + constants.len() => {
+                let mut derived_on = all.split_off(columns.len());
+                let constants_on = derived_on.split_off(derived.len());
+                Slots {
+                    columns: all,
+                    derived: derived_on,
+                    constants: constants_on,
+                }
+            }
+            _ => Slots {
+                columns: columns.iter().map(empty).collect(),
+                derived: derived.iter().map(empty).collect(),
+                constants: constants.iter().map(empty).collect(),
+            },
         };
         let checks = self.checks.iter().map(empty).collect();
         Self::empty(

@@ -2,8 +2,8 @@
 //! file names, then sheet names, then the header of a known export.
 
 use super::Note;
-use super::load::{decode, relative};
 use super::manifest::{CONFIG_NAMES, ChosenSources, MANIFEST_NAMES, Manifest};
+use super::read::{decode, relative};
 use super::schema::Schema;
 use super::source::SourceDef;
 use super::table::note;

@@ -3,10 +3,11 @@
 //! names onto the bundle format, so an export loads without being edited.
 
 pub use super::joins::JoinOn;
-use super::load::{find_key, find_key_path, read_source, yaml_problem};
 use super::plan::IGNORE;
+use super::read::read_source;
 use super::schema::Schema;
 use super::source::SourceDef;
+use super::yaml_at::{find_key, find_key_path, yaml_problem};
 use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};
 use chrono::{Datelike, NaiveDate};

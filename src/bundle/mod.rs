@@ -17,6 +17,7 @@ pub mod joins;
 pub use discover::is_data_file;
 mod lines;
 pub use lines::Lines;
+mod inline;
 mod load;
 mod manifest;
 mod memory;
@@ -26,6 +27,7 @@ pub use manifest::{CONFIG_NAMES, MAX_YEAR, MIN_YEAR};
 pub use memory::{memory_by_column, resident_bytes};
 pub mod periods;
 pub mod plan;
+mod read;
 mod rows;
 pub mod schema;
 pub mod source;
@@ -34,8 +36,10 @@ mod table;
 mod unquoted;
 mod unread;
 mod xlsx;
+mod yaml_at;
 
-pub use load::{Demand, LoadOptions, bundle_from_inline, load_bundle, load_bundle_with};
+pub use inline::bundle_from_inline;
+pub use load::{Demand, LoadOptions, load_bundle, load_bundle_with};
 pub use manifest::Manifest;
 pub use plan::Origin;
 

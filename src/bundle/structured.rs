@@ -2,8 +2,8 @@
 //! profile), with best-effort line numbers for evidence.
 
 use super::Dataset;
-use super::load::yaml_problem;
 use super::table::{DatasetBuilder, Loc};
+use super::yaml_at::yaml_problem;
 use crate::error::ErrorCode;
 use crate::error::Problem;
 use crate::value::{FieldType, Value};

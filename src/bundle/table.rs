@@ -5,8 +5,8 @@
 //! how many of its cells map to fields; the mapping is resolved once for it
 //! ([`Plan`]); rows then go straight into the columns.
 
-use super::load::find_key_path;
 use super::plan::{Origin, Plan, Resolver};
+use super::yaml_at::find_key_path;
 use super::{ColumnRead, Dataset, DatasetRead, Note, schema::DatasetSchema};
 use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile, suggest};

@@ -19,7 +19,7 @@ fn reference_fields(ds: &DatasetSchema) -> Vec<&str> {
 
 /// Offset of `needle` in the value of the key at `path` (its key when not found).
 fn value_at(src: &SourceFile, path: &[&str], needle: &str) -> usize {
-    let at = crate::bundle::load::find_key_path(&src.text, path);
+    let at = crate::bundle::yaml_at::find_key_path(&src.text, path);
     let key_len = path.last().map_or(0, |k| k.len());
     let line_end = src.text[at..].find('\n').map_or(src.text.len(), |e| at + e);
     src.text
@@ -41,7 +41,7 @@ pub(in crate::bundle) fn check_manifest(
     let schema = Schema::get();
     for (field, join) in join_on {
         let path = ["datasets", name, "join_on", field.as_str()];
-        let key_at = crate::bundle::load::find_key_path(&src.text, &path);
+        let key_at = crate::bundle::yaml_at::find_key_path(&src.text, &path);
         let refs = reference_fields(ds);
         let Some(f) = ds.fields.get(field) else {
             problems.push(

@@ -227,7 +227,7 @@ pub(super) fn resolve(
             match &manifest.source_file {
                 Some(src) => {
                     let path = ["datasets", name, "join_on", field];
-                    let at = super::load::find_key_path(&src.text, &path);
+                    let at = super::yaml_at::find_key_path(&src.text, &path);
                     p.at(src, at, field.len(), label)
                 }
                 None => p,

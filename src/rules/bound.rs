@@ -3,10 +3,10 @@
 //! numbers, and `in:` lists become hashed sets, so a condition costs a few
 //! comparisons per row over a million rows.
 
-use super::condition::{Cmp, Condition, ParamOr, Period, Rhs, value_list};
+use super::condition::{Cmp, ParamOr, Period};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
-use super::vocab::{TextSet, Vocabulary, normalize, with_normalized};
+use super::vocab::{TextSet, Vocabulary, with_normalized};
 use crate::bundle::{Column, ColumnData, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
@@ -15,6 +15,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::HashSet;
 use std::sync::Arc;
+
+mod bind;
+#[cfg(test)]
+mod tests;
 
 /// Distinct texts whose `matches:` answer a pass remembers.
 const MAX_REMEMBERED: usize = 10_000;
@@ -166,104 +170,6 @@ impl BindEnv for PeriodEnv {
             }
         }
         e.eval(&Dates(self.0, self.1))
-    }
-}
-
-impl Condition {
-    pub fn bind<'a>(&'a self, ds: &'a Dataset, period: &Period) -> Bound<'a> {
-        self.bind_in(ds, &PeriodEnv(*period, period.end))
-    }
-
-    pub fn bind_in<'a>(&'a self, ds: &'a Dataset, env: &dyn BindEnv) -> Bound<'a> {
-        self.bind_cols(&ds, env)
-    }
-
-    /// [`Condition::bind_in`] over any columns: a dataset, or a row set's
-    /// view of one with its computed fields. A test on a coded text column
-    /// is answered once per distinct value.
-    pub fn bind_cols<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
-        self.bind_uncoded(ds, env).coded()
-    }
-
-    pub(crate) fn bind_uncoded<'a>(&'a self, ds: &dyn Columns<'a>, env: &dyn BindEnv) -> Bound<'a> {
-        let period = &env.period();
-        let bind_all = |list: &'a [Condition]| list.iter().map(|c| c.bind_cols(ds, env)).collect();
-        match self {
-            Condition::Matches { field, regex } => match regex.resolve(env, |v| param_regex(&v.to_text())) {
-                Some(regex) => Bound::Matches(ds.column(field), regex, RefCell::default()),
-                None => Bound::Never,
-            },
-            Condition::OneOf { field, values } => match values.resolve(env, |v| Some(value_list(v))) {
-                Some(values) => Bound::OneOf(ds.column(field), Wanted::new(values.into_iter().map(Some).collect())),
-                None => Bound::Never,
-            },
-            Condition::Compare { field, cmp, value } => match value.resolve(env, crate::value::Value::as_f64) {
-                Some(value) => Bound::Compare(ds.column(field), *cmp, value),
-                None => Bound::Never,
-            },
-            Condition::Present { field } => Bound::Present(ds.column(field)),
-            Condition::InPeriod { field } => Bound::InPeriod(
-                ds.column(field),
-                crate::bundle::date_to_days(period.start),
-                crate::bundle::date_to_days(period.end),
-            ),
-            Condition::All(list) => Bound::All(bind_all(list)),
-            Condition::Any(list) => Bound::Any(bind_all(list)),
-            Condition::Not(c) => Bound::Not(Box::new(c.bind_cols(ds, env))),
-            Condition::InVocab { field, vocab } => match env.vocabulary(vocab) {
-                Some(v) => Bound::Vocab(ds.column(field), v, RefCell::default()),
-                None => Bound::Never,
-            },
-            Condition::Mentions { field, regex } => match regex.resolve(env, |v| param_regex(&v.to_text())) {
-                Some(regex) => Bound::Mentions(ds.column(field), regex, RefCell::default()),
-                None => Bound::Never,
-            },
-            Condition::InRows {
-                field,
-                from,
-                fields,
-                or_vocab,
-            } => {
-                let mut set = env.values_of(from, fields, field);
-                if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
-                    Arc::make_mut(&mut set).extend(v.normalized());
-                }
-                Bound::InSet(ds.column(field), set, RefCell::default())
-            }
-            Condition::InKeys { field, keys, month } => {
-                let keys = env.keys_of(keys);
-                if *month {
-                    Bound::InMonths(ds.column(field), keys)
-                } else {
-                    Bound::InSet(
-                        ds.column(field),
-                        Arc::new(keys.iter().map(|k| normalize(k)).collect()),
-                        RefCell::default(),
-                    )
-                }
-            }
-            Condition::Follows { field, from, within } => {
-                let within = match within {
-                    Some(w) => match w.resolve(env, crate::value::Value::as_f64) {
-                        Some(n) => Some(n),
-                        None => return Bound::Never,
-                    },
-                    None => None,
-                };
-                Bound::Follows(ds.column(field), env.dates_of(from, field), within)
-            }
-            Condition::Versus { field, cmp, rhs } => {
-                let col = ds.column(field);
-                match rhs {
-                    Rhs::Field(other) => Bound::VersusField(col, *cmp, ds.column(other)),
-                    Rhs::Expr(e) => match (env.value(e), col.map(|c| c.ty)) {
-                        (Val::Date(d), Some(FieldType::Date)) => Bound::VersusConst(col, *cmp, f64::from(d)),
-                        (Val::Num(n), Some(ty)) if ty != FieldType::Date => Bound::VersusConst(col, *cmp, n),
-                        _ => Bound::Never,
-                    },
-                }
-            }
-        }
     }
 }
 
@@ -425,77 +331,5 @@ impl<'a> Bound<'a> {
             }
             Bound::Matches(col, regex, _) => col.is_some_and(|c| c.any_text(row, |t| regex.is_match(t))),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn dataset(columns: Vec<(&str, FieldType, &[&str])>) -> Dataset {
-        let mut map = BTreeMap::new();
-        let mut rows = 0;
-        for (name, ty, cells) in columns {
-            let mut col = Column::new(ty);
-            for c in cells {
-                // A cell that does not read is stored as missing, as the loader does.
-                let _ = col.push_text(c);
-            }
-            rows = cells.len();
-            map.insert(name.to_string(), col);
-        }
-        Dataset {
-            name: "opportunities".into(),
-            file: "opportunities.csv".into(),
-            rows,
-            columns: map,
-            lines: Default::default(),
-            mapped_from: BTreeMap::new(),
-            unloaded: Vec::new(),
-            id_field: "id".into(),
-        }
-    }
-
-    /// Numbered and true/false columns answer per value exactly as a test of
-    /// each cell does.
-    #[test]
-    fn answers_per_value_are_the_answers_per_cell() {
-        let ds = dataset(vec![
-            ("is_won", FieldType::Bool, &["true", "false", "", "true", "n/a"]),
-            (
-                "stage",
-                FieldType::Text,
-                &["Closed Won", "", "closed won", "Open", "n/a"],
-            ),
-        ]);
-        let period = Period {
-            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
-            end: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
-        };
-        let env = PeriodEnv(period, period.end);
-        let one_of = |field: &str, values: &[&str]| Condition::OneOf {
-            field: field.into(),
-            values: crate::rules::condition::ParamOr::Fixed(values.iter().map(|v| v.to_string()).collect()),
-        };
-        let conditions = [
-            one_of("is_won", &["true"]),
-            one_of("is_won", &["FALSE"]),
-            one_of("stage", &["closed won"]),
-            one_of("stage", &["open", "closed won"]),
-        ];
-        for c in &conditions {
-            let (fast, cell_by_cell) = (c.bind_in(&ds, &env), c.bind_uncoded(&&ds, &env));
-            assert!(matches!(fast, Bound::Flags(..) | Bound::Coded(..)));
-            let a: Vec<bool> = (0..ds.rows).map(|r| fast.eval(r)).collect();
-            let b: Vec<bool> = (0..ds.rows).map(|r| cell_by_cell.eval(r)).collect();
-            assert_eq!(a, b, "{c:?}");
-        }
-        assert_eq!(
-            (0..ds.rows)
-                .map(|r| conditions[0].bind_in(&ds, &env).eval(r))
-                .collect::<Vec<_>>(),
-            [true, false, false, true, false]
-        );
     }
 }

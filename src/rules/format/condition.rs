@@ -1,4 +1,5 @@
-//! Conditions (`where:`, `when:`), as serde reads them: field tests, `all`/`any`/`not`, and the operands, semi-joins and date tests they use.
+//! Conditions (`where:`, `when:`), as serde reads them: field tests,
+//! `all`/`any`/`not`, and the operands, semi-joins and date tests they use.
 
 use super::Threshold;
 use serde::{Deserialize, Serialize};

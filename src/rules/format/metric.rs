@@ -1,4 +1,5 @@
-//! The metrics of an `aggregate:` check (count, sum, average, ratio, share), as serde reads them.
+//! The metrics of an `aggregate:` check (count, sum, average, ratio, share),
+//! as serde reads them.
 
 use super::RawCondition;
 use serde::{Deserialize, Serialize};

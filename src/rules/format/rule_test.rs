@@ -1,4 +1,5 @@
-//! A rule's inline tests (`tests:`), as serde reads them: data, the outcome expected and what its message or findings must show.
+//! A rule's inline tests (`tests:`), as serde reads them: data, the outcome
+//! expected and what its message or findings must show.
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};

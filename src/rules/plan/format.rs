@@ -5,6 +5,12 @@ use crate::rules::format::{RawCondition, Threshold};
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
+mod computed;
+mod groups;
+
+pub use computed::{RawComputed, RawLookup, RawRelated, RawRelatedAgg};
+pub use groups::{RawGroupAgg, RawGroups};
+
 /// Named values computed in order, then an outcome. A part of a composite
 /// check (`parts:`) has the same shape, with a `name` and without `let`.
 #[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
@@ -197,93 +203,6 @@ pub struct RawRows {
     pub with: IndexMap<String, RawComputed>,
 }
 
-/// A computed field: an expression, `{ text: TEMPLATE }` rendered per row,
-/// `{ lookup: ... }`, a field of the matching row of another set, or an
-/// aggregate over the rows of another set that match this row
-/// (`{ sum: { from, field, on?, within?, where? } }`).
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
-pub enum RawComputed {
-    Expr(String),
-    Number(f64),
-    Text(RawText),
-    Lookup(RawLookupField),
-    Related(Box<RawRelated>),
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawLookupField {
-    pub lookup: RawLookup,
-}
-
-/// `{ from: opportunities, on: { id: opportunity_id }, field: amount }`: the
-/// `field` of the first row of `from` whose `id` equals this row's
-/// `opportunity_id` (compared as `in_rows` compares); missing when none does.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawLookup {
-    /// A dataset, or a row set of the plan.
-    pub from: String,
-    /// One pair, as in every `on:`: a field of `from` -> the field of this
-    /// row it must equal.
-    pub on: IndexMap<String, String>,
-    /// The field of `from` to take.
-    pub field: String,
-}
-
-/// An aggregate per row over the matching rows of another row set or dataset.
-#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawRelated {
-    #[serde(default)]
-    pub count: Option<RawRelatedAgg>,
-    #[serde(default)]
-    pub sum: Option<RawRelatedAgg>,
-    #[serde(default)]
-    pub avg: Option<RawRelatedAgg>,
-    #[serde(default)]
-    pub min: Option<RawRelatedAgg>,
-    #[serde(default)]
-    pub max: Option<RawRelatedAgg>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawRelatedAgg {
-    /// The other rows: a row set of the plan or a dataset.
-    pub from: String,
-    /// The field aggregated (`count` without one counts rows).
-    #[serde(default)]
-    pub field: Option<String>,
-    /// A condition on the other rows (the same for every row of this set).
-    #[serde(rename = "where", default)]
-    pub filter: Option<RawCondition>,
-    /// Keys that must agree: a field of the other rows -> a field of this
-    /// row (`{ campaign_id: id }`), compared as vocabularies compare words.
-    #[serde(default)]
-    pub on: IndexMap<String, String>,
-    /// The other rows' date must fall in this row's range.
-    #[serde(default)]
-    pub within: Option<RawWithin>,
-}
-
-/// `{ date: OTHER_DATE, start: EXPR, end: EXPR }`: the other row's date from
-/// `start` to `end` inclusive, each an expression over this row.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawWithin {
-    pub date: String,
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawText {
-    pub text: String,
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAgg {
@@ -316,96 +235,6 @@ pub struct RawMonths {
 pub enum OpenRange {
     StartMonth,
     Period,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroups {
-    pub from: String,
-    /// Group by this field's value…
-    #[serde(default)]
-    pub by: Option<String>,
-    /// …or by the month of this date field.
-    #[serde(default)]
-    pub by_month: Option<String>,
-    /// Keep a group when any of its rows meets this.
-    #[serde(default)]
-    pub any: Option<RawCondition>,
-    /// Keep a group when none of its rows meets this.
-    #[serde(default)]
-    pub none: Option<RawCondition>,
-    /// Values per group (`count`, `sum`, …, with `from` omitted) for `having`.
-    #[serde(rename = "let", default)]
-    pub lets: IndexMap<String, RawGroupAgg>,
-    /// Keep a group when this expression over its values holds.
-    #[serde(default)]
-    pub having: Option<String>,
-}
-
-/// An aggregate over one group's rows.
-#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroupAgg {
-    #[serde(default)]
-    pub count: Option<RawGroupField>,
-    #[serde(default)]
-    pub sum: Option<RawGroupField>,
-    #[serde(default)]
-    pub avg: Option<RawGroupField>,
-    #[serde(default)]
-    pub min: Option<RawGroupField>,
-    #[serde(default)]
-    pub max: Option<RawGroupField>,
-    /// The value of `field` in the group's first row (after `sort_by`).
-    #[serde(default)]
-    pub first: Option<RawGroupFirst>,
-    /// Text: the group's rows, each shown by a template, joined.
-    #[serde(default)]
-    pub list: Option<RawGroupList>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroupFirst {
-    pub field: String,
-    #[serde(default)]
-    pub sort_by: Option<String>,
-    #[serde(default)]
-    pub desc: bool,
-    #[serde(rename = "where", default)]
-    pub filter: Option<RawCondition>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroupList {
-    /// How each row is shown (`"{campaign_name} ({share:pct0})"`); default its id.
-    #[serde(default)]
-    pub show: Option<String>,
-    /// Show at most this many, then "and N more".
-    #[serde(default)]
-    pub limit: Option<usize>,
-    #[serde(default)]
-    pub sort_by: Option<String>,
-    #[serde(default)]
-    pub desc: bool,
-    /// Separator (default ", ").
-    #[serde(default)]
-    pub sep: Option<String>,
-    /// Show each distinct text once.
-    #[serde(default)]
-    pub distinct: bool,
-    #[serde(rename = "where", default)]
-    pub filter: Option<RawCondition>,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize, Default, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RawGroupField {
-    #[serde(default)]
-    pub field: Option<String>,
-    #[serde(rename = "where", default)]
-    pub filter: Option<RawCondition>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]

@@ -7,6 +7,7 @@
 mod bind;
 mod compile;
 mod compile_fields;
+mod compile_groups;
 mod compile_judge;
 mod compile_plan;
 mod compile_step;

@@ -21,11 +21,12 @@ fn main() {
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect();
+        // Read from the crate being compiled, not from the path this script
+        // ran in: a target folder shared by two checkouts keeps this output.
         let _ = writeln!(
             out,
-            "    ({:?}, include_str!({:?})),",
+            "    ({0:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/rules/\", {0:?}))),",
             rel.join("/"),
-            file.display().to_string()
         );
     }
     out.push_str("];\n");

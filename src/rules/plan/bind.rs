@@ -157,7 +157,7 @@ pub(crate) fn cell(col: &Column, row: usize) -> Val {
             _ => Val::Null,
         },
         (ColumnData::Text { .. } | ColumnData::Coded(_), FieldType::Text) => match col.text(row) {
-            Some(t) if !t.is_empty() => Val::Text(t.to_string()),
+            Some(t) if !t.is_empty() => Val::Text(t.into()),
             _ => Val::Null,
         },
         _ => to_val(&col.value(row)),
@@ -169,9 +169,9 @@ pub(crate) fn to_val(v: &Value) -> Val {
         Value::Null => Val::Null,
         Value::Bool(b) => Val::Bool(*b),
         Value::Number(n) => Val::Num(*n),
-        Value::Text(t) => Val::Text(t.clone()),
+        Value::Text(t) => Val::Text(t.as_str().into()),
         Value::Date(d) => Val::Date(date_to_days(*d)),
-        Value::List(l) => Val::Text(l.join(", ")),
+        Value::List(l) => Val::Text(l.join(", ").into()),
     }
 }
 

@@ -8,6 +8,7 @@
 //! does: `null + 1` is null, a comparison with null is false, `a ?? b`
 //! takes `b` when `a` is null, and a division by zero is null.
 
+use compact_str::CompactString;
 use std::fmt;
 
 mod ops;
@@ -25,7 +26,7 @@ pub enum Val {
     Null,
     Num(f64),
     Bool(bool),
-    Text(String),
+    Text(CompactString),
     /// Days since 1970-01-01.
     Date(i32),
 }

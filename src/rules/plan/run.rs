@@ -152,7 +152,7 @@ fn to_value(v: &Val) -> Value {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
         Val::Num(n) => Value::Number(*n),
-        Val::Text(t) => Value::Text(t.clone()),
+        Val::Text(t) => Value::Text(t.to_string()),
         Val::Date(d) => days_to_date(*d).map_or(Value::Null, Value::Date),
     }
 }
@@ -196,7 +196,7 @@ impl Ctx<'_> {
         match name {
             "period_months" => Val::Num(self.period_months().len() as f64),
             "elapsed_months" => Val::Num(self.elapsed_months().len() as f64),
-            "currency" => Val::Text(self.bundle.manifest.currency().to_string()),
+            "currency" => Val::Text(self.bundle.manifest.currency().into()),
             _ => match name.strip_prefix("org.") {
                 Some(f) => to_val(&self.bundle.profile_value(f)),
                 None => Val::Null,

@@ -216,13 +216,13 @@ impl Builder {
 }
 
 /// A value as a text cell: what a template would show, without a format.
-pub(crate) fn text(v: &Val) -> String {
+pub(crate) fn text(v: &Val) -> std::borrow::Cow<'_, str> {
     match v {
-        Val::Null => String::new(),
-        Val::Text(t) => t.clone(),
-        Val::Num(n) => crate::value::format_number(*n),
-        Val::Bool(b) => b.to_string(),
-        Val::Date(d) => days_to_date(*d).map_or_else(String::new, |d| d.to_string()),
+        Val::Null => "".into(),
+        Val::Text(t) => t.as_str().into(),
+        Val::Num(n) => crate::value::format_number(*n).into(),
+        Val::Bool(b) => b.to_string().into(),
+        Val::Date(d) => days_to_date(*d).map_or_else(|| "".into(), |d| d.to_string().into()),
     }
 }
 

@@ -1,6 +1,7 @@
 //! What operators and functions compute, NULL propagating as in SQL.
 
 use super::{BinOp, Env, Expr, Val, per_year};
+use compact_str::CompactString;
 
 pub(super) fn binary(op: BinOp, a: &Expr, b: &Expr, env: &dyn Env) -> Val {
     match op {
@@ -139,7 +140,7 @@ pub(crate) fn apply(f: &str, n: usize, arg: &dyn Fn(usize) -> Val) -> Val {
         },
         "month" => match one() {
             Val::Date(d) => {
-                crate::bundle::days_to_date(d).map_or(Val::Null, |d| Val::Text(d.format("%Y-%m").to_string()))
+                crate::bundle::days_to_date(d).map_or(Val::Null, |d| Val::Text(d.format("%Y-%m").to_string().into()))
             }
             _ => Val::Null,
         },
@@ -148,15 +149,19 @@ pub(crate) fn apply(f: &str, n: usize, arg: &dyn Fn(usize) -> Val) -> Val {
             _ => Val::Null,
         },
         "join" => {
-            let text = |v: Val| match v {
-                Val::Null => String::new(),
-                Val::Text(t) => t,
-                Val::Num(n) => crate::value::format_number(n),
-                Val::Bool(b) => b.to_string(),
-                Val::Date(d) => crate::bundle::days_to_date(d).map_or_else(String::new, |d| d.to_string()),
+            let text = |v: Val| -> CompactString {
+                match v {
+                    Val::Null => CompactString::default(),
+                    Val::Text(t) => t,
+                    Val::Num(n) => crate::value::format_number(n).into(),
+                    Val::Bool(b) => b.to_string().into(),
+                    Val::Date(d) => {
+                        crate::bundle::days_to_date(d).map_or_else(CompactString::default, |d| d.to_string().into())
+                    }
+                }
             };
             let sep = text(one());
-            let mut joined = String::new();
+            let mut joined = CompactString::default();
             for part in (1..n).map(|i| text(arg(i))).filter(|t| !t.is_empty()) {
                 if !joined.is_empty() {
                     joined.push_str(&sep);

@@ -196,7 +196,7 @@ impl Parser {
         self.pos += 1;
         match tok {
             Tok::Num(n) => Ok(Expr::Lit(Val::Num(n))),
-            Tok::Str(s) => Ok(Expr::Lit(Val::Text(s))),
+            Tok::Str(s) => Ok(Expr::Lit(Val::Text(s.into()))),
             Tok::Param(p) => Ok(Expr::Param(p)),
             Tok::LParen => {
                 let e = self.binary(0)?;

@@ -77,7 +77,7 @@ fn cadences_read_as_times_a_year_and_texts_join() {
     assert_eq!(ev("per_year('whenever')"), Val::Null);
     assert_eq!(ev("per_year(none)"), Val::Null);
     assert_eq!(ev("join('; ', 'a', '', none, 'b')"), Val::Text("a; b".into()));
-    assert_eq!(ev("join(', ')"), Val::Text(String::new()));
+    assert_eq!(ev("join(', ')"), Val::Text("".into()));
     assert_eq!(
         ev("if(a > b, 'more', join(' ', 'not', 'more'))"),
         Val::Text("not more".into())

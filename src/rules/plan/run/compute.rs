@@ -154,10 +154,13 @@ impl<'c> Ctx<'c> {
                         local: &local,
                         around: self,
                     }),
-                    Field::Text(t) => Val::Text(self.render(t, &|n| match names[..i].iter().position(|x| *x == n) {
-                        Some(j) => Some(to_value(&local[j])),
-                        None => table.has_field(n).then(|| table.value(n, r)),
-                    })),
+                    Field::Text(t) => Val::Text(
+                        self.render(t, &|n| match names[..i].iter().position(|x| *x == n) {
+                            Some(j) => Some(to_value(&local[j])),
+                            None => table.has_field(n).then(|| table.value(n, r)),
+                        })
+                        .into(),
+                    ),
                     Field::Lookup { probe, column } => {
                         let at = *found[*probe].get_or_insert_with(|| probes[*probe].find((pos, r), &local, &mut buf));
                         match (at, column) {

@@ -286,7 +286,7 @@ impl Ctx<'_> {
                 distinct,
             } => {
                 let items = self.show_rows(ds, rows.to_vec(), show.as_deref(), sort.as_ref());
-                Val::Text(join_items(items, *limit, sep, *distinct))
+                Val::Text(join_items(items, *limit, sep, *distinct).into())
             }
         }
     }

@@ -149,19 +149,15 @@ impl Ctx<'_> {
                 sort,
                 sep,
                 distinct,
-            } => Slot::Val(Val::Text(self.list(
-                from,
-                show.as_deref(),
-                *limit,
-                sort.as_ref(),
-                sep,
-                *distinct,
-            ))),
+            } => Slot::Val(Val::Text(
+                self.list(from, show.as_deref(), *limit, sort.as_ref(), sep, *distinct)
+                    .into(),
+            )),
             Step::Pick { cond, then, otherwise } => {
                 let chosen = if cond.eval(self).truthy() { then } else { otherwise };
                 self.slot(chosen).cloned().unwrap_or(Slot::Val(Val::Null))
             }
-            Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None))),
+            Step::Text(t) => Slot::Val(Val::Text(self.render(t, &|_| None).into())),
             Step::First { from, field, sort } => {
                 let Some(Slot::Rows { dataset, rows, .. }) = self.slot(from) else {
                     return Slot::Val(Val::Null);

@@ -195,13 +195,12 @@ impl Ctx<'_> {
         match spec.from.as_deref().and_then(|f| self.slot(f).map(|s| (f, s))) {
             Some((from, Slot::Rows { dataset, rows, .. })) => {
                 let Some(ds) = self.table(from, dataset) else { return };
-                let mut rows = rows.to_vec();
-                let total = rows.len();
-                if let Some((s, desc)) = &spec.sort {
-                    sort_rows_top(ds, &mut rows, s, *desc, limit);
-                }
-                out.unlisted += total.saturating_sub(limit);
-                for r in rows.iter().take(limit).map(|r| *r as usize) {
+                let shown = match &spec.sort {
+                    Some((s, desc)) => top_rows(ds, rows, s, *desc, limit),
+                    None => rows.iter().take(limit).copied().collect(),
+                };
+                out.unlisted += rows.len().saturating_sub(limit);
+                for r in shown.into_iter().map(|r| r as usize) {
                     out.findings.push(PlanFinding {
                         message: self.render_row(&spec.message, ds, r),
                         dataset: Some(dataset.clone()),

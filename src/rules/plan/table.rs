@@ -9,6 +9,7 @@
 //! set, so a row keeps its index and its evidence).
 
 use super::expr::{Expr, Val};
+use super::row_id;
 use crate::bundle::schema::{DatasetSchema, FieldSchema};
 use crate::bundle::{Column, ColumnData, Dataset, NULL_DATE, days_to_date};
 use crate::rules::bound::Columns;
@@ -127,14 +128,21 @@ pub(crate) fn extend_schema(base: &DatasetSchema, extra: &[(String, FieldType)])
     }
 }
 
+/// Where a column's text buffer ends, as the 32-bit offset text columns
+/// keep (loaded ones too: see `Column::push_text`).
+fn end_of(buf: &str) -> u32 {
+    u32::try_from(buf.len()).unwrap_or(u32::MAX)
+}
+
 /// A computed column of `len` rows, filled value by value (missing where
 /// no value is set), straight into its typed storage: a text is copied into
 /// the column's buffer, not kept as a value of its own until the end.
 pub(crate) struct Builder {
     col: Column,
     len: usize,
-    /// For text: each value's row and where its text ends in the buffer.
-    spans: Vec<(usize, usize)>,
+    /// For text: each value's row and where its text ends in the buffer
+    /// (32 bits each, as a column's text ends are: 8 bytes a value, not 16).
+    spans: Vec<(u32, u32)>,
 }
 
 impl Builder {
@@ -172,7 +180,7 @@ impl Builder {
                     Val::Text(t) => buf.push_str(&t),
                     x => buf.push_str(&text(&x)),
                 }
-                self.spans.push((row, buf.len()));
+                self.spans.push((row_id(row), end_of(buf)));
             }
             // A new column is plain text, never numbered (Column::new).
             ColumnData::Coded(_) => {}
@@ -183,7 +191,7 @@ impl Builder {
         if let ColumnData::Text { buf, ends } = &mut self.col.data {
             // The texts in row order (a row set's rows are; else sorted here).
             if !self.spans.is_sorted_by_key(|(r, _)| *r) {
-                let mut at: Vec<(usize, usize, usize)> = Vec::with_capacity(self.spans.len());
+                let mut at: Vec<(u32, u32, u32)> = Vec::with_capacity(self.spans.len());
                 let mut start = 0;
                 for &(r, end) in &self.spans {
                     at.push((r, start, end));
@@ -193,8 +201,8 @@ impl Builder {
                 let mut sorted = String::with_capacity(buf.len());
                 self.spans.clear();
                 for (r, start, end) in at {
-                    sorted.push_str(&buf[start..end]);
-                    self.spans.push((r, sorted.len()));
+                    sorted.push_str(&buf[start as usize..end as usize]);
+                    self.spans.push((r, end_of(&sorted)));
                 }
                 *buf = sorted;
             }
@@ -202,10 +210,10 @@ impl Builder {
             let mut next = self.spans.iter().peekable();
             let mut end = 0;
             for r in 0..self.len {
-                if let Some((_, e)) = next.next_if(|(at, _)| *at == r) {
+                if let Some((_, e)) = next.next_if(|(at, _)| *at as usize == r) {
                     end = *e;
                 }
-                ends.push(u32::try_from(end).unwrap_or(u32::MAX));
+                ends.push(end);
             }
             // The text grew by doubling: the room beyond it would stay
             // taken for as long as the rule runs.

@@ -91,17 +91,19 @@ impl Grouping {
         drop(other_of);
         // The first spelling's rows are the group's less the others'; a
         // later spelling names the group only with strictly more rows.
-        let mut best: Vec<u32> = sizes.clone();
-        for (g, _, n) in &others {
-            best[*g as usize] -= n;
-        }
-        for (g, r, n) in others {
-            if n > best[g as usize] {
-                best[g as usize] = n;
-                key_rows[g as usize] = r;
+        // (Most keys have one spelling: then there is nothing to count.)
+        if !others.is_empty() {
+            let mut best: Vec<u32> = sizes.clone();
+            for (g, _, n) in &others {
+                best[*g as usize] -= n;
+            }
+            for (g, r, n) in others {
+                if n > best[g as usize] {
+                    best[g as usize] = n;
+                    key_rows[g as usize] = r;
+                }
             }
         }
-        drop(best);
         if sizes.iter().all(|n| *n == 1) {
             return Grouping {
                 key_rows,

@@ -2,6 +2,7 @@
 //! rows of `stage` or `source` (a few dozen values) is then answered once per
 //! value and looked up by number per row, instead of hashing each cell's text.
 
+use super::ends::Ends;
 use super::{Column, ColumnData};
 use crate::value::FieldType;
 use std::collections::HashMap;
@@ -103,8 +104,8 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
         let (rows_before, added_before) = (of_row.len(), added.len());
         of_row.reserve(ends.len());
         let mut start = 0usize;
-        for end in ends {
-            let end = *end as usize;
+        for end in ends.iter() {
+            let end = end as usize;
             let text = buf.get(start..end).unwrap_or_default();
             start = end;
             let code = match numbers.get(&Key::of(text)) {
@@ -161,7 +162,7 @@ impl<'t> Key<'t> {
 /// The cells of a numbered column as text.
 fn plain(codes: &Codes) -> ColumnData {
     let mut buf = String::new();
-    let mut ends = Vec::with_capacity(codes.of_row.len());
+    let mut ends = Ends::Each(Vec::with_capacity(codes.of_row.len()));
     for code in &codes.of_row {
         buf.push_str(codes.texts.get(*code as usize).map_or("", String::as_str));
         ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));

@@ -3,6 +3,8 @@
 //! and the cell-by-cell reading that fills it.
 
 use super::codes::Codes;
+use super::days::Days;
+use super::ends::Ends;
 use crate::value::{
     CellError, FieldType, Value, date_to_days, days_to_date, parse_bool, parse_number, parse_percent, split_list,
 };
@@ -22,7 +24,7 @@ pub enum ColumnData {
     /// Text and lists (list items joined by U+001F). Empty string = missing.
     Text {
         buf: String,
-        ends: Vec<u32>,
+        ends: Ends,
     },
     /// A text column (not a list) of at most [`codes::MAX_CODES`] distinct
     /// values, stored as its values numbered from the load on (stage,
@@ -31,7 +33,7 @@ pub enum ColumnData {
     Coded(Box<Codes>),
     Number(Vec<f64>),
     /// Days since 1970-01-01.
-    Date(Vec<i32>),
+    Date(Days),
     Bool(Vec<u8>),
 }
 
@@ -64,10 +66,10 @@ impl Column {
         let data = match ty {
             FieldType::Text | FieldType::List => ColumnData::Text {
                 buf: String::new(),
-                ends: Vec::new(),
+                ends: Ends::default(),
             },
             FieldType::Number | FieldType::Percent => ColumnData::Number(Vec::new()),
-            FieldType::Date => ColumnData::Date(Vec::new()),
+            FieldType::Date => ColumnData::Date(Days::default()),
             FieldType::Bool => ColumnData::Bool(Vec::new()),
         };
         Self {
@@ -120,7 +122,7 @@ impl Column {
             }
             ColumnData::Date(v) => {
                 let parsed = crate::value::parse_date_days(t).or_else(|| null().then_some(NULL_DATE));
-                v.push(parsed.unwrap_or(NULL_DATE));
+                v.wide().push(parsed.unwrap_or(NULL_DATE));
                 if parsed.is_some() {
                     Ok(())
                 } else {
@@ -173,7 +175,7 @@ impl Column {
                 } else {
                     crate::value::parse_date_days(t)
                 };
-                d.inspect(|d| v.push(*d)).is_some()
+                d.inspect(|d| v.wide().push(*d)).is_some()
             }
             _ => false,
         }
@@ -182,7 +184,7 @@ impl Column {
     /// Appends a date parsed by the caller (None: missing).
     pub fn push_date(&mut self, date: Option<NaiveDate>) {
         match &mut self.data {
-            ColumnData::Date(v) => v.push(date.map_or(NULL_DATE, date_to_days)),
+            ColumnData::Date(v) => v.wide().push(date.map_or(NULL_DATE, date_to_days)),
             // Only date columns get here; keep other columns aligned anyway.
             _ => {
                 let _ = self.push_text("");
@@ -246,8 +248,8 @@ impl Column {
                 ColumnData::Number(x) => Some(x),
                 _ => None,
             }),
-            ColumnData::Date(v) => append_vecs(v, parts, |d| match d {
-                ColumnData::Date(x) => Some(x),
+            ColumnData::Date(v) => append_vecs(v.wide(), parts, |d| match d {
+                ColumnData::Date(x) => x.as_wide(),
                 _ => None,
             }),
             ColumnData::Bool(v) => append_vecs(v, parts, |d| match d {
@@ -315,8 +317,7 @@ impl Column {
     pub fn text(&self, row: usize) -> Option<&str> {
         match &self.data {
             ColumnData::Text { buf, ends } => {
-                let end = *ends.get(row)? as usize;
-                let start = if row == 0 { 0 } else { ends[row - 1] as usize };
+                let (start, end) = ends.span(row)?;
                 Some(&buf[start..end])
             }
             ColumnData::Coded(c) => c
@@ -339,14 +340,14 @@ impl Column {
     /// A date cell as its day number (cheaper to compare than a date).
     pub fn days(&self, row: usize) -> Option<i32> {
         match &self.data {
-            ColumnData::Date(v) => v.get(row).copied().filter(|d| *d != NULL_DATE),
+            ColumnData::Date(v) => v.known(row),
             _ => None,
         }
     }
 
     pub fn date(&self, row: usize) -> Option<NaiveDate> {
         match &self.data {
-            ColumnData::Date(v) => v.get(row).copied().filter(|d| *d != NULL_DATE).and_then(days_to_date),
+            ColumnData::Date(v) => v.known(row).and_then(days_to_date),
             _ => None,
         }
     }
@@ -356,12 +357,10 @@ impl Column {
     pub fn is_null(&self, row: usize) -> bool {
         match &self.data {
             // By the text's bounds, not the text: asked for every row of many filters.
-            ColumnData::Text { ends, .. } => ends
-                .get(row)
-                .is_none_or(|end| *end == row.checked_sub(1).map_or(0, |prev| ends[prev])),
+            ColumnData::Text { ends, .. } => ends.is_empty_at(row),
             ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
             ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
-            ColumnData::Date(v) => v.get(row).is_none_or(|d| *d == NULL_DATE),
+            ColumnData::Date(v) => v.known(row).is_none(),
             ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),
         }
     }

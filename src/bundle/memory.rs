@@ -9,10 +9,10 @@ impl Column {
     /// allocator gave it), with its value numbers once built.
     pub fn heap_bytes(&self) -> usize {
         let data = match &self.data {
-            ColumnData::Text { buf, ends } => buf.capacity() + ends.capacity() * 4,
+            ColumnData::Text { buf, ends } => buf.capacity() + ends.heap_bytes(),
             ColumnData::Coded(c) => c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
             ColumnData::Number(v) => v.capacity() * 8,
-            ColumnData::Date(v) => v.capacity() * 4,
+            ColumnData::Date(v) => v.heap_bytes(),
             ColumnData::Bool(v) => v.capacity(),
         };
         let codes = self.codes.get().and_then(Option::as_deref).map_or(0, |c| {

@@ -3,7 +3,7 @@
 //! numbers, number bits, borrowed text), and each group's key is written as
 //! text once at the end, not once per row.
 
-use crate::bundle::{Column, ColumnData, NULL_DATE};
+use crate::bundle::{Column, ColumnData, Days, NULL_DATE};
 use crate::value::FieldType;
 use std::collections::{BTreeMap, HashMap};
 
@@ -29,7 +29,9 @@ fn key_of(column: &Column, row: usize) -> Key<'_> {
         (ColumnData::Text { .. }, FieldType::List) => Key::List(column.text(row).unwrap_or_default()),
         (ColumnData::Text { .. } | ColumnData::Coded(_), _) => Key::Text(column.text(row).unwrap_or_default()),
         (ColumnData::Number(v), _) => Key::Raw(v[row].to_bits()),
-        (ColumnData::Date(v), _) => Key::Raw(u64::from_ne_bytes(i64::from(v[row]).to_ne_bytes())),
+        (ColumnData::Date(v), _) => Key::Raw(u64::from_ne_bytes(
+            i64::from(v.get(row).unwrap_or(NULL_DATE)).to_ne_bytes(),
+        )),
         (ColumnData::Bool(v), _) => Key::Raw(u64::from(v[row])),
     }
 }
@@ -101,17 +103,17 @@ const DENSE_DAYS: i64 = 1 << 16;
 /// instead of a hash map, because per-day counts over a million leads are
 /// what the default pack asks most. None when the dates span too many days.
 fn date_totals(
-    days: &[i32],
+    days: &Days,
     key: Option<&Column>,
     value: Option<Option<&Column>>,
     rows: &mut impl Iterator<Item = usize>,
     max_groups: usize,
 ) -> Option<Result<BTreeMap<String, f64>, TooManyGroups>> {
     let key = key?;
-    let mut known = days.iter().filter(|d| **d != NULL_DATE);
-    let first = i64::from(*known.next().unwrap_or(&0));
+    let mut known = days.iter().filter(|d| *d != NULL_DATE);
+    let first = i64::from(known.next().unwrap_or(0));
     let (low, high) = known.fold((first, first), |(lo, hi), d| {
-        (lo.min(i64::from(*d)), hi.max(i64::from(*d)))
+        (lo.min(i64::from(d)), hi.max(i64::from(d)))
     });
     if high - low >= DENSE_DAYS {
         return None;
@@ -125,7 +127,7 @@ fn date_totals(
             Some(v) => v.and_then(|c| c.number(row)).unwrap_or(0.0),
             None => 1.0,
         };
-        let day = days.get(row).copied().unwrap_or(NULL_DATE);
+        let day = days.get(row).unwrap_or(NULL_DATE);
         let slot = if day == NULL_DATE {
             &mut missing
         } else {

@@ -10,7 +10,7 @@
 
 use super::bound::{Bound, compare};
 use super::condition::Cmp;
-use crate::bundle::{Column, ColumnData, NULL_DATE};
+use crate::bundle::{Column, ColumnData, Days};
 use crate::value::FieldType;
 
 /// A selection of rows `0..n` of a dataset, a bit per row (a million rows
@@ -100,7 +100,7 @@ impl Mask {
 enum Numbers<'a> {
     Num(&'a [f64]),
     Flag(&'a [u8]),
-    Days(&'a [i32]),
+    Days(&'a Days),
     Nothing,
 }
 
@@ -130,7 +130,7 @@ impl<'a> Numbers<'a> {
         match self {
             Numbers::Num(v) => v.get(r).copied().filter(|n| !n.is_nan()),
             Numbers::Flag(v) => v.get(r).copied().filter(|b| *b < 2).map(f64::from),
-            Numbers::Days(v) => v.get(r).copied().filter(|d| *d != NULL_DATE).map(f64::from),
+            Numbers::Days(v) => v.known(r).map(f64::from),
             Numbers::Nothing => None,
         }
     }
@@ -140,10 +140,7 @@ impl<'a> Numbers<'a> {
         match self {
             Numbers::Num(v) => input.keep(|r| v.get(r).is_some_and(|n| compare(*n, cmp, value))),
             Numbers::Flag(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2 && compare(f64::from(*b), cmp, value))),
-            Numbers::Days(v) => input.keep(|r| {
-                v.get(r)
-                    .is_some_and(|d| *d != NULL_DATE && compare(f64::from(*d), cmp, value))
-            }),
+            Numbers::Days(v) => input.keep(|r| v.known(r).is_some_and(|d| compare(f64::from(d), cmp, value))),
             Numbers::Nothing => Mask::none(input.words.len()),
         }
     }
@@ -155,9 +152,7 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
         return Mask::none(input.words.len());
     };
     match &col.data {
-        ColumnData::Text { ends, .. } => {
-            input.keep(|r| ends.get(r).is_some_and(|e| *e != if r == 0 { 0 } else { ends[r - 1] }))
-        }
+        ColumnData::Text { ends, .. } => input.keep(|r| !ends.is_empty_at(r)),
         ColumnData::Coded(c) => {
             // A value is present when its text is not empty: answered once per value.
             let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
@@ -168,7 +163,7 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
             })
         }
         ColumnData::Number(v) => input.keep(|r| v.get(r).is_some_and(|n| !n.is_nan())),
-        ColumnData::Date(v) => input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE)),
+        ColumnData::Date(v) => input.keep(|r| v.known(r).is_some()),
         ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),
     }
 }
@@ -191,9 +186,7 @@ impl Bound<'_> {
             // A semi-join with nothing to find (its set side lacks the field).
             Bound::InSet(_, set, _) if set.is_empty() => none(),
             Bound::InPeriod(col, start, end) => match col.map(|c| &c.data) {
-                Some(ColumnData::Date(v)) => {
-                    input.keep(|r| v.get(r).is_some_and(|d| *d != NULL_DATE && *start <= *d && *d <= *end))
-                }
+                Some(ColumnData::Date(v)) => input.keep(|r| v.known(r).is_some_and(|d| *start <= d && d <= *end)),
                 _ => none(),
             },
             Bound::Compare(col, cmp, value) => Numbers::number(*col).compared(input, *cmp, *value),

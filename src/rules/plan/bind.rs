@@ -153,7 +153,7 @@ pub(crate) fn cell(col: &Column, row: usize) -> Val {
     match (&col.data, col.ty) {
         (ColumnData::Number(v), _) => v.get(row).copied().filter(|n| !n.is_nan()).map_or(Val::Null, Val::Num),
         (ColumnData::Date(v), _) => match v.get(row) {
-            Some(&d) if DAYS.contains(&d) => Val::Date(d),
+            Some(d) if DAYS.contains(&d) => Val::Date(d),
             _ => Val::Null,
         },
         (ColumnData::Text { .. } | ColumnData::Coded(_), FieldType::Text) => match col.text(row) {

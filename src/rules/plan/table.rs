@@ -150,7 +150,7 @@ impl Builder {
         let mut col = Column::new(ty);
         match &mut col.data {
             ColumnData::Number(v) => v.resize(len, f64::NAN),
-            ColumnData::Date(v) => v.resize(len, NULL_DATE),
+            ColumnData::Date(v) => v.wide().resize(len, NULL_DATE),
             ColumnData::Bool(v) => v.resize(len, 2),
             ColumnData::Text { .. } | ColumnData::Coded(_) => {}
         }
@@ -166,7 +166,7 @@ impl Builder {
             ColumnData::Number(v) => v[row] = x.as_num().unwrap_or(f64::NAN),
             ColumnData::Date(v) => {
                 if let Val::Date(d) = x {
-                    v[row] = d;
+                    v.wide()[row] = d;
                 }
             }
             ColumnData::Bool(v) => {

@@ -223,7 +223,7 @@ proptest! {
         let (min, max) = (date_to_days(chrono::NaiveDate::MIN), date_to_days(chrono::NaiveDate::MAX));
         let mut col = Column::new(FieldType::Date);
         if let ColumnData::Date(v) = &mut col.data {
-            v.extend([min + offset, max + offset, offset, crate::bundle::NULL_DATE]);
+            v.wide().extend([min + offset, max + offset, offset, crate::bundle::NULL_DATE]);
         }
         for r in 0..4 {
             prop_assert_eq!(cell(&col, r), to_val(&col.value(r)));

@@ -5,6 +5,7 @@
 use super::codes::Codes;
 use super::days::Days;
 use super::ends::Ends;
+use super::figures::Figures;
 use crate::value::{
     CellError, FieldType, Value, date_to_days, days_to_date, parse_bool, parse_number, parse_percent, split_list,
 };
@@ -31,7 +32,7 @@ pub enum ColumnData {
     /// source, campaign id): two bytes a row instead of the text and its
     /// end. Read through the same methods as `Text`.
     Coded(Box<Codes>),
-    Number(Vec<f64>),
+    Number(Figures),
     /// Days since 1970-01-01.
     Date(Days),
     Bool(Vec<u8>),
@@ -68,7 +69,7 @@ impl Column {
                 buf: String::new(),
                 ends: Ends::default(),
             },
-            FieldType::Number | FieldType::Percent => ColumnData::Number(Vec::new()),
+            FieldType::Number | FieldType::Percent => ColumnData::Number(Figures::default()),
             FieldType::Date => ColumnData::Date(Days::default()),
             FieldType::Bool => ColumnData::Bool(Vec::new()),
         };
@@ -117,7 +118,7 @@ impl Column {
                         parse_number(t)
                     }
                 });
-                v.push(parsed.unwrap_or(f64::NAN));
+                v.wide().push(parsed.unwrap_or(f64::NAN));
                 if parsed.is_some() { Ok(()) } else { Err(err(self.ty)) }
             }
             ColumnData::Date(v) => {
@@ -156,7 +157,7 @@ impl Column {
             }
             (ColumnData::Number(v), FieldType::Number) => {
                 let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
-                n.inspect(|n| v.push(*n)).is_some()
+                n.inspect(|n| v.wide().push(*n)).is_some()
             }
             (ColumnData::Bool(v), FieldType::Bool) => {
                 // The words exports write for flags; others take the full path.
@@ -202,7 +203,7 @@ impl Column {
                 } else {
                     *n
                 };
-                v.push(n);
+                v.wide().push(n);
                 Ok(())
             }
             (Value::Bool(b), ColumnData::Bool(v)) => {
@@ -244,8 +245,8 @@ impl Column {
             }
             // A coded column took the parts above, or became plain text.
             ColumnData::Coded(_) => {}
-            ColumnData::Number(v) => append_vecs(v, parts, |d| match d {
-                ColumnData::Number(x) => Some(x),
+            ColumnData::Number(v) => append_vecs(v.wide(), parts, |d| match d {
+                ColumnData::Number(x) => x.as_wide(),
                 _ => None,
             }),
             ColumnData::Date(v) => append_vecs(v.wide(), parts, |d| match d {
@@ -331,7 +332,7 @@ impl Column {
 
     pub fn number(&self, row: usize) -> Option<f64> {
         match &self.data {
-            ColumnData::Number(v) => v.get(row).copied().filter(|n| !n.is_nan()),
+            ColumnData::Number(v) => v.known(row),
             ColumnData::Bool(v) => v.get(row).copied().filter(|b| *b < 2).map(f64::from),
             _ => None,
         }
@@ -359,7 +360,7 @@ impl Column {
             // By the text's bounds, not the text: asked for every row of many filters.
             ColumnData::Text { ends, .. } => ends.is_empty_at(row),
             ColumnData::Coded(_) => self.text(row).is_none_or(str::is_empty),
-            ColumnData::Number(v) => v.get(row).is_none_or(|n| n.is_nan()),
+            ColumnData::Number(v) => v.known(row).is_none(),
             ColumnData::Date(v) => v.known(row).is_none(),
             ColumnData::Bool(v) => v.get(row).is_none_or(|b| *b >= 2),
         }
@@ -403,7 +404,7 @@ impl Column {
                     Value::Text(t.to_string())
                 }
             }
-            ColumnData::Number(v) => Value::Number(v[row]),
+            ColumnData::Number(v) => v.get(row).map_or(Value::Null, Value::Number),
             ColumnData::Date(_) => self.date(row).map_or(Value::Null, Value::Date),
             ColumnData::Bool(v) => Value::Bool(v[row] == 1),
         }

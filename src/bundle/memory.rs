@@ -11,7 +11,7 @@ impl Column {
         let data = match &self.data {
             ColumnData::Text { buf, ends } => buf.capacity() + ends.heap_bytes(),
             ColumnData::Coded(c) => c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
-            ColumnData::Number(v) => v.capacity() * 8,
+            ColumnData::Number(v) => v.heap_bytes(),
             ColumnData::Date(v) => v.heap_bytes(),
             ColumnData::Bool(v) => v.capacity(),
         };

@@ -15,6 +15,8 @@ pub mod coverage;
 mod delimited;
 mod discover;
 mod ends;
+mod figures;
+pub use figures::Figures;
 pub mod integrity;
 pub mod joins;
 pub use discover::is_data_file;

@@ -28,7 +28,7 @@ fn key_of(column: &Column, row: usize) -> Key<'_> {
     match (&column.data, column.ty) {
         (ColumnData::Text { .. }, FieldType::List) => Key::List(column.text(row).unwrap_or_default()),
         (ColumnData::Text { .. } | ColumnData::Coded(_), _) => Key::Text(column.text(row).unwrap_or_default()),
-        (ColumnData::Number(v), _) => Key::Raw(v[row].to_bits()),
+        (ColumnData::Number(v), _) => Key::Raw(v.get(row).unwrap_or(f64::NAN).to_bits()),
         (ColumnData::Date(v), _) => Key::Raw(u64::from_ne_bytes(
             i64::from(v.get(row).unwrap_or(NULL_DATE)).to_ne_bytes(),
         )),

@@ -10,7 +10,7 @@
 
 use super::bound::{Bound, compare};
 use super::condition::Cmp;
-use crate::bundle::{Column, ColumnData, Days};
+use crate::bundle::{Column, ColumnData, Days, Figures};
 use crate::value::FieldType;
 
 /// A selection of rows `0..n` of a dataset, a bit per row (a million rows
@@ -98,7 +98,7 @@ impl Mask {
 /// A column read as numbers to compare: numbers, true/false as 1/0, or day
 /// numbers (as [`Bound::eval`] reads each kind of cell).
 enum Numbers<'a> {
-    Num(&'a [f64]),
+    Num(&'a Figures),
     Flag(&'a [u8]),
     Days(&'a Days),
     Nothing,
@@ -128,7 +128,7 @@ impl<'a> Numbers<'a> {
     #[inline]
     fn get(&self, r: usize) -> Option<f64> {
         match self {
-            Numbers::Num(v) => v.get(r).copied().filter(|n| !n.is_nan()),
+            Numbers::Num(v) => v.known(r),
             Numbers::Flag(v) => v.get(r).copied().filter(|b| *b < 2).map(f64::from),
             Numbers::Days(v) => v.known(r).map(f64::from),
             Numbers::Nothing => None,
@@ -138,7 +138,7 @@ impl<'a> Numbers<'a> {
     /// The rows of `input` whose number passes `cmp value`: a loop per kind of column.
     fn compared(&self, input: &Mask, cmp: Cmp, value: f64) -> Mask {
         match self {
-            Numbers::Num(v) => input.keep(|r| v.get(r).is_some_and(|n| compare(*n, cmp, value))),
+            Numbers::Num(v) => input.keep(|r| v.known(r).is_some_and(|n| compare(n, cmp, value))),
             Numbers::Flag(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2 && compare(f64::from(*b), cmp, value))),
             Numbers::Days(v) => input.keep(|r| v.known(r).is_some_and(|d| compare(f64::from(d), cmp, value))),
             Numbers::Nothing => Mask::none(input.words.len()),
@@ -162,7 +162,7 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
                     .is_some_and(|k| filled.get(*k as usize).copied().unwrap_or(false))
             })
         }
-        ColumnData::Number(v) => input.keep(|r| v.get(r).is_some_and(|n| !n.is_nan())),
+        ColumnData::Number(v) => input.keep(|r| v.known(r).is_some()),
         ColumnData::Date(v) => input.keep(|r| v.known(r).is_some()),
         ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),
     }

@@ -151,7 +151,7 @@ static DAYS: std::sync::LazyLock<std::ops::RangeInclusive<i32>> =
 /// the column, the rest as [`to_val`] of its value.
 pub(crate) fn cell(col: &Column, row: usize) -> Val {
     match (&col.data, col.ty) {
-        (ColumnData::Number(v), _) => v.get(row).copied().filter(|n| !n.is_nan()).map_or(Val::Null, Val::Num),
+        (ColumnData::Number(v), _) => v.known(row).map_or(Val::Null, Val::Num),
         (ColumnData::Date(v), _) => match v.get(row) {
             Some(d) if DAYS.contains(&d) => Val::Date(d),
             _ => Val::Null,

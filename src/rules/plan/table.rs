@@ -149,7 +149,7 @@ impl Builder {
     pub fn new(ty: FieldType, len: usize) -> Self {
         let mut col = Column::new(ty);
         match &mut col.data {
-            ColumnData::Number(v) => v.resize(len, f64::NAN),
+            ColumnData::Number(v) => v.wide().resize(len, f64::NAN),
             ColumnData::Date(v) => v.wide().resize(len, NULL_DATE),
             ColumnData::Bool(v) => v.resize(len, 2),
             ColumnData::Text { .. } | ColumnData::Coded(_) => {}
@@ -163,7 +163,7 @@ impl Builder {
 
     pub fn set(&mut self, row: usize, x: Val) {
         match &mut self.col.data {
-            ColumnData::Number(v) => v[row] = x.as_num().unwrap_or(f64::NAN),
+            ColumnData::Number(v) => v.wide()[row] = x.as_num().unwrap_or(f64::NAN),
             ColumnData::Date(v) => {
                 if let Val::Date(d) = x {
                     v.wide()[row] = d;

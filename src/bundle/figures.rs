@@ -1,0 +1,133 @@
+//! The numbers of a number column.
+//!
+//! Amounts, counts and scores are whole numbers in most exports: a loaded
+//! column whose every number is whole and within ±2.1 billion keeps four
+//! bytes a row instead of eight (4 MB less a million deals). Columns are read
+//! and written as `f64` while they are built (and computed columns stay so).
+
+/// A missing number among whole ones.
+const MISSING: i32 = i32::MIN;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figures {
+    /// NaN when missing.
+    Wide(Vec<f64>),
+    /// [`MISSING`] when missing.
+    Whole(Vec<i32>),
+}
+
+impl Default for Figures {
+    fn default() -> Self {
+        Figures::Wide(Vec::new())
+    }
+}
+
+impl Figures {
+    pub fn len(&self) -> usize {
+        match self {
+            Figures::Wide(v) => v.len(),
+            Figures::Whole(v) => v.len(),
+        }
+    }
+
+    /// The row's stored number (NaN when missing); None past the end.
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<f64> {
+        match self {
+            Figures::Wide(v) => v.get(row).copied(),
+            Figures::Whole(v) => v.get(row).map(|n| if *n == MISSING { f64::NAN } else { f64::from(*n) }),
+        }
+    }
+
+    /// The row's number when it has one.
+    #[inline]
+    pub fn known(&self, row: usize) -> Option<f64> {
+        self.get(row).filter(|n| !n.is_nan())
+    }
+
+    /// The eight-byte numbers, for building the column (a loaded column is
+    /// not written to; this keeps it right if it is).
+    pub fn wide(&mut self) -> &mut Vec<f64> {
+        if let Figures::Whole(v) = self {
+            let wide = v
+                .iter()
+                .map(|n| if *n == MISSING { f64::NAN } else { f64::from(*n) })
+                .collect();
+            *self = Figures::Wide(wide);
+        }
+        match self {
+            Figures::Wide(v) => v,
+            Figures::Whole(_) => unreachable!("widened above"),
+        }
+    }
+
+    /// The eight-byte numbers, when the column is kept so.
+    pub fn as_wide(&self) -> Option<&[f64]> {
+        match self {
+            Figures::Wide(v) => Some(v),
+            Figures::Whole(_) => None,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        match self {
+            Figures::Wide(v) => v.clear(),
+            Figures::Whole(_) => *self = Figures::default(),
+        }
+    }
+
+    /// Keeps four bytes a number when every number is whole and fits (the
+    /// same bits back: -0.0 stays wide), else gives back the spare room.
+    pub fn shrink_to_fit(&mut self) {
+        let Figures::Wide(v) = self else { return };
+        let whole = |n: f64| {
+            let i = n as i32;
+            (i != MISSING && f64::from(i).to_bits() == n.to_bits()).then_some(i)
+        };
+        if v.iter().all(|n| n.is_nan() || whole(*n).is_some()) {
+            *self = Figures::Whole(v.iter().map(|n| whole(*n).unwrap_or(MISSING)).collect());
+        } else {
+            v.shrink_to_fit();
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Figures::Wide(v) => v.capacity() * 8,
+            Figures::Whole(v) => v.capacity() * 4,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shrunk(numbers: &[f64]) -> Figures {
+        let mut f = Figures::Wide(numbers.to_vec());
+        f.shrink_to_fit();
+        let back: Vec<u64> = (0..numbers.len()).map(|r| f.get(r).unwrap().to_bits()).collect();
+        let nan = f64::NAN.to_bits();
+        let want: Vec<u64> = numbers
+            .iter()
+            .map(|n| if n.is_nan() { nan } else { n.to_bits() })
+            .collect();
+        assert_eq!(back, want, "the numbers read back as stored");
+        f
+    }
+
+    #[test]
+    fn whole_numbers_take_four_bytes_and_read_the_same() {
+        let f = shrunk(&[22_784.0, f64::NAN, -5.0, 0.0, 2_147_483_647.0, -2_147_483_647.0]);
+        assert!(matches!(f, Figures::Whole(_)), "{f:?}");
+        assert_eq!((f.known(0), f.known(1), f.get(6)), (Some(22_784.0), None, None));
+        assert_eq!(f.heap_bytes(), 24);
+    }
+
+    #[test]
+    fn fractions_minus_zero_and_numbers_too_big_keep_eight_bytes() {
+        for odd in [0.5, -0.0, 2_147_483_648.0, -2_147_483_648.0, 1e300, f64::INFINITY] {
+            assert!(matches!(shrunk(&[1.0, odd]), Figures::Wide(_)), "{odd}");
+        }
+    }
+}

@@ -2,6 +2,7 @@
 //! rows of `stage` or `source` (a few dozen values) is then answered once per
 //! value and looked up by number per row, instead of hashing each cell's text.
 
+use super::code_rows::CodeRows;
 use super::ends::Ends;
 use super::{Column, ColumnData};
 use crate::value::FieldType;
@@ -15,7 +16,7 @@ const _: () = assert!(MAX_CODES <= 1 << 16, "a value's number fits in two bytes"
 /// Each row's value as a number, and the values by number.
 #[derive(Debug, Clone)]
 pub struct Codes {
-    pub of_row: Vec<u16>,
+    pub of_row: CodeRows,
     pub texts: Vec<String>,
 }
 
@@ -28,13 +29,14 @@ impl Codes {
             return None;
         }
         let mut codes = Codes {
-            of_row: Vec::new(),
+            of_row: CodeRows::default(),
             texts: Vec::new(),
         };
         // The column as the one part of a new numbered column.
-        number_parts(&mut codes, std::slice::from_ref(col))
-            .is_none()
-            .then_some(codes)
+        number_parts(&mut codes, std::slice::from_ref(col)).is_none().then(|| {
+            codes.of_row.shrink_to_fit();
+            codes
+        })
     }
 }
 
@@ -58,7 +60,7 @@ impl Column {
         let mut codes = match std::mem::replace(&mut self.data, ColumnData::Bool(Vec::new())) {
             ColumnData::Coded(codes) => codes,
             ColumnData::Text { ends, .. } if ends.is_empty() => Box::new(Codes {
-                of_row: Vec::new(),
+                of_row: CodeRows::default(),
                 texts: Vec::new(),
             }),
             other => {
@@ -91,6 +93,7 @@ impl Column {
 /// are left out).
 fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     let Codes { of_row, texts } = codes;
+    let of_row = of_row.two();
     // New values borrowed from the parts, added to `texts` at the end.
     let mut added: Vec<&str> = Vec::new();
     let mut too_many = None;
@@ -163,8 +166,8 @@ impl<'t> Key<'t> {
 fn plain(codes: &Codes) -> ColumnData {
     let mut buf = String::new();
     let mut ends = Ends::Each(Vec::with_capacity(codes.of_row.len()));
-    for code in &codes.of_row {
-        buf.push_str(codes.texts.get(*code as usize).map_or("", String::as_str));
+    for code in codes.of_row.iter() {
+        buf.push_str(codes.texts.get(code).map_or("", String::as_str));
         ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
     }
     ColumnData::Text { buf, ends }
@@ -182,7 +185,7 @@ mod tests {
             c.push_text(t).unwrap();
         }
         let codes = c.codes().unwrap();
-        assert_eq!(codes.of_row, [0, 1, 2, 0]);
+        assert_eq!(codes.of_row.iter().collect::<Vec<_>>(), [0, 1, 2, 0]);
         assert_eq!(codes.texts, ["won", "", "lost"]);
     }
 
@@ -222,7 +225,10 @@ mod tests {
             let short = |t: &str| t.len() < 3;
             prop_assert_eq!(joined.any_text(row, short), plain.any_text(row, short));
         }
-        let numbered = |c: &Column| c.codes().map(|c| (c.of_row.clone(), c.texts.clone()));
+        let numbered = |c: &Column| {
+            c.codes()
+                .map(|c| (c.of_row.iter().collect::<Vec<_>>(), c.texts.clone()))
+        };
         prop_assert_eq!(numbered(&joined), numbered(&plain));
         prop_assert_eq!(matches!(joined.data, ColumnData::Coded(_)), plain.codes().is_some());
         // Pushed to after the join (as a column made by a rule may be), it

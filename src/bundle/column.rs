@@ -321,11 +321,7 @@ impl Column {
                 let (start, end) = ends.span(row)?;
                 Some(&buf[start..end])
             }
-            ColumnData::Coded(c) => c
-                .of_row
-                .get(row)
-                .and_then(|k| c.texts.get(*k as usize))
-                .map(String::as_str),
+            ColumnData::Coded(c) => c.of_row.get(row).and_then(|k| c.texts.get(k)).map(String::as_str),
             _ => None,
         }
     }

@@ -10,13 +10,13 @@ impl Column {
     pub fn heap_bytes(&self) -> usize {
         let data = match &self.data {
             ColumnData::Text { buf, ends } => buf.capacity() + ends.heap_bytes(),
-            ColumnData::Coded(c) => c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
+            ColumnData::Coded(c) => c.of_row.heap_bytes() + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>(),
             ColumnData::Number(v) => v.heap_bytes(),
             ColumnData::Date(v) => v.heap_bytes(),
             ColumnData::Bool(v) => v.capacity(),
         };
         let codes = self.codes.get().and_then(Option::as_deref).map_or(0, |c| {
-            c.of_row.capacity() * 2 + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>()
+            c.of_row.heap_bytes() + c.texts.iter().map(|t| t.capacity() + 24).sum::<usize>()
         });
         data + codes
     }

@@ -5,6 +5,8 @@
 //! then cost a few bytes per cell instead of a hash map each, and aggregates
 //! run over contiguous memory.
 
+mod code_rows;
+pub use code_rows::CodeRows;
 mod codes;
 pub use codes::Codes;
 mod column;

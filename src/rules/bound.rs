@@ -7,7 +7,7 @@ use super::condition::{Cmp, ParamOr, Period};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
 use super::vocab::{TextSet, Vocabulary, with_normalized};
-use crate::bundle::{Column, ColumnData, Dataset};
+use crate::bundle::{CodeRows, Column, ColumnData, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
@@ -62,7 +62,7 @@ pub enum Bound<'a> {
     VersusField(Option<&'a Column>, Cmp, Option<&'a Column>),
     /// A test answered once per value of a numbered column (see
     /// [`crate::bundle::Codes`]): each row's value number, and the answers.
-    Coded(&'a [u16], Vec<bool>),
+    Coded(&'a CodeRows, Vec<bool>),
     /// A one-of test on a true/false column, answered for false, true and
     /// missing (stored 0, 1 and 2): formatting each cell as text to compare
     /// it cost an allocation per row.
@@ -280,7 +280,7 @@ impl<'a> Bound<'a> {
             Bound::Flags(flags, answers) => flags.get(row).is_some_and(|s| answers[usize::from((*s).min(2))]),
             Bound::Coded(of_row, answers) => of_row
                 .get(row)
-                .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false)),
+                .is_some_and(|c| answers.get(c).copied().unwrap_or(false)),
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
             Bound::InSet(col, set, seen) => {

@@ -156,11 +156,7 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
         ColumnData::Coded(c) => {
             // A value is present when its text is not empty: answered once per value.
             let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
-            input.keep(|r| {
-                c.of_row
-                    .get(r)
-                    .is_some_and(|k| filled.get(*k as usize).copied().unwrap_or(false))
-            })
+            input.keep(|r| c.of_row.get(r).is_some_and(|k| filled.get(k).copied().unwrap_or(false)))
         }
         ColumnData::Number(v) => input.keep(|r| v.known(r).is_some()),
         ColumnData::Date(v) => input.keep(|r| v.known(r).is_some()),
@@ -177,11 +173,9 @@ impl Bound<'_> {
             Bound::Flags(flags, answers) => {
                 input.keep(|r| flags.get(r).is_some_and(|s| answers[usize::from((*s).min(2))]))
             }
-            Bound::Coded(of_row, answers) => input.keep(|r| {
-                of_row
-                    .get(r)
-                    .is_some_and(|c| answers.get(*c as usize).copied().unwrap_or(false))
-            }),
+            Bound::Coded(of_row, answers) => {
+                input.keep(|r| of_row.get(r).is_some_and(|c| answers.get(c).copied().unwrap_or(false)))
+            }
             Bound::Present(col) => present(input, *col),
             // A semi-join with nothing to find (its set side lacks the field).
             Bound::InSet(_, set, _) if set.is_empty() => none(),

@@ -136,7 +136,7 @@ fn value_counts(col: &crate::bundle::Column, rows: usize) -> Option<Counts<'_>> 
         Some(codes) => {
             let mut per_code = vec![0usize; codes.texts.len()];
             for code in codes.of_row.iter().take(rows) {
-                per_code[*code as usize] += 1;
+                per_code[code] += 1;
             }
             let mut counts = Counts::default();
             for (text, n) in codes.texts.iter().zip(per_code) {

@@ -131,7 +131,7 @@ impl BoundExpr<'_> {
                 _ => Val::Bool(false),
             },
             BoundExpr::InVocabCoded(codes, vocab, answers) => {
-                let code = codes.of_row[at.row] as usize;
+                let code = codes.of_row.at(at.row);
                 Val::Bool(*answers[code].get_or_init(|| {
                     let text = &codes.texts[code];
                     !text.is_empty() && vocab.contains(text)

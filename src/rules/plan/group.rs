@@ -76,7 +76,7 @@ impl Grouping {
                 let spelling = key_col.text(r as usize).unwrap_or_default();
                 let first = key_rows[g as usize] as usize;
                 let differs = match codes {
-                    Some(c) => c.of_row[r as usize] != c.of_row[first],
+                    Some(c) => c.of_row.at(r as usize) != c.of_row.at(first),
                     None => spelling != key_col.text(first).unwrap_or_default(),
                 };
                 if differs {
@@ -188,7 +188,7 @@ fn number_hashed(key_col: &Column, rows: &[u32], by_month: bool) -> (Vec<u32>, u
     let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
     for r in rows.iter().map(|r| *r as usize) {
         let g = if let Some(codes) = codes {
-            let code = codes.of_row[r] as usize;
+            let code = codes.of_row.at(r);
             let text = codes.texts[code].as_str();
             match &mut group_of_code[code] {
                 _ if text.is_empty() => None,

@@ -111,7 +111,7 @@ fn codes_named<'c>(codes: &'c Codes, rows: Option<&[u32]>, n: usize) -> impl Ite
     let mut held = vec![false; codes.texts.len()];
     let mut mark = |r: usize| {
         if let Some(c) = codes.of_row.get(r) {
-            held[usize::from(*c)] = true;
+            held[c] = true;
         }
     };
     each_row(rows, n, &mut mark);

@@ -1,0 +1,97 @@
+//! Each row's value number in a numbered column: one byte a row when the
+//! column has at most 256 values (stages, sources, statuses: 1 MB a million
+//! rows instead of 2), else two. Numbered as two bytes while the column is
+//! built; [`CodeRows::shrink_to_fit`] narrows it.
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeRows {
+    Two(Vec<u16>),
+    One(Vec<u8>),
+}
+
+impl Default for CodeRows {
+    fn default() -> Self {
+        CodeRows::Two(Vec::new())
+    }
+}
+
+impl CodeRows {
+    pub fn len(&self) -> usize {
+        match self {
+            CodeRows::Two(v) => v.len(),
+            CodeRows::One(v) => v.len(),
+        }
+    }
+
+    /// The row's value number; None past the end.
+    #[inline]
+    pub fn get(&self, row: usize) -> Option<usize> {
+        match self {
+            CodeRows::Two(v) => v.get(row).map(|c| usize::from(*c)),
+            CodeRows::One(v) => v.get(row).map(|c| usize::from(*c)),
+        }
+    }
+
+    /// The row's value number, for a row known to be in the column.
+    #[inline]
+    pub fn at(&self, row: usize) -> usize {
+        match self {
+            CodeRows::Two(v) => usize::from(v[row]),
+            CodeRows::One(v) => usize::from(v[row]),
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|row| self.at(row))
+    }
+
+    /// Two bytes a row, for numbering more cells (a loaded column is not
+    /// numbered further; this keeps it right if it is).
+    pub fn two(&mut self) -> &mut Vec<u16> {
+        if let CodeRows::One(v) = self {
+            *self = CodeRows::Two(v.iter().map(|c| u16::from(*c)).collect());
+        }
+        match self {
+            CodeRows::Two(v) => v,
+            CodeRows::One(_) => unreachable!("widened above"),
+        }
+    }
+
+    /// One byte a row when every number fits, else the spare room given back.
+    pub fn shrink_to_fit(&mut self) {
+        let CodeRows::Two(v) = self else { return };
+        if v.iter().all(|c| *c <= u16::from(u8::MAX)) {
+            *self = CodeRows::One(v.iter().map(|c| *c as u8).collect());
+        } else {
+            v.shrink_to_fit();
+        }
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            CodeRows::Two(v) => v.capacity() * 2,
+            CodeRows::One(v) => v.capacity(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn up_to_256_values_take_a_byte_a_row_and_read_the_same() {
+        let mut rows = CodeRows::Two(vec![0, 255, 7]);
+        rows.shrink_to_fit();
+        assert_eq!(rows, CodeRows::One(vec![0, 255, 7]));
+        assert_eq!((rows.get(1), rows.at(2), rows.get(3)), (Some(255), 7, None));
+        assert_eq!(rows.iter().collect::<Vec<_>>(), [0, 255, 7]);
+
+        let mut many = CodeRows::Two(vec![0, 256]);
+        many.shrink_to_fit();
+        assert_eq!(many, CodeRows::Two(vec![0, 256]));
+
+        rows.two().push(300);
+        assert_eq!(rows, CodeRows::Two(vec![0, 255, 7, 300]));
+    }
+}

@@ -6,21 +6,34 @@ use super::Agg;
 use super::expr::Val;
 use super::keysort::{self, NONE, SORT_FROM};
 use super::table::Table;
-use crate::rules::vocab::{TextSet, normalize, normalize_into};
+use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::FieldType;
 
 /// A row's sort key: nulls last, then numbers and dates, or normalised text.
 type SortKey = (u8, f64, String);
 
 pub(super) fn sort_key(col: &crate::bundle::Column, r: usize) -> SortKey {
-    if col.is_null(r) {
-        return (1, 0.0, String::new());
-    }
-    match col.ty {
-        FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0), String::new()),
-        FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0)), String::new()),
-        _ => (0, 0.0, normalize(&col.key_text(r))),
-    }
+    let mut key = (1, 0.0, String::new());
+    sort_key_into(col, r, &mut key);
+    key
+}
+
+/// [`sort_key`] written over `key`, whose text's room is reused: a sort of a
+/// million rows by a text field then allocates once per row kept, not per row.
+fn sort_key_into(col: &crate::bundle::Column, r: usize, key: &mut SortKey) {
+    key.2.clear();
+    (key.0, key.1) = if col.is_null(r) {
+        (1, 0.0)
+    } else {
+        match col.ty {
+            FieldType::Number | FieldType::Percent | FieldType::Bool => (0, col.number(r).unwrap_or(0.0)),
+            FieldType::Date => (0, f64::from(col.days(r).unwrap_or(0))),
+            _ => {
+                normalize_into(&col.key_text(r), &mut key.2);
+                (0, 0.0)
+            }
+        }
+    };
 }
 
 /// Nulls last whatever the direction; ties in file order.
@@ -39,10 +52,17 @@ pub(super) fn first_row(ds: Table<'_>, rows: &[u32], field: &str, desc: bool) ->
     let Some(col) = ds.column(field) else {
         return rows.first().copied();
     };
-    rows.iter()
-        .map(|r| (sort_key(col, *r as usize), *r))
-        .min_by(|a, b| key_order(a, b, desc))
-        .map(|(_, r)| r)
+    let (&head, rest) = rows.split_first()?;
+    let mut best = (sort_key(col, head as usize), head);
+    let mut next = ((1, 0.0, String::new()), 0);
+    for &r in rest {
+        sort_key_into(col, r as usize, &mut next.0);
+        next.1 = r;
+        if key_order(&next, &best, desc).is_lt() {
+            std::mem::swap(&mut best, &mut next);
+        }
+    }
+    Some(best.1)
 }
 
 /// The first `keep` of `rows` ordered by a field (missing values last either
@@ -58,7 +78,7 @@ pub(super) fn top_rows(ds: Table<'_>, rows: &[u32], field: &str, desc: bool, kee
     }
     let order = |a: &(SortKey, u32), b: &(SortKey, u32)| key_order(a, b, desc);
     if keep.saturating_mul(FEW_OF) < rows.len() {
-        return few_best(rows.iter().map(|r| (sort_key(col, *r as usize), *r)), keep, desc);
+        return few_best(col, rows, keep, desc);
     }
     let mut keyed: Vec<(SortKey, u32)> = rows.iter().map(|r| (sort_key(col, *r as usize), *r)).collect();
     if keep < keyed.len() {
@@ -74,8 +94,9 @@ pub(super) fn top_rows(ds: Table<'_>, rows: &[u32], field: &str, desc: bool, kee
 /// of 20 out of 380,207 stale opportunities).
 const FEW_OF: usize = 8;
 
-/// The `keep` best of `keyed` in order, holding at most `keep` keys.
-fn few_best(keyed: impl Iterator<Item = (SortKey, u32)>, keep: usize, desc: bool) -> Vec<u32> {
+/// The `keep` best of `rows` by `col` in order, holding at most `keep` keys
+/// and one more being read.
+fn few_best(col: &crate::bundle::Column, rows: &[u32], keep: usize, desc: bool) -> Vec<u32> {
     /// A key ordered as [`key_order`] orders it, so that the heap's top is
     /// the worst key kept.
     struct Ranked((SortKey, u32), bool);
@@ -99,14 +120,17 @@ fn few_best(keyed: impl Iterator<Item = (SortKey, u32)>, keep: usize, desc: bool
         return Vec::new();
     }
     let mut kept: std::collections::BinaryHeap<Ranked> = std::collections::BinaryHeap::with_capacity(keep + 1);
-    for k in keyed {
-        let k = Ranked(k, desc);
+    // The key being read; a key pushed out of the heap lends it its room.
+    let mut next = Ranked(((1, 0.0, String::new()), 0), desc);
+    for &r in rows {
+        sort_key_into(col, r as usize, &mut next.0.0);
+        next.0.1 = r;
         if kept.len() < keep {
-            kept.push(k);
+            kept.push(Ranked(std::mem::take(&mut next.0), desc));
         } else if let Some(mut worst) = kept.peek_mut()
-            && k < *worst
+            && next < *worst
         {
-            *worst = k;
+            std::mem::swap(&mut *worst, &mut next);
         }
     }
     kept.into_sorted_vec().into_iter().map(|Ranked((_, r), _)| r).collect()

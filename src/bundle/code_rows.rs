@@ -1,7 +1,6 @@
-//! Each row's value number in a numbered column: one byte a row when the
+//! Each row's value number in a numbered column: one byte a row while the
 //! column has at most 256 values (stages, sources, statuses: 1 MB a million
-//! rows instead of 2), else two. Numbered as two bytes while the column is
-//! built; [`CodeRows::shrink_to_fit`] narrows it.
+//! rows instead of 2), two once it has more.
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CodeRows {
@@ -11,7 +10,7 @@ pub enum CodeRows {
 
 impl Default for CodeRows {
     fn default() -> Self {
-        CodeRows::Two(Vec::new())
+        CodeRows::One(Vec::new())
     }
 }
 
@@ -57,9 +56,21 @@ impl CodeRows {
         }
     }
 
+    /// Appends the numbers of more rows, of a column that now has `values`
+    /// values: one byte a row while they number at most 256.
+    pub fn extend(&mut self, codes: &[u16], values: usize) {
+        match self {
+            CodeRows::One(v) if values <= 256 => v.extend(codes.iter().map(|c| *c as u8)),
+            _ => self.two().extend_from_slice(codes),
+        }
+    }
+
     /// One byte a row when every number fits, else the spare room given back.
     pub fn shrink_to_fit(&mut self) {
-        let CodeRows::Two(v) = self else { return };
+        let v = match self {
+            CodeRows::Two(v) => v,
+            CodeRows::One(v) => return v.shrink_to_fit(),
+        };
         if v.iter().all(|c| *c <= u16::from(u8::MAX)) {
             *self = CodeRows::One(v.iter().map(|c| *c as u8).collect());
         } else {
@@ -93,5 +104,11 @@ mod tests {
 
         rows.two().push(300);
         assert_eq!(rows, CodeRows::Two(vec![0, 255, 7, 300]));
+
+        let mut grown = CodeRows::default();
+        grown.extend(&[0, 1], 2);
+        assert_eq!(grown, CodeRows::One(vec![0, 1]));
+        grown.extend(&[256], 257);
+        assert_eq!(grown, CodeRows::Two(vec![0, 1, 256]));
     }
 }

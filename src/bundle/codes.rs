@@ -93,7 +93,8 @@ impl Column {
 /// are left out).
 fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     let Codes { of_row, texts } = codes;
-    let of_row = of_row.two();
+    // A part's numbers, appended to `of_row` once the part is numbered.
+    let mut numbered: Vec<u16> = Vec::new();
     // New values borrowed from the parts, added to `texts` at the end.
     let mut added: Vec<&str> = Vec::new();
     let mut too_many = None;
@@ -104,8 +105,9 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
             too_many = Some(at);
             break;
         };
-        let (rows_before, added_before) = (of_row.len(), added.len());
-        of_row.reserve(ends.len());
+        let added_before = added.len();
+        numbered.clear();
+        numbered.reserve(ends.len());
         let mut start = 0usize;
         for end in ends.iter() {
             let end = end as usize;
@@ -116,7 +118,6 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
                 None => {
                     let next = texts.len() + added.len();
                     let Some(c) = u16::try_from(next).ok().filter(|_| next < MAX_CODES) else {
-                        of_row.truncate(rows_before);
                         added.truncate(added_before);
                         too_many = Some(at);
                         break 'parts;
@@ -126,8 +127,9 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
                     c
                 }
             };
-            of_row.push(code);
+            numbered.push(code);
         }
+        of_row.extend(&numbered, texts.len() + added.len());
     }
     drop(numbers);
     texts.extend(added.into_iter().map(str::to_string));

@@ -50,8 +50,13 @@ fn plain_number(t: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// The parts' cells of one kind, as slices.
+fn slices<T>(parts: &[Column], take: impl Fn(&ColumnData) -> Option<&[T]>) -> Vec<&[T]> {
+    parts.iter().filter_map(|p| take(&p.data)).collect()
+}
+
 fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: &[Column], take: impl Fn(&ColumnData) -> Option<&[T]>) {
-    let parts: Vec<&[T]> = parts.iter().filter_map(|p| take(&p.data)).collect();
+    let parts = slices(parts, take);
     into.reserve(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         into.extend_from_slice(p);
@@ -234,25 +239,27 @@ impl Column {
         match &mut self.data {
             ColumnData::Text { buf, ends } => {
                 buf.reserve(parts.iter().map(|p| p.text_bytes()).sum());
-                ends.reserve(parts.iter().map(Column::len).sum());
+                if let Ends::Each(v) = ends {
+                    v.reserve(parts.iter().map(Column::len).sum());
+                }
                 for p in parts {
                     if let ColumnData::Text { buf: b, ends: e } = &p.data {
                         let base = u32::try_from(buf.len()).unwrap_or(u32::MAX);
                         buf.push_str(b);
-                        ends.extend(e.iter().map(|end| end.saturating_add(base)));
+                        ends.append(base, e);
                     }
                 }
             }
             // A coded column took the parts above, or became plain text.
             ColumnData::Coded(_) => {}
-            ColumnData::Number(v) => append_vecs(v.wide(), parts, |d| match d {
+            ColumnData::Number(v) => v.append(&slices(parts, |d| match d {
                 ColumnData::Number(x) => x.as_wide(),
                 _ => None,
-            }),
-            ColumnData::Date(v) => append_vecs(v.wide(), parts, |d| match d {
+            })),
+            ColumnData::Date(v) => v.append(&slices(parts, |d| match d {
                 ColumnData::Date(x) => x.as_wide(),
                 _ => None,
-            }),
+            })),
             ColumnData::Bool(v) => append_vecs(v, parts, |d| match d {
                 ColumnData::Bool(x) => Some(x),
                 _ => None,

@@ -74,6 +74,51 @@ impl Days {
         }
     }
 
+    /// Appends the days of a file's later stretches, kept two bytes a day
+    /// while they fall within 89 years either side of the first stretches'
+    /// earliest: the column is then never built at four bytes a day only to
+    /// be narrowed at the end.
+    pub fn append(&mut self, parts: &[&[i32]]) {
+        if self.len() == 0 {
+            let first = parts
+                .iter()
+                .flat_map(|p| p.iter())
+                .copied()
+                .filter(|d| *d != NULL_DATE)
+                .min();
+            if let Some(first) = first {
+                *self = Days::Narrow {
+                    base: first.saturating_sub(i32::from(MISSING / 2)),
+                    offsets: Vec::new(),
+                };
+            }
+        }
+        let more = parts.iter().map(|p| p.len()).sum();
+        if let Days::Narrow { base, offsets } = self {
+            let base = *base;
+            let offset = |d: i32| -> Option<u16> {
+                if d == NULL_DATE {
+                    return Some(MISSING);
+                }
+                u16::try_from(i64::from(d) - i64::from(base))
+                    .ok()
+                    .filter(|o| *o != MISSING)
+            };
+            if parts.iter().all(|p| p.iter().all(|d| offset(*d).is_some())) {
+                offsets.reserve(more);
+                for p in parts {
+                    offsets.extend(p.iter().map(|d| offset(*d).unwrap_or(MISSING)));
+                }
+                return;
+            }
+        }
+        let v = self.wide();
+        v.reserve(more);
+        for p in parts {
+            v.extend_from_slice(p);
+        }
+    }
+
     pub fn clear(&mut self) {
         match self {
             Days::Wide(v) => v.clear(),
@@ -84,7 +129,10 @@ impl Days {
     /// Keeps two bytes a day when the column's dates span less than 179
     /// years, else gives back the spare room.
     pub fn shrink_to_fit(&mut self) {
-        let Days::Wide(v) = self else { return };
+        let v = match self {
+            Days::Wide(v) => v,
+            Days::Narrow { offsets, .. } => return offsets.shrink_to_fit(),
+        };
         let mut known = v.iter().copied().filter(|d| *d != NULL_DATE);
         let Some(first) = known.next() else {
             v.shrink_to_fit();
@@ -131,6 +179,23 @@ mod tests {
         assert_eq!((days.known(0), days.known(1), days.get(4)), (Some(20_000), None, None));
         assert_eq!(days.heap_bytes(), 8);
         assert!(matches!(shrunk(&[-3, NULL_DATE, 5]), Days::Narrow { base: -3, .. }));
+    }
+
+    #[test]
+    fn stretches_appended_stay_two_bytes_until_a_day_is_too_far() {
+        let mut days = Days::default();
+        days.append(&[&[NULL_DATE], &[20_000, 19_000]]);
+        days.append(&[&[20_000 + 30_000]]);
+        assert!(matches!(days, Days::Narrow { .. }), "{days:?}");
+        days.append(&[&[19_000 - 40_000]]);
+        assert!(matches!(days, Days::Wide(_)), "{days:?}");
+        assert_eq!(
+            days.iter().collect::<Vec<_>>(),
+            [NULL_DATE, 20_000, 19_000, 50_000, -21_000]
+        );
+        // The whole column spans 71,000 days: too many for two bytes.
+        days.shrink_to_fit();
+        assert!(matches!(days, Days::Wide(_)));
     }
 
     #[test]

@@ -79,6 +79,35 @@ impl Ends {
         self.each().extend(ends);
     }
 
+    /// Appends the ends of a later stretch's cells, whose text goes after
+    /// `base` bytes of the column's: a column whose cells all have one width
+    /// keeps only the width as it grows.
+    pub fn append(&mut self, base: u32, part: &Ends) {
+        let width = part.width();
+        match self {
+            _ if part.is_empty() => {}
+            Ends::Each(v) if v.is_empty() && width.is_some() => {
+                *self = Ends::Fixed {
+                    width: width.unwrap_or_default(),
+                    len: part.len(),
+                }
+            }
+            Ends::Fixed { width: w, len } if width == Some(*w) => *len += part.len(),
+            _ => self.extend(part.iter().map(|end| end.saturating_add(base))),
+        }
+    }
+
+    /// The one width of every cell, when they have one (and it is not 0).
+    fn width(&self) -> Option<u32> {
+        match self {
+            Ends::Fixed { width, .. } => Some(*width),
+            Ends::Each(v) => {
+                let &width = v.first()?;
+                (width > 0 && v.iter().zip(1u32..).all(|(end, i)| Some(*end) == width.checked_mul(i))).then_some(width)
+            }
+        }
+    }
+
     pub fn clear(&mut self) {
         *self = Ends::Each(match std::mem::take(self) {
             Ends::Each(mut v) => {
@@ -97,13 +126,9 @@ impl Ends {
     /// Keeps one width for the whole column when every cell has it, else
     /// gives back the list's spare room.
     pub fn shrink_to_fit(&mut self) {
-        let Ends::Each(v) = self else { return };
-        if let Some(&width) = v.first()
-            && width > 0
-            && v.iter().zip(1u32..).all(|(end, i)| Some(*end) == width.checked_mul(i))
-        {
-            *self = Ends::Fixed { width, len: v.len() };
-        } else {
+        if let Some(width) = self.width() {
+            *self = Ends::Fixed { width, len: self.len() };
+        } else if let Ends::Each(v) = self {
             v.shrink_to_fit();
         }
     }
@@ -145,6 +170,20 @@ mod tests {
         let mut none = each(&[]);
         none.shrink_to_fit();
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn stretches_of_one_width_appended_keep_the_width_until_one_differs() {
+        let mut ends = Ends::default();
+        ends.append(0, &each(&[3, 6]));
+        ends.append(6, &each(&[]));
+        ends.append(6, &Ends::Fixed { width: 3, len: 1 });
+        assert_eq!(ends, Ends::Fixed { width: 3, len: 3 });
+        ends.append(9, &each(&[2, 2]));
+        assert_eq!(ends, each(&[3, 6, 9, 11, 11]));
+        let mut blank = Ends::default();
+        blank.append(0, &each(&[0, 0]));
+        assert_eq!(blank, each(&[0, 0]));
     }
 
     #[test]

@@ -69,6 +69,32 @@ impl Figures {
         }
     }
 
+    /// Appends the numbers of a file's later stretches, kept four bytes a
+    /// number while they are whole: the column is then never built at eight
+    /// bytes a number only to be narrowed at the end.
+    pub fn append(&mut self, parts: &[&[f64]]) {
+        if self.len() == 0 {
+            *self = Figures::Whole(Vec::new());
+        }
+        let more = parts.iter().map(|p| p.len()).sum();
+        if let Figures::Whole(v) = self
+            && parts
+                .iter()
+                .all(|p| p.iter().all(|n| n.is_nan() || whole(*n).is_some()))
+        {
+            v.reserve(more);
+            for p in parts {
+                v.extend(p.iter().map(|n| whole(*n).unwrap_or(MISSING)));
+            }
+            return;
+        }
+        let v = self.wide();
+        v.reserve(more);
+        for p in parts {
+            v.extend_from_slice(p);
+        }
+    }
+
     pub fn clear(&mut self) {
         match self {
             Figures::Wide(v) => v.clear(),
@@ -79,10 +105,9 @@ impl Figures {
     /// Keeps four bytes a number when every number is whole and fits (the
     /// same bits back: -0.0 stays wide), else gives back the spare room.
     pub fn shrink_to_fit(&mut self) {
-        let Figures::Wide(v) = self else { return };
-        let whole = |n: f64| {
-            let i = n as i32;
-            (i != MISSING && f64::from(i).to_bits() == n.to_bits()).then_some(i)
+        let v = match self {
+            Figures::Wide(v) => v,
+            Figures::Whole(v) => return v.shrink_to_fit(),
         };
         if v.iter().all(|n| n.is_nan() || whole(*n).is_some()) {
             *self = Figures::Whole(v.iter().map(|n| whole(*n).unwrap_or(MISSING)).collect());
@@ -97,6 +122,13 @@ impl Figures {
             Figures::Whole(v) => v.capacity() * 4,
         }
     }
+}
+
+/// The number as four bytes, when it is whole and fits (the same bits back:
+/// -0.0 does not).
+fn whole(n: f64) -> Option<i32> {
+    let i = n as i32;
+    (i != MISSING && f64::from(i).to_bits() == n.to_bits()).then_some(i)
 }
 
 #[cfg(test)]
@@ -122,6 +154,18 @@ mod tests {
         assert!(matches!(f, Figures::Whole(_)), "{f:?}");
         assert_eq!((f.known(0), f.known(1), f.get(6)), (Some(22_784.0), None, None));
         assert_eq!(f.heap_bytes(), 24);
+    }
+
+    #[test]
+    fn stretches_appended_stay_four_bytes_until_one_is_not_whole() {
+        let mut f = Figures::default();
+        f.append(&[&[1.0, f64::NAN], &[]]);
+        f.append(&[&[-7.0]]);
+        assert!(matches!(f, Figures::Whole(_)), "{f:?}");
+        f.append(&[&[2.5], &[3.0]]);
+        assert!(matches!(f, Figures::Wide(_)), "{f:?}");
+        let back: Vec<Option<f64>> = (0..5).map(|r| f.known(r)).collect();
+        assert_eq!(back, [Some(1.0), None, Some(-7.0), Some(2.5), Some(3.0)]);
     }
 
     #[test]

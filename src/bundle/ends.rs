@@ -17,11 +17,34 @@ pub enum Ends {
     Fixed { width: u32, len: usize },
     /// Where each block of [`BLOCK`] rows starts, and each cell's end from
     /// the start of its block.
-    Blocked { starts: Vec<u32>, ends: Vec<u16> },
+    Blocked(Box<Blocked>),
+}
+
+/// A column's ends in blocks (boxed: the other kinds, read in the tightest
+/// loops, stay as small as they were).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blocked {
+    starts: Vec<u32>,
+    ends: Vec<u16>,
 }
 
 /// Rows a block of [`Ends::Blocked`] holds.
 const BLOCK: usize = 256;
+
+/// [`Ends::span`] of a blocked column, out of line: the other two kinds are
+/// read in the tightest loops (ids, filters), and a third arm inlined there
+/// made them slower.
+#[inline(never)]
+fn blocked_span(starts: &[u32], ends: &[u16], row: usize) -> Option<(usize, usize)> {
+    let end = usize::from(*ends.get(row)?);
+    let base = starts[row / BLOCK] as usize;
+    let start = if row.is_multiple_of(BLOCK) {
+        0
+    } else {
+        usize::from(ends[row - 1])
+    };
+    Some((base + start, base + end))
+}
 
 impl Default for Ends {
     fn default() -> Self {
@@ -34,7 +57,7 @@ impl Ends {
         match self {
             Ends::Each(v) => v.len(),
             Ends::Fixed { len, .. } => *len,
-            Ends::Blocked { ends, .. } => ends.len(),
+            Ends::Blocked(b) => b.ends.len(),
         }
     }
 
@@ -55,16 +78,7 @@ impl Ends {
                 let w = *width as usize;
                 (row < *len).then(|| (row * w, row * w + w))
             }
-            Ends::Blocked { starts, ends } => {
-                let end = usize::from(*ends.get(row)?);
-                let base = starts[row / BLOCK] as usize;
-                let start = if row.is_multiple_of(BLOCK) {
-                    0
-                } else {
-                    usize::from(ends[row - 1])
-                };
-                Some((base + start, base + end))
-            }
+            Ends::Blocked(b) => blocked_span(&b.starts, &b.ends, row),
         }
     }
 
@@ -76,9 +90,12 @@ impl Ends {
 
     /// The list of ends, for pushing to. A fixed width goes back to one end a
     /// row (a loaded column is not pushed to; this keeps it right if it is).
+    // Inlined into the loader's loop over every cell: the rare conversion
+    // stays out of line so that this stays a test and a push.
+    #[inline]
     fn each(&mut self) -> &mut Vec<u32> {
         if !matches!(self, Ends::Each(_)) {
-            *self = Ends::Each(self.iter().collect());
+            self.make_each();
         }
         match self {
             Ends::Each(v) => v,
@@ -86,6 +103,13 @@ impl Ends {
         }
     }
 
+    #[cold]
+    #[inline(never)]
+    fn make_each(&mut self) {
+        *self = Ends::Each(self.iter().collect());
+    }
+
+    #[inline]
     pub fn push(&mut self, end: u32) {
         self.each().push(end);
     }
@@ -119,13 +143,12 @@ impl Ends {
     /// The one width of every cell, when they have one (and it is not 0).
     fn width(&self) -> Option<u32> {
         let width = self.span(0).map(|(_, end)| end as u32).filter(|w| *w > 0)?;
+        let at = |(end, i): (u32, u32)| Some(end) == width.checked_mul(i);
         match self {
             Ends::Fixed { width, .. } => Some(*width),
-            _ => self
-                .iter()
-                .zip(1u32..)
-                .all(|(end, i)| Some(end) == width.checked_mul(i))
-                .then_some(width),
+            // Asked of every stretch as it is joined: read straight off the list.
+            Ends::Each(v) => v.iter().copied().zip(1u32..).all(at).then_some(width),
+            Ends::Blocked(_) => self.iter().zip(1u32..).all(at).then_some(width),
         }
     }
 
@@ -141,7 +164,7 @@ impl Ends {
                 ends.push(u16::try_from(end.checked_sub(start)?).ok()?);
             }
         }
-        Some(Ends::Blocked { starts, ends })
+        Some(Ends::Blocked(Box::new(Blocked { starts, ends })))
     }
 
     pub fn clear(&mut self) {
@@ -176,7 +199,7 @@ impl Ends {
         match self {
             Ends::Each(v) => v.capacity() * 4,
             Ends::Fixed { .. } => 0,
-            Ends::Blocked { starts, ends } => starts.capacity() * 4 + ends.capacity() * 2,
+            Ends::Blocked(b) => b.starts.capacity() * 4 + b.ends.capacity() * 2,
         }
     }
 }
@@ -212,7 +235,7 @@ mod tests {
             let mut ends = each(cells);
             let before: Vec<_> = (0..=cells.len()).map(|r| ends.span(r)).collect();
             ends.shrink_to_fit();
-            assert!(matches!(ends, Ends::Blocked { .. }), "{cells:?}");
+            assert!(matches!(ends, Ends::Blocked(_)), "{cells:?}");
             assert_eq!((0..=cells.len()).map(|r| ends.span(r)).collect::<Vec<_>>(), before);
             assert_eq!(ends.iter().collect::<Vec<_>>(), cells);
             assert_eq!(ends.heap_bytes(), cells.len().div_ceil(BLOCK) * 4 + cells.len() * 2);
@@ -232,7 +255,7 @@ mod tests {
         wide.extend([256 + 65_000, 256 + 65_535]);
         let mut ends = each(&wide);
         ends.shrink_to_fit();
-        assert!(matches!(ends, Ends::Blocked { .. }));
+        assert!(matches!(ends, Ends::Blocked(_)));
         assert_eq!(ends.span(257), Some((256 + 65_000, 256 + 65_535)));
     }
 

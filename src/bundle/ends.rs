@@ -85,7 +85,20 @@ impl Ends {
     /// Whether the row's cell is empty (missing), or the row is out of range.
     #[inline]
     pub fn is_empty_at(&self, row: usize) -> bool {
-        self.span(row).is_none_or(|(start, end)| start == end)
+        // Asked of every row by filters on presence: by the ends alone,
+        // without the block's start.
+        let empty = |ends: &[u32], first: bool| {
+            ends.get(row)
+                .is_none_or(|e| *e == if first { 0 } else { ends[row - 1] })
+        };
+        match self {
+            Ends::Each(v) => empty(v, row == 0),
+            Ends::Fixed { len, .. } => row >= *len,
+            Ends::Blocked(b) => b
+                .ends
+                .get(row)
+                .is_none_or(|e| *e == if row.is_multiple_of(BLOCK) { 0 } else { b.ends[row - 1] }),
+        }
     }
 
     /// The list of ends, for pushing to. A fixed width goes back to one end a
@@ -215,10 +228,11 @@ mod tests {
     #[test]
     fn cells_of_one_width_keep_the_width_and_the_same_spans() {
         let mut ends = each(&[3, 6, 9]);
-        let before: Vec<_> = (0..4).map(|r| ends.span(r)).collect();
+        let read = |e: &Ends| (0..4).map(|r| (e.span(r), e.is_empty_at(r))).collect::<Vec<_>>();
+        let before = read(&ends);
         ends.shrink_to_fit();
         assert_eq!(ends, Ends::Fixed { width: 3, len: 3 });
-        assert_eq!((0..4).map(|r| ends.span(r)).collect::<Vec<_>>(), before);
+        assert_eq!(read(&ends), before);
         assert_eq!(ends.iter().collect::<Vec<_>>(), vec![3, 6, 9]);
         assert_eq!(ends.heap_bytes(), 0);
     }
@@ -233,10 +247,15 @@ mod tests {
         cells.sort_unstable();
         for cells in [&[3, 6, 10][..], &[3, 3, 6], &[0, 0], &[2, 4, 6, 8, 9], &cells] {
             let mut ends = each(cells);
-            let before: Vec<_> = (0..=cells.len()).map(|r| ends.span(r)).collect();
+            let read = |e: &Ends| {
+                (0..=cells.len())
+                    .map(|r| (e.span(r), e.is_empty_at(r)))
+                    .collect::<Vec<_>>()
+            };
+            let before = read(&ends);
             ends.shrink_to_fit();
             assert!(matches!(ends, Ends::Blocked(_)), "{cells:?}");
-            assert_eq!((0..=cells.len()).map(|r| ends.span(r)).collect::<Vec<_>>(), before);
+            assert_eq!(read(&ends), before);
             assert_eq!(ends.iter().collect::<Vec<_>>(), cells);
             assert_eq!(ends.heap_bytes(), cells.len().div_ceil(BLOCK) * 4 + cells.len() * 2);
         }

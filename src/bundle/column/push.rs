@@ -1,0 +1,159 @@
+//! Reading cells into a column: a cell as text (parsed as the column's
+//! type), a plain cell on the loader's fast path, a date or a typed value.
+
+use super::{Column, ColumnData, LIST_SEP, NULL_DATE};
+use crate::value::{CellError, FieldType, Value, date_to_days, parse_bool, parse_number, parse_percent, split_list};
+use chrono::NaiveDate;
+
+/// A number written plainly: digits with an optional sign and decimals.
+/// Integers (amounts, counts) are read by hand, the rest by the standard
+/// parser; None for anything else ("1,234", "$5", "12%").
+fn plain_number(t: &str) -> Option<f64> {
+    let digits = t.strip_prefix('-').unwrap_or(t);
+    if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n = digits.bytes().fold(0u64, |n, b| n * 10 + u64::from(b - b'0')) as f64;
+        return Some(if digits.len() < t.len() { -n } else { n });
+    }
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
+}
+
+impl Column {
+    /// Appends a cell given as text, parsing it as the column's type. On error
+    /// the cell is stored as missing so the column stays aligned with rows.
+    pub fn push_text(&mut self, text: &str) -> Result<(), CellError> {
+        self.uncode();
+        let t = crate::value::trim_cell(text);
+        // Values are parsed first and null markers ("n/a", "-") looked for
+        // only when that fails: most cells of a big export are values.
+        let null = || crate::value::is_null_marker(t);
+        let err = |ty| CellError {
+            expected: ty,
+            found: t.chars().take(40).collect(),
+        };
+        match &mut self.data {
+            ColumnData::Text { buf, ends } => {
+                if self.ty == FieldType::List {
+                    let items = split_list(t);
+                    buf.push_str(&items.join(&LIST_SEP.to_string()));
+                } else {
+                    buf.push_str(t);
+                }
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                Ok(())
+            }
+            // Made plain text above.
+            ColumnData::Coded(_) => Ok(()),
+            ColumnData::Number(v) => {
+                let parsed = if self.ty == FieldType::Percent {
+                    parse_percent(t)
+                } else {
+                    t.parse::<f64>().ok().filter(|n| n.is_finite())
+                };
+                let parsed = parsed.or_else(|| null().then_some(f64::NAN)).or_else(|| {
+                    if self.ty == FieldType::Percent {
+                        None
+                    } else {
+                        parse_number(t)
+                    }
+                });
+                v.wide().push(parsed.unwrap_or(f64::NAN));
+                if parsed.is_some() { Ok(()) } else { Err(err(self.ty)) }
+            }
+            ColumnData::Date(v) => {
+                let parsed = crate::value::parse_date_days(t).or_else(|| null().then_some(NULL_DATE));
+                v.wide().push(parsed.unwrap_or(NULL_DATE));
+                if parsed.is_some() {
+                    Ok(())
+                } else {
+                    Err(err(FieldType::Date))
+                }
+            }
+            ColumnData::Bool(v) => {
+                let parsed = parse_bool(t).map(u8::from).or_else(|| null().then_some(2));
+                v.push(parsed.unwrap_or(2));
+                if parsed.is_some() {
+                    Ok(())
+                } else {
+                    Err(err(FieldType::Bool))
+                }
+            }
+        }
+    }
+
+    /// Appends a plain cell (no value map, null markers or date formats of a
+    /// source to apply) when it is what most cells of a big export are: text,
+    /// an integer or decimal, an ISO date, true or false, or empty. False: nothing was
+    /// appended, and the cell takes the full path ([`Column::push_text`]),
+    /// which gives the same result for every cell this accepts.
+    pub fn push_plain(&mut self, raw: &str) -> bool {
+        let t = crate::value::trim_cell(raw);
+        match (&mut self.data, self.ty) {
+            (ColumnData::Text { buf, ends }, FieldType::Text) => {
+                buf.push_str(t);
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                true
+            }
+            (ColumnData::Number(v), FieldType::Number) => {
+                let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
+                n.inspect(|n| v.wide().push(*n)).is_some()
+            }
+            (ColumnData::Bool(v), FieldType::Bool) => {
+                // The words exports write for flags; others take the full path.
+                let b = match t {
+                    "" => 2,
+                    "true" | "TRUE" | "True" => 1,
+                    "false" | "FALSE" | "False" => 0,
+                    _ => return false,
+                };
+                v.push(b);
+                true
+            }
+            (ColumnData::Date(v), _) => {
+                let d = if t.is_empty() {
+                    Some(NULL_DATE)
+                } else {
+                    crate::value::parse_date_days(t)
+                };
+                d.inspect(|d| v.wide().push(*d)).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Appends a date parsed by the caller (None: missing).
+    pub fn push_date(&mut self, date: Option<NaiveDate>) {
+        match &mut self.data {
+            ColumnData::Date(v) => v.wide().push(date.map_or(NULL_DATE, date_to_days)),
+            // Only date columns get here; keep other columns aligned anyway.
+            _ => {
+                let _ = self.push_text("");
+            }
+        }
+    }
+
+    /// Appends an already typed value (from YAML or JSON).
+    pub fn push_value(&mut self, value: &Value) -> Result<(), CellError> {
+        self.uncode();
+        match (value, &mut self.data) {
+            (Value::Number(n), ColumnData::Number(v)) => {
+                let n = if self.ty == FieldType::Percent && n.abs() > 1.0 {
+                    n / 100.0
+                } else {
+                    *n
+                };
+                v.wide().push(n);
+                Ok(())
+            }
+            (Value::Bool(b), ColumnData::Bool(v)) => {
+                v.push(u8::from(*b));
+                Ok(())
+            }
+            (Value::List(items), ColumnData::Text { buf, ends }) => {
+                buf.push_str(&items.join(&LIST_SEP.to_string()));
+                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                Ok(())
+            }
+            _ => self.push_text(&value.to_text()),
+        }
+    }
+}

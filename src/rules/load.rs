@@ -3,14 +3,12 @@
 //! each pointing at the line in the rule file (or script) at fault.
 
 use super::format::RawRule;
-use super::script;
 use super::validate::{find_key, validate};
 use super::vocab::{Vocabularies, Vocabulary};
-use super::{Check, Rule, RulePack};
+use super::{Rule, RulePack};
 use crate::error::ErrorCode;
 use crate::error::{Problem, Problems, SourceFile};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +17,12 @@ use std::sync::Arc;
 /// (build.rs) and read from there, so it needs no source tree and cannot be
 /// replaced by a folder that happens to be called `rules`.
 pub const DEFAULT_PACK: &str = "(default pack)";
+
+mod hash;
+use hash::pack_hash;
+pub(in crate::rules) use hash::rule_hash;
+mod shared_script;
+use shared_script::load_shared_script;
 
 mod built_in {
     include!(concat!(env!("OUT_DIR"), "/default_pack.rs"));
@@ -279,46 +283,6 @@ fn rule_files(dir: &Path, problems: &mut Problems) -> Vec<PathBuf> {
     files
 }
 
-fn pack_hash(rules: &[Rule], vocabularies: &[String]) -> String {
-    let mut h = Sha256::new();
-    for v in vocabularies {
-        h.update(v.as_bytes());
-        h.update([0]);
-    }
-    for r in rules {
-        h.update(r.id.as_bytes());
-        h.update([0]);
-        h.update(r.hash.as_bytes());
-        h.update([0]);
-    }
-    hex(&h.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Hash of a rule's own definition: its file and, for a script file, the script.
-pub(super) fn rule_hash(source: &SourceFile, check: &Check) -> String {
-    let mut h = Sha256::new();
-    h.update(source.text.as_bytes());
-    if let Check::Script(s) = check
-        && s.source.name != source.name
-    {
-        h.update([0]);
-        h.update(s.source.text.as_bytes());
-    }
-    if let Check::Plan(p) = check {
-        for d in &p.definitions {
-            h.update([0]);
-            h.update(d.name.as_bytes());
-            h.update([0]);
-            h.update(d.condition.as_bytes());
-        }
-    }
-    hex(&h.finalize())
-}
-
 /// What every rule of a pack may use besides its own file.
 pub(super) struct PackContext<'a> {
     pub(super) vocabs: &'a BTreeSet<String>,
@@ -328,68 +292,6 @@ pub(super) struct PackContext<'a> {
     pub(super) shared: Option<&'a rhai::AST>,
     /// Whether to read the rules' inline tests.
     pub(super) with_tests: bool,
-}
-
-/// The file in a pack's root folder whose functions every script of the pack can call.
-pub const SHARED_SCRIPT: &str = "shared.rhai";
-
-/// The pack's `shared.rhai`: its text (for the pack hash) and its functions.
-fn load_shared_script(dir: &Path, problems: &mut Problems) -> Option<(String, rhai::AST)> {
-    let path = dir.join(SHARED_SCRIPT);
-    if built_in_text(&path).is_none() && (*dir == default_pack_dir() || !path.is_file()) {
-        return None;
-    }
-    let text = match read_text(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            problems
-                .push(Problem::new(ErrorCode::RulesRead, format!("cannot read the shared script: {e}")).in_file(&path));
-            return None;
-        }
-    };
-    let src = SourceFile::new(path.display().to_string(), text.clone());
-    match script::compile(src.clone(), &text, 0, 0) {
-        Ok(compiled) => {
-            let functions = compiled.ast.clone_functions_only();
-            if let Some(line) = top_level_statement(&text) {
-                problems.push(
-                    Problem::new(
-                        ErrorCode::RulesSharedScript,
-                        "the shared script may hold only `fn` definitions",
-                    )
-                    .at(&src, src.offset(line, 1), 1, "a statement outside any function")
-                    .help("move statements into the rule's own script; keep helpers here as functions"),
-                );
-                return None;
-            }
-            Some((text, functions))
-        }
-        Err((msg, line, col)) => {
-            let at = src.offset(line, col);
-            problems.push(
-                Problem::new(
-                    ErrorCode::RulesScriptSyntax,
-                    format!("shared script does not compile: {msg}"),
-                )
-                .at(&src, at, 1, msg),
-            );
-            None
-        }
-    }
-}
-
-/// The first line (1-based) of a statement outside any `fn` body: comments,
-/// blank lines and function definitions are all a shared script may hold.
-fn top_level_statement(text: &str) -> Option<usize> {
-    let mut depth = 0i32;
-    for (i, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or_default().trim();
-        if depth == 0 && !code.is_empty() && !code.starts_with("fn ") && !code.starts_with("private fn ") {
-            return Some(i + 1);
-        }
-        depth += code.matches('{').count() as i32 - code.matches('}').count() as i32;
-    }
-    None
 }
 
 fn load_rule_file(pack_dir: &Path, path: &Path, context: &PackContext<'_>, problems: &mut Problems) -> Option<Rule> {

@@ -15,6 +15,7 @@ impl Default for CodeRows {
 }
 
 impl CodeRows {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             CodeRows::Two(v) => v.len(),

@@ -155,6 +155,7 @@ impl Column {
         }
     }
 
+    #[inline]
     pub fn len(&self) -> usize {
         match &self.data {
             ColumnData::Text { ends, .. } => ends.len(),

@@ -25,6 +25,7 @@ impl Default for Days {
 }
 
 impl Days {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Days::Wide(v) => v.len(),

@@ -53,6 +53,7 @@ impl Default for Ends {
 }
 
 impl Ends {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Ends::Each(v) => v.len(),
@@ -61,6 +62,7 @@ impl Ends {
         }
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -23,6 +23,7 @@ impl Default for Figures {
 }
 
 impl Figures {
+    #[inline]
     pub fn len(&self) -> usize {
         match self {
             Figures::Wide(v) => v.len(),

@@ -45,7 +45,11 @@ fn slices<T>(parts: &[Column], take: impl Fn(&ColumnData) -> Option<&[T]>) -> Ve
 }
 
 fn append_vecs<T: Copy>(into: &mut Vec<T>, parts: &[Column], take: impl Fn(&ColumnData) -> Option<&[T]>) {
-    let parts = slices(parts, take);
+    extend_all(into, &slices(parts, take));
+}
+
+/// Appends every part, with room made once for all of them.
+pub(super) fn extend_all<T: Copy>(into: &mut Vec<T>, parts: &[&[T]]) {
     into.reserve(parts.iter().map(|p| p.len()).sum());
     for p in parts {
         into.extend_from_slice(p);

@@ -113,11 +113,7 @@ impl Days {
                 return;
             }
         }
-        let v = self.wide();
-        v.reserve(more);
-        for p in parts {
-            v.extend_from_slice(p);
-        }
+        super::column::extend_all(self.wide(), parts);
     }
 
     pub fn clear(&mut self) {

@@ -89,11 +89,7 @@ impl Figures {
             }
             return;
         }
-        let v = self.wide();
-        v.reserve(more);
-        for p in parts {
-            v.extend_from_slice(p);
-        }
+        super::column::extend_all(self.wide(), parts);
     }
 
     pub fn clear(&mut self) {

@@ -209,3 +209,74 @@ fn unread_bad_cells_are_noted_alike_in_stretches() {
         assert_eq!(notes(size), whole, "stretches of {size} bytes");
     }
 }
+
+/// A mapped file is checked to be UTF-8 a stretch at a time as it is read.
+/// One byte that is not UTF-8, wherever it is (in the lines searched for the
+/// header, in the last stretch, or after a row that stops the read), makes
+/// the whole file read as Latin-1 with a note, as a file decoded whole
+/// before it is read would be: the UTF-8 `é` of an earlier row becomes two
+/// characters, like every other byte.
+#[test]
+fn a_mapped_file_with_one_byte_not_utf8_reads_whole_as_latin1() {
+    let mut rows = String::new();
+    let mut i = 0;
+    while rows.len() < 1_200_000 {
+        rows.push_str(&format!("L{i:07},2025-03-04,Café,mql\n"));
+        i += 1;
+    }
+    let header = b"id,created_date,source,stage\n".to_vec();
+    let with = |at_end: &[u8], middle: &[u8]| {
+        let mut bytes = header.clone();
+        let half = rows[..rows.len() / 2].rfind('\n').unwrap() + 1;
+        bytes.extend_from_slice(&rows.as_bytes()[..half]);
+        bytes.extend_from_slice(middle);
+        bytes.extend_from_slice(&rows.as_bytes()[half..]);
+        bytes.extend_from_slice(at_end);
+        bytes
+    };
+    let last_row = b"L9999999,2025-03-04,Ren\xe9e,mql\n";
+    let cases: [(&str, Vec<u8>, usize); 3] = [
+        ("in the last row", with(last_row, b""), i + 1),
+        (
+            "in the header",
+            [b"Export \xa9 2025\n".as_slice(), &with(b"", b"")].concat(),
+            i,
+        ),
+        (
+            "after a row that stops the read",
+            with(last_row, b"L8,2025-03-04,x,mql,extra\n"),
+            0,
+        ),
+    ];
+    for (case, bytes, loaded_rows) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("leads.csv"), &bytes).unwrap();
+        let whole = load(dir.path(), usize::MAX / 4);
+        for size in [4096, 1 << 20] {
+            assert_eq!(load(dir.path(), size), whole, "{case}: stretches of {size} bytes");
+        }
+        let start = &whole[..whole.len().min(3000)];
+        assert!(
+            whole.contains("CafÃ©"),
+            "{case}: the whole file is read as Latin-1: {start}"
+        );
+        assert!(!whole.contains("Café"), "{case}: {start}");
+        if loaded_rows > 0 {
+            assert!(whole.contains(&format!("rows: {loaded_rows}")), "{case}: {start}");
+            assert!(
+                whole.contains("not valid UTF-8 (first bad byte on line") && whole.contains("read as Latin-1"),
+                "{case}: {start}"
+            );
+        } else {
+            // The problem shows the file as read: decoded as Latin-1.
+            assert!(
+                whole.starts_with("ERR"),
+                "{case}: the row that stops the read is a problem"
+            );
+            assert!(
+                whole.contains("row has 5 fields but the header has 4"),
+                "{case}: {start}"
+            );
+        }
+    }
+}

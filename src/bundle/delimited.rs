@@ -11,7 +11,9 @@ use super::unquoted;
 use crate::error::ErrorCode;
 use crate::error::{Problem, SourceFile};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
+
+mod sniff;
+pub(super) use sniff::sniff_delimiter;
 
 /// Longest CSV line accepted. Exports have short lines; a longer one is a
 /// wrong or hostile file, refused before it costs memory.
@@ -51,30 +53,70 @@ impl TableRow for TextRecord<'_> {
     }
 }
 
+/// A big file mapped to be checked as it is read turned out not to be UTF-8.
+struct NotUtf8;
+
 impl DatasetBuilder<'_> {
     pub(super) fn csv(&mut self, tab: bool) -> Option<Dataset> {
+        let (notes, problems, read) = (self.notes.len(), self.problems.0.len(), self.read.clone());
+        match self.csv_checking(tab) {
+            Ok(ds) => ds,
+            Err(NotUtf8) => {
+                // Read again from the start as decoded text, as if it had
+                // been decoded when opened: what the first try noted goes.
+                self.notes.truncate(notes);
+                self.problems.0.truncate(problems);
+                self.read = read;
+                self.cell_errors = 0;
+                self.src = super::read::redecode(&self.src, self.rel, self.notes);
+                // Decoded text is in memory, and every part of it is text.
+                self.csv_checking(tab).unwrap_or_default()
+            }
+        }
+    }
+
+    /// Reads the file, checking a mapped file's UTF-8 as it goes: the lines
+    /// the header is looked for in, then each stretch of rows just before
+    /// it is parsed (in cache, on the thread that parses it).
+    fn csv_checking(&mut self, tab: bool) -> Result<Option<Dataset>, NotUtf8> {
         // An Arc clone: the file's text is shared, not copied.
         let src = self.src.clone();
-        let bytes = src.text.as_bytes();
+        let bytes = src.text.bytes();
         // The lines the header is looked for in are checked before parsing,
         // so a hostile line costs no parser buffers; the rest are checked
         // stretch by stretch.
         if let Some((line, len)) = long_line(bytes, Some(super::source::HEADER_SEARCH_LINES * 50)) {
+            if !src.text.is_utf8() {
+                return Err(NotUtf8);
+            }
             self.long_line(line, len);
-            return None;
+            return Ok(None);
         }
-        let delimiter = if tab { b'\t' } else { sniff_delimiter(&src.text) };
+        let delimiter = if tab { b'\t' } else { sniff_delimiter(bytes) };
         self.decimal_comma = delimiter == b';';
         let mut ds = self.empty_dataset();
         let mut reader = csv_reader(delimiter, bytes);
+        let mut not_utf8 = false;
         let head = {
             let rel = self.rel.to_string();
             let src = &src;
+            let not_utf8 = &mut not_utf8;
             let mut rows = std::iter::from_fn(|| {
-                let mut record = csv::StringRecord::new();
-                match reader.read_record(&mut record) {
+                let mut record = csv::ByteRecord::new();
+                let from = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+                match reader.read_byte_record(&mut record) {
                     Ok(false) => None,
                     Ok(true) => {
+                        let to = usize::try_from(reader.position().byte()).unwrap_or(usize::MAX);
+                        // The record's own text, checked as it is read.
+                        let Some(record) = src
+                            .text
+                            .part(from..to)
+                            .and_then(|_| csv::StringRecord::from_byte_record(record).ok())
+                        else {
+                            *not_utf8 = true;
+                            return None;
+                        };
                         let line = record.position().map_or(1, |p| record_line(bytes, p));
                         if record.as_slice().len() > MAX_LINE_BYTES {
                             return Some(Err(Box::new(long_line_problem(src, line, record.as_slice().len()))));
@@ -93,15 +135,18 @@ impl DatasetBuilder<'_> {
             });
             self.head(&mut rows, &mut ds)
         };
+        if not_utf8 || (head.is_err() && !src.text.is_utf8()) {
+            return Err(NotUtf8);
+        }
         let head = match head {
-            Err(()) => return None,
-            Ok(None) => return Some(ds),
+            Err(()) => return Ok(None),
+            Ok(None) => return if src.text.is_utf8() { Ok(Some(ds)) } else { Err(NotUtf8) },
             Ok(Some(h)) => h,
         };
         let position = reader.position();
         let data_start = usize::try_from(position.byte()).unwrap_or(bytes.len()).min(bytes.len());
-        // The reader stops after a record, at a line start: a char boundary.
-        let data = src.text.get(data_start..).unwrap_or_default();
+        // The reader stops after a record, at a line start.
+        let data = &bytes[data_start..];
         let first_line = usize::try_from(position.line()).unwrap_or(1);
 
         let proto = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
@@ -116,7 +161,7 @@ impl DatasetBuilder<'_> {
         };
         let mut merged = Merged::default();
         merged.add(&head.plan, &mut ds, vec![above()]);
-        let stretches = split_at_lines(data.as_bytes(), self.stretch_bytes.max(1));
+        let stretches = split_at_lines(data, self.stretch_bytes.max(1));
         let many = stretches.len() > 1;
         // Each stretch numbers its lines from 1; they are shifted once the
         // stretches before it have counted theirs.
@@ -132,13 +177,20 @@ impl DatasetBuilder<'_> {
                 .zip(reuse)
                 .map(|(range, spare)| {
                     let mut sink = proto.fresh(spare);
-                    let stretch = &data[range.clone()];
+                    let range = data_start + range.start..data_start + range.end;
+                    let Some(stretch) = src.text.part(range.clone()) else {
+                        sink.not_utf8 = true;
+                        return (sink, 0);
+                    };
                     let lines = read_stretch(&mut sink, stretch, delimiter, many);
                     // Read: its memory can go (a mapped file is not copied).
-                    src.text.release(stretch);
+                    src.text.release(stretch.as_bytes());
                     (sink, lines)
                 })
                 .collect();
+            if sinks.iter().any(|(s, _)| s.not_utf8) {
+                return Err(NotUtf8);
+            }
             // A quoted cell with a line break may straddle a stretch
             // boundary: such a file is read again in one pass. (The stretch
             // it starts in comes before any it garbles, so it is seen here
@@ -158,20 +210,26 @@ impl DatasetBuilder<'_> {
                 break;
             }
         }
+        // Stopped early, or to read again in one pass: the rest is checked
+        // whole (the file is read as decoded text if any of it is not UTF-8).
+        if !src.text.is_utf8() {
+            return Err(NotUtf8);
+        }
         if multiline {
             super::merge::clear(&mut ds);
             merged = Merged::default();
             let mut sink = proto.fresh(None);
-            read_stretch(&mut sink, data, delimiter, false);
+            let text = src.text.part(data_start..bytes.len()).ok_or(NotUtf8)?;
+            read_stretch(&mut sink, text, delimiter, false);
             sink.shift_lines(first_line - 1);
             merged.add(&head.plan, &mut ds, vec![above(), sink]);
         }
         super::merge::shrink(&mut ds);
-        self.finish(merged, &head.headers).then_some(ds)
+        Ok(self.finish(merged, &head.headers).then_some(ds))
     }
 
     fn long_line(&mut self, line: usize, len: usize) {
-        let p = long_line_problem(self.src, line, len);
+        let p = long_line_problem(&self.src, line, len);
         self.problems.push(p);
     }
 }
@@ -295,60 +353,9 @@ pub(super) fn long_line_problem(src: &SourceFile, line: usize, len: usize) -> Pr
     .help("this does not look like a CSV export: check the file, its delimiter and its quotes (an unclosed quote swallows the rest of the file)")
 }
 
-/// The separator of a text table: the one of `,` `;` tab whose count
-/// (outside quotes) is the same on most of the first lines. Titles above the
-/// header and `;` inside cells (attendee lists) do not fool it.
-pub(super) fn sniff_delimiter(text: &str) -> u8 {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(20).collect();
-    let mut best = (0usize, 0usize, b',');
-    for d in [b',', b';', b'\t'] {
-        let counts: Vec<usize> = lines.iter().map(|l| count_outside_quotes(l, d)).collect();
-        let mut freq: BTreeMap<usize, usize> = BTreeMap::new();
-        for c in counts.iter().filter(|c| **c > 0) {
-            *freq.entry(*c).or_default() += 1;
-        }
-        // The most common non-zero count, the larger on a tie.
-        let Some((&count, &lines_with_it)) = freq.iter().max_by_key(|(c, n)| (**n, **c)) else {
-            continue;
-        };
-        if (lines_with_it, count) > (best.0, best.1) {
-            best = (lines_with_it, count, d);
-        }
-    }
-    best.2
-}
-
-fn count_outside_quotes(line: &str, d: u8) -> usize {
-    let mut quoted = false;
-    let mut n = 0;
-    for b in line.bytes() {
-        if b == b'"' {
-            quoted = !quoted;
-        } else if b == d && !quoted {
-            n += 1;
-        }
-    }
-    n
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn delimiters() {
-        assert_eq!(sniff_delimiter("a;b;c\n1;2;3"), b';');
-        assert_eq!(sniff_delimiter("a,b\n"), b',');
-        assert_eq!(sniff_delimiter("a\tb\tc"), b'\t');
-        // Attendee lists with `;` inside a comma-separated file.
-        let meetings = "id,date,attendees\nM1,2025-01-01,a;b;c;d;e;f\nM2,2025-01-02,a;b;c;d;e;f;g\n";
-        assert_eq!(sniff_delimiter(meetings), b',');
-        // A title and a quoted date range above a tab-separated header.
-        let ads = "Campaign report\n\"July 1, 2025 - September 30, 2025\"\nCampaign\tCost\tClicks\nA\t1,234.00\t5\n";
-        assert_eq!(sniff_delimiter(ads), b'\t');
-        // Decimal commas in a `;` file.
-        assert_eq!(sniff_delimiter("id;amount;x\n1;1,5;2\n2;2,5;3\n"), b';');
-    }
 
     #[test]
     fn records_start_after_crlf_and_blank_lines() {

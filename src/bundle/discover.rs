@@ -281,7 +281,7 @@ fn sniff_source(path: &Path, ext: &str) -> Option<&'static SourceDef> {
     let delimiter = if ext == "tsv" {
         b'\t'
     } else {
-        super::delimited::sniff_delimiter(text)
+        super::delimited::sniff_delimiter(text.as_bytes())
     };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)

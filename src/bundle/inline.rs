@@ -64,7 +64,7 @@ pub fn bundle_from_inline(
             notes: &mut notes,
             problems: &mut problems,
             cell_errors: 0,
-            src: source,
+            src: source.clone(),
             sheet: None,
             read: DatasetRead::default(),
             decimal_comma: false,

@@ -166,7 +166,7 @@ fn read_dataset(
     let src = if is_sheet {
         SourceFile::new(display_path(root, rel), "")
     } else {
-        match read_source(root, &path, notes, problems) {
+        match read_source(root, &path, matches!(ext.as_str(), "csv" | "tsv"), notes, problems) {
             Some(s) => s,
             None => return (None, read),
         }
@@ -227,7 +227,7 @@ fn read_dataset(
         notes,
         problems,
         cell_errors: 0,
-        src: &src,
+        src,
         sheet: sheet.clone(),
         read,
         decimal_comma: false,
@@ -243,7 +243,7 @@ fn read_dataset(
     if let Some(ds) = ds.as_mut() {
         let (mut read, mut found) = (std::mem::take(&mut builder.read), Problems::default());
         let keep = |f: &str| builder.keep(f);
-        super::periods::fill_from_label(ds, schema, &keep, &src, &mut read, &mut found);
+        super::periods::fill_from_label(ds, schema, &keep, &builder.src, &mut read, &mut found);
         builder.read = read;
         builder.problems.extend(found);
     }

@@ -139,7 +139,7 @@ pub(super) fn read_manifest(root: &Path, problems: &mut Problems) -> (Manifest, 
     if !path.is_file() {
         return Default::default();
     }
-    let Some(src) = read_source(root, &path, &mut Vec::new(), problems) else {
+    let Some(src) = read_source(root, &path, false, &mut Vec::new(), problems) else {
         return Default::default();
     };
     let mut manifest: Manifest = match crate::yaml::from_str(&src.text) {

@@ -60,10 +60,14 @@ fn utf16_without_bom(bytes: &[u8]) -> Option<bool> {
 }
 
 /// Reads a file as text (see [`decode`]). A file whose lines end with a lone
-/// CR (old Mac exports) gets LF endings, so lines are counted right.
+/// CR (old Mac exports) gets LF endings, so lines are counted right. With
+/// `check_later`, a big file that may be UTF-8 is mapped without being
+/// checked: its reader checks it part by part as it reads it, and reads it
+/// as [`redecode`] gives it when it is not UTF-8.
 pub(super) fn read_source(
     root: &Path,
     path: &Path,
+    check_later: bool,
     notes: &mut Vec<Note>,
     problems: &mut Problems,
 ) -> Option<SourceFile> {
@@ -80,27 +84,47 @@ pub(super) fn read_source(
         FileBytes::Owned(b) => b,
     };
     let bomless_utf16 = utf16_without_bom(head);
+    let name = display_path(root, &rel);
     // A big UTF-8 file (the usual export) stays mapped, not copied.
     let bytes = match bytes {
         FileBytes::Mapped(map)
             if bomless_utf16.is_none() && !map.starts_with(&[0xFF, 0xFE]) && !map.starts_with(&[0xFE, 0xFF]) =>
         {
             let bom = if map.starts_with("\u{feff}".as_bytes()) { 3 } else { 0 };
-            match FileText::from_map(map, bom) {
-                Ok(text) if text.contains('\n') || !text.contains('\r') => {
-                    return Some(SourceFile::new(display_path(root, &rel), text));
-                }
-                Ok(text) => text.as_bytes().to_vec(),
+            let text = if check_later {
+                Ok(FileText::from_map_unchecked(map, bom))
+            } else {
+                FileText::from_map(map, bom)
+            };
+            match text {
+                Ok(text) if lines_end_with_lf(text.bytes()) => return Some(SourceFile::new(name, text)),
+                Ok(text) => text.bytes().to_vec(),
                 Err(map) => map.to_vec(),
             }
         }
         FileBytes::Mapped(map) => map.to_vec(),
         FileBytes::Owned(bytes) => bytes,
     };
+    Some(decoded(name, &rel, bytes, bomless_utf16, notes))
+}
+
+/// Whether line breaks are LF (or CRLF), as opposed to a lone CR.
+fn lines_end_with_lf(bytes: &[u8]) -> bool {
+    memchr::memchr(b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_none()
+}
+
+/// A file mapped to be checked as it is read ([`read_source`] with
+/// `check_later`) that is not UTF-8, read again as [`decode`] reads it.
+pub(super) fn redecode(src: &SourceFile, rel: &str, notes: &mut Vec<Note>) -> SourceFile {
+    decoded(src.name.clone(), rel, src.text.bytes().to_vec(), None, notes)
+}
+
+/// `bytes` decoded (see [`decode`]), with a note when they were not UTF-8.
+fn decoded(name: String, rel: &str, bytes: Vec<u8>, bomless_utf16: Option<bool>, notes: &mut Vec<Note>) -> SourceFile {
     let bytes = match bomless_utf16 {
         Some(little_endian) => {
             notes.push(note(
-                &rel,
+                rel,
                 &format!(
                     "UTF-16 ({}-endian) without a byte order mark; read as UTF-16. Save it as UTF-8 to be sure.",
                     if little_endian { "little" } else { "big" }
@@ -123,7 +147,7 @@ pub(super) fn read_source(
             .count()
             + 1;
         notes.push(note(
-            &rel,
+            rel,
             &format!(
                 "not valid UTF-8 (first bad byte on line {line}); read as Latin-1 (Windows-1252). Save it as UTF-8 to be sure."
             ),
@@ -133,7 +157,7 @@ pub(super) fn read_source(
     if !text.contains('\n') && text.contains('\r') {
         text = text.replace('\r', "\n");
     }
-    Some(SourceFile::new(display_path(root, &rel), text))
+    SourceFile::new(name, text)
 }
 
 /// The name a file is shown with in diagnostics: the bundle folder's name

@@ -56,6 +56,8 @@ pub(super) struct RowSink<'p> {
     pub noticed: Noticed,
     /// A record held a line break inside a quoted field.
     pub multiline_record: bool,
+    /// The stretch was not UTF-8, and was not read.
+    pub not_utf8: bool,
     /// Per planned column: its cells need no mapping, so plain ones take
     /// [`Column::push_plain`].
     plain: Vec<bool>,
@@ -97,6 +99,7 @@ impl<'p> RowSink<'p> {
             rows: 0,
             noticed: Noticed::new(plan),
             multiline_record: false,
+            not_utf8: false,
             plain,
             checks,
         }

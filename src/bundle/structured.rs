@@ -20,14 +20,14 @@ impl DatasetBuilder<'_> {
                 let at = self.src.offset(e.line(), e.column());
                 Box::new(
                     Problem::new(ErrorCode::BundleJson, format!("`{}` is not valid JSON", self.rel))
-                        .at(self.src, at, 1, e.to_string())
+                        .at(&self.src, at, 1, e.to_string())
                         .help("check brackets, commas and quotes near here"),
                 )
             }),
             Structured::Yaml => crate::yaml::value_from_str(&self.src.text).map_err(|e| {
                 Box::new(yaml_problem(
                     ErrorCode::BundleYaml,
-                    self.src,
+                    &self.src,
                     &e,
                     &format!("`{}` is not valid YAML", self.rel),
                 ))
@@ -57,7 +57,7 @@ impl DatasetBuilder<'_> {
                             ErrorCode::BundleShape,
                             format!("`{}` should hold a list of `{}` records", self.rel, self.name),
                         )
-                        .at(self.src, 0, 1, "a mapping was found")
+                        .at(&self.src, 0, 1, "a mapping was found")
                         .help(format!(
                             "write `- {{…}}` items, or `{}:` followed by the list",
                             self.name
@@ -74,7 +74,7 @@ impl DatasetBuilder<'_> {
                             ErrorCode::BundleShape,
                             format!("every item of `{}` must be a record (key: value)", self.rel),
                         )
-                        .at(self.src, 0, 1, "a list item is not a record")
+                        .at(&self.src, 0, 1, "a list item is not a record")
                         .help("write each item as `- name: …` with one key per field"),
                     );
                     return None;
@@ -87,7 +87,7 @@ impl DatasetBuilder<'_> {
                         ErrorCode::BundleShape,
                         format!("`{}` holds a single value, not records", self.rel),
                     )
-                    .at(self.src, 0, 1, "here")
+                    .at(&self.src, 0, 1, "here")
                     .help("`mktaudit docs bundle` gives the shape of each dataset"),
                 );
                 return None;

@@ -87,7 +87,9 @@ pub(super) struct DatasetBuilder<'a> {
     pub notes: &'a mut Vec<Note>,
     pub problems: &'a mut Problems,
     pub cell_errors: usize,
-    pub src: &'a SourceFile,
+    /// The file's text; replaced by its decoded text when a file mapped to
+    /// be checked as it is read turns out not to be UTF-8.
+    pub src: SourceFile,
     /// For a spreadsheet: the sheet, named in cell locations.
     pub sheet: Option<String>,
     pub read: DatasetRead,

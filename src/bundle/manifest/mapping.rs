@@ -87,7 +87,7 @@ fn read_mapping_file(root: &Path, file: &str, problems: &mut Problems) -> Option
         );
         return None;
     }
-    let src = read_source(root, &path, &mut Vec::new(), problems)?;
+    let src = read_source(root, &path, false, &mut Vec::new(), problems)?;
     let mut def: SourceDef = match crate::yaml::from_str(&src.text) {
         Ok(d) => d,
         Err(e) => {

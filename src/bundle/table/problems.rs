@@ -33,13 +33,13 @@ impl DatasetBuilder<'_> {
                     ErrorCode::BundleCsv,
                     format!("`{}` is not valid CSV: {message}", self.rel),
                 )
-                .at_line(self.src, line, 1, "here")
+                .at_line(&self.src, line, 1, "here")
                 .help("check the quoting on this line");
                 self.problems.push(p);
                 return false;
             }
             Some(Stop::LongLine { line, len }) => {
-                let p = super::super::delimited::long_line_problem(self.src, line, len);
+                let p = super::super::delimited::long_line_problem(&self.src, line, len);
                 self.problems.push(p);
                 return false;
             }
@@ -68,7 +68,7 @@ impl DatasetBuilder<'_> {
         )
         .help("a field with a comma or line break inside must be quoted with \"…\"");
         let p = match loc {
-            Loc::Line(line) => p.at_line(self.src, line, 1, "this row"),
+            Loc::Line(line) => p.at_line(&self.src, line, 1, "this row"),
             Loc::Sheet { row, .. } => self.sheet_problem(p, row, None),
         };
         self.problems.push(p);
@@ -141,9 +141,9 @@ impl DatasetBuilder<'_> {
             Some(pos) => (line_start + pos, trimmed.len()),
             None => (line_start, line_text.len().max(1)),
         };
-        let p = self
-            .cell_message(field, header, err)
-            .at(self.src, at, len, format!("not {}", type_word(err.expected)));
+        let p =
+            self.cell_message(field, header, err)
+                .at(&self.src, at, len, format!("not {}", type_word(err.expected)));
         self.problems.push(p);
     }
 }

@@ -18,6 +18,7 @@ mod data;
 mod formats;
 mod gates;
 mod history;
+mod report_files;
 mod rule_packs;
 mod tools;
 mod ui;

@@ -512,3 +512,163 @@ fn explain_lists_the_shared_conditions_a_rule_uses() {
     let o = common::mktaudit(&["explain", "CRED-001"]);
     assert!(!common::stdout(&o).contains("Definitions used"));
 }
+
+/// A finding's `with:` looks fields up for the findings shown only: from a
+/// group's value (or its key) or from a row's field.
+const SHOWN_LOOKUP_RULE: &str = r#"
+id: T-016
+title: Deals credited beyond their amount
+severity: high
+rationale: r
+remediation: r
+references: [{ convention: test }]
+requires: { opportunities: [amount], campaign_influence: [opportunity_id] }
+check:
+  plan:
+    let:
+      credits:
+        rows:
+          from: campaign_influence
+          where: { field: opportunity_id, present: true }
+          with:
+            deal_amount: { lookup: { from: opportunities, on: { id: opportunity_id }, field: amount } }
+            credit: share * deal_amount
+      over:
+        groups:
+          from: credits
+          by: opportunity_id
+          let:
+            deal: { first: { field: opportunity_id } }
+            claimed: { sum: { field: credit } }
+            worth: { max: { field: deal_amount } }
+          having: claimed > worth
+    outcome:
+      - if: over > 0
+        fail: "{over:n deal} credited beyond their amount"
+      - pass: none
+    findings:
+      - from: over
+        sort_by: claimed
+        desc: true
+        with:
+          deal_name: { lookup: { from: opportunities, on: { id: deal }, field: name } }
+          deal_stage: { lookup: { from: opportunities, on: { id: key }, field: stage } }
+        message: '{deal_name|deal} ({deal_stage|"no stage"}): {claimed:money} of {worth:money}'
+      - from: credits
+        if: over > 0
+        limit: 1
+        sort_by: credit
+        desc: true
+        with:
+          campaign: { lookup: { from: campaigns, on: { id: campaign_id }, field: name } }
+        message: "largest credit: {campaign|campaign_id} {credit:money}"
+tests:
+  - name: two deals over-credited
+    expect: fail
+    expect_message: '^2 deals credited beyond their amount$'
+    data:
+      opportunities:
+        - { id: O1, name: Alpha, stage: Proposal, amount: 1000 }
+        - { id: O2, amount: 2000 }
+      campaign_influence:
+        - { id: I1, opportunity_id: O1, campaign_id: C2, share: 100% }
+        - { id: I2, opportunity_id: O1, campaign_id: C1, share: 50% }
+        - { id: I3, opportunity_id: O2, campaign_id: C3, share: 100% }
+        - { id: I4, opportunity_id: O2, campaign_id: C1, share: 150% }
+  - name: credits that add up
+    expect: pass
+    data:
+      opportunities: [{ id: O1, amount: 1000 }]
+      campaign_influence: [{ id: I1, opportunity_id: O1, campaign_id: C1, share: 100% }]
+"#;
+
+#[test]
+fn findings_look_up_fields_for_the_findings_shown() {
+    assert_all_ok(&run_pack(&[("credible/T-016.yaml", SHOWN_LOOKUP_RULE)]).unwrap());
+    let pack = common::folder_with(&[("credible/T-016.yaml", SHOWN_LOOKUP_RULE)]);
+    let bundle = common::folder_with(&[
+        (
+            "opportunities.csv",
+            "id,name,stage,amount\nO1,Alpha,Proposal,1000\nO2,,,2000\no3,Gamma,Won,10\n",
+        ),
+        (
+            "campaign_influence.csv",
+            "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,c1,150%\nI5,O3,C3,100%\n",
+        ),
+        ("campaigns.csv", "id,name\nC1,Webinar\nC3,Trade show\n"),
+    ]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args([
+            "audit",
+            bundle.path().to_str().unwrap(),
+            "--no-default-rules",
+            "--rules",
+        ])
+        .arg(pack.path())
+        .args(["--as-of", "2025-12-31", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages: Vec<&str> = r["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    // Keys match as `in_rows` compares them (`c1` is C1); a deal with no
+    // name or stage falls back; the credit's campaign is named.
+    assert_eq!(
+        messages,
+        [
+            "O2 (no stage): $5,000 of $2,000",
+            "Alpha (Proposal): $1,500 of $1,000",
+            "largest credit: Webinar $3,000",
+        ]
+    );
+}
+
+#[test]
+fn finding_lookup_mistakes_point_at_their_line() {
+    let line_of = |text: &str, needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
+    for (from, to, says) in [
+        (
+            "on: { id: deal }",
+            "on: { id: dael }",
+            "matches on `dael`, which is no value of the groups",
+        ),
+        (
+            "on: { id: campaign_id }",
+            "on: { id: campaign }",
+            "dataset `campaign_influence` has no field `campaign`",
+        ),
+        (
+            "deal_stage: { lookup",
+            "claimed: { lookup",
+            "`claimed` is already a name of these findings",
+        ),
+        (
+            "field: stage } }",
+            "field: stages } }",
+            "dataset `opportunities` has no field `stages`",
+        ),
+        (
+            "{ from: campaigns,",
+            "{ from: campaign,",
+            "`campaign` is neither a row set of the plan nor a dataset",
+        ),
+    ] {
+        let broken = SHOWN_LOOKUP_RULE.replace(from, to);
+        assert_ne!(broken, SHOWN_LOOKUP_RULE, "{from}");
+        let err = run_pack(&[("credible/T-016.yaml", &broken)]).unwrap_err();
+        assert!(err.contains(says), "{says}: {err}");
+        let line = line_of(&broken, to);
+        assert!(
+            err.contains(&format!("T-016.yaml:{line}:")),
+            "{says} at line {line}: {err}"
+        );
+    }
+    let org_level = SHOWN_LOOKUP_RULE.replace("      - from: credits\n        if:", "      - if:");
+    assert_ne!(org_level, SHOWN_LOOKUP_RULE);
+    let err = run_pack(&[("credible/T-016.yaml", &org_level)]).unwrap_err();
+    assert!(err.contains("`with:` needs `from:`"), "{err}");
+}

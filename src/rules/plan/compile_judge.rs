@@ -190,69 +190,7 @@ impl Compiler<'_> {
             );
             return None;
         };
-        let mut findings = Vec::new();
-        for (j, f) in raw.findings.iter().enumerate() {
-            self.at_in(path, &["findings", &j.to_string()]);
-            let cond = match &f.cond {
-                Some(c) => Some(self.expr(c)?),
-                None => None,
-            };
-            match f.from.as_deref() {
-                Some(from) => {
-                    match self.kinds.iter().find(|(n, _)| n == from).map(|(_, k)| k.clone()) {
-                        Some(Kind::Rows(ds)) => {
-                            let Some((_, schema)) = self.source(from, "findings") else {
-                                continue;
-                            };
-                            self.row_template(&f.message, &schema, &ds);
-                            if let Some(s) = &f.sort_by {
-                                self.field(&schema, &ds, s, None);
-                            }
-                        }
-                        Some(Kind::Keys(_)) => {
-                            self.key_template(&f.message);
-                            // Groups sort by a value computed per group; months by themselves.
-                            if let Some(s) = &f.sort_by {
-                                let own = self.key_values.iter().find(|(n, _)| n == from).map(|(_, v)| v.clone());
-                                if !own.as_ref().is_some_and(|v| v.contains(s)) {
-                                    let known: Vec<&str> = own.iter().flatten().map(String::as_str).collect();
-                                    self.error(
-                                    CheckError::new(
-                                        format!("findings from `{from}` sort by a value computed per group; `{s}` is none"),
-                                        s.clone(),
-                                    )
-                                    .help(suggest(s, &known)),
-                                );
-                                }
-                            }
-                        }
-                        _ => {
-                            let known: Vec<&str> = self
-                                .kinds
-                                .iter()
-                                .filter(|(_, k)| !matches!(k, Kind::Scalar))
-                                .map(|(n, _)| n.as_str())
-                                .collect();
-                            self.error(
-                                CheckError::new(
-                                    format!("findings come from a row or key set; `{from}` is neither"),
-                                    from,
-                                )
-                                .help(suggest(from, &known)),
-                            );
-                        }
-                    }
-                }
-                None => self.message(&f.message),
-            }
-            findings.push(FindingSpec {
-                from: f.from.clone(),
-                message: f.message.clone(),
-                cond,
-                limit: f.limit,
-                sort: f.sort_by.clone().map(|s| (s, f.desc)),
-            });
-        }
+        let findings = self.findings(raw, path)?;
         Some(Judge {
             name: raw.name.clone(),
             at_stake,

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 mod computed;
 mod groups;
 
-pub use computed::{RawComputed, RawLookup, RawRelated, RawRelatedAgg};
+pub use computed::{RawComputed, RawLookup, RawLookupField, RawRelated, RawRelatedAgg};
 pub use groups::{RawGroupAgg, RawGroups};
 
 /// Named values computed in order, then an outcome. A part of a composite
@@ -130,6 +130,11 @@ pub struct RawFindings {
     pub sort_by: Option<String>,
     #[serde(default)]
     pub desc: bool,
+    /// Fields looked up for the findings shown only, not for every row or
+    /// group of the set: `name: { lookup: { from, on: { theirs: mine }, field } }`,
+    /// `mine` a field of the rows, or a value of the groups (or `key`).
+    #[serde(default)]
+    pub with: IndexMap<String, RawLookupField>,
 }
 
 /// A named value: an expression (a string) or exactly one step.

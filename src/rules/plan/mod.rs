@@ -7,6 +7,7 @@
 mod bind;
 mod compile;
 mod compile_fields;
+mod compile_findings;
 mod compile_groups;
 mod compile_judge;
 mod compile_plan;
@@ -327,6 +328,20 @@ pub(crate) struct FindingSpec {
     cond: Option<Expr>,
     limit: Option<usize>,
     sort: Option<(String, bool)>,
+    /// Fields looked up for the findings shown (`with:`).
+    shown: Vec<ShownLookup>,
+}
+
+/// `name: { lookup: { from, on: { on: key }, field } }` of a finding: `key`
+/// is a field of the finding's rows, or a value of its groups (or `key`).
+#[derive(Debug, Clone)]
+pub(crate) struct ShownLookup {
+    name: String,
+    from: String,
+    dataset: String,
+    key: String,
+    on: String,
+    field: String,
 }
 
 #[derive(Debug, Clone)]

@@ -309,10 +309,26 @@ fn template_reads(template: &str, ds: &str, out: &mut Vec<(String, Option<String
 
 fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, Option<String>)>) {
     for f in &raw.findings {
-        if let Some(ds) = f.from.as_ref().and_then(|from| lets.iter().find(|(n, _)| n == from)) {
+        let ds = f.from.as_ref().and_then(|from| lets.iter().find(|(n, _)| n == from));
+        if let Some(ds) = ds {
             template_reads(&f.message, &ds.1, out);
             if let Some(s) = &f.sort_by {
                 out.push((ds.1.clone(), Some(s.clone())));
+            }
+        }
+        // Looked up for the findings shown: from rows, or from groups' values.
+        for l in f.with.values() {
+            let other = lets
+                .iter()
+                .find(|(n, _)| *n == l.lookup.from)
+                .map_or_else(|| l.lookup.from.clone(), |(_, d)| d.clone());
+            out.push((other.clone(), None));
+            out.push((other.clone(), Some(l.lookup.field.clone())));
+            for (on, key) in &l.lookup.on {
+                out.push((other.clone(), Some(on.clone())));
+                if let Some(ds) = ds {
+                    out.push((ds.1.clone(), Some(key.clone())));
+                }
             }
         }
     }

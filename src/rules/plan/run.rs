@@ -30,6 +30,7 @@ mod groups;
 mod judge;
 mod related;
 mod render;
+mod shown;
 mod step;
 #[cfg(test)]
 mod tests;

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A lookup's index: the first row of the set looked in for each key.
-enum Index {
+pub(super) enum Index {
     /// The keys these rows name, numbered (`of_row`: each row's, by its
     /// position in the rows), and the first row for each number: a row's
     /// probe is two reads, with no key to normalise or hash.
@@ -282,7 +282,7 @@ impl<'c> Ctx<'c> {
     /// With `wanted` (the keys these rows name, numbered, and each row's
     /// number), only those keys are indexed: the first row of each is the
     /// same either way.
-    fn lookup_index(
+    pub(super) fn lookup_index(
         &self,
         from: &str,
         dataset: &str,

@@ -200,9 +200,17 @@ impl Ctx<'_> {
                     None => rows.iter().take(limit).copied().collect(),
                 };
                 out.unlisted += rows.len().saturating_sub(limit);
-                for r in shown.into_iter().map(|r| r as usize) {
+                let looked = self.looked_up_all(spec, |key| {
+                    shown
+                        .iter()
+                        .map(|r| ds.has_field(key).then(|| ds.value(key, *r as usize)))
+                        .collect()
+                });
+                for (i, r) in shown.into_iter().map(|r| r as usize).enumerate() {
                     out.findings.push(PlanFinding {
-                        message: self.render_row(&spec.message, ds, r),
+                        message: self.render(&spec.message, &|name| {
+                            shown_value(&looked, name, i).or_else(|| ds.has_field(name).then(|| ds.value(name, r)))
+                        }),
                         dataset: Some(dataset.clone()),
                         row: Some(r),
                         key: None,
@@ -224,10 +232,27 @@ impl Ctx<'_> {
                 if let Some((s, desc)) = &spec.sort {
                     sort_keys(&mut keys, |k| self.group_value(values, k, s), *desc);
                 }
-                for k in keys.into_iter().take(limit) {
+                keys.truncate(limit);
+                let looked = self.looked_up_all(spec, |name| {
+                    keys.iter()
+                        .map(|k| match name {
+                            "key" => Some(Value::Text(k.to_string())),
+                            _ => self.group_value(values, k, name),
+                        })
+                        .collect()
+                });
+                for (i, k) in keys.into_iter().enumerate() {
                     let is_month = k.len() == 7 && k.as_bytes()[4] == b'-';
                     out.findings.push(PlanFinding {
-                        message: self.render_key(&spec.message, values, k),
+                        message: match &looked[..] {
+                            [] => self.render_key(&spec.message, values, k),
+                            _ => self.render(&spec.message, &|name| {
+                                shown_value(&looked, name, i).or_else(|| match name {
+                                    "key" => Some(Value::Text(k.to_string())),
+                                    _ => self.group_value(values, k, name),
+                                })
+                            }),
+                        },
                         dataset: dataset.clone(),
                         row: None,
                         rows: cited
@@ -251,6 +276,26 @@ impl Ctx<'_> {
             }),
         }
     }
+}
+
+impl Ctx<'_> {
+    /// The values of a finding's `with:` lookups for the findings shown,
+    /// by name; `keys_of` gives each finding's value of a lookup's key.
+    fn looked_up_all<'s>(
+        &self,
+        spec: &'s FindingSpec,
+        keys_of: impl Fn(&str) -> Vec<Option<Value>>,
+    ) -> Vec<(&'s str, Vec<Value>)> {
+        spec.shown
+            .iter()
+            .map(|l| (l.name.as_str(), self.looked_up(l, &keys_of(&l.key))))
+            .collect()
+    }
+}
+
+/// Finding `i`'s value of the looked-up field `name`, if it is one.
+fn shown_value(looked: &[(&str, Vec<Value>)], name: &str, i: usize) -> Option<Value> {
+    looked.iter().find(|(n, _)| *n == name).map(|(_, v)| v[i].clone())
 }
 
 /// Keys by one value of their group: numbers by size, texts as words, the

@@ -167,7 +167,11 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     notes.extend(opts.selection.apply(&mut pack)?);
     timings.lap("load rules");
     let demand = pack.demand();
-    let mut bundle = bundle::load_bundle(&opts.bundle, Some(&demand))?;
+    let load = bundle::LoadOptions {
+        shown_only: pack.shown_only(),
+        ..Default::default()
+    };
+    let mut bundle = bundle::load_bundle_with(&opts.bundle, Some(&demand), &load)?;
     timings.lap("load bundle");
     timings.memory(&bundle);
     bundle.profile_overrides = config.profile_overrides();

@@ -672,3 +672,57 @@ fn finding_lookup_mistakes_point_at_their_line() {
     let err = run_pack(&[("credible/T-016.yaml", &org_level)]).unwrap_err();
     assert!(err.contains("`with:` needs `from:`"), "{err}");
 }
+
+/// The fields a pack only shows in findings, which the loader reads from
+/// the file for the rows shown: the default pack shows deals' names and
+/// computes nothing with them; a rule that filters on the name keeps them.
+#[test]
+fn fields_only_shown_are_those_no_rule_computes_with() {
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[mktaudit::testing::rules::default_pack_dir()]).unwrap();
+    let shown = loaded.pack.shown_only();
+    assert!(
+        shown.get("opportunities").is_some_and(|f| f.contains("name")),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.get("opportunities").is_some_and(|f| f.contains("amount")),
+        "amounts are summed: {shown:?}"
+    );
+    let filters_on_names = r#"
+id: T-017
+title: Deals named as tests
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+check:
+  plan:
+    let:
+      tests: { rows: { from: opportunities, where: { field: name, mentions: 'test' } } }
+    outcome:
+      - if: tests > 0
+        warn: '{tests:n deal} named as tests'
+      - pass: none
+    findings:
+      - from: tests
+        message: '{name|id}'
+tests:
+  - name: one test deal
+    expect: warn
+    data: { opportunities: [{ id: O1, name: Test deal }] }
+  - name: none
+    expect: pass
+    data: { opportunities: [{ id: O1, name: Globex }] }
+"#;
+    let dir = common::folder_with(&[("credible/T-017.yaml", filters_on_names)]);
+    let loaded = mktaudit::testing::rules::load_rule_dirs(&[
+        mktaudit::testing::rules::default_pack_dir(),
+        dir.path().to_path_buf(),
+    ])
+    .unwrap();
+    let shown = loaded.pack.shown_only();
+    assert!(
+        !shown.get("opportunities").is_some_and(|f| f.contains("name")),
+        "a rule filters on the names: {shown:?}"
+    );
+}

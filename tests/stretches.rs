@@ -280,3 +280,85 @@ fn a_mapped_file_with_one_byte_not_utf8_reads_whole_as_latin1() {
         }
     }
 }
+
+/// Fields a run only shows in findings are read from the file for the rows
+/// shown, not kept: every row reads the same text a kept column gives,
+/// whatever the stretch size, in files with quoted cells over several
+/// lines, CRLF endings, blank lines and a title above the header, in
+/// files with no quote at all, and in a file big enough to be mapped.
+#[test]
+fn fields_read_when_shown_read_as_kept_columns_do() {
+    use mktaudit::testing::bundle::Demand;
+    use std::collections::BTreeSet;
+    let mut quoted = String::from("Opportunity report\r\nid,name,amount\r\n");
+    let mut plain = String::from("id,name,amount\n");
+    for i in 0..2000 {
+        let name = match i % 7 {
+            0 => format!("\"Deal, {i}\nsecond line\""),
+            1 => String::new(),
+            2 => format!("  padded {i}  "),
+            3 => format!("\"said \"\"hi\"\" {i}\""),
+            _ => format!("Deal {i}"),
+        };
+        quoted.push_str(&format!("O{i},{name},{}\r\n", i * 10));
+        plain.push_str(&format!(
+            "O{i},{},{}\n",
+            if i % 5 == 0 { "" } else { "Plain deal" },
+            i * 10
+        ));
+        if i % 300 == 0 {
+            quoted.push_str("\r\n");
+            plain.push('\n');
+        }
+    }
+    let generated = tempfile::tempdir().unwrap();
+    mktaudit::testing::generator::generate(generated.path(), 20_000, 3).unwrap();
+    let opportunities = std::fs::metadata(generated.path().join("opportunities.csv"))
+        .unwrap()
+        .len();
+    assert!(
+        opportunities > 1 << 20,
+        "big enough to be mapped ({opportunities} bytes)"
+    );
+    let demand: Demand = [(
+        "opportunities".to_string(),
+        BTreeSet::from(["name".to_string(), "amount".to_string()]),
+    )]
+    .into();
+    let shown_only: Demand = [("opportunities".to_string(), BTreeSet::from(["name".to_string()]))].into();
+    let quoted_dir = bundle_with(&[("opportunities.csv", &quoted)]);
+    let plain_dir = bundle_with(&[("opportunities.csv", &plain)]);
+    for dir in [quoted_dir.path(), plain_dir.path(), generated.path()] {
+        let kept = load_bundle_with(dir, Some(&demand), &LoadOptions::default()).unwrap();
+        let kept = kept.dataset("opportunities").unwrap();
+        assert!(kept.column("name").is_some());
+        let named = (0..kept.rows)
+            .filter(|r| kept.value("name", *r) != mktaudit::testing::value::Value::Null)
+            .count();
+        assert!(
+            named > kept.rows / 2,
+            "most rows have a name ({named} of {})",
+            kept.rows
+        );
+        for stretch_bytes in [64, 65_536, usize::MAX / 4] {
+            let options = LoadOptions {
+                stretch_bytes,
+                shown_only: shown_only.clone(),
+                ..Default::default()
+            };
+            let b = load_bundle_with(dir, Some(&demand), &options).unwrap();
+            let ds = b.dataset("opportunities").unwrap();
+            assert!(ds.column("name").is_none(), "the names are not kept");
+            assert!(ds.column("amount").is_some(), "the amounts are");
+            assert_eq!(ds.rows, kept.rows);
+            for r in 0..ds.rows {
+                assert_eq!(
+                    ds.value("name", r),
+                    kept.value("name", r),
+                    "row {r}, stretches of {stretch_bytes} bytes, {}",
+                    dir.display()
+                );
+            }
+        }
+    }
+}

@@ -2,12 +2,12 @@
 //! separator is sniffed, lines are counted from byte offsets, and a line too
 //! long to be an export is refused before it costs parser buffers.
 
-use super::Dataset;
 use super::merge::Merged;
 use super::noticed::Stop;
 use super::rows::RowSink;
 use super::table::{DatasetBuilder, Loc, TableRow};
 use super::unquoted;
+use super::{Dataset, ShownFields};
 use crate::error::ErrorCode;
 use crate::error::{Problem, SourceFile};
 use rayon::prelude::*;
@@ -95,6 +95,7 @@ impl DatasetBuilder<'_> {
         let delimiter = if tab { b'\t' } else { sniff_delimiter(bytes) };
         self.decimal_comma = delimiter == b';';
         let mut ds = self.empty_dataset();
+        self.delimited = true;
         let mut reader = csv_reader(delimiter, bytes);
         let mut not_utf8 = false;
         let head = {
@@ -149,7 +150,10 @@ impl DatasetBuilder<'_> {
         let data = &bytes[data_start..];
         let first_line = usize::try_from(position.line()).unwrap_or(1);
 
-        let proto = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        let mut proto = RowSink::new(&head.plan, &ds, head.width, self.decimal_comma);
+        if !self.shown_at.is_empty() {
+            proto.anchors = Some(Vec::new());
+        }
         let above = || {
             let mut above = proto.fresh(None);
             for (row, loc) in &head.after {
@@ -178,6 +182,7 @@ impl DatasetBuilder<'_> {
                 .map(|(range, spare)| {
                     let mut sink = proto.fresh(spare);
                     let range = data_start + range.start..data_start + range.end;
+                    sink.base = range.start;
                     let Some(stretch) = src.text.part(range.clone()) else {
                         sink.not_utf8 = true;
                         return (sink, 0);
@@ -219,12 +224,18 @@ impl DatasetBuilder<'_> {
             super::merge::clear(&mut ds);
             merged = Merged::default();
             let mut sink = proto.fresh(None);
+            sink.base = data_start;
             let text = src.text.part(data_start..bytes.len()).ok_or(NotUtf8)?;
             read_stretch(&mut sink, text, delimiter, false);
             sink.shift_lines(first_line - 1);
             merged.add(&head.plan, &mut ds, vec![above(), sink]);
         }
         super::merge::shrink(&mut ds);
+        if !self.shown_at.is_empty() {
+            let fields = std::mem::take(&mut self.shown_at);
+            let anchors = std::mem::take(&mut merged.anchors);
+            ds.shown = Some(Box::new(ShownFields::new(fields, src.text.clone(), delimiter, anchors)));
+        }
         Ok(self.finish(merged, &head.headers).then_some(ds))
     }
 
@@ -270,7 +281,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
         return 0;
     }
     if unquoted::splittable(text, delimiter) {
-        return unquoted::read_rows(stretch, delimiter, |row, line| sink.accept(row, Loc::Line(line)));
+        return unquoted::read_rows(stretch, delimiter, |row, line, at| sink.accept_at(row, line, at));
     }
     let quoted = memchr::memchr(b'"', text).is_some();
     let mut reader = csv_reader(delimiter, text);
@@ -291,7 +302,15 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
                     sink.multiline_record = true;
                     return 0;
                 }
-                if !sink.accept(&TextRecord(&record), Loc::Line(line)) {
+                // Where the record's line starts (its position may fall
+                // before the line break that ends the record before it).
+                let at = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
+                let at = at
+                    + text[at.min(text.len())..]
+                        .iter()
+                        .take_while(|b| matches!(b, b'\r' | b'\n'))
+                        .count();
+                if !sink.accept_at(&TextRecord(&record), line, at) {
                     return 0;
                 }
             }

@@ -70,6 +70,9 @@ pub fn bundle_from_inline(
             decimal_comma: false,
             stretch_bytes: super::delimited::STRETCH_BYTES,
             keep_all: false,
+            shown_only: None,
+            shown_at: std::collections::BTreeMap::new(),
+            delimited: false,
         };
         if let Some(mut ds) = builder.records_from(&doc, false) {
             let mut read = DatasetRead::default();

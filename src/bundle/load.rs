@@ -32,6 +32,10 @@ pub struct LoadOptions {
     /// demand still decides which columns are read: a bad cell in one no
     /// rule reads is a note either way.
     pub keep_all: bool,
+    /// Fields the run only shows in findings (`RulePack::shown_only`): a
+    /// delimited file's own column of one is read for the rows shown, not
+    /// kept for every row (see `bundle/shown.rs`).
+    pub shown_only: Demand,
 }
 
 impl Default for LoadOptions {
@@ -39,6 +43,7 @@ impl Default for LoadOptions {
         Self {
             stretch_bytes: super::delimited::STRETCH_BYTES,
             keep_all: false,
+            shown_only: Demand::new(),
         }
     }
 }
@@ -233,6 +238,9 @@ fn read_dataset(
         decimal_comma: false,
         stretch_bytes: options.stretch_bytes,
         keep_all: options.keep_all,
+        shown_only: options.shown_only.get(name).filter(|_| !options.keep_all),
+        shown_at: BTreeMap::new(),
+        delimited: false,
     };
     let mut ds = match (ext.as_str(), &sheet) {
         (_, Some(sheet)) => builder.sheet(&path, sheet),

@@ -31,6 +31,12 @@ pub fn memory_by_column(bundle: &Bundle) -> Vec<(String, usize)> {
             out.push((format!("{name}.{field}"), col.heap_bytes()));
         }
         out.push((format!("{name} (lines)"), ds.lines.heap_bytes()));
+        if let Some(shown) = &ds.shown {
+            out.push((
+                format!("{name} (where rows start, for fields read when shown)"),
+                shown.heap_bytes(),
+            ));
+        }
     }
     out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     out

@@ -14,6 +14,8 @@ use rayon::prelude::*;
 #[derive(Default)]
 pub(super) struct Merged {
     pub noticed: Noticed,
+    /// The stretches' anchors, for fields read when shown.
+    pub anchors: Vec<(u32, usize)>,
 }
 
 impl Merged {
@@ -45,6 +47,9 @@ impl Merged {
             self.noticed.add(std::mem::take(&mut s.noticed));
             if self.stopped() {
                 return Vec::new();
+            }
+            if let Some(anchors) = s.anchors.as_mut() {
+                self.anchors.append(anchors);
             }
             kept.push(s);
         }

@@ -37,6 +37,8 @@ pub mod plan;
 mod read;
 mod rows;
 pub mod schema;
+mod shown;
+pub use shown::ShownFields;
 pub mod source;
 mod structured;
 mod table;
@@ -167,6 +169,8 @@ pub struct Dataset {
     /// Fields the file has that this run did not need to keep in memory.
     pub unloaded: Vec<String>,
     pub id_field: String,
+    /// Fields only shown in findings, read from the file for the rows shown.
+    pub shown: Option<Box<ShownFields>>,
 }
 
 impl Dataset {
@@ -180,7 +184,19 @@ impl Dataset {
     }
 
     pub fn value(&self, field: &str, row: usize) -> Value {
-        self.columns.get(field).map_or(Value::Null, |c| c.value(row))
+        match self.columns.get(field) {
+            Some(c) => c.value(row),
+            None => self.shown_value(field, row),
+        }
+    }
+
+    /// A field only shown (see [`ShownFields`]), read from the file.
+    fn shown_value(&self, field: &str, row: usize) -> Value {
+        let Some(shown) = self.shown.as_deref().filter(|s| s.has(field)) else {
+            return Value::Null;
+        };
+        let text = self.lines.get(row).and_then(|line| shown.text(field, line));
+        text.map_or(Value::Null, Value::Text)
     }
 
     pub fn number(&self, field: &str, row: usize) -> Option<f64> {

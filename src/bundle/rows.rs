@@ -58,6 +58,11 @@ pub(super) struct RowSink<'p> {
     pub multiline_record: bool,
     /// The stretch was not UTF-8, and was not read.
     pub not_utf8: bool,
+    /// (line, byte offset in the file where it starts) every
+    /// [`super::shown::ANCHOR_ROWS`] rows, when fields are read when shown.
+    pub anchors: Option<Vec<(u32, usize)>>,
+    /// Where the stretch starts in the file.
+    pub base: usize,
     /// Per planned column: its cells need no mapping, so plain ones take
     /// [`Column::push_plain`].
     plain: Vec<bool>,
@@ -100,6 +105,8 @@ impl<'p> RowSink<'p> {
             noticed: Noticed::new(plan),
             multiline_record: false,
             not_utf8: false,
+            anchors: None,
+            base: 0,
             plain,
             checks,
         }
@@ -111,8 +118,23 @@ impl<'p> RowSink<'p> {
         if by == 0 {
             return;
         }
-        self.lines.shift(u32::try_from(by).unwrap_or(u32::MAX));
+        let by32 = u32::try_from(by).unwrap_or(u32::MAX);
+        self.lines.shift(by32);
         self.noticed.shift(by);
+        for (line, _) in self.anchors.iter_mut().flatten() {
+            *line = line.saturating_add(by32);
+        }
+    }
+
+    /// Takes one row (see [`RowSink::accept`]) whose line starts `at` bytes
+    /// into the stretch, keeping an anchor every so many rows.
+    pub fn accept_at<R: TableRow>(&mut self, row: &R, line: usize, at: usize) -> bool {
+        if let Some(anchors) = &mut self.anchors
+            && self.rows.is_multiple_of(super::shown::ANCHOR_ROWS)
+        {
+            anchors.push((u32::try_from(line).unwrap_or(u32::MAX), self.base + at));
+        }
+        self.accept(row, Loc::Line(line))
     }
 
     /// Takes one row; false once the stretch cannot be read further.
@@ -249,14 +271,19 @@ impl<'p> RowSink<'p> {
             },
         };
         let checks = self.checks.iter().map(empty).collect();
-        Self::empty(
+        let anchored = self.anchors.is_some();
+        let mut sink = Self::empty(
             self.plan,
             self.header_width,
             self.decimal_comma,
             slots,
             self.plain.clone(),
             checks,
-        )
+        );
+        if anchored {
+            sink.anchors = Some(Vec::new());
+        }
+        sink
     }
 }
 

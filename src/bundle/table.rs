@@ -99,6 +99,13 @@ pub(super) struct DatasetBuilder<'a> {
     pub stretch_bytes: usize,
     /// See [`super::LoadOptions`].
     pub keep_all: bool,
+    /// Fields of this dataset the run only shows (see [`super::LoadOptions`]).
+    pub shown_only: Option<&'a BTreeSet<String>>,
+    /// Those read from the file when shown, by their cell's index in a
+    /// record: set for a delimited file by [`DatasetBuilder::plan`].
+    pub shown_at: BTreeMap<String, usize>,
+    /// Whether the file is delimited text (the only kind read when shown).
+    pub delimited: bool,
     /// bundle.yaml, to point at its lines when the file does not have what it maps.
     pub manifest_src: Option<&'a SourceFile>,
 }
@@ -137,8 +144,20 @@ impl DatasetBuilder<'_> {
             lines: Default::default(),
             mapped_from: BTreeMap::new(),
             unloaded: Vec::new(),
+            shown: None,
             id_field: self.schema.id.clone(),
         }
+    }
+
+    /// The index of `field`'s cell when the run only shows it and this
+    /// delimited file has it as written: its own text column, with no value
+    /// map or null words to apply.
+    fn read_when_shown(&self, plan: &Plan, field: &str) -> Option<usize> {
+        if !self.delimited || !self.shown_only?.contains(field) || !plan.nulls.is_empty() {
+            return None;
+        }
+        let c = plan.columns.iter().find(|c| c.field == field)?;
+        (c.ty == FieldType::Text && c.values.is_empty()).then_some(c.index)
     }
 
     /// Resolves the header row, creates the kept columns and records how
@@ -161,9 +180,12 @@ impl DatasetBuilder<'_> {
             let origin = Origin::Constant { source: source.clone() };
             fields.push((field.clone(), *ty, format!("= {value}"), origin));
         }
+        self.shown_at.clear();
         for (field, ty, header, origin) in fields {
             ds.mapped_from.insert(field.clone(), header.clone());
-            if self.keep(&field) {
+            if let Some(index) = self.read_when_shown(&plan, &field) {
+                self.shown_at.insert(field.clone(), index);
+            } else if self.keep(&field) {
                 ds.columns.insert(field.clone(), super::Column::new(ty));
             } else {
                 ds.unloaded.push(field.clone());

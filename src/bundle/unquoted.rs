@@ -43,10 +43,11 @@ impl TableRow for Row<'_> {
 }
 
 /// Calls `accept` with each non-empty line of `text` (a stretch
-/// [`splittable`] at `delimiter`) as a row, with its 1-based line number, until it returns false;
-/// returns how many line breaks `text` holds. Empty lines are skipped, as
-/// the csv parser skips them.
-pub(super) fn read_rows(text: &str, delimiter: u8, mut accept: impl FnMut(&Row<'_>, usize) -> bool) -> usize {
+/// [`splittable`] at `delimiter`) as a row, with its 1-based line number and
+/// where the line starts in `text`, until it returns false; returns how many
+/// line breaks `text` holds. Empty lines are skipped, as the csv parser
+/// skips them.
+pub(super) fn read_rows(text: &str, delimiter: u8, mut accept: impl FnMut(&Row<'_>, usize, usize) -> bool) -> usize {
     let text = text.as_bytes();
     let mut row = Row {
         line: &[],
@@ -66,13 +67,13 @@ pub(super) fn read_rows(text: &str, delimiter: u8, mut accept: impl FnMut(&Row<'
                 row.ends.push(at - start);
                 continue;
             }
-            if !emit(&mut row, &text[start..at], line, &mut accept) {
+            if !emit(&mut row, &text[start..at], (line, start), &mut accept) {
                 return 0;
             }
             (start, line) = (at + 1, line + 1);
         }
     }
-    if !emit(&mut row, &text[start..], line, &mut accept) {
+    if !emit(&mut row, &text[start..], (line, start), &mut accept) {
         return 0;
     }
     line - 1
@@ -122,15 +123,15 @@ fn breaks_sse2(block: &[u8; 64], delimiter: u8) -> u64 {
 fn emit<'t>(
     row: &mut Row<'t>,
     line_text: &'t [u8],
-    line: usize,
-    accept: &mut impl FnMut(&Row<'_>, usize) -> bool,
+    (line, start): (usize, usize),
+    accept: &mut impl FnMut(&Row<'_>, usize, usize) -> bool,
 ) -> bool {
     let cells = line_text.strip_suffix(b"\r").unwrap_or(line_text);
     let mut go_on = true;
     if !cells.is_empty() {
         row.line = cells;
         row.ends.push(cells.len());
-        go_on = accept(row, line);
+        go_on = accept(row, line, start);
     }
     row.ends.clear();
     go_on
@@ -158,7 +159,7 @@ mod tests {
 
     fn by_split(text: &str, delimiter: u8) -> (Vec<(usize, Vec<String>)>, usize) {
         let mut rows = Vec::new();
-        let breaks = read_rows(text, delimiter, |row, line| {
+        let breaks = read_rows(text, delimiter, |row, line, _| {
             rows.push((line, (0..row.width()).map(|i| row.cell(i).to_string()).collect()));
             true
         });
@@ -185,7 +186,7 @@ mod tests {
     fn stopping_early_reports_no_breaks() {
         let mut seen = 0;
         assert_eq!(
-            read_rows("a\nb\nc\n", b',', |_, _| {
+            read_rows("a\nb\nc\n", b',', |_, _, _| {
                 seen += 1;
                 seen < 2
             }),

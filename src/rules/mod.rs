@@ -272,6 +272,9 @@ pub struct PlanCheck {
     /// The definitions the plan uses (`is:`), each as it read when the rule
     /// loaded: part of the rule's hash, as its own text is.
     pub definitions: Vec<definitions::Used>,
+    /// Fields the plan reads only to show them in the findings shown (see
+    /// [`plan::shown_reads`]), and the rule declares no need of.
+    pub shown: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Check {
@@ -316,6 +319,34 @@ impl RulePack {
     /// Every dataset a rule of the pack reads, needed or when present.
     pub fn datasets(&self) -> BTreeSet<&str> {
         self.rules.iter().flat_map(Rule::datasets).collect()
+    }
+
+    /// Fields that rules read only to show them in findings, and that no
+    /// rule reads otherwise: the loader reads them from the file for the
+    /// rows shown instead of keeping them for every row.
+    pub fn shown_only(&self) -> crate::bundle::Demand {
+        fn shown_of(rule: &Rule) -> Option<&BTreeMap<String, BTreeSet<String>>> {
+            match &rule.check {
+                Check::Plan(p) => Some(&p.shown),
+                _ => None,
+            }
+        }
+        let mut out = crate::bundle::Demand::new();
+        for shown in self.rules.iter().filter_map(shown_of) {
+            for (ds, fields) in shown {
+                out.entry(ds.clone()).or_default().extend(fields.iter().cloned());
+            }
+        }
+        for rule in &self.rules {
+            let shown = shown_of(rule);
+            for (ds, fields) in rule.requires.iter().chain(&rule.optional) {
+                let Some(only) = out.get_mut(ds) else { continue };
+                let shown_here = shown.and_then(|s| s.get(ds));
+                only.retain(|f| !fields.contains(f) || shown_here.is_some_and(|s| s.contains(f)));
+            }
+        }
+        out.retain(|_, fields| !fields.is_empty());
+        out
     }
 
     pub fn demand(&self) -> crate::bundle::Demand {

@@ -76,6 +76,14 @@ pub(super) fn validate_check(
                 return None;
             }
         };
+        // Shown only, unless the rule declares it reads the field.
+        let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (ds, f) in super::plan::shown_reads(plan) {
+            let declared = |needs: &BTreeMap<String, BTreeSet<String>>| needs.get(&ds).is_some_and(|s| s.contains(&f));
+            if !declared(requires) && !declared(optional) {
+                shown.entry(ds).or_default().insert(f);
+            }
+        }
         // What a plan names is read when present; `requires:` says what it cannot do without.
         for (ds, f) in super::plan::reads(plan) {
             let entry = optional.entry(ds).or_default();
@@ -87,6 +95,7 @@ pub(super) fn validate_check(
             compiled: Arc::new(compiled),
             vocab_uses: super::unrecognised::vocab_uses(plan),
             definitions,
+            shown,
         })));
     }
     let mut need = |ds: &str, field: Option<&str>| {

@@ -22,6 +22,7 @@ fn dataset(columns: Vec<(&str, FieldType, &[&str])>) -> Dataset {
         lines: Default::default(),
         mapped_from: BTreeMap::new(),
         unloaded: Vec::new(),
+        shown: None,
         id_field: "id".into(),
     }
 }

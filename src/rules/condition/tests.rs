@@ -14,6 +14,7 @@ fn kpis() -> Dataset {
         lines: [2, 3, 4].into_iter().collect(),
         mapped_from: Default::default(),
         unloaded: vec![],
+        shown: None,
         id_field: "id".into(),
     };
     let cols: [(&str, [&str; 3]); 3] = [

@@ -60,6 +60,24 @@ pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
 
 /// Datasets and fields a plan may read (its optional data needs).
 pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
+    reads_of(raw, true)
+}
+
+/// Fields a plan reads only to show them in findings (a message's
+/// placeholder, a finding's looked-up field), for the findings shown: the
+/// loader may read them from the file for those rows instead of keeping
+/// them for every row.
+pub fn shown_reads(raw: &RawPlan) -> Vec<(String, String)> {
+    let computed = reads_of(raw, false);
+    reads_of(raw, true)
+        .into_iter()
+        .filter(|r| !computed.contains(r))
+        .filter_map(|(ds, f)| Some((ds, f?)))
+        .collect()
+}
+
+/// [`reads`], with or without what findings only show.
+fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     let mut lets: Vec<(String, String)> = Vec::new();
     let dataset_of = |from: &str, lets: &[(String, String)]| {
@@ -236,7 +254,7 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
             }
         }
     }
-    judge_reads(raw, &lets, &mut out);
+    judge_reads(raw, &lets, shown, &mut out);
     // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
     if let Ok(text) = serde_json::to_string(raw) {
         out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
@@ -307,11 +325,15 @@ fn template_reads(template: &str, ds: &str, out: &mut Vec<(String, Option<String
     }
 }
 
-fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, Option<String>)>) {
+/// What findings read: the fields they sort by and match lookups on, and
+/// with `shown`, those their messages show and their lookups fetch.
+fn judge_reads(raw: &RawPlan, lets: &[(String, String)], shown: bool, out: &mut Vec<(String, Option<String>)>) {
     for f in &raw.findings {
         let ds = f.from.as_ref().and_then(|from| lets.iter().find(|(n, _)| n == from));
         if let Some(ds) = ds {
-            template_reads(&f.message, &ds.1, out);
+            if shown {
+                template_reads(&f.message, &ds.1, out);
+            }
             if let Some(s) = &f.sort_by {
                 out.push((ds.1.clone(), Some(s.clone())));
             }
@@ -323,7 +345,9 @@ fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, 
                 .find(|(n, _)| *n == l.lookup.from)
                 .map_or_else(|| l.lookup.from.clone(), |(_, d)| d.clone());
             out.push((other.clone(), None));
-            out.push((other.clone(), Some(l.lookup.field.clone())));
+            if shown {
+                out.push((other.clone(), Some(l.lookup.field.clone())));
+            }
             for (on, key) in &l.lookup.on {
                 out.push((other.clone(), Some(on.clone())));
                 if let Some(ds) = ds {
@@ -333,6 +357,6 @@ fn judge_reads(raw: &RawPlan, lets: &[(String, String)], out: &mut Vec<(String, 
         }
     }
     for p in raw.parts.iter().flatten() {
-        judge_reads(p, lets, out);
+        judge_reads(p, lets, shown, out);
     }
 }

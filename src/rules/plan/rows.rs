@@ -285,6 +285,7 @@ mod tests {
                 lines: Default::default(),
                 mapped_from: Default::default(),
                 unloaded: Vec::new(),
+                shown: None,
                 id_field: "id".into(),
             };
             let table = Table { ds: &ds, computed: None };

@@ -38,7 +38,11 @@ impl<'a> Table<'a> {
     }
 
     pub fn value(&self, field: &str, row: usize) -> Value {
-        self.column(field).map_or(Value::Null, |c| c.value(row))
+        match self.column(field) {
+            Some(c) => c.value(row),
+            // A field only shown is read from the file (`bundle/shown.rs`).
+            None => self.ds.value(field, row),
+        }
     }
 
     /// Whether a template may show the field: the file has it, or it is computed.

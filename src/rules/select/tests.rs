@@ -75,6 +75,7 @@ fn dataset(rows: &[Row]) -> Dataset {
         lines: Default::default(),
         mapped_from: BTreeMap::new(),
         unloaded: Vec::new(),
+        shown: None,
         id_field: "id".into(),
     }
 }

@@ -94,6 +94,7 @@ fn dataset(rows: &[(String, String, String, String, String)]) -> Dataset {
         lines: Default::default(),
         mapped_from: FIELDS.iter().map(|f| (f.to_string(), f.to_string())).collect(),
         unloaded: Vec::new(),
+        shown: None,
         id_field: "id".into(),
     }
 }

@@ -28,7 +28,10 @@ impl Ctx<'_> {
             return vec![Value::Null; keys.len()];
         }
         let (table, index) = self.lookup_index(&l.from, &l.dataset, &l.on, Some((wanted, of_row)));
-        let column = table.and_then(|t| t.column(&l.field));
+        let Some(table) = table else {
+            return vec![Value::Null; keys.len()];
+        };
+        let column = table.column(&l.field);
         let Index::Numbered { of_row, first } = index else {
             return vec![Value::Null; keys.len()];
         };
@@ -36,7 +39,9 @@ impl Ctx<'_> {
             .iter()
             .map(|n| match (n.and_then(|n| first[n as usize]), column) {
                 (Some(at), Some(c)) => to_value(&cell(c, at)),
-                _ => Value::Null,
+                // A field only shown is read from the file for this row.
+                (Some(at), None) => table.value(&l.field, at),
+                (None, _) => Value::Null,
             })
             .collect()
     }

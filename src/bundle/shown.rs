@@ -1,0 +1,81 @@
+//! Fields a run only shows in findings (a deal's name beside its amount),
+//! read from the file for the rows shown instead of kept for every row: on
+//! a million-opportunity export the names are the largest column (20 MB)
+//! and no rule computes with them. The rules say which fields these are
+//! (`RulePack::shown_only`); a field read from a delimited file's own
+//! column, as written (no value map, no null words), qualifies.
+//!
+//! A row's cell is found from its start line: a few hundred lines from the
+//! nearest anchor (a line and where it starts, kept every [`ANCHOR_ROWS`]
+//! rows as the file is read), then one record parsed there, so quoted cells
+//! and records over several lines read as the loader read them.
+
+use crate::fsutil::FileText;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Rows between two anchors: a cell is at most this many lines (and blank
+/// lines) from one, a few kilobytes to scan.
+pub(super) const ANCHOR_ROWS: usize = 256;
+
+#[derive(Debug)]
+pub struct ShownFields {
+    /// Field -> the index of its cell in a record.
+    fields: BTreeMap<String, usize>,
+    text: Arc<FileText>,
+    delimiter: u8,
+    /// (line, byte offset where it starts), lines ascending.
+    anchors: Vec<(u32, usize)>,
+}
+
+impl ShownFields {
+    pub(super) fn new(
+        fields: BTreeMap<String, usize>,
+        text: Arc<FileText>,
+        delimiter: u8,
+        mut anchors: Vec<(u32, usize)>,
+    ) -> Self {
+        anchors.sort_unstable();
+        anchors.dedup();
+        Self {
+            fields,
+            text,
+            delimiter,
+            anchors,
+        }
+    }
+
+    pub(super) fn has(&self, field: &str) -> bool {
+        self.fields.contains_key(field)
+    }
+
+    /// The cell of `field` in the record that starts on `line`, trimmed as
+    /// the loader trims a text cell; None when it is empty or not there.
+    pub(super) fn text(&self, field: &str, line: u32) -> Option<String> {
+        let index = *self.fields.get(field)?;
+        let bytes = self.text.bytes();
+        let (mut at_line, mut at) = match self.anchors.partition_point(|(l, _)| *l <= line) {
+            0 => (1, 0),
+            n => self.anchors[n - 1],
+        };
+        while at_line < line {
+            at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
+            at_line += 1;
+        }
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(self.delimiter)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(bytes.get(at..)?);
+        let mut record = csv::ByteRecord::new();
+        if !reader.read_byte_record(&mut record).ok()? {
+            return None;
+        }
+        let cell = crate::value::trim_cell(std::str::from_utf8(record.get(index)?).ok()?);
+        (!cell.is_empty()).then(|| cell.to_string())
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.anchors.capacity() * std::mem::size_of::<(u32, usize)>()
+    }
+}

@@ -108,6 +108,9 @@ struct Ctx<'a> {
     groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
     /// Filters over a whole dataset, shared with the audit's other rules.
     shared: &'a SharedRows,
+    /// The first rows found by the lookups of computed fields, for the
+    /// lookups of findings to read (see `run/shown.rs`).
+    found: std::cell::RefCell<Vec<shown::Found>>,
 }
 
 /// Which rows a `from` names where it is read: a step's row set (by its
@@ -295,6 +298,7 @@ pub(crate) fn run_shared(
         joins: Default::default(),
         groupings: Default::default(),
         shared,
+        found: Default::default(),
     };
     let datasets: BTreeSet<String> = plan
         .lets

@@ -327,6 +327,12 @@ impl<'c> Ctx<'c> {
                     // Once each key has its first row, later rows change nothing.
                     missing > 0
                 });
+                self.found.borrow_mut().push(super::shown::Found {
+                    from: from.to_string(),
+                    on: on.to_string(),
+                    keys,
+                    first: first.clone(),
+                });
                 Index::Numbered { of_row, first }
             }
             None => {

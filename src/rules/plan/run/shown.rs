@@ -9,6 +9,16 @@ use super::{Ctx, to_value};
 use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::Value;
 
+/// The first row of `from` for each key a computed field's lookup on `on`
+/// looked up: a finding's lookup of keys among them needs no scan (CRED-003
+/// names the deals its credits already looked up).
+pub(super) struct Found {
+    pub from: String,
+    pub on: String,
+    pub keys: TextSet,
+    pub first: Vec<Option<usize>>,
+}
+
 impl Ctx<'_> {
     /// For each finding shown (its value of the lookup's key, if any), the
     /// looked-up field of the first row of `from` that matches, as a
@@ -27,7 +37,25 @@ impl Ctx<'_> {
         if wanted.is_empty() {
             return vec![Value::Null; keys.len()];
         }
-        let (table, index) = self.lookup_index(&l.from, &l.dataset, &l.on, Some((wanted, of_row)));
+        let known = self.found.borrow().iter().find_map(|f| {
+            if f.from != l.from || f.on != l.on {
+                return None;
+            }
+            // By the wanted keys' numbers (the set's texts come in no order).
+            let mut first = vec![None; wanted.len()];
+            for key in wanted.texts() {
+                let theirs = f.keys.find(key)?;
+                first[wanted.find(key)? as usize] = f.first[theirs as usize];
+            }
+            Some(first)
+        });
+        let (table, index) = match known {
+            Some(first) => {
+                let (table, _) = self.rows_of(&l.from, &l.dataset);
+                (table, Index::Numbered { of_row, first })
+            }
+            None => self.lookup_index(&l.from, &l.dataset, &l.on, Some((wanted, of_row))),
+        };
         let Some(table) = table else {
             return vec![Value::Null; keys.len()];
         };

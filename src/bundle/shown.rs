@@ -18,6 +18,9 @@ use std::sync::Arc;
 /// lines) from one, a few kilobytes to scan.
 pub(super) const ANCHOR_ROWS: usize = 256;
 
+/// The largest folio a page cache maps at once (a huge page).
+const FOLIO: usize = 2 << 20;
+
 #[derive(Debug)]
 pub struct ShownFields {
     /// Field -> the index of its cell in a record.
@@ -58,6 +61,7 @@ impl ShownFields {
             0 => (1, 0),
             n => self.anchors[n - 1],
         };
+        let anchor_at = at;
         while at_line < line {
             at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
             at_line += 1;
@@ -68,7 +72,13 @@ impl ShownFields {
             .has_headers(false)
             .from_reader(bytes.get(at..)?);
         let mut record = csv::ByteRecord::new();
-        if !reader.read_byte_record(&mut record).ok()? {
+        let read = reader.read_byte_record(&mut record).ok();
+        // What was read can go, with the rest of the large folio (2 MB) a
+        // page cache may have mapped for it.
+        let start = anchor_at.min(at) & !(FOLIO - 1);
+        let end = (at + record.as_slice().len() + FOLIO).min(bytes.len()) & !(FOLIO - 1);
+        self.text.release(&bytes[start..end.max(start)]);
+        if read != Some(true) {
             return None;
         }
         let cell = crate::value::trim_cell(std::str::from_utf8(record.get(index)?).ok()?);

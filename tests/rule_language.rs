@@ -385,6 +385,23 @@ tests:
       campaign_influence: [{ id: I1, opportunity_id: O1, campaign_id: C1, share: 100% }]
 "#;
 
+/// The findings' messages of the one rule of `pack`, audited alone on `bundle`.
+fn finding_messages(pack: &Path, bundle: &Path) -> Vec<String> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
+        .args(["audit", bundle.to_str().unwrap(), "--no-default-rules", "--rules"])
+        .arg(pack)
+        .args(["--as-of", "2025-12-31", "--format", "json"])
+        .output()
+        .unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    r["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn lookups_and_values_per_group_trace_credits_to_their_deals() {
     assert_all_ok(&run_pack(&[("credible/T-004.yaml", LOOKUP_RULE)]).unwrap());
@@ -397,24 +414,7 @@ fn lookups_and_values_per_group_trace_credits_to_their_deals() {
             "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,C1,150%\n",
         ),
     ]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
-        .args([
-            "audit",
-            bundle.path().to_str().unwrap(),
-            "--no-default-rules",
-            "--rules",
-        ])
-        .arg(pack.path())
-        .args(["--as-of", "2025-12-31", "--format", "json"])
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> = r["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let messages = finding_messages(pack.path(), bundle.path());
     assert_eq!(
         messages,
         [
@@ -597,24 +597,7 @@ fn findings_look_up_fields_for_the_findings_shown() {
         ),
         ("campaigns.csv", "id,name\nC1,Webinar\nC3,Trade show\n"),
     ]);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
-        .args([
-            "audit",
-            bundle.path().to_str().unwrap(),
-            "--no-default-rules",
-            "--rules",
-        ])
-        .arg(pack.path())
-        .args(["--as-of", "2025-12-31", "--format", "json"])
-        .output()
-        .unwrap();
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let messages: Vec<&str> = r["results"][0]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["message"].as_str().unwrap())
-        .collect();
+    let messages = finding_messages(pack.path(), bundle.path());
     // Keys match as `in_rows` compares them (`c1` is C1); a deal with no
     // name or stage falls back; the credit's campaign is named.
     assert_eq!(

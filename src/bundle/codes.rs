@@ -98,8 +98,10 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     // New values borrowed from the parts, added to `texts` at the end.
     let mut added: Vec<&str> = Vec::new();
     let mut too_many = None;
-    let mut numbers: HashMap<Key<'_>, u16, foldhash::fast::RandomState> = HashMap::default();
-    numbers.extend(texts.iter().zip(0u16..).map(|(t, c)| (Key::of(t), c)));
+    let mut numbers = Numbers::default();
+    for (t, c) in texts.iter().zip(0u16..) {
+        numbers.insert(t, c);
+    }
     'parts: for (at, part) in parts.iter().enumerate() {
         let ColumnData::Text { buf, ends } = &part.data else {
             too_many = Some(at);
@@ -113,8 +115,8 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
             let end = end as usize;
             let text = buf.get(start..end).unwrap_or_default();
             start = end;
-            let code = match numbers.get(&Key::of(text)) {
-                Some(c) => *c,
+            let code = match numbers.get(text) {
+                Some(c) => c,
                 None => {
                     let next = texts.len() + added.len();
                     let Some(c) = u16::try_from(next).ok().filter(|_| next < MAX_CODES) else {
@@ -122,7 +124,7 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
                         too_many = Some(at);
                         break 'parts;
                     };
-                    numbers.insert(Key::of(text), c);
+                    numbers.insert(text, c);
                     added.push(text);
                     c
                 }
@@ -136,10 +138,70 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
     too_many
 }
 
+/// Value numbers by value: values of up to 16 bytes (what numbered columns
+/// mostly hold) in a table of their own, found by their two words without a
+/// string compare; longer ones in a hash map.
+struct Numbers<'t> {
+    /// (first word, last word, length << 16 | number + 1); 0 there: empty.
+    short: Vec<(u64, u64, u32)>,
+    long: HashMap<&'t str, u16, foldhash::fast::RandomState>,
+}
+
+/// Slots of the short table: twice the values it may hold.
+const SHORT_SLOTS: usize = 2 * MAX_CODES;
+
+impl Default for Numbers<'_> {
+    fn default() -> Self {
+        Numbers {
+            short: vec![(0, 0, 0); SHORT_SLOTS],
+            long: HashMap::default(),
+        }
+    }
+}
+
+impl<'t> Numbers<'t> {
+    /// The slot of a short value: its own, or the empty one it would take.
+    #[inline]
+    fn slot(&self, len: u8, a: u64, b: u64) -> usize {
+        let h = (a ^ b.rotate_left(23) ^ (u64::from(len) << 57)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mut at = usize::try_from(h >> (64 - SHORT_SLOTS.trailing_zeros())).unwrap_or_default();
+        loop {
+            let (x, y, tag) = self.short[at];
+            if tag == 0 || (x, y, tag >> 16) == (a, b, u32::from(len)) {
+                return at;
+            }
+            at = (at + 1) & (SHORT_SLOTS - 1);
+        }
+    }
+
+    #[inline]
+    fn get(&self, text: &str) -> Option<u16> {
+        match Key::of(text) {
+            Key::Short(len, a, b) => {
+                let tag = self.short[self.slot(len, a, b)].2;
+                (tag != 0).then(|| (tag & 0xffff) as u16 - 1)
+            }
+            Key::Long(t) => self.long.get(t).copied(),
+        }
+    }
+
+    fn insert(&mut self, text: &'t str, code: u16) {
+        match Key::of(text) {
+            Key::Short(len, a, b) => {
+                let at = self.slot(len, a, b);
+                self.short[at] = (a, b, u32::from(len) << 16 | (u32::from(code) + 1));
+            }
+            Key::Long(t) => {
+                self.long.insert(t, code);
+            }
+        }
+    }
+}
+
 /// A value as a hash key. Values of up to 16 bytes (a stage, a campaign
 /// id: what numbered columns hold) are two words, compared without a call
 /// to `memcmp` for every cell of the column.
-#[derive(PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq)]
 enum Key<'t> {
     /// The length, and the first and last eight bytes (or four, or the
     /// bytes themselves when shorter), which with the length are the value.
@@ -269,6 +331,24 @@ mod tests {
         #[test]
         fn keys_are_the_values(a in "[ab\u{e9}]{0,18}", b in "[ab\u{e9}]{0,18}") {
             prop_assert_eq!(Key::of(&a) == Key::of(&b), a == b);
+        }
+
+        /// The value table gives each value the number it was given, short
+        /// and long values alike, values alike in their first and last bytes
+        /// included.
+        #[test]
+        fn values_find_their_numbers(values in proptest::collection::vec("[ab\u{e9}]{0,20}", 0..300)) {
+            let mut numbers = Numbers::default();
+            let mut known: HashMap<&str, u16> = HashMap::new();
+            for v in &values {
+                let expected = known.get(v.as_str()).copied();
+                prop_assert_eq!(numbers.get(v), expected, "{:?}", v);
+                if expected.is_none() {
+                    let code = u16::try_from(known.len()).unwrap();
+                    known.insert(v, code);
+                    numbers.insert(v, code);
+                }
+            }
         }
     }
 

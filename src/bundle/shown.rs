@@ -10,7 +10,10 @@
 //! rows as the file is read), then one record parsed there, so quoted cells
 //! and records over several lines read as the loader read them.
 
+use super::plan::Plan;
+use super::table::DatasetBuilder;
 use crate::fsutil::FileText;
+use crate::value::FieldType;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -87,5 +90,18 @@ impl ShownFields {
 
     pub(crate) fn heap_bytes(&self) -> usize {
         self.anchors.capacity() * std::mem::size_of::<(u32, usize)>()
+    }
+}
+
+impl DatasetBuilder<'_> {
+    /// The index of `field`'s cell when the run only shows it and this
+    /// delimited file has it as written: its own text column, with no value
+    /// map or null words to apply.
+    pub(super) fn read_when_shown(&self, plan: &Plan, field: &str) -> Option<usize> {
+        if !self.delimited || !self.shown_only?.contains(field) || !plan.nulls.is_empty() {
+            return None;
+        }
+        let c = plan.columns.iter().find(|c| c.field == field)?;
+        (c.ty == FieldType::Text && c.values.is_empty()).then_some(c.index)
     }
 }

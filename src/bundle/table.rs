@@ -149,17 +149,6 @@ impl DatasetBuilder<'_> {
         }
     }
 
-    /// The index of `field`'s cell when the run only shows it and this
-    /// delimited file has it as written: its own text column, with no value
-    /// map or null words to apply.
-    fn read_when_shown(&self, plan: &Plan, field: &str) -> Option<usize> {
-        if !self.delimited || !self.shown_only?.contains(field) || !plan.nulls.is_empty() {
-            return None;
-        }
-        let c = plan.columns.iter().find(|c| c.field == field)?;
-        (c.ty == FieldType::Text && c.values.is_empty()).then_some(c.index)
-    }
-
     /// Resolves the header row, creates the kept columns and records how
     /// each field was found.
     pub(super) fn plan(&mut self, headers: &[String], ds: &mut Dataset) -> Plan {

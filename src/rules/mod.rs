@@ -8,6 +8,7 @@ pub(crate) mod bound;
 pub mod budget;
 pub mod condition;
 pub mod definitions;
+mod demand;
 mod filter;
 pub mod format;
 mod group;
@@ -306,7 +307,6 @@ impl RulePack {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    /// Union of every rule's data needs: what the bundle loader must keep.
     /// Datasets read by rules that judge the whole period.
     pub fn whole_period_datasets(&self) -> BTreeSet<&str> {
         self.rules
@@ -319,51 +319,6 @@ impl RulePack {
     /// Every dataset a rule of the pack reads, needed or when present.
     pub fn datasets(&self) -> BTreeSet<&str> {
         self.rules.iter().flat_map(Rule::datasets).collect()
-    }
-
-    /// Fields that rules read only to show them in findings, and that no
-    /// rule reads otherwise: the loader reads them from the file for the
-    /// rows shown instead of keeping them for every row.
-    pub fn shown_only(&self) -> crate::bundle::Demand {
-        fn shown_of(rule: &Rule) -> Option<&BTreeMap<String, BTreeSet<String>>> {
-            match &rule.check {
-                Check::Plan(p) => Some(&p.shown),
-                _ => None,
-            }
-        }
-        let mut out = crate::bundle::Demand::new();
-        for shown in self.rules.iter().filter_map(shown_of) {
-            for (ds, fields) in shown {
-                out.entry(ds.clone()).or_default().extend(fields.iter().cloned());
-            }
-        }
-        for rule in &self.rules {
-            let shown = shown_of(rule);
-            for (ds, fields) in rule.requires.iter().chain(&rule.optional) {
-                let Some(only) = out.get_mut(ds) else { continue };
-                let shown_here = shown.and_then(|s| s.get(ds));
-                only.retain(|f| !fields.contains(f) || shown_here.is_some_and(|s| s.contains(f)));
-            }
-        }
-        out.retain(|_, fields| !fields.is_empty());
-        out
-    }
-
-    pub fn demand(&self) -> crate::bundle::Demand {
-        let mut demand = crate::bundle::Demand::new();
-        for rule in &self.rules {
-            for (ds, fields) in rule.requires.iter().chain(&rule.optional) {
-                demand.entry(ds.clone()).or_default().extend(fields.iter().cloned());
-            }
-            // Profile-dependent params read the org profile even when the check does not.
-            for param in rule.params.values() {
-                demand
-                    .entry("org".into())
-                    .or_default()
-                    .extend(param.by_profile.keys().cloned());
-            }
-        }
-        demand
     }
 }
 

@@ -209,7 +209,8 @@ impl Ctx<'_> {
                 for (i, r) in shown.into_iter().map(|r| r as usize).enumerate() {
                     out.findings.push(PlanFinding {
                         message: self.render(&spec.message, &|name| {
-                            shown_value(&looked, name, i).or_else(|| ds.has_field(name).then(|| ds.value(name, r)))
+                            super::shown::shown_value(&looked, name, i)
+                                .or_else(|| ds.has_field(name).then(|| ds.value(name, r)))
                         }),
                         dataset: Some(dataset.clone()),
                         row: Some(r),
@@ -247,7 +248,7 @@ impl Ctx<'_> {
                         message: match &looked[..] {
                             [] => self.render_key(&spec.message, values, k),
                             _ => self.render(&spec.message, &|name| {
-                                shown_value(&looked, name, i).or_else(|| match name {
+                                super::shown::shown_value(&looked, name, i).or_else(|| match name {
                                     "key" => Some(Value::Text(k.to_string())),
                                     _ => self.group_value(values, k, name),
                                 })
@@ -276,26 +277,6 @@ impl Ctx<'_> {
             }),
         }
     }
-}
-
-impl Ctx<'_> {
-    /// The values of a finding's `with:` lookups for the findings shown,
-    /// by name; `keys_of` gives each finding's value of a lookup's key.
-    fn looked_up_all<'s>(
-        &self,
-        spec: &'s FindingSpec,
-        keys_of: impl Fn(&str) -> Vec<Option<Value>>,
-    ) -> Vec<(&'s str, Vec<Value>)> {
-        spec.shown
-            .iter()
-            .map(|l| (l.name.as_str(), self.looked_up(l, &keys_of(&l.key))))
-            .collect()
-    }
-}
-
-/// Finding `i`'s value of the looked-up field `name`, if it is one.
-fn shown_value(looked: &[(&str, Vec<Value>)], name: &str, i: usize) -> Option<Value> {
-    looked.iter().find(|(n, _)| *n == name).map(|(_, v)| v[i].clone())
 }
 
 /// Keys by one value of their group: numbers by size, texts as words, the

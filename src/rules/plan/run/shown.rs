@@ -2,8 +2,8 @@
 //! deal named in 25 findings is looked up 25 times, not once for each of a
 //! hundred thousand rows the findings are chosen from.
 
-use super::super::ShownLookup;
 use super::super::bind::cell;
+use super::super::{FindingSpec, ShownLookup};
 use super::compute::Index;
 use super::{Ctx, to_value};
 use crate::rules::vocab::{TextSet, normalize_into};
@@ -73,4 +73,24 @@ impl Ctx<'_> {
             })
             .collect()
     }
+}
+
+impl Ctx<'_> {
+    /// The values of a finding's `with:` lookups for the findings shown,
+    /// by name; `keys_of` gives each finding's value of a lookup's key.
+    pub(super) fn looked_up_all<'s>(
+        &self,
+        spec: &'s FindingSpec,
+        keys_of: impl Fn(&str) -> Vec<Option<Value>>,
+    ) -> Vec<(&'s str, Vec<Value>)> {
+        spec.shown
+            .iter()
+            .map(|l| (l.name.as_str(), self.looked_up(l, &keys_of(&l.key))))
+            .collect()
+    }
+}
+
+/// Finding `i`'s value of the looked-up field `name`, if it is one.
+pub(super) fn shown_value(looked: &[(&str, Vec<Value>)], name: &str, i: usize) -> Option<Value> {
+    looked.iter().find(|(n, _)| *n == name).map(|(_, v)| v[i].clone())
 }

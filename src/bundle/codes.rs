@@ -139,11 +139,15 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
 }
 
 /// Value numbers by value: values of up to 16 bytes (what numbered columns
-/// mostly hold) in a table of their own, found by their two words without a
-/// string compare; longer ones in a hash map.
+/// mostly hold) in a table of their own, found by their two words and length
+/// without a string compare; longer ones in a hash map. The table holds
+/// value numbers (two bytes a slot, little to clear for each join) and the
+/// words sit beside it by number.
 struct Numbers<'t> {
-    /// (first word, last word, length << 16 | number + 1); 0 there: empty.
-    short: Vec<(u64, u64, u32)>,
+    /// A value's number + 1 by its hash; 0 empty.
+    slots: Vec<u16>,
+    /// (length, first word, last word) of each short value, by number.
+    words: Vec<(u8, u64, u64)>,
     long: HashMap<&'t str, u16, foldhash::fast::RandomState>,
 }
 
@@ -153,7 +157,8 @@ const SHORT_SLOTS: usize = 2 * MAX_CODES;
 impl Default for Numbers<'_> {
     fn default() -> Self {
         Numbers {
-            short: vec![(0, 0, 0); SHORT_SLOTS],
+            slots: vec![0; SHORT_SLOTS],
+            words: Vec::new(),
             long: HashMap::default(),
         }
     }
@@ -162,25 +167,23 @@ impl Default for Numbers<'_> {
 impl<'t> Numbers<'t> {
     /// The slot of a short value: its own, or the empty one it would take.
     #[inline]
-    fn slot(&self, len: u8, a: u64, b: u64) -> usize {
+    fn slot(&self, key: (u8, u64, u64)) -> usize {
+        let (len, a, b) = key;
         let h = (a ^ b.rotate_left(23) ^ (u64::from(len) << 57)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let mut at = usize::try_from(h >> (64 - SHORT_SLOTS.trailing_zeros())).unwrap_or_default();
         loop {
-            let (x, y, tag) = self.short[at];
-            if tag == 0 || (x, y, tag >> 16) == (a, b, u32::from(len)) {
-                return at;
+            match self.slots[at] {
+                0 => return at,
+                n if self.words[usize::from(n - 1)] == key => return at,
+                _ => at = (at + 1) & (SHORT_SLOTS - 1),
             }
-            at = (at + 1) & (SHORT_SLOTS - 1);
         }
     }
 
     #[inline]
     fn get(&self, text: &str) -> Option<u16> {
         match Key::of(text) {
-            Key::Short(len, a, b) => {
-                let tag = self.short[self.slot(len, a, b)].2;
-                (tag != 0).then(|| (tag & 0xffff) as u16 - 1)
-            }
+            Key::Short(len, a, b) => self.slots[self.slot((len, a, b))].checked_sub(1),
             Key::Long(t) => self.long.get(t).copied(),
         }
     }
@@ -188,8 +191,13 @@ impl<'t> Numbers<'t> {
     fn insert(&mut self, text: &'t str, code: u16) {
         match Key::of(text) {
             Key::Short(len, a, b) => {
-                let at = self.slot(len, a, b);
-                self.short[at] = (a, b, u32::from(len) << 16 | (u32::from(code) + 1));
+                let at = self.slot((len, a, b));
+                let n = usize::from(code);
+                if self.words.len() <= n {
+                    self.words.resize(n + 1, (0, 0, 0));
+                }
+                self.words[n] = (len, a, b);
+                self.slots[at] = code + 1;
             }
             Key::Long(t) => {
                 self.long.insert(t, code);

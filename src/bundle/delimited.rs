@@ -308,13 +308,15 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
                     return 0;
                 }
                 // Where the record's line starts (its position may fall
-                // before the line break that ends the record before it).
-                let at = record.position().map_or(0, |p| usize::try_from(p.byte()).unwrap_or(0));
-                let at = at
-                    + text[at.min(text.len())..]
-                        .iter()
-                        .take_while(|b| matches!(b, b'\r' | b'\n'))
-                        .count();
+                // before the line break that ends the record before it),
+                // for the anchors of fields read when shown.
+                let at = match (&sink.anchors, record.position()) {
+                    (Some(_), Some(p)) => {
+                        let at = usize::try_from(p.byte()).unwrap_or(0).min(text.len());
+                        at + text[at..].iter().take_while(|b| matches!(b, b'\r' | b'\n')).count()
+                    }
+                    _ => 0,
+                };
                 if !sink.accept_at(&TextRecord(&record), line, at) {
                     return 0;
                 }

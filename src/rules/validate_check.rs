@@ -76,16 +76,17 @@ pub(super) fn validate_check(
                 return None;
             }
         };
+        let reads = super::plan::reads(plan);
         // Shown only, unless the rule declares it reads the field.
         let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (ds, f) in super::plan::shown_reads(plan) {
+        for (ds, f) in super::plan::shown_reads(plan, &reads) {
             let declared = |needs: &BTreeMap<String, BTreeSet<String>>| needs.get(&ds).is_some_and(|s| s.contains(&f));
             if !declared(requires) && !declared(optional) {
                 shown.entry(ds).or_default().insert(f);
             }
         }
         // What a plan names is read when present; `requires:` says what it cannot do without.
-        for (ds, f) in super::plan::reads(plan) {
+        for (ds, f) in reads {
             let entry = optional.entry(ds).or_default();
             if let Some(f) = f {
                 entry.insert(f);

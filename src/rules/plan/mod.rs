@@ -344,6 +344,14 @@ pub(crate) struct ShownLookup {
     field: String,
 }
 
+impl Judge {
+    /// Whether a finding of this judge or of its parts looks a field up.
+    fn looks_up(&self) -> bool {
+        self.findings.iter().any(|f| !f.shown.is_empty())
+            || matches!(&self.body, Body::Parts(parts) if parts.iter().any(Judge::looks_up))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Judge {
     name: Option<String>,

@@ -67,12 +67,12 @@ pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
 /// placeholder, a finding's looked-up field), for the findings shown: the
 /// loader may read them from the file for those rows instead of keeping
 /// them for every row.
-pub fn shown_reads(raw: &RawPlan) -> Vec<(String, String)> {
+/// `all` is what [`reads`] gave for the plan.
+pub fn shown_reads(raw: &RawPlan, all: &[(String, Option<String>)]) -> Vec<(String, String)> {
     let computed = reads_of(raw, false);
-    reads_of(raw, true)
-        .into_iter()
+    all.iter()
         .filter(|r| !computed.contains(r))
-        .filter_map(|(ds, f)| Some((ds, f?)))
+        .filter_map(|(ds, f)| Some((ds.clone(), f.clone()?)))
         .collect()
 }
 

@@ -109,8 +109,9 @@ struct Ctx<'a> {
     /// Filters over a whole dataset, shared with the audit's other rules.
     shared: &'a SharedRows,
     /// The first rows found by the lookups of computed fields, for the
-    /// lookups of findings to read (see `run/shown.rs`).
-    found: std::cell::RefCell<Vec<shown::Found>>,
+    /// lookups of findings to read (see `run/shown.rs`); None when no
+    /// finding of the plan looks anything up.
+    found: Option<std::cell::RefCell<Vec<shown::Found>>>,
 }
 
 /// Which rows a `from` names where it is read: a step's row set (by its
@@ -298,7 +299,7 @@ pub(crate) fn run_shared(
         joins: Default::default(),
         groupings: Default::default(),
         shared,
-        found: Default::default(),
+        found: plan.root.looks_up().then(Default::default),
     };
     let datasets: BTreeSet<String> = plan
         .lets

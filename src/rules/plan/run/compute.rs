@@ -23,7 +23,7 @@ pub(super) enum Index {
     /// probe is two reads, with no key to normalise or hash.
     Numbered {
         of_row: Vec<Option<u32>>,
-        first: Vec<Option<usize>>,
+        first: Arc<Vec<Option<usize>>>,
     },
     /// By normalised key: for a key computed in the step, whose values are
     /// not known before the rows are read.
@@ -327,12 +327,15 @@ impl<'c> Ctx<'c> {
                     // Once each key has its first row, later rows change nothing.
                     missing > 0
                 });
-                self.found.borrow_mut().push(super::shown::Found {
-                    from: from.to_string(),
-                    on: on.to_string(),
-                    keys,
-                    first: first.clone(),
-                });
+                let first = Arc::new(first);
+                if let Some(found) = &self.found {
+                    found.borrow_mut().push(super::shown::Found {
+                        from: from.to_string(),
+                        on: on.to_string(),
+                        keys,
+                        first: Arc::clone(&first),
+                    });
+                }
                 Index::Numbered { of_row, first }
             }
             None => {

@@ -16,7 +16,7 @@ pub(super) struct Found {
     pub from: String,
     pub on: String,
     pub keys: TextSet,
-    pub first: Vec<Option<usize>>,
+    pub first: std::sync::Arc<Vec<Option<usize>>>,
 }
 
 impl Ctx<'_> {
@@ -37,7 +37,8 @@ impl Ctx<'_> {
         if wanted.is_empty() {
             return vec![Value::Null; keys.len()];
         }
-        let known = self.found.borrow().iter().find_map(|f| {
+        let found = self.found.as_ref().map(std::cell::RefCell::borrow);
+        let known = found.iter().flat_map(|f| f.iter()).find_map(|f| {
             if f.from != l.from || f.on != l.on {
                 return None;
             }
@@ -49,10 +50,18 @@ impl Ctx<'_> {
             }
             Some(first)
         });
+        // The lookup below may add to what was found.
+        drop(found);
         let (table, index) = match known {
             Some(first) => {
                 let (table, _) = self.rows_of(&l.from, &l.dataset);
-                (table, Index::Numbered { of_row, first })
+                (
+                    table,
+                    Index::Numbered {
+                        of_row,
+                        first: first.into(),
+                    },
+                )
             }
             None => self.lookup_index(&l.from, &l.dataset, &l.on, Some((wanted, of_row))),
         };

@@ -250,7 +250,7 @@ impl DatasetBuilder<'_> {
     }
 }
 
-fn csv_reader(delimiter: u8, bytes: &[u8]) -> csv::Reader<&[u8]> {
+pub(super) fn csv_reader(delimiter: u8, bytes: &[u8]) -> csv::Reader<&[u8]> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)

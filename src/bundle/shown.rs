@@ -69,11 +69,7 @@ impl ShownFields {
             at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
             at_line += 1;
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(self.delimiter)
-            .flexible(true)
-            .has_headers(false)
-            .from_reader(bytes.get(at..)?);
+        let mut reader = super::delimited::csv_reader(self.delimiter, bytes.get(at..)?);
         let mut record = csv::ByteRecord::new();
         let read = reader.read_byte_record(&mut record).ok();
         // What was read can go, with the rest of the large folio (2 MB) a

@@ -12,7 +12,7 @@
 //! a hash table.
 
 use super::keysort::{self, NONE, SORT_FROM};
-use crate::bundle::{Column, days_to_date};
+use crate::bundle::{Codes, Column, days_to_date};
 use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::FieldType;
 use chrono::Datelike;
@@ -41,9 +41,10 @@ impl Grouping {
     /// rows with no key are in no group.
     pub fn build(key_col: &Column, rows: &[u32], by_month: bool) -> Grouping {
         let words = !by_month && key_col.ty == FieldType::Text;
-        let codes = if words { key_col.codes() } else { None };
-        let (group_of, count) = if by_month || codes.is_some() || rows.len() < SORT_FROM || rows.len() >= NONE as usize
-        {
+        if let Some(codes) = key_col.codes().filter(|_| words) {
+            return Self::of_codes(codes, rows);
+        }
+        let (group_of, count) = if by_month || rows.len() < SORT_FROM || rows.len() >= NONE as usize {
             number_hashed(key_col, rows, by_month)
         } else {
             number_sorted(key_col, rows, words)
@@ -55,7 +56,6 @@ impl Grouping {
     /// appearance), each group named by its most frequent spelling.
     fn lay_out(key_col: &Column, rows: &[u32], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
         let words = !by_month && key_col.ty == FieldType::Text;
-        let codes = if words { key_col.codes() } else { None };
         let mut key_rows: Vec<u32> = Vec::with_capacity(count);
         let mut sizes: Vec<u32> = vec![0; count];
         // Spellings other than their group's first: (group, spelling) ->
@@ -73,13 +73,9 @@ impl Grouping {
                 continue;
             }
             if words {
-                let spelling = key_col.text(r as usize).unwrap_or_default();
                 let first = key_rows[g as usize] as usize;
-                let differs = match codes {
-                    Some(c) => c.of_row.at(r as usize) != c.of_row.at(first),
-                    None => spelling != key_col.text(first).unwrap_or_default(),
-                };
-                if differs {
+                if key_col.text(r as usize) != key_col.text(first) {
+                    let spelling = key_col.text(r as usize).unwrap_or_default();
                     let at = *other_of.entry((g, spelling)).or_insert_with(|| {
                         others.push((g, r, 0));
                         others.len() - 1
@@ -104,6 +100,68 @@ impl Grouping {
                 }
             }
         }
+        Self::with_members(
+            key_rows,
+            &sizes,
+            by_month,
+            rows.iter().zip(group_of).map(|(r, g)| (*r, *g)),
+        )
+    }
+
+    /// Rows grouped by a numbered column: each value's rows counted in one
+    /// pass and placed in a second, with a table of a few values and no
+    /// group number kept per row (a source over a million leads). A group
+    /// is the values that read alike, named by its most frequent spelling
+    /// (the first written on a tie), as [`Self::lay_out`] names it.
+    fn of_codes(codes: &Codes, rows: &[u32]) -> Grouping {
+        let n = codes.texts.len();
+        let mut count_of_code: Vec<u32> = vec![0; n];
+        let mut first_of_code: Vec<u32> = vec![NONE; n];
+        let mut in_order: Vec<usize> = Vec::new();
+        for &r in rows {
+            let code = codes.of_row.at(r as usize);
+            if first_of_code[code] == NONE {
+                first_of_code[code] = r;
+                in_order.push(code);
+            }
+            count_of_code[code] += 1;
+        }
+        // Values in order of first appearance: a group's first value comes
+        // first, so groups are numbered as their first rows come.
+        let mut index = TextSet::default();
+        let mut buf = String::new();
+        let mut group_of_code: Vec<u32> = vec![NONE; n];
+        let (mut key_rows, mut sizes, mut best): (Vec<u32>, Vec<u32>, Vec<u32>) = Default::default();
+        for code in in_order {
+            let text = codes.texts[code].as_str();
+            if text.is_empty() {
+                continue;
+            }
+            normalize_into(text, &mut buf);
+            let (g, _) = index.number(&buf);
+            let (count, first) = (count_of_code[code], first_of_code[code]);
+            if g as usize == key_rows.len() {
+                key_rows.push(first);
+                sizes.push(0);
+                best.push(count);
+            } else if count > best[g as usize] {
+                best[g as usize] = count;
+                key_rows[g as usize] = first;
+            }
+            sizes[g as usize] += count;
+            group_of_code[code] = g;
+        }
+        let rows = rows.iter().map(|&r| (r, group_of_code[codes.of_row.at(r as usize)]));
+        Self::with_members(key_rows, &sizes, false, rows)
+    }
+
+    /// The grouping of `(row, group)` pairs (NONE: in no group), in order.
+    fn with_members(
+        key_rows: Vec<u32>,
+        sizes: &[u32],
+        by_month: bool,
+        rows: impl Iterator<Item = (u32, u32)>,
+    ) -> Grouping {
         if sizes.iter().all(|n| *n == 1) {
             return Grouping {
                 key_rows,
@@ -114,14 +172,14 @@ impl Grouping {
         }
         let mut starts: Vec<usize> = Vec::with_capacity(sizes.len() + 1);
         let mut at = 0usize;
-        for n in &sizes {
+        for n in sizes {
             starts.push(at);
             at += *n as usize;
         }
         starts.push(at);
         let mut members = vec![0u32; at];
         let mut next = starts.clone();
-        for (&r, &g) in rows.iter().zip(group_of) {
+        for (r, g) in rows {
             if g != NONE {
                 members[next[g as usize]] = r;
                 next[g as usize] += 1;
@@ -184,23 +242,8 @@ fn number_hashed(key_col: &Column, rows: &[u32], by_month: bool) -> (Vec<u32>, u
     let mut index = TextSet::default();
     let mut buf = String::new();
     let mut group_of: Vec<u32> = Vec::with_capacity(rows.len());
-    let codes = if words { key_col.codes() } else { None };
-    let mut group_of_code: Vec<Option<u32>> = vec![None; codes.map_or(0, |c| c.texts.len())];
     for r in rows.iter().map(|r| *r as usize) {
-        let g = if let Some(codes) = codes {
-            let code = codes.of_row.at(r);
-            let text = codes.texts[code].as_str();
-            match &mut group_of_code[code] {
-                _ if text.is_empty() => None,
-                Some(g) => Some(*g),
-                slot @ None => {
-                    normalize_into(text, &mut buf);
-                    let g = index.number(&buf).0;
-                    *slot = Some(g);
-                    Some(g)
-                }
-            }
-        } else if by_month {
+        let g = if by_month {
             key_col.days(r).and_then(month_label).map(|m| index.number(&m).0)
         } else if key_col.is_null(r) {
             None

@@ -201,6 +201,16 @@ fn distinct(col: &crate::bundle::Column, rows: &[u32]) -> usize {
     }
     // One buffer per pass; the set copies only texts it has not seen.
     let (mut set, mut buf) = (TextSet::default(), String::new());
+    if let Some(codes) = col.codes() {
+        // Each value the rows hold, normalised once.
+        let mut held = vec![false; codes.texts.len()];
+        rows.iter().for_each(|r| held[codes.of_row.at(*r as usize)] = true);
+        for (text, _) in codes.texts.iter().zip(held).filter(|(t, held)| *held && !t.is_empty()) {
+            normalize_into(text, &mut buf);
+            set.insert(&buf);
+        }
+        return set.len();
+    }
     for r in rows.iter().map(|r| *r as usize).filter(|r| !col.is_null(*r)) {
         normalize_into(&col.key_text(r), &mut buf);
         set.insert(&buf);

@@ -225,6 +225,12 @@ proptest::proptest! {
         proptest::prop_assert_eq!(&built, &hashed);
         built.sort();
         proptest::prop_assert_eq!(built, expected(&col, &rows));
+        // Some of the rows, in another order: a numbered column's groups
+        // (counted a value at a time) as the texts' own.
+        let some: Vec<u32> = rows.iter().rev().copied().filter(|r| r % 3 != 1).collect();
+        let g = Grouping::build(&col, &some, false);
+        let built: Vec<(String, Vec<u32>)> = (0..g.len()).map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec())).collect();
+        proptest::prop_assert_eq!(built, groups_via(&col, &some, false));
     }
 
     /// As the direct computation (a column of few values is numbered).

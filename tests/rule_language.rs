@@ -709,3 +709,118 @@ tests:
         "a rule filters on the names: {shown:?}"
     );
 }
+
+const SEVERAL_RULE: &str = r#"
+id: T-020
+title: Deals are credited more than once under one model
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+check:
+  plan:
+    let:
+      credits:
+        rows:
+          from: campaign_influence
+          with:
+            deal_amount: { lookup: { from: opportunities, on: { id: opportunity_id }, field: amount } }
+            credit: share * deal_amount
+      over:
+        groups:
+          from: credits
+          by: [opportunity_id, model]
+          let:
+            credited: { sum: { field: share } }
+          having: credited > 1.05
+      over_rows: { rows: { from: over } }
+      big: { rows: { from: over, where: { field: credit, gte: 1000 } } }
+    outcome:
+      - if: over > 0
+        fail: "{over:count} groups: {over}; {over_rows} credits, {big} of 1,000 or more"
+      - pass: none
+    findings:
+      - from: over_rows
+        message: "{id} {credit:money}"
+tests:
+  - name: a deal under one model, and one with no model, credited twice
+    expect: fail
+    expect_findings: 4
+    expect_message: '^2 groups: O1 / Even, O3; 4 credits, 2 of 1,000 or more$'
+    data:
+      opportunities:
+        - { id: O1, amount: 1000 }
+        - { id: O2, amount: 2000 }
+        - { id: O3, amount: 500 }
+      campaign_influence:
+        - { id: I1, opportunity_id: O1, campaign_id: C1, model: Even, share: 100% }
+        - { id: I2, opportunity_id: O1, campaign_id: C2, model: even, share: 100% }
+        - { id: I3, opportunity_id: O1, campaign_id: C1, model: First, share: 100% }
+        - { id: I4, opportunity_id: O2, campaign_id: C1, model: Even, share: 50% }
+        - { id: I5, opportunity_id: O2, campaign_id: C2, model: Even, share: 50% }
+        - { id: I6, opportunity_id: O3, campaign_id: C1, share: 100% }
+        - { id: I7, opportunity_id: O3, campaign_id: C2, share: 100% }
+  - name: each model adds up to the deal once
+    expect: pass
+    data:
+      opportunities: [{ id: O1, amount: 1000 }]
+      campaign_influence:
+        - { id: I1, opportunity_id: O1, campaign_id: C1, model: First, share: 100% }
+        - { id: I2, opportunity_id: O1, campaign_id: C2, model: Even, share: 100% }
+"#;
+
+/// `by:` of several fields groups by their values together (an empty one a
+/// value of its own), and `rows: { from: GROUPS }` reads the rows of the
+/// groups kept, in the export's order, with their computed fields.
+#[test]
+fn groups_of_several_fields_and_the_rows_of_the_groups_kept() {
+    assert_all_ok(&run_pack(&[("credible/T-020.yaml", SEVERAL_RULE)]).unwrap());
+    let pack = common::folder_with(&[("credible/T-020.yaml", SEVERAL_RULE)]);
+    let bundle = common::folder_with(&[
+        ("opportunities.csv", "id,amount\nO1,1000\nO3,500\n"),
+        (
+            "campaign_influence.csv",
+            "id,opportunity_id,campaign_id,share\nI6,O3,C1,100%\nI1,O1,C1,100%\nI7,O3,C2,100%\nI2,O1,C2,100%\n",
+        ),
+    ]);
+    // No model exported: grouped by deal alone; the rows of both groups
+    // in the export's order, not group by group.
+    assert_eq!(
+        finding_messages(pack.path(), bundle.path()),
+        ["I6 $500", "I1 $1,000", "I7 $500", "I2 $1,000"]
+    );
+}
+
+#[test]
+fn several_fields_and_rows_of_groups_mistakes_point_at_their_line() {
+    for (from, to, says, line) in [
+        ("by: [opportunity_id, model]", "by: []", "`by` names no field", 20),
+        (
+            "by: [opportunity_id, model]",
+            "by: [opportunity_id, modle]",
+            "has no field `modle`",
+            20,
+        ),
+        (
+            "field: credit, gte: 1000",
+            "field: credits, gte: 1000",
+            "has no field `credits`",
+            25,
+        ),
+        (
+            "over_rows: { rows: { from: over } }",
+            "over_rows: { rows: { from: ovr } }",
+            "`ovr` is neither",
+            24,
+        ),
+    ] {
+        let broken = SEVERAL_RULE.replace(from, to);
+        assert_ne!(broken, SEVERAL_RULE, "{from}");
+        let err = run_pack(&[("credible/T-020.yaml", &broken)]).unwrap_err();
+        assert!(err.contains(says), "{says}: {err}");
+        assert!(
+            err.contains(&format!("T-020.yaml:{line}:")),
+            "{says} at line {line}: {err}"
+        );
+    }
+}

@@ -126,6 +126,14 @@ impl Compiler<'_> {
 
     /// The dataset behind `from`: a named row set, or a dataset of the schema.
     pub(super) fn source(&mut self, from: &str, what: &str) -> Option<(String, SchemaRef)> {
+        // The rows of the groups a `groups` step keeps, with the fields of
+        // the rows it grouped (only `rows` reads them so).
+        if what == "rows"
+            && let Some((_, grouped)) = self.group_sources.iter().find(|(n, _)| n == from).cloned()
+        {
+            self.members_read.push(from.to_string());
+            return self.source(&grouped, what);
+        }
         if let Some((_, s)) = self.schemas.iter().find(|(n, _)| n == from) {
             let ds = self.row_sets.iter().find(|(n, _)| n == from).map(|(_, d)| d.clone())?;
             return Some((ds, SchemaRef::Computed(Arc::clone(s))));

@@ -24,6 +24,11 @@ pub(super) struct Compiler<'a> {
     /// Each key set of groups, and the values computed per group.
     pub(super) key_values: Vec<(String, Vec<String>)>,
     pub(super) row_sets: Vec<(String, String)>,
+    /// Each `groups` step and the rows it groups: `rows: { from: <groups> }`
+    /// reads the rows of the groups it keeps, with their fields.
+    pub(super) group_sources: Vec<(String, String)>,
+    /// The `groups` steps whose kept rows a later step reads.
+    pub(super) members_read: Vec<String>,
     /// Row sets with computed fields, and their schema with those fields.
     pub(super) schemas: Vec<(String, Arc<DatasetSchema>)>,
     /// The types of the plan's single values, for computed fields that use them.
@@ -80,6 +85,8 @@ impl Plan {
             group_values: vec!["count".into()],
             key_values: Vec::new(),
             row_sets: Vec::new(),
+            group_sources: Vec::new(),
+            members_read: Vec::new(),
             schemas: Vec::new(),
             scalar_types: Vec::new(),
             at: Vec::new(),
@@ -126,6 +133,11 @@ impl Plan {
             }
             // Named even when broken, so later uses do not repeat the error.
             c.value_names.push(name.clone());
+        }
+        for (name, step) in &mut lets {
+            if let Step::Groups { members, .. } = step {
+                *members = c.members_read.contains(name);
+            }
         }
         let root = c.judge(raw, &["plan".to_string()]);
         COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

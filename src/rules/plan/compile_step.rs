@@ -116,13 +116,19 @@ impl Compiler<'_> {
         if let Some(g) = &m.groups {
             let (ds, schema) = self.source(&g.from, "groups")?;
             let (by, by_month) = match (&g.by, &g.by_month) {
-                (Some(f), None) => {
-                    self.field(&schema, &ds, f, None);
-                    (f.clone(), false)
+                (Some(b), None) if b.fields().is_empty() => {
+                    self.error(CheckError::new("`by` names no field: name one or more", "by:"));
+                    return None;
+                }
+                (Some(b), None) => {
+                    for f in b.fields() {
+                        self.field(&schema, &ds, f, None);
+                    }
+                    (b.fields().to_vec(), false)
                 }
                 (None, Some(f)) => {
                     self.field(&schema, &ds, f, Some(FieldType::Date));
-                    (f.clone(), true)
+                    (vec![f.clone()], true)
                 }
                 _ => {
                     self.error(CheckError::new(
@@ -144,6 +150,7 @@ impl Compiler<'_> {
             let mut own: Vec<String> = vec!["count".into()];
             own.extend(lets.iter().map(|l| l.name.clone()));
             self.key_values.push((name.to_string(), own));
+            self.group_sources.push((name.to_string(), g.from.clone()));
             let having = match &g.having {
                 Some(h) => {
                     // A group's own values are names in `having`.
@@ -162,6 +169,7 @@ impl Compiler<'_> {
                     dataset: ds.clone(),
                     by,
                     by_month,
+                    members: false,
                     any,
                     none,
                     lets,

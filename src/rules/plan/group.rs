@@ -8,8 +8,8 @@
 //! spellings other than a group's first are counted on the side: an id
 //! column has none. Many rows are numbered by sorting their keys' hashes
 //! ([`keysort`]: a million ids in a hash table is a miss to memory per id);
-//! a few rows, a numbered column (a few thousand values) and months through
-//! a hash table.
+//! a few rows and months through a hash table; a numbered column (a few
+//! thousand values) by counting each value's rows.
 
 use super::keysort::{self, NONE, SORT_FROM};
 use crate::bundle::{Codes, Column, days_to_date};
@@ -49,19 +49,28 @@ impl Grouping {
         } else {
             number_sorted(key_col, rows, words)
         };
-        Self::lay_out(key_col, rows, by_month, &group_of, count)
+        Self::lay_out(&[Some(key_col)], rows, by_month, &group_of, count)
     }
 
     /// The grouping of rows numbered by group (in order of first
-    /// appearance), each group named by its most frequent spelling.
-    fn lay_out(key_col: &Column, rows: &[u32], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
-        let words = !by_month && key_col.ty == FieldType::Text;
+    /// appearance), each group named by its most frequent spelling (of
+    /// all its text fields together, when it is grouped by several).
+    fn lay_out(cols: &[Option<&Column>], rows: &[u32], by_month: bool, group_of: &[u32], count: usize) -> Grouping {
+        let words: Vec<&Column> = match by_month {
+            true => Vec::new(),
+            false => cols
+                .iter()
+                .flatten()
+                .filter(|c| c.ty == FieldType::Text)
+                .copied()
+                .collect(),
+        };
         let mut key_rows: Vec<u32> = Vec::with_capacity(count);
         let mut sizes: Vec<u32> = vec![0; count];
         // Spellings other than their group's first: (group, spelling) ->
         // place in `others`, which keeps (group, a row so spelled, rows so
         // spelled) in order of first appearance.
-        let mut other_of: HashMap<(u32, &str), usize, foldhash::fast::RandomState> = HashMap::default();
+        let mut other_of: HashMap<(u32, Vec<&str>), usize, foldhash::fast::RandomState> = HashMap::default();
         let mut others: Vec<(u32, u32, u32)> = Vec::new();
         for (&r, &g) in rows.iter().zip(group_of) {
             if g == NONE {
@@ -72,16 +81,14 @@ impl Grouping {
                 key_rows.push(r);
                 continue;
             }
-            if words {
-                let first = key_rows[g as usize] as usize;
-                if key_col.text(r as usize) != key_col.text(first) {
-                    let spelling = key_col.text(r as usize).unwrap_or_default();
-                    let at = *other_of.entry((g, spelling)).or_insert_with(|| {
-                        others.push((g, r, 0));
-                        others.len() - 1
-                    });
-                    others[at].2 += 1;
-                }
+            let first = key_rows[g as usize] as usize;
+            if words.iter().any(|c| c.text(r as usize) != c.text(first)) {
+                let spelling = words.iter().map(|c| c.text(r as usize).unwrap_or_default()).collect();
+                let at = *other_of.entry((g, spelling)).or_insert_with(|| {
+                    others.push((g, r, 0));
+                    others.len() - 1
+                });
+                others[at].2 += 1;
             }
         }
         drop(other_of);
@@ -206,13 +213,24 @@ impl Grouping {
         }
     }
 
-    /// Group `g`'s key as shown: its spelling, or its month.
-    pub fn key<'c>(&self, key_col: &'c Column, g: usize) -> Cow<'c, str> {
+    /// Group `g`'s key as shown: its spelling, or its month; grouped by
+    /// several fields (`cols`, in order), their values joined by ` / `,
+    /// leaving out an empty one (a field the export lacks).
+    pub fn key<'c>(&self, cols: &[Option<&'c Column>], g: usize) -> Cow<'c, str> {
         let r = self.key_rows[g] as usize;
-        if self.by_month {
-            return Cow::Owned(key_col.days(r).and_then(month_label).unwrap_or_default());
+        match cols {
+            [Some(col)] if self.by_month => Cow::Owned(col.days(r).and_then(month_label).unwrap_or_default()),
+            [Some(col)] => col.key_text(r),
+            _ => {
+                let parts: Vec<Cow<'c, str>> = cols
+                    .iter()
+                    .flatten()
+                    .filter(|c| !c.is_null(r))
+                    .map(|c| c.key_text(r))
+                    .collect();
+                Cow::Owned(parts.join(" / "))
+            }
         }
-        key_col.key_text(r)
     }
 }
 
@@ -258,5 +276,6 @@ fn number_hashed(key_col: &Column, rows: &[u32], by_month: bool) -> (Vec<u32>, u
     (group_of, index.len())
 }
 
+mod several;
 #[cfg(test)]
 mod tests;

@@ -125,8 +125,12 @@ pub(crate) enum Step {
     Groups {
         from: String,
         dataset: String,
-        by: String,
+        /// One field, or several grouped together (one date with `by_month`).
+        by: Vec<String>,
         by_month: bool,
+        /// Whether a later step reads the rows of the groups kept
+        /// (`rows: { from: <groups> }`): then they are kept with the keys.
+        members: bool,
         any: Option<Condition>,
         none: Option<Condition>,
         lets: Vec<GroupLet>,

@@ -198,7 +198,12 @@ fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
             let ds = dataset_of(&g.from, &lets);
             from_field(
                 &g.from,
-                &[g.by.as_ref(), g.by_month.as_ref()],
+                &g.by
+                    .iter()
+                    .flat_map(|b| b.fields())
+                    .chain(g.by_month.as_ref())
+                    .map(Some)
+                    .collect::<Vec<_>>(),
                 None,
                 &mut out,
                 &mut lets,

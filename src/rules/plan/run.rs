@@ -52,8 +52,14 @@ enum Slot {
         values: Arc<GroupValues>,
         /// Per key of a `groups` set: its first rows, the evidence of a finding.
         rows: Arc<GroupRows>,
+        /// The rows of the groups kept, in dataset order, and the fields
+        /// computed for them: when a later step reads them as a row set.
+        members: Option<Members>,
     },
 }
+
+/// The rows of a `groups` set's kept groups, and their computed fields.
+type Members = (Arc<Vec<u32>>, Option<Arc<Computed>>);
 
 /// One record (or key, or the org) behind an outcome.
 #[derive(Debug, Clone, PartialEq)]
@@ -230,6 +236,10 @@ impl Ctx<'_> {
         let ds = self.dataset(dataset)?;
         let computed = match self.slot(from) {
             Some(Slot::Rows { computed, .. }) => computed.as_deref(),
+            Some(Slot::Keys {
+                members: Some((_, computed)),
+                ..
+            }) => computed.as_deref(),
             _ => None,
         };
         Some(Table { ds, computed })

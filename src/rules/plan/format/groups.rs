@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct RawGroups {
     pub from: String,
-    /// Group by this field's value…
+    /// Group by this field's value, or by the values of several fields
+    /// together (`[opportunity_id, model]`)…
     #[serde(default)]
-    pub by: Option<String>,
+    pub by: Option<RawBy>,
     /// …or by the month of this date field.
     #[serde(default)]
     pub by_month: Option<String>,
@@ -27,6 +28,23 @@ pub struct RawGroups {
     /// Keep a group when this expression over its values holds.
     #[serde(default)]
     pub having: Option<String>,
+}
+
+/// The field (or fields) `groups:` groups by.
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(untagged)]
+pub enum RawBy {
+    One(String),
+    Several(Vec<String>),
+}
+
+impl RawBy {
+    pub fn fields(&self) -> &[String] {
+        match self {
+            RawBy::One(f) => std::slice::from_ref(f),
+            RawBy::Several(fs) => fs,
+        }
+    }
 }
 
 /// An aggregate over one group's rows.

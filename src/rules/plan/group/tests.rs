@@ -14,7 +14,7 @@ fn text_column(values: &[&str]) -> Column {
 fn groups(col: &Column, rows: &[u32]) -> Vec<(String, Vec<u32>)> {
     let g = Grouping::build(col, rows, false);
     let mut out: Vec<(String, Vec<u32>)> = (0..g.len())
-        .map(|i| (g.key(col, i).into_owned(), g.rows(i).to_vec()))
+        .map(|i| (g.key(&[Some(col)], i).into_owned(), g.rows(i).to_vec()))
         .collect();
     out.sort();
     out
@@ -176,9 +176,9 @@ fn groups_via(col: &Column, rows: &[u32], sorting: bool) -> Vec<(String, Vec<u32
     } else {
         number_hashed(col, rows, false)
     };
-    let g = Grouping::lay_out(col, rows, false, &group_of, count);
+    let g = Grouping::lay_out(&[Some(col)], rows, false, &group_of, count);
     (0..g.len())
-        .map(|i| (g.key(col, i).into_owned(), g.rows(i).to_vec()))
+        .map(|i| (g.key(&[Some(col)], i).into_owned(), g.rows(i).to_vec()))
         .collect()
 }
 
@@ -190,7 +190,7 @@ fn sorted_ids_are_groups_of_one_row_each() {
     let g = Grouping::build(&col, &rows, false);
     assert!(g.starts.is_none());
     let got: Vec<(String, Vec<u32>)> = (0..g.len())
-        .map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec()))
+        .map(|i| (g.key(&[Some(&col)], i).into_owned(), g.rows(i).to_vec()))
         .collect();
     assert_eq!(got.len(), 3000);
     assert_eq!(got[0], (values[5999].clone(), vec![5999]));
@@ -220,7 +220,7 @@ proptest::proptest! {
         proptest::prop_assert_eq!(groups_via(&col, &rows, true), hashed.clone());
         let mut built: Vec<(String, Vec<u32>)> = {
             let g = Grouping::build(&col, &rows, false);
-            (0..g.len()).map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec())).collect()
+            (0..g.len()).map(|i| (g.key(&[Some(&col)], i).into_owned(), g.rows(i).to_vec())).collect()
         };
         proptest::prop_assert_eq!(&built, &hashed);
         built.sort();
@@ -229,7 +229,7 @@ proptest::proptest! {
         // (counted a value at a time) as the texts' own.
         let some: Vec<u32> = rows.iter().rev().copied().filter(|r| r % 3 != 1).collect();
         let g = Grouping::build(&col, &some, false);
-        let built: Vec<(String, Vec<u32>)> = (0..g.len()).map(|i| (g.key(&col, i).into_owned(), g.rows(i).to_vec())).collect();
+        let built: Vec<(String, Vec<u32>)> = (0..g.len()).map(|i| (g.key(&[Some(&col)], i).into_owned(), g.rows(i).to_vec())).collect();
         proptest::prop_assert_eq!(built, groups_via(&col, &some, false));
     }
 
@@ -239,5 +239,91 @@ proptest::proptest! {
         let col = text_column(&values.iter().map(String::as_str).collect::<Vec<_>>());
         let rows: Vec<u32> = (0..crate::rules::plan::row_id(values.len())).collect();
         proptest::prop_assert_eq!(groups(&col, &rows), expected(&col, &rows));
+    }
+}
+
+/// Groups by two columns worked out directly: rows with a first value, by
+/// the pair of normalised values (an empty second one a value of its own),
+/// each named by its most frequent pair of spellings (the first seen on a
+/// tie), the non-empty ones joined by ` / `.
+fn expected_by_two(a: &Column, b: &Column, rows: &[u32]) -> Vec<(String, Vec<u32>)> {
+    let text = |c: &Column, r: u32| c.text(r as usize).unwrap_or_default().to_string();
+    let mut by_words: Vec<((String, String), Vec<u32>)> = Vec::new();
+    for &r in rows.iter().filter(|r| !a.is_null(**r as usize)) {
+        let words = (normalize(&text(a, r)), normalize(&text(b, r)));
+        match by_words.iter_mut().find(|(w, _)| *w == words) {
+            Some((_, rs)) => rs.push(r),
+            None => by_words.push((words, vec![r])),
+        }
+    }
+    let mut out: Vec<(String, Vec<u32>)> = by_words
+        .into_iter()
+        .map(|(_, rs)| {
+            let spelled = |r: u32| (text(a, r), text(b, r));
+            let mut best = (0, spelled(rs[0]));
+            for r in &rs {
+                let n = rs.iter().filter(|x| spelled(**x) == spelled(*r)).count();
+                if n > best.0 {
+                    best = (n, spelled(*r));
+                }
+            }
+            let (x, y) = best.1;
+            let key = if y.is_empty() { x } else { format!("{x} / {y}") };
+            (key, rs)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn several_fields_group_by_their_values_together() {
+    let deal = text_column(&["O1", "O1", "o1", "O2", "", "O2", "O1"]);
+    let model = text_column(&["Even", "First", "even", "Even", "Even", "", "Even"]);
+    let all: Vec<u32> = (0..7).collect();
+    let g = Grouping::build_by(&[Some(&deal), Some(&model)], &all);
+    let got: Vec<(String, Vec<u32>)> = (0..g.len())
+        .map(|i| (g.key(&[Some(&deal), Some(&model)], i).into_owned(), g.rows(i).to_vec()))
+        .collect();
+    // In order of first appearance; O2 with no model is a group of its own,
+    // shown by its deal alone; a row with no deal is in none.
+    assert_eq!(
+        got,
+        [
+            ("O1 / Even".to_string(), vec![0, 2, 6]),
+            ("O1 / First".to_string(), vec![1]),
+            ("O2 / Even".to_string(), vec![3]),
+            ("O2".to_string(), vec![5]),
+        ]
+    );
+    // A field the export lacks is empty in every row: groups by the first.
+    let g = Grouping::build_by(&[Some(&deal), None], &all);
+    let got: Vec<String> = (0..g.len())
+        .map(|i| g.key(&[Some(&deal), None], i).into_owned())
+        .collect();
+    assert_eq!(got, ["O1", "O2"]);
+}
+
+proptest::proptest! {
+    /// Grouped by two fields, as the direct computation groups them:
+    /// numbered columns and not, many rows (sorted numbering) and few.
+    #[test]
+    fn two_fields_group_as_pairs_of_words_do(
+        pairs in proptest::collection::vec(("[aAbB -]{0,2}", "[xX y]{0,2}"), 0..60),
+        many in proptest::bool::ANY,
+    ) {
+        let mut pairs = pairs;
+        if many {
+            // Past the numbered columns' limit and the sorting threshold.
+            pairs.extend((0..4200).map(|i| (format!("d{}", i % 4150), ["x", "X", ""][i % 3].to_string())));
+        }
+        let a = text_column(&pairs.iter().map(|p| p.0.as_str()).collect::<Vec<_>>());
+        let b = text_column(&pairs.iter().map(|p| p.1.as_str()).collect::<Vec<_>>());
+        let rows: Vec<u32> = (0..crate::rules::plan::row_id(pairs.len())).rev().collect();
+        let g = Grouping::build_by(&[Some(&a), Some(&b)], &rows);
+        let mut got: Vec<(String, Vec<u32>)> =
+            (0..g.len()).map(|i| (g.key(&[Some(&a), Some(&b)], i).into_owned(), g.rows(i).to_vec())).collect();
+        got.sort();
+        proptest::prop_assert_eq!(got, expected_by_two(&a, &b, &rows));
     }
 }

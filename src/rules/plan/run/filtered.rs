@@ -29,6 +29,10 @@ impl Ctx<'_> {
         let n = table.ds.rows;
         let named = match self.slot(from) {
             Some(Slot::Rows { rows, .. }) => Some(rows),
+            Some(Slot::Keys {
+                members: Some((rows, _)),
+                ..
+            }) => Some(rows),
             _ => None,
         };
         let Some(filter) = filter else {

@@ -46,7 +46,7 @@ impl Ctx<'_> {
         let grouped_later = self
             .steps
             .iter()
-            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by == field));
+            .any(|(_, s)| matches!(s, Step::Groups { from: f, by, by_month: false, .. } if f == from && by.as_slice() == [field]));
         let col = table.column(field).filter(|c| c.ty == FieldType::Text)?;
         if !grouped_later {
             return None;
@@ -65,46 +65,48 @@ impl Ctx<'_> {
         (step, from.to_string())
     }
 
-    /// `rows` of `from` grouped by `by`: the grouping a distinct count of
-    /// the same field built, or a new one.
+    /// `rows` of `from` grouped by `by` (the columns of its fields): the
+    /// grouping a distinct count of the same field built, or a new one.
     fn grouping(
         &self,
         from: &str,
-        key_col: &crate::bundle::Column,
+        key_cols: &[Option<&crate::bundle::Column>],
         rows: &[u32],
-        by: &str,
-        by_month: bool,
+        (by, by_month): (&[String], bool),
     ) -> Grouping {
-        let built = (!by_month)
-            .then(|| {
-                self.groupings
-                    .borrow_mut()
-                    .remove(&(self.rows_named(from), by.to_string()))
-            })
-            .flatten();
-        built.unwrap_or_else(|| Grouping::build(key_col, rows, by_month))
+        match (by, key_cols) {
+            ([field], [Some(col)]) if !by_month => self
+                .groupings
+                .borrow_mut()
+                .remove(&(self.rows_named(from), field.clone()))
+                .unwrap_or_else(|| Grouping::build(col, rows, false)),
+            (_, [Some(col)]) => Grouping::build(col, rows, by_month),
+            _ => Grouping::build_by(key_cols, rows),
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The kept groups' keys, values and first rows (the evidence), and
+    /// all their rows, in order, if the step keeps them (`members`).
     pub(super) fn groups(
         &self,
-        from: &str,
-        dataset: &str,
-        by: &str,
-        by_month: bool,
+        (from, dataset): (&str, &str),
+        (by, by_month, members): (&[String], bool, bool),
         any: &Option<Condition>,
         none: &Option<Condition>,
         lets: &[GroupLet],
         having: Option<&Expr>,
-    ) -> (BTreeSet<String>, GroupValues, GroupRows) {
+    ) -> (BTreeSet<String>, GroupValues, GroupRows, Vec<u32>) {
         let (ds, rows) = self.rows_of(from, dataset);
         let Some(ds) = ds else {
             return Default::default();
         };
-        let Some(key_col) = ds.column(by) else {
+        // Grouped by the first field's values: without its column, no group.
+        let key_cols: Vec<Option<&crate::bundle::Column>> = by.iter().map(|f| ds.column(f)).collect();
+        if key_cols.first().is_none_or(Option::is_none) {
             return Default::default();
-        };
-        let grouping = self.grouping(from, key_col, &rows, by, by_month);
+        }
+        let grouping = self.grouping(from, &key_cols, &rows, (by, by_month));
+        let mut kept: Vec<u32> = Vec::new();
         // Groups are judged one by one and kept keys go into sorted sets, so
         // the order groups are numbered in reaches no report.
         let groups = (0..grouping.len()).map(|g| (g, grouping.rows(g)));
@@ -175,7 +177,10 @@ impl Ctx<'_> {
                 continue;
             }
             compute(false, &mut values);
-            let key = grouping.key(key_col, key).into_owned();
+            let key = grouping.key(&key_cols, key).into_owned();
+            if members {
+                kept.extend_from_slice(rows);
+            }
             of.insert(key.clone(), values.iter().map(to_value).collect());
             if let Some(listed) = &mut listed {
                 listed.insert(key.clone(), rows.to_vec());
@@ -188,7 +193,8 @@ impl Ctx<'_> {
             of,
             lists: listed.map(|rows| (self.visible.get(), rows)),
         };
-        (out, shown, cited)
+        kept.sort_unstable();
+        (out, shown, cited, kept)
     }
 
     /// The value `name` of the group `key`: computed with the others, or a

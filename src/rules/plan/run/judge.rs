@@ -226,6 +226,7 @@ impl Ctx<'_> {
                     keys,
                     values,
                     rows: cited,
+                    ..
                 },
             )) => {
                 out.unlisted += keys.len().saturating_sub(limit);

@@ -96,6 +96,7 @@ impl Ctx<'_> {
                     keys: Arc::new(keys),
                     values: Arc::default(),
                     rows: Arc::default(),
+                    members: None,
                 }
             }
             Step::Groups {
@@ -103,17 +104,34 @@ impl Ctx<'_> {
                 dataset,
                 by,
                 by_month,
+                members,
                 any,
                 none,
                 lets,
                 having,
             } => {
-                let (keys, values, rows) = self.groups(from, dataset, by, *by_month, any, none, lets, having.as_ref());
+                let (keys, values, rows, kept) = self.groups(
+                    (from, dataset),
+                    (by, *by_month, *members),
+                    any,
+                    none,
+                    lets,
+                    having.as_ref(),
+                );
+                // Their computed fields are those of the rows grouped.
+                let members = members.then(|| {
+                    let computed = match self.slot(from) {
+                        Some(Slot::Rows { computed, .. }) => computed.clone(),
+                        _ => None,
+                    };
+                    (Arc::new(kept), computed)
+                });
                 Slot::Keys {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
                     values: Arc::new(values),
                     rows: Arc::new(rows),
+                    members,
                 }
             }
             Step::Keys { of, op } => {
@@ -140,6 +158,7 @@ impl Ctx<'_> {
                     keys: Arc::new(keys),
                     values,
                     rows,
+                    members: None,
                 }
             }
             Step::List {

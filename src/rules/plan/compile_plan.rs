@@ -188,6 +188,30 @@ mod tests {
     }
 
     #[test]
+    fn the_rows_of_groups_read_the_fields_of_the_rows_grouped() {
+        let raw: RawPlan = crate::yaml::from_str(
+            "let:\n  over: { groups: { from: campaign_influence, by: [opportunity_id, model], having: count > 1 } }\n\
+             \x20 credits: { rows: { from: over, where: { field: share, gt: 0 } } }\n\
+             outcome:\n  - pass: ok\nfindings:\n  - from: credits\n    message: '{campaign_name}'\n",
+        )
+        .unwrap();
+        let all = reads(&raw);
+        for f in ["opportunity_id", "model", "share", "campaign_name"] {
+            assert!(
+                all.contains(&("campaign_influence".into(), Some(f.into()))),
+                "{f} in {all:?}"
+            );
+        }
+        assert_eq!(
+            shown_reads(&raw, &all),
+            [("campaign_influence".to_string(), "campaign_name".to_string())]
+        );
+        let conditions = super::super::reads::conditions(&raw);
+        assert_eq!(conditions.len(), 1);
+        assert_eq!(conditions[0].0, "campaign_influence");
+    }
+
+    #[test]
     fn reads_include_the_profile_and_the_fields_expressions_name() {
         let raw: RawPlan = crate::yaml::from_str(
             "let:\n  small: org.prospects <= 250\n  tagged: has(budget.purpose)\n\

@@ -22,7 +22,8 @@ pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
     for (name, step) in &raw.lets {
         let RawStep::Step(m) = step else { continue };
         if let Some(r) = &m.rows {
-            let ds = dataset_of(&r.from, &datasets);
+            let from = groups_from(&r.from, raw);
+            let ds = dataset_of(from, &datasets);
             out.extend(r.filter.iter().map(|c| (ds.clone(), c)));
             for l in r.with.values().filter_map(related_of) {
                 out.extend(l.filter.iter().map(|c| (dataset_of(&l.from, &datasets), c)));
@@ -114,7 +115,8 @@ fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
             }
         };
         if let Some(r) = &m.rows {
-            let ds = dataset_of(&r.from, &lets);
+            let from = groups_from(&r.from, raw);
+            let ds = dataset_of(from, &lets);
             let with = r.with.values().filter_map(|c| match c {
                 RawComputed::Expr(e) => Some(e.as_str()),
                 _ => None,
@@ -165,7 +167,7 @@ fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
                     out.extend(used.into_iter().map(|n| (ds.clone(), Some(n.to_string()))));
                 }
             }
-            from_field(&r.from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
+            from_field(from, &[], r.filter.as_ref(), &mut out, &mut lets, true);
         }
         if let Some(p) = &m.pick {
             let ds = dataset_of(&p.then, &lets);
@@ -273,6 +275,15 @@ fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
             .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
     });
     out
+}
+
+/// What `rows: { from }` reads: the rows a `groups` step groups when `from`
+/// names one (the rows of its kept groups), else `from` itself.
+fn groups_from<'a>(from: &'a str, raw: &'a RawPlan) -> &'a str {
+    match raw.lets.get(from) {
+        Some(RawStep::Step(m)) => m.groups.as_ref().map_or(from, |g| g.from.as_str()),
+        _ => from,
+    }
 }
 
 /// The aggregate of a computed field that looks into another set, if it is one.

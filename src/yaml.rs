@@ -2,7 +2,8 @@
 //! mapping files, `mktaudit.yaml` and a bundle's YAML datasets.
 //!
 //! The parser is serde-saphyr (pure Rust, no `unsafe`). Before a text that
-//! may hold an alias (a `*` anywhere) is deserialised, [`check_bounds`] walks
+//! may hold an alias (a `*` and an `&` anywhere: an alias repeats an anchor,
+//! and one naming no anchor is an error) is deserialised, [`check_bounds`] walks
 //! its event stream once (linear time, constant stack) and refuses:
 //! - a text over [`MAX_BYTES`];
 //! - nesting deeper than [`MAX_DEPTH`] (checked as each collection opens, so no
@@ -12,9 +13,9 @@
 //!   whole of what it repeats, nested aliases included), so a billion-laughs
 //!   document or a big list repeated many times stops before anything is built.
 //!
-//! Without a `*` only the size is checked first: the parser's own budget
-//! holds the depth at [`MAX_DEPTH`] as each collection opens (a big dataset is
-//! not walked twice).
+//! Otherwise only the size is checked first: the parser's own budget holds
+//! the depth at [`MAX_DEPTH`] as each collection opens (a big dataset, or a
+//! rule whose expressions multiply, is not walked twice).
 //!
 //! Errors carry a 1-based line and column; [`Error::offset`] turns them into
 //! a byte offset of the source for diagnostics.
@@ -77,11 +78,13 @@ impl std::error::Error for Error {}
 
 /// Parses one YAML document into `T`, within the limits above.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
-    if memchr::memchr(b'*', text.as_bytes()).is_some() {
+    let bytes = text.as_bytes();
+    if memchr::memchr(b'*', bytes).is_some() && memchr::memchr(b'&', bytes).is_some() {
         check_bounds(text)?;
     } else {
-        // No alias: the size is all to check here; the parser's own budget
-        // holds the depth at MAX_DEPTH as each collection opens.
+        // No anchor or no alias: nothing repeats, so the size is all to
+        // check here; the parser's own budget holds the depth at MAX_DEPTH
+        // as each collection opens.
         check_size(text, MAX_BYTES)?;
     }
     serde_saphyr::from_str_with_options(text, options()).map_err(|e| convert(&e))

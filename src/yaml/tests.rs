@@ -58,6 +58,27 @@ fn bombs_and_depth_are_refused() {
     );
 }
 
+/// Texts with no anchor skip the walk of [`check_bounds`]: an alias then
+/// names nothing, which the parser refuses, and a `*` in a text is text.
+#[test]
+fn an_alias_without_an_anchor_is_an_error_and_a_star_in_text_is_text() {
+    let e = value_from_str(
+        "a: *lol
+b: [*lol, *lol]
+",
+    )
+    .unwrap_err();
+    assert!(e.line > 0, "{e}");
+    let v = value_from_str(
+        "expr: share * deal_amount
+b: '*x'
+",
+    )
+    .unwrap();
+    assert_eq!(v["expr"], "share * deal_amount");
+    assert_eq!(v["b"], "*x");
+}
+
 #[test]
 fn the_deepest_document_accepted_parses_on_a_small_stack() {
     let n = MAX_DEPTH;

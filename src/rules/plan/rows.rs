@@ -145,8 +145,13 @@ pub(super) fn aggregate(agg: Agg, ds: Option<Table<'_>>, field: Option<&str>, ro
     let Some(ds) = ds else {
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     };
-    let col = field.and_then(|f| ds.column(f));
-    if field.is_some() && col.is_none() {
+    aggregate_column(agg, field.and_then(|f| ds.column(f)), field.is_some(), rows)
+}
+
+/// [`aggregate`] of the column `col` found for its field (`field`: whether
+/// one is aggregated; a field with no column counts 0, else is missing).
+pub(super) fn aggregate_column(agg: Agg, col: Option<&crate::bundle::Column>, field: bool, rows: &[u32]) -> Val {
+    if field && col.is_none() {
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     }
     match agg {

@@ -6,7 +6,7 @@ use super::bind::to_val;
 use super::expr::{Env, Expr, Val};
 use super::group::Grouping;
 use super::join::Probe;
-use super::rows::{aggregate, first_row, sort_rows, top_rows};
+use super::rows::{first_row, sort_rows, top_rows};
 use super::table::{Computed, Table};
 use super::{Agg, Body, FindingSpec, GroupHow, GroupLet, Judge, Plan, Step, builtin_date};
 use crate::bundle::{Bundle, Dataset, days_to_date};

@@ -2,6 +2,8 @@
 //! values, kept per key for messages, sorts and aggregates over the key set;
 //! and a `distinct:` count that shares its grouping.
 
+use super::super::bind::{At, Scope, bind};
+use super::super::rows::aggregate_column;
 use super::*;
 use crate::rules::bound::Bound;
 use crate::rules::select::Mask;
@@ -145,6 +147,28 @@ impl Ctx<'_> {
             })
             .collect();
         let is_judged: Vec<bool> = lets.iter().map(|l| judged.contains(&l.name.as_str())).collect();
+        // `having` reads the group's values by position, bound before the
+        // first group (a million groups of one id each may be judged).
+        let value_names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let having = having.map(|h| {
+            bind(
+                h,
+                &Scope {
+                    table: ds,
+                    fields: &[],
+                    earlier: &value_names,
+                    around: self,
+                },
+            )
+        });
+        // Each aggregate's column, found once.
+        let columns: Vec<Option<&crate::bundle::Column>> = lets
+            .iter()
+            .map(|l| match &l.how {
+                GroupHow::Agg(_, Some(f)) => ds.column(f),
+                _ => None,
+            })
+            .collect();
         let mut out = BTreeSet::new();
         let mut of = KeyMap::default();
         let mut listed = places.iter().any(Option::is_none).then(KeyMap::default);
@@ -166,13 +190,19 @@ impl Ctx<'_> {
             let compute = |judged: bool, values: &mut [Val]| {
                 for (i, l) in lets.iter().enumerate() {
                     if let Some(place) = places[i].filter(|_| is_judged[i] == judged) {
-                        values[place] = self.let_value(ds, l, filters[i].as_ref(), rows);
+                        values[place] = self.let_value(ds, (l, columns[i]), filters[i].as_ref(), rows);
                     }
                 }
             };
             compute(true, &mut values);
-            if let Some(h) = having
-                && !h.eval(&GroupEnv(&names, &values, self)).truthy()
+            if let Some(h) = &having
+                && !h
+                    .eval(&At {
+                        row: 0,
+                        local: &values,
+                        around: self,
+                    })
+                    .truthy()
             {
                 continue;
             }
@@ -216,7 +246,11 @@ impl Ctx<'_> {
         let outer = self.visible.replace(*step);
         let value = self.table(from, dataset).map(|ds| {
             let filter = l.filter.as_ref().map(|f| LetFilter::Rowwise(f.bind_cols(&ds, self)));
-            to_value(&self.let_value(ds, l, filter.as_ref(), rows))
+            let column = match &l.how {
+                GroupHow::Agg(_, Some(f)) => ds.column(f),
+                _ => None,
+            };
+            to_value(&self.let_value(ds, (l, column), filter.as_ref(), rows))
         });
         self.visible.set(outer);
         value
@@ -262,8 +296,15 @@ impl Ctx<'_> {
         }
     }
 
-    /// One `let:` value of a group, over its rows (those `filter` keeps).
-    fn let_value(&self, ds: Table<'_>, l: &GroupLet, filter: Option<&LetFilter>, rows: &[u32]) -> Val {
+    /// One `let:` value of a group, over its rows (those `filter` keeps);
+    /// `column`: the aggregated field's, if any.
+    fn let_value(
+        &self,
+        ds: Table<'_>,
+        (l, column): (&GroupLet, Option<&crate::bundle::Column>),
+        filter: Option<&LetFilter>,
+        rows: &[u32],
+    ) -> Val {
         if let (GroupHow::Agg(Agg::Count, None), Some(f)) = (&l.how, filter) {
             return Val::Num(rows.iter().filter(|r| f.keeps(**r)).count() as f64);
         }
@@ -276,7 +317,7 @@ impl Ctx<'_> {
             None => rows,
         };
         match &l.how {
-            GroupHow::Agg(agg, field) => aggregate(*agg, Some(ds), field.as_deref(), rows),
+            GroupHow::Agg(agg, field) => aggregate_column(*agg, column, field.is_some(), rows),
             GroupHow::First { field, sort } => {
                 let first = match sort {
                     Some((s, desc)) => first_row(ds, rows, s, *desc),
@@ -317,24 +358,6 @@ impl LetFilter<'_> {
             LetFilter::Rowwise(b) => b.eval(r as usize),
             LetFilter::Marked(kept) => kept.contains(r),
         }
-    }
-}
-
-/// A group's values (by name), then the plan's, for its `having:`.
-struct GroupEnv<'a, 'b>(&'a [String], &'a [Val], &'a Ctx<'b>);
-
-impl Env for GroupEnv<'_, '_> {
-    fn name(&self, name: &str) -> Val {
-        match self.0.iter().position(|n| n == name) {
-            Some(place) => self.1[place].clone(),
-            None => self.2.name(name),
-        }
-    }
-    fn param(&self, name: &str) -> Val {
-        self.2.param(name)
-    }
-    fn has(&self, path: &str) -> bool {
-        self.2.has(path)
     }
 }
 

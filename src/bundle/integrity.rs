@@ -2,6 +2,7 @@
 //! report, so a bundle checked before the audit says the same as the audit.
 
 use super::Bundle;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 
 /// Ids that more than one row of a dataset carries: a campaign listed twice
@@ -79,8 +80,12 @@ fn precedes(a: &[u8], b: &[u8]) -> bool {
 
 /// The notes an audit adds for the datasets it read: each dataset whose ids repeat.
 pub fn notes<'a>(bundle: &Bundle, datasets: impl Iterator<Item = &'a str>) -> Vec<super::Note> {
+    // Each dataset's ids checked on their own, in parallel (a million leads
+    // and a million deals); the notes keep the datasets' order.
+    let datasets: Vec<&str> = datasets.collect();
     datasets
-        .filter_map(|name| {
+        .par_iter()
+        .filter_map(|&name| {
             let d = duplicate_ids(bundle, name)?;
             let ds = bundle.dataset(name)?;
             Some(super::Note {

@@ -102,14 +102,19 @@ pub trait BindEnv {
 pub fn param_regex(pattern: &str) -> Option<Regex> {
     static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Option<Regex>>>> =
         std::sync::LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let cache = || CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(compiled) = cache().get(pattern) {
+        return compiled.clone();
+    }
+    // Compiled outside the lock: the rules of a pack load in parallel, and
+    // a pattern takes up to a millisecond (two threads may both compile a
+    // new one; the first kept is as good as the second).
+    let compiled = Regex::new(pattern).ok();
+    let mut cache = cache();
     if cache.len() > 1_000 {
         cache.clear();
     }
-    cache
-        .entry(pattern.to_string())
-        .or_insert_with(|| Regex::new(pattern).ok())
-        .clone()
+    cache.entry(pattern.to_string()).or_insert(compiled).clone()
 }
 
 /// A pattern compiled through the cache of [`param_regex`], or why it is

@@ -274,7 +274,7 @@ pub struct PlanCheck {
     /// loaded: part of the rule's hash, as its own text is.
     pub definitions: Vec<definitions::Used>,
     /// Fields the plan reads only to show them in the findings shown (see
-    /// [`plan::shown_reads`]), and the rule declares no need of.
+    /// [`plan::reads_and_shown`]), and the rule declares no need of.
     pub shown: BTreeMap<String, BTreeSet<String>>,
 }
 

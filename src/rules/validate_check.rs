@@ -76,10 +76,10 @@ pub(super) fn validate_check(
                 return None;
             }
         };
-        let reads = super::plan::reads(plan);
+        let (reads, shown_only) = super::plan::reads_and_shown(plan);
         // Shown only, unless the rule declares it reads the field.
         let mut shown: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for (ds, f) in super::plan::shown_reads(plan, &reads) {
+        for (ds, f) in shown_only {
             let declared = |needs: &BTreeMap<String, BTreeSet<String>>| needs.get(&ds).is_some_and(|s| s.contains(&f));
             if !declared(requires) && !declared(optional) {
                 shown.entry(ds).or_default().insert(f);

@@ -195,17 +195,14 @@ mod tests {
              outcome:\n  - pass: ok\nfindings:\n  - from: credits\n    message: '{campaign_name}'\n",
         )
         .unwrap();
-        let all = reads(&raw);
+        let (all, shown) = reads_and_shown(&raw);
         for f in ["opportunity_id", "model", "share", "campaign_name"] {
             assert!(
                 all.contains(&("campaign_influence".into(), Some(f.into()))),
                 "{f} in {all:?}"
             );
         }
-        assert_eq!(
-            shown_reads(&raw, &all),
-            [("campaign_influence".to_string(), "campaign_name".to_string())]
-        );
+        assert_eq!(shown, [("campaign_influence".to_string(), "campaign_name".to_string())]);
         let conditions = super::super::reads::conditions(&raw);
         assert_eq!(conditions.len(), 1);
         assert_eq!(conditions[0].0, "campaign_influence");
@@ -218,7 +215,7 @@ mod tests {
              outcome:\n  - if: small\n    warn: '{org.sales_motion} org'\n  - pass: ok, 1.5 of x.y.z\n",
         )
         .unwrap();
-        let reads = reads(&raw);
+        let reads = reads_and_shown(&raw).0;
         for (ds, f) in [("org", "prospects"), ("org", "sales_motion"), ("budget", "purpose")] {
             assert!(reads.contains(&(ds.into(), Some(f.into()))), "{ds}.{f} in {reads:?}");
         }

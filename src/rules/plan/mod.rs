@@ -27,7 +27,7 @@ mod testing;
 
 use compile_plan::Compiler;
 pub use compile_plan::compilations;
-pub use reads::{conditions, reads, shown_reads};
+pub use reads::{conditions, reads_and_shown};
 pub(crate) use run::run_shared;
 
 use super::condition::{CheckError, Condition, Names, ParamUse, check_expr_names, param_ref};

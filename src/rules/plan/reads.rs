@@ -59,26 +59,49 @@ pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
     out
 }
 
-/// Datasets and fields a plan may read (its optional data needs).
-pub fn reads(raw: &RawPlan) -> Vec<(String, Option<String>)> {
-    reads_of(raw, true)
-}
+/// Datasets, and fields of them (None: the dataset itself).
+pub type Reads = Vec<(String, Option<String>)>;
 
-/// Fields a plan reads only to show them in findings (a message's
-/// placeholder, a finding's looked-up field), for the findings shown: the
-/// loader may read them from the file for those rows instead of keeping
-/// them for every row.
-/// `all` is what [`reads`] gave for the plan.
-pub fn shown_reads(raw: &RawPlan, all: &[(String, Option<String>)]) -> Vec<(String, String)> {
-    let computed = reads_of(raw, false);
-    all.iter()
-        .filter(|r| !computed.contains(r))
+/// The datasets and fields a plan may read (its optional data needs), and
+/// the fields among them it reads only to show them in findings (a
+/// message's placeholder, a finding's looked-up field), for the findings
+/// shown: the loader may read those from the file for those rows instead of
+/// keeping them for every row. One walk of the plan for both.
+pub fn reads_and_shown(raw: &RawPlan) -> (Reads, Vec<(String, String)>) {
+    let (walked, lets) = walk_reads(raw);
+    // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
+    let dotted: Reads = serde_json::to_string(raw)
+        .map(|text| {
+            dotted_names(&text)
+                .map(|(d, f)| (d.to_string(), Some(f.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let finish = |shown: bool| {
+        let mut out = walked.clone();
+        judge_reads(raw, &lets, shown, &mut out);
+        out.extend(dotted.iter().cloned());
+        out.sort();
+        out.dedup();
+        // Only the schema's fields: a template's `{name}` may be a plan value.
+        out.retain(|(ds, f)| {
+            Schema::get()
+                .dataset(ds)
+                .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
+        });
+        out
+    };
+    let (all, computed) = (finish(true), finish(false));
+    let shown = all
+        .iter()
+        .filter(|r| computed.binary_search(r).is_err())
         .filter_map(|(ds, f)| Some((ds.clone(), f.clone()?)))
-        .collect()
+        .collect();
+    (all, shown)
 }
 
-/// [`reads`], with or without what findings only show.
-fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
+/// What the plan's values read (not its findings), and each row set's dataset.
+fn walk_reads(raw: &RawPlan) -> (Reads, Vec<(String, String)>) {
     let mut out = Vec::new();
     let mut lets: Vec<(String, String)> = Vec::new();
     let dataset_of = |from: &str, lets: &[(String, String)]| {
@@ -261,20 +284,7 @@ fn reads_of(raw: &RawPlan, shown: bool) -> Vec<(String, Option<String>)> {
             }
         }
     }
-    judge_reads(raw, &lets, shown, &mut out);
-    // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
-    if let Ok(text) = serde_json::to_string(raw) {
-        out.extend(dotted_names(&text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
-    }
-    out.sort();
-    out.dedup();
-    // Only the schema's fields: a template's `{name}` may be a plan value.
-    out.retain(|(ds, f)| {
-        Schema::get()
-            .dataset(ds)
-            .is_some_and(|s| f.as_ref().is_none_or(|f| s.fields.contains_key(f)))
-    });
-    out
+    (out, lets)
 }
 
 /// What `rows: { from }` reads: the rows a `groups` step groups when `from`

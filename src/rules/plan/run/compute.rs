@@ -358,6 +358,22 @@ impl<'c> Ctx<'c> {
 fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u32>>) {
     let mut keys = TextSet::default();
     let mut buf = String::new();
+    if let Some(codes) = col.codes() {
+        // A numbered column (a campaign id over the credits): each value
+        // normalised once, when a row first names it.
+        let mut key_of_code: Vec<Option<Option<u32>>> = vec![None; codes.texts.len()];
+        let of_row = rows
+            .iter()
+            .map(|&r| {
+                let code = codes.of_row.at(r as usize);
+                *key_of_code[code].get_or_insert_with(|| {
+                    normalize_into(&codes.texts[code], &mut buf);
+                    (!buf.is_empty()).then(|| keys.number(&buf).0)
+                })
+            })
+            .collect();
+        return (keys, of_row);
+    }
     let of_row = rows
         .iter()
         .map(|&r| {

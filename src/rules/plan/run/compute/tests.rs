@@ -129,3 +129,46 @@ proptest::proptest! {
         proptest::prop_assert_eq!(run(&credits, &deals), expected(&credits, &deals));
     }
 }
+
+/// A lookup's keys are numbered alike whether its key column is numbered
+/// (a few values: each normalised once) or not (past the numbered columns'
+/// limit: each row's): as normalised texts numbered in order of appearance.
+#[test]
+fn lookup_keys_number_normalised_keys_in_order_numbered_or_not() {
+    use crate::bundle::Column;
+    use crate::value::FieldType;
+    for distinct in [7, 5000] {
+        // Each key in two spellings, and some rows with none.
+        let values: Vec<String> = (0..6000)
+            .map(|i| match i % 4 {
+                0 | 2 => format!("o-{}", (i / 2) % distinct),
+                1 => format!("O {}", (i / 2) % distinct),
+                _ => String::new(),
+            })
+            .collect();
+        let mut col = Column::new(FieldType::Text);
+        for v in &values {
+            col.push_text(v).unwrap();
+        }
+        assert_eq!(col.codes().is_some(), distinct < 100, "{distinct}");
+        let rows: Vec<u32> = (0..6000u32).rev().filter(|r| r % 3 != 1).collect();
+        let (keys, of_row) = super::lookup_keys(&col, &rows);
+        let mut seen: Vec<String> = Vec::new();
+        let want: Vec<Option<u32>> = rows
+            .iter()
+            .map(|&r| {
+                let k = normalize(&values[r as usize]);
+                if k.is_empty() {
+                    return None;
+                }
+                let n = seen.iter().position(|s| *s == k).unwrap_or_else(|| {
+                    seen.push(k);
+                    seen.len() - 1
+                });
+                Some(n as u32)
+            })
+            .collect();
+        assert_eq!(of_row, want, "{distinct}");
+        assert_eq!(keys.len(), seen.len());
+    }
+}

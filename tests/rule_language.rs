@@ -22,6 +22,21 @@ fn assert_all_ok(results: &[(String, Verdict, String)]) {
     }
 }
 
+/// Each mistake (`from` written as `to` in `rule`, loaded from `path` of a
+/// pack) is refused with a message holding `says`, pointing at the line
+/// where `to` is written.
+fn assert_mistakes_point_at_their_line(rule: &str, path: &str, mistakes: &[(&str, &str, &str)]) {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    for (from, to, says) in mistakes {
+        let broken = rule.replace(from, to);
+        assert_ne!(broken, rule, "{from}");
+        let err = run_pack(&[(path, &broken)]).unwrap_err();
+        assert!(err.contains(says), "{says}: {err}");
+        let line = broken[..broken.find(to).unwrap()].matches('\n').count() + 1;
+        assert!(err.contains(&format!("{file}:{line}:")), "{says} at line {line}: {err}");
+    }
+}
+
 const SHARED: &str = "// helpers for every script of the pack\nfn pct(x) { `${(x * 100.0).round().to_int()}%` }\n";
 
 const SCRIPT_RULE: &str = r#"
@@ -385,11 +400,19 @@ tests:
       campaign_influence: [{ id: I1, opportunity_id: O1, campaign_id: C1, share: 100% }]
 "#;
 
-/// The findings' messages of the one rule of `pack`, audited alone on `bundle`.
-fn finding_messages(pack: &Path, bundle: &Path) -> Vec<String> {
+/// The findings' messages of `rule` (at `path` of a pack of its own),
+/// audited alone on a bundle of `files`.
+fn finding_messages(path: &str, rule: &str, files: &[(&str, &str)]) -> Vec<String> {
+    let pack = common::folder_with(&[(path, rule)]);
+    let bundle = common::folder_with(files);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mktaudit"))
-        .args(["audit", bundle.to_str().unwrap(), "--no-default-rules", "--rules"])
-        .arg(pack)
+        .args([
+            "audit",
+            bundle.path().to_str().unwrap(),
+            "--no-default-rules",
+            "--rules",
+        ])
+        .arg(pack.path())
         .args(["--as-of", "2025-12-31", "--format", "json"])
         .output()
         .unwrap();
@@ -406,15 +429,14 @@ fn finding_messages(pack: &Path, bundle: &Path) -> Vec<String> {
 fn lookups_and_values_per_group_trace_credits_to_their_deals() {
     assert_all_ok(&run_pack(&[("credible/T-004.yaml", LOOKUP_RULE)]).unwrap());
     // The findings come largest claim first, each with its own group's values.
-    let pack = common::folder_with(&[("credible/T-004.yaml", LOOKUP_RULE)]);
-    let bundle = common::folder_with(&[
+    let files = [
         ("opportunities.csv", "id,name,amount\nO1,Alpha,1000\nO2,,2000\n"),
         (
             "campaign_influence.csv",
             "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,C1,150%\n",
         ),
-    ]);
-    let messages = finding_messages(pack.path(), bundle.path());
+    ];
+    let messages = finding_messages("credible/T-004.yaml", LOOKUP_RULE, &files);
     assert_eq!(
         messages,
         [
@@ -449,53 +471,42 @@ fn having_reads_lists_and_first_values_of_each_group() {
 
 #[test]
 fn lookup_and_group_value_mistakes_point_at_their_line() {
-    for (from, to, says, line) in [
-        (
-            "field: amount } }\n            deal_name",
-            "field: amout } }\n            deal_name",
-            "has no field `amout`",
-            16,
-        ),
-        (
-            "on: { id: opportunity_id }, field: name",
-            "on: { id: opportunity_id, name: campaign_id }, field: name",
-            "exactly one pair",
-            17,
-        ),
-        (
-            "on: { id: opportunity_id }, field: name",
-            "on: { id: opportunity }, field: name",
-            "matches on `opportunity`",
-            17,
-        ),
-        (
-            "{ sum: { from: over, field: claimed } }",
-            "{ sum: { from: over, field: claims } }",
-            "compute no value `claims`",
-            30,
-        ),
-        (
-            "worth: { max: { field: deal_amount } }",
-            "worth: { max: { field: deal_amount }, first: { field: id } }",
-            "exactly one of count, sum, avg, min, max, first, list",
-            25,
-        ),
-        (
-            "sort_by: claimed\n",
-            "sort_by: claim\n",
-            "sort by a value computed per group; `claim` is none",
-            40,
-        ),
-    ] {
-        let broken = LOOKUP_RULE.replace(from, to);
-        assert_ne!(broken, LOOKUP_RULE, "{from}");
-        let err = run_pack(&[("credible/T-004.yaml", &broken)]).unwrap_err();
-        assert!(err.contains(says), "{says}: {err}");
-        assert!(
-            err.contains(&format!("T-004.yaml:{line}:")),
-            "{says} at line {line}: {err}"
-        );
-    }
+    assert_mistakes_point_at_their_line(
+        LOOKUP_RULE,
+        "credible/T-004.yaml",
+        &[
+            (
+                "field: amount } }\n            deal_name",
+                "field: amout } }\n            deal_name",
+                "has no field `amout`",
+            ),
+            (
+                "on: { id: opportunity_id }, field: name",
+                "on: { id: opportunity_id, name: campaign_id }, field: name",
+                "exactly one pair",
+            ),
+            (
+                "on: { id: opportunity_id }, field: name",
+                "on: { id: opportunity }, field: name",
+                "matches on `opportunity`",
+            ),
+            (
+                "{ sum: { from: over, field: claimed } }",
+                "{ sum: { from: over, field: claims } }",
+                "compute no value `claims`",
+            ),
+            (
+                "worth: { max: { field: deal_amount } }",
+                "worth: { max: { field: deal_amount }, first: { field: id } }",
+                "exactly one of count, sum, avg, min, max, first, list",
+            ),
+            (
+                "sort_by: claimed\n",
+                "sort_by: claim\n",
+                "sort by a value computed per group; `claim` is none",
+            ),
+        ],
+    );
 }
 
 /// The budget rules read what a budget line is from the pack's
@@ -585,8 +596,7 @@ tests:
 #[test]
 fn findings_look_up_fields_for_the_findings_shown() {
     assert_all_ok(&run_pack(&[("credible/T-016.yaml", SHOWN_LOOKUP_RULE)]).unwrap());
-    let pack = common::folder_with(&[("credible/T-016.yaml", SHOWN_LOOKUP_RULE)]);
-    let bundle = common::folder_with(&[
+    let files = [
         (
             "opportunities.csv",
             "id,name,stage,amount\nO1,Alpha,Proposal,1000\nO2,,,2000\no3,Gamma,Won,10\n",
@@ -596,8 +606,8 @@ fn findings_look_up_fields_for_the_findings_shown() {
             "id,opportunity_id,campaign_id,share\nI1,O1,C2,100%\nI2,O1,C1,50%\nI3,O2,C3,100%\nI4,O2,c1,150%\nI5,O3,C3,100%\n",
         ),
         ("campaigns.csv", "id,name\nC1,Webinar\nC3,Trade show\n"),
-    ]);
-    let messages = finding_messages(pack.path(), bundle.path());
+    ];
+    let messages = finding_messages("credible/T-016.yaml", SHOWN_LOOKUP_RULE, &files);
     // Keys match as `in_rows` compares them (`c1` is C1); a deal with no
     // name or stage falls back; the credit's campaign is named.
     assert_eq!(
@@ -612,44 +622,37 @@ fn findings_look_up_fields_for_the_findings_shown() {
 
 #[test]
 fn finding_lookup_mistakes_point_at_their_line() {
-    let line_of = |text: &str, needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() + 1;
-    for (from, to, says) in [
-        (
-            "on: { id: deal }",
-            "on: { id: dael }",
-            "matches on `dael`, which is no value of the groups",
-        ),
-        (
-            "on: { id: campaign_id }",
-            "on: { id: campaign }",
-            "dataset `campaign_influence` has no field `campaign`",
-        ),
-        (
-            "deal_stage: { lookup",
-            "claimed: { lookup",
-            "`claimed` is already a name of these findings",
-        ),
-        (
-            "field: stage } }",
-            "field: stages } }",
-            "dataset `opportunities` has no field `stages`",
-        ),
-        (
-            "{ from: campaigns,",
-            "{ from: campaign,",
-            "`campaign` is neither a row set of the plan nor a dataset",
-        ),
-    ] {
-        let broken = SHOWN_LOOKUP_RULE.replace(from, to);
-        assert_ne!(broken, SHOWN_LOOKUP_RULE, "{from}");
-        let err = run_pack(&[("credible/T-016.yaml", &broken)]).unwrap_err();
-        assert!(err.contains(says), "{says}: {err}");
-        let line = line_of(&broken, to);
-        assert!(
-            err.contains(&format!("T-016.yaml:{line}:")),
-            "{says} at line {line}: {err}"
-        );
-    }
+    assert_mistakes_point_at_their_line(
+        SHOWN_LOOKUP_RULE,
+        "credible/T-016.yaml",
+        &[
+            (
+                "on: { id: deal }",
+                "on: { id: dael }",
+                "matches on `dael`, which is no value of the groups",
+            ),
+            (
+                "on: { id: campaign_id }",
+                "on: { id: campaign }",
+                "dataset `campaign_influence` has no field `campaign`",
+            ),
+            (
+                "deal_stage: { lookup",
+                "claimed: { lookup",
+                "`claimed` is already a name of these findings",
+            ),
+            (
+                "field: stage } }",
+                "field: stages } }",
+                "dataset `opportunities` has no field `stages`",
+            ),
+            (
+                "{ from: campaigns,",
+                "{ from: campaign,",
+                "`campaign` is neither a row set of the plan nor a dataset",
+            ),
+        ],
+    );
     let org_level = SHOWN_LOOKUP_RULE.replace("      - from: credits\n        if:", "      - if:");
     assert_ne!(org_level, SHOWN_LOOKUP_RULE);
     let err = run_pack(&[("credible/T-016.yaml", &org_level)]).unwrap_err();
@@ -775,52 +778,43 @@ tests:
 #[test]
 fn groups_of_several_fields_and_the_rows_of_the_groups_kept() {
     assert_all_ok(&run_pack(&[("credible/T-020.yaml", SEVERAL_RULE)]).unwrap());
-    let pack = common::folder_with(&[("credible/T-020.yaml", SEVERAL_RULE)]);
-    let bundle = common::folder_with(&[
+    let files = [
         ("opportunities.csv", "id,amount\nO1,1000\nO3,500\n"),
         (
             "campaign_influence.csv",
             "id,opportunity_id,campaign_id,share\nI6,O3,C1,100%\nI1,O1,C1,100%\nI7,O3,C2,100%\nI2,O1,C2,100%\n",
         ),
-    ]);
+    ];
     // No model exported: grouped by deal alone; the rows of both groups
     // in the export's order, not group by group.
     assert_eq!(
-        finding_messages(pack.path(), bundle.path()),
+        finding_messages("credible/T-020.yaml", SEVERAL_RULE, &files),
         ["I6 $500", "I1 $1,000", "I7 $500", "I2 $1,000"]
     );
 }
 
 #[test]
 fn several_fields_and_rows_of_groups_mistakes_point_at_their_line() {
-    for (from, to, says, line) in [
-        ("by: [opportunity_id, model]", "by: []", "`by` names no field", 20),
-        (
-            "by: [opportunity_id, model]",
-            "by: [opportunity_id, modle]",
-            "has no field `modle`",
-            20,
-        ),
-        (
-            "field: credit, gte: 1000",
-            "field: credits, gte: 1000",
-            "has no field `credits`",
-            25,
-        ),
-        (
-            "over_rows: { rows: { from: over } }",
-            "over_rows: { rows: { from: ovr } }",
-            "`ovr` is neither",
-            24,
-        ),
-    ] {
-        let broken = SEVERAL_RULE.replace(from, to);
-        assert_ne!(broken, SEVERAL_RULE, "{from}");
-        let err = run_pack(&[("credible/T-020.yaml", &broken)]).unwrap_err();
-        assert!(err.contains(says), "{says}: {err}");
-        assert!(
-            err.contains(&format!("T-020.yaml:{line}:")),
-            "{says} at line {line}: {err}"
-        );
-    }
+    assert_mistakes_point_at_their_line(
+        SEVERAL_RULE,
+        "credible/T-020.yaml",
+        &[
+            ("by: [opportunity_id, model]", "by: []", "`by` names no field"),
+            (
+                "by: [opportunity_id, model]",
+                "by: [opportunity_id, modle]",
+                "has no field `modle`",
+            ),
+            (
+                "field: credit, gte: 1000",
+                "field: credits, gte: 1000",
+                "has no field `credits`",
+            ),
+            (
+                "over_rows: { rows: { from: over } }",
+                "over_rows: { rows: { from: ovr } }",
+                "`ovr` is neither",
+            ),
+        ],
+    );
 }

@@ -818,3 +818,47 @@ fn several_fields_and_rows_of_groups_mistakes_point_at_their_line() {
         ],
     );
 }
+
+/// A mistake the YAML reading finds inside a step (a misspelt key, a value
+/// of the wrong form) is named at its line and column, with what is
+/// expected there, as `rules test` shows it.
+#[test]
+fn mistakes_inside_a_step_name_themselves_where_they_are_written() {
+    for (from, to, says, at) in [
+        (
+            "over_rows: { rows: { from: over } }",
+            "over_rows: { rows: { from: over, wher: x } }",
+            ["unknown field `wher`", "did you mean `where`?"],
+            "T-020.yaml:24:40]",
+        ),
+        (
+            "by: [opportunity_id, model]",
+            "by: { opportunity_id: model }",
+            ["`by` takes a field, or a list of fields", "by: [opportunity_id, model]"],
+            "T-020.yaml:20:15]",
+        ),
+        (
+            "field: amount } }",
+            "feild: amount } }",
+            ["a computed field is an expression", "{ lookup: { from, on, field } }"],
+            "T-020.yaml:15:26]",
+        ),
+    ] {
+        let broken = SEVERAL_RULE.replace(from, to);
+        assert_ne!(broken, SEVERAL_RULE, "{from}");
+        let pack = common::folder_with(&[("credible/T-020.yaml", broken.as_str())]);
+        let out = common::mktaudit(&[
+            "rules",
+            "test",
+            "--no-default-rules",
+            "--rules",
+            pack.path().to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{to}");
+        let err = common::stderr(&out);
+        for s in says {
+            assert!(err.contains(s), "{s}: {err}");
+        }
+        assert!(err.contains(at), "{to} at {at}: {err}");
+    }
+}

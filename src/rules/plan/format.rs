@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 mod computed;
 mod groups;
+mod step;
 
 pub use computed::{RawComputed, RawLookup, RawLookupField, RawRelated, RawRelatedAgg};
 pub use groups::{RawGroupAgg, RawGroups};
@@ -137,8 +138,11 @@ pub struct RawFindings {
     pub with: IndexMap<String, RawLookupField>,
 }
 
-/// A named value: an expression (a string) or exactly one step.
-#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
+// Read by hand (`format/step.rs`), not as serde's untagged enum: a mistake
+// inside a step (`wher:`) is then named where it is written, not reported as
+// a value that matches no form.
+/// A named value: an expression (a string), a number, or exactly one step.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum RawStep {
     Expr(String),

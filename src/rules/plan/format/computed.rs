@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 /// aggregate over the rows of another set that match this row
 /// (`{ sum: { from, field, on?, within?, where? } }`).
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a computed field is an expression, `{ text: TEMPLATE }`, `{ lookup: { from, on, field } }` or an aggregate such as `{ count: { from, on } }`"
+)]
 pub enum RawComputed {
     Expr(String),
     Number(f64),

@@ -32,7 +32,10 @@ pub struct RawGroups {
 
 /// The field (or fields) `groups:` groups by.
 #[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "`by` takes a field, or a list of fields (`by: [opportunity_id, model]`)"
+)]
 pub enum RawBy {
     One(String),
     Several(Vec<String>),

@@ -80,6 +80,23 @@ fn typos_are_errors_with_suggestions() {
     assert!(stderr(&o).contains("did you mean `min_share`?"), "{}", stderr(&o));
 }
 
+/// A value of the wrong form says what the key takes, and the help lists
+/// every key of the config (from its schema).
+#[test]
+fn a_value_of_the_wrong_form_says_what_it_takes() {
+    let o = with_config("vocabularies:\n  marketing_source: { add: [partner], remov: [referral] }\n");
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("a list of words to add, or `{ add: [...], remove: [...] }`"),
+        "{err}"
+    );
+    assert!(err.contains("mktaudit.yaml:2:21]"), "{err}");
+    for key in ["default_rules", "waivers", "branding", "vocabularies"] {
+        assert!(err.contains(key), "{key}: {err}");
+    }
+}
+
 /// A copy of the mini bundle in `root/bundle`, with `mktaudit.yaml` inside it.
 fn bundle_with_config(root: &std::path::Path, yaml: &str) -> std::path::PathBuf {
     let bundle = root.join("bundle");

@@ -843,6 +843,18 @@ fn mistakes_inside_a_step_name_themselves_where_they_are_written() {
             ["a computed field is an expression", "{ lookup: { from, on, field } }"],
             "T-020.yaml:15:26]",
         ),
+        (
+            "field: credit, gte: 1000",
+            "field: credit, gte: { feild: share }",
+            ["a comparison takes a number, a `$param`", "`{ field: NAME }`"],
+            "T-020.yaml:25:63]",
+        ),
+        (
+            "references: [{ convention: test }]",
+            "references: [{ conventoin: test }]",
+            ["a reference is a text, or `{ seed: FILE }`", "`{ convention: ... }`"],
+            "T-020.yaml:7:14]",
+        ),
     ] {
         let broken = SEVERAL_RULE.replace(from, to);
         assert_ne!(broken, SEVERAL_RULE, "{from}");

@@ -230,10 +230,7 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
         crate::yaml::from_str(&src.text).map_err(|e| {
             let msg = e.to_string();
             let at = e.offset(&src.text);
-            let help = unknown_key_help(&msg).unwrap_or_else(|| {
-                "keys: default_rules, rules, disable, severity, weight, params, profile, grades, waivers, branding"
-                    .into()
-            });
+            let help = unknown_key_help(&msg).unwrap_or_else(config_keys_help);
             Problems(vec![
                 Problem::new(
                     ErrorCode::ConfigParse,
@@ -253,4 +250,18 @@ fn read(path: &Path, bundle: Option<&Path>) -> Result<LoadedConfig, Problems> {
         bundle_vocabularies: None,
         uses: Vec::new(),
     })
+}
+
+/// The config's keys, from its schema (so the list cannot miss one), and
+/// where the schema is.
+fn config_keys_help() -> String {
+    let schema = schemars::schema_for!(super::Config).to_value();
+    let keys: Vec<&str> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    format!(
+        "keys: {} (`mktaudit schema config` gives each one's form)",
+        keys.join(", ")
+    )
 }

@@ -71,7 +71,10 @@ pub struct Config {
 /// and words to remove, for an org whose definition differs from the pack's
 /// (its "marketing-sourced" leaves out referrals).
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a vocabulary's change is a list of words to add, or `{ add: [...], remove: [...] }`"
+)]
 pub enum VocabularyWords {
     Add(Vec<String>),
     Edit(VocabularyEdit),

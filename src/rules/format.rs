@@ -99,7 +99,10 @@ pub enum PeriodNeed {
 
 /// A reference: a plain string, or a structured entry.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a reference is a text, or `{ seed: FILE }`, `{ title: ..., url: ... }` or `{ convention: ... }`"
+)]
 pub enum Reference {
     Text(String),
     Entry(ReferenceEntry),
@@ -211,7 +214,7 @@ pub struct RawAggregateCheck {
 
 /// A number, or `$name` of a declared param.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a threshold is a number, or `$name` of a declared param")]
 pub enum Threshold {
     Number(f64),
     Param(String),

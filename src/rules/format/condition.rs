@@ -110,7 +110,10 @@ pub struct RawCondition {
 /// The right side of a comparison: a number, a `$param`, an expression over
 /// plan values (`as_of - 30`), or another field of the same row.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a comparison takes a number, a `$param`, an expression over plan values, or `{ field: NAME }`"
+)]
 pub enum Operand {
     Number(f64),
     Expr(String),

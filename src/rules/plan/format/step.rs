@@ -36,12 +36,10 @@ impl<'de> Visitor<'de> for StepVisitor {
         Ok(RawStep::Number(v))
     }
 
-    #[allow(clippy::cast_precision_loss)]
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawStep, E> {
         Ok(RawStep::Number(v as f64))
     }
 
-    #[allow(clippy::cast_precision_loss)]
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawStep, E> {
         Ok(RawStep::Number(v as f64))
     }

@@ -128,7 +128,7 @@ pub fn entry(bundle: &Path, name: &str, result: &Result<Report, Problems>) -> En
         }
         Err(p) => {
             let n = p.0.len();
-            let first = p.0.first().map(|x| x.message.clone()).unwrap_or_default();
+            let first = p.0.first().map(crate::error::Problem::brief).unwrap_or_default();
             e.error = Some(if n > 1 {
                 format!(
                     "{first} (and {} more {})",

@@ -273,6 +273,12 @@ fn a_folder_of_bundles_is_audited_as_a_portfolio() {
     let acme = table.lines().position(|l| l.contains("acme")).unwrap();
     assert!(northwind < acme, "best first:\n{table}");
     assert!(table.contains("broken") && table.contains("error:"), "{table}");
+    // The summary says what is wrong with the broken client, and where.
+    let broken = table.lines().find(|l| l.contains("broken")).unwrap();
+    assert!(
+        broken.contains("2025-02-30") && broken.contains("(line 2, column 4)"),
+        "{broken}"
+    );
     assert!(stderr(&o).contains("broken/opportunities.csv:2:"), "{}", stderr(&o));
     // The wording after a partial failure says the others were audited and written.
     assert!(!stderr(&o).contains("nothing was audited"), "{}", stderr(&o));
@@ -284,6 +290,13 @@ fn a_folder_of_bundles_is_audited_as_a_portfolio() {
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("portfolio.json")).unwrap()).unwrap();
     assert_eq!(summary.as_array().unwrap().len(), 3);
+    let error = summary
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|e| e["error"].as_str())
+        .unwrap();
+    assert!(error.ends_with("(line 2, column 4)"), "{error}");
     let acme_report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("acme/report.json")).unwrap()).unwrap();
     assert_eq!(acme_report["audit"]["org"], "Acme Robotics");

@@ -135,6 +135,22 @@ impl Problem {
         self
     }
 
+    /// One line for a summary that names the file elsewhere (a portfolio's
+    /// table): what is wrong, why when the label says more than where, and
+    /// the line and column.
+    pub fn brief(&self) -> String {
+        let mut out = self.message.clone();
+        if let Some(why) = self.label.as_deref().filter(|l| !l.is_empty() && *l != "here") {
+            out.push_str(": ");
+            out.push_str(why);
+        }
+        if let (Some(src), Some((offset, _))) = (&self.source, self.span) {
+            let (line, col) = src.line_col(offset);
+            out.push_str(&format!(" (line {line}, column {col})"));
+        }
+        out
+    }
+
     /// `file:line:column` of the problem, when it has a location.
     pub fn location(&self) -> Option<String> {
         match (&self.source, self.span) {

@@ -41,3 +41,13 @@ fn render_names_file_line_and_help() {
     assert!(out.contains("not a number"), "{out}");
     assert!(out.contains("write a number"), "{out}");
 }
+
+#[test]
+fn a_brief_says_why_and_where_but_not_here() {
+    let src = SourceFile::new("bundle/leads.csv", "id,amount\nL1,lots\n");
+    let p = Problem::new(ErrorCode::BundleCell, "bad number").at(&src, 13, 4, "not a number");
+    assert_eq!(p.brief(), "bad number: not a number (line 2, column 4)");
+    let p = Problem::new(ErrorCode::BundleCell, "bad number").at(&src, 13, 4, "here");
+    assert_eq!(p.brief(), "bad number (line 2, column 4)");
+    assert_eq!(Problem::new(ErrorCode::BundleCell, "no file").brief(), "no file");
+}

@@ -770,6 +770,16 @@ tests:
       campaign_influence:
         - { id: I1, opportunity_id: O1, campaign_id: C1, model: First, share: 100% }
         - { id: I2, opportunity_id: O1, campaign_id: C2, model: Even, share: 100% }
+  - name: two groups that read alike keep a key each
+    expect: fail
+    expect_message: '^2 groups: O1 / Even, O1 / Even \(2\); 4 credits, 4 of 1,000 or more$'
+    data:
+      opportunities: [{ id: O1, amount: 1000 }, { id: O1 / Even, amount: 1000 }]
+      campaign_influence:
+        - { id: I1, opportunity_id: O1, campaign_id: C1, model: Even, share: 100% }
+        - { id: I2, opportunity_id: O1 / Even, campaign_id: C1, share: 100% }
+        - { id: I3, opportunity_id: O1, campaign_id: C2, model: Even, share: 100% }
+        - { id: I4, opportunity_id: O1 / Even, campaign_id: C2, share: 100% }
 "#;
 
 /// `by:` of several fields groups by their values together (an empty one a

@@ -176,7 +176,7 @@ impl Ctx<'_> {
         // One list of values, reset per group (a million groups, most
         // judged and dropped).
         let mut values: Vec<Val> = vec![Val::Null; names.len()];
-        for (key, rows) in groups {
+        for (g, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
             }
@@ -207,7 +207,15 @@ impl Ctx<'_> {
                 continue;
             }
             compute(false, &mut values);
-            let key = grouping.key(&key_cols, key).into_owned();
+            let mut key = grouping.key(&key_cols, g).into_owned();
+            // Groups by several fields may read alike when a value holds
+            // ` / ` (`A / B` and none, `A` and `B`): each keeps a key of
+            // its own, numbered in the order the groups come.
+            let mut n = 2;
+            while of.contains_key(&key) {
+                key = format!("{} ({n})", grouping.key(&key_cols, g));
+                n += 1;
+            }
             if members {
                 kept.extend_from_slice(rows);
             }

@@ -61,6 +61,21 @@ enum Slot {
 /// The rows of a `groups` set's kept groups, and their computed fields.
 type Members = (Arc<Vec<u32>>, Option<Arc<Computed>>);
 
+impl Slot {
+    /// The rows a later step reads from this value, and the fields computed
+    /// for them: a row set's, or a `groups` set's kept rows when it keeps them.
+    fn row_set(&self) -> Option<(&Arc<Vec<u32>>, Option<&Computed>)> {
+        match self {
+            Slot::Rows { rows, computed, .. }
+            | Slot::Keys {
+                members: Some((rows, computed)),
+                ..
+            } => Some((rows, computed.as_deref())),
+            _ => None,
+        }
+    }
+}
+
 /// One record (or key, or the org) behind an outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanFinding {
@@ -234,14 +249,7 @@ impl Ctx<'_> {
     /// The dataset behind `from` as that row set sees it: with its computed fields.
     fn table(&self, from: &str, dataset: &str) -> Option<Table<'_>> {
         let ds = self.dataset(dataset)?;
-        let computed = match self.slot(from) {
-            Some(Slot::Rows { computed, .. }) => computed.as_deref(),
-            Some(Slot::Keys {
-                members: Some((_, computed)),
-                ..
-            }) => computed.as_deref(),
-            _ => None,
-        };
+        let computed = self.slot(from).and_then(Slot::row_set).and_then(|(_, c)| c);
         Some(Table { ds, computed })
     }
 

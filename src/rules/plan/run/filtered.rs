@@ -27,14 +27,7 @@ impl Ctx<'_> {
             return (None, Arc::default());
         };
         let n = table.ds.rows;
-        let named = match self.slot(from) {
-            Some(Slot::Rows { rows, .. }) => Some(rows),
-            Some(Slot::Keys {
-                members: Some((rows, _)),
-                ..
-            }) => Some(rows),
-            _ => None,
-        };
+        let named = self.slot(from).and_then(Slot::row_set).map(|(rows, _)| rows);
         let Some(filter) = filter else {
             let rows = match named {
                 Some(rows) => Arc::clone(rows),

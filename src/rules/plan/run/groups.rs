@@ -207,13 +207,14 @@ impl Ctx<'_> {
                 continue;
             }
             compute(false, &mut values);
-            let mut key = grouping.key(&key_cols, g).into_owned();
+            let shown = grouping.key(&key_cols, g);
+            let mut key = shown.to_string();
             // Groups by several fields may read alike when a value holds
             // ` / ` (`A / B` and none, `A` and `B`): each keeps a key of
             // its own, numbered in the order the groups come.
             let mut n = 2;
             while of.contains_key(&key) {
-                key = format!("{} ({n})", grouping.key(&key_cols, g));
+                key = format!("{shown} ({n})");
                 n += 1;
             }
             if members {

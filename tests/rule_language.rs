@@ -829,6 +829,79 @@ fn several_fields_and_rows_of_groups_mistakes_point_at_their_line() {
     );
 }
 
+const GROUP_ROWS_RULE: &str = r#"
+id: T-021
+title: Campaigns are credited on deals counted twice
+severity: low
+rationale: r
+remediation: r
+references: [{ convention: test }]
+check:
+  plan:
+    let:
+      # Deals credited by more than one campaign.
+      twice: { groups: { from: campaign_influence, by: opportunity_id, having: count > 1 } }
+      involved: { rows: { from: campaigns, where: { field: id, in_rows: { from: twice, fields: [campaign_id] } } } }
+      clear: { rows: { from: campaigns, where: { field: id, not_in_rows: { from: twice, fields: [campaign_id] } } } }
+    outcome:
+      - if: involved > 0
+        fail: "{involved} campaigns credited on {twice:count} deals counted twice; {clear} not"
+      - pass: none
+    findings:
+      - from: involved
+        message: "{name}"
+tests:
+  - name: two campaigns share a deal, a third has its own
+    expect: fail
+    expect_message: '^2 campaigns credited on 1 deals counted twice; 1 not$'
+    data:
+      campaigns: [{ id: C1, name: Webinar }, { id: c-2, name: Event }, { id: C3, name: Search }]
+      campaign_influence:
+        - { id: I1, opportunity_id: O1, campaign_id: C1 }
+        - { id: I2, opportunity_id: o1, campaign_id: C 2 }
+        - { id: I3, opportunity_id: O2, campaign_id: C3 }
+  - name: every deal credited once
+    expect: pass
+    data:
+      campaigns: [{ id: C1, name: Webinar }]
+      campaign_influence: [{ id: I1, opportunity_id: O1, campaign_id: C1 }]
+"#;
+
+/// `in_rows: { from: GROUPS }` reads the rows of the groups a `groups` step
+/// keeps (here a field other than the one grouped by), as `rows:` does.
+#[test]
+fn in_rows_reads_the_rows_of_the_groups_kept() {
+    assert_all_ok(&run_pack(&[("credible/T-021.yaml", GROUP_ROWS_RULE)]).unwrap());
+    // `campaign_id` is read only through `in_rows`: the loader keeps it.
+    let files = [
+        ("campaigns.csv", "id,name\nC1,Webinar\nC2,Event\nC3,Search\nC4,Fair\n"),
+        (
+            "campaign_influence.csv",
+            "id,opportunity_id,campaign_id\nI1,O1,C4\nI2,O2,C3\nI3,O1,C1\nI4,O3,C2\nI5,O3,C2\n",
+        ),
+    ];
+    assert_eq!(
+        finding_messages("credible/T-021.yaml", GROUP_ROWS_RULE, &files),
+        ["Webinar", "Event", "Fair"]
+    );
+    assert_mistakes_point_at_their_line(
+        GROUP_ROWS_RULE,
+        "credible/T-021.yaml",
+        &[
+            (
+                "in_rows: { from: twice,",
+                "in_rows: { from: twise,",
+                "`in_rows` names `twise`, which is neither",
+            ),
+            (
+                "fields: [campaign_id] } } } }\n      clear",
+                "fields: [campaign] } } } }\n      clear",
+                "dataset `campaign_influence` has no field `campaign`",
+            ),
+        ],
+    );
+}
+
 /// A mistake the YAML reading finds inside a step (a misspelt key, a value
 /// of the wrong form) is named at its line and column, with what is
 /// expected there, as `rules test` shows it.

@@ -147,6 +147,12 @@ pub enum Rhs {
 pub struct Names<'a> {
     /// Named row sets and their dataset (for `in_rows`).
     pub row_sets: &'a [(String, String)],
+    /// `groups` steps and the dataset of the rows they group: `in_rows`
+    /// reads the rows of the groups one keeps.
+    pub group_rows: &'a [(String, String)],
+    /// The `groups` steps whose kept rows are read as a row set, noted as
+    /// conditions are compiled (so those steps keep their rows).
+    pub members_read: Option<&'a std::cell::RefCell<Vec<String>>>,
     /// Every named value (for expressions).
     pub values: &'a [String],
     /// Known vocabularies (None: not checked here).

@@ -99,11 +99,19 @@ impl FieldTest<'_, '_> {
         let FieldTest { raw, names, ty, .. } = *self;
         let field = self.field.clone();
         let cond = if let Some(r) = raw.in_rows.as_ref().or(raw.not_in_rows.as_ref()) {
+            // The rows of the groups a `groups` step keeps, kept for this.
+            let grouped = names.group_rows.iter().find(|(n, _)| *n == r.from).map(|(_, d)| {
+                if let Some(read) = names.members_read {
+                    read.borrow_mut().push(r.from.clone());
+                }
+                d.as_str()
+            });
             let from_ds = names
                 .row_sets
                 .iter()
                 .find(|(n, _)| *n == r.from)
                 .map(|(_, d)| d.as_str())
+                .or(grouped)
                 .or_else(|| {
                     crate::bundle::schema::Schema::get()
                         .dataset(&r.from)
@@ -111,6 +119,7 @@ impl FieldTest<'_, '_> {
                 });
             let Some(from_ds) = from_ds.filter(|_| names.in_plan) else {
                 let mut known: Vec<&str> = names.row_sets.iter().map(|(n, _)| n.as_str()).collect();
+                known.extend(names.group_rows.iter().map(|(n, _)| n.as_str()));
                 known.extend(crate::bundle::schema::Schema::get().dataset_names());
                 return Err(CheckError::new(
                     format!(

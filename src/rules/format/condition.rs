@@ -129,7 +129,8 @@ pub struct FieldRef {
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawInRows {
-    /// A row set of the plan (`let:`) or a dataset.
+    /// A row set of the plan (`let:`), a `groups` step of the plan (the rows
+    /// of the groups it keeps) or a dataset.
     pub from: String,
     /// The fields whose values count (any of them).
     pub fields: Vec<String>,

@@ -19,6 +19,8 @@ impl Compiler<'_> {
     pub(super) fn names(&self) -> Names<'_> {
         Names {
             row_sets: &self.row_sets,
+            group_rows: &self.group_rows,
+            members_read: Some(&self.members_read),
             values: &self.value_names,
             vocabs: self.vocabs,
             in_plan: true,
@@ -131,7 +133,7 @@ impl Compiler<'_> {
         if what == "rows"
             && let Some((_, grouped)) = self.group_sources.iter().find(|(n, _)| n == from).cloned()
         {
-            self.members_read.push(from.to_string());
+            self.members_read.borrow_mut().push(from.to_string());
             return self.source(&grouped, what);
         }
         if let Some((_, s)) = self.schemas.iter().find(|(n, _)| n == from) {

@@ -27,8 +27,12 @@ pub(super) struct Compiler<'a> {
     /// Each `groups` step and the rows it groups: `rows: { from: <groups> }`
     /// reads the rows of the groups it keeps, with their fields.
     pub(super) group_sources: Vec<(String, String)>,
-    /// The `groups` steps whose kept rows a later step reads.
-    pub(super) members_read: Vec<String>,
+    /// Each `groups` step and the dataset of the rows it groups (for
+    /// `in_rows`, which checks fields against the dataset).
+    pub(super) group_rows: Vec<(String, String)>,
+    /// The `groups` steps whose kept rows a later step reads (noted by
+    /// conditions too, which see the compiler through [`Names`]).
+    pub(super) members_read: std::cell::RefCell<Vec<String>>,
     /// Row sets with computed fields, and their schema with those fields.
     pub(super) schemas: Vec<(String, Arc<DatasetSchema>)>,
     /// The types of the plan's single values, for computed fields that use them.
@@ -86,7 +90,8 @@ impl Plan {
             key_values: Vec::new(),
             row_sets: Vec::new(),
             group_sources: Vec::new(),
-            members_read: Vec::new(),
+            group_rows: Vec::new(),
+            members_read: Default::default(),
             schemas: Vec::new(),
             scalar_types: Vec::new(),
             at: Vec::new(),
@@ -134,12 +139,13 @@ impl Plan {
             // Named even when broken, so later uses do not repeat the error.
             c.value_names.push(name.clone());
         }
+        let root = c.judge(raw, &["plan".to_string()]);
+        // After the judge too: its conditions may read a groups set's rows.
         for (name, step) in &mut lets {
             if let Step::Groups { members, .. } = step {
-                *members = c.members_read.contains(name);
+                *members = c.members_read.borrow().contains(name);
             }
         }
-        let root = c.judge(raw, &["plan".to_string()]);
         COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut param_uses = Vec::new();
         for (_, step) in &lets {

@@ -151,6 +151,7 @@ impl Compiler<'_> {
             own.extend(lets.iter().map(|l| l.name.clone()));
             self.key_values.push((name.to_string(), own));
             self.group_sources.push((name.to_string(), g.from.clone()));
+            self.group_rows.push((name.to_string(), ds.clone()));
             let having = match &g.having {
                 Some(h) => {
                     // A group's own values are names in `having`.

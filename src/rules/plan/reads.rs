@@ -114,7 +114,7 @@ fn walk_reads(raw: &RawPlan) -> (Reads, Vec<(String, String)>) {
         let mut fields = Vec::new();
         Condition::fields_of(c, &mut fields);
         out.extend(fields.into_iter().map(|f| (ds.to_string(), Some(f))));
-        in_rows_reads(c, out, lets);
+        in_rows_reads(c, out, lets, raw);
     };
     for (name, step) in &raw.lets {
         let RawStep::Step(m) = step else { continue };
@@ -327,19 +327,22 @@ fn dotted_names(text: &str) -> impl Iterator<Item = (&str, &str)> {
     pairs.into_iter()
 }
 
-fn in_rows_reads(c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)]) {
+/// The fields `in_rows` reads, of the dataset behind the row set it names
+/// (a `groups` step stands for the rows it groups).
+fn in_rows_reads(c: &RawCondition, out: &mut Vec<(String, Option<String>)>, lets: &[(String, String)], raw: &RawPlan) {
     for r in [&c.in_rows, &c.not_in_rows].into_iter().flatten() {
+        let from = groups_from(&r.from, raw);
         let ds = lets
             .iter()
-            .find(|(n, _)| *n == r.from)
-            .map_or_else(|| r.from.clone(), |(_, d)| d.clone());
+            .find(|(n, _)| n == from)
+            .map_or_else(|| from.to_string(), |(_, d)| d.clone());
         out.extend(r.fields.iter().map(|f| (ds.clone(), Some(f.clone()))));
     }
     for list in [&c.all, &c.any].into_iter().flatten() {
-        list.iter().for_each(|c| in_rows_reads(c, out, lets));
+        list.iter().for_each(|c| in_rows_reads(c, out, lets, raw));
     }
     if let Some(n) = &c.not {
-        in_rows_reads(n, out, lets);
+        in_rows_reads(n, out, lets, raw);
     }
 }
 

@@ -11,6 +11,14 @@ impl Ctx<'_> {
     pub(super) fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
         let (table, set_rows) = match self.slot(from) {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
+            // The rows of the groups a `groups` step keeps (it keeps them
+            // when a condition reads them, see the plan's compiler).
+            Some(Slot::Keys {
+                dataset: Some(dataset),
+                members: Some((rows, _)),
+                ..
+            }) => (self.table(from, dataset), Some(rows)),
+            Some(Slot::Keys { .. }) => return Arc::default(),
             _ => (self.table(from, from), None),
         };
         // No field to read the values of (ACCT-006: opportunities exported

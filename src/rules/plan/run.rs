@@ -4,7 +4,7 @@
 
 use super::bind::to_val;
 use super::expr::{Env, Expr, Val};
-use super::group::Grouping;
+use super::group::{Counted, Grouping};
 use super::join::Probe;
 use super::rows::{first_row, sort_rows, top_rows};
 use super::table::{Computed, Table};
@@ -126,7 +126,7 @@ struct Ctx<'a> {
     joins: std::cell::RefCell<Joins>,
     /// Groupings a distinct count built for a later `groups:` of the same
     /// rows and field, by (rows, field): one hash of each key for both.
-    groupings: std::cell::RefCell<HashMap<(RowsOf, String), Grouping>>,
+    groupings: std::cell::RefCell<HashMap<(RowsOf, String), Counted>>,
     /// Filters over a whole dataset, shared with the audit's other rules.
     shared: &'a SharedRows,
     /// The first rows found by the lookups of computed fields, for the

@@ -53,7 +53,7 @@ impl Ctx<'_> {
         if !grouped_later {
             return None;
         }
-        let grouping = Grouping::build(col, rows, false);
+        let grouping = Grouping::count(col, rows, false);
         let n = grouping.len();
         self.groupings
             .borrow_mut()
@@ -81,7 +81,7 @@ impl Ctx<'_> {
                 .groupings
                 .borrow_mut()
                 .remove(&(self.rows_named(from), field.clone()))
-                .unwrap_or_else(|| Grouping::build(col, rows, false)),
+                .map_or_else(|| Grouping::build(col, rows, false), |c| c.lay_out(col, rows)),
             (_, [Some(col)]) => Grouping::build(col, rows, by_month),
             _ => Grouping::build_by(key_cols, rows),
         }

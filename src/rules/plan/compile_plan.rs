@@ -139,13 +139,12 @@ impl Plan {
             // Named even when broken, so later uses do not repeat the error.
             c.value_names.push(name.clone());
         }
-        let root = c.judge(raw, &["plan".to_string()]);
-        // After the judge too: its conditions may read a groups set's rows.
         for (name, step) in &mut lets {
             if let Step::Groups { members, .. } = step {
                 *members = c.members_read.borrow().contains(name);
             }
         }
+        let root = c.judge(raw, &["plan".to_string()]);
         COMPILED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut param_uses = Vec::new();
         for (_, step) in &lets {

@@ -47,12 +47,11 @@ pub enum Bound<'a> {
         Regex,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
-    /// Normalised values to find (a semi-join).
-    InSet(
-        Option<&'a Column>,
-        Arc<TextSet>,
-        RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
-    ),
+    /// Normalised values to find (a semi-join). Not remembered by text, as
+    /// the other text tests are: a semi-join's column that is not numbered
+    /// holds ids, nearly all distinct, and normalising and looking one up
+    /// costs what remembering it would (COMP-007 over 96,000 lead links).
+    InSet(Option<&'a Column>, Arc<TextSet>),
     /// Month labels (`2025-03`) a date's month must be one of.
     InMonths(Option<&'a Column>, HashSet<String>),
     /// Earlier dates (sorted day numbers) and the most days since the latest of them.
@@ -259,7 +258,7 @@ impl<'a> Bound<'a> {
         let coded = match &self {
             Bound::Vocab(Some(c), vocab, _) => answers(c, &|t| !t.is_empty() && vocab.contains(t)),
             Bound::Mentions(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(&plain_text(t))),
-            Bound::InSet(Some(c), set, _) => answers(c, &|t| {
+            Bound::InSet(Some(c), set) => answers(c, &|t| {
                 !set.is_empty() && !t.is_empty() && with_normalized(t, |n| set.contains(n))
             }),
             Bound::Matches(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(t)),
@@ -288,8 +287,8 @@ impl<'a> Bound<'a> {
                 .is_some_and(|c| answers.get(c).copied().unwrap_or(false)),
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
-            Bound::InSet(col, set, seen) => {
-                !set.is_empty() && remembered(*col, row, seen, |t| with_normalized(t, |n| set.contains(n)))
+            Bound::InSet(col, set) => {
+                !set.is_empty() && col.is_some_and(|c| c.any_text(row, |t| with_normalized(t, |n| set.contains(n))))
             }
             Bound::InMonths(col, set) => col
                 .and_then(|c| c.days(row))

@@ -178,7 +178,7 @@ impl Bound<'_> {
             }
             Bound::Present(col) => present(input, *col),
             // A semi-join with nothing to find (its set side lacks the field).
-            Bound::InSet(_, set, _) if set.is_empty() => none(),
+            Bound::InSet(_, set) if set.is_empty() => none(),
             Bound::InPeriod(col, start, end) => match col.map(|c| &c.data) {
                 Some(ColumnData::Date(v)) => input.keep(|r| v.known(r).is_some_and(|d| *start <= d && d <= *end)),
                 _ => none(),

@@ -87,6 +87,24 @@ impl TextSet {
         first.chain(self.more.keys().map(String::as_str))
     }
 
+    /// The texts whose number `keep` takes, in a set of their own (numbered
+    /// anew, in no set order).
+    #[allow(clippy::iter_over_hash_type, reason = "the order reaches nothing: see above")]
+    pub fn numbered_only(&self, keep: impl Fn(u32) -> bool) -> TextSet {
+        let mut out = TextSet::default();
+        for &(start, len, n) in self.first.values() {
+            if keep(n) {
+                out.insert(&self.text[start..start + len as usize]);
+            }
+        }
+        for (text, &n) in &self.more {
+            if keep(n) {
+                out.insert(text);
+            }
+        }
+        out
+    }
+
     fn find_hashed(&self, h: u64, text: &str) -> Option<u32> {
         match self.first.get(&h) {
             Some(&(start, len, n)) if &self.text[start..start + len as usize] == text => Some(n),

@@ -70,18 +70,14 @@ impl Condition {
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
                     Arc::make_mut(&mut set).extend(v.normalized());
                 }
-                Bound::InSet(ds.column(field), set, RefCell::default())
+                Bound::InSet(ds.column(field), set)
             }
             Condition::InKeys { field, keys, month } => {
                 let keys = env.keys_of(keys);
                 if *month {
                     Bound::InMonths(ds.column(field), keys)
                 } else {
-                    Bound::InSet(
-                        ds.column(field),
-                        Arc::new(keys.iter().map(|k| normalize(k)).collect()),
-                        RefCell::default(),
-                    )
+                    Bound::InSet(ds.column(field), Arc::new(keys.iter().map(|k| normalize(k)).collect()))
                 }
             }
             Condition::Follows { field, from, within } => {

@@ -64,10 +64,14 @@ impl Probe<'_> {
 /// The normalised non-empty values of `fields` over `rows` (every row of
 /// the table when None), each item of a list cell on its own, numbers and
 /// dates as their text; with `only`, just those among its texts.
-pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<&TextSet>) -> TextSet {
+pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<TextSet>) -> TextSet {
     let mut out = TextSet::default();
     let probes = rows.map_or(table.ds.rows, <[u32]>::len) * fields.len();
-    let filter = only.and_then(|o| KeyFilter::for_probes(o, probes));
+    let filter = only.as_ref().and_then(|o| KeyFilter::for_probes(o, probes));
+    // With `only`, which of its texts were found, by number: the answer is
+    // those texts (often all of them), not a second set built text by text
+    // (COMP-007 finds the 91,519 deals its leads name among a million).
+    let mut found = only.as_ref().map(|o| vec![false; o.len()]);
     // Each text is normalised into one buffer and copied into the set's
     // own buffer only when it is new.
     let mut buf = String::new();
@@ -76,8 +80,18 @@ pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], 
             return;
         }
         normalize_into(text, &mut buf);
-        if !buf.is_empty() && only.is_none_or(|o| o.contains(&buf)) {
-            out.insert(&buf);
+        if buf.is_empty() {
+            return;
+        }
+        match (&only, &mut found) {
+            (Some(only), Some(found)) => {
+                if let Some(n) = only.find(&buf) {
+                    found[n as usize] = true;
+                }
+            }
+            _ => {
+                out.insert(&buf);
+            }
         }
     };
     for f in fields {
@@ -94,7 +108,11 @@ pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], 
         }
         each_row(rows, table.ds.rows, |r| text_items(col, r, |t| add(t, &mut out)));
     }
-    out
+    match (only, found) {
+        (Some(only), Some(found)) if found.iter().all(|f| *f) => only,
+        (Some(only), Some(found)) => only.numbered_only(|n| found[n as usize]),
+        _ => out,
+    }
 }
 
 /// Calls `f` with each row of `rows`, in order (every row of `0..n` when None).

@@ -41,7 +41,7 @@ impl Ctx<'_> {
             TextSet::default()
         } else {
             let rows = set_rows.map(|r| r.as_slice());
-            crate::rules::plan::join::values(table, rows, fields, only.as_ref())
+            crate::rules::plan::join::values(table, rows, fields, only)
         };
         let set = Arc::new(set);
         self.joins.borrow_mut().insert(key, Arc::clone(&set));

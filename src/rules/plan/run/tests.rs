@@ -324,3 +324,59 @@ outcome:
         }
     }
 }
+
+mod semi_join_tests {
+    use crate::rules::plan::testing::outcome;
+    use crate::rules::vocab::normalize;
+
+    const PLAN: &str = "let:
+  links: { rows: { from: leads, where: { field: opportunity_id, present: true } } }
+  found: { rows: { from: links, where: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } }
+  missing: { rows: { from: links, where: { not: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } } }
+outcome:
+  - fail: '{found} {missing}'
+findings:
+  - from: found
+    limit: 1000
+    message: '{id}'";
+
+    proptest::proptest! {
+        /// A few leads tested against many deals (the semi-join built from
+        /// the tested side, the deals scanned against it, with or without a
+        /// key filter, every key found or some) keep exactly the leads whose
+        /// deal id, read as vocabularies read words, is a deal's.
+        #[test]
+        fn tested_rows_find_exactly_the_keys_the_other_side_holds(
+            deals in proptest::collection::btree_set(0u32..200, 1..80),
+            named in proptest::collection::vec((0u32..200, 0usize..3), 0..12),
+        ) {
+            let spell = |n: u32, how: usize| match how {
+                0 => format!("O-{n:04}"),
+                1 => format!("o_{n:04}"),
+                _ => format!(" O {n:04}"),
+            };
+            let mut data = String::from("opportunities:\n");
+            for d in &deals {
+                data.push_str(&format!("  - {{ id: 'O-{d:04}' }}\n"));
+            }
+            data.push_str("leads:\n");
+            for (i, (n, how)) in named.iter().enumerate() {
+                data.push_str(&format!("  - {{ id: L{i}, opportunity_id: '{}' }}\n", spell(*n, *how)));
+            }
+            if named.is_empty() {
+                data.push_str("  - { id: L-none }\n");
+            }
+            let held: std::collections::HashSet<String> = deals.iter().map(|d| normalize(&format!("O-{d:04}"))).collect();
+            let expected: Vec<String> = named
+                .iter()
+                .enumerate()
+                .filter(|(_, (n, how))| held.contains(&normalize(&spell(*n, *how))))
+                .map(|(i, _)| format!("L{i}"))
+                .collect();
+            let o = outcome(PLAN, &data);
+            let found: Vec<&str> = o.findings.iter().map(|f| f.message.as_str()).collect();
+            proptest::prop_assert_eq!(&found, &expected);
+            proptest::prop_assert_eq!(o.message, format!("{} {}", expected.len(), named.len() - expected.len()));
+        }
+    }
+}

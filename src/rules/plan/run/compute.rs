@@ -100,7 +100,7 @@ enum Field<'a> {
     },
     Related {
         l: &'a Related,
-        index: super::related::RelatedIndex,
+        index: Arc<super::related::RelatedIndex>,
         on: Vec<Key<'a>>,
         within: Option<(BoundExpr<'a>, BoundExpr<'a>)>,
     },
@@ -195,6 +195,9 @@ impl<'c> Ctx<'c> {
         // those that also read the same key share one probe per row.
         let mut indexes: Vec<Shared<'a>> = Vec::new();
         let mut probes: Vec<(usize, Probe<'a>)> = Vec::new();
+        // Aggregates over the same other rows by the same key and dates
+        // share one index (see `shares_index`).
+        let mut related: Vec<(&'a Related, Arc<super::related::RelatedIndex>)> = Vec::new();
         let mut fields = Vec::with_capacity(with.len());
         for (i, f) in with.iter().enumerate() {
             let earlier = &names[..i];
@@ -266,9 +269,18 @@ impl<'c> Ctx<'c> {
                             },
                         )
                     };
+                    let shared = related
+                        .iter()
+                        .find(|(built, _)| super::related::shares_index(built, l))
+                        .map(|(_, index)| Arc::clone(index));
+                    let index = shared.unwrap_or_else(|| {
+                        let index = Arc::new(self.related_index(l));
+                        related.push((l, Arc::clone(&index)));
+                        index
+                    });
                     Field::Related {
                         l,
-                        index: self.related_index(l),
+                        index,
                         on: l.on.iter().map(|(_, mine)| Key::bind(mine, earlier, table)).collect(),
                         within: l.within.as_ref().map(|w: &'a Within| (bound(&w.start), bound(&w.end))),
                     }

@@ -380,3 +380,51 @@ findings:
         }
     }
 }
+
+mod related_tests {
+    use crate::rules::plan::testing::outcome;
+
+    /// A sum and a count over the same rows and dates read one index; a
+    /// count of rows still counts them where the summed field is not
+    /// exported, and a min over the same rows keeps an index of its own.
+    #[test]
+    fn aggregates_over_the_same_rows_share_an_index_and_keep_their_answers() {
+        let plan = "let:
+  judged:
+    rows:
+      from: forecasts
+      with:
+        created: { sum: { from: opportunities, field: amount, within: { date: created_date, start: period_start, end: period_end } } }
+        deals: { count: { from: opportunities, within: { date: created_date, start: period_start, end: period_end } } }
+        priced: { count: { from: opportunities, field: amount, within: { date: created_date, start: period_start, end: period_end } } }
+        least: { min: { from: opportunities, field: amount, within: { date: created_date, start: period_start, end: period_end } } }
+outcome:
+  - fail: 'n'
+findings:
+  - from: judged
+    message: '{id}: {created|\"none\"} {deals} {priced} {least|\"none\"}'";
+        let forecasts = "forecasts:
+  - { id: Q1, period_start: 2025-01-01, period_end: 2025-03-31 }
+  - { id: Q2, period_start: 2025-04-01, period_end: 2025-06-30 }
+";
+        let with_amounts = format!(
+            "{forecasts}opportunities:
+  - {{ id: O1, created_date: 2025-01-05, amount: 100 }}
+  - {{ id: O2, created_date: 2025-02-05, amount: 50 }}
+  - {{ id: O3, created_date: 2025-04-05 }}
+  - {{ id: O4, created_date: 2025-07-05, amount: 7 }}
+"
+        );
+        let messages =
+            |data: &str| -> Vec<String> { outcome(plan, data).findings.into_iter().map(|f| f.message).collect() };
+        assert_eq!(messages(&with_amounts), ["Q1: 150 2 2 50", "Q2: 0 1 0 none"]);
+        let without_amounts = format!(
+            "{forecasts}opportunities:
+  - {{ id: O1, created_date: 2025-01-05 }}
+  - {{ id: O2, created_date: 2025-02-05 }}
+  - {{ id: O3, created_date: 2025-04-05 }}
+"
+        );
+        assert_eq!(messages(&without_amounts), ["Q1: none 2 0 none", "Q2: none 1 0 none"]);
+    }
+}

@@ -124,14 +124,23 @@ impl<'c> Ctx<'c> {
                 around: self,
             },
         );
-        rows.retain(|r| {
+        let holds = |row: usize| {
             e.eval(&At {
-                row: *r as usize,
+                row,
                 local: &[],
                 around: self,
             })
             .truthy()
-        });
+        };
+        // A test that reads no field of the row (`if: can_measure`) holds
+        // for every row or none: asked once, not per row of a million.
+        if fields.is_empty() {
+            if rows.first().is_some_and(|r| !holds(*r as usize)) {
+                rows.clear();
+            }
+            return;
+        }
+        rows.retain(|r| holds(*r as usize));
     }
 
     /// The computed fields of a `rows` step for its rows, in order, added to

@@ -428,3 +428,29 @@ findings:
         assert_eq!(messages(&without_amounts), ["Q1: none 2 0 none", "Q2: none 1 0 none"]);
     }
 }
+
+mod row_test_tests {
+    use crate::rules::plan::testing::outcome;
+
+    /// An `if:` that reads no field of the row keeps every row or none; one
+    /// that reads a field still tests each row.
+    #[test]
+    fn a_test_of_no_field_keeps_all_rows_or_none() {
+        let plan = |flag: &str| {
+            format!(
+                "let:
+  flag: '{flag}'
+  kept: {{ rows: {{ from: leads, if: flag }} }}
+  late: {{ rows: {{ from: kept, if: 'days(created_date, as_of) > 30' }} }}
+outcome:
+  - fail: '{{kept}} {{late}}'"
+            )
+        };
+        let data = "leads:
+  - { id: L1, created_date: 2025-12-30 }
+  - { id: L2, created_date: 2025-01-05 }
+  - { id: L3, created_date: 2025-02-05 }";
+        assert_eq!(outcome(&plan("1 > 0"), data).message, "3 2");
+        assert_eq!(outcome(&plan("1 > 2"), data).message, "0 0");
+    }
+}

@@ -111,7 +111,8 @@ fn sort_by_day(rows: &mut Vec<(i32, usize)>) {
     };
     let span = usize::try_from(i64::from(hi) - i64::from(lo) + 1).unwrap_or(usize::MAX);
     let in_row_order = rows.windows(2).all(|w| w[0].1 < w[1].1);
-    if rows.len() < COUNT_FROM || span > rows.len().saturating_mul(4) || !in_row_order {
+    // A day's slot per row at most: the counts never outgrow the rows.
+    if rows.len() < COUNT_FROM || span > rows.len() || !in_row_order {
         rows.sort_unstable();
         return;
     }

@@ -6,6 +6,7 @@
 use super::condition::{Cmp, ParamOr, Period};
 use super::filter::Wanted;
 use super::plan::expr::{Expr, Val};
+use super::select::Mask;
 use super::vocab::{TextSet, Vocabulary, with_normalized};
 use crate::bundle::{CodeRows, Column, ColumnData, Dataset};
 use crate::value::FieldType;
@@ -47,6 +48,9 @@ pub enum Bound<'a> {
         Regex,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
+    /// The rows a semi-join keeps, known when it was built (a bit per row
+    /// of the dataset).
+    RowsIn(Arc<Mask>),
     /// Normalised values to find (a semi-join). Not remembered by text, as
     /// the other text tests are: a semi-join's column that is not numbered
     /// holds ids, nearly all distinct, and normalising and looking one up
@@ -80,6 +84,11 @@ pub trait BindEnv {
     /// as `probe` (the field of the rows being tested) will look them up:
     /// the set may leave out values no tested row names.
     fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet>;
+    /// The rows being tested whose `probe` field is among those values, when
+    /// they are known without testing row by row (see the plan's semi-joins).
+    fn rows_in(&self, _from: &str, _fields: &[String], _probe: &str) -> Option<Arc<Mask>> {
+        None
+    }
     fn value(&self, e: &Expr) -> Val;
     /// The keys of a key set of the plan (`in_keys`); none outside a plan.
     fn keys_of(&self, _name: &str) -> HashSet<String> {
@@ -287,6 +296,7 @@ impl<'a> Bound<'a> {
                 .is_some_and(|c| answers.get(c).copied().unwrap_or(false)),
             Bound::Vocab(col, vocab, seen) => remembered(*col, row, seen, |t| vocab.contains(t)),
             Bound::Mentions(col, regex, seen) => remembered(*col, row, seen, |t| regex.is_match(&plain_text(t))),
+            Bound::RowsIn(rows) => u32::try_from(row).is_ok_and(|r| rows.contains(r)),
             Bound::InSet(col, set) => {
                 !set.is_empty() && col.is_some_and(|c| c.any_text(row, |t| with_normalized(t, |n| set.contains(n))))
             }

@@ -170,6 +170,9 @@ impl Bound<'_> {
         let none = || Mask::none(input.words.len());
         match self {
             Bound::Never => none(),
+            Bound::RowsIn(rows) => Mask {
+                words: input.words.iter().zip(&rows.words).map(|(i, r)| i & r).collect(),
+            },
             Bound::Flags(flags, answers) => {
                 input.keep(|r| flags.get(r).is_some_and(|s| answers[usize::from((*s).min(2))]))
             }

@@ -66,6 +66,11 @@ impl Condition {
                 fields,
                 or_vocab,
             } => {
+                if or_vocab.is_none()
+                    && let Some(rows) = env.rows_in(from, fields, field)
+                {
+                    return Bound::RowsIn(rows);
+                }
                 let mut set = env.values_of(from, fields, field);
                 if let Some(v) = or_vocab.as_deref().and_then(|v| env.vocabulary(v)) {
                     Arc::make_mut(&mut set).extend(v.normalized());

@@ -13,6 +13,7 @@ use super::table::Table;
 use crate::bundle::{Codes, Column};
 use crate::rules::keyfilter::KeyFilter;
 use crate::rules::vocab::{TextSet, normalize_into};
+use crate::value::FieldType;
 use std::cell::RefCell;
 
 /// The rows a filter is bound for: a row set (or every row) of a table.
@@ -59,59 +60,96 @@ impl Probe<'_> {
         each_row(self.rows, self.table.ds.rows, &mut visit);
         out.into_inner()
     }
+
+    /// Each tested row's normalised key in `field`, numbered in the keys
+    /// returned (None for a row without one), in the rows' order: for a
+    /// column of one text a cell whose values are not numbered (ids), where
+    /// testing row by row would normalise and look up each key again.
+    pub fn numbered(&self, field: &str) -> Option<(TextSet, Vec<Option<u32>>)> {
+        let col = self
+            .table
+            .column(field)
+            .filter(|c| c.ty == FieldType::Text && c.codes().is_none())?;
+        let mut keys = TextSet::default();
+        let mut buf = String::new();
+        let mut of_row = Vec::with_capacity(self.len());
+        each_row(self.rows, self.table.ds.rows, |r| {
+            let key = col.text(r).filter(|t| !t.is_empty()).and_then(|t| {
+                normalize_into(t, &mut buf);
+                (!buf.is_empty()).then(|| keys.number(&buf).0)
+            });
+            of_row.push(key);
+        });
+        Some((keys, of_row))
+    }
 }
 
 /// The normalised non-empty values of `fields` over `rows` (every row of
 /// the table when None), each item of a list cell on its own, numbers and
 /// dates as their text; with `only`, just those among its texts.
 pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<TextSet>) -> TextSet {
-    let mut out = TextSet::default();
+    match only {
+        // Which of its texts were found, by number: the answer is those
+        // texts (often all of them), not a second set built text by text
+        // (COMP-007 finds the 91,519 deals its leads name among a million).
+        Some(only) => {
+            let found = found(table, rows, fields, &only);
+            if found.iter().all(|f| *f) {
+                only
+            } else {
+                only.numbered_only(|n| found[n as usize])
+            }
+        }
+        None => {
+            let mut out = TextSet::default();
+            scan(table, rows, fields, None, &mut |text| {
+                out.insert(text);
+            });
+            out
+        }
+    }
+}
+
+/// Which of `keys` (by number) are among the values of `fields` over
+/// `rows`, as [`values`] reads them.
+pub(super) fn found(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], keys: &TextSet) -> Vec<bool> {
+    let mut found = vec![false; keys.len()];
+    scan(table, rows, fields, Some(keys), &mut |text| {
+        if let Some(n) = keys.find(text) {
+            found[n as usize] = true;
+        }
+    });
+    found
+}
+
+/// Calls `f` with each normalised non-empty value of `fields` over `rows`
+/// (see [`values`]); with `only`, a value surely not among its texts may be
+/// passed over.
+fn scan(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<&TextSet>, f: &mut dyn FnMut(&str)) {
     let probes = rows.map_or(table.ds.rows, <[u32]>::len) * fields.len();
-    let filter = only.as_ref().and_then(|o| KeyFilter::for_probes(o, probes));
-    // With `only`, which of its texts were found, by number: the answer is
-    // those texts (often all of them), not a second set built text by text
-    // (COMP-007 finds the 91,519 deals its leads name among a million).
-    let mut found = only.as_ref().map(|o| vec![false; o.len()]);
-    // Each text is normalised into one buffer and copied into the set's
-    // own buffer only when it is new.
+    let filter = only.and_then(|o| KeyFilter::for_probes(o, probes));
+    // Each text is normalised into one buffer.
     let mut buf = String::new();
-    let mut add = |text: &str, out: &mut TextSet| {
-        if filter.as_ref().is_some_and(|f| !f.may_hold(text)) {
+    let mut add = |text: &str| {
+        if filter.as_ref().is_some_and(|k| !k.may_hold(text)) {
             return;
         }
         normalize_into(text, &mut buf);
-        if buf.is_empty() {
-            return;
-        }
-        match (&only, &mut found) {
-            (Some(only), Some(found)) => {
-                if let Some(n) = only.find(&buf) {
-                    found[n as usize] = true;
-                }
-            }
-            _ => {
-                out.insert(&buf);
-            }
+        if !buf.is_empty() {
+            f(&buf);
         }
     };
-    for f in fields {
-        let Some(col) = table.column(f) else { continue };
+    for field in fields {
+        let Some(col) = table.column(field) else { continue };
         // A numbered column (a campaign id over a million deals): each value
         // the rows hold is read once, not once per row.
         if let Some(codes) = col.codes() {
             for text in codes_named(codes, rows, table.ds.rows) {
-                text.split('\u{1f}')
-                    .filter(|t| !t.is_empty())
-                    .for_each(|t| add(t, &mut out));
+                text.split('\u{1f}').filter(|t| !t.is_empty()).for_each(&mut add);
             }
             continue;
         }
-        each_row(rows, table.ds.rows, |r| text_items(col, r, |t| add(t, &mut out)));
-    }
-    match (only, found) {
-        (Some(only), Some(found)) if found.iter().all(|f| *f) => only,
-        (Some(only), Some(found)) => only.numbered_only(|n| found[n as usize]),
-        _ => out,
+        each_row(rows, table.ds.rows, |r| text_items(col, r, &mut add));
     }
 }
 

@@ -14,6 +14,7 @@ use crate::rules::Status;
 use crate::rules::bound::BindEnv;
 use crate::rules::condition::{Condition, Period};
 use crate::rules::params::ParamValues;
+use crate::rules::select::Mask;
 use crate::rules::shared::SharedRows;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
 use crate::value::{FieldType, Value};
@@ -124,6 +125,8 @@ struct Ctx<'a> {
     /// Semi-join sets already built in this run, by row set and fields: a
     /// plan often tests the same join in several values.
     joins: std::cell::RefCell<Joins>,
+    /// Semi-joins answered as the tested rows that match (see `join_rows`).
+    join_rows: std::cell::RefCell<HashMap<JoinKey, Arc<Mask>>>,
     /// Groupings a distinct count built for a later `groups:` of the same
     /// rows and field, by (rows, field): one hash of each key for both.
     groupings: std::cell::RefCell<HashMap<(RowsOf, String), Counted>>,
@@ -139,9 +142,14 @@ struct Ctx<'a> {
 /// index: a later step may reuse a dataset's name), or the dataset.
 type RowsOf = (Option<usize>, String);
 
+/// A semi-join in the run's caches: the set's rows and fields, and the
+/// tested rows and field when it is built from their side (rows by what a
+/// name means where it is read: a step may reuse a dataset's name).
+type JoinKey = (RowsOf, Vec<String>, Option<(RowsOf, String)>);
+
 /// Semi-join sets by (row set, fields), and for a set built from the tested
 /// side, (tested row set, tested field).
-type Joins = HashMap<(String, Vec<String>, Option<(String, String)>), Arc<TextSet>>;
+type Joins = HashMap<JoinKey, Arc<TextSet>>;
 
 impl Env for Ctx<'_> {
     fn name(&self, name: &str) -> Val {
@@ -315,6 +323,7 @@ pub(crate) fn run_shared(
         visible: std::cell::Cell::new(plan.lets.len()),
         max_findings,
         joins: Default::default(),
+        join_rows: Default::default(),
         groupings: Default::default(),
         shared,
         found: plan.root.looks_up().then(Default::default),

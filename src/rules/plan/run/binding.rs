@@ -4,11 +4,10 @@
 use super::*;
 
 impl Ctx<'_> {
-    /// A semi-join's set: the normalised values of `fields` in the row set
-    /// (or dataset) `from`, built once per run. With `probe` (the rows a
-    /// filter tests, and their field) fewer than the rows read, only the
-    /// values those rows name are kept (see [`super::join`]).
-    pub(super) fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
+    /// The rows a semi-join reads its values from (a row set's, a groups
+    /// set's kept rows, or None: every row of the dataset) and their table,
+    /// when it has one of `fields`.
+    fn join_source(&self, from: &str, fields: &[String]) -> Option<(Table<'_>, Option<&Arc<Vec<u32>>>)> {
         let (table, set_rows) = match self.slot(from) {
             Some(Slot::Rows { dataset, rows, .. }) => (self.table(from, dataset), Some(rows)),
             // The rows of the groups a `groups` step keeps (it keeps them
@@ -18,21 +17,36 @@ impl Ctx<'_> {
                 members: Some((rows, _)),
                 ..
             }) => (self.table(from, dataset), Some(rows)),
-            Some(Slot::Keys { .. }) => return Arc::default(),
+            Some(Slot::Keys { .. }) => return None,
             _ => (self.table(from, from), None),
         };
         // No field to read the values of (ACCT-006: opportunities exported
         // without lead_id): nothing to hash on the tested side either.
-        let Some(table) = table.filter(|t| fields.iter().any(|f| t.column(f).is_some())) else {
+        table
+            .filter(|t| fields.iter().any(|f| t.column(f).is_some()))
+            .map(|t| (t, set_rows))
+    }
+
+    /// A semi-join's key in the run's caches (see [`JoinKey`]).
+    fn join_key(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> JoinKey {
+        (
+            self.rows_named(from),
+            fields.to_vec(),
+            probe.map(|(p, f)| (self.rows_named(p.from), f.to_string())),
+        )
+    }
+
+    /// A semi-join's set: the normalised values of `fields` in the row set
+    /// (or dataset) `from`, built once per run. With `probe` (the rows a
+    /// filter tests, and their field) fewer than the rows read, only the
+    /// values those rows name are kept (see [`super::join`]).
+    pub(super) fn join_set(&self, from: &str, fields: &[String], probe: Option<(Probe<'_>, &str)>) -> Arc<TextSet> {
+        let Some((table, set_rows)) = self.join_source(from, fields) else {
             return Arc::default();
         };
         let read = set_rows.map_or(table.ds.rows, |r| r.len());
         let probe = probe.filter(|(p, _)| p.len() < read);
-        let key = (
-            from.to_string(),
-            fields.to_vec(),
-            probe.map(|(p, f)| (p.from.to_string(), f.to_string())),
-        );
+        let key = self.join_key(from, fields, probe);
         if let Some(set) = self.joins.borrow().get(&key) {
             return Arc::clone(set);
         }
@@ -46,6 +60,43 @@ impl Ctx<'_> {
         let set = Arc::new(set);
         self.joins.borrow_mut().insert(key, Arc::clone(&set));
         set
+    }
+
+    /// The tested rows whose `field` is among the values of `fields` in
+    /// `from`, as a bitmap of their dataset, when the semi-join is built
+    /// from the tested side over a column of ids: each row's key is
+    /// numbered as it is read, so no row is normalised and looked up again
+    /// when tested (COMP-007 tests 96,000 lead links twice, found and not).
+    /// None where the set answers instead ([`Ctx::join_set`]).
+    pub(super) fn join_rows(
+        &self,
+        from: &str,
+        fields: &[String],
+        (probe, field): (Probe<'_>, &str),
+    ) -> Option<Arc<Mask>> {
+        let (table, set_rows) = self.join_source(from, fields)?;
+        if probe.len() >= set_rows.map_or(table.ds.rows, |r| r.len()) {
+            return None;
+        }
+        let key = self.join_key(from, fields, Some((probe, field)));
+        if let Some(rows) = self.join_rows.borrow().get(&key) {
+            return Some(Arc::clone(rows));
+        }
+        let (keys, of_row) = probe.numbered(field)?;
+        let found = crate::rules::plan::join::found(table, set_rows.map(|r| r.as_slice()), fields, &keys);
+        let mut matched: Vec<u32> = Vec::new();
+        let rows = probe.rows.map_or_else(
+            || (0..crate::rules::plan::row_id(probe.table.ds.rows)).collect(),
+            <[u32]>::to_vec,
+        );
+        for (r, key) in rows.into_iter().zip(of_row) {
+            if key.is_some_and(|k| found[k as usize]) {
+                matched.push(r);
+            }
+        }
+        let mask = Arc::new(Mask::of_rows(probe.table.ds.rows, &matched));
+        self.join_rows.borrow_mut().insert(key, Arc::clone(&mask));
+        Some(mask)
     }
 }
 
@@ -65,6 +116,9 @@ impl BindEnv for Probing<'_, '_> {
     }
     fn values_of(&self, from: &str, fields: &[String], probe: &str) -> Arc<TextSet> {
         self.ctx.join_set(from, fields, Some((self.probe, probe)))
+    }
+    fn rows_in(&self, from: &str, fields: &[String], probe: &str) -> Option<Arc<Mask>> {
+        self.ctx.join_rows(from, fields, (self.probe, probe))
     }
     fn value(&self, e: &Expr) -> Val {
         self.ctx.value(e)

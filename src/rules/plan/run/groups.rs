@@ -62,7 +62,7 @@ impl Ctx<'_> {
     }
 
     /// What `from` names as seen from the step being computed.
-    fn rows_named(&self, from: &str) -> RowsOf {
+    pub(super) fn rows_named(&self, from: &str) -> RowsOf {
         let step = self.index.get(from).copied().filter(|i| *i < self.visible.get());
         (step, from.to_string())
     }

@@ -340,6 +340,25 @@ findings:
     limit: 1000
     message: '{id}'";
 
+    /// A step that reuses a dataset's name tests other rows than the
+    /// dataset: each keeps its own semi-join (the step's is computed first
+    /// here, as the message reads it first).
+    #[test]
+    fn a_step_named_as_its_dataset_keeps_its_own_semi_join() {
+        let plan = "let:
+  found_all: { count: { from: leads, where: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } }
+  leads: { rows: { from: leads, where: { field: stage, equals: sql } } }
+  found_sql: { count: { from: leads, where: { field: opportunity_id, in_rows: { from: opportunities, fields: [id] } } } }
+outcome:
+  - fail: '{found_sql} {found_all}'";
+        let data = "opportunities: [{ id: O1 }, { id: O2 }, { id: O3 }, { id: O4 }, { id: O5 }, { id: O6 }]
+leads:
+  - { id: L1, stage: sql, opportunity_id: O1 }
+  - { id: L2, stage: new, opportunity_id: O2 }
+  - { id: L3, stage: new, opportunity_id: O9 }";
+        assert_eq!(outcome(plan, data).message, "1 2");
+    }
+
     proptest::proptest! {
         /// A few leads tested against many deals (the semi-join built from
         /// the tested side, the deals scanned against it, with or without a

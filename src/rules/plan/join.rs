@@ -61,26 +61,13 @@ impl Probe<'_> {
         out.into_inner()
     }
 
-    /// Each tested row's normalised key in `field`, numbered in the keys
-    /// returned (None for a row without one), in the rows' order: for a
-    /// column of one text a cell whose values are not numbered (ids), where
-    /// testing row by row would normalise and look up each key again.
-    pub fn numbered(&self, field: &str) -> Option<(TextSet, Vec<Option<u32>>)> {
-        let col = self
-            .table
+    /// The tested rows' `field` when it holds one text a cell whose values
+    /// are not numbered (ids): testing such rows one by one normalises and
+    /// looks up each key again.
+    pub fn id_column(&self, field: &str) -> Option<&Column> {
+        self.table
             .column(field)
-            .filter(|c| c.ty == FieldType::Text && c.codes().is_none())?;
-        let mut keys = TextSet::default();
-        let mut buf = String::new();
-        let mut of_row = Vec::with_capacity(self.len());
-        each_row(self.rows, self.table.ds.rows, |r| {
-            let key = col.text(r).filter(|t| !t.is_empty()).and_then(|t| {
-                normalize_into(t, &mut buf);
-                (!buf.is_empty()).then(|| keys.number(&buf).0)
-            });
-            of_row.push(key);
-        });
-        Some((keys, of_row))
+            .filter(|c| c.ty == FieldType::Text && c.codes().is_none())
     }
 }
 

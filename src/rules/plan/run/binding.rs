@@ -82,13 +82,15 @@ impl Ctx<'_> {
         if let Some(rows) = self.join_rows.borrow().get(&key) {
             return Some(Arc::clone(rows));
         }
-        let (keys, of_row) = probe.numbered(field)?;
-        let found = crate::rules::plan::join::found(table, set_rows.map(|r| r.as_slice()), fields, &keys);
-        let mut matched: Vec<u32> = Vec::new();
+        let col = probe.id_column(field)?;
         let rows = probe.rows.map_or_else(
             || (0..crate::rules::plan::row_id(probe.table.ds.rows)).collect(),
             <[u32]>::to_vec,
         );
+        // Each tested row's key, numbered as a lookup numbers its keys.
+        let (keys, of_row) = super::compute::lookup_keys(col, &rows);
+        let found = crate::rules::plan::join::found(table, set_rows.map(|r| r.as_slice()), fields, &keys);
+        let mut matched: Vec<u32> = Vec::new();
         for (r, key) in rows.into_iter().zip(of_row) {
             if key.is_some_and(|k| found[k as usize]) {
                 matched.push(r);

@@ -375,8 +375,9 @@ impl<'c> Ctx<'c> {
 }
 
 /// The normalised keys a lookup's rows name, numbered as the lookup
-/// compares them, and each row's number (none for a row without a key).
-fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u32>>) {
+/// compares them, and each row's number (none for a row without a key);
+/// a semi-join over ids numbers its tested rows' keys so too.
+pub(super) fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u32>>) {
     let mut keys = TextSet::default();
     let mut buf = String::new();
     if let Some(codes) = col.codes() {

@@ -19,7 +19,7 @@ use crate::rules::shared::SharedRows;
 use crate::rules::vocab::{TextSet, Vocabularies, Vocabulary, normalize, normalize_into};
 use crate::value::{FieldType, Value};
 use chrono::{Datelike, NaiveDate};
-use groups::{GroupRows, GroupValues};
+use groups::GroupValues;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use step::join_items;
@@ -49,10 +49,9 @@ enum Slot {
     Keys {
         dataset: Option<String>,
         keys: Arc<BTreeSet<String>>,
-        /// Per key of a `groups` set: its `count` and `let:` values, for templates.
+        /// Per key of a `groups` set: its `count` and `let:` values, for
+        /// templates, and its first rows, the evidence of a finding.
         values: Arc<GroupValues>,
-        /// Per key of a `groups` set: its first rows, the evidence of a finding.
-        rows: Arc<GroupRows>,
         /// The rows of the groups kept, in dataset order, and the fields
         /// computed for them: when a later step reads them as a row set.
         members: Option<Members>,
@@ -188,6 +187,15 @@ fn to_value(v: &Val) -> Value {
         Val::Num(n) => Value::Number(*n),
         Val::Text(t) => Value::Text(t.to_string()),
         Val::Date(d) => days_to_date(*d).map_or(Value::Null, Value::Date),
+    }
+}
+
+/// Whether `v` reads as no value once shown (see [`to_value`]).
+fn shows_as_null(v: &Val) -> bool {
+    match v {
+        Val::Null => true,
+        Val::Date(d) => days_to_date(*d).is_none(),
+        _ => false,
     }
 }
 

@@ -8,18 +8,42 @@ use super::*;
 use crate::rules::bound::Bound;
 use crate::rules::select::Mask;
 
-/// The values of each group of a `groups` set, for templates, sorts and
-/// aggregates over its keys.
+/// The values of each kept group of a `groups` set, for templates, sorts
+/// and aggregates over its keys, and the rows behind it. Thousands of
+/// groups may be kept (CRED-003 keeps 13,000 deals counted twice): each
+/// is a place in flat lists, not a map entry of its own per list, and its
+/// values stay as the step computed them (a short text is no allocation).
 #[derive(Debug, Default)]
 pub(super) struct GroupValues {
     /// The values' names: `count`, then the `let:` values computed with it.
     pub names: Vec<String>,
-    /// Key -> the group's values, in the order of `names`.
-    pub of: KeyMap<Vec<Value>>,
+    /// Key -> the kept group's place.
+    place: KeyMap<u32>,
+    /// Each kept group's values, `names.len()` of them, by place.
+    values: Vec<Val>,
+    /// Each kept group's first rows (at most [`GROUP_EVIDENCE_ROWS`]), the
+    /// records cited as evidence of its finding.
+    cited: Vec<FirstRows>,
     /// The `groups` step whose lists (`let: x: { list: … }`) are shown only
-    /// when read, and every row of each kept group: thousands of groups may
-    /// be kept, and a report shows a few dozen of their lists.
-    pub lists: Option<(usize, KeyMap<Vec<u32>>)>,
+    /// when read, and every row of each kept group by place: a report shows
+    /// a few dozen of thousands of lists.
+    lists: Option<(usize, Vec<Vec<u32>>)>,
+}
+
+impl GroupValues {
+    /// The value at `place` among the names of the group `key`.
+    fn value(&self, key: &str, place: usize) -> Option<&Val> {
+        let at = *self.place.get(key)? as usize;
+        self.values.get(at * self.names.len() + place)
+    }
+
+    /// The records cited as evidence of the group `key`'s finding.
+    pub fn cited(&self, key: &str) -> &[u32] {
+        self.place
+            .get(key)
+            .and_then(|at| self.cited.get(*at as usize))
+            .map_or(&[], FirstRows::rows)
+    }
 }
 
 /// Per key of a key set, looked up by key only: the set's own order
@@ -27,12 +51,41 @@ pub(super) struct GroupValues {
 /// (a sorted map compared each of thousands of keys a dozen times).
 pub(super) type KeyMap<T> = HashMap<String, T, foldhash::fast::RandomState>;
 
-/// Key -> the group's first rows (at most [`GROUP_EVIDENCE_ROWS`]).
-pub(super) type GroupRows = KeyMap<Vec<u32>>;
-
 /// Records cited as evidence of one group's finding: enough to check the
 /// finding in the export; the finding's message gives the counts.
 pub(super) const GROUP_EVIDENCE_ROWS: usize = 5;
+
+/// A group's lowest rows, at most [`GROUP_EVIDENCE_ROWS`], held in place.
+#[derive(Debug, Clone, Copy, Default)]
+struct FirstRows {
+    rows: [u32; GROUP_EVIDENCE_ROWS],
+    len: u8,
+}
+
+impl FirstRows {
+    /// The `GROUP_EVIDENCE_ROWS` lowest of `rows` in order: a group's first
+    /// rows in the export (a grouping need not keep row order), found in
+    /// one pass without copying or sorting the group (a kept group may
+    /// hold a million rows).
+    fn of(rows: &[u32]) -> FirstRows {
+        let mut first = FirstRows::default();
+        for &r in rows {
+            let n = usize::from(first.len);
+            let at = first.rows[..n].partition_point(|x| *x < r);
+            if at == GROUP_EVIDENCE_ROWS {
+                continue;
+            }
+            first.rows.copy_within(at..GROUP_EVIDENCE_ROWS - 1, at + 1);
+            first.rows[at] = r;
+            first.len = (n + 1).min(GROUP_EVIDENCE_ROWS) as u8;
+        }
+        first
+    }
+
+    fn rows(&self) -> &[u32] {
+        &self.rows[..usize::from(self.len)]
+    }
+}
 
 impl Ctx<'_> {
     /// A distinct count of a text field that a later `groups:` of the same
@@ -97,7 +150,7 @@ impl Ctx<'_> {
         none: &Option<Condition>,
         lets: &[GroupLet],
         having: Option<&Expr>,
-    ) -> (BTreeSet<String>, GroupValues, GroupRows, Vec<u32>) {
+    ) -> (BTreeSet<String>, GroupValues, Vec<u32>) {
         let (ds, rows) = self.rows_of(from, dataset);
         let Some(ds) = ds else {
             return Default::default();
@@ -170,12 +223,17 @@ impl Ctx<'_> {
             })
             .collect();
         let mut out = BTreeSet::new();
-        let mut of = KeyMap::default();
-        let mut listed = places.iter().any(Option::is_none).then(KeyMap::default);
-        let mut cited = GroupRows::default();
+        let mut shown = GroupValues {
+            lists: places
+                .iter()
+                .any(Option::is_none)
+                .then(|| (self.visible.get(), Vec::new())),
+            names: names.clone(),
+            ..GroupValues::default()
+        };
         // One list of values, reset per group (a million groups, most
         // judged and dropped).
-        let mut values: Vec<Val> = vec![Val::Null; names.len()];
+        let mut values: Vec<Val> = vec![Val::Null; shown.names.len()];
         for (g, rows) in groups {
             if any.as_ref().is_some_and(|c| !rows.iter().any(|r| c.eval(*r as usize))) {
                 continue;
@@ -207,41 +265,45 @@ impl Ctx<'_> {
                 continue;
             }
             compute(false, &mut values);
-            let shown = grouping.key(&key_cols, g);
-            let mut key = shown.to_string();
+            let key = grouping.key(&key_cols, g);
             // Groups by several fields may read alike when a value holds
             // ` / ` (`A / B` and none, `A` and `B`): each keeps a key of
             // its own, numbered in the order the groups come.
-            let mut n = 2;
-            while of.contains_key(&key) {
-                key = format!("{shown} ({n})");
-                n += 1;
-            }
+            let key = if shown.place.contains_key(key.as_ref()) {
+                (2..)
+                    .map(|n| format!("{key} ({n})"))
+                    .find(|k| !shown.place.contains_key(k))
+                    .unwrap_or_default()
+            } else {
+                key.to_string()
+            };
             if members {
                 kept.extend_from_slice(rows);
             }
-            of.insert(key.clone(), values.iter().map(to_value).collect());
-            if let Some(listed) = &mut listed {
-                listed.insert(key.clone(), rows.to_vec());
+            shown.place.insert(key.clone(), shown.cited.len() as u32);
+            shown.values.extend_from_slice(&values);
+            shown.cited.push(FirstRows::of(rows));
+            if let Some((_, listed)) = &mut shown.lists {
+                listed.push(rows.to_vec());
             }
-            cited.insert(key.clone(), first_rows(rows, GROUP_EVIDENCE_ROWS));
             out.insert(key);
         }
-        let shown = GroupValues {
-            names,
-            of,
-            lists: listed.map(|rows| (self.visible.get(), rows)),
-        };
         kept.sort_unstable();
-        (out, shown, cited, kept)
+        (out, shown, kept)
     }
 
     /// The value `name` of the group `key`: computed with the others, or a
     /// list worked out now from the group's rows, as its step saw them.
     pub(super) fn group_value(&self, values: &GroupValues, key: &str, name: &str) -> Option<Value> {
         if let Some(place) = values.names.iter().position(|n| n == name) {
-            return values.of.get(key).map(|v| v[place].clone());
+            return values.value(key, place).map(to_value);
         }
+        self.listed_value(values, key, name).map(|v| to_value(&v))
+    }
+
+    /// A list (`let: x: { list: … }`) of the group `key`, worked out from
+    /// its rows when read.
+    fn listed_value(&self, values: &GroupValues, key: &str, name: &str) -> Option<Val> {
         let (step, listed) = values.lists.as_ref()?;
         let Step::Groups {
             from, dataset, lets, ..
@@ -250,7 +312,7 @@ impl Ctx<'_> {
             return None;
         };
         let l = lets.iter().find(|l| l.name == name)?;
-        let rows = listed.get(key)?;
+        let rows = listed.get(*values.place.get(key)? as usize)?;
         // The names the step read, not those of later steps.
         let outer = self.visible.replace(*step);
         let value = self.table(from, dataset).map(|ds| {
@@ -259,7 +321,7 @@ impl Ctx<'_> {
                 GroupHow::Agg(_, Some(f)) => ds.column(f),
                 _ => None,
             };
-            to_value(&self.let_value(ds, (l, column), filter.as_ref(), rows))
+            self.let_value(ds, (l, column), filter.as_ref(), rows)
         });
         self.visible.set(outer);
         value
@@ -275,18 +337,19 @@ impl Ctx<'_> {
         };
         // Read where they are (a sum over thousands of groups copies no
         // value); a list shown only when read is worked out here.
-        let worked_out: Vec<Value>;
-        let vals: Vec<&Value> = match values.names.iter().position(|n| n == field) {
-            Some(place) => keys
-                .iter()
-                .filter_map(|k| values.of.get(k).map(|v| &v[place]))
-                .collect(),
+        let worked_out: Vec<Val>;
+        let vals: Vec<&Val> = match values.names.iter().position(|n| n == field) {
+            Some(place) => keys.iter().filter_map(|k| values.value(k, place)).collect(),
             None => {
-                worked_out = keys.iter().filter_map(|k| self.group_value(values, k, field)).collect();
+                worked_out = keys
+                    .iter()
+                    .filter_map(|k| self.listed_value(values, k, field))
+                    .collect();
                 worked_out.iter().collect()
             }
         };
-        let vals = vals.into_iter().filter(|v| !v.is_null());
+        // As the values would read once shown (a date beyond the calendar is none).
+        let vals = vals.into_iter().filter(|v| !shows_as_null(v));
         match agg {
             Agg::Count => Val::Num(vals.count() as f64),
             Agg::Distinct => {
@@ -294,14 +357,14 @@ impl Ctx<'_> {
                 let mut buf = String::new();
                 for v in vals {
                     match v {
-                        Value::Text(t) => normalize_into(t, &mut buf),
-                        v => normalize_into(&v.to_text(), &mut buf),
+                        Val::Text(t) => normalize_into(t, &mut buf),
+                        v => normalize_into(&to_value(v).to_text(), &mut buf),
                     }
                     seen.insert(&buf);
                 }
                 Val::Num(seen.len() as f64)
             }
-            _ => super::super::rows::reduce(agg, vals.filter_map(Value::as_f64)),
+            _ => super::super::rows::reduce(agg, vals.filter_map(Val::as_num)),
         }
     }
 
@@ -370,26 +433,27 @@ impl LetFilter<'_> {
     }
 }
 
-/// The `n` lowest of `rows` in order: a group's first rows in the export (a
-/// grouping need not keep row order), found in one pass without copying or
-/// sorting the group (a kept group may hold a million rows).
-fn first_rows(rows: &[u32], n: usize) -> Vec<u32> {
-    let mut first: Vec<u32> = Vec::with_capacity(n + 1);
-    for &r in rows {
-        if first.len() < n || first.last().is_some_and(|last| r < *last) {
-            first.insert(first.partition_point(|x| *x < r), r);
-            first.truncate(n);
-        }
-    }
-    first
-}
-
 #[cfg(test)]
 mod tests {
+    use super::FirstRows;
+
     #[test]
     fn first_rows_are_the_lowest_in_order() {
-        assert_eq!(super::first_rows(&[9, 3, 7, 1, 8, 2, 6], 3), [1, 2, 3]);
-        assert_eq!(super::first_rows(&[4, 5], 3), [4, 5]);
-        assert_eq!(super::first_rows(&[], 3), Vec::<u32>::new());
+        assert_eq!(FirstRows::of(&[9, 3, 7, 1, 8, 2, 6, 0, 5]).rows(), [0, 1, 2, 3, 5]);
+        assert_eq!(FirstRows::of(&[4, 5]).rows(), [4, 5]);
+        assert_eq!(FirstRows::of(&[]).rows(), [0u32; 0]);
+    }
+
+    proptest::proptest! {
+        /// The lowest rows of a group, in order, however they come.
+        #[test]
+        fn first_rows_are_the_sorted_prefix(rows in proptest::collection::hash_set(0u32..1000, 0..40)) {
+            let rows: Vec<u32> = rows.into_iter().collect();
+            let mut sorted = rows.clone();
+            sorted.sort_unstable();
+            sorted.truncate(super::GROUP_EVIDENCE_ROWS);
+            let first = FirstRows::of(&rows);
+            proptest::prop_assert_eq!(first.rows(), &sorted[..]);
+        }
     }
 }

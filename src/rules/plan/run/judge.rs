@@ -222,11 +222,7 @@ impl Ctx<'_> {
             Some((
                 _,
                 Slot::Keys {
-                    dataset,
-                    keys,
-                    values,
-                    rows: cited,
-                    ..
+                    dataset, keys, values, ..
                 },
             )) => {
                 out.unlisted += keys.len().saturating_sub(limit);
@@ -257,10 +253,7 @@ impl Ctx<'_> {
                         },
                         dataset: dataset.clone(),
                         row: None,
-                        rows: cited
-                            .get(k.as_str())
-                            .map(|rows| rows.iter().map(|r| *r as usize).collect())
-                            .unwrap_or_default(),
+                        rows: values.cited(k).iter().map(|r| *r as usize).collect(),
                         key: Some(if is_month {
                             format!("month:{k}")
                         } else {

@@ -95,7 +95,6 @@ impl Ctx<'_> {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
                     values: Arc::default(),
-                    rows: Arc::default(),
                     members: None,
                 }
             }
@@ -110,7 +109,7 @@ impl Ctx<'_> {
                 lets,
                 having,
             } => {
-                let (keys, values, rows, kept) = self.groups(
+                let (keys, values, kept) = self.groups(
                     (from, dataset),
                     (by, *by_month, *members),
                     any,
@@ -130,7 +129,6 @@ impl Ctx<'_> {
                     dataset: Some(dataset.clone()),
                     keys: Arc::new(keys),
                     values: Arc::new(values),
-                    rows: Arc::new(rows),
                     members,
                 }
             }
@@ -147,17 +145,14 @@ impl Ctx<'_> {
                         }
                     }
                 };
-                let (dataset, values, rows) = match self.slot(of) {
-                    Some(Slot::Keys {
-                        dataset, values, rows, ..
-                    }) => (dataset.clone(), Arc::clone(values), Arc::clone(rows)),
-                    _ => (None, Arc::default(), Arc::default()),
+                let (dataset, values) = match self.slot(of) {
+                    Some(Slot::Keys { dataset, values, .. }) => (dataset.clone(), Arc::clone(values)),
+                    _ => (None, Arc::default()),
                 };
                 Slot::Keys {
                     dataset,
                     keys: Arc::new(keys),
                     values,
-                    rows,
                     members: None,
                 }
             }

@@ -121,3 +121,19 @@ fn iso_dates_count_days_like_chrono() {
         parse_date("2025-03-04").map(date_to_days)
     );
 }
+
+proptest::proptest! {
+    /// Byte strings compare as slices do, word by word or not.
+    #[test]
+    fn compare_bytes_orders_as_slices(
+        common in proptest::collection::vec(0u8..4, 0..20),
+        a in proptest::collection::vec(0u8..4, 0..12),
+        b in proptest::collection::vec(0u8..4, 0..12),
+    ) {
+        // Ids share most of their bytes: a common start, then their own.
+        let (a, b) = ([common.clone(), a].concat(), [common, b].concat());
+        proptest::prop_assert_eq!(compare_bytes(&a, &b), a.cmp(&b));
+        proptest::prop_assert_eq!(compare_bytes(&b, &a), b.cmp(&a));
+        proptest::prop_assert_eq!(compare_bytes(&a, &a), std::cmp::Ordering::Equal);
+    }
+}

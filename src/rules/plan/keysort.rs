@@ -46,7 +46,7 @@ fn number_if_sorted(n: usize, key: &mut impl FnMut(usize, &mut String) -> bool) 
             continue;
         }
         if count > 0 {
-            match cur.cmp(&prev) {
+            match crate::value::compare_bytes(cur.as_bytes(), prev.as_bytes()) {
                 Ordering::Less => return None,
                 Ordering::Equal => {
                     number_of.push(count - 1);

@@ -188,6 +188,17 @@ impl Column {
         }
     }
 
+    /// Calls `f` with each row's text, in row order, while it says to go
+    /// on, for a column of texts (not numbered); rows without one are
+    /// passed over. False, calling nothing, for any other column.
+    pub fn each_text(&self, mut f: impl FnMut(usize, &str) -> bool) -> bool {
+        let ColumnData::Text { buf, ends } = &self.data else {
+            return false;
+        };
+        ends.each_span(|row, start, end| f(row, &buf[start..end]));
+        true
+    }
+
     pub fn number(&self, row: usize) -> Option<f64> {
         match &self.data {
             ColumnData::Number(v) => v.known(row),

@@ -136,6 +136,15 @@ fn scan(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], only: Option<
             }
             continue;
         }
+        // Every row of a column of texts: walked in order, not row by row.
+        if rows.is_none()
+            && col.each_text(|_, text| {
+                split_items(text, &mut add);
+                true
+            })
+        {
+            continue;
+        }
         each_row(rows, table.ds.rows, |r| text_items(col, r, &mut add));
     }
 }
@@ -176,6 +185,12 @@ fn text_items(col: &Column, r: usize, mut f: impl FnMut(&str)) {
         }
         return;
     };
+    split_items(text, f);
+}
+
+/// A text cell's items (list items are joined by `\u{1f}`), the empty ones
+/// passed over.
+fn split_items(text: &str, mut f: impl FnMut(&str)) {
     // Most cells hold one value: passed whole, with no splitter.
     if memchr::memchr(0x1f, text.as_bytes()).is_none() {
         if !text.is_empty() {

@@ -231,7 +231,15 @@ impl Ends {
 
     /// Each cell's end, in row order.
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.len()).map(|row| self.span(row).map_or(0, |(_, end)| end as u32))
+        // A stretch's ends (a list) are read straight off it: the join
+        // numbers and copies millions of them.
+        let (each, others) = match self {
+            Ends::Each(v) => (v.as_slice(), 0),
+            _ => (&[][..], self.len()),
+        };
+        each.iter()
+            .copied()
+            .chain((0..others).map(|row| self.span(row).map_or(0, |(_, end)| end as u32)))
     }
 
     /// Keeps one width for the whole column when every cell has it, else

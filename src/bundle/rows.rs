@@ -7,6 +7,7 @@
 use super::noticed::{CellIssue, MAX_CELL_ERRORS_PER_FILE, Noticed, Stop};
 use super::plan::{Plan, map_value};
 use super::table::{Loc, TableRow};
+use super::unquoted::Batch;
 use super::{Column, Dataset};
 use crate::value::{CellError, FieldType, parse_date};
 use chrono::NaiveDate;
@@ -172,53 +173,72 @@ impl<'p> RowSink<'p> {
     }
 
     fn push_row<R: TableRow>(&mut self, row: &R, loc: Loc) {
-        let plan = self.plan;
-        for (i, c) in plan.columns.iter().enumerate() {
-            // A column not kept is read by no rule; a kept one may be too
-            // (`inspect` keeps every column).
-            let unread = self.slots.columns[i].is_none() || plan.unread.get(i).copied().unwrap_or(false);
-            let col = match (&mut self.slots.columns[i], &mut self.checks[i]) {
-                (Some(col), _) => col,
-                (None, Some(scratch)) => {
-                    if scratch.len() >= SCRATCH_CELLS {
-                        *scratch = Column::new(c.ty);
-                    }
-                    scratch
-                }
-                (None, None) => continue,
-            };
-            let raw = row.cell(c.index);
-            if self.plain[i] && col.push_plain(raw) {
-                continue;
-            }
-            let cell = if plan.is_null(raw) {
-                ""
-            } else {
-                map_value(&c.values, raw)
-            };
-            if let Err(error) = push_cell(col, cell, &plan.date_formats, self.decimal_comma) {
-                if unread {
-                    self.noticed.unread[i].add(|| CellIssue {
-                        loc,
-                        index: c.index,
-                        cell: cell.to_string(),
-                        field: c.field.clone(),
-                        error,
-                    });
-                    continue;
-                }
-                self.noticed.cell_errors += 1;
-                if self.noticed.cell_issues.len() < MAX_CELL_ERRORS_PER_FILE {
-                    self.noticed.cell_issues.push(CellIssue {
-                        loc,
-                        index: c.index,
-                        cell: cell.to_string(),
-                        field: c.field.clone(),
-                        error,
-                    });
-                }
+        for i in 0..self.plan.columns.len() {
+            let raw = row.cell(self.plan.columns[i].index);
+            if let Err((cell, error)) = self.read_cell(i, raw) {
+                self.cell_issue(i, loc, cell, error);
             }
         }
+        self.push_derived(row);
+    }
+
+    /// Reads a cell of planned column `i` into its column (a scratch one
+    /// when the column is only checked); the cell as read and why it could
+    /// not be, on error.
+    #[inline]
+    fn read_cell<'c>(&mut self, i: usize, raw: &'c str) -> Result<(), (&'c str, CellError)>
+    where
+        'p: 'c,
+    {
+        let plan = self.plan;
+        let c = &plan.columns[i];
+        let col = match (&mut self.slots.columns[i], &mut self.checks[i]) {
+            (Some(col), _) => col,
+            (None, Some(scratch)) => {
+                if scratch.len() >= SCRATCH_CELLS {
+                    *scratch = Column::new(c.ty);
+                }
+                scratch
+            }
+            (None, None) => return Ok(()),
+        };
+        if self.plain[i] && col.push_plain(raw) {
+            return Ok(());
+        }
+        let cell = if plan.is_null(raw) {
+            ""
+        } else {
+            map_value(&c.values, raw)
+        };
+        push_cell(col, cell, &plan.date_formats, self.decimal_comma).map_err(|error| (cell, error))
+    }
+
+    /// Notes a cell of planned column `i` that could not be read: an error
+    /// where a rule reads the column, else a note.
+    fn cell_issue(&mut self, i: usize, loc: Loc, cell: &str, error: CellError) {
+        let c = &self.plan.columns[i];
+        let issue = || CellIssue {
+            loc,
+            index: c.index,
+            cell: cell.to_string(),
+            field: c.field.clone(),
+            error,
+        };
+        // A column not kept is read by no rule; a kept one may be too
+        // (`inspect` keeps every column).
+        if self.slots.columns[i].is_none() || self.plan.unread.get(i).copied().unwrap_or(false) {
+            self.noticed.unread[i].add(issue);
+            return;
+        }
+        self.noticed.cell_errors += 1;
+        if self.noticed.cell_issues.len() < MAX_CELL_ERRORS_PER_FILE {
+            self.noticed.cell_issues.push(issue());
+        }
+    }
+
+    /// The fields derived from the row's cells, and the constant ones.
+    fn push_derived<R: TableRow>(&mut self, row: &R) {
+        let plan = self.plan;
         for (d, col) in plan.derived.iter().zip(&mut self.slots.derived) {
             let Some(col) = col else {
                 continue;
@@ -241,6 +261,70 @@ impl<'p> RowSink<'p> {
                 let _ = col.push_text(value);
             }
         }
+    }
+
+    /// Takes a batch of rows, a column at a time when every row of it is
+    /// an ordinary row of data (as wide as the header, not blank, not a
+    /// totals row, no footer before it), else row by row; false once the
+    /// stretch cannot be read further. The columns, lines and notes are
+    /// the ones [`RowSink::accept_at`] would give row by row.
+    pub fn accept_batch(&mut self, batch: &Batch<'_>) -> bool {
+        let ordinary = self.noticed.footer.is_none()
+            && (0..batch.len()).all(|k| {
+                let row = batch.row(k);
+                row.width() == self.header_width
+                    && !is_blank(&row)
+                    && !self.plan.is_skipped_row((0..row.width()).map(|i| row.cell(i)))
+            });
+        if !ordinary {
+            return (0..batch.len()).all(|k| {
+                let (line, at) = batch.line(k);
+                self.accept_at(&batch.row(k), line, at)
+            });
+        }
+        // Cells that could not be read, noted in row order once every
+        // column is read (only the first so many are kept).
+        let mut issues: Vec<(usize, usize, &str, CellError)> = Vec::new();
+        let mut cells: Vec<&str> = Vec::with_capacity(batch.len());
+        for i in 0..self.plan.columns.len() {
+            let index = self.plan.columns[i].index;
+            cells.clear();
+            cells.extend(batch.column(index, self.header_width));
+            let mut k = 0;
+            while k < cells.len() {
+                // Plain cells a run at a time; any other through `read_cell`.
+                if self.plain[i]
+                    && let Some(col) = &mut self.slots.columns[i]
+                {
+                    k += col.push_plain_run(&cells[k..]);
+                    if k == cells.len() {
+                        break;
+                    }
+                }
+                if let Err((cell, error)) = self.read_cell(i, cells[k]) {
+                    issues.push((k, i, cell, error));
+                }
+                k += 1;
+            }
+        }
+        issues.sort_by_key(|(k, i, ..)| (*k, *i));
+        let mut issues = issues.into_iter().peekable();
+        for k in 0..batch.len() {
+            let (line, at) = batch.line(k);
+            if let Some(anchors) = &mut self.anchors
+                && self.rows.is_multiple_of(super::shown::ANCHOR_ROWS)
+            {
+                anchors.push((u32::try_from(line).unwrap_or(u32::MAX), self.base + at));
+            }
+            let loc = Loc::Line(line);
+            while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
+                self.cell_issue(i, loc, cell, error);
+            }
+            self.push_derived(&batch.row(k));
+            self.lines.push(loc.line_number());
+            self.rows += 1;
+        }
+        true
     }
 
     /// The stretch's columns in plan order (None where a field is not kept).

@@ -159,6 +159,50 @@ impl Column {
         }
     }
 
+    /// [`Column::push_plain`] for cells in order, with the column's type
+    /// matched once: how many were taken before the first it declines.
+    pub fn push_plain_run(&mut self, cells: &[&str]) -> usize {
+        let trimmed = cells.iter().map(|c| crate::value::trim_cell(c));
+        match (&mut self.data, self.ty) {
+            (ColumnData::Text { buf, ends }, FieldType::Text) => {
+                for t in trimmed {
+                    push_short(buf, t);
+                    ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                }
+                cells.len()
+            }
+            (ColumnData::Number(v), FieldType::Number) => {
+                let v = v.wide();
+                let mut taken = 0;
+                for t in trimmed {
+                    let Some(n) = (if t.is_empty() { Some(f64::NAN) } else { plain_number(t) }) else {
+                        break;
+                    };
+                    v.push(n);
+                    taken += 1;
+                }
+                taken
+            }
+            (ColumnData::Date(v), _) => {
+                let v = v.wide();
+                let mut taken = 0;
+                for t in trimmed {
+                    let Some(d) = (if t.is_empty() {
+                        Some(NULL_DATE)
+                    } else {
+                        crate::value::parse_date_days(t)
+                    }) else {
+                        break;
+                    };
+                    v.push(d);
+                    taken += 1;
+                }
+                taken
+            }
+            _ => cells.iter().take_while(|c| self.push_plain(c)).count(),
+        }
+    }
+
     /// Appends a date parsed by the caller (None: missing).
     pub fn push_date(&mut self, date: Option<NaiveDate>) {
         match &mut self.data {

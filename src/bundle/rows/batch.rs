@@ -1,0 +1,72 @@
+//! A batch of rows into the columns, a column at a time.
+
+use super::{RowSink, is_blank};
+use crate::bundle::table::{Loc, TableRow};
+use crate::bundle::unquoted::Batch;
+use crate::value::CellError;
+
+impl RowSink<'_> {
+    /// Takes a batch of rows, a column at a time when every row of it is
+    /// an ordinary row of data (as wide as the header, not blank, not a
+    /// totals row, no footer before it), else row by row; false once the
+    /// stretch cannot be read further. The columns, lines and notes are
+    /// the ones [`RowSink::accept_at`] would give row by row.
+    pub fn accept_batch(&mut self, batch: &Batch<'_>) -> bool {
+        let ordinary = self.noticed.footer.is_none()
+            && (0..batch.len()).all(|k| {
+                let row = batch.row(k);
+                row.width() == self.header_width
+                    && !is_blank(&row)
+                    && !self.plan.is_skipped_row((0..row.width()).map(|i| row.cell(i)))
+            });
+        if !ordinary {
+            return (0..batch.len()).all(|k| {
+                let (line, at) = batch.line(k);
+                self.accept_at(&batch.row(k), line, at)
+            });
+        }
+        // Cells that could not be read, noted in row order once every
+        // column is read (only the first so many are kept).
+        let mut issues: Vec<(usize, usize, &str, CellError)> = Vec::new();
+        let mut cells: Vec<&str> = Vec::with_capacity(batch.len());
+        for i in 0..self.plan.columns.len() {
+            let index = self.plan.columns[i].index;
+            cells.clear();
+            cells.extend(batch.column(index, self.header_width));
+            let mut k = 0;
+            while k < cells.len() {
+                // Plain cells a run at a time; any other through `read_cell`.
+                if self.plain[i]
+                    && let Some(col) = &mut self.slots.columns[i]
+                {
+                    k += col.push_plain_run(&cells[k..]);
+                    if k == cells.len() {
+                        break;
+                    }
+                }
+                if let Err((cell, error)) = self.read_cell(i, cells[k]) {
+                    issues.push((k, i, cell, error));
+                }
+                k += 1;
+            }
+        }
+        issues.sort_by_key(|(k, i, ..)| (*k, *i));
+        let mut issues = issues.into_iter().peekable();
+        for k in 0..batch.len() {
+            let (line, at) = batch.line(k);
+            if let Some(anchors) = &mut self.anchors
+                && self.rows.is_multiple_of(crate::bundle::shown::ANCHOR_ROWS)
+            {
+                anchors.push((u32::try_from(line).unwrap_or(u32::MAX), self.base + at));
+            }
+            let loc = Loc::Line(line);
+            while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
+                self.cell_issue(i, loc, cell, error);
+            }
+            self.push_derived(&batch.row(k));
+            self.lines.push(loc.line_number());
+            self.rows += 1;
+        }
+        true
+    }
+}

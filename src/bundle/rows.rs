@@ -131,12 +131,17 @@ impl<'p> RowSink<'p> {
     /// Takes one row (see [`RowSink::accept`]) whose line starts `at` bytes
     /// into the stretch, keeping an anchor every so many rows.
     pub fn accept_at<R: TableRow>(&mut self, row: &R, line: usize, at: usize) -> bool {
+        self.anchor(line, at);
+        self.accept(row, Loc::Line(line))
+    }
+
+    /// Keeps where the next row's line starts, every so many rows.
+    fn anchor(&mut self, line: usize, at: usize) {
         if let Some(anchors) = &mut self.anchors
             && self.rows.is_multiple_of(super::shown::ANCHOR_ROWS)
         {
             anchors.push((u32::try_from(line).unwrap_or(u32::MAX), self.base + at));
         }
-        self.accept(row, Loc::Line(line))
     }
 
     /// Takes one row; false once the stretch cannot be read further.

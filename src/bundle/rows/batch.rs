@@ -54,11 +54,7 @@ impl RowSink<'_> {
         let mut issues = issues.into_iter().peekable();
         for k in 0..batch.len() {
             let (line, at) = batch.line(k);
-            if let Some(anchors) = &mut self.anchors
-                && self.rows.is_multiple_of(crate::bundle::shown::ANCHOR_ROWS)
-            {
-                anchors.push((u32::try_from(line).unwrap_or(u32::MAX), self.base + at));
-            }
+            self.anchor(line, at);
             let loc = Loc::Line(line);
             while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
                 self.cell_issue(i, loc, cell, error);

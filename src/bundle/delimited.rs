@@ -286,10 +286,7 @@ fn read_stretch(sink: &mut RowSink<'_>, stretch: &str, delimiter: u8, stop_on_mu
         return 0;
     }
     if unquoted::splittable(text, delimiter) {
-        if u32::try_from(text.len()).is_ok() {
-            return unquoted::read_batches(stretch, delimiter, |batch| sink.accept_batch(batch));
-        }
-        return unquoted::read_rows(stretch, delimiter, |row, line, at| sink.accept_at(row, line, at));
+        return unquoted::read_batches(stretch, delimiter, |batch| sink.accept_batch(batch));
     }
     let quoted = memchr::memchr(b'"', text).is_some();
     let mut reader = csv_reader(delimiter, text);

@@ -198,17 +198,11 @@ impl<'p> RowSink<'p> {
     {
         let plan = self.plan;
         let c = &plan.columns[i];
-        let col = match (&mut self.slots.columns[i], &mut self.checks[i]) {
-            (Some(col), _) => col,
-            (None, Some(scratch)) => {
-                if scratch.len() >= SCRATCH_CELLS {
-                    *scratch = Column::new(c.ty);
-                }
-                scratch
-            }
-            (None, None) => return Ok(()),
+        let (plain, decimal_comma) = (self.plain[i], self.decimal_comma);
+        let Some(col) = self.target(i) else {
+            return Ok(());
         };
-        if self.plain[i] && col.push_plain(raw) {
+        if plain && col.push_plain(raw) {
             return Ok(());
         }
         let cell = if plan.is_null(raw) {
@@ -216,7 +210,23 @@ impl<'p> RowSink<'p> {
         } else {
             map_value(&c.values, raw)
         };
-        push_cell(col, cell, &plan.date_formats, self.decimal_comma).map_err(|error| (cell, error))
+        push_cell(col, cell, &plan.date_formats, decimal_comma).map_err(|error| (cell, error))
+    }
+
+    /// The column planned column `i`'s cells go into: its own when kept, a
+    /// scratch one (emptied every so many cells) when they are only
+    /// checked, none when neither.
+    fn target(&mut self, i: usize) -> Option<&mut Column> {
+        match (&mut self.slots.columns[i], &mut self.checks[i]) {
+            (Some(col), _) => Some(col),
+            (None, Some(scratch)) => {
+                if scratch.len() >= SCRATCH_CELLS {
+                    *scratch = Column::new(scratch.ty);
+                }
+                Some(scratch)
+            }
+            (None, None) => None,
+        }
     }
 
     /// Notes a cell of planned column `i` that could not be read: an error

@@ -30,14 +30,19 @@ impl RowSink<'_> {
         let mut issues: Vec<(usize, usize, &str, CellError)> = Vec::new();
         let mut cells: Vec<&str> = Vec::with_capacity(batch.len());
         for i in 0..self.plan.columns.len() {
+            if self.target(i).is_none() {
+                // Neither kept nor checked (text no rule reads).
+                continue;
+            }
             let index = self.plan.columns[i].index;
             cells.clear();
             cells.extend(batch.column(index, self.header_width));
             let mut k = 0;
             while k < cells.len() {
-                // Plain cells a run at a time; any other through `read_cell`.
+                // Plain cells a run at a time, into the column or the
+                // scratch one that checks them; any other through `read_cell`.
                 if self.plain[i]
-                    && let Some(col) = &mut self.slots.columns[i]
+                    && let Some(col) = self.target(i)
                 {
                     k += col.push_plain_run(&cells[k..]);
                     if k == cells.len() {

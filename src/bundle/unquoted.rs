@@ -26,12 +26,23 @@ pub(super) fn splittable(text: &[u8], delimiter: u8) -> bool {
 /// the stretch.
 pub(super) struct Batch<'t> {
     text: &'t [u8],
-    /// Per non-empty line: where it starts, its 1-based number, and where
-    /// its cells' ends start in `ends`.
-    lines: Vec<(usize, usize, usize)>,
+    /// The non-empty lines, in order.
+    lines: Vec<Line>,
     /// The end of each cell of each line, in order (a line's last cell ends
     /// before its `\r\n` or `\n`).
     ends: Vec<usize>,
+    /// Where the ends of the line being split start in `ends`.
+    pending: usize,
+}
+
+/// A line of a [`Batch`].
+struct Line {
+    /// Where it starts in the stretch.
+    start: usize,
+    /// Its 1-based number in the stretch.
+    number: usize,
+    /// Where its cells' ends start in the batch's `ends`.
+    first_end: usize,
 }
 
 /// Lines read per batch: enough that a column's loop runs long, few enough
@@ -45,14 +56,13 @@ impl<'t> Batch<'t> {
 
     /// The `k`-th line of the batch: its number and where it starts.
     pub fn line(&self, k: usize) -> (usize, usize) {
-        let (start, line, _) = self.lines[k];
-        (line, start)
+        (self.lines[k].number, self.lines[k].start)
     }
 
     /// Where the `k`-th line's cell ends lie in `ends`.
     fn cells_of(&self, k: usize) -> std::ops::Range<usize> {
-        let first = self.lines[k].2;
-        let next = self.lines.get(k + 1).map_or(self.ends.len(), |l| l.2);
+        let first = self.lines[k].first_end;
+        let next = self.lines.get(k + 1).map_or(self.ends.len(), |l| l.first_end);
         first..next
     }
 
@@ -64,7 +74,7 @@ impl<'t> Batch<'t> {
             return "";
         };
         let start = if i == 0 {
-            self.lines[k].0
+            self.lines[k].start
         } else {
             self.ends[cells.start + i - 1] + 1
         };
@@ -82,10 +92,38 @@ impl<'t> Batch<'t> {
         let text = self.text;
         self.lines.iter().enumerate().map(move |(k, line)| {
             let at = k * width + i;
-            let start = if i == 0 { line.0 } else { self.ends[at - 1] + 1 };
+            let start = if i == 0 { line.start } else { self.ends[at - 1] + 1 };
             // SAFETY: as for `Batch::cell`.
             unsafe { std::str::from_utf8_unchecked(&text[start..self.ends[at]]) }
         })
+    }
+
+    /// Ends the line that runs from `start` to the line break at `at` (or
+    /// the end of the text): kept unless it is empty, as the csv parser
+    /// skips empty lines. (An empty line holds no separator, so no end.)
+    fn end_line(&mut self, start: usize, at: usize, number: usize) {
+        let end = if at > start && self.text[at - 1] == b'\r' {
+            at - 1
+        } else {
+            at
+        };
+        if end == start {
+            return;
+        }
+        self.ends.push(end);
+        self.lines.push(Line {
+            start,
+            number,
+            first_end: self.pending,
+        });
+        self.pending = self.ends.len();
+    }
+
+    /// Empties the batch for the next lines.
+    fn clear(&mut self) {
+        self.lines.clear();
+        self.ends.clear();
+        self.pending = 0;
     }
 
     /// The `k`-th line as a row.
@@ -120,32 +158,9 @@ pub(super) fn read_batches(text: &str, delimiter: u8, mut accept: impl FnMut(&Ba
         text: bytes,
         lines: Vec::with_capacity(BATCH_LINES),
         ends: Vec::new(),
+        pending: 0,
     };
-    let (mut start, mut line) = (0usize, 1usize);
-    let mut cells_from = 0usize;
-    let mut end_line = |batch: &mut Batch<'_>, start: usize, at: usize, line: usize, cells_from: &mut usize| -> bool {
-        let end = if at > start && bytes[at - 1] == b'\r' {
-            at - 1
-        } else {
-            at
-        };
-        if end == start {
-            // An empty line: skipped, as the csv parser skips it.
-            batch.ends.truncate(*cells_from);
-        } else {
-            batch.ends.push(end);
-            batch.lines.push((start, line, *cells_from));
-            *cells_from = batch.ends.len();
-        }
-        if batch.lines.len() < BATCH_LINES {
-            return true;
-        }
-        let go_on = accept(batch);
-        batch.lines.clear();
-        batch.ends.clear();
-        *cells_from = 0;
-        go_on
-    };
+    let (mut start, mut line) = (0, 1);
     // Separators and line breaks are found 64 bytes at a time, as a bit per
     // byte: cells are short, and a search started per cell cost more than
     // it scanned (a call per cell, twenty million on a million-row bundle).
@@ -159,15 +174,17 @@ pub(super) fn read_batches(text: &str, delimiter: u8, mut accept: impl FnMut(&Ba
                 batch.ends.push(at);
                 continue;
             }
-            if !end_line(&mut batch, start, at, line, &mut cells_from) {
-                return 0;
+            batch.end_line(start, at, line);
+            if batch.lines.len() == BATCH_LINES {
+                if !accept(&batch) {
+                    return 0;
+                }
+                batch.clear();
             }
             (start, line) = (at + 1, line + 1);
         }
     }
-    if !end_line(&mut batch, start, bytes.len(), line, &mut cells_from) {
-        return 0;
-    }
+    batch.end_line(start, bytes.len(), line);
     if !batch.lines.is_empty() && !accept(&batch) {
         return 0;
     }

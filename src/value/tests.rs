@@ -123,6 +123,24 @@ fn iso_dates_count_days_like_chrono() {
 }
 
 proptest::proptest! {
+    /// An ISO date with up to two of its characters replaced by digits,
+    /// dashes, the bytes beside them, a letter, a space or a non-ASCII
+    /// letter is the date chrono reads, or none: the ten bytes checked at
+    /// once reject exactly what [`parse_date`] rejects.
+    #[test]
+    fn near_iso_dates_read_as_chrono_reads_them(
+        (y, m, d) in (0u32..10_000, 0u32..16, 0u32..40),
+        changes in proptest::collection::vec((0usize..10, proptest::sample::select(&['0', '5', '9', '-', '/', ':', ',', 'T', ' ', 'é', '\u{7f}'][..])), 0..3),
+    ) {
+        let mut chars: Vec<char> = format!("{y:04}-{m:02}-{d:02}").chars().collect();
+        for (at, c) in changes {
+            chars[at] = c;
+        }
+        let text: String = chars.into_iter().collect();
+        // parse_date reads an ISO date's bytes one by one, then chrono's formats.
+        proptest::prop_assert_eq!(parse_date_days(&text), parse_date(&text).map(date_to_days), "{}", text);
+    }
+
     /// Byte strings compare as slices do, word by word or not.
     #[test]
     fn compare_bytes_orders_as_slices(

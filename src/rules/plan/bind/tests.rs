@@ -64,10 +64,12 @@ impl Env for ByName<'_> {
 }
 
 /// Fields of the data; `gone` is a field of the row set that this file lacks.
-const FIELDS: [&str; 6] = ["amount", "name", "day", "won", "tags", "gone"];
+const FIELDS: [&str; 7] = ["amount", "name", "day", "won", "tags", "closed", "gone"];
 const COMPUTED: [&str; 3] = ["c0", "c1", "c2"];
+/// What `days(a, b)` is given: the two date fields most often.
+const DAY_ARGS: [&str; 6] = ["day", "closed", "day", "closed", "amount", "c0"];
 
-fn dataset(rows: &[(String, String, String, String, String)]) -> Dataset {
+fn dataset(rows: &[(String, String, String, String, String, String)]) -> Dataset {
     let mut columns = BTreeMap::new();
     for (i, (field, ty)) in [
         ("amount", FieldType::Number),
@@ -75,13 +77,14 @@ fn dataset(rows: &[(String, String, String, String, String)]) -> Dataset {
         ("day", FieldType::Date),
         ("won", FieldType::Bool),
         ("tags", FieldType::List),
+        ("closed", FieldType::Date),
     ]
     .into_iter()
     .enumerate()
     {
         let mut col = Column::new(ty);
         for r in rows {
-            let cell = [&r.0, &r.1, &r.2, &r.3, &r.4][i];
+            let cell = [&r.0, &r.1, &r.2, &r.3, &r.4, &r.5][i];
             let _ = col.push_text(cell);
         }
         columns.insert(field.to_string(), col);
@@ -99,7 +102,7 @@ fn dataset(rows: &[(String, String, String, String, String)]) -> Dataset {
     }
 }
 
-fn cells() -> impl Strategy<Value = (String, String, String, String, String)> {
+fn cells() -> impl Strategy<Value = (String, String, String, String, String, String)> {
     (
         prop_oneof![Just(String::new()), "-?[0-9]{1,4}", Just("12.5".into())],
         prop_oneof![Just(String::new()), Just("Closed Won".into()), "[a-zA-Z ]{1,6}"],
@@ -110,6 +113,11 @@ fn cells() -> impl Strategy<Value = (String, String, String, String, String)> {
         ],
         prop_oneof![Just(String::new()), Just("true".into()), Just("false".into())],
         prop_oneof![Just(String::new()), Just("a; b".into()), Just("won".into())],
+        prop_oneof![
+            Just(String::new()),
+            Just("2025-06-15".into()),
+            Just("2024-11-30".into())
+        ],
     )
 }
 
@@ -128,6 +136,9 @@ fn expr() -> impl Strategy<Value = Expr> {
         3 => proptest::sample::select(names).prop_map(|n| Expr::Name(n.into())),
         2 => proptest::sample::select(&COMPUTED[..]).prop_map(|n| Expr::Name(n.into())),
         1 => prop_oneof![Just("p"), Just("q")].prop_map(|p| Expr::Param(p.into())),
+        // Days between two fields: of two date columns, read as stored.
+        1 => (proptest::sample::select(&DAY_ARGS[..]), proptest::sample::select(&DAY_ARGS[..]))
+            .prop_map(|(a, b)| Expr::Call("days".into(), vec![Expr::Name(a.into()), Expr::Name(b.into())])),
         1 => prop_oneof![Just("leads.stage"), Just("leads.sql_date")]
             .prop_map(|p| Expr::Call("has".into(), vec![Expr::Name(p.into())])),
     ];

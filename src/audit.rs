@@ -1,12 +1,13 @@
 //! The whole pipeline, one way: load rules -> load bundle (only the data the
 //! rules need) -> evaluate -> score -> build the report.
 
-use crate::bundle::{self, Bundle};
+use crate::bundle::{self, Bundle, Demand};
 use crate::config;
 use crate::error::Problems;
 use crate::eval::{self, EvalOptions};
 use crate::report::{self, Report, ReportInput};
-use crate::rules::{self, LoadedRules};
+use crate::rules::condition::Period;
+use crate::rules::{self, LoadedRules, RulePack};
 use crate::score;
 use crate::waivers;
 use chrono::NaiveDate;
@@ -179,28 +180,21 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
     if !unknown_profile.is_empty() {
         return Err(unknown_profile);
     }
-    let readings = rules::unrecognised::readings(&pack, &bundle);
-    bundle.notes.extend(rules::unrecognised::notes(&readings));
-    let duplicates = bundle::integrity::notes(&bundle, demand.keys().map(String::as_str));
-    bundle.notes.extend(duplicates);
     let as_of = opts.as_of.unwrap_or_else(|| default_as_of(&bundle));
     let period = eval::audit_period(&bundle, as_of);
-    let whole = pack.whole_period_datasets();
-    let placed = bundle::coverage::period_notes(
-        &bundle,
-        demand.keys().map(String::as_str),
-        &whole,
-        (period.start, period.end),
-        as_of,
-    );
-    bundle.notes.extend(placed);
     let bundle = Arc::new(bundle);
     let mut eval_opts = opts.eval.clone().unwrap_or_else(|| EvalOptions::new(as_of));
     eval_opts.as_of = as_of;
     for (rule, params) in config.param_overrides() {
         eval_opts.param_overrides.entry(rule).or_default().extend(params);
     }
-    let timed = eval::evaluate_timed(&pack, &bundle, &eval_opts);
+    // The checks of the data only add notes to the report: they run beside
+    // the rules, on a thread the rules leave idle at times (a tenth of the
+    // evaluation's time on a million-row bundle), not before them.
+    let (timed, (readings, data_notes)) = rayon::join(
+        || eval::evaluate_timed(&pack, &bundle, &eval_opts),
+        || check_data(&pack, &bundle, &demand, (period, as_of)),
+    );
     timings.lap("evaluate");
     timings.slowest_rules(&timed);
     timings.resident("after evaluate");
@@ -220,7 +214,30 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         waivers: &waived,
         grade_bands: &bands,
         readings: &readings,
+        data_notes: &data_notes,
     }))
+}
+
+/// The notes of the checks of the data the rules read, in the report's
+/// order: values no vocabulary reads, ids on more than one row, exports
+/// that do not cover the period; and the readings behind the first.
+fn check_data(
+    pack: &RulePack,
+    bundle: &Bundle,
+    demand: &Demand,
+    (period, as_of): (Period, NaiveDate),
+) -> (Vec<rules::unrecognised::FieldReading>, Vec<bundle::Note>) {
+    let readings = rules::unrecognised::readings(pack, bundle);
+    let mut notes = rules::unrecognised::notes(&readings);
+    notes.extend(bundle::integrity::notes(bundle, demand.keys().map(String::as_str)));
+    notes.extend(bundle::coverage::period_notes(
+        bundle,
+        demand.keys().map(String::as_str),
+        &pack.whole_period_datasets(),
+        (period.start, period.end),
+        as_of,
+    ));
+    (readings, notes)
 }
 
 /// `MKTAUDIT_TIMINGS=1` prints how long each stage took to stderr, to see

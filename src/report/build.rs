@@ -58,6 +58,8 @@ pub struct ReportInput<'a> {
     pub grade_bands: &'a score::GradeBands,
     /// How the rules read each field they interpret through a vocabulary.
     pub readings: &'a [crate::rules::unrecognised::FieldReading],
+    /// Notes of the checks of the data, after the bundle's own.
+    pub data_notes: &'a [crate::bundle::Note],
 }
 
 /// Person ids of the bundle's `people` (those that read as codes: with a
@@ -212,7 +214,7 @@ pub fn build(input: &ReportInput<'_>) -> Report {
         },
         bundle: BundleInfo {
             datasets,
-            notes: bundle.notes.clone(),
+            notes: bundle.notes.iter().chain(input.data_notes).cloned().collect(),
             values: input.readings.to_vec(),
             tiers,
         },

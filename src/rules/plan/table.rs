@@ -165,12 +165,12 @@ impl Builder {
         }
     }
 
-    pub fn set(&mut self, row: usize, x: Val) {
+    pub fn set(&mut self, row: usize, x: &Val) {
         match &mut self.col.data {
             ColumnData::Number(v) => v.wide()[row] = x.as_num().unwrap_or(f64::NAN),
             ColumnData::Date(v) => {
                 if let Val::Date(d) = x {
-                    v.wide()[row] = d;
+                    v.wide()[row] = *d;
                 }
             }
             ColumnData::Bool(v) => {
@@ -181,8 +181,8 @@ impl Builder {
             }
             ColumnData::Text { buf, .. } => {
                 match x {
-                    Val::Text(t) => buf.push_str(&t),
-                    x => buf.push_str(&text(&x)),
+                    Val::Text(t) => buf.push_str(t),
+                    x => buf.push_str(&text(x)),
                 }
                 self.spans.push((row_id(row), end_of(buf)));
             }
@@ -245,7 +245,7 @@ mod tests {
     fn column(ty: FieldType, len: usize, values: Vec<(usize, Val)>) -> Column {
         let mut b = Builder::new(ty, len);
         for (r, x) in values {
-            b.set(r, x);
+            b.set(r, &x);
         }
         b.finish()
     }

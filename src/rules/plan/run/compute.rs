@@ -180,10 +180,8 @@ impl<'c> Ctx<'c> {
                     }
                     Field::Related { l, index, on, within } => index.value(l, on, within.as_ref(), (r, &local), self),
                 };
+                columns[i].set(r, &v);
                 local.push(v);
-            }
-            for (col, v) in columns.iter_mut().zip(local.drain(..)) {
-                col.set(r, v);
             }
         }
         let mut out = table.computed.cloned().unwrap_or_default();

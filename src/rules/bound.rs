@@ -264,6 +264,20 @@ impl<'a> Bound<'a> {
                 codes.texts.iter().map(|t| test(t)).collect(),
             ))
         };
+        // A text or date test of a field the data lacks holds for no row
+        // (as `eval` answers it): said once, not asked of each of a million
+        // rows (an opportunities export without `type`, for ACCT-004).
+        if matches!(
+            &self,
+            Bound::Vocab(None, ..)
+                | Bound::Mentions(None, ..)
+                | Bound::Matches(None, ..)
+                | Bound::InSet(None, _)
+                | Bound::InMonths(None, _)
+                | Bound::Follows(None, ..)
+        ) {
+            return Bound::Never;
+        }
         let coded = match &self {
             Bound::Vocab(Some(c), vocab, _) => answers(c, &|t| !t.is_empty() && vocab.contains(t)),
             Bound::Mentions(Some(c), regex, _) => answers(c, &|t| !t.is_empty() && regex.is_match(&plain_text(t))),

@@ -208,7 +208,7 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         results: &results,
         scorecard: &scorecard,
         as_of,
-        period: eval::audit_period(&bundle, as_of),
+        period,
         notes: &notes,
         configs: &config.uses,
         waivers: &waived,

@@ -253,9 +253,10 @@ pub fn plain_text(text: &str) -> String {
 }
 
 impl<'a> Bound<'a> {
-    /// The same test answered per value when its column is numbered: each
-    /// answer is what [`Bound::eval`] gives a row holding that value (an
-    /// empty text is a missing cell).
+    /// The same test answered once where that is enough: per value when
+    /// its column is numbered (each answer what [`Bound::eval`] gives a row
+    /// holding that value; an empty text is a missing cell), and never when
+    /// it tests a text or date of a field the data lacks.
     fn coded(self) -> Self {
         let answers = |col: &'a Column, test: &dyn Fn(&str) -> bool| {
             let codes = col.codes()?;

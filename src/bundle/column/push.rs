@@ -17,6 +17,41 @@ fn plain_number(t: &str) -> Option<f64> {
     t.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
+/// A plain text cell appended to a text column's buffer and ends.
+#[inline(always)]
+fn push_plain_text(buf: &mut String, ends: &mut super::Ends, t: &str) {
+    push_short(buf, t);
+    ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+}
+
+/// A trimmed cell as the plain path reads a number: empty is missing (NaN).
+#[inline(always)]
+fn plain_number_cell(t: &str) -> Option<f64> {
+    if t.is_empty() { Some(f64::NAN) } else { plain_number(t) }
+}
+
+/// A trimmed cell as the plain path reads a date: empty is missing.
+#[inline(always)]
+fn plain_date_cell(t: &str) -> Option<i32> {
+    if t.is_empty() {
+        Some(NULL_DATE)
+    } else {
+        crate::value::parse_date_days(t)
+    }
+}
+
+/// Pushes cells read by `read` until one it declines: how many were pushed.
+#[inline(always)]
+fn push_while<'c, T>(v: &mut Vec<T>, cells: impl Iterator<Item = &'c str>, read: impl Fn(&str) -> Option<T>) -> usize {
+    let mut taken = 0;
+    for t in cells {
+        let Some(x) = read(t) else { break };
+        v.push(x);
+        taken += 1;
+    }
+    taken
+}
+
 /// `buf.push_str(t)` for the short cells most of an export holds (ids,
 /// stages, sources): two overlapping word copies instead of a library
 /// `memcpy` call per cell.
@@ -128,14 +163,10 @@ impl Column {
         let t = crate::value::trim_cell(raw);
         match (&mut self.data, self.ty) {
             (ColumnData::Text { buf, ends }, FieldType::Text) => {
-                push_short(buf, t);
-                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                push_plain_text(buf, ends, t);
                 true
             }
-            (ColumnData::Number(v), FieldType::Number) => {
-                let n = if t.is_empty() { Some(f64::NAN) } else { plain_number(t) };
-                n.inspect(|n| v.wide().push(*n)).is_some()
-            }
+            (ColumnData::Number(v), FieldType::Number) => plain_number_cell(t).inspect(|n| v.wide().push(*n)).is_some(),
             (ColumnData::Bool(v), FieldType::Bool) => {
                 // The words exports write for flags; others take the full path.
                 let b = match t {
@@ -147,14 +178,7 @@ impl Column {
                 v.push(b);
                 true
             }
-            (ColumnData::Date(v), _) => {
-                let d = if t.is_empty() {
-                    Some(NULL_DATE)
-                } else {
-                    crate::value::parse_date_days(t)
-                };
-                d.inspect(|d| v.wide().push(*d)).is_some()
-            }
+            (ColumnData::Date(v), _) => plain_date_cell(t).inspect(|d| v.wide().push(*d)).is_some(),
             _ => false,
         }
     }
@@ -165,40 +189,11 @@ impl Column {
         let trimmed = cells.iter().map(|c| crate::value::trim_cell(c));
         match (&mut self.data, self.ty) {
             (ColumnData::Text { buf, ends }, FieldType::Text) => {
-                for t in trimmed {
-                    push_short(buf, t);
-                    ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
-                }
+                trimmed.for_each(|t| push_plain_text(buf, ends, t));
                 cells.len()
             }
-            (ColumnData::Number(v), FieldType::Number) => {
-                let v = v.wide();
-                let mut taken = 0;
-                for t in trimmed {
-                    let Some(n) = (if t.is_empty() { Some(f64::NAN) } else { plain_number(t) }) else {
-                        break;
-                    };
-                    v.push(n);
-                    taken += 1;
-                }
-                taken
-            }
-            (ColumnData::Date(v), _) => {
-                let v = v.wide();
-                let mut taken = 0;
-                for t in trimmed {
-                    let Some(d) = (if t.is_empty() {
-                        Some(NULL_DATE)
-                    } else {
-                        crate::value::parse_date_days(t)
-                    }) else {
-                        break;
-                    };
-                    v.push(d);
-                    taken += 1;
-                }
-                taken
-            }
+            (ColumnData::Number(v), FieldType::Number) => push_while(v.wide(), trimmed, plain_number_cell),
+            (ColumnData::Date(v), _) => push_while(v.wide(), trimmed, plain_date_cell),
             _ => cells.iter().take_while(|c| self.push_plain(c)).count(),
         }
     }

@@ -285,7 +285,8 @@ fn a_mapped_file_with_one_byte_not_utf8_reads_whole_as_latin1() {
 /// shown, not kept: every row reads the same text a kept column gives,
 /// whatever the stretch size, in files with quoted cells over several
 /// lines, CRLF endings, blank lines and a title above the header, in
-/// files with no quote at all, and in a file big enough to be mapped.
+/// files with no quote at all (split at commas or semicolons), and in a
+/// file big enough to be mapped.
 #[test]
 fn fields_read_when_shown_read_as_kept_columns_do() {
     use mktaudit::testing::bundle::Demand;
@@ -328,7 +329,13 @@ fn fields_read_when_shown_read_as_kept_columns_do() {
     let shown_only: Demand = [("opportunities".to_string(), BTreeSet::from(["name".to_string()]))].into();
     let quoted_dir = bundle_with(&[("opportunities.csv", &quoted)]);
     let plain_dir = bundle_with(&[("opportunities.csv", &plain)]);
-    for dir in [quoted_dir.path(), plain_dir.path(), generated.path()] {
+    let semicolons_dir = bundle_with(&[("opportunities.csv", &plain.replace(',', ";"))]);
+    for dir in [
+        quoted_dir.path(),
+        plain_dir.path(),
+        semicolons_dir.path(),
+        generated.path(),
+    ] {
         let kept = load_bundle_with(dir, Some(&demand), &LoadOptions::default()).unwrap();
         let kept = kept.dataset("opportunities").unwrap();
         assert!(kept.column("name").is_some());

@@ -14,6 +14,7 @@ use super::plan::Plan;
 use super::table::DatasetBuilder;
 use crate::fsutil::FileText;
 use crate::value::FieldType;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -69,19 +70,36 @@ impl ShownFields {
             at += memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
             at_line += 1;
         }
-        let mut reader = super::delimited::csv_reader(self.delimiter, bytes.get(at..)?);
-        let mut record = csv::ByteRecord::new();
-        let read = reader.read_byte_record(&mut record).ok();
+        let rest = bytes.get(at..)?;
+        // A record with no quote is its line, split at the delimiter (a
+        // csv reader costs more to build than a findings' worth of cells
+        // takes to read); one with a quote is parsed as the loader did.
+        let line = &rest[..memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len())];
+        let (read, cell) = if memchr::memchr(b'"', line).is_none() {
+            (
+                line.len(),
+                line.split(|b| *b == self.delimiter).nth(index).map(Cow::Borrowed),
+            )
+        } else {
+            let mut reader = super::delimited::csv_reader(self.delimiter, rest);
+            let mut record = csv::ByteRecord::new();
+            let read = reader.read_byte_record(&mut record).ok() == Some(true);
+            let cell = read.then(|| record.get(index).map(<[u8]>::to_vec)).flatten();
+            (record.as_slice().len(), cell.map(Cow::Owned))
+        };
+        let cell = cell
+            .and_then(|c| {
+                std::str::from_utf8(&c)
+                    .ok()
+                    .map(|c| crate::value::trim_cell(c).to_string())
+            })
+            .filter(|c| !c.is_empty());
         // What was read can go, with the rest of the large folio (2 MB) a
         // page cache may have mapped for it.
         let start = anchor_at.min(at) & !(FOLIO - 1);
-        let end = (at + record.as_slice().len() + FOLIO).min(bytes.len()) & !(FOLIO - 1);
+        let end = (at + read + FOLIO).min(bytes.len()) & !(FOLIO - 1);
         self.text.release(&bytes[start..end.max(start)]);
-        if read != Some(true) {
-            return None;
-        }
-        let cell = crate::value::trim_cell(std::str::from_utf8(record.get(index)?).ok()?);
-        (!cell.is_empty()).then(|| cell.to_string())
+        cell
     }
 
     pub(crate) fn heap_bytes(&self) -> usize {

@@ -137,7 +137,7 @@ pub use super::textset::TextSet;
 pub fn normalize_into(text: &str, out: &mut String) {
     out.clear();
     if text.is_ascii() {
-        normalize_ascii(text.as_bytes(), out);
+        normalize_ascii(text, out);
     } else {
         normalize_chars(text, out);
     }
@@ -164,16 +164,31 @@ pub fn with_normalized<T>(text: &str, f: impl FnOnce(&str) -> T) -> T {
 /// The ASCII case of [`normalize_chars`], byte by byte: ids and the values
 /// of exports are ASCII, and this path needs no `Vec<char>`. For ASCII the
 /// char predicates used there are exactly these byte predicates.
-fn normalize_ascii(b: &[u8], out: &mut String) {
+fn normalize_ascii(text: &str, out: &mut String) {
+    let b = text.as_bytes();
+    let plain = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
     let mut sep = false;
-    for (i, &c) in b.iter().enumerate() {
-        if c.is_ascii_alphanumeric() {
-            let boundary = c.is_ascii_uppercase()
-                && i.checked_sub(1).map(|j| b[j]).is_some_and(|p| {
-                    p.is_ascii_lowercase()
-                        || p.is_ascii_digit()
-                        || (p.is_ascii_uppercase() && b.get(i + 1).is_some_and(u8::is_ascii_lowercase))
-                });
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        // A run of lowercase letters and digits is copied as it is: only an
+        // uppercase letter can start a word inside a run of letters (the
+        // digits of an id are most of what a grouping normalises).
+        if plain(&c) {
+            let end = b[i..].iter().position(|c| !plain(c)).map_or(b.len(), |n| i + n);
+            if sep && !out.is_empty() {
+                out.push(' ');
+            }
+            sep = false;
+            out.push_str(&text[i..end]);
+            i = end;
+            continue;
+        }
+        if c.is_ascii_uppercase() {
+            let boundary = i.checked_sub(1).map(|j| b[j]).is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && b.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+            });
             if (sep || boundary) && !out.is_empty() {
                 out.push(' ');
             }
@@ -184,11 +199,11 @@ fn normalize_ascii(b: &[u8], out: &mut String) {
                 out.push_str(" and");
             }
             sep = true;
-        } else if c == b'\'' {
-            // `CEO's` reads `ceos`, not `ceo s`.
-        } else {
+        } else if c != b'\'' {
+            // (`CEO's` reads `ceos`, not `ceo s`.)
             sep = true;
         }
+        i += 1;
     }
 }
 
@@ -234,7 +249,7 @@ mod tests {
         #[test]
         fn the_ascii_path_normalises_like_the_general_one(text in "[ -~]{0,24}") {
             let (mut fast, mut general) = (String::new(), String::new());
-            normalize_ascii(text.as_bytes(), &mut fast);
+            normalize_ascii(&text, &mut fast);
             normalize_chars(&text, &mut general);
             proptest::prop_assert_eq!(fast, general);
         }

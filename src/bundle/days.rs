@@ -76,21 +76,28 @@ impl Days {
     }
 
     /// Appends the days of a file's later stretches, kept two bytes a day
-    /// while they fall within 89 years either side of the first stretches'
-    /// earliest: the column is then never built at four bytes a day only to
-    /// be narrowed at the end.
+    /// while they fall within 89 years either side of the earliest of the
+    /// first stretches that hold a date: the column is then never built at
+    /// four bytes a day only to be narrowed at the end (a sparse date's
+    /// first rows, read while the header was found, often hold none).
     pub fn append(&mut self, parts: &[&[i32]]) {
-        if self.len() == 0 {
-            let first = parts
-                .iter()
-                .flat_map(|p| p.iter())
-                .copied()
-                .filter(|d| *d != NULL_DATE)
-                .min();
-            if let Some(first) = first {
+        if let Days::Wide(v) = self {
+            let first = || {
+                parts
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .copied()
+                    .filter(|d| *d != NULL_DATE)
+                    .min()
+            };
+            // The rows so far are read only when these hold a date: a
+            // column with none is not read again for each stretch.
+            if let Some(first) = first()
+                && v.iter().all(|d| *d == NULL_DATE)
+            {
                 *self = Days::Narrow {
                     base: first.saturating_sub(i32::from(MISSING / 2)),
-                    offsets: Vec::new(),
+                    offsets: vec![MISSING; v.len()],
                 };
             }
         }
@@ -193,6 +200,20 @@ mod tests {
         // The whole column spans 71,000 days: too many for two bytes.
         days.shrink_to_fit();
         assert!(matches!(days, Days::Wide(_)));
+    }
+
+    #[test]
+    fn stretches_after_rows_with_no_date_are_kept_two_bytes_a_day() {
+        let mut days = Days::default();
+        days.append(&[&[NULL_DATE, NULL_DATE]]);
+        days.append(&[&[]]);
+        days.append(&[&[20_000], &[NULL_DATE, 19_000]]);
+        assert!(matches!(days, Days::Narrow { .. }), "{days:?}");
+        assert_eq!(
+            days.iter().collect::<Vec<_>>(),
+            [NULL_DATE, NULL_DATE, 20_000, NULL_DATE, 19_000]
+        );
+        assert_eq!((days.known(1), days.known(4)), (None, Some(19_000)));
     }
 
     #[test]

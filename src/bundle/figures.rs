@@ -46,6 +46,26 @@ impl Figures {
         self.get(row).filter(|n| !n.is_nan())
     }
 
+    /// `len` missing numbers, four bytes each until one is written that is
+    /// not whole (see [`Figures::set`]): a computed field sized for its
+    /// dataset (a sales cycle in days over a million deals) is mostly whole.
+    pub fn missing(len: usize) -> Self {
+        Figures::Whole(vec![MISSING; len])
+    }
+
+    /// Writes `n` (NaN: missing) at `row`, the column widened to eight bytes
+    /// a number the first time one is not whole.
+    pub fn set(&mut self, row: usize, n: f64) {
+        if let Figures::Whole(v) = self {
+            match whole(n) {
+                Some(i) => return v[row] = i,
+                None if n.is_nan() => return v[row] = MISSING,
+                None => {}
+            }
+        }
+        self.wide()[row] = n;
+    }
+
     /// The eight-byte numbers, for building the column (a loaded column is
     /// not written to; this keeps it right if it is).
     pub fn wide(&mut self) -> &mut Vec<f64> {
@@ -151,6 +171,20 @@ mod tests {
         assert!(matches!(f, Figures::Whole(_)), "{f:?}");
         assert_eq!((f.known(0), f.known(1), f.get(6)), (Some(22_784.0), None, None));
         assert_eq!(f.heap_bytes(), 24);
+    }
+
+    #[test]
+    fn numbers_set_stay_four_bytes_until_one_is_not_whole() {
+        let mut f = Figures::missing(4);
+        f.set(1, 31.0);
+        f.set(2, f64::NAN);
+        assert!(matches!(f, Figures::Whole(_)), "{f:?}");
+        f.set(3, -0.0);
+        assert!(matches!(f, Figures::Wide(_)), "-0.0 keeps its sign: {f:?}");
+        f.set(0, 2.5);
+        let read: Vec<Option<f64>> = (0..5).map(|r| f.known(r)).collect();
+        assert_eq!(read, [Some(2.5), Some(31.0), None, Some(-0.0), None]);
+        assert!(f.known(3).is_some_and(|n| n.is_sign_negative()));
     }
 
     #[test]

@@ -153,7 +153,7 @@ impl Builder {
     pub fn new(ty: FieldType, len: usize) -> Self {
         let mut col = Column::new(ty);
         match &mut col.data {
-            ColumnData::Number(v) => v.wide().resize(len, f64::NAN),
+            ColumnData::Number(v) => *v = crate::bundle::Figures::missing(len),
             ColumnData::Date(v) => v.wide().resize(len, NULL_DATE),
             ColumnData::Bool(v) => v.resize(len, 2),
             ColumnData::Text { .. } | ColumnData::Coded(_) => {}
@@ -167,7 +167,7 @@ impl Builder {
 
     pub fn set(&mut self, row: usize, x: &Val) {
         match &mut self.col.data {
-            ColumnData::Number(v) => v.wide()[row] = x.as_num().unwrap_or(f64::NAN),
+            ColumnData::Number(v) => v.set(row, x.as_num().unwrap_or(f64::NAN)),
             ColumnData::Date(v) => {
                 if let Val::Date(d) = x {
                     v.wide()[row] = *d;

@@ -161,9 +161,10 @@ pub fn with_normalized<T>(text: &str, f: impl FnOnce(&str) -> T) -> T {
     })
 }
 
-/// The ASCII case of [`normalize_chars`], byte by byte: ids and the values
-/// of exports are ASCII, and this path needs no `Vec<char>`. For ASCII the
-/// char predicates used there are exactly these byte predicates.
+/// The ASCII case of [`normalize_chars`], a run of lower-case letters and
+/// digits at a time and byte by byte otherwise: ids and the values of
+/// exports are ASCII, and this path needs no `Vec<char>`. For ASCII the char
+/// predicates used there are exactly these byte predicates.
 fn normalize_ascii(text: &str, out: &mut String) {
     let b = text.as_bytes();
     let plain = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();

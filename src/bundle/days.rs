@@ -82,17 +82,15 @@ impl Days {
     /// first rows, read while the header was found, often hold none).
     pub fn append(&mut self, parts: &[&[i32]]) {
         if let Days::Wide(v) = self {
-            let first = || {
-                parts
-                    .iter()
-                    .flat_map(|p| p.iter())
-                    .copied()
-                    .filter(|d| *d != NULL_DATE)
-                    .min()
-            };
+            let first = parts
+                .iter()
+                .flat_map(|p| p.iter())
+                .copied()
+                .filter(|d| *d != NULL_DATE)
+                .min();
             // The rows so far are read only when these hold a date: a
             // column with none is not read again for each stretch.
-            if let Some(first) = first()
+            if let Some(first) = first
                 && v.iter().all(|d| *d == NULL_DATE)
             {
                 *self = Days::Narrow {

@@ -8,6 +8,8 @@ use crate::bundle::schema::Schema;
 use crate::rules::condition::Condition;
 use crate::rules::format::RawCondition;
 
+mod strings;
+
 /// Every row condition of a plan's values, with the dataset it filters: a
 /// named row set (or a `pick` of two) stands for its dataset.
 pub fn conditions(raw: &RawPlan) -> Vec<(String, &RawCondition)> {
@@ -70,13 +72,10 @@ pub type Reads = Vec<(String, Option<String>)>;
 pub fn reads_and_shown(raw: &RawPlan) -> (Reads, Vec<(String, String)>) {
     let (walked, lets) = walk_reads(raw);
     // `org.prospects`, `has(budget.purpose)`: what expressions and messages name.
-    let dotted: Reads = serde_json::to_string(raw)
-        .map(|text| {
-            dotted_names(&text)
-                .map(|(d, f)| (d.to_string(), Some(f.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut dotted: Reads = Vec::new();
+    strings::each_string(raw, &mut |text| {
+        dotted.extend(dotted_names(text).map(|(d, f)| (d.to_string(), Some(f.to_string()))));
+    });
     let finish = |shown: bool| {
         let mut out = walked.clone();
         judge_reads(raw, &lets, shown, &mut out);
@@ -304,11 +303,12 @@ fn related_of(c: &RawComputed) -> Option<&super::format::RawRelatedAgg> {
 
 /// Every `name.field` in a text (kept when it names a dataset's field).
 fn dotted_names(text: &str) -> impl Iterator<Item = (&str, &str)> {
-    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    // Names are ASCII: a byte of a longer character is never part of one.
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut pairs = Vec::new();
     let mut start = None;
-    for (i, c) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
-        match (ident(c) || c == '.', start) {
+    for (i, c) in text.bytes().enumerate().chain(std::iter::once((text.len(), b' '))) {
+        match (ident(c) || c == b'.', start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 let word = &text[s..i];

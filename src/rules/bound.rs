@@ -5,13 +5,13 @@
 
 use super::condition::{Cmp, ParamOr, Period};
 use super::filter::Wanted;
+use super::pattern::Pattern;
 use super::plan::expr::{Expr, Val};
 use super::select::Mask;
 use super::vocab::{TextSet, Vocabulary, with_normalized};
 use crate::bundle::{CodeRows, Column, ColumnData, Dataset};
 use crate::value::FieldType;
 use chrono::{Datelike, NaiveDate};
-use regex::Regex;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::HashSet;
@@ -29,7 +29,7 @@ pub enum Bound<'a> {
     /// (sources, stages) over a million rows.
     Matches(
         Option<&'a Column>,
-        Regex,
+        Pattern,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     OneOf(Option<&'a Column>, Wanted),
@@ -45,7 +45,7 @@ pub enum Bound<'a> {
     ),
     Mentions(
         Option<&'a Column>,
-        Regex,
+        Pattern,
         RefCell<HashMap<&'a str, bool, foldhash::fast::RandomState>>,
     ),
     /// The rows a semi-join keeps, known when it was built (a bit per row
@@ -107,8 +107,8 @@ pub trait BindEnv {
 /// A param's pattern as a regex: compiled once per distinct pattern, as
 /// the audits of a portfolio bind the same values again and again. None for
 /// an invalid one (`Plan::check_params` reports it before the run).
-pub fn param_regex(pattern: &str) -> Option<Regex> {
-    static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Option<Regex>>>> =
+pub fn param_regex(pattern: &str) -> Option<Pattern> {
+    static CACHE: std::sync::LazyLock<std::sync::Mutex<HashMap<String, Option<Pattern>>>> =
         std::sync::LazyLock::new(Default::default);
     let cache = || CACHE.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(compiled) = cache().get(pattern) {
@@ -117,7 +117,7 @@ pub fn param_regex(pattern: &str) -> Option<Regex> {
     // Compiled outside the lock: the rules of a pack load in parallel, and
     // a pattern takes up to a millisecond (two threads may both compile a
     // new one; the first kept is as good as the second).
-    let compiled = Regex::new(pattern).ok();
+    let compiled = Pattern::new(pattern).ok();
     let mut cache = cache();
     if cache.len() > 1_000 {
         cache.clear();
@@ -128,8 +128,8 @@ pub fn param_regex(pattern: &str) -> Option<Regex> {
 /// A pattern compiled through the cache of [`param_regex`], or why it is
 /// not a regex (compiled again only then, for the message): a rule checks
 /// its patterns when it loads and binds the same ones when it runs.
-pub fn checked_regex(pattern: &str) -> Result<Regex, regex::Error> {
-    param_regex(pattern).map_or_else(|| Regex::new(pattern), Ok)
+pub fn checked_regex(pattern: &str) -> Result<Pattern, regex::Error> {
+    param_regex(pattern).map_or_else(|| Pattern::new(pattern), Ok)
 }
 
 impl<T> ParamOr<T> {

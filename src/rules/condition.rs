@@ -6,12 +6,12 @@
 
 use super::format::{Operand, RawCondition, Threshold};
 use super::params::ParamValues;
+use super::pattern::Pattern;
 use super::plan::expr::{self, Expr};
 use crate::bundle::schema::DatasetSchema;
 use crate::error::suggest;
 use crate::value::{FieldType, Value};
 use chrono::NaiveDate;
-use regex::Regex;
 
 mod compile;
 mod field_test;
@@ -76,7 +76,7 @@ pub enum ParamUse {
 pub enum Condition {
     Matches {
         field: String,
-        regex: ParamOr<Regex>,
+        regex: ParamOr<Pattern>,
     },
     OneOf {
         field: String,
@@ -101,7 +101,7 @@ pub enum Condition {
     /// A regex over the text with separators and camelCase read as spaces.
     Mentions {
         field: String,
-        regex: ParamOr<Regex>,
+        regex: ParamOr<Pattern>,
     },
     /// The text (or a list item) is among the values of `fields` in a row set.
     InRows {

@@ -16,6 +16,7 @@ pub(crate) mod keyfilter;
 mod load;
 pub mod metric;
 pub mod params;
+pub(crate) mod pattern;
 pub mod plan;
 pub mod script;
 pub(crate) mod select;

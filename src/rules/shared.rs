@@ -57,14 +57,18 @@ fn write_key(c: &Condition, env: &dyn BindEnv, out: &mut String) -> Option<()> {
     let _ = match c {
         Condition::Matches { field, regex } => {
             let regex = regex.resolve(env, |v| crate::rules::bound::param_regex(&v.to_text()));
-            write!(out, "matches({field:?},{:?})", regex.as_ref().map(regex::Regex::as_str))
+            write!(
+                out,
+                "matches({field:?},{:?})",
+                regex.as_ref().map(super::pattern::Pattern::as_str)
+            )
         }
         Condition::Mentions { field, regex } => {
             let regex = regex.resolve(env, |v| crate::rules::bound::param_regex(&v.to_text()));
             write!(
                 out,
                 "mentions({field:?},{:?})",
-                regex.as_ref().map(regex::Regex::as_str)
+                regex.as_ref().map(super::pattern::Pattern::as_str)
             )
         }
         Condition::OneOf { field, values } => {

@@ -95,7 +95,7 @@ fn leaf() -> impl Strategy<Value = Condition> {
     )
     .prop_map(|v| ParamOr::Fixed(v.into_iter().map(str::to_string).collect()));
     let regex = proptest::sample::select(&["(?i)^w", "pen", "^5$", "o"][..])
-        .prop_map(|r| ParamOr::Fixed(regex::Regex::new(r).unwrap()));
+        .prop_map(|r| ParamOr::Fixed(crate::rules::pattern::Pattern::new(r).unwrap()));
     let constant = prop_oneof![
         (-4.0..14.0f64).prop_map(Val::Num),
         (20_080..20_460i32).prop_map(Val::Date),

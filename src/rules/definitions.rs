@@ -157,18 +157,18 @@ pub struct ExpandError {
     pub name: String,
 }
 
-/// The plan with every `is: NAME` replaced by the named condition, and the
-/// names used (sorted, for the rule's hash); `None` when it uses none.
-pub fn expand_plan(plan: &RawPlan, defs: &Definitions) -> Result<Option<(RawPlan, Vec<String>)>, ExpandError> {
+/// Replaces every `is: NAME` of the plan by the named condition, in place,
+/// and gives the names used (sorted, for the rule's hash); `None` when it
+/// uses none. After an error the plan is half expanded: its rule is refused.
+pub fn expand_plan(plan: &mut RawPlan, defs: &Definitions) -> Result<Option<Vec<String>>, ExpandError> {
     let mut uses = false;
-    let mut probe = plan.clone();
-    each_condition(&mut probe, &mut |c| uses |= mentions_is(c));
+    each_condition(plan, &mut |c| uses |= mentions_is(c));
     if !uses {
         return Ok(None);
     }
     let mut used = Vec::new();
     let mut first_error = None;
-    each_condition(&mut probe, &mut |c| {
+    each_condition(plan, &mut |c| {
         if first_error.is_none()
             && let Err(e) = expand(c, defs, &mut Vec::new(), &mut used)
         {
@@ -180,7 +180,7 @@ pub fn expand_plan(plan: &RawPlan, defs: &Definitions) -> Result<Option<(RawPlan
     }
     used.sort();
     used.dedup();
-    Ok(Some((probe, used)))
+    Ok(Some(used))
 }
 
 fn mentions_is(c: &RawCondition) -> bool {
@@ -323,10 +323,10 @@ mod tests {
 
     #[test]
     fn a_name_is_replaced_by_its_condition_everywhere_it_is_used() {
-        let p = plan(
+        let mut expanded = plan(
             "let:\n  programs: { rows: { from: budget, where: { is: program_line } } }\n  spend: { sum: { from: budget, field: amount, where: { all: [{ is: overhead_line }, { field: amount, gt: 0 }] } } }\n",
         );
-        let (expanded, used) = expand_plan(&p, &defs(DEFS)).unwrap().unwrap();
+        let used = expand_plan(&mut expanded, &defs(DEFS)).unwrap().unwrap();
         assert_eq!(used, ["overhead_line", "program_line"]);
         // Written inline, the same plan serialises to the same value.
         let inline = plan(
@@ -340,26 +340,28 @@ mod tests {
 
     #[test]
     fn a_plan_without_is_is_left_as_it_is() {
-        let p = plan("let:\n  all_lines: { rows: { from: budget } }\n");
-        assert_eq!(expand_plan(&p, &defs(DEFS)).unwrap().map(|(_, u)| u), None);
+        let mut p = plan("let:\n  all_lines: { rows: { from: budget } }\n");
+        let before = serde_json::to_value(&p).unwrap();
+        assert_eq!(expand_plan(&mut p, &defs(DEFS)).unwrap(), None);
+        assert_eq!(serde_json::to_value(&p).unwrap(), before);
     }
 
     #[test]
     fn an_unknown_name_a_loop_and_a_test_beside_is_are_refused() {
-        let unknown = plan("let:\n  x: { rows: { from: budget, where: { is: overhead_lines } } }\n");
-        let e = expand_plan(&unknown, &defs(DEFS)).unwrap_err();
+        let mut unknown = plan("let:\n  x: { rows: { from: budget, where: { is: overhead_lines } } }\n");
+        let e = expand_plan(&mut unknown, &defs(DEFS)).unwrap_err();
         assert_eq!(e.message, "no definition named `overhead_lines`");
         assert!(e.help.contains("did you mean `overhead_line`?"), "{}", e.help);
 
         let looped =
             defs("a:\n  description: x\n  where: { is: b }\nb:\n  description: y\n  where: { not: { is: a } }\n");
-        let p = plan("let:\n  x: { rows: { from: budget, where: { is: a } } }\n");
-        let e = expand_plan(&p, &looped).unwrap_err();
+        let mut p = plan("let:\n  x: { rows: { from: budget, where: { is: a } } }\n");
+        let e = expand_plan(&mut p, &looped).unwrap_err();
         assert_eq!(e.message, "definitions refer to each other in a loop: a -> b -> a");
 
-        let beside =
+        let mut beside =
             plan("let:\n  x: { rows: { from: budget, where: { is: overhead_line, field: amount, gt: 0 } } }\n");
-        let e = expand_plan(&beside, &defs(DEFS)).unwrap_err();
+        let e = expand_plan(&mut beside, &defs(DEFS)).unwrap_err();
         assert_eq!(e.message, "`is: overhead_line` stands alone in its condition");
     }
 
@@ -370,17 +372,17 @@ mod tests {
             .map(|i| format!("d{i}:\n  description: x\n  where: {{ any: [{{ is: d{n} }}, {{ is: d{n} }}, {{ is: d{n} }}, {{ is: d{n} }}] }}\n", n = i + 1))
             .chain(["d8:\n  description: x\n  where: { field: category, present: true }\n".to_string()])
             .collect();
-        let p = plan("let:\n  x: { rows: { from: budget, where: { is: d0 } } }\n");
-        let e = expand_plan(&p, &defs(&text)).unwrap_err();
+        let mut p = plan("let:\n  x: { rows: { from: budget, where: { is: d0 } } }\n");
+        let e = expand_plan(&mut p, &defs(&text)).unwrap_err();
         assert_eq!(e.message, "the plan's definitions expand to more than 1000 conditions");
     }
 
     #[test]
     fn conditions_inside_parts_and_group_lets_are_expanded() {
-        let p = plan(
+        let mut expanded = plan(
             "parts:\n  - let:\n      g: { groups: { from: budget, by: category, any: { is: overhead_line }, let: { n: { count: { where: { is: program_line } } } } } }\n",
         );
-        let (expanded, _) = expand_plan(&p, &defs(DEFS)).unwrap().unwrap();
+        expand_plan(&mut expanded, &defs(DEFS)).unwrap().unwrap();
         let text = serde_json::to_string(&expanded).unwrap();
         assert!(!text.contains("\"is\":\""), "{text}");
         assert_eq!(text.matches("overhead_budget").count(), 4, "{text}");

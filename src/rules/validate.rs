@@ -80,7 +80,7 @@ pub(super) fn validate(
     pack_dir: &Path,
     path: &Path,
     src: &SourceFile,
-    raw: RawRule,
+    mut raw: RawRule,
     context: &PackContext<'_>,
     problems: &mut Problems,
 ) -> Option<Rule> {
@@ -251,7 +251,7 @@ pub(super) fn validate(
         pack_dir,
         path,
         src,
-        &raw.check,
+        &mut raw.check,
         &defaults,
         context,
         (&mut requires, &mut optional),

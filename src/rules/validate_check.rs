@@ -9,6 +9,7 @@ use super::load::PackContext;
 use super::load::{built_in_text, default_pack_dir, read_text};
 use super::metric::Metric;
 use super::params::ParamValues;
+use super::plan::format::RawPlan;
 use super::script;
 use super::validate::{check_problem, find, find_in, find_key};
 use crate::bundle::schema::Schema;
@@ -30,7 +31,7 @@ pub(super) fn validate_check(
     pack_dir: &Path,
     path: &Path,
     src: &SourceFile,
-    check: &RawCheck,
+    check: &mut RawCheck,
     defaults: &ParamValues,
     context: &PackContext<'_>,
     (requires, optional): DataNeeds<'_>,
@@ -54,8 +55,8 @@ pub(super) fn validate_check(
         );
         return None;
     }
-    if let Some(written) = &check.plan {
-        let expanded = match super::definitions::expand_plan(written, context.definitions) {
+    if let Some(plan) = &mut check.plan {
+        let used = match super::definitions::expand_plan(plan, context.definitions) {
             Ok(e) => e,
             Err(e) => {
                 let error = CheckError::new(e.message, format!("is: {}", e.name)).help(e.help);
@@ -63,10 +64,8 @@ pub(super) fn validate_check(
                 return None;
             }
         };
-        let (plan, definitions) = match &expanded {
-            Some((plan, used)) => (plan, super::definitions::used(used, context.definitions)),
-            None => (&**written, Vec::new()),
-        };
+        let plan: &RawPlan = plan;
+        let definitions = used.map_or_else(Vec::new, |used| super::definitions::used(&used, context.definitions));
         let compiled = match super::plan::Plan::compile(plan, defaults, Some(context.vocabs)) {
             Ok(c) => c,
             Err(errors) => {

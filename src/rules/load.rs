@@ -41,6 +41,15 @@ pub(super) fn built_in_text(path: &Path) -> Option<&'static str> {
     built_in::FILES.iter().find(|(p, _)| *p == rel).map(|(_, text)| *text)
 }
 
+/// The length of a rule file's text, from the built-in pack or the disk (0
+/// when it cannot be read: its reading reports why).
+fn text_len(path: &Path) -> usize {
+    built_in_text(path).map_or_else(
+        || std::fs::metadata(path).map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX)),
+        str::len,
+    )
+}
+
 /// A rule or script file's text, from the built-in pack or the disk.
 pub(super) fn read_text(path: &Path) -> std::io::Result<String> {
     match built_in_text(path) {
@@ -101,31 +110,25 @@ fn without_tests(text: &str) -> std::borrow::Cow<'_, str> {
 
 fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems> {
     let mut problems = Problems::default();
-    // Vocabularies first: a pack's rules may use another pack's words.
-    let mut vocabularies = Vocabularies::new();
+    // Vocabularies and definitions before the rules, which use them: read
+    // side by side, with the bundle schema every rule is checked against
+    // (each was a stretch of the load with one thread busy).
+    let ((vocabularies, vocab_problems), ((definitions, definition_texts), definition_problems)) = rayon::join(
+        || {
+            let mut problems = Problems::default();
+            (load_all_vocabularies(dirs, &mut problems), problems)
+        },
+        || {
+            crate::bundle::schema::Schema::get();
+            let mut problems = Problems::default();
+            (super::definitions::load(dirs, &mut problems), problems)
+        },
+    );
+    problems.extend(vocab_problems);
+    problems.extend(definition_problems);
     // Shared scripts' texts, for the pack hash.
     let mut pack_texts = Vec::new();
-    // The default pack's words are there for every pack, with or without its rules.
-    let default_dir = default_pack_dir();
-    let vocab_dirs = (!dirs.contains(&default_dir)).then_some(&default_dir);
-    for dir in vocab_dirs.into_iter().chain(dirs) {
-        if let Some((_, raw)) = load_vocabularies(dir, &mut problems) {
-            for (name, v) in raw {
-                match vocabularies.get_mut(&name) {
-                    // A later pack adds words to a vocabulary of the same name.
-                    Some(existing) => Arc::make_mut(existing).extend(&v.terms),
-                    None => {
-                        let mut vocabulary = Vocabulary::new(v.description, v.terms);
-                        vocabulary.describes = v.describes;
-                        vocabulary.formerly = v.formerly;
-                        vocabularies.insert(name, Arc::new(vocabulary));
-                    }
-                }
-            }
-        }
-    }
     let vocab_names: BTreeSet<String> = vocabularies.keys().cloned().collect();
-    let (definitions, definition_texts) = super::definitions::load(dirs, &mut problems);
     pack_texts.extend(definition_texts);
     let mut by_id: BTreeMap<String, (Rule, usize)> = BTreeMap::new();
     let mut notes = Vec::new();
@@ -146,11 +149,17 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
             pack_texts.push(text.clone());
         }
         let shared = shared.map(|(_, ast)| ast);
-        // Files parse and compile in parallel; their problems and rules are
-        // taken in file order, so the result does not depend on threads.
-        let loaded: Vec<(PathBuf, Option<Rule>, Problems)> = rule_files(dir, &mut problems)
+        // Files parse and compile in parallel, the longest first (so no long
+        // one is left to a thread alone at the end); their problems and
+        // rules are taken in file order, so the result does not depend on
+        // threads.
+        let files = rule_files(dir, &mut problems);
+        let mut longest_first: Vec<usize> = (0..files.len()).collect();
+        longest_first.sort_by_key(|i| std::cmp::Reverse(text_len(&files[*i])));
+        let mut loaded: Vec<(usize, PathBuf, Option<Rule>, Problems)> = longest_first
             .into_par_iter()
-            .map(|path| {
+            .map(|i| {
+                let path = files[i].clone();
                 let mut file_problems = Problems::default();
                 let context = PackContext {
                     vocabs: &vocab_names,
@@ -159,10 +168,11 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
                     with_tests,
                 };
                 let rule = load_rule_file(dir, &path, &context, &mut file_problems);
-                (path, rule, file_problems)
+                (i, path, rule, file_problems)
             })
             .collect();
-        for (path, rule, file_problems) in loaded {
+        loaded.sort_by_key(|(i, ..)| *i);
+        for (_, path, rule, file_problems) in loaded {
             problems.extend(file_problems);
             let Some(rule) = rule else {
                 continue;
@@ -211,6 +221,32 @@ fn load_dirs(dirs: &[PathBuf], with_tests: bool) -> Result<LoadedRules, Problems
         },
         notes,
     })
+}
+
+/// Every pack's vocabularies, merged: the default pack's words are there for
+/// every pack, with or without its rules, and a later pack adds words to a
+/// vocabulary of the same name.
+fn load_all_vocabularies(dirs: &[PathBuf], problems: &mut Problems) -> Vocabularies {
+    let mut vocabularies = Vocabularies::new();
+    let default_dir = default_pack_dir();
+    let vocab_dirs = (!dirs.contains(&default_dir)).then_some(&default_dir);
+    for dir in vocab_dirs.into_iter().chain(dirs) {
+        if let Some((_, raw)) = load_vocabularies(dir, problems) {
+            for (name, v) in raw {
+                match vocabularies.get_mut(&name) {
+                    // A later pack adds words to a vocabulary of the same name.
+                    Some(existing) => Arc::make_mut(existing).extend(&v.terms),
+                    None => {
+                        let mut vocabulary = Vocabulary::new(v.description, v.terms);
+                        vocabulary.describes = v.describes;
+                        vocabulary.formerly = v.formerly;
+                        vocabularies.insert(name, Arc::new(vocabulary));
+                    }
+                }
+            }
+        }
+    }
+    vocabularies
 }
 
 /// The pack's `vocabularies.yaml`, if it has one: its text (for the pack
@@ -345,5 +381,23 @@ mod tests {
             "every line keeps its number"
         );
         assert_eq!(super::without_tests("id: X\nlatests: 1\n"), "id: X\nlatests: 1\n");
+    }
+
+    #[test]
+    fn problems_come_in_file_order_whatever_order_the_files_are_read_in() {
+        // The longest file is read first: its problem must still come last.
+        let dir = tempfile::tempdir().unwrap();
+        let cat = dir.path().join("credible");
+        std::fs::create_dir_all(&cat).unwrap();
+        std::fs::write(cat.join("A-1.yaml"), "title: short\nbogus: 1\n").unwrap();
+        let long = format!("title: long\n{}bogus: 2\n", "# padding\n".repeat(500));
+        std::fs::write(cat.join("B-2.yaml"), long).unwrap();
+        let problems = super::load_rule_dirs(&[dir.path().to_path_buf()]).unwrap_err();
+        let files: Vec<String> = problems.0.iter().filter_map(|p| p.location()).collect();
+        assert_eq!(files.len(), 2, "{files:?}");
+        assert!(
+            files[0].contains("A-1.yaml") && files[1].contains("B-2.yaml"),
+            "{files:?}"
+        );
     }
 }

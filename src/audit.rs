@@ -164,6 +164,8 @@ pub fn run_audit(opts: &AuditOptions) -> Result<Report, Problems> {
         opts.no_config,
     )?;
     let timings = Timings::from_env();
+    // A mistyped folder is told at once, not after the rules have loaded.
+    bundle::check_root(&opts.bundle)?;
     let (mut pack, mut notes) = configured_pack(&opts.rule_dirs, &config)?;
     notes.extend(opts.selection.apply(&mut pack)?);
     timings.lap("load rules");

@@ -192,6 +192,19 @@ fn usage_errors_exit_two() {
 }
 
 #[test]
+fn a_mistyped_bundle_folder_is_told_before_the_rules_are_read() {
+    // A pack that would not load: the folder's problem comes first, alone.
+    let pack = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(pack.path().join("credible")).unwrap();
+    std::fs::write(pack.path().join("credible/BAD-1.yaml"), "title: x\nbogus: 1\n").unwrap();
+    let o = mktaudit(&["audit", "no/such/folder", "--rules", pack.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bundle folder `no/such/folder` does not exist"), "{err}");
+    assert!(!err.contains("BAD-1"), "the rules were read first:\n{err}");
+}
+
+#[test]
 fn explain_and_list_describe_rules() {
     let o = mktaudit(&["explain", "vanity-kpi", "--no-default-rules", "--rules", CORE_PACK]);
     assert_eq!(o.status.code(), Some(0));

@@ -53,8 +53,9 @@ pub fn load_bundle(root: &Path, demand: Option<&Demand>) -> Result<Bundle, Probl
     load_bundle_with(root, demand, &LoadOptions::default())
 }
 
-/// [`load_bundle`] with explicit reading options.
-pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOptions) -> Result<Bundle, Problems> {
+/// Refuses a bundle path that is a file or does not exist, before anything
+/// is read (an audit checks it before it loads its rules).
+pub fn check_root(root: &Path) -> Result<(), Problems> {
     let mut problems = Problems::default();
     if root.is_file() {
         problems.push(
@@ -82,6 +83,13 @@ pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOpti
         );
         return Err(problems);
     }
+    Ok(())
+}
+
+/// [`load_bundle`] with explicit reading options.
+pub fn load_bundle_with(root: &Path, demand: Option<&Demand>, options: &LoadOptions) -> Result<Bundle, Problems> {
+    check_root(root)?;
+    let mut problems = Problems::default();
     let (manifest, sources) = super::manifest::read_manifest(root, &mut problems);
     let mut notes = Vec::new();
     let files = super::discover::discover(root, &manifest, &sources, &mut notes, &mut problems);

@@ -48,7 +48,7 @@ mod xlsx;
 mod yaml_at;
 
 pub use inline::bundle_from_inline;
-pub use load::{Demand, LoadOptions, load_bundle, load_bundle_with};
+pub use load::{Demand, LoadOptions, check_root, load_bundle, load_bundle_with};
 pub use manifest::Manifest;
 pub use plan::Origin;
 

@@ -13,6 +13,7 @@ mod column;
 pub use column::{Column, ColumnData, NULL_DATE};
 mod days;
 pub use days::Days;
+pub(crate) use days::MISSING as MISSING_DAY_OFFSET;
 pub mod coverage;
 mod delimited;
 mod discover;

@@ -10,7 +10,7 @@
 
 use super::bound::{Bound, compare};
 use super::condition::Cmp;
-use crate::bundle::{Column, ColumnData, Days, Figures};
+use crate::bundle::{Column, ColumnData, Days, Figures, MISSING_DAY_OFFSET, NULL_DATE};
 use crate::value::FieldType;
 
 /// A selection of rows `0..n` of a dataset, a bit per row (a million rows
@@ -140,7 +140,10 @@ impl<'a> Numbers<'a> {
         match self {
             Numbers::Num(v) => input.keep(|r| v.known(r).is_some_and(|n| compare(n, cmp, value))),
             Numbers::Flag(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2 && compare(f64::from(*b), cmp, value))),
-            Numbers::Days(v) => input.keep(|r| v.known(r).is_some_and(|d| compare(f64::from(d), cmp, value))),
+            Numbers::Days(v) => {
+                let (lo, hi) = day_range(cmp, value);
+                dated_within(input, v, lo, hi)
+            }
             Numbers::Nothing => Mask::none(input.words.len()),
         }
     }
@@ -159,8 +162,47 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
             input.keep(|r| c.of_row.get(r).is_some_and(|k| filled.get(k).copied().unwrap_or(false)))
         }
         ColumnData::Number(v) => input.keep(|r| v.known(r).is_some()),
-        ColumnData::Date(v) => input.keep(|r| v.known(r).is_some()),
+        ColumnData::Date(v) => dated_within(input, v, i64::MIN, i64::MAX),
         ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),
+    }
+}
+
+/// The rows of `input` with a date within `lo..=hi` (day numbers). The
+/// column's form is matched once, not for every row: a date filter tests a
+/// million rows at a time.
+fn dated_within(input: &Mask, days: &Days, lo: i64, hi: i64) -> Mask {
+    match days {
+        Days::Wide(v) => input.keep(|r| {
+            v.get(r)
+                .is_some_and(|d| *d != NULL_DATE && lo <= i64::from(*d) && i64::from(*d) <= hi)
+        }),
+        Days::Narrow { base, offsets } => {
+            // A day is `base + offset`: the range moved to offsets instead.
+            let (lo, hi) = (lo.saturating_sub(i64::from(*base)), hi.saturating_sub(i64::from(*base)));
+            input.keep(|r| {
+                offsets
+                    .get(r)
+                    .is_some_and(|o| *o != MISSING_DAY_OFFSET && lo <= i64::from(*o) && i64::from(*o) <= hi)
+            })
+        }
+    }
+}
+
+/// The whole day numbers `d` for which `d cmp value` holds, as an inclusive
+/// range (empty, `lo > hi`, when none does: a NaN value).
+fn day_range(cmp: Cmp, value: f64) -> (i64, i64) {
+    if value.is_nan() {
+        return (1, 0);
+    }
+    let (min, max) = (i64::from(i32::MIN), i64::from(i32::MAX));
+    // Beyond every day number, infinities included, a bound is one past the ends.
+    let v = value.clamp(min as f64 - 1.0, max as f64 + 1.0);
+    #[allow(clippy::cast_possible_truncation)]
+    match cmp {
+        Cmp::Gt => (v.floor() as i64 + 1, max),
+        Cmp::Gte => (v.ceil() as i64, max),
+        Cmp::Lt => (min, v.ceil() as i64 - 1),
+        Cmp::Lte => (min, v.floor() as i64),
     }
 }
 
@@ -183,7 +225,7 @@ impl Bound<'_> {
             // A semi-join with nothing to find (its set side lacks the field).
             Bound::InSet(_, set) if set.is_empty() => none(),
             Bound::InPeriod(col, start, end) => match col.map(|c| &c.data) {
-                Some(ColumnData::Date(v)) => input.keep(|r| v.known(r).is_some_and(|d| *start <= d && d <= *end)),
+                Some(ColumnData::Date(v)) => dated_within(input, v, i64::from(*start), i64::from(*end)),
                 _ => none(),
             },
             Bound::Compare(col, cmp, value) => Numbers::number(*col).compared(input, *cmp, *value),

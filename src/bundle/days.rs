@@ -8,7 +8,6 @@
 use super::column::NULL_DATE;
 
 /// A missing date among two-byte days.
-/// A two-byte day with no date.
 pub(crate) const MISSING: u16 = u16::MAX;
 
 #[derive(Debug, Clone, PartialEq)]

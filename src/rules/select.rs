@@ -197,7 +197,6 @@ fn day_range(cmp: Cmp, value: f64) -> (i64, i64) {
     let (min, max) = (i64::from(i32::MIN), i64::from(i32::MAX));
     // Beyond every day number, infinities included, a bound is one past the ends.
     let v = value.clamp(min as f64 - 1.0, max as f64 + 1.0);
-    #[allow(clippy::cast_possible_truncation)]
     match cmp {
         Cmp::Gt => (v.floor() as i64 + 1, max),
         Cmp::Gte => (v.ceil() as i64, max),

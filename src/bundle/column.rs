@@ -10,6 +10,8 @@ use super::figures::Figures;
 use crate::value::{FieldType, Value, days_to_date};
 use chrono::NaiveDate;
 
+mod ordered;
+pub use ordered::OrderedIds;
 mod push;
 
 /// A typed column. Missing values: empty text, NaN, `i32::MIN`, 2.
@@ -19,6 +21,8 @@ pub struct Column {
     pub data: ColumnData,
     /// The values numbered, once a condition asks (see [`Codes`]).
     pub(super) codes: std::sync::OnceLock<Option<Box<Codes>>>,
+    /// Whether its texts are ordered ids, once something asks.
+    ordered: std::sync::OnceLock<Option<Box<OrderedIds>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +79,7 @@ impl Column {
             ty,
             data,
             codes: std::sync::OnceLock::new(),
+            ordered: std::sync::OnceLock::new(),
         }
     }
 
@@ -82,6 +87,7 @@ impl Column {
     /// A text column is numbered as it is joined (see
     /// [`ColumnData::Coded`]) until it has too many values.
     pub fn append_all(&mut self, parts: &[Column]) {
+        self.ordered = std::sync::OnceLock::new();
         let fresh_text = self.ty == FieldType::Text && self.is_empty() && matches!(self.data, ColumnData::Text { .. });
         let mut parts = parts;
         if fresh_text || matches!(self.data, ColumnData::Coded(_)) {
@@ -136,6 +142,7 @@ impl Column {
             ColumnData::Bool(v) => v.clear(),
         }
         self.codes = std::sync::OnceLock::new();
+        self.ordered = std::sync::OnceLock::new();
     }
 
     /// Gives back capacity beyond the column's cells.

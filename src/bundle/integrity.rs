@@ -28,6 +28,11 @@ pub fn duplicate_ids(bundle: &Bundle, dataset: &str) -> Option<DuplicateIds> {
         return None;
     }
     let col = ds.column(&ds.id_field)?;
+    // Ordered ids (found once per column, and shared with the rules that
+    // look ids up) repeat none.
+    if col.ordered_ids().is_some() {
+        return None;
+    }
     let ids = || (0..ds.rows).filter_map(|r| col.text(r).filter(|t| !t.is_empty()));
     // Exports are usually sorted by id: strictly increasing ids repeat none,
     // and checking that costs no hashing over a million-row export.

@@ -15,6 +15,7 @@ mod group;
 pub(crate) mod keyfilter;
 mod load;
 pub mod metric;
+pub(crate) mod ordered_keys;
 pub mod params;
 pub(crate) mod pattern;
 pub mod plan;

@@ -87,6 +87,16 @@ impl TextSet {
         first.chain(self.more.keys().map(String::as_str))
     }
 
+    /// Every text with its number, in no set order (see [`TextSet::texts`]).
+    #[allow(clippy::iter_over_hash_type, reason = "the order reaches nothing: see above")]
+    pub fn numbered(&self) -> impl Iterator<Item = (u32, &str)> {
+        let first = self
+            .first
+            .values()
+            .map(|&(start, len, n)| (n, &self.text[start..start + len as usize]));
+        first.chain(self.more.iter().map(|(text, n)| (*n, text.as_str())))
+    }
+
     /// The texts whose number `keep` takes, in a set of their own (numbered
     /// anew, in no set order).
     #[allow(clippy::iter_over_hash_type, reason = "the order reaches nothing: see above")]

@@ -12,6 +12,7 @@
 use super::table::Table;
 use crate::bundle::{Codes, Column};
 use crate::rules::keyfilter::KeyFilter;
+use crate::rules::ordered_keys::IdKeys;
 use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::FieldType;
 use std::cell::RefCell;
@@ -101,6 +102,15 @@ pub(super) fn values(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], 
 /// `rows`, as [`values`] reads them.
 pub(super) fn found(table: Table<'_>, rows: Option<&[u32]>, fields: &[String], keys: &TextSet) -> Vec<bool> {
     let mut found = vec![false; keys.len()];
+    // Every row of a column of ordered ids: each key searched for, no id read.
+    if let ([field], None) = (fields, rows)
+        && let Some(ids) = table.column(field).and_then(IdKeys::of)
+    {
+        for (n, key) in keys.numbered() {
+            found[n as usize] = ids.row_of(key).is_some();
+        }
+        return found;
+    }
     scan(table, rows, fields, Some(keys), &mut |text| {
         if let Some(n) = keys.find(text) {
             found[n as usize] = true;

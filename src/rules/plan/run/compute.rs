@@ -12,6 +12,7 @@ use super::super::{Computation, ComputedField, Related, Within};
 use super::{Ctx, to_value};
 use crate::bundle::Column;
 use crate::rules::keyfilter::KeyFilter;
+use crate::rules::ordered_keys::IdKeys;
 use crate::rules::vocab::{TextSet, Vocabulary, normalize_into};
 use crate::value::FieldType;
 use std::collections::HashMap;
@@ -311,8 +312,14 @@ impl<'c> Ctx<'c> {
     ) -> (Option<Table<'_>>, Index) {
         let (table, rows) = self.rows_of(from, dataset);
         let col = table.and_then(|t| t.column(on));
+        // Every row of a column of ordered ids: each wanted key is searched
+        // for, where a scan would read a million ids.
+        let ids = col
+            .filter(|c| wanted.is_some() && rows.len() == c.len())
+            .and_then(IdKeys::of);
         let filter = wanted
             .as_ref()
+            .filter(|_| ids.is_none())
             .and_then(|(keys, _)| KeyFilter::for_probes(keys, rows.len()));
         let mut buf = String::new();
         // Calls `found` with each row's normalised key, in order, until it
@@ -341,16 +348,19 @@ impl<'c> Ctx<'c> {
             Some((keys, of_row)) => {
                 let mut first = vec![None; keys.len()];
                 let mut missing = keys.len();
-                scan(&mut |key, r| {
-                    if let Some(n) = keys.find(key)
-                        && first[n as usize].is_none()
-                    {
-                        first[n as usize] = Some(r);
-                        missing -= 1;
-                    }
-                    // Once each key has its first row, later rows change nothing.
-                    missing > 0
-                });
+                match &ids {
+                    Some(ids) => keys.numbered().for_each(|(n, key)| first[n as usize] = ids.row_of(key)),
+                    None => scan(&mut |key, r| {
+                        if let Some(n) = keys.find(key)
+                            && first[n as usize].is_none()
+                        {
+                            first[n as usize] = Some(r);
+                            missing -= 1;
+                        }
+                        // Once each key has its first row, later rows change nothing.
+                        missing > 0
+                    }),
+                }
                 let first = Arc::new(first);
                 if let Some(found) = &self.found {
                     found.borrow_mut().push(super::shown::Found {

@@ -106,6 +106,11 @@ impl Ctx<'_> {
         if !grouped_later {
             return None;
         }
+        // Ordered ids are each their own group: counted without grouping
+        // them (the later step groups them if it is asked for).
+        if crate::rules::ordered_keys::IdKeys::of(col).is_some() {
+            return Some(rows.len());
+        }
         let grouping = Grouping::count(col, rows, false);
         let n = grouping.len();
         self.groupings

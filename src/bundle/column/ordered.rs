@@ -3,7 +3,7 @@
 //! their record ids, and what lets a million of them be searched in place
 //! instead of hashed. Found once per column, on first ask, and kept with it.
 
-use super::{Column, ColumnData};
+use super::{Column, ColumnData, Ends};
 use crate::value::FieldType;
 
 /// What a column of ordered ids has in common: every row holds its prefix
@@ -36,27 +36,71 @@ impl OrderedIds {
             return None;
         }
         let (bytes, p) = (buf.as_bytes(), prefix.len());
-        let mut previous: &[u8] = &[];
-        let mut rows = 0usize;
-        let mut ordered = true;
         // A million ids a column: each is read once, and its prefix is not
         // compared. Ids in increasing order between two that start with the
-        // prefix start with it too (the first does; the last is checked below).
-        ends.each_span(|_, start, end| {
-            let text = &bytes[start..end];
-            ordered = text.len() > p
-                && text[p..].iter().all(u8::is_ascii_digit)
-                && (rows == 0 || crate::value::compare_bytes(previous, text).is_lt());
-            previous = text;
-            rows += 1;
-            ordered
-        });
-        // `each_span` passes over empty rows: an id on every row is one call a row.
-        if !ordered || rows != col.len() || !previous.starts_with(prefix.as_bytes()) {
+        // prefix start with it too (the first does; the last is checked here).
+        let ordered = match ends {
+            Ends::Fixed { width, len } if *width <= 16 => of_one_width(bytes, *width as usize, p, *len),
+            _ => of_any_width(bytes, ends, p, col.len()),
+        };
+        let last = col.text(col.len() - 1).unwrap_or_default();
+        if !ordered || !last.starts_with(prefix) {
             return None;
         }
         Some(OrderedIds { prefix: prefix.into() })
     }
+}
+
+/// Whether every id has digits after the prefix's `p` bytes and sorts
+/// after the one before it; every row has one.
+fn of_any_width(bytes: &[u8], ends: &Ends, p: usize, rows: usize) -> bool {
+    let mut previous: &[u8] = &[];
+    let mut seen = 0usize;
+    let mut ordered = true;
+    ends.each_span(|_, start, end| {
+        let text = &bytes[start..end];
+        ordered = text.len() > p
+            && text[p..].iter().all(u8::is_ascii_digit)
+            && (seen == 0 || crate::value::compare_bytes(previous, text).is_lt());
+        previous = text;
+        seen += 1;
+        ordered
+    });
+    // `each_span` passes over empty rows: an id on every row is one call a row.
+    ordered && seen == rows
+}
+
+/// [`of_any_width`] for `len` ids of one width of at most 16 bytes: each
+/// read as one number, its bytes most significant first (ids of one width
+/// sort as those numbers do), and its digits checked together (a byte is a
+/// digit when its high half is 3 and adding 6 to its low half carries
+/// nothing).
+fn of_one_width(bytes: &[u8], width: usize, p: usize, len: usize) -> bool {
+    if width <= p || width > 16 {
+        return false;
+    }
+    let every = |byte: u8| u128::from_ne_bytes([byte; 16]);
+    let digits = u128::MAX >> (8 * (16 - (width - p)));
+    let (high, threes, sixes) = (every(0xF0) & digits, every(0x30) & digits, every(0x06) & digits);
+    let shift = 8 * (16 - width);
+    let read = |r: usize| -> u128 {
+        let start = r * width;
+        match bytes.get(start..start + 16) {
+            Some(word) => u128::from_be_bytes(word.try_into().unwrap_or_default()) >> shift,
+            None => {
+                let mut word = [0u8; 16];
+                word[16 - width..].copy_from_slice(&bytes[start..start + width]);
+                u128::from_be_bytes(word)
+            }
+        }
+    };
+    let mut previous = None;
+    (0..len).all(|r| {
+        let id = read(r);
+        let ordered = id & high == threes && id.wrapping_add(sixes) & high == threes && previous.is_none_or(|p| p < id);
+        previous = Some(id);
+        ordered
+    })
 }
 
 impl Column {
@@ -119,10 +163,96 @@ mod tests {
             &["0015g00000AbCdE1", "0015g00000AbCdF2"], // Salesforce's: a prefix each
         ] {
             assert_eq!(column(texts).ordered_ids(), None, "{texts:?}");
+            // Kept as cells of one width where they have one.
+            let mut narrowed = column(texts);
+            narrowed.shrink_to_fit();
+            assert_eq!(narrowed.ordered_ids(), None, "{texts:?}");
         }
         let mut list = Column::new(FieldType::List);
         list.push_text("1").unwrap();
         assert_eq!(list.ordered_ids(), None);
+    }
+
+    /// What ordered ids are, written as plainly as possible.
+    fn ordered_ids_by_definition(texts: &[String]) -> Option<String> {
+        let first = texts.first()?;
+        let prefix = first.trim_end_matches(|c: char| c.is_ascii_digit());
+        let shaped = texts.iter().all(|t| {
+            t.strip_prefix(prefix)
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+        });
+        let increasing = texts.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes());
+        (shaped && increasing && prefix.is_ascii()).then(|| prefix.to_string())
+    }
+
+    proptest::proptest! {
+        /// Columns of one width (read a word at a time) and of many widths
+        /// (read byte by byte) are found ordered exactly when they are.
+        #[test]
+        fn ordered_ids_are_found_as_defined(
+            prefix in "|A|B/|/",
+            // Mostly ids of the one prefix; some of another, or with a
+            // byte that is not a digit (`:` and `/` sit beside the digits).
+            mut texts in proptest::collection::vec(
+                proptest::prop_oneof![8 => "[0-9]{1,3}", 1 => "[0-9]{0,2}[:/A][0-9]?", 1 => "B/[0-9]"],
+                1..12,
+            ),
+            sort in proptest::bool::ANY,
+            widths in proptest::bool::ANY,
+            repeat in proptest::option::of(0usize..12),
+        ) {
+            if widths {
+                texts.iter_mut().for_each(|t| *t = format!("{t:0>3}"));
+            }
+            texts.iter_mut().for_each(|t| t.insert_str(0, &prefix));
+            if sort {
+                texts.sort();
+            }
+            // One id written twice, where the rest are in order.
+            if let Some(at) = repeat.filter(|at| *at < texts.len()) {
+                texts.insert(at, texts[at].clone());
+            }
+            let mut col = column(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+            col.shrink_to_fit();
+            let found = col.ordered_ids().map(|o| o.prefix().to_string());
+            proptest::prop_assert_eq!(found, ordered_ids_by_definition(&texts), "{:?} {:?}", texts, col.data);
+        }
+    }
+
+    #[test]
+    fn ids_of_one_width_are_read_as_numbers() {
+        for width in 1..=16usize {
+            let texts: Vec<String> = (0..40u64)
+                .map(|n| format!("X{:0w$}", n * 7, w = width - 1))
+                .filter(|t| t.len() == width)
+                .collect();
+            let mut col = column(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+            col.shrink_to_fit();
+            let expected = (width > 1).then(|| "X".to_string());
+            assert!(
+                matches!(
+                    col.data,
+                    ColumnData::Text {
+                        ends: Ends::Fixed { .. },
+                        ..
+                    }
+                ) || texts.is_empty(),
+                "{width}"
+            );
+            assert_eq!(col.ordered_ids().map(|o| o.prefix().to_string()), expected, "{width}");
+            // One digit that is not: at each place of each id.
+            for (i, t) in texts.iter().enumerate() {
+                for at in 1..t.len() {
+                    let mut bad = texts.clone();
+                    let mut b = bad[i].clone().into_bytes();
+                    b[at] = b':';
+                    bad[i] = String::from_utf8(b).unwrap();
+                    let mut col = column(&bad.iter().map(String::as_str).collect::<Vec<_>>());
+                    col.shrink_to_fit();
+                    assert_eq!(col.ordered_ids(), None, "{bad:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub use code_rows::CodeRows;
 mod codes;
 pub use codes::Codes;
 mod column;
-pub use column::{Column, ColumnData, NULL_DATE, OrderedIds};
+pub use column::{Column, ColumnData, NULL_DATE};
 mod days;
 pub use days::Days;
 pub(crate) use days::MISSING as MISSING_DAY_OFFSET;

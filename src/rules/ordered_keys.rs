@@ -1,4 +1,4 @@
-//! Normalised keys found among ordered ids ([`OrderedIds`]) by a binary
+//! Normalised keys found among ordered ids ([`Column::ordered_ids`]) by a binary
 //! search, where a semi-join or lookup would otherwise normalise and hash a
 //! million ids (CRED-003's and COMP-007's deals, COMP-005's distinct leads).
 //!
@@ -9,11 +9,10 @@
 //! key names the row whose digits follow `Q` in it, or no row.
 
 use super::vocab::normalize;
-use crate::bundle::{Column, OrderedIds};
+use crate::bundle::Column;
 
 pub(crate) struct IdKeys<'c> {
     col: &'c Column,
-    ids: &'c OrderedIds,
     /// What every id reads as before its digits (`o ` for `O-0000001`).
     normalized_prefix: String,
 }
@@ -21,13 +20,8 @@ pub(crate) struct IdKeys<'c> {
 impl<'c> IdKeys<'c> {
     /// The column's ids as normalised keys, if they are ordered ids.
     pub fn of(col: &'c Column) -> Option<Self> {
-        let ids = col.ordered_ids()?;
-        let mut normalized_prefix = normalize(&format!("{}0", ids.prefix()));
-        (normalized_prefix.pop() == Some('0')).then_some(IdKeys {
-            col,
-            ids,
-            normalized_prefix,
-        })
+        let mut normalized_prefix = normalize(&format!("{}0", col.ordered_ids()?.prefix()));
+        (normalized_prefix.pop() == Some('0')).then_some(IdKeys { col, normalized_prefix })
     }
 
     /// The row whose id normalises to `key`.
@@ -36,7 +30,7 @@ impl<'c> IdKeys<'c> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        self.col.row_of_id(self.ids, digits)
+        self.col.row_of_id(digits)
     }
 }
 

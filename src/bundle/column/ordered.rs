@@ -13,6 +13,16 @@ use crate::value::FieldType;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderedIds {
     prefix: Box<str>,
+    /// The numbers of the first and last ids, when they have at most 18
+    /// digits, and the rows between them: where an id's row is guessed.
+    numbers: Option<(u64, u64)>,
+    rows: usize,
+}
+
+/// The number an id's digits write, when it fits.
+fn number_of(digits: &[u8]) -> Option<u64> {
+    (!digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit))
+        .then(|| digits.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
 impl OrderedIds {
@@ -47,7 +57,25 @@ impl OrderedIds {
         if !ordered || !last.starts_with(prefix) {
             return None;
         }
-        Some(OrderedIds { prefix: prefix.into() })
+        let numbers = number_of(&first.as_bytes()[prefix.len()..]).zip(number_of(&last.as_bytes()[prefix.len()..]));
+        Some(OrderedIds {
+            prefix: prefix.into(),
+            numbers,
+            rows: col.len(),
+        })
+    }
+
+    /// The row an id with these digits would be on if the ids between the
+    /// first and the last were evenly spread (as ids numbered one by one
+    /// are: then it is the row).
+    fn guess(&self, digits: &[u8]) -> Option<usize> {
+        let (first, last) = self.numbers?;
+        let n = number_of(digits)?;
+        if n < first || n > last || last == first {
+            return (n == first).then_some(0);
+        }
+        let row = u128::from(n - first) * (self.rows as u128 - 1) / u128::from(last - first);
+        usize::try_from(row).ok()
     }
 }
 
@@ -112,10 +140,17 @@ impl Column {
     }
 
     /// The row whose id is the prefix of its ordered ids followed by
-    /// `digits`, by a binary search; none when the column's ids are not
-    /// ordered ids.
+    /// `digits`: where the ids' numbers say it is when they are numbered
+    /// one by one, else found by a binary search; none when the column's
+    /// ids are not ordered ids.
     pub fn row_of_id(&self, digits: &str) -> Option<usize> {
-        let (prefix, digits) = (self.ordered_ids()?.prefix.as_bytes(), digits.as_bytes());
+        let ids = self.ordered_ids()?;
+        let (prefix, digits) = (ids.prefix.as_bytes(), digits.as_bytes());
+        if let Some(row) = ids.guess(digits)
+            && self.text(row).and_then(|t| t.as_bytes().get(prefix.len()..)) == Some(digits)
+        {
+            return Some(row);
+        }
         let (mut low, mut high) = (0, self.len());
         while low < high {
             let mid = low + (high - low) / 2;
@@ -267,5 +302,29 @@ mod tests {
         }
         assert_eq!(c.row_of_id("3"), None);
         assert_eq!(c.row_of_id("99999999"), None);
+    }
+
+    #[test]
+    fn a_row_is_found_where_the_ids_are_not_evenly_spread() {
+        // Squares, of one width and of several: a guess by the numbers
+        // mostly misses, and the search finds the row.
+        for width in [7, 0] {
+            // Of several widths, ordered ids sort byte by byte ("HS16" before "HS4").
+            let mut texts: Vec<String> = (1..300).map(|n| format!("HS{:0width$}", n * n)).collect();
+            texts.sort();
+            let c = column(&texts.iter().map(String::as_str).collect::<Vec<_>>());
+            assert!(c.ordered_ids().is_some());
+            for n in 0..90_000 {
+                let expected = texts.iter().position(|t| t[2..] == format!("{n:0width$}"));
+                assert_eq!(c.row_of_id(&format!("{n:0width$}")), expected, "{n}");
+            }
+            // The number of an id, written otherwise, is not its id.
+            assert_eq!(c.row_of_id(&format!("0{:0width$}", 4)), None);
+        }
+        let one = column(&["O-7"]);
+        assert_eq!(
+            (one.row_of_id("7"), one.row_of_id("8"), one.row_of_id("07")),
+            (Some(0), None, None)
+        );
     }
 }

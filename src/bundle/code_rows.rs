@@ -66,6 +66,37 @@ impl CodeRows {
         }
     }
 
+    /// Appends the rows of a part numbered on its own, by `map` (the
+    /// part's number of a value to this column's), in a column that now has
+    /// `values` values.
+    pub fn extend_mapped(&mut self, part: &CodeRows, map: &[u16], values: usize) {
+        match (self, part) {
+            (CodeRows::One(v), CodeRows::One(p)) if values <= 256 => {
+                // A byte indexes a table of 256 without a bounds check.
+                let mut table = [0u8; 256];
+                table.iter_mut().zip(map).for_each(|(t, m)| *t = *m as u8);
+                v.extend(p.iter().map(|c| table[usize::from(*c)]));
+            }
+            (rows, CodeRows::One(p)) => {
+                let mut table = [0u16; 256];
+                table.iter_mut().zip(map).for_each(|(t, m)| *t = *m);
+                rows.two().extend(p.iter().map(|c| table[usize::from(*c)]));
+            }
+            (rows, CodeRows::Two(p)) => {
+                let mapped = p.iter().map(|c| map.get(usize::from(*c)).copied().unwrap_or_default());
+                rows.two().extend(mapped);
+            }
+        }
+    }
+
+    /// Empties the rows, keeping their room.
+    pub fn clear(&mut self) {
+        match self {
+            CodeRows::Two(v) => v.clear(),
+            CodeRows::One(v) => v.clear(),
+        }
+    }
+
     /// One byte a row when every number fits, else the spare room given back.
     pub fn shrink_to_fit(&mut self) {
         let v = match self {

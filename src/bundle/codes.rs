@@ -1,12 +1,17 @@
 //! A text column's distinct values, numbered: a condition over a million
 //! rows of `stage` or `source` (a few dozen values) is then answered once per
 //! value and looked up by number per row, instead of hashing each cell's text.
+//! A file's text columns are numbered as its stretches are read, each
+//! stretch on its own; joining them then only renumbers each stretch's few
+//! values (see [`Column::number_as_read`]).
 
 use super::code_rows::CodeRows;
 use super::ends::Ends;
 use super::{Column, ColumnData};
 use crate::value::FieldType;
-use std::collections::HashMap;
+
+mod numbers;
+use numbers::{Numbers, number_cells};
 
 /// Most distinct values a column is numbered for: past this (ids, emails,
 /// names) a lookup per row saves nothing over testing the text.
@@ -18,9 +23,20 @@ const _: () = assert!(MAX_CODES <= 1 << 16, "a value's number fits in two bytes"
 pub struct Codes {
     pub of_row: CodeRows,
     pub texts: Vec<String>,
+    /// The values' numbers by value, while the column is being read (and
+    /// more cells may come); None once it is loaded.
+    index: Option<Box<Numbers>>,
 }
 
 impl Codes {
+    fn new(index: Option<Box<Numbers>>) -> Self {
+        Codes {
+            of_row: CodeRows::default(),
+            texts: Vec::new(),
+            index,
+        }
+    }
+
     /// Numbers the values of a text column (not a list: its items are tested
     /// one by one), or None past [`MAX_CODES`] values, which is found within
     /// the first few thousand rows of an id column.
@@ -28,15 +44,44 @@ impl Codes {
         if col.ty != FieldType::Text {
             return None;
         }
-        let mut codes = Codes {
-            of_row: CodeRows::default(),
-            texts: Vec::new(),
-        };
+        let mut codes = Codes::new(None);
         // The column as the one part of a new numbered column.
         number_parts(&mut codes, std::slice::from_ref(col)).is_none().then(|| {
-            codes.of_row.shrink_to_fit();
+            codes.loaded();
             codes
         })
+    }
+
+    /// No more cells come: the index goes, and the rows take their
+    /// narrowest form.
+    pub(super) fn loaded(&mut self) {
+        self.index = None;
+        self.of_row.shrink_to_fit();
+    }
+
+    /// Numbers the cells of a run (trimmed), as a stretch of a file is read:
+    /// how many were numbered before one would pass [`MAX_CODES`] values.
+    #[inline]
+    pub(super) fn number_run<'c>(&mut self, cells: impl Iterator<Item = &'c str>) -> usize {
+        let Codes { of_row, texts, index } = self;
+        let numbers = index.get_or_insert_with(|| Box::new(Numbers::of(texts)));
+        let mut run = std::mem::take(&mut numbers.run);
+        run.clear();
+        number_cells(numbers, texts, &mut run, cells.map(str::as_bytes));
+        of_row.extend(&run, texts.len());
+        let taken = run.len();
+        numbers.run = run;
+        taken
+    }
+
+    /// Empties a stretch's numbered column for the next stretch, keeping
+    /// its room.
+    pub(super) fn clear(&mut self) {
+        self.of_row.clear();
+        self.texts.clear();
+        if let Some(index) = &mut self.index {
+            index.clear();
+        }
     }
 }
 
@@ -52,6 +97,34 @@ impl Column {
         self.codes.get_or_init(|| Codes::build(self).map(Box::new)).as_deref()
     }
 
+    /// Whether cells appended to the column are numbered: a text column
+    /// still numbered, or not read yet.
+    pub(super) fn numbers_more(&self) -> bool {
+        self.ty == FieldType::Text
+            && match &self.data {
+                ColumnData::Coded(_) => true,
+                ColumnData::Text { ends, .. } => ends.is_empty(),
+                _ => false,
+            }
+    }
+
+    /// Makes an empty text column of a stretch number its cells as they are
+    /// read ([`Column::push_plain_run`]), for a field whose column is still
+    /// numbered: joining the stretch then renumbers its values, not its
+    /// cells. With `number` false, or past [`MAX_CODES`] values, or for a
+    /// cell that takes the full path, it holds plain text.
+    pub(super) fn number_as_read(&mut self, number: bool) {
+        let number = number && self.ty == FieldType::Text && self.is_empty();
+        match &mut self.data {
+            ColumnData::Coded(codes) if number => codes.clear(),
+            ColumnData::Text { .. } if number => {
+                self.data = ColumnData::Coded(Box::new(Codes::new(Some(Box::default()))));
+            }
+            ColumnData::Coded(_) => self.uncode(),
+            _ => {}
+        }
+    }
+
     /// Appends plain text parts to a new or numbered text column, numbering
     /// their cells. Err: the index of the part that would pass
     /// [`MAX_CODES`] values; it and the parts after it are not appended, and
@@ -59,10 +132,7 @@ impl Column {
     pub(super) fn append_coded(&mut self, parts: &[Column]) -> Result<(), usize> {
         let mut codes = match std::mem::replace(&mut self.data, ColumnData::Bool(Vec::new())) {
             ColumnData::Coded(codes) => codes,
-            ColumnData::Text { ends, .. } if ends.is_empty() => Box::new(Codes {
-                of_row: CodeRows::default(),
-                texts: Vec::new(),
-            }),
+            ColumnData::Text { ends, .. } if ends.is_empty() => Box::new(Codes::new(None)),
             other => {
                 self.data = other;
                 return Err(0);
@@ -88,164 +158,47 @@ impl Column {
     }
 }
 
-/// Numbers the cells of `parts` into `codes`, a part at a time. Returns the
-/// first part that would pass [`MAX_CODES`] values (it and those after it
-/// are left out).
+/// Numbers the cells of `parts` into `codes`, a part at a time: a part of
+/// plain text cell by cell, a numbered one by its values. Returns the first
+/// part that would pass [`MAX_CODES`] values (it and those after it are left
+/// out, and the index is dropped).
 fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
-    let Codes { of_row, texts } = codes;
+    let Codes { of_row, texts, index } = codes;
+    let numbers = index.get_or_insert_with(|| Box::new(Numbers::of(texts)));
     // A part's numbers, appended to `of_row` once the part is numbered.
     let mut numbered: Vec<u16> = Vec::new();
-    // New values borrowed from the parts, added to `texts` at the end.
-    let mut added: Vec<&str> = Vec::new();
-    let mut too_many = None;
-    let mut numbers = Numbers::default();
-    for (t, c) in texts.iter().zip(0u16..) {
-        numbers.insert(t, c);
-    }
-    'parts: for (at, part) in parts.iter().enumerate() {
-        let ColumnData::Text { buf, ends } = &part.data else {
-            too_many = Some(at);
-            break;
-        };
-        let added_before = added.len();
+    for (at, part) in parts.iter().enumerate() {
+        let before = texts.len();
         numbered.clear();
-        numbered.reserve(ends.len());
-        let bytes = buf.as_bytes();
-        let mut start = 0usize;
-        // The cell before's value and number: exports sorted by date or id
-        // repeat a stage or campaign on the next row as often as not
-        // (40% of the cells of the generated bundles), and two words
-        // compare for less than a hash and probe.
-        let mut previous: Option<(Key<'_>, u16)> = None;
-        for end in ends.iter() {
-            let span = start..end as usize;
-            start = span.end;
-            // Bytes, not text: a value is made text only when it is new.
-            let key = Key::of(bytes.get(span.clone()).unwrap_or_default());
-            if let Some((last, code)) = &previous
-                && *last == key
-            {
-                numbered.push(*code);
-                continue;
+        let whole = match &part.data {
+            ColumnData::Text { buf, ends } => {
+                numbered.reserve(ends.len());
+                let bytes = buf.as_bytes();
+                let mut start = 0usize;
+                let cells = ends.iter().map(|end| {
+                    let span = start..end as usize;
+                    start = span.end;
+                    bytes.get(span).unwrap_or_default()
+                });
+                number_cells(numbers, texts, &mut numbered, cells)
             }
-            let code = match numbers.get(&key) {
-                Some(c) => c,
-                None => {
-                    let next = texts.len() + added.len();
-                    let Some(c) = u16::try_from(next).ok().filter(|_| next < MAX_CODES) else {
-                        added.truncate(added_before);
-                        too_many = Some(at);
-                        break 'parts;
-                    };
-                    let text = buf.get(span).unwrap_or_default();
-                    numbers.insert(text, c);
-                    added.push(text);
-                    c
-                }
-            };
-            numbered.push(code);
-            previous = Some((key, code));
-        }
-        of_row.extend(&numbered, texts.len() + added.len());
-    }
-    drop(numbers);
-    texts.extend(added.into_iter().map(str::to_string));
-    too_many
-}
-
-/// Value numbers by value: values of up to 16 bytes (what numbered columns
-/// mostly hold) in a table of their own, found by their two words and length
-/// without a string compare; longer ones in a hash map. The table holds
-/// value numbers (two bytes a slot, little to clear for each join) and the
-/// words sit beside it by number.
-struct Numbers<'t> {
-    /// A value's number + 1 by its hash; 0 empty.
-    slots: Vec<u16>,
-    /// (length, first word, last word) of each short value, by number.
-    words: Vec<(u8, u64, u64)>,
-    long: HashMap<&'t [u8], u16, foldhash::fast::RandomState>,
-}
-
-/// Slots of the short table: twice the values it may hold.
-const SHORT_SLOTS: usize = 2 * MAX_CODES;
-
-impl Default for Numbers<'_> {
-    fn default() -> Self {
-        Numbers {
-            slots: vec![0; SHORT_SLOTS],
-            words: Vec::new(),
-            long: HashMap::default(),
-        }
-    }
-}
-
-impl<'t> Numbers<'t> {
-    /// The slot of a short value: its own, or the empty one it would take.
-    #[inline]
-    fn slot(&self, key: (u8, u64, u64)) -> usize {
-        let (len, a, b) = key;
-        let h = (a ^ b.rotate_left(23) ^ (u64::from(len) << 57)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let mut at = usize::try_from(h >> (64 - SHORT_SLOTS.trailing_zeros())).unwrap_or_default();
-        loop {
-            match self.slots[at] {
-                0 => return at,
-                n if self.words[usize::from(n - 1)] == key => return at,
-                _ => at = (at + 1) & (SHORT_SLOTS - 1),
+            // Its values are numbered, its rows renumbered by them.
+            ColumnData::Coded(part) => {
+                number_cells(numbers, texts, &mut numbered, part.texts.iter().map(String::as_bytes))
             }
+            _ => false,
+        };
+        if !whole {
+            texts.truncate(before);
+            *index = None;
+            return Some(at);
+        }
+        match &part.data {
+            ColumnData::Coded(part) => of_row.extend_mapped(&part.of_row, &numbered, texts.len()),
+            _ => of_row.extend(&numbered, texts.len()),
         }
     }
-
-    #[inline]
-    fn get(&self, key: &Key<'_>) -> Option<u16> {
-        match *key {
-            Key::Short(len, a, b) => self.slots[self.slot((len, a, b))].checked_sub(1),
-            Key::Long(t) => self.long.get(t).copied(),
-        }
-    }
-
-    fn insert(&mut self, text: &'t str, code: u16) {
-        match Key::of(text.as_bytes()) {
-            Key::Short(len, a, b) => {
-                let at = self.slot((len, a, b));
-                let n = usize::from(code);
-                if self.words.len() <= n {
-                    self.words.resize(n + 1, (0, 0, 0));
-                }
-                self.words[n] = (len, a, b);
-                self.slots[at] = code + 1;
-            }
-            Key::Long(t) => {
-                self.long.insert(t, code);
-            }
-        }
-    }
-}
-
-/// A value as a hash key. Values of up to 16 bytes (a stage, a campaign
-/// id: what numbered columns hold) are two words, compared without a call
-/// to `memcmp` for every cell of the column.
-#[derive(PartialEq, Eq)]
-enum Key<'t> {
-    /// The length, and the first and last eight bytes (or four, or the
-    /// bytes themselves when shorter), which with the length are the value.
-    Short(u8, u64, u64),
-    Long(&'t [u8]),
-}
-
-impl<'t> Key<'t> {
-    fn of(b: &'t [u8]) -> Self {
-        let n = b.len();
-        let bytes = |s: &[u8]| s.iter().rev().fold(0u64, |w, x| (w << 8) | u64::from(*x));
-        let u64_at = |s: &[u8]| <[u8; 8]>::try_from(s).map_or(0, u64::from_le_bytes);
-        let u32_at = |s: &[u8]| <[u8; 4]>::try_from(s).map_or(0, |w| u64::from(u32::from_le_bytes(w)));
-        let len = u8::try_from(n).unwrap_or(u8::MAX);
-        match n {
-            8..=16 => Key::Short(len, u64_at(&b[..8]), u64_at(&b[n - 8..])),
-            4..=7 => Key::Short(len, u32_at(&b[..4]), u32_at(&b[n - 4..])),
-            0..=3 => Key::Short(len, bytes(b), 0),
-            _ => Key::Long(b),
-        }
-    }
+    None
 }
 
 /// The cells of a numbered column as text.
@@ -276,29 +229,53 @@ mod tests {
     }
 
     /// A text column joined from parts (as the loader joins a file's
-    /// stretches), numbered or not, reads like the same cells pushed one by
-    /// one into plain text.
-    fn joined_reads_like_plain(cells: &[String], cuts: &[usize], windows: usize) -> Result<(), TestCaseError> {
+    /// stretches, a window of them at a time, reusing the columns of the
+    /// window before), each part numbered as read or plain text, reads like
+    /// the same cells pushed one by one into plain text.
+    fn joined_reads_like_plain(
+        cells: &[String],
+        cuts: &[usize],
+        windows: usize,
+        numbered: &[bool],
+    ) -> Result<(), TestCaseError> {
         let mut plain = Column::new(FieldType::Text);
         for c in cells {
             plain.push_text(c).unwrap();
         }
-        let mut parts: Vec<Column> = Vec::new();
+        let mut ranges = Vec::new();
         let mut start = 0;
         for cut in cuts.iter().map(|c| c % (cells.len() + 1)).chain([cells.len()]) {
             let end = cut.max(start);
-            let mut part = Column::new(FieldType::Text);
-            for c in &cells[start..end] {
-                prop_assert!(part.push_plain(c));
-            }
-            parts.push(part);
+            ranges.push(start..end);
             start = end;
         }
         let mut joined = Column::new(FieldType::Text);
-        let per_window = parts.len().div_ceil(windows.max(1)).max(1);
-        while !parts.is_empty() {
-            let rest = parts.split_off(per_window.min(parts.len()));
-            joined.append_all(&std::mem::replace(&mut parts, rest));
+        let per_window = ranges.len().div_ceil(windows.max(1)).max(1);
+        let mut spares: Vec<Column> = Vec::new();
+        for (w, window) in ranges.chunks(per_window).enumerate() {
+            let mut parts = Vec::new();
+            for (k, range) in window.iter().enumerate() {
+                let mut part = spares.pop().unwrap_or_else(|| Column::new(FieldType::Text));
+                let number = numbered.get((w + k) % numbered.len().max(1)).copied().unwrap_or(false);
+                part.number_as_read(number && joined.numbers_more());
+                let run: Vec<&str> = cells[range.clone()].iter().map(String::as_str).collect();
+                if number {
+                    // Runs of a few cells, as a stretch is read in batches.
+                    for chunk in run.chunks(7) {
+                        prop_assert_eq!(part.push_plain_run(chunk), chunk.len());
+                    }
+                } else {
+                    for c in run {
+                        prop_assert!(part.push_plain(c));
+                    }
+                }
+                parts.push(part);
+            }
+            joined.append_all(&parts);
+            for mut part in parts {
+                part.clear();
+                spares.push(part);
+            }
         }
         joined.shrink_to_fit();
         prop_assert_eq!(joined.len(), plain.len());
@@ -332,8 +309,9 @@ mod tests {
             cells in proptest::collection::vec("|won|lost|open|[a-z]{1,2}", 0..200),
             cuts in proptest::collection::vec(0usize..200, 0..6),
             windows in 1usize..4,
+            numbered in proptest::collection::vec(proptest::bool::ANY, 0..4),
         ) {
-            joined_reads_like_plain(&cells, &cuts, windows)?;
+            joined_reads_like_plain(&cells, &cuts, windows, &numbered)?;
         }
 
         /// Past [`MAX_CODES`] values, in the first part or a later one.
@@ -342,35 +320,10 @@ mod tests {
             distinct in (MAX_CODES - 2)..(MAX_CODES + 3),
             cuts in proptest::collection::vec(0usize..5000, 0..4),
             windows in 1usize..4,
+            numbered in proptest::collection::vec(proptest::bool::ANY, 0..4),
         ) {
             let cells: Vec<String> = (0..distinct + 100).map(|i| format!("v{}", i % distinct)).collect();
-            joined_reads_like_plain(&cells, &cuts, windows)?;
-        }
-    }
-
-    proptest::proptest! {
-        /// Two values have the same key exactly when they are equal.
-        #[test]
-        fn keys_are_the_values(a in "[ab\u{e9}]{0,18}", b in "[ab\u{e9}]{0,18}") {
-            prop_assert_eq!(Key::of(a.as_bytes()) == Key::of(b.as_bytes()), a == b);
-        }
-
-        /// The value table gives each value the number it was given, short
-        /// and long values alike, values alike in their first and last bytes
-        /// included.
-        #[test]
-        fn values_find_their_numbers(values in proptest::collection::vec("[ab\u{e9}]{0,20}", 0..300)) {
-            let mut numbers = Numbers::default();
-            let mut known: HashMap<&str, u16> = HashMap::new();
-            for v in &values {
-                let expected = known.get(v.as_str()).copied();
-                prop_assert_eq!(numbers.get(&Key::of(v.as_bytes())), expected, "{:?}", v);
-                if expected.is_none() {
-                    let code = u16::try_from(known.len()).unwrap();
-                    known.insert(v, code);
-                    numbers.insert(v, code);
-                }
-            }
+            joined_reads_like_plain(&cells, &cuts, windows, &numbered)?;
         }
     }
 

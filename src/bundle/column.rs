@@ -103,10 +103,20 @@ impl Column {
                     v.reserve(parts.iter().map(Column::len).sum());
                 }
                 for p in parts {
-                    if let ColumnData::Text { buf: b, ends: e } = &p.data {
-                        let base = u32::try_from(buf.len()).unwrap_or(u32::MAX);
-                        buf.push_str(b);
-                        ends.append(base, e);
+                    match &p.data {
+                        ColumnData::Text { buf: b, ends: e } => {
+                            let base = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+                            buf.push_str(b);
+                            ends.append(base, e);
+                        }
+                        // A stretch numbered as it was read.
+                        ColumnData::Coded(codes) => {
+                            for code in codes.of_row.iter() {
+                                buf.push_str(codes.texts.get(code).map_or("", String::as_str));
+                                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+                            }
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -130,13 +140,14 @@ impl Column {
     /// Empties the column and keeps its room, for the next stretch of a
     /// file to be read into (a fresh one would be grown and faulted in anew).
     pub(super) fn clear(&mut self) {
-        self.uncode();
         match &mut self.data {
             ColumnData::Text { buf, ends } => {
                 buf.clear();
                 ends.clear();
             }
-            ColumnData::Coded(_) => {}
+            // Numbered as read: made to number again or to hold text by
+            // [`Column::number_as_read`] before the next stretch.
+            ColumnData::Coded(codes) => codes.clear(),
             ColumnData::Number(v) => v.clear(),
             ColumnData::Date(v) => v.clear(),
             ColumnData::Bool(v) => v.clear(),
@@ -152,7 +163,7 @@ impl Column {
                 buf.shrink_to_fit();
                 ends.shrink_to_fit();
             }
-            ColumnData::Coded(c) => c.of_row.shrink_to_fit(),
+            ColumnData::Coded(c) => c.loaded(),
             ColumnData::Number(v) => v.shrink_to_fit(),
             ColumnData::Date(v) => v.shrink_to_fit(),
             ColumnData::Bool(v) => v.shrink_to_fit(),

@@ -157,7 +157,7 @@ impl DatasetBuilder<'_> {
             proto.anchors = Some(Vec::new());
         }
         let above = || {
-            let mut above = proto.fresh(None);
+            let mut above = proto.fresh(None, &[]);
             for (row, loc) in &head.after {
                 if !above.accept(row, *loc) {
                     break;
@@ -182,12 +182,13 @@ impl DatasetBuilder<'_> {
         // from: they are warm and already large enough.
         let mut spares = Vec::new();
         for window in stretches.chunks(WINDOW_PER_THREAD * rayon::current_num_threads()) {
+            let number = proto.numbered(&ds);
             let reuse: Vec<_> = window.iter().map(|_| spares.pop()).collect();
             let sinks: Vec<(RowSink<'_>, usize)> = window
                 .par_iter()
                 .zip(reuse)
                 .map(|(range, spare)| {
-                    let mut sink = proto.fresh(spare);
+                    let mut sink = proto.fresh(spare, &number);
                     let range = data_start + range.start..data_start + range.end;
                     sink.base = range.start;
                     let Some(stretch) = src.text.part(range.clone()) else {
@@ -230,7 +231,7 @@ impl DatasetBuilder<'_> {
         if multiline {
             super::merge::clear(&mut ds);
             merged = Merged::default();
-            let mut sink = proto.fresh(None);
+            let mut sink = proto.fresh(None, &[]);
             sink.base = data_start;
             let text = src.text.part(data_start..bytes.len()).ok_or(NotUtf8)?;
             read_stretch(&mut sink, text, delimiter, false);

@@ -114,6 +114,17 @@ impl<'p> RowSink<'p> {
         }
     }
 
+    /// Per planned column, whether a stretch read by [`RowSink::fresh`]
+    /// numbers its plain cells as it reads them (see
+    /// [`Column::number_as_read`]): for the kept text columns `ds` still
+    /// numbers, so an id column is numbered in its file's first stretches
+    /// only.
+    pub(super) fn numbered(&self, ds: &Dataset) -> Vec<bool> {
+        (self.plan.columns.iter().zip(&self.plain))
+            .map(|(c, plain)| *plain && ds.columns.get(&c.field).is_some_and(Column::numbers_more))
+            .collect()
+    }
+
     /// Moves every line this stretch recorded down by `by` lines (a stretch
     /// numbers its lines from 1 until it knows where it sits in the file).
     pub fn shift_lines(&mut self, by: usize) {
@@ -286,8 +297,9 @@ impl<'p> RowSink<'p> {
 
     /// An empty sink for another stretch of the same file, reading into
     /// `spare` (the emptied columns of a stretch already joined, in
-    /// [`RowSink::into_columns`] order) where given.
-    pub(super) fn fresh(&self, spare: Option<Vec<Option<Column>>>) -> Self {
+    /// [`RowSink::into_columns`] order) where given, numbering the columns
+    /// `number` says to (see [`RowSink::numbered`]).
+    pub(super) fn fresh(&self, spare: Option<Vec<Option<Column>>>, number: &[bool]) -> Self {
         let empty = |c: &Option<Column>| c.as_ref().map(|c| Column::new(c.ty));
         let (columns, derived, constants) = (&self.slots.columns, &self.slots.derived, &self.slots.constants);
         let slots = match spare {
@@ -306,6 +318,12 @@ impl<'p> RowSink<'p> {
                 constants: constants.iter().map(empty).collect(),
             },
         };
+        let mut slots = slots;
+        for (i, col) in slots.columns.iter_mut().enumerate() {
+            if let Some(col) = col {
+                col.number_as_read(number.get(i).copied().unwrap_or(false));
+            }
+        }
         let checks = self.checks.iter().map(empty).collect();
         let anchored = self.anchors.is_some();
         let mut sink = Self::empty(

@@ -160,6 +160,9 @@ impl Column {
     // for every cell of a big export (2-3% of an audit's CPU).
     #[inline(always)]
     pub fn push_plain(&mut self, raw: &str) -> bool {
+        if let ColumnData::Coded(_) = self.data {
+            return self.push_plain_run(std::slice::from_ref(&raw)) == 1;
+        }
         let t = crate::value::trim_cell(raw);
         match (&mut self.data, self.ty) {
             (ColumnData::Text { buf, ends }, FieldType::Text) => {
@@ -191,6 +194,16 @@ impl Column {
             (ColumnData::Text { buf, ends }, FieldType::Text) => {
                 trimmed.for_each(|t| push_plain_text(buf, ends, t));
                 cells.len()
+            }
+            // Numbered as read (see `Column::number_as_read`), until a
+            // cell would pass the most values: then plain text.
+            (ColumnData::Coded(codes), FieldType::Text) => {
+                let taken = codes.number_run(trimmed);
+                if taken < cells.len() {
+                    self.uncode();
+                    return taken + self.push_plain_run(&cells[taken..]);
+                }
+                taken
             }
             (ColumnData::Number(v), FieldType::Number) => push_while(v.wide(), trimmed, plain_number_cell),
             (ColumnData::Date(v), _) => push_while(v.wide(), trimmed, plain_date_cell),

@@ -143,4 +143,19 @@ mod tests {
         grown.extend(&[256], 257);
         assert_eq!(grown, CodeRows::Two(vec![0, 1, 256]));
     }
+
+    #[test]
+    fn a_part_numbered_on_its_own_is_mapped_to_the_column_numbers() {
+        let map = [5, 0, 2];
+        let mut few = CodeRows::One(vec![1]);
+        few.extend_mapped(&CodeRows::One(vec![0, 2, 1, 0]), &map, 6);
+        assert_eq!(few, CodeRows::One(vec![1, 5, 2, 0, 5]));
+        // Past 256 values, the column takes two bytes a row.
+        let mut widened = CodeRows::One(vec![1]);
+        widened.extend_mapped(&CodeRows::One(vec![2, 0]), &[300, 1, 7], 301);
+        assert_eq!(widened, CodeRows::Two(vec![1, 7, 300]));
+        let mut many = CodeRows::Two(vec![400]);
+        many.extend_mapped(&CodeRows::Two(vec![1, 0]), &[9, 299], 400);
+        assert_eq!(many, CodeRows::Two(vec![400, 299, 9]));
+    }
 }

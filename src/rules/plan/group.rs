@@ -281,13 +281,26 @@ impl Grouping {
 /// Rows numbered by group by sorting their keys ([`keysort`]): many rows,
 /// mostly distinct keys.
 fn number_sorted(key_col: &Column, rows: &[u32], words: bool) -> (Vec<u32>, usize) {
+    // The last text normalised, and its key: rows of one parent (a deal's
+    // credits) come together, and a key is asked for more than once.
+    let mut last: Option<&str> = None;
+    let mut last_key = String::new();
     keysort::number(rows.len(), |i, buf| {
         let r = rows[i] as usize;
         if key_col.is_null(r) {
             return false;
         }
         if words {
-            normalize_into(key_col.text(r).unwrap_or_default(), buf);
+            let text = key_col.text(r).unwrap_or_default();
+            if last == Some(text) {
+                buf.clear();
+                buf.push_str(&last_key);
+            } else {
+                normalize_into(text, buf);
+                last = Some(text);
+                last_key.clear();
+                last_key.push_str(buf);
+            }
         } else {
             buf.clear();
             buf.push_str(&key_col.key_text(r));

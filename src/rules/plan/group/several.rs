@@ -71,6 +71,8 @@ fn code_numbers(codes: &Codes, rows: &[u32]) -> Vec<u32> {
 /// order of first appearance; a row in no group stays in none.
 fn pair(so_far: &[u32], next: &[u32]) -> (Vec<u32>, usize) {
     let mut index: HashMap<u64, u32, foldhash::fast::RandomState> = HashMap::default();
+    // The row before's pair and number: rows of one group often come together.
+    let mut previous = (NONE, NONE, NONE);
     let paired = so_far
         .iter()
         .zip(next)
@@ -78,8 +80,13 @@ fn pair(so_far: &[u32], next: &[u32]) -> (Vec<u32>, usize) {
             if a == NONE {
                 return NONE;
             }
+            if (a, b) == (previous.0, previous.1) {
+                return previous.2;
+            }
             let n = index.len() as u32;
-            *index.entry((u64::from(a) << 32) | u64::from(b)).or_insert(n)
+            let number = *index.entry((u64::from(a) << 32) | u64::from(b)).or_insert(n);
+            previous = (a, b, number);
+            number
         })
         .collect();
     (paired, index.len())

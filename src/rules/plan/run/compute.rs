@@ -409,6 +409,10 @@ pub(super) fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u3
             .collect();
         return (keys, of_row);
     }
+    // The row before's text and number: credits and other child records
+    // come grouped by their parent, so a key is as often as not the one
+    // just normalised.
+    let mut previous: Option<(&str, Option<u32>)> = None;
     let of_row = rows
         .iter()
         .map(|&r| {
@@ -416,8 +420,16 @@ pub(super) fn lookup_keys(col: &Column, rows: &[u32]) -> (TextSet, Vec<Option<u3
             if col.is_null(r) {
                 return None;
             }
+            let text = col.text(r).filter(|_| col.ty == FieldType::Text);
+            if let (Some(text), Some((before, key))) = (text, previous)
+                && text == before
+            {
+                return key;
+            }
             normalize_into(&col.key_text(r), &mut buf);
-            (!buf.is_empty()).then(|| keys.number(&buf).0)
+            let key = (!buf.is_empty()).then(|| keys.number(&buf).0);
+            previous = text.map(|t| (t, key));
+            key
         })
         .collect();
     (keys, of_row)

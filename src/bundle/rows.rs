@@ -416,8 +416,8 @@ mod tests {
         /// A run of plain cells stores what the plain path stores cell by
         /// cell, and stops at the first cell it declines.
         #[test]
-        fn a_run_of_plain_cells_reads_like_each_cell(cells in proptest::collection::vec("[ ]?[-]?[0-9]{0,4}(\\.[0-9])?|2025-0[1-9]-1[0-9]|true|x|", 0..20)) {
-            for ty in [FieldType::Text, FieldType::Number, FieldType::Date, FieldType::Bool] {
+        fn a_run_of_plain_cells_reads_like_each_cell(cells in proptest::collection::vec("[ ]?[-]?[0-9]{0,4}(\\.[0-9])?%?|2025-0[1-9]-1[0-9]|true|x|", 0..20)) {
+            for ty in [FieldType::Text, FieldType::Number, FieldType::Percent, FieldType::Date, FieldType::Bool] {
                 let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
                 let (mut run, mut each) = (Column::new(ty), Column::new(ty));
                 let taken = run.push_plain_run(&cells);

@@ -90,12 +90,16 @@ impl<'t> Batch<'t> {
     pub fn column(&self, i: usize, width: usize) -> impl Iterator<Item = &'t str> + '_ {
         debug_assert!(i < width && self.ends.len() == self.lines.len() * width);
         let text = self.text;
-        self.lines.iter().enumerate().map(move |(k, line)| {
-            let at = k * width + i;
-            let start = if i == 0 { line.start } else { self.ends[at - 1] + 1 };
-            // SAFETY: as for `Batch::cell`.
-            unsafe { std::str::from_utf8_unchecked(&text[start..self.ends[at]]) }
-        })
+        // A line's ends as a slice of `width`: the index checks are the
+        // same for every line, and made once.
+        self.lines
+            .iter()
+            .zip(self.ends.chunks_exact(width.max(1)))
+            .map(move |(line, ends)| {
+                let start = if i == 0 { line.start } else { ends[i - 1] + 1 };
+                // SAFETY: as for `Batch::cell`.
+                unsafe { std::str::from_utf8_unchecked(&text[start..ends[i]]) }
+            })
     }
 
     /// Ends the line that runs from `start` to the line break at `at` (or

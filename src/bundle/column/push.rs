@@ -40,6 +40,20 @@ fn plain_date_cell(t: &str) -> Option<i32> {
     }
 }
 
+/// A trimmed cell as the plain path reads a percent: "35%", or a share
+/// ("0.35") or a number of percent ("35") told apart as
+/// [`crate::value::parse_percent`] tells them; empty is missing.
+#[inline(always)]
+fn plain_percent_cell(t: &str) -> Option<f64> {
+    if t.is_empty() {
+        return Some(f64::NAN);
+    }
+    match t.strip_suffix('%') {
+        Some(n) => plain_number(n).map(|n| n / 100.0),
+        None => plain_number(t).map(|n| if n.abs() > 1.0 { n / 100.0 } else { n }),
+    }
+}
+
 /// Pushes cells read by `read` until one it declines: how many were pushed.
 #[inline(always)]
 fn push_while<'c, T>(v: &mut Vec<T>, cells: impl Iterator<Item = &'c str>, read: impl Fn(&str) -> Option<T>) -> usize {
@@ -152,7 +166,7 @@ impl Column {
 
     /// Appends a plain cell (no value map, null markers or date formats of a
     /// source to apply) when it is what most cells of a big export are: text,
-    /// an integer or decimal, an ISO date, true or false, or empty. False: nothing was
+    /// an integer or decimal, a percent, an ISO date, true or false, or empty. False: nothing was
     /// appended, and the cell takes the full path ([`Column::push_text`]),
     /// which gives the same result for every cell this accepts.
     // Inlined into the loader's row loop, its one caller on the audit path:
@@ -170,6 +184,9 @@ impl Column {
                 true
             }
             (ColumnData::Number(v), FieldType::Number) => plain_number_cell(t).inspect(|n| v.wide().push(*n)).is_some(),
+            (ColumnData::Number(v), FieldType::Percent) => {
+                plain_percent_cell(t).inspect(|n| v.wide().push(*n)).is_some()
+            }
             (ColumnData::Bool(v), FieldType::Bool) => {
                 // The words exports write for flags; others take the full path.
                 let b = match t {
@@ -206,6 +223,7 @@ impl Column {
                 taken
             }
             (ColumnData::Number(v), FieldType::Number) => push_while(v.wide(), trimmed, plain_number_cell),
+            (ColumnData::Number(v), FieldType::Percent) => push_while(v.wide(), trimmed, plain_percent_cell),
             (ColumnData::Date(v), _) => push_while(v.wide(), trimmed, plain_date_cell),
             _ => cells.iter().take_while(|c| self.push_plain(c)).count(),
         }

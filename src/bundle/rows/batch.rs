@@ -57,6 +57,8 @@ impl RowSink<'_> {
         }
         issues.sort_by_key(|(k, i, ..)| (*k, *i));
         let mut issues = issues.into_iter().peekable();
+        // Most files have no field derived from another nor a constant one.
+        let derives = !(self.plan.derived.is_empty() && self.plan.constants.is_empty());
         for k in 0..batch.len() {
             let (line, at) = batch.line(k);
             self.anchor(line, at);
@@ -64,7 +66,9 @@ impl RowSink<'_> {
             while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
                 self.cell_issue(i, loc, cell, error);
             }
-            self.push_derived(&batch.row(k));
+            if derives {
+                self.push_derived(&batch.row(k));
+            }
             self.lines.push(loc.line_number());
             self.rows += 1;
         }

@@ -110,13 +110,22 @@ impl Days {
                     .ok()
                     .filter(|o| *o != MISSING)
             };
-            if parts.iter().all(|p| p.iter().all(|d| offset(*d).is_some())) {
-                offsets.reserve(more);
-                for p in parts {
-                    offsets.extend(p.iter().map(|d| offset(*d).unwrap_or(MISSING)));
-                }
+            // Narrowed in one pass, and taken back in the rare case a day
+            // falls outside the range.
+            let before = offsets.len();
+            offsets.reserve(more);
+            let mut fits = true;
+            for p in parts {
+                offsets.extend(p.iter().map(|d| {
+                    let o = offset(*d);
+                    fits &= o.is_some();
+                    o.unwrap_or(MISSING)
+                }));
+            }
+            if fits {
                 return;
             }
+            offsets.truncate(before);
         }
         super::column::extend_all(self.wide(), parts);
     }

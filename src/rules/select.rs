@@ -35,8 +35,19 @@ impl Mask {
     /// `rows` (each below `n`) of `0..n`.
     pub fn of_rows(n: usize, rows: &[u32]) -> Self {
         let mut mask = Mask::none(n.div_ceil(64));
+        // The rows of one word gathered before it is stored: rows come in
+        // order, most words hold several.
+        let (mut at, mut bits) = (0usize, 0u64);
         for &r in rows {
-            mask.words[(r / 64) as usize] |= 1 << (r % 64);
+            let word = (r / 64) as usize;
+            if word != at {
+                mask.words[at] |= bits;
+                (at, bits) = (word, 0);
+            }
+            bits |= 1 << (r % 64);
+        }
+        if let Some(last) = mask.words.get_mut(at) {
+            *last |= bits;
         }
         mask
     }
@@ -61,6 +72,11 @@ impl Mask {
         let count = self.words.iter().map(|w| w.count_ones() as usize).sum();
         let mut out = Vec::with_capacity(count);
         for (i, &word) in (0u32..).zip(&self.words) {
+            // A word of every row (a filter most rows pass) as a range.
+            if word == u64::MAX {
+                out.extend(i * 64..i * 64 + 64);
+                continue;
+            }
             let mut w = word;
             while w != 0 {
                 out.push(i * 64 + w.trailing_zeros());
@@ -72,7 +88,8 @@ impl Mask {
 
     /// The rows of this selection that pass `test`. A word whose 64 rows are
     /// all selected is tested without a branch per row; elsewhere only the
-    /// selected rows are tested.
+    /// selected rows are tested, their answers set without a branch either
+    /// (a test's answer follows no pattern a processor could predict).
     fn keep(&self, test: impl Fn(usize) -> bool) -> Mask {
         let mut out = Mask::none(self.words.len());
         for (i, (&word, kept)) in self.words.iter().zip(&mut out.words).enumerate() {
@@ -83,9 +100,7 @@ impl Mask {
                 let (mut w, mut bits) = (word, 0u64);
                 while w != 0 {
                     let b = w.trailing_zeros() as usize;
-                    if test(base + b) {
-                        bits |= 1 << b;
-                    }
+                    bits |= u64::from(test(base + b)) << b;
                     w &= w - 1;
                 }
                 bits

@@ -10,7 +10,7 @@
 
 use super::bound::{Bound, compare};
 use super::condition::Cmp;
-use crate::bundle::{Column, ColumnData, Days, Figures, MISSING_DAY_OFFSET, NULL_DATE};
+use crate::bundle::{CodeRows, Column, ColumnData, Days, Figures, MISSING_DAY_OFFSET, NULL_DATE};
 use crate::value::FieldType;
 
 /// A selection of rows `0..n` of a dataset, a bit per row (a million rows
@@ -82,6 +82,33 @@ impl Mask {
                 out.push(i * 64 + w.trailing_zeros());
                 w &= w - 1;
             }
+        }
+        out
+    }
+
+    /// [`Mask::keep`] for a test of a row's value in `values` (a row past
+    /// them fails): a word of 64 selected rows reads its 64 values as one
+    /// slice, with no index check per row.
+    #[inline]
+    fn keep_by<T: Copy>(&self, values: &[T], test: impl Fn(T) -> bool) -> Mask {
+        let mut out = Mask::none(self.words.len());
+        for (i, (&word, kept)) in self.words.iter().zip(&mut out.words).enumerate() {
+            let base = i * 64;
+            *kept = match values.get(base..base + 64) {
+                Some(chunk) if word == u64::MAX => chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |bits, (b, v)| bits | (u64::from(test(*v)) << b)),
+                _ => {
+                    let (mut w, mut bits) = (word, 0u64);
+                    while w != 0 {
+                        let b = w.trailing_zeros() as usize;
+                        bits |= u64::from(values.get(base + b).is_some_and(|v| test(*v))) << b;
+                        w &= w - 1;
+                    }
+                    bits
+                }
+            };
         }
         out
     }
@@ -187,17 +214,12 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
 /// million rows at a time.
 fn dated_within(input: &Mask, days: &Days, lo: i64, hi: i64) -> Mask {
     match days {
-        Days::Wide(v) => input.keep(|r| {
-            v.get(r)
-                .is_some_and(|d| *d != NULL_DATE && lo <= i64::from(*d) && i64::from(*d) <= hi)
-        }),
+        Days::Wide(v) => input.keep_by(v, |d| d != NULL_DATE && lo <= i64::from(d) && i64::from(d) <= hi),
         Days::Narrow { base, offsets } => {
             // A day is `base + offset`: the range moved to offsets instead.
             let (lo, hi) = (lo.saturating_sub(i64::from(*base)), hi.saturating_sub(i64::from(*base)));
-            input.keep(|r| {
-                offsets
-                    .get(r)
-                    .is_some_and(|o| *o != MISSING_DAY_OFFSET && lo <= i64::from(*o) && i64::from(*o) <= hi)
+            input.keep_by(offsets, |o| {
+                o != MISSING_DAY_OFFSET && lo <= i64::from(o) && i64::from(o) <= hi
             })
         }
     }
@@ -229,12 +251,11 @@ impl Bound<'_> {
             Bound::RowsIn(rows) => Mask {
                 words: input.words.iter().zip(&rows.words).map(|(i, r)| i & r).collect(),
             },
-            Bound::Flags(flags, answers) => {
-                input.keep(|r| flags.get(r).is_some_and(|s| answers[usize::from((*s).min(2))]))
-            }
-            Bound::Coded(of_row, answers) => {
-                input.keep(|r| of_row.get(r).is_some_and(|c| answers.get(c).copied().unwrap_or(false)))
-            }
+            Bound::Flags(flags, answers) => input.keep_by(flags, |s| answers[usize::from(s.min(2))]),
+            Bound::Coded(of_row, answers) => match of_row {
+                CodeRows::One(v) => input.keep_by(v, |c| answers.get(usize::from(c)).copied().unwrap_or(false)),
+                CodeRows::Two(v) => input.keep_by(v, |c| answers.get(usize::from(c)).copied().unwrap_or(false)),
+            },
             Bound::Present(col) => present(input, *col),
             // A semi-join with nothing to find (its set side lacks the field).
             Bound::InSet(_, set) if set.is_empty() => none(),

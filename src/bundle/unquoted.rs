@@ -86,6 +86,15 @@ impl<'t> Batch<'t> {
         unsafe { std::str::from_utf8_unchecked(&self.text[start..end]) }
     }
 
+    /// Whether the `k`-th line starts with a letter or digit: its first
+    /// cell then holds text, so the line is not blank.
+    #[inline]
+    pub fn starts_with_text(&self, k: usize) -> bool {
+        self.text
+            .get(self.lines[k].start)
+            .is_some_and(u8::is_ascii_alphanumeric)
+    }
+
     /// Cell `i` of every line, in order, when every line has `width` cells.
     pub fn column(&self, i: usize, width: usize) -> impl Iterator<Item = &'t str> + '_ {
         debug_assert!(i < width && self.ends.len() == self.lines.len() * width);

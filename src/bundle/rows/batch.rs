@@ -16,7 +16,7 @@ impl RowSink<'_> {
             && (0..batch.len()).all(|k| {
                 let row = batch.row(k);
                 row.width() == self.header_width
-                    && !is_blank(&row)
+                    && (batch.starts_with_text(k) || !is_blank(&row))
                     && !self.plan.is_skipped_row((0..row.width()).map(|i| row.cell(i)))
             });
         if !ordinary {
@@ -63,8 +63,10 @@ impl RowSink<'_> {
             let (line, at) = batch.line(k);
             self.anchor(line, at);
             let loc = Loc::Line(line);
-            while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
-                self.cell_issue(i, loc, cell, error);
+            if issues.peek().is_some() {
+                while let Some((_, i, cell, error)) = issues.next_if(|(row, ..)| *row == k) {
+                    self.cell_issue(i, loc, cell, error);
+                }
             }
             if derives {
                 self.push_derived(&batch.row(k));

@@ -40,6 +40,12 @@ impl Figures {
         }
     }
 
+    /// A number of a [`Figures::Whole`] column, when it is not missing.
+    #[inline]
+    pub fn known_whole(n: i32) -> Option<f64> {
+        (n != MISSING).then(|| f64::from(n))
+    }
+
     /// The row's number when it has one.
     #[inline]
     pub fn known(&self, row: usize) -> Option<f64> {

@@ -6,7 +6,7 @@ use super::Agg;
 use super::expr::Val;
 use super::keysort::{self, NONE, SORT_FROM};
 use super::table::Table;
-use crate::bundle::ColumnData;
+use crate::bundle::{ColumnData, Figures};
 use crate::rules::ordered_keys::IdKeys;
 use crate::rules::vocab::{TextSet, normalize_into};
 use crate::value::FieldType;
@@ -192,16 +192,29 @@ pub(super) fn aggregate_column(agg: Agg, col: Option<&crate::bundle::Column>, fi
         return if agg == Agg::Count { Val::Num(0.0) } else { Val::Null };
     }
     match agg {
-        Agg::Count => Val::Num(
-            rows.iter()
-                .filter(|r| col.is_none_or(|c| !c.is_null(**r as usize)))
-                .count() as f64,
-        ),
+        Agg::Count => Val::Num(match col {
+            Some(c) => rows.iter().filter(|r| !c.is_null(**r as usize)).count(),
+            None => rows.len(),
+        } as f64),
         Agg::Distinct => {
             let Some(c) = col else { return Val::Null };
             Val::Num(distinct(c, rows) as f64)
         }
-        _ => reduce(agg, rows.iter().filter_map(|r| col.and_then(|c| c.number(*r as usize)))),
+        // A number column's form matched once, not for every row (a sum
+        // over half a million won deals).
+        _ => match col.map(|c| &c.data) {
+            Some(ColumnData::Number(Figures::Wide(v))) => reduce(
+                agg,
+                rows.iter()
+                    .filter_map(|r| v.get(*r as usize).copied().filter(|n| !n.is_nan())),
+            ),
+            Some(ColumnData::Number(Figures::Whole(v))) => reduce(
+                agg,
+                rows.iter()
+                    .filter_map(|r| v.get(*r as usize).and_then(|n| Figures::known_whole(*n))),
+            ),
+            _ => reduce(agg, rows.iter().filter_map(|r| col.and_then(|c| c.number(*r as usize)))),
+        },
     }
 }
 

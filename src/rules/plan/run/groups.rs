@@ -227,7 +227,9 @@ impl Ctx<'_> {
                 _ => None,
             })
             .collect();
-        let mut out = BTreeSet::new();
+        // The kept keys, each once, sorted at the end (a sort, then a tree
+        // built from it: fewer compares than inserting one by one).
+        let mut out: Vec<String> = Vec::new();
         let mut shown = GroupValues {
             lists: places
                 .iter()
@@ -291,10 +293,10 @@ impl Ctx<'_> {
             if let Some((_, listed)) = &mut shown.lists {
                 listed.push(rows.to_vec());
             }
-            out.insert(key);
+            out.push(key);
         }
         kept.sort_unstable();
-        (out, shown, kept)
+        (out.into_iter().collect(), shown, kept)
     }
 
     /// The value `name` of the group `key`: computed with the others, or a

@@ -262,11 +262,14 @@ pub fn parse_date_days(t: &str) -> Option<i32> {
         let iso = (head | head.wrapping_add(0x7f76_767f_7676_7676)) & 0x8080_8080_8080_8080 == 0
             && (tail | tail.wrapping_add(0x7676)) & 0x8080 == 0;
         if iso {
-            let digit = |i: u32| ((head >> (8 * i)) & 0xff) as u32;
-            let y = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-            let m = digit(5) * 10 + digit(6);
+            // Each byte times ten plus the next: no byte carries (at most
+            // 99), and bytes 0, 2 and 5 are then the year's two halves and
+            // the month.
+            let pairs = head.wrapping_mul(10).wrapping_add(head >> 8);
+            let byte = |i: u32| ((pairs >> (8 * i)) & 0xff) as u32;
+            let y = byte(0) * 100 + byte(2);
             let d = u32::from(tail & 0xff) * 10 + u32::from(tail >> 8);
-            return civil_days(y, m, d);
+            return civil_days(y, byte(5), d);
         }
     }
     parse_date(t).map(date_to_days)
@@ -287,9 +290,18 @@ pub fn days_to_date(days: i32) -> Option<NaiveDate> {
 /// Days since 1970-01-01 of a valid year (0-9999), month and day
 /// (H. Hinnant's `days_from_civil`), from a table for the years exports hold.
 fn civil_days(y: u32, m: u32, d: u32) -> Option<i32> {
-    // Without branches: the dates of an export are in no order, and a leap
-    // year tested by `&&` was a branch mispredicted about once a date.
-    let leap = usize::from(y.is_multiple_of(4) & (!y.is_multiple_of(100) | y.is_multiple_of(400)));
+    // A year of the table is a leap year when the next starts 366 days
+    // later; others are tested without branches (the dates of an export
+    // are in no order, and a leap year tested by `&&` was a branch
+    // mispredicted about once a date).
+    let at = y.wrapping_sub(TABLE_FIRST_YEAR) as usize;
+    let (start, leap) = match (YEAR_STARTS.get(at), YEAR_STARTS.get(at + 1)) {
+        (Some(start), Some(next)) => (Some(*start), usize::from(next - start == 366)),
+        _ => (
+            None,
+            usize::from(y.is_multiple_of(4) & (!y.is_multiple_of(100) | y.is_multiple_of(400))),
+        ),
+    };
     // By month number (0 and 13-15 are no month: no day is in them).
     const MONTH_DAYS: [[u32; 16]; 2] = [
         [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0],
@@ -304,10 +316,7 @@ fn civil_days(y: u32, m: u32, d: u32) -> Option<i32> {
         return None;
     }
     let in_year = DAYS_BEFORE_MONTH[leap][month] + d as i32 - 1;
-    match YEAR_STARTS.get(y.wrapping_sub(TABLE_FIRST_YEAR) as usize) {
-        Some(start) => Some(start + in_year),
-        None => Some(days_from_civil(i64::from(y), 1, 1) + in_year),
-    }
+    Some(start.unwrap_or_else(|| days_from_civil(i64::from(y), 1, 1)) + in_year)
 }
 
 const TABLE_FIRST_YEAR: u32 = 1900;

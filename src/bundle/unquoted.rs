@@ -106,8 +106,12 @@ impl<'t> Batch<'t> {
             .zip(self.ends.chunks_exact(width.max(1)))
             .map(move |(line, ends)| {
                 let start = if i == 0 { line.start } else { ends[i - 1] + 1 };
-                // SAFETY: as for `Batch::cell`.
-                unsafe { std::str::from_utf8_unchecked(&text[start..ends[i]]) }
+                let end = ends[i];
+                debug_assert!(start <= end && end <= text.len());
+                // SAFETY: as for `Batch::cell`; and a line's ends are
+                // positions in the text found in increasing order after the
+                // line's start, so `start..end` lies within the text.
+                unsafe { std::str::from_utf8_unchecked(text.get_unchecked(start..end)) }
             })
     }
 

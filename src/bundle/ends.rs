@@ -30,6 +30,7 @@ pub struct Blocked {
 
 /// Rows a block of [`Ends::Blocked`] holds.
 const BLOCK: usize = 256;
+const _: () = assert!(BLOCK.is_multiple_of(64), "a word of rows lies in one block");
 
 /// [`Ends::span`] of a blocked column, out of line: the other two kinds are
 /// read in the tightest loops (ids, filters), and a third arm inlined there
@@ -137,6 +138,40 @@ impl Ends {
                 .ends
                 .get(row)
                 .is_none_or(|e| *e == if row.is_multiple_of(BLOCK) { 0 } else { b.ends[row - 1] }),
+        }
+    }
+
+    /// The 64 rows from `base` (a multiple of 64), a bit set for each
+    /// whose cell is not empty; None past the last full word of rows. A
+    /// filter on presence reads a word of rows at a time this way.
+    pub fn filled_word(&self, base: usize) -> Option<u64> {
+        debug_assert!(base.is_multiple_of(64));
+        // A cell is filled when its end is past the end before it (0 before
+        // the first row, or the first of a block).
+        fn filled<T: Copy + PartialEq>(chunk: &[T], before: T) -> u64 {
+            let mut previous = before;
+            chunk.iter().enumerate().fold(0u64, |bits, (b, e)| {
+                let bit = u64::from(*e != previous) << b;
+                previous = *e;
+                bits | bit
+            })
+        }
+        match self {
+            Ends::Each(v) => {
+                let chunk = v.get(base..base + 64)?;
+                Some(filled(chunk, if base == 0 { 0 } else { v[base - 1] }))
+            }
+            Ends::Fixed { len, .. } => (base + 64 <= *len).then_some(u64::MAX),
+            Ends::Blocked(b) => {
+                let chunk = b.ends.get(base..base + 64)?;
+                // A block holds a whole number of words.
+                let before = if base.is_multiple_of(BLOCK) {
+                    0
+                } else {
+                    b.ends[base - 1]
+                };
+                Some(filled(chunk, before))
+            }
         }
     }
 
@@ -299,6 +334,16 @@ mod tests {
         assert!(walks_as_read(&ends));
         assert_eq!(ends.iter().collect::<Vec<_>>(), vec![3, 6, 9]);
         assert_eq!(ends.heap_bytes(), 0);
+        assert!(words_as_read(&Ends::Fixed { width: 2, len: 130 }));
+    }
+
+    /// Whether each full word of rows reads as its rows do one by one, and
+    /// a word past the last full one reads as none.
+    fn words_as_read(e: &Ends) -> bool {
+        (0..e.len() + 64).step_by(64).all(|base| {
+            let one_by_one = (0..64).fold(0u64, |bits, b| bits | (u64::from(!e.is_empty_at(base + b)) << b));
+            e.filled_word(base) == (base + 64 <= e.len()).then_some(one_by_one)
+        })
     }
 
     #[test]
@@ -318,10 +363,12 @@ mod tests {
             };
             let before = read(&ends);
             assert!(walks_as_read(&ends), "{cells:?}");
+            assert!(words_as_read(&ends), "{cells:?}");
             ends.shrink_to_fit();
             assert!(matches!(ends, Ends::Blocked(_)), "{cells:?}");
             assert_eq!(read(&ends), before);
             assert!(walks_as_read(&ends), "{cells:?}");
+            assert!(words_as_read(&ends), "{cells:?}");
             assert_eq!(ends.iter().collect::<Vec<_>>(), cells);
             assert_eq!(ends.heap_bytes(), cells.len().div_ceil(BLOCK) * 4 + cells.len() * 2);
         }

@@ -197,15 +197,29 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
         return Mask::none(input.words.len());
     };
     match &col.data {
-        ColumnData::Text { ends, .. } => input.keep(|r| !ends.is_empty_at(r)),
+        // A word of rows at a time from the cells' ends, row by row past the last.
+        ColumnData::Text { ends, .. } => Mask {
+            words: (input.words.iter().enumerate())
+                .map(|(i, &word)| match ends.filled_word(i * 64) {
+                    Some(filled) => word & filled,
+                    None => (0..64)
+                        .filter(|b| word & (1 << b) != 0 && !ends.is_empty_at(i * 64 + b))
+                        .fold(0, |bits, b| bits | 1 << b),
+                })
+                .collect(),
+        },
         ColumnData::Coded(c) => {
             // A value is present when its text is not empty: answered once per value.
             let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
-            input.keep(|r| c.of_row.get(r).is_some_and(|k| filled.get(k).copied().unwrap_or(false)))
+            match &c.of_row {
+                CodeRows::One(v) => input.keep_by(v, |k| filled.get(usize::from(k)).copied().unwrap_or(false)),
+                CodeRows::Two(v) => input.keep_by(v, |k| filled.get(usize::from(k)).copied().unwrap_or(false)),
+            }
         }
-        ColumnData::Number(v) => input.keep(|r| v.known(r).is_some()),
+        ColumnData::Number(Figures::Wide(v)) => input.keep_by(v, |n| !n.is_nan()),
+        ColumnData::Number(Figures::Whole(v)) => input.keep_by(v, |n| Figures::known_whole(n).is_some()),
         ColumnData::Date(v) => dated_within(input, v, i64::MIN, i64::MAX),
-        ColumnData::Bool(v) => input.keep(|r| v.get(r).is_some_and(|b| *b < 2)),
+        ColumnData::Bool(v) => input.keep_by(v, |b| b < 2),
     }
 }
 

@@ -183,15 +183,26 @@ pub(super) fn read_batches(text: &str, delimiter: u8, mut accept: impl FnMut(&Ba
     // it scanned (a call per cell, twenty million on a million-row bundle).
     for (block, chunk) in bytes.chunks(64).enumerate() {
         let base = block * 64;
-        let (mut found, newlines) = breaks(chunk, delimiter);
-        while found != 0 {
-            let bit = found.trailing_zeros();
-            let at = base + bit as usize;
-            found &= found - 1;
-            if newlines & (1 << bit) == 0 {
-                batch.ends.push(at);
-                continue;
+        let (found, mut newlines) = breaks(chunk, delimiter);
+        let mut separators = found & !newlines;
+        // The separators before each line break, then the break; then those
+        // after the block's last break.
+        loop {
+            let before = match newlines {
+                0 => u64::MAX,
+                n => (1u64 << n.trailing_zeros()) - 1,
+            };
+            let mut cells = separators & before;
+            separators &= !before;
+            while cells != 0 {
+                batch.ends.push(base + cells.trailing_zeros() as usize);
+                cells &= cells - 1;
             }
+            if newlines == 0 {
+                break;
+            }
+            let at = base + newlines.trailing_zeros() as usize;
+            newlines &= newlines - 1;
             batch.end_line(start, at, line);
             if batch.lines.len() == BATCH_LINES {
                 if !accept(&batch) {

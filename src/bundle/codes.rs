@@ -74,6 +74,14 @@ impl Codes {
         taken
     }
 
+    /// Appends the cells as text to a text column's buffer and ends.
+    pub(super) fn append_text_to(&self, buf: &mut String, ends: &mut Ends) {
+        for code in self.of_row.iter() {
+            buf.push_str(self.texts.get(code).map_or("", String::as_str));
+            ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
+        }
+    }
+
     /// Empties a stretch's numbered column for the next stretch, keeping
     /// its room.
     pub(super) fn clear(&mut self) {
@@ -116,7 +124,8 @@ impl Column {
     pub(super) fn number_as_read(&mut self, number: bool) {
         let number = number && self.ty == FieldType::Text && self.is_empty();
         match &mut self.data {
-            ColumnData::Coded(codes) if number => codes.clear(),
+            // Emptied with its index by `Column::clear`.
+            ColumnData::Coded(_) if number => {}
             ColumnData::Text { .. } if number => {
                 self.data = ColumnData::Coded(Box::new(Codes::new(Some(Box::default()))));
             }
@@ -205,10 +214,7 @@ fn number_parts(codes: &mut Codes, parts: &[Column]) -> Option<usize> {
 fn plain(codes: &Codes) -> ColumnData {
     let mut buf = String::new();
     let mut ends = Ends::Each(Vec::with_capacity(codes.of_row.len()));
-    for code in codes.of_row.iter() {
-        buf.push_str(codes.texts.get(code).map_or("", String::as_str));
-        ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
-    }
+    codes.append_text_to(&mut buf, &mut ends);
     ColumnData::Text { buf, ends }
 }
 

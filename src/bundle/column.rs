@@ -110,12 +110,7 @@ impl Column {
                             ends.append(base, e);
                         }
                         // A stretch numbered as it was read.
-                        ColumnData::Coded(codes) => {
-                            for code in codes.of_row.iter() {
-                                buf.push_str(codes.texts.get(code).map_or("", String::as_str));
-                                ends.push(u32::try_from(buf.len()).unwrap_or(u32::MAX));
-                            }
-                        }
+                        ColumnData::Coded(codes) => codes.append_text_to(buf, ends),
                         _ => {}
                     }
                 }

@@ -302,7 +302,7 @@ impl<'p> RowSink<'p> {
     pub(super) fn fresh(&self, spare: Option<Vec<Option<Column>>>, number: &[bool]) -> Self {
         let empty = |c: &Option<Column>| c.as_ref().map(|c| Column::new(c.ty));
         let (columns, derived, constants) = (&self.slots.columns, &self.slots.derived, &self.slots.constants);
-        let slots = match spare {
+        let mut slots = match spare {
             Some(mut all) if all.len() == columns.len() + derived.len() + constants.len() => {
                 let mut derived_on = all.split_off(columns.len());
                 let constants_on = derived_on.split_off(derived.len());
@@ -318,7 +318,6 @@ impl<'p> RowSink<'p> {
                 constants: constants.iter().map(empty).collect(),
             },
         };
-        let mut slots = slots;
         for (i, col) in slots.columns.iter_mut().enumerate() {
             if let Some(col) = col {
                 col.number_as_read(number.get(i).copied().unwrap_or(false));

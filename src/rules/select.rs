@@ -99,24 +99,23 @@ impl Mask {
                     .iter()
                     .enumerate()
                     .fold(0u64, |bits, (b, v)| bits | (u64::from(test(*v)) << b)),
-                _ => {
-                    let (mut w, mut bits) = (word, 0u64);
-                    while w != 0 {
-                        let b = w.trailing_zeros() as usize;
-                        bits |= u64::from(values.get(base + b).is_some_and(|v| test(*v))) << b;
-                        w &= w - 1;
-                    }
-                    bits
-                }
+                _ => selected(word, base, |r| values.get(r).is_some_and(|v| test(*v))),
             };
         }
         out
     }
 
+    /// [`Mask::keep_by`] over a numbered column's value numbers, in either width.
+    fn keep_coded(&self, of_row: &CodeRows, test: impl Fn(usize) -> bool) -> Mask {
+        match of_row {
+            CodeRows::One(v) => self.keep_by(v, |c| test(usize::from(c))),
+            CodeRows::Two(v) => self.keep_by(v, |c| test(usize::from(c))),
+        }
+    }
+
     /// The rows of this selection that pass `test`. A word whose 64 rows are
     /// all selected is tested without a branch per row; elsewhere only the
-    /// selected rows are tested, their answers set without a branch either
-    /// (a test's answer follows no pattern a processor could predict).
+    /// selected rows are tested ([`selected`]).
     fn keep(&self, test: impl Fn(usize) -> bool) -> Mask {
         let mut out = Mask::none(self.words.len());
         for (i, (&word, kept)) in self.words.iter().zip(&mut out.words).enumerate() {
@@ -124,17 +123,25 @@ impl Mask {
             *kept = if word == u64::MAX {
                 (0..64).fold(0u64, |bits, b| bits | (u64::from(test(base + b)) << b))
             } else {
-                let (mut w, mut bits) = (word, 0u64);
-                while w != 0 {
-                    let b = w.trailing_zeros() as usize;
-                    bits |= u64::from(test(base + b)) << b;
-                    w &= w - 1;
-                }
-                bits
+                selected(word, base, &test)
             };
         }
         out
     }
+}
+
+/// The rows of `word` (rows `base..base + 64`, a bit each) that pass `test`,
+/// only the selected ones tested, their answers set without a branch (a
+/// test's answer follows no pattern a processor could predict).
+#[inline(always)]
+fn selected(word: u64, base: usize, test: impl Fn(usize) -> bool) -> u64 {
+    let (mut w, mut bits) = (word, 0u64);
+    while w != 0 {
+        let b = w.trailing_zeros() as usize;
+        bits |= u64::from(test(base + b)) << b;
+        w &= w - 1;
+    }
+    bits
 }
 
 /// A column read as numbers to compare: numbers, true/false as 1/0, or day
@@ -202,19 +209,14 @@ fn present(input: &Mask, col: Option<&Column>) -> Mask {
             words: (input.words.iter().enumerate())
                 .map(|(i, &word)| match ends.filled_word(i * 64) {
                     Some(filled) => word & filled,
-                    None => (0..64)
-                        .filter(|b| word & (1 << b) != 0 && !ends.is_empty_at(i * 64 + b))
-                        .fold(0, |bits, b| bits | 1 << b),
+                    None => selected(word, i * 64, |r| !ends.is_empty_at(r)),
                 })
                 .collect(),
         },
         ColumnData::Coded(c) => {
             // A value is present when its text is not empty: answered once per value.
             let filled: Vec<bool> = c.texts.iter().map(|t| !t.is_empty()).collect();
-            match &c.of_row {
-                CodeRows::One(v) => input.keep_by(v, |k| filled.get(usize::from(k)).copied().unwrap_or(false)),
-                CodeRows::Two(v) => input.keep_by(v, |k| filled.get(usize::from(k)).copied().unwrap_or(false)),
-            }
+            input.keep_coded(&c.of_row, |k| filled.get(k).copied().unwrap_or(false))
         }
         ColumnData::Number(Figures::Wide(v)) => input.keep_by(v, |n| !n.is_nan()),
         ColumnData::Number(Figures::Whole(v)) => input.keep_by(v, |n| Figures::known_whole(n).is_some()),
@@ -266,10 +268,7 @@ impl Bound<'_> {
                 words: input.words.iter().zip(&rows.words).map(|(i, r)| i & r).collect(),
             },
             Bound::Flags(flags, answers) => input.keep_by(flags, |s| answers[usize::from(s.min(2))]),
-            Bound::Coded(of_row, answers) => match of_row {
-                CodeRows::One(v) => input.keep_by(v, |c| answers.get(usize::from(c)).copied().unwrap_or(false)),
-                CodeRows::Two(v) => input.keep_by(v, |c| answers.get(usize::from(c)).copied().unwrap_or(false)),
-            },
+            Bound::Coded(of_row, answers) => input.keep_coded(of_row, |c| answers.get(c).copied().unwrap_or(false)),
             Bound::Present(col) => present(input, *col),
             // A semi-join with nothing to find (its set side lacks the field).
             Bound::InSet(_, set) if set.is_empty() => none(),

@@ -14,9 +14,8 @@ use crate::value::FieldType;
 pub struct OrderedIds {
     prefix: Box<str>,
     /// The numbers of the first and last ids, when they have at most 18
-    /// digits, and the rows between them: where an id's row is guessed.
+    /// digits: where an id's row is guessed.
     numbers: Option<(u64, u64)>,
-    rows: usize,
 }
 
 /// The number an id's digits write, when it fits.
@@ -61,20 +60,19 @@ impl OrderedIds {
         Some(OrderedIds {
             prefix: prefix.into(),
             numbers,
-            rows: col.len(),
         })
     }
 
-    /// The row an id with these digits would be on if the ids between the
-    /// first and the last were evenly spread (as ids numbered one by one
+    /// The row an id with these digits would be on if the `rows` ids from
+    /// the first to the last were evenly spread (as ids numbered one by one
     /// are: then it is the row).
-    fn guess(&self, digits: &[u8]) -> Option<usize> {
+    fn guess(&self, digits: &[u8], rows: usize) -> Option<usize> {
         let (first, last) = self.numbers?;
         let n = number_of(digits)?;
         if n < first || n > last || last == first {
             return (n == first).then_some(0);
         }
-        let row = u128::from(n - first) * (self.rows as u128 - 1) / u128::from(last - first);
+        let row = u128::from(n - first) * (rows.saturating_sub(1) as u128) / u128::from(last - first);
         usize::try_from(row).ok()
     }
 }
@@ -146,7 +144,7 @@ impl Column {
     pub fn row_of_id(&self, digits: &str) -> Option<usize> {
         let ids = self.ordered_ids()?;
         let (prefix, digits) = (ids.prefix.as_bytes(), digits.as_bytes());
-        if let Some(row) = ids.guess(digits)
+        if let Some(row) = ids.guess(digits, self.len())
             && self.text(row).and_then(|t| t.as_bytes().get(prefix.len()..)) == Some(digits)
         {
             return Some(row);
